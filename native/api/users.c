@@ -1,0 +1,229 @@
+/*
+ * Users API: end users of the caller's environment, and the short-lived tokens the browser SDK
+ * uses for them. Shapes follow the 2024-03 reference.
+ */
+#include "api/api.h"
+
+#include "json/json.h"
+#include "plat.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Longest username or full name accepted: generous for emails, small enough to index. */
+#define USER_FIELD_MAX 255
+/* Most users one batch call may create. */
+#define USER_BATCH_MAX 1000
+
+void api_users_create(struct request *req)
+{
+    const cJSON *body = api_body_object(req);
+    const char *username, *full_name;
+    if (!body || !api_optional_string(req, body, "username", USER_FIELD_MAX, &username) ||
+        !api_optional_string(req, body, "fullName", USER_FIELD_MAX, &full_name))
+        return;
+    if (!username || !*username) {
+        reply_error(req, 400, "bad_request", "username is required");
+        return;
+    }
+    struct user u = {.username = (char *)username, .full_name = (char *)full_name};
+    snprintf(u.env_id, sizeof u.env_id, "%s", req->who.env.id);
+    u.created_at = u.updated_at = plat_now_ms();
+    if (id_new(u.id) != 0) {
+        reply_error(req, 500, "internal", "no randomness available");
+        return;
+    }
+    int rc = store_user_insert(req->app->store, &u);
+    if (rc == STORE_CONFLICT) {
+        reply_error(req, 409, "conflict", "a user with username '%s' already exists", username);
+        return;
+    }
+    if (rc != STORE_OK) {
+        reply_store_error(req, rc, "user");
+        return;
+    }
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddStringToObject(out, "userId", u.id);
+    reply_json(req, 200, out);
+}
+
+/* Whether one batch entry can be created; the reason is not reported per entry (reference shape).
+ */
+static bool batch_entry_valid(const cJSON *e)
+{
+    if (!cJSON_IsObject(e))
+        return false;
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(e, "username");
+    const cJSON *full = cJSON_GetObjectItemCaseSensitive(e, "fullName");
+    return cJSON_IsString(name) && name->valuestring[0] &&
+           strlen(name->valuestring) <= USER_FIELD_MAX &&
+           (!full || cJSON_IsNull(full) ||
+            (cJSON_IsString(full) && strlen(full->valuestring) <= USER_FIELD_MAX));
+}
+
+void api_users_batch(struct request *req)
+{
+    const cJSON *body = api_body_object(req);
+    if (!body)
+        return;
+    const cJSON *users = cJSON_GetObjectItemCaseSensitive(body, "users");
+    if (!cJSON_IsArray(users)) {
+        reply_error(req, 400, "bad_request", "users must be an array");
+        return;
+    }
+    int n = cJSON_GetArraySize(users);
+    if (n > USER_BATCH_MAX) {
+        reply_error(req, 400, "bad_request", "users may hold at most %d entries, got %d",
+                    USER_BATCH_MAX, n);
+        return;
+    }
+    struct store *s = req->app->store;
+    cJSON *invalid = cJSON_CreateArray(), *created = cJSON_CreateArray();
+    if (store_begin(s) != STORE_OK) {
+        cJSON_Delete(invalid);
+        cJSON_Delete(created);
+        reply_store_error(req, STORE_ERROR, "user");
+        return;
+    }
+    int64_t now = plat_now_ms();
+    const cJSON *e;
+    cJSON_ArrayForEach(e, users)
+    {
+        int rc = STORE_CONFLICT;
+        struct user u = {.created_at = now, .updated_at = now};
+        if (batch_entry_valid(e) && id_new(u.id) == 0) {
+            snprintf(u.env_id, sizeof u.env_id, "%s", req->who.env.id);
+            u.username = cJSON_GetObjectItemCaseSensitive(e, "username")->valuestring;
+            u.full_name = (char *)json_get_str(e, "fullName");
+            rc = store_user_insert(s, &u);
+        }
+        if (rc == STORE_OK) {
+            cJSON *c = cJSON_CreateObject();
+            cJSON_AddStringToObject(c, "userId", u.id);
+            cJSON_AddStringToObject(c, "username", u.username);
+            cJSON_AddItemToArray(created, c);
+        } else if (rc == STORE_CONFLICT) {
+            cJSON_AddItemToArray(invalid, cJSON_Duplicate(e, true));
+        } else {
+            store_rollback(s);
+            cJSON_Delete(invalid);
+            cJSON_Delete(created);
+            reply_store_error(req, rc, "user");
+            return;
+        }
+    }
+    if (store_commit(s) != STORE_OK) {
+        store_rollback(s);
+        cJSON_Delete(invalid);
+        cJSON_Delete(created);
+        reply_store_error(req, STORE_ERROR, "user");
+        return;
+    }
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddStringToObject(out, "message", "success");
+    cJSON_AddItemToObject(out, "invalidUsers", invalid);
+    cJSON_AddItemToObject(out, "users", created);
+    reply_json(req, 200, out);
+}
+
+static int collect_user(const struct user *u, void *arg)
+{
+    cJSON_AddItemToArray(arg, api_user_json(u));
+    return 0;
+}
+
+void api_users_list(struct request *req)
+{
+    cJSON *data = cJSON_CreateArray();
+    int rc = store_user_each(req->app->store, req->who.env.id, collect_user, data);
+    if (rc != STORE_OK) {
+        cJSON_Delete(data);
+        reply_store_error(req, rc, "user");
+        return;
+    }
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddItemToObject(out, "data", data);
+    reply_json(req, 200, out);
+}
+
+void api_users_get(struct request *req)
+{
+    struct user u;
+    if (!api_load_user(req, req->params[0], &u))
+        return;
+    reply_json(req, 200, api_user_json(&u));
+    store_user_clear(&u);
+}
+
+void api_users_update(struct request *req)
+{
+    const cJSON *body = api_body_object(req);
+    const char *username, *full_name;
+    if (!body || !api_optional_string(req, body, "username", USER_FIELD_MAX, &username) ||
+        !api_optional_string(req, body, "fullName", USER_FIELD_MAX, &full_name))
+        return;
+    if (username && !*username) {
+        reply_error(req, 400, "bad_request", "username must not be empty");
+        return;
+    }
+    struct user u;
+    if (!api_load_user(req, req->params[0], &u))
+        return;
+    int rc = store_user_update(req->app->store, req->who.env.id, u.id, username, full_name,
+                               plat_now_ms());
+    if (rc == STORE_CONFLICT) {
+        reply_error(req, 409, "conflict", "a user with username '%s' already exists", username);
+    } else if (rc != STORE_OK) {
+        reply_store_error(req, rc, "user");
+    } else {
+        struct user updated;
+        if (api_load_user(req, u.id, &updated)) {
+            reply_json(req, 200, api_user_json(&updated));
+            store_user_clear(&updated);
+        }
+    }
+    store_user_clear(&u);
+}
+
+void api_users_delete(struct request *req)
+{
+    struct user u;
+    if (!api_load_user(req, req->params[0], &u))
+        return;
+    int rc = store_user_delete(req->app->store, req->who.env.id, u.id);
+    store_user_clear(&u);
+    if (rc != STORE_OK) {
+        reply_store_error(req, rc, "user");
+        return;
+    }
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddTrueToObject(out, "success");
+    reply_json(req, 200, out);
+}
+
+void api_users_token(struct request *req)
+{
+    struct user u;
+    if (!api_load_user(req, req->params[0], &u))
+        return;
+    struct token_subject sub = {
+        .user_id = u.id,
+        .username = u.username,
+        .env = req->who.env.name,
+        .issuer = req->app->cfg.public_url,
+        .audience = APP_TOKEN_AUDIENCE,
+        .now = plat_now_ms() / 1000,
+        .ttl = APP_TOKEN_TTL,
+    };
+    char *token = crypto_token_mint(&req->app->signing_key, &sub);
+    store_user_clear(&u);
+    if (!token) {
+        reply_error(req, 500, "internal", "could not sign the token (request %s)", req->request_id);
+        return;
+    }
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddStringToObject(out, "token", token);
+    free(token);
+    reply_json(req, 200, out);
+}

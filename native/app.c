@@ -1,0 +1,81 @@
+/* Server start-up and tear-down around the HTTP loop: data directory, store, keys. */
+#include "app.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct store *app_open_store(const char *data_dir, char *err, size_t err_len)
+{
+    if (mkdir(data_dir, 0700) != 0 && errno != EEXIST) {
+        snprintf(err, err_len, "cannot create data directory %s: %s", data_dir, strerror(errno));
+        return NULL;
+    }
+    char path[1024];
+    snprintf(path, sizeof path, "%s/solder.db", data_dir);
+    struct store *s = store_open(path, err, err_len);
+    if (!s)
+        return NULL;
+    bool created;
+    if (store_account_ensure(s, &created) != STORE_OK) {
+        snprintf(err, err_len, "cannot create the account: %s", store_errmsg(s));
+        store_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+static int write_secret_file(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0)
+        return -1;
+    size_t n = strlen(text);
+    int ok = write(fd, text, n) == (ssize_t)n && write(fd, "\n", 1) == 1;
+    return close(fd) == 0 && ok ? 0 : -1;
+}
+
+int app_prepare(struct app *app, char *err, size_t err_len)
+{
+    app->store = app_open_store(app->cfg.data_dir, err, err_len);
+    if (!app->store)
+        return -1;
+    if (crypto_signing_key_ensure(app->store, &app->signing_key, err, err_len) != 0)
+        return -1;
+    app->jwks = crypto_jwks_json(&app->signing_key);
+    if (!app->jwks) {
+        snprintf(err, err_len, "cannot build the JWKS document");
+        return -1;
+    }
+    if (store_api_key_count(app->store) == 0) {
+        struct environment env;
+        struct api_key rec;
+        char key[API_KEY_MAX + 1];
+        if (store_environment_by_name(app->store, "development", &env) != STORE_OK ||
+            crypto_api_key_create(app->store, &env, key, &rec) != STORE_OK) {
+            snprintf(err, err_len, "cannot create the first API key: %s", store_errmsg(app->store));
+            return -1;
+        }
+        char path[1024];
+        snprintf(path, sizeof path, "%s/dev-api-key", app->cfg.data_dir);
+        if (write_secret_file(path, key) != 0)
+            fprintf(stderr, "solder: warning: cannot write %s: %s\n", path, strerror(errno));
+        printf("solder: first start: created the development API key (shown once, also in %s):\n"
+               "\n    %s\n\n",
+               path, key);
+    }
+    return 0;
+}
+
+void app_release(struct app *app)
+{
+    free(app->jwks);
+    app->jwks = NULL;
+    store_signing_key_clear(&app->signing_key);
+    store_close(app->store);
+    app->store = NULL;
+}

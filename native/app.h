@@ -1,0 +1,60 @@
+/*
+ * The running server's shared state. One struct app per `solder serve` process, created by
+ * app_start and torn down by app_stop; the lws thread owns it (handlers run on that thread).
+ */
+#ifndef SOLDER_APP_H
+#define SOLDER_APP_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "crypto/crypto.h"
+#include "http/http.h"
+#include "store/store.h"
+
+/* Largest request body accepted by default: bounds memory per connection. */
+#define APP_DEFAULT_MAX_BODY (1024 * 1024)
+/* Bytes of request headers lws keeps per connection; larger headers are refused by lws. */
+#define APP_MAX_HEADER_BYTES 16384
+/* Lifetime of a user token, seconds. */
+#define APP_TOKEN_TTL 3600
+/* Audience of user tokens. */
+#define APP_TOKEN_AUDIENCE "solder-embedded"
+
+struct app_config {
+    char listen_host[128];
+    int port; /* 0 picks a free port; the chosen one is printed */
+    char data_dir[512];
+    char public_url[256]; /* empty: http://HOST:PORT */
+    size_t max_body;
+};
+
+struct app {
+    struct app_config cfg;
+    struct store *store;
+    struct signing_key signing_key;
+    char *jwks; /* the JWKS document, built once */
+    struct lws_context *lws;
+    int inflight; /* requests received but not yet answered */
+};
+
+/* The route table of every API area (api/routes.c). */
+extern const struct route API_ROUTES[];
+extern const size_t API_ROUTE_COUNT;
+
+/* Runs the server until SIGINT/SIGTERM; returns the exit status (http/server.c). */
+int app_run_server(struct app *app);
+
+/*
+ * Prepares a data directory for serving: store migrated, account and environments, the token
+ * signing key, and on first start a development API key (printed once and written to
+ * DATA/dev-api-key, mode 0600). Fills app->store and app->signing_key.
+ */
+int app_prepare(struct app *app, char *err, size_t err_len);
+void app_release(struct app *app);
+
+/* Opens (creating when needed) the data directory and its store, migrated. */
+struct store *app_open_store(const char *data_dir, char *err, size_t err_len);
+
+#endif

@@ -1,0 +1,122 @@
+/* The command table and the small option parser every command uses (see cli_opts.h). */
+#include "cli/cli.h"
+#include "cli/cli_opts.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *cli_read_file(const char *path, size_t *len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *data = malloc(cap);
+    while (data) {
+        if (n + 1 >= cap) {
+            char *p = realloc(data, cap *= 2);
+            if (!p) {
+                free(data);
+                data = NULL;
+                break;
+            }
+            data = p;
+        }
+        size_t got = fread(data + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    int failed = ferror(f);
+    if (f != stdin)
+        fclose(f);
+    if (!data || failed) {
+        free(data);
+        errno = failed ? EIO : ENOMEM;
+        return NULL;
+    }
+    data[n] = '\0';
+    if (len)
+        *len = n;
+    return data;
+}
+
+void cli_usage(FILE *out, const char *usage, const char *about, const struct cli_opt *opts)
+{
+    fprintf(out, "usage: %s\n\n%s\n", usage, about);
+    if (!opts || !opts->name)
+        return;
+    fprintf(out, "\noptions:\n");
+    for (const struct cli_opt *o = opts; o->name; o++) {
+        char left[64];
+        snprintf(left, sizeof left, "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+        fprintf(out, "  %-24s %s", left, o->help);
+        if (o->env)
+            fprintf(out, " [env %s]", o->env);
+        fprintf(out, "\n");
+    }
+}
+
+int cli_parse(int argc, char **argv, const struct cli_opt *opts, const char *usage,
+              const char *about, char **positional, int max_positional, int *npositional)
+{
+    *npositional = 0;
+    for (const struct cli_opt *o = opts; o && o->name; o++) {
+        const char *v = o->env ? getenv(o->env) : NULL;
+        if (v && *v && o->value)
+            *o->value = v;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            cli_usage(stdout, usage, about, opts);
+            return CLI_HELP;
+        }
+        if (strncmp(a, "--", 2) == 0 && a[2]) {
+            const char *name = a + 2;
+            const char *eq = strchr(name, '=');
+            size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+            const struct cli_opt *o = opts;
+            while (o && o->name && (strlen(o->name) != nlen || strncmp(o->name, name, nlen) != 0))
+                o++;
+            if (!o || !o->name) {
+                fprintf(stderr, "solder %s: unknown option --%.*s (see solder %s --help)\n",
+                        argv[0], (int)nlen, name, argv[0]);
+                return 2;
+            }
+            if (!o->arg) {
+                if (eq) {
+                    fprintf(stderr, "solder %s: --%s takes no value\n", argv[0], o->name);
+                    return 2;
+                }
+                if (o->flag)
+                    *o->flag = 1;
+                continue;
+            }
+            const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v) {
+                fprintf(stderr, "solder %s: --%s needs a value (%s)\n", argv[0], o->name, o->arg);
+                return 2;
+            }
+            if (o->repeat)
+                o->repeat(v, o->repeat_arg);
+            else
+                *o->value = v;
+            continue;
+        }
+        if (a[0] == '-' && a[1] && strcmp(a, "-") != 0) {
+            fprintf(stderr, "solder %s: unknown option %s (see solder %s --help)\n", argv[0], a,
+                    argv[0]);
+            return 2;
+        }
+        if (*npositional >= max_positional) {
+            fprintf(stderr, "solder %s: unexpected argument '%s' (see solder %s --help)\n", argv[0],
+                    a, argv[0]);
+            return 2;
+        }
+        positional[(*npositional)++] = argv[i];
+    }
+    return 0;
+}

@@ -1,0 +1,21 @@
+/*
+ * The `solder` command line: one table row per command (cli.c), one file per command family.
+ * Each command's entry point gets argv with argv[0] being the command name and returns the process
+ * exit status: 0 success, 1 failure of the operation, 2 usage error (unknown flag, missing
+ * argument).
+ */
+#ifndef SOLDER_CLI_H
+#define SOLDER_CLI_H
+
+#include <stddef.h>
+
+int cli_serve(int argc, char **argv);  /* cli/serve.c */
+int cli_key(int argc, char **argv);    /* cli/key.c */
+int cli_map(int argc, char **argv);    /* cli/map.c: JSONata evaluation */
+int cli_schema(int argc, char **argv); /* cli/schema.c: JSON Schema validation, from-sample */
+
+/* Reads a whole file ("-" = stdin) into a malloc'd NUL-terminated buffer; NULL with errno on
+ * failure. */
+char *cli_read_file(const char *path, size_t *len);
+
+#endif

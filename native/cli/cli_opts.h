@@ -1,0 +1,32 @@
+/*
+ * Option parsing shared by the commands: long options only ("--name VALUE", "--name=VALUE", or a
+ * flag), each optionally read from an environment variable first so that flags override it.
+ */
+#ifndef SOLDER_CLI_OPTS_H
+#define SOLDER_CLI_OPTS_H
+
+#include <stdio.h>
+
+#define CLI_HELP (-1) /* cli_parse printed --help: exit 0 */
+
+struct cli_opt {
+    const char *name; /* without the dashes */
+    const char *arg;  /* placeholder for the value, NULL for a flag */
+    const char *help;
+    const char *env;    /* environment variable supplying a default, or NULL */
+    const char **value; /* where a value goes */
+    int *flag;          /* where a flag goes */
+    void (*repeat)(const char *value, void *arg); /* for repeatable options, instead of value */
+    void *repeat_arg;
+};
+
+/*
+ * Parses argv[1..] against opts (terminated by an entry with name NULL). Positional arguments go to
+ * positional[]. Returns 0, CLI_HELP after printing help, or 2 after printing a usage error.
+ */
+int cli_parse(int argc, char **argv, const struct cli_opt *opts, const char *usage,
+              const char *about, char **positional, int max_positional, int *npositional);
+
+void cli_usage(FILE *out, const char *usage, const char *about, const struct cli_opt *opts);
+
+#endif

@@ -1,0 +1,82 @@
+/* `solder serve`: configuration from flags and SOLDER_* variables, then the server loop. */
+#include "cli/cli.h"
+#include "cli/cli_opts.h"
+
+#include "app.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int parse_listen(const char *s, struct app_config *cfg)
+{
+    const char *colon = strrchr(s, ':');
+    if (!colon || colon == s || (size_t)(colon - s) >= sizeof cfg->listen_host)
+        return -1;
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || port < 0 || port > 65535 || end == colon + 1)
+        return -1;
+    snprintf(cfg->listen_host, sizeof cfg->listen_host, "%.*s", (int)(colon - s), s);
+    cfg->port = (int)port;
+    return 0;
+}
+
+int cli_serve(int argc, char **argv)
+{
+    const char *listen = "127.0.0.1:8080", *data = "./data", *public_url = "", *max_body = NULL;
+    const struct cli_opt opts[] = {
+        {"listen", "ADDR:PORT", "address to listen on (port 0 picks a free one)", "SOLDER_LISTEN",
+         &listen, NULL, NULL, NULL},
+        {"data", "DIR", "data directory holding solder.db and keys (default ./data)", "SOLDER_DATA",
+         &data, NULL, NULL, NULL},
+        {"public-url", "URL", "URL clients reach this server at (default http://ADDR:PORT)",
+         "SOLDER_PUBLIC_URL", &public_url, NULL, NULL, NULL},
+        {"max-body", "BYTES", "largest request body accepted (default 1048576)", "SOLDER_MAX_BODY",
+         &max_body, NULL, NULL, NULL},
+        {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+    };
+    char *pos[1];
+    int npos;
+    int rc =
+        cli_parse(argc, argv, opts, "solder serve [OPTIONS]",
+                  "Runs the Solder API server with its embedded SQLite store. On first start it\n"
+                  "creates the account, the development and production environments and a\n"
+                  "development API key, printed once and written to DATA/dev-api-key.",
+                  pos, 0, &npos);
+    if (rc)
+        return rc == CLI_HELP ? 0 : rc;
+
+    struct app app;
+    memset(&app, 0, sizeof app);
+    if (parse_listen(listen, &app.cfg) != 0) {
+        fprintf(stderr, "solder serve: --listen must be ADDR:PORT, got '%s'\n", listen);
+        return 2;
+    }
+    snprintf(app.cfg.data_dir, sizeof app.cfg.data_dir, "%s", data);
+    size_t plen = strlen(public_url);
+    while (plen && public_url[plen - 1] == '/')
+        plen--;
+    snprintf(app.cfg.public_url, sizeof app.cfg.public_url, "%.*s", (int)plen, public_url);
+    app.cfg.max_body = APP_DEFAULT_MAX_BODY;
+    if (max_body) {
+        char *end;
+        unsigned long long v = strtoull(max_body, &end, 10);
+        if (*end || v == 0 || v > (1ull << 31)) {
+            fprintf(stderr, "solder serve: --max-body must be a byte count, got '%s'\n", max_body);
+            return 2;
+        }
+        app.cfg.max_body = (size_t)v;
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    char err[512];
+    if (app_prepare(&app, err, sizeof err) != 0) {
+        fprintf(stderr, "solder serve: %s\n", err);
+        app_release(&app);
+        return 1;
+    }
+    rc = app_run_server(&app);
+    app_release(&app);
+    return rc;
+}

@@ -1,0 +1,124 @@
+/*
+ * HTTP layer: the request every handler sees, the route table's shape, and the reply helpers.
+ *
+ * One struct request exists per HTTP transaction. The server fills it (method, path, query,
+ * selected headers, body, route parameters, the authenticated identity), runs the pipeline of
+ * STYLE.md (route -> auth -> limits -> JSON parse) and then calls the handler, which answers with
+ * exactly one reply_* call. Everything a handler reads through the request lives until the reply is
+ * written.
+ */
+#ifndef SOLDER_HTTP_H
+#define SOLDER_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cJSON.h>
+
+#include "store/store.h"
+#include "util/buf.h"
+
+struct app;
+
+enum http_method {
+    HTTP_GET,
+    HTTP_POST,
+    HTTP_PUT,
+    HTTP_PATCH,
+    HTTP_DELETE,
+    HTTP_OPTIONS,
+    HTTP_HEAD,
+    HTTP_OTHER
+};
+
+const char *http_method_name(enum http_method m);
+
+/* Route flags. */
+#define ROUTE_PUBLIC     0x01u /* no credentials needed */
+#define ROUTE_USER_TOKEN 0x02u /* also accepts a user token in x-alloy-user-token */
+#define ROUTE_BROWSER    0x04u /* answers CORS preflights and adds CORS headers */
+
+#define ROUTE_MAX_PARAMS 4
+#define ROUTE_PARAM_MAX  256
+
+struct request;
+
+struct route {
+    enum http_method method;
+    const char *pattern; /* "/users/:userId/token"; ":name" matches one non-empty segment */
+    void (*handler)(struct request *req);
+    unsigned flags;
+};
+
+/* Who is calling, once auth has run. */
+struct identity {
+    enum { IDENTITY_NONE, IDENTITY_API_KEY, IDENTITY_USER_TOKEN } kind;
+    struct environment env;
+    char key_id[ID_LEN + 1];  /* API key */
+    char user_id[ID_LEN + 1]; /* user token: the only user it may act for */
+};
+
+struct request {
+    struct app *app;
+    enum http_method method;
+    char path[1024];
+    char *query; /* raw query string without '?', never NULL after setup */
+    char request_id[17];
+    int64_t started_us;
+
+    /* Selected request headers (malloc'd or NULL). */
+    char *authorization;
+    char *user_token;
+    char *api_version;
+    char *origin;
+
+    struct buf body;
+    size_t content_length;
+    bool has_content_length;
+    bool body_too_large;
+    cJSON *json; /* parsed body for requests that carry one, else NULL */
+
+    const struct route *route;
+    int nparams;
+    char params[ROUTE_MAX_PARAMS][ROUTE_PARAM_MAX];
+    struct identity who;
+
+    /* The reply. */
+    bool replied;
+    int status;
+    char *resp_body;
+    size_t resp_len;
+    const char *resp_type;
+    struct buf resp_headers; /* extra "name: value\r\n" lines */
+};
+
+/*
+ * Finds the route for method and path (a dated version prefix already removed). params receives the
+ * ":name" segments, percent-decoded. Returns the route; NULL with *wrong_method set when the path
+ * exists for other methods only, NULL with *wrong_method clear when nothing matches.
+ */
+const struct route *router_match(const struct route *table, size_t n, enum http_method method,
+                                 const char *path, char params[][ROUTE_PARAM_MAX], int *nparams,
+                                 bool *wrong_method);
+
+/* Strips a leading "/YYYY-MM" segment. Returns the rest ("/" when nothing is left). */
+const char *router_strip_version(const char *path, char version[8]);
+
+/* Percent-decodes src into dst (cap bytes). Returns false on bad escapes, NUL bytes or overflow. */
+bool url_decode(const char *src, size_t len, char *dst, size_t cap, bool plus_is_space);
+
+/* The decoded value of query parameter name (malloc'd), or NULL when absent. */
+char *request_query(const struct request *req, const char *name);
+
+/* Replies. Each takes ownership of what it is given; the first reply wins, later ones are ignored.
+ */
+void reply_json(struct request *req, int status, cJSON *body);
+void reply_raw(struct request *req, int status, const char *type, char *body, size_t len);
+void reply_error(struct request *req, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void reply_header(struct request *req, const char *name, const char *value);
+
+/* Maps a store status to the matching reply (404 / 409 / 500). what names the object ("user"). */
+void reply_store_error(struct request *req, int rc, const char *what);
+
+#endif

@@ -1,0 +1,206 @@
+/* Store: the account, its two environments, API keys and token signing keys. */
+#include "store/store_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const ENV_NAMES[] = {"development", "production"};
+
+int store_account_ensure(struct store *s, bool *created)
+{
+    *created = false;
+    sqlite3_stmt *st = store_stmt(s, STMT_ACCOUNT_COUNT);
+    if (!st)
+        return STORE_ERROR;
+    int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    store_done(st);
+    if (n < 0)
+        return store_fail(s, SQLITE_ERROR);
+    if (n > 0)
+        return STORE_OK;
+
+    char account[ID_LEN + 1];
+    if (id_new(account) != 0 || store_begin(s) != STORE_OK)
+        return STORE_ERROR;
+    int64_t now = store_now();
+    st = store_stmt(s, STMT_ACCOUNT_INSERT);
+    if (!st)
+        goto fail;
+    sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, "default", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, now);
+    if (store_exec_stmt(s, st) != STORE_OK)
+        goto fail;
+    for (size_t i = 0; i < sizeof ENV_NAMES / sizeof ENV_NAMES[0]; i++) {
+        char env[ID_LEN + 1];
+        if (id_new(env) != 0 || !(st = store_stmt(s, STMT_ENV_INSERT)))
+            goto fail;
+        sqlite3_bind_text(st, 1, env, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, ENV_NAMES[i], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, now);
+        if (store_exec_stmt(s, st) != STORE_OK)
+            goto fail;
+    }
+    if (store_commit(s) != STORE_OK)
+        goto fail;
+    *created = true;
+    return STORE_OK;
+fail:
+    store_rollback(s);
+    return STORE_ERROR;
+}
+
+static int environment_row(struct store *s, sqlite3_stmt *st, struct environment *out)
+{
+    int rc = sqlite3_step(st);
+    int result = STORE_NOT_FOUND;
+    if (rc == SQLITE_ROW) {
+        store_column_copy(st, 0, out->id, sizeof out->id);
+        store_column_copy(st, 1, out->account_id, sizeof out->account_id);
+        store_column_copy(st, 2, out->name, sizeof out->name);
+        result = STORE_OK;
+    } else if (rc != SQLITE_DONE) {
+        result = store_fail(s, rc);
+    }
+    store_done(st);
+    return result;
+}
+
+int store_environment_by_name(struct store *s, const char *name, struct environment *out)
+{
+    sqlite3_stmt *st = store_stmt(s, STMT_ENV_BY_NAME);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    return environment_row(s, st, out);
+}
+
+int store_environment_by_id(struct store *s, const char *id, struct environment *out)
+{
+    sqlite3_stmt *st = store_stmt(s, STMT_ENV_BY_ID);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    return environment_row(s, st, out);
+}
+
+int store_api_key_insert(struct store *s, const struct api_key *k, const unsigned char hash[32])
+{
+    sqlite3_stmt *st = store_stmt(s, STMT_KEY_INSERT);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_text(st, 1, k->id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, k->env_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_blob(st, 3, hash, 32, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, k->prefix, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 5, k->created_at);
+    return store_exec_stmt(s, st);
+}
+
+static void key_row(sqlite3_stmt *st, struct api_key *out)
+{
+    store_column_copy(st, 0, out->id, sizeof out->id);
+    store_column_copy(st, 1, out->env_id, sizeof out->env_id);
+    store_column_copy(st, 2, out->env_name, sizeof out->env_name);
+    store_column_copy(st, 3, out->prefix, sizeof out->prefix);
+    out->created_at = sqlite3_column_int64(st, 4);
+    out->revoked_at = sqlite3_column_count(st) > 5 ? sqlite3_column_int64(st, 5) : 0;
+}
+
+int store_api_key_lookup(struct store *s, const unsigned char hash[32], struct api_key *out)
+{
+    sqlite3_stmt *st = store_stmt(s, STMT_KEY_LOOKUP);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    int result = STORE_NOT_FOUND;
+    if (rc == SQLITE_ROW) {
+        key_row(st, out);
+        result = STORE_OK;
+    } else if (rc != SQLITE_DONE) {
+        result = store_fail(s, rc);
+    }
+    store_done(st);
+    return result;
+}
+
+int store_api_key_revoke(struct store *s, const char *id, int64_t now)
+{
+    sqlite3_stmt *st = store_stmt(s, STMT_KEY_REVOKE);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, now);
+    int rc = store_exec_stmt(s, st);
+    if (rc == STORE_OK && sqlite3_changes(s->db) == 0)
+        return STORE_NOT_FOUND;
+    return rc;
+}
+
+int store_api_key_count(struct store *s)
+{
+    sqlite3_stmt *st = store_stmt(s, STMT_KEY_COUNT);
+    if (!st)
+        return STORE_ERROR;
+    int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : STORE_ERROR;
+    store_done(st);
+    return n;
+}
+
+int store_api_key_each(struct store *s, int (*fn)(const struct api_key *, void *), void *arg)
+{
+    sqlite3_stmt *st = store_stmt(s, STMT_KEY_LIST);
+    if (!st)
+        return STORE_ERROR;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct api_key k;
+        key_row(st, &k);
+        if (fn(&k, arg))
+            break;
+    }
+    int result = rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : store_fail(s, rc);
+    store_done(st);
+    return result;
+}
+
+void store_signing_key_clear(struct signing_key *k)
+{
+    free(k->private_pem);
+    free(k->public_pem);
+    memset(k, 0, sizeof *k);
+}
+
+int store_signing_key_insert(struct store *s, const struct signing_key *k)
+{
+    sqlite3_stmt *st = store_stmt(s, STMT_SIGNKEY_INSERT);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_text(st, 1, k->id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, k->private_pem, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, k->public_pem, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 4, store_now());
+    return store_exec_stmt(s, st);
+}
+
+int store_signing_key_current(struct store *s, struct signing_key *out)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st = store_stmt(s, STMT_SIGNKEY_CURRENT);
+    if (!st)
+        return STORE_ERROR;
+    int rc = sqlite3_step(st);
+    int result = STORE_NOT_FOUND;
+    if (rc == SQLITE_ROW) {
+        store_column_copy(st, 0, out->id, sizeof out->id);
+        out->private_pem = store_column_strdup(st, 1);
+        out->public_pem = store_column_strdup(st, 2);
+        result = out->private_pem && out->public_pem ? STORE_OK : STORE_ERROR;
+    } else if (rc != SQLITE_DONE) {
+        result = store_fail(s, rc);
+    }
+    store_done(st);
+    return result;
+}

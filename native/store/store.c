@@ -1,0 +1,215 @@
+/*
+ * Store core: opening the database, pragmas, numbered migrations and the prepared-statement cache.
+ * The table-group files (account.c, keys.c, users.c) hold the queries; this file holds none.
+ */
+#include "store/store_internal.h"
+
+#include "plat.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Migration n brings the schema from version n to n+1; applied in order, each in its transaction.
+ */
+static const char *const MIGRATIONS[] = {
+    /* 1: identity */
+    "CREATE TABLE accounts(id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at INTEGER NOT NULL);"
+    "CREATE TABLE environments(id TEXT PRIMARY KEY,"
+    "  account_id TEXT NOT NULL REFERENCES accounts(id), name TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL, UNIQUE(account_id, name));"
+    "CREATE TABLE api_keys(id TEXT PRIMARY KEY, env_id TEXT NOT NULL REFERENCES environments(id),"
+    "  hash BLOB NOT NULL UNIQUE, prefix TEXT NOT NULL, created_at INTEGER NOT NULL,"
+    "  revoked_at INTEGER);"
+    "CREATE TABLE users(id TEXT PRIMARY KEY, env_id TEXT NOT NULL REFERENCES environments(id),"
+    "  username TEXT, full_name TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX users_env_username ON users(env_id, username);"
+    "CREATE INDEX users_env_created ON users(env_id, created_at);"
+    "CREATE TABLE signing_keys(id TEXT PRIMARY KEY, alg TEXT NOT NULL, private_pem TEXT NOT NULL,"
+    "  public_pem TEXT NOT NULL, created_at INTEGER NOT NULL, retired_at INTEGER);",
+};
+
+#define MIGRATION_COUNT ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
+
+static const char *const STATEMENT_SQL[] = {
+#define X(name, sql) sql,
+    STORE_STATEMENTS(X)
+#undef X
+};
+
+int64_t store_now(void)
+{
+    return plat_now_ms();
+}
+
+int store_fail(struct store *s, int rc)
+{
+    snprintf(s->errmsg, sizeof s->errmsg, "%s", sqlite3_errmsg(s->db));
+    if (rc == SQLITE_CONSTRAINT || (rc & 0xff) == SQLITE_CONSTRAINT) {
+        int ext = sqlite3_extended_errcode(s->db);
+        if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
+            return STORE_CONFLICT;
+    }
+    return STORE_ERROR;
+}
+
+const char *store_errmsg(struct store *s)
+{
+    return s->errmsg;
+}
+
+sqlite3_stmt *store_stmt(struct store *s, enum store_stmt_id id)
+{
+    sqlite3_stmt *st = s->stmts[id];
+    if (!st) {
+        if (sqlite3_prepare_v3(s->db, STATEMENT_SQL[id], -1, SQLITE_PREPARE_PERSISTENT, &st,
+                               NULL) != SQLITE_OK) {
+            store_fail(s, SQLITE_ERROR);
+            return NULL;
+        }
+        s->stmts[id] = st;
+    }
+    return st;
+}
+
+void store_done(sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+void store_bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+char *store_column_strdup(sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    return t ? strdup((const char *)t) : NULL;
+}
+
+void store_column_copy(sqlite3_stmt *st, int col, char *dst, size_t cap)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    snprintf(dst, cap, "%s", t ? (const char *)t : "");
+}
+
+int store_exec_stmt(struct store *s, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    int out = rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : store_fail(s, rc);
+    store_done(st);
+    return out;
+}
+
+static int exec_sql(struct store *s, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(s->errmsg, sizeof s->errmsg, "%s", msg ? msg : "sqlite error");
+        sqlite3_free(msg);
+        return STORE_ERROR;
+    }
+    return STORE_OK;
+}
+
+int store_schema_version(struct store *s)
+{
+    sqlite3_stmt *st;
+    int v = -1;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            v = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    return v;
+}
+
+static int migrate(struct store *s)
+{
+    int version = store_schema_version(s);
+    if (version < 0)
+        return STORE_ERROR;
+    if (version > MIGRATION_COUNT) {
+        snprintf(s->errmsg, sizeof s->errmsg,
+                 "database schema version %d is newer than this build (%d)", version,
+                 MIGRATION_COUNT);
+        return STORE_ERROR;
+    }
+    for (int v = version; v < MIGRATION_COUNT; v++) {
+        char bump[64];
+        snprintf(bump, sizeof bump, "PRAGMA user_version = %d;", v + 1);
+        if (exec_sql(s, "BEGIN IMMEDIATE") != STORE_OK)
+            return STORE_ERROR;
+        if (exec_sql(s, MIGRATIONS[v]) != STORE_OK || exec_sql(s, bump) != STORE_OK) {
+            char saved[sizeof s->errmsg];
+            memcpy(saved, s->errmsg, sizeof saved);
+            exec_sql(s, "ROLLBACK");
+            snprintf(s->errmsg, sizeof s->errmsg, "migration %d: %.200s", v + 1, saved);
+            return STORE_ERROR;
+        }
+        if (exec_sql(s, "COMMIT") != STORE_OK)
+            return STORE_ERROR;
+    }
+    return STORE_OK;
+}
+
+struct store *store_open(const char *path, char *err, size_t err_len)
+{
+    struct store *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, err_len, "out of memory");
+        return NULL;
+    }
+    int rc = sqlite3_open_v2(
+        path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, err_len, "cannot open %s: %s", path,
+                 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+        sqlite3_close(s->db);
+        free(s);
+        return NULL;
+    }
+    sqlite3_busy_timeout(s->db, 5000);
+    if (exec_sql(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                    "PRAGMA temp_store=MEMORY;") != STORE_OK ||
+        migrate(s) != STORE_OK) {
+        snprintf(err, err_len, "%s: %s", path, s->errmsg);
+        store_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+void store_close(struct store *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < STMT_COUNT; i++)
+        sqlite3_finalize(s->stmts[i]);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+int store_begin(struct store *s)
+{
+    sqlite3_stmt *st = store_stmt(s, STMT_BEGIN);
+    return st ? store_exec_stmt(s, st) : STORE_ERROR;
+}
+
+int store_commit(struct store *s)
+{
+    sqlite3_stmt *st = store_stmt(s, STMT_COMMIT);
+    return st ? store_exec_stmt(s, st) : STORE_ERROR;
+}
+
+void store_rollback(struct store *s)
+{
+    sqlite3_stmt *st = store_stmt(s, STMT_ROLLBACK);
+    if (st)
+        store_exec_stmt(s, st);
+}

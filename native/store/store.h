@@ -1,0 +1,102 @@
+/*
+ * The store: Solder's state in one SQLite database (WAL mode), behind functions named for what they
+ * do, so that another engine can serve the same schema later.
+ *
+ * Lifecycle: store_open creates or opens the file and applies pending migrations; each thread uses
+ * its own struct store (one connection with its own prepared-statement cache); store_close releases
+ * it. Every SQL value is bound; no statement is built from request data.
+ *
+ * Return convention: 0 success, STORE_NOT_FOUND, STORE_CONFLICT (a unique key is taken), or
+ * STORE_ERROR (message in store_errmsg). Out-parameters of string type are malloc'd for the caller.
+ */
+#ifndef SOLDER_STORE_H
+#define SOLDER_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+
+#include "util/id.h"
+
+enum { STORE_OK = 0, STORE_NOT_FOUND = 1, STORE_CONFLICT = 2, STORE_ERROR = -1 };
+
+struct store;
+
+struct store *store_open(const char *path, char *err, size_t err_len);
+void store_close(struct store *s);
+const char *store_errmsg(struct store *s);
+int store_schema_version(struct store *s);
+
+/* Milliseconds since the epoch, the unit of every stored time. */
+int64_t store_now(void);
+
+/* Transactions (BEGIN IMMEDIATE / COMMIT / ROLLBACK). */
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+void store_rollback(struct store *s);
+
+/* ---- account and environments ---- */
+struct environment {
+    char id[ID_LEN + 1];
+    char account_id[ID_LEN + 1];
+    char name[16]; /* "development" or "production" */
+};
+
+/* Creates the account and both environments when none exist. *created tells whether it did. */
+int store_account_ensure(struct store *s, bool *created);
+int store_environment_by_name(struct store *s, const char *name, struct environment *out);
+int store_environment_by_id(struct store *s, const char *id, struct environment *out);
+
+/* ---- API keys (only their SHA-256 hashes are stored) ---- */
+struct api_key {
+    char id[ID_LEN + 1];
+    char env_id[ID_LEN + 1];
+    char env_name[16];
+    char prefix[24]; /* first characters of the key, shown in listings */
+    int64_t created_at;
+    int64_t revoked_at; /* 0 while valid */
+};
+
+int store_api_key_insert(struct store *s, const struct api_key *k, const unsigned char hash[32]);
+/* Finds a valid (not revoked) key by hash and fills its environment. */
+int store_api_key_lookup(struct store *s, const unsigned char hash[32], struct api_key *out);
+int store_api_key_revoke(struct store *s, const char *id, int64_t now);
+int store_api_key_count(struct store *s);
+/* Calls fn for every key, newest first; stops early when fn returns non-zero. */
+int store_api_key_each(struct store *s, int (*fn)(const struct api_key *, void *), void *arg);
+
+/* ---- end users ---- */
+struct user {
+    char id[ID_LEN + 1];
+    char env_id[ID_LEN + 1];
+    char *username;  /* may be NULL */
+    char *full_name; /* may be NULL */
+    int64_t created_at;
+    int64_t updated_at;
+};
+
+void store_user_clear(struct user *u);
+int store_user_insert(struct store *s, const struct user *u);
+/* Finds a user of the environment by id, or else by username. */
+int store_user_find(struct store *s, const char *env_id, const char *id_or_name, struct user *out);
+/* Updates username and/or full name (NULL leaves a field as it is). */
+int store_user_update(struct store *s, const char *env_id, const char *id, const char *username,
+                      const char *full_name, int64_t now);
+int store_user_delete(struct store *s, const char *env_id, const char *id);
+int store_user_each(struct store *s, const char *env_id, int (*fn)(const struct user *, void *),
+                    void *arg);
+
+/* ---- token signing keys ---- */
+struct signing_key {
+    char id[ID_LEN + 1];
+    char *private_pem;
+    char *public_pem;
+};
+
+void store_signing_key_clear(struct signing_key *k);
+int store_signing_key_insert(struct store *s, const struct signing_key *k);
+/* The newest key not retired. */
+int store_signing_key_current(struct store *s, struct signing_key *out);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * Inside the store: the connection, the statement table and helpers shared by the table-group
+ * files. Every SQL statement Solder runs is one row of STORE_STATEMENTS, prepared once per
+ * connection on first use and reset after each use.
+ */
+#ifndef SOLDER_STORE_INTERNAL_H
+#define SOLDER_STORE_INTERNAL_H
+
+#include "store/store.h"
+
+#define STORE_STATEMENTS(X)                                                                        \
+    X(ACCOUNT_COUNT, "SELECT count(*) FROM accounts")                                              \
+    X(ACCOUNT_INSERT, "INSERT INTO accounts(id, name, created_at) VALUES (?1, ?2, ?3)")            \
+    X(ENV_INSERT,                                                                                  \
+      "INSERT INTO environments(id, account_id, name, created_at) VALUES (?1,?2,?3,?4)")           \
+    X(ENV_BY_NAME, "SELECT id, account_id, name FROM environments WHERE name = ?1")                \
+    X(ENV_BY_ID, "SELECT id, account_id, name FROM environments WHERE id = ?1")                    \
+    X(KEY_INSERT,                                                                                  \
+      "INSERT INTO api_keys(id, env_id, hash, prefix, created_at) VALUES (?1,?2,?3,?4,?5)")        \
+    X(KEY_LOOKUP,                                                                                  \
+      "SELECT k.id, k.env_id, e.name, k.prefix, k.created_at FROM api_keys k "                     \
+      "JOIN environments e ON e.id = k.env_id WHERE k.hash = ?1 AND k.revoked_at IS NULL")         \
+    X(KEY_REVOKE, "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL")      \
+    X(KEY_COUNT, "SELECT count(*) FROM api_keys")                                                  \
+    X(KEY_LIST,                                                                                    \
+      "SELECT k.id, k.env_id, e.name, k.prefix, k.created_at, coalesce(k.revoked_at, 0) "          \
+      "FROM api_keys k JOIN environments e ON e.id = k.env_id ORDER BY k.created_at DESC, k.id")   \
+    X(USER_INSERT, "INSERT INTO users(id, env_id, username, full_name, created_at, updated_at) "   \
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?5)")                                              \
+    X(USER_BY_ID, "SELECT id, env_id, username, full_name, created_at, updated_at FROM users "     \
+                  "WHERE env_id = ?1 AND id = ?2")                                                 \
+    X(USER_BY_NAME, "SELECT id, env_id, username, full_name, created_at, updated_at FROM users "   \
+                    "WHERE env_id = ?1 AND username = ?2")                                         \
+    X(USER_UPDATE,                                                                                 \
+      "UPDATE users SET username = coalesce(?3, username), "                                       \
+      "full_name = coalesce(?4, full_name), updated_at = ?5 WHERE env_id = ?1 AND id = ?2")        \
+    X(USER_DELETE, "DELETE FROM users WHERE env_id = ?1 AND id = ?2")                              \
+    X(USER_LIST, "SELECT id, env_id, username, full_name, created_at, updated_at FROM users "      \
+                 "WHERE env_id = ?1 ORDER BY created_at, id")                                      \
+    X(SIGNKEY_INSERT, "INSERT INTO signing_keys(id, alg, private_pem, public_pem, created_at) "    \
+                      "VALUES (?1, 'ES256', ?2, ?3, ?4)")                                          \
+    X(SIGNKEY_CURRENT, "SELECT id, private_pem, public_pem FROM signing_keys "                     \
+                       "WHERE retired_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1")       \
+    X(BEGIN, "BEGIN IMMEDIATE")                                                                    \
+    X(COMMIT, "COMMIT")                                                                            \
+    X(ROLLBACK, "ROLLBACK")
+
+enum store_stmt_id {
+#define X(name, sql) STMT_##name,
+    STORE_STATEMENTS(X)
+#undef X
+        STMT_COUNT
+};
+
+struct store {
+    sqlite3 *db;
+    sqlite3_stmt *stmts[STMT_COUNT];
+    char errmsg[256];
+};
+
+/* The prepared statement for id, reset and with bindings cleared; NULL on prepare failure. */
+sqlite3_stmt *store_stmt(struct store *s, enum store_stmt_id id);
+
+/* Resets a statement after use and clears its bindings. */
+void store_done(sqlite3_stmt *st);
+
+/* Records sqlite's message and returns STORE_ERROR, or STORE_CONFLICT for a unique violation. */
+int store_fail(struct store *s, int rc);
+
+/* Binds text or NULL. */
+void store_bind_text(sqlite3_stmt *st, int i, const char *v);
+
+/* malloc'd copy of a text column, NULL for SQL NULL. */
+char *store_column_strdup(sqlite3_stmt *st, int col);
+
+/* Copies a text column into a fixed buffer (truncating). */
+void store_column_copy(sqlite3_stmt *st, int col, char *dst, size_t cap);
+
+/* Steps a statement that returns no row. Returns 0, STORE_CONFLICT or STORE_ERROR. */
+int store_exec_stmt(struct store *s, sqlite3_stmt *st);
+
+#endif

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs what Solder's build and tests need, quietly and idempotently.
+# Debian 12: installs the packages with apt-get (as root) and fetches cJSON's source package for the
+# WASM build into build/third_party/. Elsewhere: prints what to install and exits 1.
+# Usage: scripts/bootstrap.sh [--no-wasm]
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+want_wasm=1
+[ "${1:-}" = "--no-wasm" ] && want_wasm=0
+
+packages=(build-essential cmake pkg-config clang libclang-rt-14-dev
+          libwebsockets-dev libcjson-dev libjwt-dev libsqlite3-dev sqlite3 libssl-dev
+          libcurl4-openssl-dev dpkg-dev ca-certificates wrk)
+[ "$want_wasm" = 1 ] && packages+=(emscripten)
+
+if ! [ -r /etc/debian_version ] || ! command -v apt-get >/dev/null; then
+    echo "bootstrap: not a Debian system; install these (or your distribution's equivalents):" >&2
+    printf '  %s\n' "${packages[@]}" nodejs npm >&2
+    exit 1
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
+
+sudo=""
+[ "$(id -u)" = 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "bootstrap: installing ${missing[*]}"
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# cJSON source for the WASM build: Debian ships only the shared library.
+if [ "$want_wasm" = 1 ]; then
+    dest="$here/build/third_party"
+    if ! ls "$dest"/cjson-*/cJSON.c >/dev/null 2>&1; then
+        if ! grep -rqs '^deb-src .*bookworm main' /etc/apt/sources.list /etc/apt/sources.list.d/ &&
+           ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/; then
+            printf '%s\n' 'Types: deb-src' 'URIs: http://deb.debian.org/debian' 'Suites: bookworm' \
+                'Components: main' 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' |
+                $sudo tee /etc/apt/sources.list.d/solder-src.sources >/dev/null
+            $sudo apt-get update -qq
+        fi
+        mkdir -p "$dest"
+        (cd "$dest" && apt-get source -qq --download-only cjson >/dev/null 2>&1 &&
+            dpkg-source -x cjson_*.dsc >/dev/null 2>&1) ||
+            { echo "bootstrap: could not fetch cJSON source; the WASM build will be skipped" >&2; }
+    fi
+fi
+exit 0

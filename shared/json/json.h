@@ -1,0 +1,44 @@
+/*
+ * JSON value helpers over cJSON, shared by the server and the WASM build.
+ *
+ * Ownership rule for every function here: arguments are borrowed (never freed or kept); a returned
+ * cJSON* or char* belongs to the caller, who frees it with cJSON_Delete / free, unless the comment
+ * says the pointer is borrowed from an argument (then it lives as long as that argument).
+ */
+#ifndef SOLDER_JSON_H
+#define SOLDER_JSON_H
+
+#include <stddef.h>
+#include <stdbool.h>
+#include <cJSON.h>
+
+/* Nesting limit for untrusted documents: keeps cJSON's recursive descent far from the stack's end.
+ */
+#define JSON_MAX_DEPTH 64
+
+/* Where and why a parse failed. offset is a byte offset into the text; line and column count
+ * from 1. */
+struct json_error {
+    char message[128];
+    size_t offset;
+    int line;
+    int column;
+};
+
+/*
+ * Parses len bytes of text (need not be NUL-terminated) as one JSON document, refusing nesting
+ * deeper than max_depth and anything but white space after the value. Returns the value, or NULL
+ * with *err filled (err may be NULL).
+ */
+cJSON *json_parse(const char *text, size_t len, int max_depth, struct json_error *err);
+
+/* Borrowed string member of an object, or NULL when absent or not a string. */
+const char *json_get_str(const cJSON *obj, const char *key);
+
+/* Compact serialisation (cJSON's number formatting). Returns malloc'd text or NULL on OOM. */
+char *json_print(const cJSON *v);
+
+/* True when the two values are equal as JSON (numbers by value, objects ignoring member order). */
+bool json_equal(const cJSON *a, const cJSON *b);
+
+#endif

@@ -1,0 +1,63 @@
+// Test fixture: starts the real solder binary on a free loopback port with a fresh data directory,
+// and stops it (SIGTERM) when the test is done. SOLDER_BIN names the binary (ctest sets it).
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const BIN = process.env.SOLDER_BIN || path.join(here, '../../build/solder');
+
+export async function startServer(extraArgs = []) {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'solder-api-'));
+  const proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--data', dataDir, ...extraArgs],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stderr.on('data', (d) => { err += d; });
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out} ${err}`)), 15000);
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/listening on (http:\/\/[0-9.]+:\d+)/);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}: ${err}`)); });
+  });
+  const key = readFileSync(path.join(dataDir, 'dev-api-key'), 'utf8').trim();
+  const server = {
+    url, key, dataDir, proc,
+    output: () => out,
+    errors: () => err,
+    cli: (...args) => execFileSync(BIN, [...args, '--data', dataDir], { encoding: 'utf8' }),
+    async stop() {
+      if (proc.exitCode !== null) return proc.exitCode;
+      const code = await new Promise((resolve) => {
+        proc.on('exit', (c) => resolve(c));
+        proc.kill('SIGTERM');
+      });
+      rmSync(dataDir, { recursive: true, force: true });
+      return code;
+    },
+  };
+  return server;
+}
+
+// fetch with the API key; returns {status, body, headers}.
+export async function api(server, method, p, { body, key = server.key, headers = {}, raw } = {}) {
+  const h = { ...headers };
+  if (key) h.Authorization = `Bearer ${key}`;
+  let payload = raw;
+  if (body !== undefined) {
+    h['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  const res = await fetch(server.url + p, { method, headers: h, body: payload });
+  const text = await res.text();
+  let json;
+  try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
+  return { status: res.status, body: json, text, headers: res.headers };
+}
+
+export const ID_RE = /^[0-9a-f]{24}$/;
