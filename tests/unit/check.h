@@ -27,7 +27,8 @@ static int check_passed, check_failed;
             check_passed++;                                                                        \
         } else {                                                                                   \
             check_failed++;                                                                        \
-            fprintf(stderr, "%s:%d: CHECK_STR failed: %s == %s\n  got      \"%s\"\n  expected \"%s\"\n", \
+            fprintf(stderr,                                                                        \
+                    "%s:%d: CHECK_STR failed: %s == %s\n  got      \"%s\"\n  expected \"%s\"\n",   \
                     __FILE__, __LINE__, #a, #b, check_a_ ? check_a_ : "(null)",                    \
                     check_b_ ? check_b_ : "(null)");                                               \
         }                                                                                          \

@@ -54,8 +54,7 @@ int main(void)
     CHECK_INT(store_api_key_revoke(s, rec.id, store_now()), STORE_NOT_FOUND);
 
     /* Users: unique username per environment, found by id or username, isolated. */
-    struct user u = {.username = "gregg", .full_name = "Gregg M", .created_at = 1,
-                     .updated_at = 1};
+    struct user u = {.username = "gregg", .full_name = "Gregg M", .created_at = 1, .updated_at = 1};
     id_new(u.id);
     snprintf(u.env_id, sizeof u.env_id, "%s", dev.id);
     CHECK_INT(store_user_insert(s, &u), STORE_OK);
