@@ -7,6 +7,7 @@
 #   make clean   remove build outputs (not ./data)
 
 SHELL := /bin/bash
+MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc)
 BUILD_TYPE ?= RelWithDebInfo
 
