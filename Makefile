@@ -23,7 +23,6 @@ build: bootstrap
 	@cmake --build build -j$(JOBS)
 
 run: build
-	@mkdir -p data
 	./build/solder serve --listen 127.0.0.1:8080 --data ./data
 
 test: bootstrap

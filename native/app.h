@@ -37,11 +37,15 @@ struct app {
     char *jwks; /* the JWKS document, built once */
     struct lws_context *lws;
     int inflight; /* requests received but not yet answered */
+    struct engine *engine;
 };
 
 /* The route table of every API area (api/routes.c). */
 extern const struct route API_ROUTES[];
 extern const size_t API_ROUTE_COUNT;
+
+/* SIGINT and SIGTERM ask the server to stop (also before it runs); SIGPIPE is ignored. */
+void app_install_signals(void);
 
 /* Runs the server until SIGINT/SIGTERM; returns the exit status (http/server.c). */
 int app_run_server(struct app *app);

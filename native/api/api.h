@@ -10,6 +10,7 @@
 /* api/health.c */
 void api_healthz(struct request *req);
 void api_jwks(struct request *req);
+void api_signature_key(struct request *req);
 
 /* api/users.c */
 void api_users_create(struct request *req);
@@ -40,5 +41,80 @@ bool api_load_user(struct request *req, const char *id_or_name, struct user *out
 
 /* {userId, username?, fullName?} for a user. */
 cJSON *api_user_json(const struct user *u);
+
+/* api/common.c, continued */
+
+/* A required non-empty string member; replies 400 naming the field when missing or mistyped. */
+bool api_required_string(struct request *req, const cJSON *obj, const char *field, size_t max_len,
+                         const char **out);
+
+/*
+ * The end user a call is about: `userId` from the query string or else the body (id or username).
+ * With a user token the token's own user is used (another user named: 404). Replies 400 when
+ * required and missing, 404 when unknown, and returns false then. *present tells whether one was
+ * named.
+ */
+bool api_user_param(struct request *req, const cJSON *body, bool required, struct user *out,
+                    bool *present);
+
+/* "2024-05-01T11:50:14.043Z" for a time in milliseconds. */
+cJSON *api_time_json(int64_t ms);
+void api_time_text(int64_t ms, char out[32]);
+
+/* An integer query parameter within [min, max], else def; replies 400 and returns false when it is
+ * present but not an integer in range. */
+bool api_query_int(struct request *req, const char *name, long min, long max, long def, long *out);
+
+/* api/integrations.c */
+void api_integrations_create(struct request *req);
+void api_integrations_list(struct request *req);
+void api_integrations_get(struct request *req);
+void api_integrations_update(struct request *req);
+void api_integrations_delete(struct request *req);
+
+/* api/workflows.c */
+
+/* A released workflow (a workflows-table row) as the reference's Workflow object, with the
+ * user's installed state when u names one. */
+cJSON *api_workflow_view(struct request *req, const cJSON *wf, const struct user *u);
+
+void api_workflows_create(struct request *req);
+void api_workflows_update(struct request *req);
+void api_workflows_release(struct request *req);
+void api_workflows_versions(struct request *req);
+void api_workflows_list(struct request *req);
+void api_workflows_get(struct request *req);
+void api_workflows_activate(struct request *req);
+void api_workflows_deactivate(struct request *req);
+void api_workflows_upgrade(struct request *req);
+void api_workflows_uninstall(struct request *req);
+void api_workflows_users(struct request *req);
+
+/* api/installations.c */
+void api_installations_list(struct request *req);
+void api_headless_start(struct request *req);
+void api_headless_complete(struct request *req);
+void api_users_deactivate_workflows(struct request *req);
+
+/* api/events.c */
+void api_events_list(struct request *req);
+void api_events_create(struct request *req);
+void api_events_get(struct request *req);
+void api_events_update(struct request *req);
+void api_events_delete(struct request *req);
+void api_run_event(struct request *req);
+void api_run_workflow(struct request *req);
+
+/* api/logs.c */
+void api_workflow_logs(struct request *req);
+void api_workflow_errors(struct request *req);
+void api_workflow_analytics(struct request *req);
+void api_workflow_rerun(struct request *req);
+void api_logs(struct request *req);
+void api_users_delete_logs(struct request *req);
+
+/* api/settings.c */
+void api_settings_get(struct request *req);
+void api_settings_update(struct request *req);
 
 #endif

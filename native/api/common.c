@@ -1,7 +1,12 @@
 /* Checks shared by API handlers: body shape, typed fields, loading the addressed user. */
 #include "api/api.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "json/json.h"
 
 const cJSON *api_body_object(struct request *req)
 {
@@ -55,4 +60,77 @@ cJSON *api_user_json(const struct user *u)
     if (u->full_name)
         cJSON_AddStringToObject(o, "fullName", u->full_name);
     return o;
+}
+
+bool api_required_string(struct request *req, const cJSON *obj, const char *field, size_t max_len,
+                         const char **out)
+{
+    if (!api_optional_string(req, obj, field, max_len, out))
+        return false;
+    if (!*out || !**out) {
+        reply_error(req, 400, "bad_request", "%s is required", field);
+        return false;
+    }
+    return true;
+}
+
+bool api_user_param(struct request *req, const cJSON *body, bool required, struct user *out,
+                    bool *present)
+{
+    char *q = request_query(req, "userId");
+    const char *named = q;
+    if (!named && body)
+        named = json_get_str(body, "userId");
+    if (present)
+        *present = named != NULL || req->who.kind == IDENTITY_USER_TOKEN;
+    if (!named && req->who.kind == IDENTITY_USER_TOKEN)
+        named = req->who.user_id;
+    if (!named || !*named) {
+        free(q);
+        if (!required) {
+            memset(out, 0, sizeof *out);
+            return true;
+        }
+        reply_error(req, 400, "bad_request", "userId is required");
+        return false;
+    }
+    bool ok = api_load_user(req, named, out);
+    free(q);
+    return ok;
+}
+
+void api_time_text(int64_t ms, char out[32])
+{
+    time_t secs = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    char base[24];
+    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, 32, "%s.%03dZ", base, (int)(ms % 1000));
+}
+
+cJSON *api_time_json(int64_t ms)
+{
+    char t[32];
+    api_time_text(ms, t);
+    return cJSON_CreateString(t);
+}
+
+bool api_query_int(struct request *req, const char *name, long min, long max, long def, long *out)
+{
+    char *v = request_query(req, name);
+    *out = def;
+    if (!v)
+        return true;
+    char *end;
+    long n = strtol(v, &end, 10);
+    bool ok = *v && !*end && n >= min && n <= max;
+    free(v);
+    if (!ok) {
+        reply_error(req, 400, "bad_request", "%s must be an integer from %ld to %ld", name, min,
+                    max);
+        return false;
+    }
+    *out = n;
+    return true;
 }

@@ -1,6 +1,8 @@
 /* Liveness and the public keys that verify user tokens. */
 #include "api/api.h"
 
+#include "engine/engine.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,4 +19,15 @@ void api_jwks(struct request *req)
 {
     char *doc = strdup(req->app->jwks);
     reply_raw(req, 200, "application/json", doc, doc ? strlen(doc) : 0);
+}
+
+void api_signature_key(struct request *req)
+{
+    const char *pem = engine_signature_public_pem(req->app);
+    if (!pem) {
+        reply_error(req, 503, "unavailable", "the signature key is not loaded yet");
+        return;
+    }
+    char *doc = strdup(pem);
+    reply_raw(req, 200, "application/x-pem-file", doc, doc ? strlen(doc) : 0);
 }

@@ -5,18 +5,61 @@
  */
 #include "api/api.h"
 
+#define USER ROUTE_USER_TOKEN | ROUTE_BROWSER
+
 const struct route API_ROUTES[] = {
     {HTTP_GET, "/healthz", api_healthz, ROUTE_PUBLIC | ROUTE_BROWSER},
     {HTTP_GET, "/.well-known/jwks.json", api_jwks, ROUTE_PUBLIC | ROUTE_BROWSER},
+    {HTTP_GET, "/security/public_key.pem", api_signature_key, ROUTE_PUBLIC | ROUTE_BROWSER},
 
     {HTTP_POST, "/users", api_users_create, 0},
     {HTTP_GET, "/users", api_users_list, 0},
     {HTTP_POST, "/users/batch", api_users_batch, 0},
-    {HTTP_GET, "/users/:userId", api_users_get, ROUTE_USER_TOKEN | ROUTE_BROWSER},
+    {HTTP_GET, "/users/:userId", api_users_get, USER},
     {HTTP_PUT, "/users/:userId", api_users_update, 0},
     {HTTP_DELETE, "/users/:userId", api_users_delete, 0},
     {HTTP_GET, "/users/:userId/token", api_users_token, 0},
     {HTTP_GET, "/user/:userId/token", api_users_token, 0},
+    {HTTP_PUT, "/users/:userId/deactivate-workflows", api_users_deactivate_workflows, 0},
+    {HTTP_DELETE, "/users/:userId/logs", api_users_delete_logs, 0},
+
+    {HTTP_POST, "/integrations", api_integrations_create, 0},
+    {HTTP_GET, "/integrations", api_integrations_list, USER},
+    {HTTP_GET, "/integrations/:integrationId", api_integrations_get, USER},
+    {HTTP_PUT, "/integrations/:integrationId", api_integrations_update, 0},
+    {HTTP_DELETE, "/integrations/:integrationId", api_integrations_delete, 0},
+
+    {HTTP_POST, "/workflows", api_workflows_create, 0},
+    {HTTP_GET, "/workflows", api_workflows_list, USER},
+    {HTTP_PUT, "/workflows/activate", api_workflows_activate, USER},
+    {HTTP_PUT, "/workflows/deactivate", api_workflows_deactivate, USER},
+    {HTTP_GET, "/workflows/:workflowId", api_workflows_get, USER},
+    {HTTP_PUT, "/workflows/:workflowId", api_workflows_update, 0},
+    {HTTP_DELETE, "/workflows/:workflowId", api_workflows_uninstall, USER},
+    {HTTP_POST, "/workflows/:workflowId/release", api_workflows_release, 0},
+    {HTTP_GET, "/workflows/:workflowId/versions", api_workflows_versions, USER},
+    {HTTP_PUT, "/workflows/:workflowId/upgrade", api_workflows_upgrade, USER},
+    {HTTP_GET, "/workflows/:workflowId/users", api_workflows_users, 0},
+    {HTTP_GET, "/workflows/:workflowId/logs", api_workflow_logs, USER},
+    {HTTP_GET, "/workflows/:workflowId/errors", api_workflow_errors, USER},
+    {HTTP_GET, "/workflows/:workflowId/analytics", api_workflow_analytics, 0},
+    {HTTP_POST, "/workflows/:workflowId/rerun/:executionId", api_workflow_rerun, USER},
+
+    {HTTP_GET, "/installations", api_installations_list, USER},
+    {HTTP_POST, "/headless/startInstallation", api_headless_start, USER},
+    {HTTP_POST, "/headless/completeInstallation", api_headless_complete, USER},
+
+    {HTTP_GET, "/events", api_events_list, USER},
+    {HTTP_POST, "/events", api_events_create, 0},
+    {HTTP_GET, "/events/:name", api_events_get, 0},
+    {HTTP_PUT, "/events/:name", api_events_update, 0},
+    {HTTP_DELETE, "/events/:name", api_events_delete, 0},
+    {HTTP_POST, "/run/event", api_run_event, 0},
+    {HTTP_POST, "/run/workflow", api_run_workflow, 0},
+
+    {HTTP_GET, "/logs", api_logs, 0},
+    {HTTP_GET, "/settings", api_settings_get, 0},
+    {HTTP_PUT, "/settings", api_settings_update, 0},
 };
 
 const size_t API_ROUTE_COUNT = sizeof API_ROUTES / sizeof API_ROUTES[0];

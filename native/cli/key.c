@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static const char USAGE[] = "solder key create --env development|production [--data DIR]\n"
@@ -63,6 +64,7 @@ int cli_key(int argc, char **argv)
         return 2;
     }
 
+    umask(077);
     char err[512];
     struct store *s = app_open_store(data, err, sizeof err);
     if (!s) {

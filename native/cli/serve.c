@@ -3,10 +3,12 @@
 #include "cli/cli_opts.h"
 
 #include "app.h"
+#include "engine/engine.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static int parse_listen(const char *s, struct app_config *cfg)
 {
@@ -24,7 +26,9 @@ static int parse_listen(const char *s, struct app_config *cfg)
 
 int cli_serve(int argc, char **argv)
 {
-    const char *listen = "127.0.0.1:8080", *data = "./data", *public_url = "", *max_body = NULL;
+    const char *listen = "127.0.0.1:8080", *data = "./data", *public_url = "", *max_body = NULL,
+               *workers = NULL, *allow_hosts = NULL;
+    int allow_private = 0;
     const struct cli_opt opts[] = {
         {"listen", "ADDR:PORT", "address to listen on (port 0 picks a free one)", "SOLDER_LISTEN",
          &listen, NULL, NULL, NULL},
@@ -34,6 +38,15 @@ int cli_serve(int argc, char **argv)
          "SOLDER_PUBLIC_URL", &public_url, NULL, NULL, NULL},
         {"max-body", "BYTES", "largest request body accepted (default 1048576)", "SOLDER_MAX_BODY",
          &max_body, NULL, NULL, NULL},
+        {"workers", "N", "worker threads running executions (default: one per core)",
+         "SOLDER_WORKERS", &workers, NULL, NULL, NULL},
+        {"allow-private-network", NULL,
+         "let workflows call private and loopback addresses (tests, local sinks)", NULL, NULL,
+         &allow_private, NULL, NULL},
+        {"allow-hosts", "LIST",
+         "comma-separated hosts (host or host:port) workflows may call despite the private-network "
+         "guard",
+         "SOLDER_ALLOW_HOSTS", &allow_hosts, NULL, NULL, NULL},
         {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
     };
     char *pos[1];
@@ -47,6 +60,7 @@ int cli_serve(int argc, char **argv)
     if (rc)
         return rc == CLI_HELP ? 0 : rc;
 
+    umask(077); /* the data directory holds secrets: owner only */
     struct app app;
     memset(&app, 0, sizeof app);
     if (parse_listen(listen, &app.cfg) != 0) {
@@ -68,7 +82,21 @@ int cli_serve(int argc, char **argv)
         }
         app.cfg.max_body = (size_t)v;
     }
+    struct engine_config engine = {0, allow_private != 0, allow_hosts};
+    if (workers) {
+        char *end;
+        long n = strtol(workers, &end, 10);
+        if (*end || n < 1 || n > 256) {
+            fprintf(stderr, "solder serve: --workers must be from 1 to 256, got '%s'\n", workers);
+            return 2;
+        }
+        engine.workers = (int)n;
+    }
+    const char *env_private = getenv("SOLDER_ALLOW_PRIVATE_NETWORK");
+    if (env_private && strcmp(env_private, "1") == 0)
+        engine.allow_private = true;
     setvbuf(stdout, NULL, _IOLBF, 0);
+    app_install_signals();
 
     char err[512];
     if (app_prepare(&app, err, sizeof err) != 0) {
@@ -76,7 +104,13 @@ int cli_serve(int argc, char **argv)
         app_release(&app);
         return 1;
     }
+    if (engine_start(&app, &engine) != 0) {
+        fprintf(stderr, "solder serve: cannot start the engine\n");
+        app_release(&app);
+        return 1;
+    }
     rc = app_run_server(&app);
+    engine_stop(&app);
     app_release(&app);
     return rc;
 }

@@ -406,6 +406,16 @@ static void lws_log_line(int level, const char *line)
     fprintf(stderr, "lws: %s", line);
 }
 
+void app_install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
 int app_run_server(struct app *app)
 {
     struct lws_context_creation_info info;
@@ -436,12 +446,6 @@ int app_run_server(struct app *app)
     fflush(stdout);
 
     signal_context = app->lws;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
 
     while (!stop_requested)
         if (lws_service(app->lws, 0) < 0)

@@ -27,6 +27,68 @@ static const char *const MIGRATIONS[] = {
     "CREATE INDEX users_env_created ON users(env_id, created_at);"
     "CREATE TABLE signing_keys(id TEXT PRIMARY KEY, alg TEXT NOT NULL, private_pem TEXT NOT NULL,"
     "  public_pem TEXT NOT NULL, created_at INTEGER NOT NULL, retired_at INTEGER);",
+
+    /* 2: integrations, versioned workflows, events, installations, executions */
+    "CREATE TABLE integrations(id TEXT PRIMARY KEY, env_id TEXT NOT NULL REFERENCES "
+    "environments(id),"
+    "  name TEXT NOT NULL, app TEXT, icon TEXT, description TEXT,"
+    "  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, UNIQUE(env_id, name));"
+    "CREATE TABLE workflows(id TEXT PRIMARY KEY, env_id TEXT NOT NULL REFERENCES environments(id),"
+    "  integration_id TEXT NOT NULL REFERENCES integrations(id), name TEXT NOT NULL,"
+    "  draft TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, UNIQUE(env_id, name));"
+    "CREATE INDEX workflows_integration ON workflows(integration_id);"
+    "CREATE TABLE workflow_versions(workflow_id TEXT NOT NULL REFERENCES workflows(id),"
+    "  version INTEGER NOT NULL, definition TEXT NOT NULL, trigger_type TEXT NOT NULL,"
+    "  trigger_event TEXT, blocks TEXT NOT NULL, fields TEXT NOT NULL, released_at INTEGER NOT "
+    "NULL,"
+    "  PRIMARY KEY(workflow_id, version));"
+    "CREATE TABLE events(env_id TEXT NOT NULL REFERENCES environments(id), name TEXT NOT NULL,"
+    "  description TEXT, body TEXT NOT NULL, schema TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY(env_id, name));"
+    "CREATE TABLE installations(id TEXT PRIMARY KEY, env_id TEXT NOT NULL,"
+    "  workflow_id TEXT NOT NULL REFERENCES workflows(id),"
+    "  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  integration_id TEXT NOT NULL, version INTEGER NOT NULL, active INTEGER NOT NULL,"
+    "  config TEXT NOT NULL DEFAULT '{}', trigger_type TEXT NOT NULL, trigger_event TEXT,"
+    "  installed_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, UNIQUE(workflow_id, user_id));"
+    "CREATE INDEX installations_trigger ON installations(user_id, trigger_type, trigger_event);"
+    "CREATE TABLE install_sessions(id TEXT PRIMARY KEY, env_id TEXT NOT NULL, user_id TEXT NOT "
+    "NULL,"
+    "  integration_id TEXT NOT NULL, workflow_ids TEXT NOT NULL, state TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL);"
+    "CREATE TABLE run_events(id TEXT PRIMARY KEY, env_id TEXT NOT NULL, user_id TEXT NOT NULL,"
+    "  name TEXT NOT NULL, payload TEXT NOT NULL, created_at INTEGER NOT NULL);"
+    "CREATE INDEX run_events_user ON run_events(user_id);"
+    "CREATE TABLE executions(id TEXT PRIMARY KEY, env_id TEXT NOT NULL,"
+    "  installation_id TEXT NOT NULL, workflow_id TEXT NOT NULL, user_id TEXT NOT NULL,"
+    "  version INTEGER NOT NULL, event_id TEXT, status TEXT NOT NULL, attempt INTEGER NOT NULL,"
+    "  run_at INTEGER NOT NULL, lease_until INTEGER, state TEXT NOT NULL,"
+    "  error TEXT, error_block TEXT, created_at INTEGER NOT NULL, started_at INTEGER,"
+    "  finished_at INTEGER);"
+    "CREATE INDEX executions_due ON executions(run_at) WHERE status = 'queued';"
+    "CREATE INDEX executions_leased ON executions(lease_until) WHERE status = 'running';"
+    "CREATE INDEX executions_installation ON executions(installation_id, created_at);"
+    "CREATE INDEX executions_workflow ON executions(workflow_id, created_at);"
+    "CREATE INDEX executions_user ON executions(user_id);"
+    "CREATE INDEX executions_created ON executions(env_id, created_at);"
+    "CREATE TABLE execution_steps(execution_id TEXT NOT NULL REFERENCES executions(id)"
+    "  ON DELETE CASCADE, seq INTEGER NOT NULL, block_id TEXT NOT NULL, block_type TEXT NOT NULL,"
+    "  block_name TEXT, step_key TEXT NOT NULL, status TEXT NOT NULL, attempt INTEGER NOT NULL,"
+    "  started_at INTEGER NOT NULL, stopped_at INTEGER NOT NULL, inputs TEXT, output TEXT,"
+    "  error TEXT, PRIMARY KEY(execution_id, seq));"
+    "CREATE TABLE execution_errors(id TEXT PRIMARY KEY, env_id TEXT NOT NULL,"
+    "  execution_id TEXT NOT NULL, workflow_id TEXT NOT NULL, installation_id TEXT NOT NULL,"
+    "  user_id TEXT NOT NULL, block TEXT, message TEXT NOT NULL, created_at INTEGER NOT NULL,"
+    "  streamed INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX execution_errors_workflow ON execution_errors(workflow_id, created_at);"
+    "CREATE INDEX execution_errors_user ON execution_errors(user_id);"
+    "CREATE INDEX execution_errors_unstreamed ON execution_errors(created_at) WHERE streamed = 0;"
+    "CREATE TABLE settings(env_id TEXT PRIMARY KEY REFERENCES environments(id),"
+    "  error_webhook_url TEXT, error_webhook_secret TEXT, signing_secret TEXT,"
+    "  log_retention_days INTEGER NOT NULL DEFAULT 60);"
+    "CREATE TABLE server_keys(name TEXT PRIMARY KEY, private_pem TEXT NOT NULL,"
+    "  public_pem TEXT NOT NULL, created_at INTEGER NOT NULL);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
@@ -176,7 +238,9 @@ struct store *store_open(const char *path, char *err, size_t err_len)
     }
     sqlite3_busy_timeout(s->db, 5000);
     if (exec_sql(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-                    "PRAGMA temp_store=MEMORY;") != STORE_OK ||
+                    "PRAGMA temp_store=MEMORY; PRAGMA secure_delete=ON;") != STORE_OK ||
+        (store_schema_version(s) == 0 &&
+         exec_sql(s, "PRAGMA auto_vacuum=INCREMENTAL") != STORE_OK) ||
         migrate(s) != STORE_OK) {
         snprintf(err, err_len, "%s: %s", path, s->errmsg);
         store_close(s);
@@ -191,6 +255,8 @@ void store_close(struct store *s)
         return;
     for (int i = 0; i < STMT_COUNT; i++)
         sqlite3_finalize(s->stmts[i]);
+    for (int i = 0; i < STORE_QUERY_CACHE; i++)
+        sqlite3_finalize(s->cache[i].stmt);
     sqlite3_close(s->db);
     free(s);
 }

@@ -36,6 +36,20 @@ int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
 
+/*
+ * Runs one SQL statement of the store's own (sql must be a string literal: its prepared statement
+ * is cached by the literal's address). Parameters are bound in order according to types: 's' const
+ * char* (NULL binds NULL), 'i' int64_t, 'd' double, 'j' const cJSON* stored as compact JSON text
+ * (NULL binds NULL). When rows is not NULL it receives an array with one object per result row,
+ * keyed by column name; a column named "x_json" is parsed as JSON and appears as "x"; SQL NULL
+ * columns are left out. Returns STORE_OK, STORE_CONFLICT or STORE_ERROR.
+ */
+struct cJSON;
+int store_query(struct store *s, const char *sql, struct cJSON **rows, const char *types, ...);
+
+/* Rows changed by the last INSERT, UPDATE or DELETE. */
+int store_changes(struct store *s);
+
 /* ---- account and environments ---- */
 struct environment {
     char id[ID_LEN + 1];

@@ -52,9 +52,16 @@ enum store_stmt_id {
         STMT_COUNT
 };
 
+/* Statements of store_query, cached by the address of their SQL literal. */
+#define STORE_QUERY_CACHE 256
+
 struct store {
     sqlite3 *db;
     sqlite3_stmt *stmts[STMT_COUNT];
+    struct {
+        const char *sql;
+        sqlite3_stmt *stmt;
+    } cache[STORE_QUERY_CACHE];
     char errmsg[256];
 };
 

@@ -73,6 +73,7 @@ char *buf_take(struct buf *b)
     }
     if (!b->data && !reserve(b, 0))
         return NULL;
+    b->data[b->len] = '\0';
     char *p = b->data;
     b->data = NULL;
     b->len = b->cap = 0;

@@ -9,13 +9,13 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const BIN = process.env.SOLDER_BIN || path.join(here, '../../build/solder');
 
-export async function startServer(extraArgs = []) {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'solder-api-'));
+export async function startServer(extraArgs = [], { dataDir = mkdtempSync(path.join(tmpdir(), 'solder-api-')), keep = false } = {}) {
   const proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--data', dataDir, ...extraArgs],
     { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  proc.stderr.on('data', (d) => { err += d; });
+  // The server's own complaints (sanitizer reports among them) go to the test's stderr.
+  proc.stderr.on('data', (d) => { err += d; process.stderr.write(d); });
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out} ${err}`)), 15000);
     proc.stdout.on('data', (d) => {
@@ -30,6 +30,9 @@ export async function startServer(extraArgs = []) {
     url, key, dataDir, proc,
     output: () => out,
     errors: () => err,
+    crash() {
+      return new Promise((resolve) => { proc.on('exit', resolve); proc.kill('SIGKILL'); });
+    },
     cli: (...args) => execFileSync(BIN, [...args, '--data', dataDir], { encoding: 'utf8' }),
     async stop() {
       if (proc.exitCode !== null) return proc.exitCode;
@@ -37,7 +40,7 @@ export async function startServer(extraArgs = []) {
         proc.on('exit', (c) => resolve(c));
         proc.kill('SIGTERM');
       });
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!keep) rmSync(dataDir, { recursive: true, force: true });
       return code;
     },
   };

@@ -77,5 +77,11 @@ int main(void)
     char *t = buf_take(&bf);
     CHECK(t && strncmp(t, "0,1,2,", 6) == 0 && strlen(t) == 3890);
     free(t);
+
+    /* An empty buffer still takes as an empty string (regression: it was unterminated). */
+    struct buf empty = {0};
+    t = buf_take(&empty);
+    CHECK(t && t[0] == '\0');
+    free(t);
     return check_summary("json");
 }

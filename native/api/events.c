@@ -1,0 +1,337 @@
+/*
+ * Custom events and running: the ISV's event definitions (name, description, schema in Alloy
+ * sample style or JSON Schema) and the two ways work enters — POST /run/event for every matching
+ * active installation, POST /run/workflow for one webhook-triggered workflow. Accepted work is in
+ * the store, in one transaction, before the answer.
+ */
+#include "api/api.h"
+
+#include "engine/engine.h"
+#include "json/json.h"
+#include "schema/schema.h"
+#include "store/catalog.h"
+#include "store/runs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Longest event name accepted. */
+#define EVENT_NAME_MAX 256
+
+/*
+ * Compiled event schemas, by environment and name, valid while the event's updatedAt is unchanged.
+ * Lives on the API thread only (handlers run there), so it needs no lock. Bounded: when full it is
+ * emptied and refilled on demand.
+ */
+#define EVENT_SCHEMA_CACHE 256
+
+static struct {
+    char key[ID_LEN + 1 + EVENT_NAME_MAX + 1];
+    int64_t updated_at;
+    schema_t *schema;
+} schema_cache[EVENT_SCHEMA_CACHE];
+static int schema_cache_used;
+
+static const schema_t *cached_schema(const char *env, const cJSON *event)
+{
+    char key[sizeof schema_cache[0].key];
+    snprintf(key, sizeof key, "%s/%s", env, json_get_str(event, "name"));
+    int64_t updated = (int64_t)cJSON_GetObjectItem(event, "updatedAt")->valuedouble;
+    for (int i = 0; i < schema_cache_used; i++)
+        if (strcmp(schema_cache[i].key, key) == 0) {
+            if (schema_cache[i].updated_at == updated)
+                return schema_cache[i].schema;
+            schema_free(schema_cache[i].schema);
+            schema_cache[i] = schema_cache[--schema_cache_used];
+            break;
+        }
+    char *err = NULL;
+    schema_t *s = schema_compile(cJSON_GetObjectItem(event, "schema"), NULL, &err);
+    free(err);
+    if (!s)
+        return NULL;
+    if (schema_cache_used == EVENT_SCHEMA_CACHE) {
+        for (int i = 0; i < schema_cache_used; i++)
+            schema_free(schema_cache[i].schema);
+        schema_cache_used = 0;
+    }
+    snprintf(schema_cache[schema_cache_used].key, sizeof key, "%s", key);
+    schema_cache[schema_cache_used].updated_at = updated;
+    schema_cache[schema_cache_used].schema = s;
+    schema_cache_used++;
+    return s;
+}
+
+/* The JSON Schema of an event body: `schema` as given, or `body` converted from sample style.
+ * Replies 400/422 and returns NULL when neither is usable. *body_out is what GET /events shows. */
+static cJSON *event_schema(struct request *req, const cJSON *obj, cJSON **body_out)
+{
+    const cJSON *schema = cJSON_GetObjectItemCaseSensitive(obj, "schema");
+    const cJSON *body = cJSON_GetObjectItemCaseSensitive(obj, "body");
+    cJSON *out = NULL;
+    char *err = NULL;
+    if (schema) {
+        if (!cJSON_IsObject(schema) && !cJSON_IsBool(schema)) {
+            reply_error(req, 400, "bad_request", "schema must be a JSON Schema object");
+            return NULL;
+        }
+        out = cJSON_Duplicate(schema, true);
+    } else if (cJSON_IsObject(body)) {
+        out = schema_is_sample(body) ? schema_from_sample(body, &err) : cJSON_Duplicate(body, true);
+        if (!out) {
+            reply_error(req, 422, "validation_failed", "body is not a usable sample schema: %s",
+                        err ? err : "unknown error");
+            free(err);
+            return NULL;
+        }
+    } else {
+        reply_error(req, 400, "bad_request",
+                    "body (an Alloy sample schema) or schema (a JSON Schema) is required");
+        return NULL;
+    }
+    schema_t *compiled = schema_compile(out, NULL, &err);
+    if (!compiled) {
+        reply_error(req, 422, "validation_failed", "the event's schema is invalid: %s",
+                    err ? err : "unknown error");
+        free(err);
+        cJSON_Delete(out);
+        return NULL;
+    }
+    schema_free(compiled);
+    *body_out = cJSON_Duplicate(body ? body : schema, true);
+    return out;
+}
+
+static cJSON *event_json(const cJSON *row)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "name", json_get_str(row, "name"));
+    cJSON_AddStringToObject(
+        o, "description", json_get_str(row, "description") ? json_get_str(row, "description") : "");
+    cJSON_AddItemToObject(o, "body", cJSON_Duplicate(cJSON_GetObjectItem(row, "body"), true));
+    cJSON_AddItemToObject(o, "schema", cJSON_Duplicate(cJSON_GetObjectItem(row, "schema"), true));
+    return o;
+}
+
+void api_events_list(struct request *req)
+{
+    cJSON *rows;
+    int rc = store_events(req->app->store, req->who.env.id, &rows);
+    if (rc != STORE_OK) {
+        reply_store_error(req, rc, "event");
+        return;
+    }
+    cJSON *data = cJSON_CreateArray();
+    const cJSON *r;
+    cJSON_ArrayForEach(r, rows) cJSON_AddItemToArray(data, event_json(r));
+    cJSON_Delete(rows);
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddItemToObject(out, "data", data);
+    reply_json(req, 200, out);
+}
+
+static void save_event(struct request *req, const char *name, bool create)
+{
+    const cJSON *body = api_body_object(req);
+    const char *description;
+    if (!body || !api_optional_string(req, body, "description", 4096, &description))
+        return;
+    cJSON *sample = NULL, *schema = event_schema(req, body, &sample);
+    if (!schema)
+        return;
+    int rc = store_event_upsert(req->app->store, req->who.env.id, name, description, sample, schema,
+                                create);
+    cJSON_Delete(sample);
+    cJSON_Delete(schema);
+    if (rc == STORE_CONFLICT) {
+        reply_error(req, 409, "conflict", "an event named '%s' already exists", name);
+        return;
+    }
+    if (rc != STORE_OK) {
+        reply_store_error(req, rc, "event");
+        return;
+    }
+    cJSON *row = NULL;
+    store_event_find(req->app->store, req->who.env.id, name, &row);
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddItemToObject(out, "data", row ? event_json(row) : cJSON_CreateNull());
+    cJSON_Delete(row);
+    reply_json(req, 200, out);
+}
+
+void api_events_create(struct request *req)
+{
+    const cJSON *body = api_body_object(req);
+    const char *name;
+    if (!body || !api_required_string(req, body, "name", EVENT_NAME_MAX, &name))
+        return;
+    save_event(req, name, true);
+}
+
+void api_events_update(struct request *req)
+{
+    save_event(req, req->params[0], false);
+}
+
+void api_events_get(struct request *req)
+{
+    cJSON *row = NULL;
+    int rc = store_event_find(req->app->store, req->who.env.id, req->params[0], &row);
+    if (rc != STORE_OK || !row) {
+        reply_store_error(req, rc == STORE_OK ? STORE_NOT_FOUND : rc, "event");
+        return;
+    }
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddItemToObject(out, "data", event_json(row));
+    cJSON_Delete(row);
+    reply_json(req, 200, out);
+}
+
+void api_events_delete(struct request *req)
+{
+    int rc = store_event_delete(req->app->store, req->who.env.id, req->params[0]);
+    if (rc != STORE_OK) {
+        reply_store_error(req, rc, "event");
+        return;
+    }
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddTrueToObject(out, "success");
+    reply_json(req, 200, out);
+}
+
+/* data must be an object; replies 400 otherwise. */
+static const cJSON *run_data(struct request *req, const cJSON *body)
+{
+    const cJSON *data = cJSON_GetObjectItemCaseSensitive(body, "data");
+    if (!data)
+        data = cJSON_GetObjectItemCaseSensitive(body, "payload");
+    if (!cJSON_IsObject(data)) {
+        reply_error(req, 400, "bad_request", "data must be a JSON object");
+        return NULL;
+    }
+    return data;
+}
+
+/* Stores the event and its executions in one transaction, then answers. */
+static void enqueue_and_reply(struct request *req, const struct user *u, const char *name,
+                              const char *trigger_type, const char *trigger_event,
+                              const char *workflow_id, const cJSON *data, bool single)
+{
+    struct store *s = req->app->store;
+    char *payload = json_print(data);
+    char event_id[ID_LEN + 1];
+    cJSON *executions = NULL;
+    int rc = store_begin(s);
+    if (rc == STORE_OK)
+        rc = store_enqueue(s, req->who.env.id, u->id, name, trigger_type, trigger_event,
+                           workflow_id, payload, event_id, &executions);
+    if (rc == STORE_OK)
+        rc = store_commit(s);
+    free(payload);
+    if (rc != STORE_OK) {
+        store_rollback(s);
+        cJSON_Delete(executions);
+        reply_store_error(req, rc, "event");
+        return;
+    }
+    if (cJSON_GetArraySize(executions) > 0)
+        engine_wake(req->app);
+    cJSON *out = cJSON_CreateObject();
+    if (single) {
+        cJSON_AddStringToObject(out, "message", "success");
+        const cJSON *first = cJSON_GetArrayItem(executions, 0);
+        if (first)
+            cJSON_AddStringToObject(out, "executionId", first->valuestring);
+    } else {
+        cJSON_AddStringToObject(out, "message", "Event successfully triggered");
+    }
+    cJSON_AddStringToObject(out, "eventId", event_id);
+    cJSON_AddItemToObject(out, "executions", executions);
+    reply_json(req, 200, out);
+}
+
+void api_run_event(struct request *req)
+{
+    const cJSON *body = api_body_object(req);
+    const char *name;
+    if (!body || !api_required_string(req, body, "event", EVENT_NAME_MAX, &name))
+        return;
+    const cJSON *data = run_data(req, body);
+    struct user u;
+    if (!data || !api_user_param(req, body, true, &u, NULL))
+        return;
+    cJSON *event = NULL;
+    int rc = store_event_find(req->app->store, req->who.env.id, name, &event);
+    if (rc != STORE_OK || !event) {
+        if (rc == STORE_OK)
+            reply_error(req, 404, "not_found", "no custom event named '%s'", name);
+        else
+            reply_store_error(req, rc, "event");
+        store_user_clear(&u);
+        return;
+    }
+    const schema_t *schema = cached_schema(req->who.env.id, event);
+    struct schema_result result = {0};
+    if (!schema) {
+        reply_error(req, 500, "internal", "the event's schema does not compile (request %s)",
+                    req->request_id);
+    } else if (!schema_validate(schema, data, &result)) {
+        cJSON *out = cJSON_CreateObject();
+        cJSON_AddStringToObject(out, "message", "data does not match the event's schema");
+        cJSON_AddStringToObject(out, "code", "validation_failed");
+        cJSON_AddItemToObject(out, "errors", schema_result_to_json(&result));
+        reply_json(req, 422, out);
+    } else {
+        enqueue_and_reply(req, &u, name, "customEvent", name, NULL, data, false);
+    }
+    schema_result_free(&result);
+    cJSON_Delete(event);
+    store_user_clear(&u);
+}
+
+void api_run_workflow(struct request *req)
+{
+    const cJSON *body = api_body_object(req);
+    if (!body)
+        return;
+    const char *wid = json_get_str(body, "workflowId");
+    if (!wid)
+        wid = json_get_str(body, "workflowName");
+    if (!wid)
+        wid = json_get_str(body, "workflow");
+    if (!wid || !*wid) {
+        reply_error(req, 400, "bad_request", "workflowId or workflowName is required");
+        return;
+    }
+    const cJSON *data = run_data(req, body);
+    struct user u;
+    if (!data || !api_user_param(req, body, true, &u, NULL))
+        return;
+    cJSON *wf = NULL, *inst = NULL;
+    int rc = store_workflow_find(req->app->store, req->who.env.id, wid, &wf);
+    if (rc != STORE_OK || !wf) {
+        reply_store_error(req, rc == STORE_OK ? STORE_NOT_FOUND : rc, "workflow");
+    } else if (store_installation_find(req->app->store, json_get_str(wf, "workflowId"), u.id,
+                                       &inst) != STORE_OK ||
+               !inst) {
+        reply_error(req, 404, "not_found", "the user has not installed this workflow");
+    } else {
+        const char *type = json_get_str(inst, "triggerType");
+        if (strcmp(type, "webhook") != 0 && strcmp(type, "manual") != 0) {
+            reply_error(req, 400, "bad_request",
+                        "this workflow's trigger is %s; /run/workflow runs webhook and manual "
+                        "triggers (use /run/event for custom events)",
+                        type);
+        } else if (cJSON_GetObjectItem(inst, "active")->valueint == 0) {
+            reply_error(req, 409, "conflict",
+                        "the user's installation of this workflow is inactive");
+        } else {
+            enqueue_and_reply(req, &u, json_get_str(wf, "name"), type, NULL,
+                              json_get_str(wf, "workflowId"), data, true);
+        }
+    }
+    cJSON_Delete(inst);
+    cJSON_Delete(wf);
+    store_user_clear(&u);
+}

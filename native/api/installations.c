@@ -1,0 +1,352 @@
+/*
+ * Installing without the modal (headless): start a session that lists the fields each workflow
+ * needs, complete it with values (validated against each field's schema, 422 with every problem),
+ * which creates the user's installations in one transaction. Also the list of installations and
+ * the bulk deactivation of a user's workflows.
+ */
+#include "api/api.h"
+
+#include "engine/definitions.h"
+#include "engine/engine.h"
+#include "json/json.h"
+#include "store/catalog.h"
+#include "store/runs.h"
+#include "workflow/workflow.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The form description of one workflow's fields, as startInstallation returns them. */
+static cJSON *fields_form(const struct workflow_def *def)
+{
+    cJSON *fields = cJSON_CreateArray();
+    for (int i = 0; i < def->nfields; i++) {
+        const struct wf_field *f = &def->fields[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", f->name);
+        cJSON_AddStringToObject(o, "displayName", f->title ? f->title : f->name);
+        if (f->description)
+            cJSON_AddStringToObject(o, "description", f->description);
+        const char *type = json_get_str(f->schema, "type");
+        cJSON_AddStringToObject(o, "type", type ? type : "string");
+        const char *format = json_get_str(f->schema, "format");
+        if (format)
+            cJSON_AddStringToObject(o, "subType", format);
+        cJSON_AddBoolToObject(o, "required", f->required);
+        const cJSON *en = cJSON_GetObjectItem(f->schema, "enum");
+        if (cJSON_IsArray(en)) {
+            cJSON *opts = cJSON_AddArrayToObject(o, "options");
+            const cJSON *v;
+            cJSON_ArrayForEach(v, en)
+            {
+                cJSON *opt = cJSON_CreateObject();
+                char *label = cJSON_IsString(v) ? strdup(v->valuestring) : json_print(v);
+                cJSON_AddStringToObject(opt, "displayName", label ? label : "");
+                free(label);
+                cJSON_AddItemToObject(opt, "value", cJSON_Duplicate(v, true));
+                cJSON_AddItemToArray(opts, opt);
+            }
+        }
+        cJSON_AddItemToObject(o, "schema", cJSON_Duplicate(f->schema, true));
+        cJSON_AddItemToArray(fields, o);
+    }
+    return fields;
+}
+
+void api_headless_start(struct request *req)
+{
+    const cJSON *body = api_body_object(req);
+    const char *integration_id;
+    if (!body || !api_required_string(req, body, "integrationId", 512, &integration_id))
+        return;
+    const cJSON *wanted = cJSON_GetObjectItemCaseSensitive(body, "workflowIds");
+    if (wanted && !cJSON_IsArray(wanted)) {
+        reply_error(req, 400, "bad_request", "workflowIds must be an array of workflow ids");
+        return;
+    }
+    struct user u;
+    if (!api_user_param(req, body, true, &u, NULL))
+        return;
+    struct store *s = req->app->store;
+    cJSON *integ = NULL, *wfs = NULL;
+    int rc = store_integration_find(s, req->who.env.id, integration_id, &integ);
+    if (rc != STORE_OK || !integ) {
+        reply_store_error(req, rc == STORE_OK ? STORE_NOT_FOUND : rc, "integration");
+        store_user_clear(&u);
+        return;
+    }
+    store_workflows_of_integration(s, json_get_str(integ, "integrationId"), &wfs);
+    cJSON *ids = cJSON_CreateArray(), *data = cJSON_CreateArray();
+    const cJSON *wf;
+    cJSON_ArrayForEach(wf, wfs)
+    {
+        const char *wid = json_get_str(wf, "workflowId");
+        bool chosen = !wanted;
+        const cJSON *w;
+        cJSON_ArrayForEach(w, wanted) if (cJSON_IsString(w) &&
+                                          (strcmp(w->valuestring, wid) == 0 ||
+                                           strcmp(w->valuestring, json_get_str(wf, "name")) == 0))
+            chosen = true;
+        const struct workflow_def *def = chosen ? definitions_get(s, wid, 0, NULL) : NULL;
+        if (!def)
+            continue;
+        cJSON_AddItemToArray(ids, cJSON_CreateString(wid));
+        cJSON *entry = cJSON_CreateObject();
+        cJSON_AddStringToObject(entry, "workflowId", wid);
+        cJSON_AddStringToObject(entry, "blockId", "config");
+        cJSON_AddStringToObject(entry, "app", "configurableFields");
+        cJSON_AddItemToObject(entry, "fields", fields_form(def));
+        cJSON_AddItemToArray(data, entry);
+    }
+    cJSON_Delete(wfs);
+    if (cJSON_GetArraySize(ids) == 0) {
+        reply_error(req, 404, "not_found",
+                    wanted ? "none of workflowIds is a released workflow of this integration"
+                           : "the integration has no released workflows");
+    } else {
+        char id[ID_LEN + 1];
+        id_new(id);
+        rc = store_install_session_insert(s, req->who.env.id, id, u.id,
+                                          json_get_str(integ, "integrationId"), ids);
+        if (rc != STORE_OK) {
+            reply_store_error(req, rc, "installation");
+        } else {
+            cJSON *out = cJSON_CreateObject();
+            cJSON_AddStringToObject(out, "installationId", id);
+            cJSON_AddItemToObject(out, "data", data);
+            data = NULL;
+            reply_json(req, 200, out);
+        }
+    }
+    cJSON_Delete(data);
+    cJSON_Delete(ids);
+    cJSON_Delete(integ);
+    store_user_clear(&u);
+}
+
+/* The submitted values for one workflow as a config object; NULL when none were sent. */
+static cJSON *config_of(const cJSON *data, const char *workflow_id, struct request *req, bool *bad)
+{
+    cJSON *config = cJSON_CreateObject();
+    const cJSON *entry;
+    cJSON_ArrayForEach(entry, data)
+    {
+        if (!cJSON_IsObject(entry)) {
+            *bad = true;
+            continue;
+        }
+        const char *wid = json_get_str(entry, "workflowId");
+        if (!wid || strcmp(wid, workflow_id) != 0)
+            continue;
+        const cJSON *fields = cJSON_GetObjectItem(entry, "fields"), *f;
+        if (fields && !cJSON_IsArray(fields))
+            *bad = true;
+        cJSON_ArrayForEach(f, fields)
+        {
+            const char *name = json_get_str(f, "name");
+            const cJSON *value = cJSON_GetObjectItem(f, "value");
+            if (!name || !value) {
+                *bad = true;
+                continue;
+            }
+            cJSON_DeleteItemFromObjectCaseSensitive(config, name);
+            cJSON_AddItemToObject(config, name, cJSON_Duplicate(value, true));
+        }
+    }
+    (void)req;
+    return config;
+}
+
+void api_headless_complete(struct request *req)
+{
+    const cJSON *body = api_body_object(req);
+    const char *session_id;
+    if (!body || !api_required_string(req, body, "installationId", 64, &session_id))
+        return;
+    const cJSON *data = cJSON_GetObjectItemCaseSensitive(body, "data");
+    if (data && !cJSON_IsArray(data)) {
+        reply_error(req, 400, "bad_request", "data must be an array of {workflowId, fields}");
+        return;
+    }
+    struct store *s = req->app->store;
+    cJSON *session = NULL;
+    int rc = store_install_session_find(s, req->who.env.id, session_id, &session);
+    if (rc != STORE_OK || !session ||
+        (req->who.kind == IDENTITY_USER_TOKEN &&
+         strcmp(json_get_str(session, "userId"), req->who.user_id) != 0)) {
+        cJSON_Delete(session);
+        reply_error(req, 404, "not_found", "no installation session %s", session_id);
+        return;
+    }
+    if (strcmp(json_get_str(session, "state"), "started") != 0) {
+        cJSON_Delete(session);
+        reply_error(req, 409, "conflict", "installation %s is already complete", session_id);
+        return;
+    }
+    const char *user_id = json_get_str(session, "userId");
+    const char *integration_id = json_get_str(session, "integrationId");
+    const cJSON *ids = cJSON_GetObjectItem(session, "workflowIds"), *w;
+
+    /* Validate every workflow's values first: nothing is written unless all are valid. */
+    int n = cJSON_GetArraySize(ids);
+    cJSON **configs = calloc((size_t)n + 1, sizeof *configs);
+    const struct workflow_def **defs = calloc((size_t)n + 1, sizeof *defs);
+    int versions[256] = {0};
+    cJSON *errors = cJSON_CreateArray();
+    bool bad = false;
+    int i = 0;
+    cJSON_ArrayForEach(w, ids)
+    {
+        defs[i] = i < 256 ? definitions_get(s, w->valuestring, 0, &versions[i]) : NULL;
+        configs[i] = config_of(data, w->valuestring, req, &bad);
+        struct workflow_errors errs = {0};
+        if (!defs[i]) {
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddStringToObject(e, "workflowId", w->valuestring);
+            cJSON_AddStringToObject(e, "path", "");
+            cJSON_AddStringToObject(e, "message", "the workflow has no released version");
+            cJSON_AddItemToArray(errors, e);
+        } else if (!workflow_config_validate(defs[i], configs[i], &errs)) {
+            cJSON *list = workflow_errors_json(&errs), *e;
+            cJSON_ArrayForEach(e, list) cJSON_AddStringToObject(e, "workflowId", w->valuestring);
+            while (cJSON_GetArraySize(list) > 0)
+                cJSON_AddItemToArray(errors, cJSON_DetachItemFromArray(list, 0));
+            cJSON_Delete(list);
+        }
+        workflow_errors_free(&errs);
+        i++;
+    }
+    if (bad) {
+        reply_error(req, 400, "bad_request",
+                    "each data entry must be {workflowId, fields: [{name, value}]}");
+    } else if (cJSON_GetArraySize(errors) > 0) {
+        cJSON *out = cJSON_CreateObject();
+        cJSON_AddStringToObject(out, "message", "some field values are invalid");
+        cJSON_AddStringToObject(out, "code", "validation_failed");
+        cJSON_AddItemToObject(out, "errors", errors);
+        errors = NULL;
+        reply_json(req, 422, out);
+    } else {
+        cJSON *created = cJSON_CreateArray(), *child_ids = cJSON_CreateArray();
+        rc = store_begin(s);
+        i = 0;
+        bool any_on_install = false;
+        cJSON_ArrayForEach(w, ids)
+        {
+            char child[ID_LEN + 1];
+            if (rc == STORE_OK)
+                rc = store_installation_upsert(
+                    s, req->who.env.id, w->valuestring, user_id, integration_id, versions[i],
+                    configs[i], defs[i]->trigger.type_name, defs[i]->trigger.event, child);
+            if (rc == STORE_OK && defs[i]->trigger.type == WF_TRIGGER_ON_INSTALLATION) {
+                char event_id[ID_LEN + 1];
+                cJSON *execs = NULL;
+                rc = store_enqueue(s, req->who.env.id, user_id, "installation", "onInstallation",
+                                   NULL, w->valuestring, "{}", event_id, &execs);
+                cJSON_Delete(execs);
+                any_on_install = true;
+            }
+            if (rc == STORE_OK) {
+                cJSON *o = cJSON_CreateObject();
+                cJSON_AddStringToObject(o, "workflowId", w->valuestring);
+                cJSON_AddStringToObject(o, "childWorkflowId", child);
+                cJSON_AddNumberToObject(o, "version", versions[i]);
+                cJSON_AddItemToArray(created, o);
+                cJSON_AddItemToArray(child_ids, cJSON_CreateString(w->valuestring));
+            }
+            i++;
+        }
+        if (rc == STORE_OK)
+            rc = store_install_session_complete(s, session_id);
+        if (rc == STORE_OK)
+            rc = store_commit(s);
+        if (rc != STORE_OK) {
+            store_rollback(s);
+            cJSON_Delete(created);
+            cJSON_Delete(child_ids);
+            reply_store_error(req, rc, "installation");
+        } else {
+            cJSON_ArrayForEach(w, ids)
+                engine_notify_installation(req->app, user_id, w->valuestring);
+            if (any_on_install)
+                engine_wake(req->app);
+            cJSON *out = cJSON_CreateObject();
+            cJSON_AddStringToObject(out, "message", "Installation completed");
+            cJSON_AddItemToObject(out, "workflowIds", child_ids);
+            cJSON_AddItemToObject(out, "installations", created);
+            reply_json(req, 200, out);
+        }
+    }
+    for (int k = 0; k < n; k++)
+        cJSON_Delete(configs[k]);
+    free(configs);
+    free(defs);
+    cJSON_Delete(errors);
+    cJSON_Delete(session);
+}
+
+void api_installations_list(struct request *req)
+{
+    cJSON *rows;
+    int rc = store_installations_of_env(req->app->store, req->who.env.id, &rows);
+    if (rc != STORE_OK) {
+        reply_store_error(req, rc, "installation");
+        return;
+    }
+    /* One entry per user and integration, as the reference groups them. */
+    cJSON *data = cJSON_CreateArray(), *cur = NULL;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, rows)
+    {
+        const char *user = json_get_str(r, "userId"), *integ = json_get_str(r, "integrationId");
+        if (req->who.kind == IDENTITY_USER_TOKEN && strcmp(user, req->who.user_id) != 0)
+            continue;
+        if (!cur || strcmp(json_get_str(cur, "userId"), user) != 0 ||
+            strcmp(json_get_str(cur, "integrationId"), integ) != 0) {
+            cur = cJSON_CreateObject();
+            cJSON_AddStringToObject(cur, "installationId", json_get_str(r, "installationId"));
+            cJSON_AddStringToObject(cur, "integrationId", integ);
+            cJSON_AddStringToObject(cur, "userId", user);
+            cJSON_AddArrayToObject(cur, "workflowIds");
+            cJSON_AddArrayToObject(cur, "formData");
+            cJSON_AddItemToObject(
+                cur, "installedAt",
+                api_time_json((int64_t)cJSON_GetObjectItem(r, "installedAt")->valuedouble));
+            cJSON_AddFalseToObject(cur, "enabled");
+            cJSON_AddItemToArray(data, cur);
+        }
+        cJSON_AddItemToArray(cJSON_GetObjectItem(cur, "workflowIds"),
+                             cJSON_CreateString(json_get_str(r, "workflowId")));
+        cJSON *fd = cJSON_CreateObject();
+        cJSON_AddStringToObject(fd, "workflowId", json_get_str(r, "workflowId"));
+        cJSON_AddStringToObject(fd, "app", "configurableFields");
+        cJSON_AddStringToObject(fd, "blockId", "config");
+        cJSON_AddItemToObject(fd, "values",
+                              cJSON_Duplicate(cJSON_GetObjectItem(r, "config"), true));
+        cJSON_AddItemToArray(cJSON_GetObjectItem(cur, "formData"), fd);
+        if (cJSON_GetObjectItem(r, "active")->valueint)
+            cJSON_ReplaceItemInObject(cur, "enabled", cJSON_CreateTrue());
+    }
+    cJSON_Delete(rows);
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddItemToObject(out, "data", data);
+    reply_json(req, 200, out);
+}
+
+void api_users_deactivate_workflows(struct request *req)
+{
+    struct user u;
+    if (!api_load_user(req, req->params[0], &u))
+        return;
+    int rc = store_installations_deactivate_user(req->app->store, u.id);
+    if (rc != STORE_OK) {
+        reply_store_error(req, rc, "installation");
+    } else {
+        engine_notify_installation(req->app, u.id, NULL);
+        cJSON *out = cJSON_CreateObject();
+        cJSON_AddStringToObject(out, "message", "Success");
+        reply_json(req, 200, out);
+    }
+    store_user_clear(&u);
+}

@@ -1,0 +1,332 @@
+/*
+ * Seeing what happened: per-workflow execution logs with each block's inputs and outputs, errors,
+ * analytics, reruns, the account-wide error log, and the GDPR deletion of a user's logs.
+ */
+#include "api/api.h"
+
+#include "engine/engine.h"
+#include "json/json.h"
+#include "store/catalog.h"
+#include "store/runs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Largest page of executions (the reference's limit). */
+#define LOGS_MAX_LIMIT 30
+
+static cJSON *load_workflow(struct request *req)
+{
+    cJSON *row = NULL;
+    int rc = store_workflow_find(req->app->store, req->who.env.id, req->params[0], &row);
+    if (rc != STORE_OK || !row) {
+        reply_store_error(req, rc == STORE_OK ? STORE_NOT_FOUND : rc, "workflow");
+        return NULL;
+    }
+    return row;
+}
+
+static void add_time(cJSON *o, const char *name, const cJSON *row, const char *column)
+{
+    const cJSON *v = cJSON_GetObjectItem(row, column);
+    if (cJSON_IsNumber(v))
+        cJSON_AddItemToObject(o, name, api_time_json((int64_t)v->valuedouble));
+}
+
+/* One execution with its steps, in the reference's log shape. */
+static cJSON *execution_json(struct store *s, const cJSON *x)
+{
+    const char *status = json_get_str(x, "status");
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "executionId", json_get_str(x, "executionId"));
+    cJSON_AddStringToObject(o, "workflowId", json_get_str(x, "installationId"));
+    cJSON_AddStringToObject(o, "parentWorkflowId", json_get_str(x, "workflowId"));
+    cJSON_AddStringToObject(o, "userId", json_get_str(x, "userId"));
+    cJSON_AddNumberToObject(o, "workflowVersion", cJSON_GetObjectItem(x, "version")->valuedouble);
+    cJSON_AddStringToObject(o, "status", status);
+    cJSON_AddBoolToObject(o, "finished",
+                          strcmp(status, "queued") != 0 && strcmp(status, "running") != 0);
+    cJSON_AddNumberToObject(o, "attempt", cJSON_GetObjectItem(x, "attempt")->valuedouble);
+    add_time(o, "createdAt", x, "createdAt");
+    add_time(o, "startedAt", x, "startedAt");
+    add_time(o, "stoppedAt", x, "finishedAt");
+    if (json_get_str(x, "error"))
+        cJSON_AddStringToObject(o, "error", json_get_str(x, "error"));
+    if (json_get_str(x, "errorBlock"))
+        cJSON_AddStringToObject(o, "errorBlock", json_get_str(x, "errorBlock"));
+    cJSON *steps = NULL;
+    store_steps_of_execution(s, json_get_str(x, "executionId"), &steps);
+    cJSON *results = cJSON_AddArrayToObject(o, "results");
+    cJSON *inputs = cJSON_AddArrayToObject(o, "inputs");
+    const cJSON *st;
+    cJSON_ArrayForEach(st, steps)
+    {
+        cJSON *r = cJSON_CreateObject();
+        cJSON_AddStringToObject(r, "blockId", json_get_str(st, "blockId"));
+        cJSON_AddStringToObject(r, "blockName",
+                                json_get_str(st, "blockName") ? json_get_str(st, "blockName")
+                                                              : json_get_str(st, "blockId"));
+        cJSON_AddStringToObject(r, "blockType", json_get_str(st, "blockType"));
+        cJSON_AddStringToObject(r, "stepKey", json_get_str(st, "stepKey"));
+        cJSON_AddStringToObject(r, "status", json_get_str(st, "status"));
+        cJSON_AddNumberToObject(r, "attempt", cJSON_GetObjectItem(st, "attempt")->valuedouble);
+        add_time(r, "startedAt", st, "startedAt");
+        add_time(r, "stoppedAt", st, "stoppedAt");
+        cJSON *data = cJSON_AddArrayToObject(r, "data");
+        const cJSON *out = cJSON_GetObjectItem(st, "output");
+        if (out) {
+            cJSON *item = cJSON_CreateObject();
+            cJSON_AddItemToObject(item, "json", cJSON_Duplicate(out, true));
+            cJSON_AddItemToArray(data, item);
+        }
+        if (json_get_str(st, "error"))
+            cJSON_AddStringToObject(r, "error", json_get_str(st, "error"));
+        cJSON_AddItemToArray(results, r);
+        cJSON *in = cJSON_CreateObject();
+        cJSON_AddStringToObject(in, "blockId", json_get_str(st, "blockId"));
+        cJSON_AddStringToObject(in, "stepKey", json_get_str(st, "stepKey"));
+        const cJSON *iv = cJSON_GetObjectItem(st, "inputs");
+        cJSON_AddItemToObject(in, "data", iv ? cJSON_Duplicate(iv, true) : cJSON_CreateObject());
+        cJSON_AddItemToArray(inputs, in);
+    }
+    cJSON_Delete(steps);
+    return o;
+}
+
+void api_workflow_logs(struct request *req)
+{
+    long page, limit;
+    if (!api_query_int(req, "page", 0, 1000000, 0, &page) ||
+        !api_query_int(req, "limit", 1, LOGS_MAX_LIMIT, 10, &limit))
+        return;
+    char *order = request_query(req, "order"), *errq = request_query(req, "error");
+    bool ascending = order && strcmp(order, "asc") == 0;
+    bool bad_order = order && !ascending && strcmp(order, "desc") != 0;
+    bool errors_only = errq && (strcmp(errq, "true") == 0 || strcmp(errq, "1") == 0);
+    free(order);
+    free(errq);
+    if (bad_order) {
+        reply_error(req, 400, "bad_request", "order must be asc or desc");
+        return;
+    }
+    struct user u;
+    bool present;
+    if (!api_user_param(req, NULL, false, &u, &present))
+        return;
+    cJSON *wf = load_workflow(req);
+    if (wf) {
+        cJSON *rows = NULL;
+        int rc = store_executions_of_workflow(req->app->store, json_get_str(wf, "workflowId"),
+                                              present ? u.id : NULL, errors_only, ascending,
+                                              (int)(page * limit), (int)limit, &rows);
+        if (rc != STORE_OK) {
+            reply_store_error(req, rc, "execution");
+        } else {
+            cJSON *data = cJSON_CreateArray();
+            const cJSON *x;
+            cJSON_ArrayForEach(x, rows)
+                cJSON_AddItemToArray(data, execution_json(req->app->store, x));
+            cJSON_Delete(rows);
+            cJSON *out = cJSON_CreateObject();
+            cJSON_AddItemToObject(out, "data", data);
+            cJSON_AddNumberToObject(out, "page", (double)page);
+            cJSON_AddNumberToObject(out, "limit", (double)limit);
+            reply_json(req, 200, out);
+        }
+        cJSON_Delete(wf);
+    }
+    store_user_clear(&u);
+}
+
+void api_workflow_errors(struct request *req)
+{
+    struct user u;
+    bool present;
+    if (!api_user_param(req, NULL, false, &u, &present))
+        return;
+    cJSON *wf = load_workflow(req);
+    if (wf) {
+        cJSON *rows = NULL;
+        int rc = store_errors_of_workflow(req->app->store, json_get_str(wf, "workflowId"),
+                                          present ? u.id : NULL, &rows);
+        if (rc != STORE_OK) {
+            reply_store_error(req, rc, "error");
+        } else {
+            cJSON *data = cJSON_CreateArray();
+            const cJSON *e;
+            cJSON_ArrayForEach(e, rows)
+            {
+                cJSON *o = cJSON_CreateObject();
+                cJSON_AddStringToObject(o, "workflowId", json_get_str(e, "workflowId"));
+                cJSON_AddStringToObject(o, "childWorkflowId", json_get_str(e, "installationId"));
+                cJSON_AddStringToObject(o, "executionId", json_get_str(e, "executionId"));
+                cJSON_AddStringToObject(o, "userId", json_get_str(e, "userId"));
+                cJSON_AddStringToObject(o, "block",
+                                        json_get_str(e, "block") ? json_get_str(e, "block") : "");
+                add_time(o, "errorOccurredAt", e, "createdAt");
+                cJSON_AddStringToObject(o, "message", json_get_str(e, "message"));
+                cJSON_AddItemToArray(data, o);
+            }
+            cJSON_Delete(rows);
+            cJSON *out = cJSON_CreateObject();
+            cJSON_AddItemToObject(out, "data", data);
+            reply_json(req, 200, out);
+        }
+        cJSON_Delete(wf);
+    }
+    store_user_clear(&u);
+}
+
+void api_workflow_analytics(struct request *req)
+{
+    cJSON *wf = load_workflow(req);
+    if (!wf)
+        return;
+    cJSON *row = NULL;
+    int rc = store_workflow_counts(req->app->store, json_get_str(wf, "workflowId"), &row);
+    cJSON_Delete(wf);
+    if (rc != STORE_OK || !row) {
+        reply_store_error(req, rc == STORE_OK ? STORE_ERROR : rc, "workflow");
+        return;
+    }
+    reply_json(req, 200, row);
+}
+
+void api_workflow_rerun(struct request *req)
+{
+    cJSON *wf = load_workflow(req);
+    if (!wf)
+        return;
+    struct store *s = req->app->store;
+    cJSON *x = NULL, *ev = NULL;
+    store_execution_find(s, req->params[1], &x);
+    if (!x || strcmp(json_get_str(x, "workflowId"), json_get_str(wf, "workflowId")) != 0 ||
+        (req->who.kind == IDENTITY_USER_TOKEN &&
+         strcmp(json_get_str(x, "userId"), req->who.user_id) != 0)) {
+        reply_error(req, 404, "not_found", "no execution %s of this workflow", req->params[1]);
+    } else {
+        const char *event_id = json_get_str(x, "eventId");
+        if (event_id)
+            store_event_payload(s, event_id, &ev);
+        const cJSON *payload = ev ? cJSON_GetObjectItem(ev, "payload") : NULL;
+        char *text = payload ? json_print(payload) : strdup("{}");
+        char exec_id[ID_LEN + 1];
+        int rc = store_enqueue_installation(s, json_get_str(x, "installationId"), text, exec_id);
+        free(text);
+        if (rc != STORE_OK) {
+            reply_store_error(req, rc, "installation");
+        } else {
+            engine_wake(req->app);
+            cJSON *out = cJSON_CreateObject();
+            cJSON_AddStringToObject(out, "message", "Execution queued");
+            cJSON_AddStringToObject(out, "executionUuid", exec_id);
+            reply_json(req, 200, out);
+        }
+    }
+    cJSON_Delete(ev);
+    cJSON_Delete(x);
+    cJSON_Delete(wf);
+}
+
+void api_logs(struct request *req)
+{
+    long skip, limit;
+    if (!api_query_int(req, "skip", 0, 100000000, 0, &skip) ||
+        !api_query_int(req, "limit", 1, 100, 10, &limit))
+        return;
+    char *workflow = request_query(req, "workflowId");
+    char *user = request_query(req, "associatedUserId");
+    cJSON *rows = NULL;
+    int rc =
+        store_query(req->app->store,
+                    "SELECT e.id, e.execution_id AS executionId, e.workflow_id AS workflowId, "
+                    "e.installation_id AS installationId, e.user_id AS userId, e.message, "
+                    "e.block, e.created_at AS createdAt, x.version, x.started_at AS startedAt, "
+                    "x.finished_at AS completedAt, w.name AS workflowName, "
+                    "w.integration_id AS integrationId, u.username, u.full_name AS fullName "
+                    "FROM execution_errors e JOIN executions x ON x.id = e.execution_id "
+                    "JOIN workflows w ON w.id = e.workflow_id JOIN users u ON u.id = e.user_id "
+                    "WHERE e.env_id = ?1 AND (?2 IS NULL OR e.workflow_id = ?2) "
+                    "AND (?3 IS NULL OR e.user_id = ?3 OR u.username = ?3) "
+                    "ORDER BY e.created_at DESC LIMIT ?4 OFFSET ?5",
+                    &rows, "sssii", req->who.env.id, workflow, user, (int64_t)limit, (int64_t)skip);
+    cJSON *count = NULL;
+    if (rc == STORE_OK)
+        rc = store_query(
+            req->app->store,
+            "SELECT count(*) AS n FROM execution_errors e JOIN users u ON "
+            "u.id = e.user_id WHERE e.env_id = ?1 AND (?2 IS NULL OR e.workflow_id = ?2)"
+            " AND (?3 IS NULL OR e.user_id = ?3 OR u.username = ?3)",
+            &count, "sss", req->who.env.id, workflow, user);
+    free(workflow);
+    free(user);
+    if (rc != STORE_OK) {
+        cJSON_Delete(rows);
+        reply_store_error(req, rc, "log");
+        return;
+    }
+    cJSON *notes = cJSON_CreateArray();
+    const cJSON *e;
+    cJSON_ArrayForEach(e, rows)
+    {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "_id", json_get_str(e, "id"));
+        cJSON_AddStringToObject(o, "message", "executionError");
+        cJSON *d = cJSON_AddObjectToObject(o, "data");
+        cJSON_AddStringToObject(d, "executionId", json_get_str(e, "executionId"));
+        cJSON_AddStringToObject(d, "executionUuid", json_get_str(e, "executionId"));
+        cJSON_AddStringToObject(d, "error", json_get_str(e, "message"));
+        if (json_get_str(e, "block"))
+            cJSON_AddStringToObject(d, "block", json_get_str(e, "block"));
+        add_time(o, "startedAt", e, "startedAt");
+        add_time(o, "completedAt", e, "completedAt");
+        add_time(o, "createdAt", e, "createdAt");
+        cJSON_AddFalseToObject(o, "customVersion");
+        cJSON_AddNumberToObject(o, "workflowVersion",
+                                cJSON_GetObjectItem(e, "version")->valuedouble);
+        cJSON_AddStringToObject(o, "forgeWorkflowId", json_get_str(e, "workflowId"));
+        cJSON_AddStringToObject(o, "workflowId", json_get_str(e, "installationId"));
+        cJSON_AddStringToObject(o, "userId", json_get_str(e, "userId"));
+        cJSON *u = cJSON_AddObjectToObject(o, "user");
+        if (json_get_str(e, "username"))
+            cJSON_AddStringToObject(u, "username", json_get_str(e, "username"));
+        if (json_get_str(e, "fullName"))
+            cJSON_AddStringToObject(u, "fullName", json_get_str(e, "fullName"));
+        cJSON *fw = cJSON_AddObjectToObject(o, "forgeWorkflow");
+        cJSON_AddStringToObject(fw, "name", json_get_str(e, "workflowName"));
+        cJSON *integ = cJSON_AddObjectToObject(fw, "integrationId");
+        cJSON_AddStringToObject(integ, "_id", json_get_str(e, "integrationId"));
+        cJSON_AddItemToArray(notes, o);
+    }
+    cJSON_Delete(rows);
+    cJSON *first = store_first_row(count);
+    double total = first ? cJSON_GetObjectItem(first, "n")->valuedouble : 0;
+    cJSON_Delete(first);
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddItemToObject(out, "notifications", notes);
+    cJSON_AddItemToObject(out, "lastFetched", api_time_json(store_now()));
+    cJSON *pg = cJSON_AddObjectToObject(out, "pagination");
+    cJSON_AddNumberToObject(pg, "totalItems", total);
+    cJSON_AddNumberToObject(pg, "totalPages",
+                            total > 0 ? (double)(((long)total + limit - 1) / limit) : 0);
+    cJSON_AddNumberToObject(pg, "currentPage", (double)(skip / limit + 1));
+    cJSON_AddNumberToObject(pg, "pageSize", (double)limit);
+    reply_json(req, 200, out);
+}
+
+void api_users_delete_logs(struct request *req)
+{
+    struct user u;
+    if (!api_load_user(req, req->params[0], &u))
+        return;
+    int rc = store_user_logs_delete(req->app->store, u.id);
+    store_user_clear(&u);
+    if (rc != STORE_OK) {
+        reply_store_error(req, rc, "log");
+        return;
+    }
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddStringToObject(out, "message", "Success");
+    reply_json(req, 200, out);
+}

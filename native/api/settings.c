@@ -1,0 +1,88 @@
+/* Environment settings: the error-stream webhook and log retention. */
+#include "api/api.h"
+
+#include "json/json.h"
+#include "crypto/sign.h"
+#include "store/catalog.h"
+
+#include <stdlib.h>
+
+#include <string.h>
+
+/* Retention bounds in days: at least a day of history, at most ten years. */
+#define RETENTION_MIN 1
+#define RETENTION_MAX 3650
+
+static void reply_settings(struct request *req)
+{
+    cJSON *row = NULL;
+    char *fresh = sign_whsec_generate();
+    int rc = store_signing_secret(req->app->store, req->who.env.id, fresh, &row);
+    free(fresh);
+    if (rc != STORE_OK || !row) {
+        reply_store_error(req, rc == STORE_OK ? STORE_ERROR : rc, "settings");
+        return;
+    }
+    cJSON *out = cJSON_CreateObject();
+    const char *url = json_get_str(row, "errorWebhookUrl");
+    if (url)
+        cJSON_AddStringToObject(out, "errorWebhookUrl", url);
+    else
+        cJSON_AddNullToObject(out, "errorWebhookUrl");
+    cJSON_AddBoolToObject(out, "errorWebhookSecretSet",
+                          json_get_str(row, "errorWebhookSecret") != NULL);
+    /* The secret receivers verify webhook-signature with (Standard Webhooks). */
+    cJSON_AddStringToObject(out, "signingSecret", json_get_str(row, "signingSecret"));
+    cJSON_AddNumberToObject(out, "logRetentionDays",
+                            cJSON_GetObjectItem(row, "logRetentionDays")->valuedouble);
+    cJSON_Delete(row);
+    reply_json(req, 200, out);
+}
+
+void api_settings_get(struct request *req)
+{
+    reply_settings(req);
+}
+
+void api_settings_update(struct request *req)
+{
+    const cJSON *body = api_body_object(req);
+    const char *url, *secret;
+    if (!body || !api_optional_string(req, body, "errorWebhookUrl", 2048, &url) ||
+        !api_optional_string(req, body, "errorWebhookSecret", 256, &secret))
+        return;
+    if (url && strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
+        reply_error(req, 400, "bad_request", "errorWebhookUrl must be an http or https URL");
+        return;
+    }
+    if (secret && strncmp(secret, "whsec_", 6) != 0) {
+        reply_error(req, 400, "bad_request", "errorWebhookSecret must be a whsec_ secret");
+        return;
+    }
+    cJSON *cur = NULL;
+    store_settings(req->app->store, req->who.env.id, &cur);
+    int retention = cur ? cJSON_GetObjectItem(cur, "logRetentionDays")->valueint : 60;
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(body, "logRetentionDays");
+    if (r) {
+        if (!cJSON_IsNumber(r) || r->valuedouble != (int)r->valuedouble ||
+            r->valuedouble < RETENTION_MIN || r->valuedouble > RETENTION_MAX) {
+            cJSON_Delete(cur);
+            reply_error(req, 400, "bad_request",
+                        "logRetentionDays must be an integer from %d to %d", RETENTION_MIN,
+                        RETENTION_MAX);
+            return;
+        }
+        retention = r->valueint;
+    }
+    if (!cJSON_GetObjectItemCaseSensitive(body, "errorWebhookUrl") && cur)
+        url = json_get_str(cur, "errorWebhookUrl");
+    if (!cJSON_GetObjectItemCaseSensitive(body, "errorWebhookSecret") && cur)
+        secret = json_get_str(cur, "errorWebhookSecret");
+    int rc = store_settings_update(req->app->store, req->who.env.id, url, secret, retention);
+    cJSON_Delete(cur);
+    if (rc != STORE_OK) {
+        reply_store_error(req, rc, "settings");
+        return;
+    }
+    reply_settings(req);
+}

@@ -1,0 +1,466 @@
+/*
+ * Workflows API. The ISV side: drafts (create, update), release as immutable versions, version
+ * lists. The end-user side (with userId or a user token): the user's view of each workflow, and
+ * activate, deactivate, upgrade and uninstall of the user's installation.
+ */
+#include "api/api.h"
+
+#include "engine/definitions.h"
+#include "engine/engine.h"
+#include "json/json.h"
+#include "store/catalog.h"
+#include "store/runs.h"
+#include "workflow/workflow.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+cJSON *api_workflow_view(struct request *req, const cJSON *wf, const struct user *u)
+{
+    struct store *s = req->app->store;
+    const char *wid = json_get_str(wf, "workflowId");
+    cJSON *ver = NULL, *inst = NULL;
+    store_workflow_version(s, wid, 0, &ver);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "workflowId", wid);
+    cJSON_AddStringToObject(o, "integrationId", json_get_str(wf, "integrationId"));
+    cJSON_AddStringToObject(o, "name", json_get_str(wf, "name"));
+    cJSON_AddItemToObject(
+        o, "createdAt", api_time_json((int64_t)cJSON_GetObjectItem(wf, "createdAt")->valuedouble));
+    cJSON_AddItemToObject(
+        o, "updatedAt", api_time_json((int64_t)cJSON_GetObjectItem(wf, "updatedAt")->valuedouble));
+    cJSON_AddNumberToObject(o, "version", cJSON_GetObjectItem(wf, "version")->valuedouble);
+    if (u && u->id[0])
+        store_installation_find(s, wid, u->id, &inst);
+    cJSON_AddBoolToObject(o, "installed", inst != NULL);
+    cJSON_AddBoolToObject(o, "active",
+                          inst && cJSON_GetObjectItem(inst, "active")->valuedouble != 0);
+    if (inst) {
+        cJSON_AddNumberToObject(o, "installedVersion",
+                                cJSON_GetObjectItem(inst, "version")->valuedouble);
+        cJSON_AddStringToObject(o, "childWorkflowId", json_get_str(inst, "installationId"));
+    }
+    cJSON *blocks = ver ? cJSON_DetachItemFromObject(ver, "blocks") : NULL;
+    cJSON_AddItemToObject(o, "blocks", blocks ? blocks : cJSON_CreateArray());
+    cJSON *fields = ver ? cJSON_DetachItemFromObject(ver, "fields") : NULL;
+    cJSON_AddItemToObject(o, "fields", fields ? fields : cJSON_CreateArray());
+    cJSON_Delete(ver);
+    cJSON_Delete(inst);
+    return o;
+}
+
+/* Validation result of a definition as {valid, errors?}; *def_out receives the parsed definition
+ * (caller frees) when valid and def_out is not NULL. */
+static cJSON *validate_definition(const cJSON *definition, struct workflow_def **def_out)
+{
+    struct workflow_errors errs = {0};
+    struct workflow_def *def = workflow_parse(definition, &errs);
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddBoolToObject(out, "valid", def != NULL);
+    if (!def)
+        cJSON_AddItemToObject(out, "errors", workflow_errors_json(&errs));
+    workflow_errors_free(&errs);
+    if (def_out)
+        *def_out = def;
+    else
+        workflow_free(def);
+    return out;
+}
+
+/* The definition member of a request body; replies 400 when missing. */
+static const cJSON *body_definition(struct request *req, const cJSON *body, const char **name)
+{
+    const cJSON *def = cJSON_GetObjectItemCaseSensitive(body, "definition");
+    if (!cJSON_IsObject(def)) {
+        reply_error(req, 400, "bad_request", "definition must be a JSON object");
+        return NULL;
+    }
+    if (!api_required_string(req, def, "name", 512, name))
+        return NULL;
+    return def;
+}
+
+void api_workflows_create(struct request *req)
+{
+    const cJSON *body = api_body_object(req);
+    const char *integration, *name;
+    if (!body || !api_required_string(req, body, "integrationId", 512, &integration))
+        return;
+    const cJSON *def = body_definition(req, body, &name);
+    if (!def)
+        return;
+    cJSON *integ;
+    int rc = store_integration_find(req->app->store, req->who.env.id, integration, &integ);
+    if (rc != STORE_OK || !integ) {
+        reply_store_error(req, rc == STORE_OK ? STORE_NOT_FOUND : rc, "integration");
+        return;
+    }
+    char id[ID_LEN + 1];
+    id_new(id);
+    rc = store_workflow_insert(req->app->store, req->who.env.id, id,
+                               json_get_str(integ, "integrationId"), name, def);
+    cJSON_Delete(integ);
+    if (rc == STORE_CONFLICT) {
+        reply_error(req, 409, "conflict", "a workflow named '%s' already exists", name);
+        return;
+    }
+    if (rc != STORE_OK) {
+        reply_store_error(req, rc, "workflow");
+        return;
+    }
+    cJSON *out = validate_definition(def, NULL);
+    cJSON_AddStringToObject(out, "workflowId", id);
+    reply_json(req, 200, out);
+}
+
+/* Loads the workflow template named by path parameter 0 (id or name); replies 404 itself. */
+static cJSON *load_workflow(struct request *req)
+{
+    cJSON *row;
+    int rc = store_workflow_find(req->app->store, req->who.env.id, req->params[0], &row);
+    if (rc == STORE_OK && !row)
+        rc = STORE_NOT_FOUND;
+    if (rc != STORE_OK) {
+        reply_store_error(req, rc, "workflow");
+        return NULL;
+    }
+    return row;
+}
+
+void api_workflows_update(struct request *req)
+{
+    const cJSON *body = api_body_object(req);
+    const char *name;
+    const cJSON *def = body ? body_definition(req, body, &name) : NULL;
+    if (!def)
+        return;
+    cJSON *wf = load_workflow(req);
+    if (!wf)
+        return;
+    const char *id = json_get_str(wf, "workflowId");
+    int rc = store_workflow_update_draft(req->app->store, req->who.env.id, id, name, def);
+    if (rc == STORE_CONFLICT)
+        reply_error(req, 409, "conflict", "a workflow named '%s' already exists", name);
+    else if (rc != STORE_OK)
+        reply_store_error(req, rc, "workflow");
+    else {
+        cJSON *out = validate_definition(def, NULL);
+        cJSON_AddStringToObject(out, "workflowId", id);
+        reply_json(req, 200, out);
+    }
+    cJSON_Delete(wf);
+}
+
+void api_workflows_release(struct request *req)
+{
+    cJSON *wf = load_workflow(req);
+    if (!wf)
+        return;
+    const cJSON *draft = cJSON_GetObjectItem(wf, "draft");
+    struct workflow_def *def = NULL;
+    cJSON *check = validate_definition(draft, &def);
+    if (!def) {
+        cJSON_AddStringToObject(check, "message", "the draft is not a valid workflow");
+        cJSON_AddStringToObject(check, "code", "validation_failed");
+        reply_json(req, 422, check);
+        cJSON_Delete(wf);
+        return;
+    }
+    cJSON_Delete(check);
+    if (def->trigger.type == WF_TRIGGER_CUSTOM_EVENT) {
+        cJSON *ev = NULL;
+        store_event_find(req->app->store, req->who.env.id, def->trigger.event, &ev);
+        if (!ev) {
+            reply_error(
+                req, 422, "validation_failed",
+                "the trigger's custom event '%s' does not exist (create it with POST /events)",
+                def->trigger.event);
+            workflow_free(def);
+            cJSON_Delete(wf);
+            return;
+        }
+        cJSON_Delete(ev);
+    }
+    cJSON *blocks = workflow_blocks_summary(def), *fields = workflow_fields_json(def);
+    int version = 0;
+    const char *id = json_get_str(wf, "workflowId");
+    int rc =
+        store_workflow_release(req->app->store, req->who.env.id, id, draft, def->trigger.type_name,
+                               def->trigger.event, blocks, fields, &version);
+    cJSON_Delete(blocks);
+    cJSON_Delete(fields);
+    workflow_free(def);
+    if (rc != STORE_OK) {
+        reply_store_error(req, rc, "workflow");
+    } else {
+        cJSON *out = cJSON_CreateObject();
+        cJSON_AddStringToObject(out, "workflowId", id);
+        cJSON_AddNumberToObject(out, "version", version);
+        reply_json(req, 200, out);
+    }
+    cJSON_Delete(wf);
+}
+
+void api_workflows_versions(struct request *req)
+{
+    cJSON *wf = load_workflow(req);
+    if (!wf)
+        return;
+    cJSON *rows;
+    int rc = store_workflow_versions(req->app->store, json_get_str(wf, "workflowId"), &rows);
+    cJSON_Delete(wf);
+    if (rc != STORE_OK) {
+        reply_store_error(req, rc, "workflow");
+        return;
+    }
+    cJSON *data = cJSON_CreateArray();
+    const cJSON *r;
+    cJSON_ArrayForEach(r, rows)
+    {
+        int v = cJSON_GetObjectItem(r, "version")->valueint;
+        char vname[32];
+        snprintf(vname, sizeof vname, "Version %d", v);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "versionId", v);
+        cJSON_AddStringToObject(o, "versionName", vname);
+        cJSON_AddItemToObject(
+            o, "lastModified",
+            api_time_json((int64_t)cJSON_GetObjectItem(r, "releasedAt")->valuedouble));
+        cJSON_AddStringToObject(o, "status", "released");
+        cJSON_AddItemToArray(data, o);
+    }
+    cJSON_Delete(rows);
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddItemToObject(out, "data", data);
+    reply_json(req, 200, out);
+}
+
+void api_workflows_list(struct request *req)
+{
+    struct user u;
+    bool present;
+    if (!api_user_param(req, NULL, false, &u, &present))
+        return;
+    cJSON *rows;
+    int rc = store_workflows(req->app->store, req->who.env.id, &rows);
+    if (rc != STORE_OK) {
+        store_user_clear(&u);
+        reply_store_error(req, rc, "workflow");
+        return;
+    }
+    cJSON *data = cJSON_CreateArray();
+    const cJSON *wf;
+    cJSON_ArrayForEach(wf, rows)
+    {
+        if (present && cJSON_GetObjectItem(wf, "version")->valuedouble < 1)
+            continue; /* end users see released workflows only */
+        cJSON_AddItemToArray(data, api_workflow_view(req, wf, present ? &u : NULL));
+    }
+    cJSON_Delete(rows);
+    store_user_clear(&u);
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddItemToObject(out, "data", data);
+    reply_json(req, 200, out);
+}
+
+void api_workflows_get(struct request *req)
+{
+    struct user u;
+    bool present;
+    if (!api_user_param(req, NULL, false, &u, &present))
+        return;
+    cJSON *wf = load_workflow(req);
+    if (wf) {
+        if (present && cJSON_GetObjectItem(wf, "version")->valuedouble < 1) {
+            reply_error(req, 404, "not_found", "workflow not found (it has no released version)");
+        } else {
+            cJSON *view = api_workflow_view(req, wf, present ? &u : NULL);
+            if (!present && req->who.kind == IDENTITY_API_KEY)
+                cJSON_AddItemToObject(view, "draft",
+                                      cJSON_Duplicate(cJSON_GetObjectItem(wf, "draft"), true));
+            cJSON *out = cJSON_CreateObject();
+            cJSON_AddItemToObject(out, "data", view);
+            reply_json(req, 200, out);
+        }
+        cJSON_Delete(wf);
+    }
+    store_user_clear(&u);
+}
+
+/* The user and workflow of an activate/deactivate body: userId and workflowId or workflowName. */
+static bool user_and_workflow(struct request *req, const cJSON *body, struct user *u, cJSON **wf)
+{
+    const char *wid = json_get_str(body, "workflowId");
+    if (!wid)
+        wid = json_get_str(body, "workflowName");
+    if (!wid || !*wid) {
+        reply_error(req, 400, "bad_request", "workflowId or workflowName is required");
+        return false;
+    }
+    if (!api_user_param(req, body, true, u, NULL))
+        return false;
+    int rc = store_workflow_find(req->app->store, req->who.env.id, wid, wf);
+    if (rc != STORE_OK || !*wf) {
+        reply_store_error(req, rc == STORE_OK ? STORE_NOT_FOUND : rc, "workflow");
+        store_user_clear(u);
+        return false;
+    }
+    return true;
+}
+
+static void set_active(struct request *req, bool active)
+{
+    const cJSON *body = api_body_object(req);
+    struct user u;
+    cJSON *wf;
+    if (!body || !user_and_workflow(req, body, &u, &wf))
+        return;
+    const char *wid = json_get_str(wf, "workflowId");
+    int rc = store_installation_set_active(req->app->store, wid, u.id, active);
+    if (rc == STORE_NOT_FOUND) {
+        reply_error(req, 404, "not_found", "the user has not installed this workflow");
+    } else if (rc != STORE_OK) {
+        reply_store_error(req, rc, "installation");
+    } else {
+        engine_notify_installation(req->app, u.id, wid);
+        cJSON *out = cJSON_CreateObject();
+        cJSON_AddBoolToObject(out, "activated", active);
+        if (!active)
+            cJSON_AddTrueToObject(out, "deactivated");
+        reply_json(req, 200, out);
+    }
+    cJSON_Delete(wf);
+    store_user_clear(&u);
+}
+
+void api_workflows_activate(struct request *req)
+{
+    set_active(req, true);
+}
+
+void api_workflows_deactivate(struct request *req)
+{
+    set_active(req, false);
+}
+
+/* The workflow of path parameter 0 and the user of ?userId; the user's installation of it. */
+static bool load_installation(struct request *req, struct user *u, cJSON **wf, cJSON **inst)
+{
+    if (!api_user_param(req, NULL, true, u, NULL))
+        return false;
+    *wf = load_workflow(req);
+    if (!*wf) {
+        store_user_clear(u);
+        return false;
+    }
+    store_installation_find(req->app->store, json_get_str(*wf, "workflowId"), u->id, inst);
+    if (!*inst) {
+        reply_error(req, 404, "not_found", "the user has not installed this workflow");
+        cJSON_Delete(*wf);
+        store_user_clear(u);
+        return false;
+    }
+    return true;
+}
+
+void api_workflows_upgrade(struct request *req)
+{
+    struct user u;
+    cJSON *wf, *inst;
+    if (!load_installation(req, &u, &wf, &inst))
+        return;
+    struct store *s = req->app->store;
+    const char *wid = json_get_str(wf, "workflowId");
+    int have = cJSON_GetObjectItem(inst, "version")->valueint, latest = 0;
+    const struct workflow_def *from = definitions_get(s, wid, have, NULL);
+    const struct workflow_def *to = definitions_get(s, wid, 0, &latest);
+    char reason[256] = "";
+    if (!from || !to) {
+        reply_error(req, 500, "internal", "cannot load the workflow's versions (request %s)",
+                    req->request_id);
+    } else if (latest == have) {
+        cJSON *out = cJSON_CreateObject();
+        cJSON_AddFalseToObject(out, "upgraded");
+        cJSON_AddNumberToObject(out, "version", have);
+        cJSON_AddStringToObject(out, "message", "already on the latest version");
+        reply_json(req, 200, out);
+    } else if (!workflow_fields_compatible(from, to, reason, sizeof reason)) {
+        reply_error(req, 409, "conflict",
+                    "version %d cannot replace version %d without reinstalling: %s", latest, have,
+                    reason);
+    } else {
+        int rc = store_installation_set_version(s, wid, u.id, latest, to->trigger.type_name,
+                                                to->trigger.event);
+        if (rc != STORE_OK) {
+            reply_store_error(req, rc, "installation");
+        } else {
+            engine_notify_installation(req->app, u.id, wid);
+            cJSON *out = cJSON_CreateObject();
+            cJSON_AddTrueToObject(out, "upgraded");
+            cJSON_AddNumberToObject(out, "previousVersion", have);
+            cJSON_AddNumberToObject(out, "version", latest);
+            reply_json(req, 200, out);
+        }
+    }
+    cJSON_Delete(inst);
+    cJSON_Delete(wf);
+    store_user_clear(&u);
+}
+
+void api_workflows_uninstall(struct request *req)
+{
+    struct user u;
+    cJSON *wf, *inst;
+    if (!load_installation(req, &u, &wf, &inst))
+        return;
+    const char *wid = json_get_str(wf, "workflowId");
+    int rc = store_installation_delete(req->app->store, wid, u.id);
+    if (rc != STORE_OK) {
+        reply_store_error(req, rc, "installation");
+    } else {
+        engine_notify_installation(req->app, u.id, wid);
+        cJSON *out = cJSON_CreateObject();
+        cJSON_AddTrueToObject(out, "deleted");
+        reply_json(req, 200, out);
+    }
+    cJSON_Delete(inst);
+    cJSON_Delete(wf);
+    store_user_clear(&u);
+}
+
+void api_workflows_users(struct request *req)
+{
+    cJSON *wf = load_workflow(req);
+    if (!wf)
+        return;
+    cJSON *rows;
+    int rc =
+        store_installations_of_workflow(req->app->store, json_get_str(wf, "workflowId"), &rows);
+    cJSON_Delete(wf);
+    if (rc != STORE_OK) {
+        reply_store_error(req, rc, "installation");
+        return;
+    }
+    cJSON *data = cJSON_CreateArray();
+    const cJSON *r;
+    cJSON_ArrayForEach(r, rows)
+    {
+        cJSON *o = cJSON_CreateObject();
+        if (json_get_str(r, "username"))
+            cJSON_AddStringToObject(o, "username", json_get_str(r, "username"));
+        if (json_get_str(r, "fullName"))
+            cJSON_AddStringToObject(o, "fullName", json_get_str(r, "fullName"));
+        cJSON_AddStringToObject(o, "userId", json_get_str(r, "userId"));
+        cJSON_AddBoolToObject(o, "workflowActive", cJSON_GetObjectItem(r, "active")->valueint);
+        cJSON_AddNumberToObject(o, "installedVersion", cJSON_GetObjectItem(r, "version")->valueint);
+        cJSON_AddItemToObject(
+            o, "installedAt",
+            api_time_json((int64_t)cJSON_GetObjectItem(r, "installedAt")->valuedouble));
+        cJSON_AddItemToArray(data, o);
+    }
+    cJSON_Delete(rows);
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddItemToObject(out, "data", data);
+    reply_json(req, 200, out);
+}

@@ -1,0 +1,216 @@
+/*
+ * The worker pool: start, stop, wake, and the claim loop each worker runs. What a worker does with
+ * a claimed execution is in worker.c; error streaming and retention in maintenance.c.
+ */
+#include "engine/engine_internal.h"
+
+#include "app.h"
+#include "engine/definitions.h"
+#include "json/json.h"
+#include "store/catalog.h"
+#include "store/runs.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static void wait_for_work(struct engine *e, long ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (ms % 1000) * 1000000;
+    if (until.tv_nsec >= 1000000000) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000;
+    }
+    pthread_mutex_lock(&e->mu);
+    unsigned long seen = e->wakes;
+    while (!e->stopping && e->wakes == seen)
+        if (pthread_cond_timedwait(&e->cv, &e->mu, &until) == ETIMEDOUT)
+            break;
+    pthread_mutex_unlock(&e->mu);
+}
+
+static bool stopping(struct engine *e)
+{
+    pthread_mutex_lock(&e->mu);
+    bool s = e->stopping;
+    pthread_mutex_unlock(&e->mu);
+    return s;
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct engine *e = w->engine;
+    char err[512];
+    w->store = store_open(e->db_path, err, sizeof err);
+    w->http = http_client_new(&e->http, err, sizeof err);
+    if (!w->store || !w->http) {
+        fprintf(stderr, "solder: worker %d cannot start: %s\n", w->index, err);
+        goto out;
+    }
+    while (!stopping(e)) {
+        cJSON *jobs = NULL;
+        if (store_claim(w->store, store_now(), ENGINE_LEASE_MS, ENGINE_CLAIM_BATCH, &jobs) !=
+            STORE_OK) {
+            fprintf(stderr, "solder: worker %d: claim failed: %s\n", w->index,
+                    store_errmsg(w->store));
+            wait_for_work(e, ENGINE_IDLE_POLL_MS);
+            continue;
+        }
+        int n = cJSON_GetArraySize(jobs);
+        const cJSON *job;
+        cJSON_ArrayForEach(job, jobs) worker_run_execution(w, job);
+        cJSON_Delete(jobs);
+        if (n == 0)
+            wait_for_work(e, ENGINE_IDLE_POLL_MS);
+    }
+out:
+    http_client_free(w->http);
+    store_close(w->store);
+    free(w);
+    return NULL;
+}
+
+/* Splits "a,b,c" into a NULL-terminated array. */
+static char **split_hosts(const char *list)
+{
+    int n = 1;
+    for (const char *p = list; p && *p; p++)
+        n += *p == ',';
+    char **out = calloc((size_t)n + 1, sizeof *out);
+    int i = 0;
+    const char *p = list;
+    while (p && *p && out) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len)
+            out[i++] = strndup(p, len);
+        p = comma ? comma + 1 : NULL;
+    }
+    return out;
+}
+
+/* The X-Alloy-Signature key: one RSA pair per server, created on first start. */
+static int load_signer(struct engine *e, struct store *s, char *err, size_t err_len)
+{
+    cJSON *row = NULL;
+    store_server_key(s, "alloy-signature", NULL, NULL, &row);
+    if (!row) {
+        char *priv = NULL, *pub = NULL;
+        if (sign_rsa_generate(&priv, &pub, err, err_len) != 0)
+            return -1;
+        store_server_key(s, "alloy-signature", priv, pub, &row);
+        free(priv);
+        free(pub);
+    }
+    if (!row) {
+        snprintf(err, err_len, "cannot store the signature key: %s", store_errmsg(s));
+        return -1;
+    }
+    e->signer = sign_rsa_new(json_get_str(row, "privatePem"), err, err_len);
+    e->signer_public_pem = e->signer ? strdup(json_get_str(row, "publicPem")) : NULL;
+    cJSON_Delete(row);
+    return e->signer ? 0 : -1;
+}
+
+int engine_start(struct app *app, const struct engine_config *cfg)
+{
+    struct engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return -1;
+    e->app = app;
+    snprintf(e->db_path, sizeof e->db_path, "%s/solder.db", app->cfg.data_dir);
+    pthread_mutex_init(&e->mu, NULL);
+    pthread_cond_init(&e->cv, NULL);
+    e->allow_hosts = split_hosts(cfg->allow_hosts);
+    e->http.allow_private = cfg->allow_private;
+    e->http.allow_hosts = (const char *const *)e->allow_hosts;
+    char err[256];
+    if (load_signer(e, app->store, err, sizeof err) != 0) {
+        fprintf(stderr, "solder: %s\n", err);
+        app->engine = e;
+        engine_stop(app);
+        return -1;
+    }
+    /* One process owns the SQLite store: claims left by a process that died are void. */
+    int orphans = store_requeue_orphans(app->store);
+    if (orphans > 0)
+        printf("solder: requeued %d executions interrupted by the last shutdown\n", orphans);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    e->nworkers = cfg->workers > 0 ? cfg->workers : (cores > 0 ? (int)cores : 2);
+    e->workers = calloc((size_t)e->nworkers, sizeof *e->workers);
+    app->engine = e;
+    for (int i = 0; i < e->nworkers; i++) {
+        struct worker *w = calloc(1, sizeof *w);
+        w->engine = e;
+        w->index = i;
+        pthread_create(&e->workers[i], NULL, worker_main, w);
+    }
+    e->maintenance_started = pthread_create(&e->maintenance, NULL, maintenance_main, e) == 0;
+    return 0;
+}
+
+void engine_stop(struct app *app)
+{
+    struct engine *e = app->engine;
+    if (!e)
+        return;
+    pthread_mutex_lock(&e->mu);
+    e->stopping = true;
+    pthread_cond_broadcast(&e->cv);
+    pthread_mutex_unlock(&e->mu);
+    for (int i = 0; i < e->nworkers; i++)
+        pthread_join(e->workers[i], NULL);
+    if (e->maintenance_started)
+        pthread_join(e->maintenance, NULL);
+    free(e->workers);
+    for (char **h = e->allow_hosts; h && *h; h++)
+        free(*h);
+    free(e->allow_hosts);
+    sign_rsa_free(e->signer);
+    free(e->signer_public_pem);
+    pthread_cond_destroy(&e->cv);
+    pthread_mutex_destroy(&e->mu);
+    free(e);
+    app->engine = NULL;
+    definitions_shutdown();
+}
+
+void engine_wake(struct app *app)
+{
+    struct engine *e = app->engine;
+    if (!e)
+        return;
+    pthread_mutex_lock(&e->mu);
+    e->wakes++;
+    pthread_cond_broadcast(&e->cv);
+    pthread_mutex_unlock(&e->mu);
+}
+
+void engine_notify_installation(struct app *app, const char *user_id, const char *workflow_id)
+{
+    (void)app;
+    (void)user_id;
+    (void)workflow_id;
+}
+
+const char *engine_signature_public_pem(struct app *app)
+{
+    return app->engine ? app->engine->signer_public_pem : NULL;
+}
+
+bool engine_stopping(struct engine *e)
+{
+    return stopping(e);
+}
+
+void engine_sleep(struct engine *e, long ms)
+{
+    wait_for_work(e, ms);
+}

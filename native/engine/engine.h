@@ -1,0 +1,33 @@
+/*
+ * The execution engine: a pool of worker threads that claim due executions from the store's queue,
+ * run them with the workflow executor, call out over HTTP, record steps and errors, retry with
+ * backoff, and stream errors to the ISV's webhook. Lifecycle: engine_start after the store exists,
+ * engine_stop before it is closed (waits for the workers to finish what they hold).
+ */
+#ifndef SOLDER_ENGINE_H
+#define SOLDER_ENGINE_H
+
+#include <stdbool.h>
+
+struct app;
+
+struct engine_config {
+    int workers;             /* threads; 0 = one per core */
+    bool allow_private;      /* outbound calls may reach private/loopback addresses */
+    const char *allow_hosts; /* comma-separated hosts (or host:port) allowed despite the guard */
+};
+
+int engine_start(struct app *app, const struct engine_config *cfg);
+void engine_stop(struct app *app);
+
+/* New work was committed: wake a worker now rather than at its next poll. Thread-safe. */
+void engine_wake(struct app *app);
+
+/* An installation changed (activated, deactivated, upgraded, removed): hooks for subscriptions
+ * and live updates. Called on the API thread. */
+void engine_notify_installation(struct app *app, const char *user_id, const char *workflow_id);
+
+/* The PEM of the public key that verifies X-Alloy-Signature, or NULL before engine_start. */
+const char *engine_signature_public_pem(struct app *app);
+
+#endif

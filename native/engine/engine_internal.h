@@ -1,0 +1,65 @@
+/*
+ * Inside the engine: the shared state of the worker pool and the per-worker context. One struct
+ * engine per server (app->engine), created by engine_start and destroyed by engine_stop.
+ */
+#ifndef SOLDER_ENGINE_INTERNAL_H
+#define SOLDER_ENGINE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include <cJSON.h>
+
+#include "crypto/sign.h"
+#include "engine/engine.h"
+#include "engine/http_client.h"
+#include "store/store.h"
+
+/* A claimed execution's lease: longer than any single attempt (the per-call timeout is 30 s and an
+ * execution makes few calls), so a live worker never loses its job to another. */
+#define ENGINE_LEASE_MS 120000
+/* Executions claimed per store round trip: amortises the claim transaction. */
+#define ENGINE_CLAIM_BATCH 16
+/* Longest idle wait between polls for due work (retries and delays come due without a wake). */
+#define ENGINE_IDLE_POLL_MS 250
+/* Attempts of one execution before it fails for good. */
+#define ENGINE_MAX_ATTEMPTS 8
+
+struct engine {
+    struct app *app;
+    char db_path[1024];
+    struct http_client_options http;
+    char **allow_hosts; /* NULL-terminated */
+    struct rsa_signer *signer;
+    char *signer_public_pem;
+
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stopping;
+    unsigned long wakes;
+
+    int nworkers;
+    pthread_t *workers;
+    pthread_t maintenance;
+    bool maintenance_started;
+};
+
+/* One worker thread's resources. */
+struct worker {
+    struct engine *engine;
+    int index;
+    struct store *store;
+    struct http_client *http;
+};
+
+bool engine_stopping(struct engine *e);
+/* Sleeps up to ms, or less when woken or stopping. */
+void engine_sleep(struct engine *e, long ms);
+
+/* Runs one claimed execution to its next resting point (done, failed, requeued). worker.c */
+void worker_run_execution(struct worker *w, const cJSON *job);
+
+/* Streams pending errors to the ISV webhooks and purges old executions. maintenance.c */
+void *maintenance_main(void *arg);
+
+#endif

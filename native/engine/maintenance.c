@@ -1,0 +1,125 @@
+/*
+ * Background upkeep: streams execution errors to the ISV's error webhook (signed, retried on the
+ * next round until delivered) and purges executions past the environment's retention, reclaiming
+ * the freed pages so the database does not grow without bound.
+ */
+#include "engine/engine_internal.h"
+
+#include "app.h"
+#include "engine/delivery.h"
+#include "engine/retry.h"
+#include "json/json.h"
+#include "store/catalog.h"
+#include "store/runs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Errors sent per round, and how often retention runs. */
+#define STREAM_BATCH       64
+#define RETENTION_EVERY_MS (10 * 60 * 1000)
+
+static void stream_errors(struct engine *e, struct store *s, struct http_client *http)
+{
+    cJSON *rows = NULL;
+    if (store_errors_unstreamed(s, STREAM_BATCH, &rows) != STORE_OK)
+        return;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, rows)
+    {
+        const char *id = json_get_str(r, "id"), *url = json_get_str(r, "url");
+        if (!url) {
+            store_error_mark_streamed(s, id); /* nowhere to send it */
+            continue;
+        }
+        cJSON *body = cJSON_CreateObject();
+        cJSON_AddStringToObject(body, "type", "executionError");
+        cJSON_AddStringToObject(body, "executionId", json_get_str(r, "executionId"));
+        cJSON_AddStringToObject(body, "workflowId", json_get_str(r, "workflowId"));
+        cJSON_AddStringToObject(body, "childWorkflowId", json_get_str(r, "installationId"));
+        cJSON_AddStringToObject(body, "userId", json_get_str(r, "userId"));
+        if (json_get_str(r, "block"))
+            cJSON_AddStringToObject(body, "block", json_get_str(r, "block"));
+        cJSON_AddStringToObject(body, "message", json_get_str(r, "message"));
+        cJSON_AddNumberToObject(body, "errorOccurredAtMs",
+                                cJSON_GetObjectItem(r, "createdAt")->valuedouble);
+        char *text = json_print(body);
+        cJSON_Delete(body);
+        struct delivery d = {
+            .workflow_id = json_get_str(r, "workflowId"),
+            .user_id = json_get_str(r, "userId"),
+            .block_name = json_get_str(r, "block") ? json_get_str(r, "block") : "workflow",
+            .block_type = "errorStream",
+            .execution_uuid = json_get_str(r, "executionId"),
+            .idempotency_key = id,
+            .timestamp_s = store_now() / 1000,
+            .webhook_secret = json_get_str(r, "secret"),
+            .signer = e->signer,
+            .method = "POST",
+            .url = url,
+            .body = text,
+            .body_len = strlen(text),
+        };
+        struct delivery_headers dh;
+        char err[256];
+        if (delivery_headers(&d, &dh, err, sizeof err) == 0) {
+            struct http_request hreq = {
+                "POST", url, (const char *const *)dh.lines, dh.count, text, strlen(text), 10000};
+            struct http_response resp;
+            http_client_send(http, &hreq, &resp);
+            enum retry_verdict v = retry_classify(&resp);
+            if (v == RETRY_SUCCESS || v == RETRY_FAIL) /* a 4xx will not get better */
+                store_error_mark_streamed(s, id);
+            http_response_free(&resp);
+            delivery_headers_free(&dh);
+        } else {
+            fprintf(stderr, "solder: error stream: %s\n", err);
+            store_error_mark_streamed(s, id);
+        }
+        free(text);
+    }
+    cJSON_Delete(rows);
+}
+
+static void apply_retention(struct store *s)
+{
+    cJSON *envs = NULL;
+    store_query(s,
+                "SELECT e.id, coalesce(st.log_retention_days, 60) AS days FROM environments e "
+                "LEFT JOIN settings st ON st.env_id = e.id",
+                &envs, "");
+    const cJSON *env;
+    int removed = 0;
+    cJSON_ArrayForEach(env, envs)
+    {
+        int64_t cutoff =
+            store_now() - (int64_t)cJSON_GetObjectItem(env, "days")->valuedouble * 86400000;
+        int n = store_purge_before(s, json_get_str(env, "id"), cutoff);
+        if (n > 0)
+            removed += n;
+    }
+    cJSON_Delete(envs);
+    if (removed > 0)
+        store_query(s, "PRAGMA incremental_vacuum", NULL, "");
+}
+
+void *maintenance_main(void *arg)
+{
+    struct engine *e = arg;
+    char err[512];
+    struct store *s = store_open(e->db_path, err, sizeof err);
+    struct http_client *http = http_client_new(&e->http, err, sizeof err);
+    int64_t last_retention = 0;
+    while (s && http && !engine_stopping(e)) {
+        stream_errors(e, s, http);
+        if (store_now() - last_retention > RETENTION_EVERY_MS) {
+            apply_retention(s);
+            last_retention = store_now();
+        }
+        engine_sleep(e, 1000);
+    }
+    http_client_free(http);
+    store_close(s);
+    return NULL;
+}

@@ -1,0 +1,479 @@
+/*
+ * Running one claimed execution: build (or resume) its context, run the workflow executor with this
+ * file's host (outgoing HTTP for streamData and http blocks), then record the steps and the outcome
+ * in one transaction: done, stopped, failed (with an error row), or requeued for a retry or a
+ * delay. Connector app actions are not run here (they need connectors).
+ */
+#include "engine/engine_internal.h"
+
+#include "app.h"
+#include "crypto/crypto.h"
+#include "engine/definitions.h"
+#include "engine/delivery.h"
+#include "engine/retry.h"
+#include "json/json.h"
+#include "store/catalog.h"
+#include "store/runs.h"
+#include "util/base64.h"
+#include "util/buf.h"
+#include "workflow/workflow.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* One execution's run: what the host callbacks need and the steps they collect. */
+struct run {
+    struct worker *w;
+    const cJSON *job;
+    const char *exec_id;
+    const char *env_id;
+    const char *workflow_id;
+    const char *user_id;
+    const struct wf_state *state;
+    char *signing_secret; /* the environment's whsec_, loaded on first call */
+    cJSON *steps;         /* recorded steps, written when the run ends */
+    int seq;
+};
+
+static const char *const SECRET_HEADER_WORDS[] = {"authorization", "token",  "secret",  "password",
+                                                  "api-key",       "apikey", "api_key", "cookie"};
+
+static bool secret_name(const char *name)
+{
+    char lower[128];
+    size_t n = strlen(name);
+    if (n >= sizeof lower)
+        n = sizeof lower - 1;
+    for (size_t i = 0; i < n; i++)
+        lower[i] = (char)tolower((unsigned char)name[i]);
+    lower[n] = '\0';
+    for (size_t i = 0; i < sizeof SECRET_HEADER_WORDS / sizeof SECRET_HEADER_WORDS[0]; i++)
+        if (strstr(lower, SECRET_HEADER_WORDS[i]))
+            return true;
+    return false;
+}
+
+/* A copy of a block's inputs with credentials replaced, for the execution record. */
+static cJSON *redacted(const cJSON *inputs)
+{
+    cJSON *copy = cJSON_Duplicate(inputs, true);
+    cJSON *headers = cJSON_GetObjectItem(copy, "headers"), *h;
+    cJSON_ArrayForEach(h, headers) if (h->string && secret_name(h->string))
+        cJSON_ReplaceItemInObject(headers, h->string, cJSON_CreateString("[redacted]"));
+    cJSON *auth = cJSON_GetObjectItem(copy, "auth"), *a;
+    cJSON_ArrayForEach(a, auth) if (a->string && strcmp(a->string, "type") != 0 &&
+                                    strcmp(a->string, "username") != 0 &&
+                                    strcmp(a->string, "name") != 0)
+        cJSON_ReplaceItemInObject(auth, a->string, cJSON_CreateString("[redacted]"));
+    return copy;
+}
+
+static void on_step(void *ctx, const struct wf_step *st)
+{
+    struct run *r = ctx;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "seq", r->seq++);
+    cJSON_AddStringToObject(o, "id", st->id);
+    cJSON_AddStringToObject(o, "type", st->type);
+    cJSON_AddStringToObject(o, "name", st->name ? st->name : st->id);
+    cJSON_AddStringToObject(o, "key", st->step_key);
+    cJSON_AddStringToObject(o, "status", st->status);
+    cJSON_AddNumberToObject(o, "started", (double)st->started_ms);
+    cJSON_AddNumberToObject(o, "stopped", (double)st->stopped_ms);
+    if (st->inputs)
+        cJSON_AddItemToObject(o, "inputs", redacted(st->inputs));
+    if (st->output)
+        cJSON_AddItemToObject(o, "output", cJSON_Duplicate(st->output, true));
+    if (st->error)
+        cJSON_AddStringToObject(o, "error", st->error);
+    cJSON_AddItemToArray(r->steps, o);
+}
+
+/* Stable across retries: derived from the execution and the step's position. */
+static void idempotency_key(const char *exec_id, const char *step_key, char out[33])
+{
+    struct buf b = {0};
+    buf_printf(&b, "%s/%s", exec_id, step_key);
+    unsigned char hash[32];
+    crypto_sha256(b.data ? b.data : "", b.len, hash);
+    buf_free(&b);
+    for (int i = 0; i < 16; i++)
+        snprintf(out + 2 * i, 3, "%02x", hash[i]);
+}
+
+static const char *input_str(const cJSON *inputs, const char *name)
+{
+    return json_get_str(inputs, name);
+}
+
+/* Appends ?k=v&… from an object of query parameters, percent-encoding values. */
+static void append_query(struct buf *url, const cJSON *query)
+{
+    bool first = !strchr(url->data ? url->data : "", '?');
+    const cJSON *q;
+    cJSON_ArrayForEach(q, query)
+    {
+        char *v = cJSON_IsString(q) ? strdup(q->valuestring) : json_print(q);
+        buf_putc(url, first ? '?' : '&');
+        first = false;
+        for (const char *p = q->string; *p; p++)
+            buf_printf(url, isalnum((unsigned char)*p) || strchr("-_.~", *p) ? "%c" : "%%%02X",
+                       (unsigned char)*p);
+        buf_putc(url, '=');
+        for (const char *p = v ? v : ""; *p; p++)
+            buf_printf(url, isalnum((unsigned char)*p) || strchr("-_.~", *p) ? "%c" : "%%%02X",
+                       (unsigned char)*p);
+        free(v);
+    }
+}
+
+/* The response as a block output: {status, body} with the body parsed when it is JSON. */
+static cJSON *response_output(const struct http_response *resp)
+{
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddNumberToObject(out, "status", (double)resp->status);
+    cJSON *body =
+        resp->body_len ? json_parse(resp->body, resp->body_len, JSON_MAX_DEPTH, NULL) : NULL;
+    if (!body)
+        body = cJSON_CreateString(resp->body ? resp->body : "");
+    cJSON_AddItemToObject(out, "body", body);
+    return out;
+}
+
+static void host_call(void *ctx, const struct wf_call *call, struct wf_call_result *res)
+{
+    struct run *r = ctx;
+    const struct wf_block *b = call->block;
+    const cJSON *in = call->inputs;
+    if (b->type != WF_BLOCK_STREAM_DATA && b->type != WF_BLOCK_HTTP) {
+        res->failed = true;
+        snprintf(res->message, sizeof res->message,
+                 "block type %s needs a connector, which this server does not have", b->type_name);
+        return;
+    }
+    const char *url = input_str(in, "url");
+    if (!url || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)) {
+        res->failed = true;
+        snprintf(res->message, sizeof res->message, "input 'url' must be an http(s) URL");
+        return;
+    }
+    const char *method = input_str(in, "method");
+    if (!method)
+        method = b->type == WF_BLOCK_STREAM_DATA ? "POST" : "GET";
+
+    /* Body: a string is sent as it is; anything else as JSON. Stream Data defaults to the event. */
+    const cJSON *body = cJSON_GetObjectItem(in, "body");
+    if (!body && b->type == WF_BLOCK_STREAM_DATA)
+        body = cJSON_GetObjectItem(r->state->context, "event");
+    char *payload = NULL;
+    if (cJSON_IsString(body))
+        payload = strdup(body->valuestring);
+    else if (body)
+        payload = json_print(body);
+
+    struct buf full_url = {0};
+    buf_puts(&full_url, url);
+    append_query(&full_url, cJSON_GetObjectItem(in, "query"));
+    char *target = buf_take(&full_url);
+
+    if (!r->signing_secret) {
+        char *fresh = sign_whsec_generate();
+        cJSON *row = NULL;
+        store_signing_secret(r->w->store, r->env_id, fresh, &row);
+        free(fresh);
+        const char *secret = row ? json_get_str(row, "signingSecret") : NULL;
+        r->signing_secret = secret ? strdup(secret) : NULL;
+        cJSON_Delete(row);
+    }
+
+    char key[33];
+    idempotency_key(r->exec_id, call->step_key, key);
+    struct delivery d = {
+        .workflow_id = r->workflow_id,
+        .user_id = r->user_id,
+        .block_name = b->name ? b->name : b->id,
+        .block_type = b->type_name,
+        .execution_uuid = r->exec_id,
+        .idempotency_key = key,
+        .timestamp_s = store_now() / 1000,
+        .webhook_secret = r->signing_secret,
+        .signer = r->w->engine->signer,
+        .method = method,
+        .url = target,
+        .body = payload ? payload : "",
+        .body_len = payload ? strlen(payload) : 0,
+    };
+    struct delivery_headers dh;
+    char err[256];
+    if (delivery_headers(&d, &dh, err, sizeof err) != 0) {
+        res->failed = true;
+        snprintf(res->message, sizeof res->message, "cannot sign the request: %.200s", err);
+        free(payload);
+        free(target);
+        return;
+    }
+    /* The block's own headers, then authentication, then ours. */
+    const char *lines[HTTP_MAX_HEADERS];
+    char *owned[HTTP_MAX_HEADERS];
+    size_t nlines = 0, nowned = 0;
+    const cJSON *h;
+    cJSON_ArrayForEach(h, cJSON_GetObjectItem(in, "headers"))
+    {
+        if (nlines + dh.count + 2 >= HTTP_MAX_HEADERS || !h->string || strchr(h->string, ':') ||
+            strpbrk(h->string, "\r\n"))
+            continue;
+        char *v = cJSON_IsString(h) ? strdup(h->valuestring) : json_print(h);
+        if (!v || strpbrk(v, "\r\n")) {
+            free(v);
+            continue;
+        }
+        struct buf line = {0};
+        buf_printf(&line, "%s: %s", h->string, v);
+        free(v);
+        lines[nlines++] = owned[nowned++] = buf_take(&line);
+    }
+    const cJSON *auth = cJSON_GetObjectItem(in, "auth");
+    const char *auth_type = json_get_str(auth, "type");
+    if (auth_type && strcmp(auth_type, "basic") == 0) {
+        struct buf cred = {0};
+        buf_printf(&cred, "%s:%s",
+                   json_get_str(auth, "username") ? json_get_str(auth, "username") : "",
+                   json_get_str(auth, "password") ? json_get_str(auth, "password") : "");
+        char *b64 = base64_encode(cred.data ? cred.data : "", cred.len, false);
+        buf_free(&cred);
+        struct buf line = {0};
+        buf_printf(&line, "Authorization: Basic %s", b64 ? b64 : "");
+        free(b64);
+        lines[nlines++] = owned[nowned++] = buf_take(&line);
+    } else if (auth_type &&
+               (strcmp(auth_type, "header") == 0 || strcmp(auth_type, "bearer") == 0)) {
+        const char *name =
+            strcmp(auth_type, "bearer") == 0 ? "Authorization" : json_get_str(auth, "name");
+        const char *value =
+            json_get_str(auth, strcmp(auth_type, "bearer") == 0 ? "token" : "value");
+        if (name && value && !strpbrk(name, ":\r\n") && !strpbrk(value, "\r\n")) {
+            struct buf line = {0};
+            buf_printf(&line, "%s: %s%s", name, strcmp(auth_type, "bearer") == 0 ? "Bearer " : "",
+                       value);
+            lines[nlines++] = owned[nowned++] = buf_take(&line);
+        }
+    }
+    for (size_t i = 0; i < dh.count; i++)
+        lines[nlines++] = dh.lines[i];
+
+    struct http_request hreq = {
+        .method = method,
+        .url = target,
+        .headers = lines,
+        .header_count = nlines,
+        .body = payload,
+        .body_len = payload ? strlen(payload) : 0,
+    };
+    struct http_response resp;
+    http_client_send(r->w->http, &hreq, &resp);
+    switch (retry_classify(&resp)) {
+    case RETRY_SUCCESS:
+        res->output = response_output(&resp);
+        break;
+    case RETRY_AGAIN:
+        res->failed = true;
+        res->retryable = true;
+        res->retry_after_ms = resp.retry_after_ms > 0 ? resp.retry_after_ms : 0;
+        if (resp.status)
+            snprintf(res->message, sizeof res->message, "%.10s %.120s: HTTP %ld %.100s", method,
+                     url, resp.status, resp.body ? resp.body : "");
+        else
+            snprintf(res->message, sizeof res->message, "%.10s %.120s: %.100s", method, url,
+                     resp.error);
+        break;
+    default:
+        res->failed = true;
+        res->output = resp.status ? response_output(&resp) : NULL;
+        if (resp.status)
+            snprintf(res->message, sizeof res->message, "%.10s %.120s: HTTP %ld %.100s", method,
+                     url, resp.status, resp.body ? resp.body : "");
+        else
+            snprintf(res->message, sizeof res->message, "%.10s %.120s: %.100s", method, url,
+                     resp.error);
+        break;
+    }
+    http_response_free(&resp);
+    for (size_t i = 0; i < nowned; i++)
+        free(owned[i]);
+    delivery_headers_free(&dh);
+    free(payload);
+    free(target);
+}
+
+/* Writes the recorded steps (in the caller's transaction). */
+static int write_steps(struct store *s, struct run *r, int attempt)
+{
+    const cJSON *st;
+    cJSON_ArrayForEach(st, r->steps)
+    {
+        int rc = store_step_insert(s, r->exec_id, cJSON_GetObjectItem(st, "seq")->valueint,
+                                   json_get_str(st, "id"), json_get_str(st, "type"),
+                                   json_get_str(st, "name"), json_get_str(st, "key"),
+                                   json_get_str(st, "status"), attempt,
+                                   (int64_t)cJSON_GetObjectItem(st, "started")->valuedouble,
+                                   (int64_t)cJSON_GetObjectItem(st, "stopped")->valuedouble,
+                                   cJSON_GetObjectItem(st, "inputs"),
+                                   cJSON_GetObjectItem(st, "output"), json_get_str(st, "error"));
+        if (rc != STORE_OK)
+            return rc;
+    }
+    return STORE_OK;
+}
+
+/* The context of a fresh execution: event payload, installation config, user. */
+static cJSON *fresh_context(struct store *s, const cJSON *job, const cJSON *inst, int attempt)
+{
+    cJSON *ev = NULL, *user = cJSON_CreateObject();
+    const char *event_id = json_get_str(job, "eventId");
+    if (event_id)
+        store_event_payload(s, event_id, &ev);
+    struct user u;
+    if (store_user_find(s, json_get_str(job, "envId"), json_get_str(job, "userId"), &u) ==
+        STORE_OK) {
+        cJSON_AddStringToObject(user, "userId", u.id);
+        if (u.username)
+            cJSON_AddStringToObject(user, "username", u.username);
+        if (u.full_name)
+            cJSON_AddStringToObject(user, "fullName", u.full_name);
+        store_user_clear(&u);
+    }
+    cJSON *ctx = workflow_context_new(ev ? cJSON_GetObjectItem(ev, "payload") : NULL,
+                                      inst ? cJSON_GetObjectItem(inst, "config") : NULL, user,
+                                      json_get_str(job, "id"), attempt);
+    cJSON_Delete(ev);
+    cJSON_Delete(user);
+    return ctx;
+}
+
+/* Saved between runs: context, resume index, step counters. */
+static cJSON *saved_state(const struct wf_state *st, int seq)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "context", cJSON_Duplicate(st->context, true));
+    cJSON_AddNumberToObject(o, "resume", st->resume_index);
+    cJSON_AddNumberToObject(o, "stepsRun", st->steps_run);
+    cJSON_AddNumberToObject(o, "seq", seq);
+    return o;
+}
+
+void worker_run_execution(struct worker *w, const cJSON *job)
+{
+    struct store *s = w->store;
+    const char *exec_id = json_get_str(job, "id");
+    int attempt = cJSON_GetObjectItem(job, "attempt")->valueint;
+    int version = cJSON_GetObjectItem(job, "version")->valueint;
+    const struct workflow_def *def =
+        definitions_get(s, json_get_str(job, "workflowId"), version, NULL);
+    cJSON *inst = NULL;
+    store_installation_by_id(s, json_get_str(job, "installationId"), &inst);
+
+    struct run r = {
+        .w = w,
+        .job = job,
+        .exec_id = exec_id,
+        .env_id = json_get_str(job, "envId"),
+        .workflow_id = json_get_str(job, "workflowId"),
+        .user_id = json_get_str(job, "userId"),
+        .steps = cJSON_CreateArray(),
+    };
+    struct wf_state st;
+    memset(&st, 0, sizeof st);
+    const cJSON *saved = cJSON_GetObjectItem(job, "state");
+    if (cJSON_GetObjectItem(saved, "context")) {
+        st.context = cJSON_Duplicate(cJSON_GetObjectItem(saved, "context"), true);
+        st.resume_index = cJSON_GetObjectItem(saved, "resume")->valueint;
+        st.steps_run = cJSON_GetObjectItem(saved, "stepsRun")->valueint;
+        r.seq = cJSON_GetObjectItem(saved, "seq")->valueint;
+        cJSON *ex = cJSON_GetObjectItem(st.context, "execution");
+        if (ex)
+            cJSON_ReplaceItemInObject(ex, "attempt", cJSON_CreateNumber(attempt));
+    } else {
+        st.context = fresh_context(s, job, inst, attempt);
+    }
+    r.state = &st;
+
+    enum wf_outcome outcome;
+    const char *status = NULL, *error = NULL, *error_block = NULL;
+    char message[600];
+    if (!def || !inst) {
+        outcome = WF_FAILED;
+        snprintf(message, sizeof message, "%s",
+                 !inst ? "the installation was removed before the execution ran"
+                       : "the workflow version cannot be loaded");
+        error = message;
+    } else {
+        struct wf_host host = {host_call, on_step, &r, NULL};
+        outcome = workflow_execute(def, &st, &host);
+    }
+    int64_t now = store_now();
+    int64_t run_at = -1;
+    if (def && inst) {
+        const struct wf_block *fb =
+            st.failed_block[0] ? workflow_find_block(def, st.failed_block) : NULL;
+        error_block =
+            fb ? (fb->name ? fb->name : fb->id) : (st.failed_block[0] ? st.failed_block : NULL);
+        switch (outcome) {
+        case WF_DONE:
+            status = "success";
+            break;
+        case WF_STOPPED:
+            status = "stopped";
+            break;
+        case WF_DELAYED:
+            run_at = st.resume_at_ms;
+            break;
+        case WF_RETRY:
+            if (attempt < ENGINE_MAX_ATTEMPTS) {
+                run_at = now + retry_delay_ms(attempt, st.retry_after_ms, retry_random());
+                error = st.message;
+                break;
+            }
+            snprintf(message, sizeof message, "gave up after %d attempts: %s", attempt, st.message);
+            error = message;
+            status = "error";
+            break;
+        case WF_FAILED:
+            status = "error";
+            error = st.message;
+            break;
+        }
+    } else {
+        status = "error";
+    }
+
+    cJSON *state_json = saved_state(&st, r.seq);
+    int rc = store_begin(s);
+    if (rc == STORE_OK)
+        rc = write_steps(s, &r, attempt);
+    if (rc == STORE_OK && run_at >= 0)
+        rc = store_execution_requeue(s, exec_id, run_at, state_json, error, error_block);
+    else if (rc == STORE_OK)
+        rc = store_execution_finish(s, exec_id, status, error, error_block, state_json);
+    if (rc == STORE_OK && status && strcmp(status, "error") == 0)
+        rc = store_error_insert(s, r.env_id, exec_id, r.workflow_id,
+                                json_get_str(job, "installationId"), r.user_id, error_block,
+                                error ? error : "execution failed");
+    if (rc == STORE_OK)
+        rc = store_commit(s);
+    if (rc != STORE_OK) {
+        /* Left running: the lease runs out and the execution is claimed again. */
+        fprintf(stderr, "solder: execution %s: cannot record the outcome: %s\n", exec_id,
+                store_errmsg(s));
+        store_rollback(s);
+    }
+    if (status && strcmp(status, "error") == 0)
+        engine_wake(w->engine->app); /* the maintenance thread streams errors */
+    cJSON_Delete(state_json);
+    cJSON_Delete(r.steps);
+    free(r.signing_secret);
+    workflow_state_clear(&st);
+    cJSON_Delete(inst);
+}

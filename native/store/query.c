@@ -1,0 +1,141 @@
+/*
+ * store_query: one call that prepares (once), binds, steps and turns rows into JSON objects. Used
+ * by the table-group files whose results go straight into API answers; hot paths use
+ * STORE_STATEMENTS.
+ */
+#include "store/store_internal.h"
+
+#include "json/json.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static sqlite3_stmt *cached(struct store *s, const char *sql)
+{
+    size_t h = ((uintptr_t)sql >> 3) % STORE_QUERY_CACHE;
+    for (size_t i = 0; i < STORE_QUERY_CACHE; i++) {
+        size_t k = (h + i) % STORE_QUERY_CACHE;
+        if (s->cache[k].sql == sql)
+            return s->cache[k].stmt;
+        if (!s->cache[k].sql) {
+            sqlite3_stmt *st;
+            if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
+                SQLITE_OK) {
+                store_fail(s, SQLITE_ERROR);
+                return NULL;
+            }
+            s->cache[k].sql = sql;
+            s->cache[k].stmt = st;
+            return st;
+        }
+    }
+    /* Cache full: a programming error (more distinct statements than slots). */
+    snprintf(s->errmsg, sizeof s->errmsg, "statement cache full");
+    return NULL;
+}
+
+static cJSON *column_value(sqlite3_stmt *st, int i, bool as_json)
+{
+    switch (sqlite3_column_type(st, i)) {
+    case SQLITE_INTEGER:
+        return cJSON_CreateNumber((double)sqlite3_column_int64(st, i));
+    case SQLITE_FLOAT:
+        return cJSON_CreateNumber(sqlite3_column_double(st, i));
+    case SQLITE_NULL:
+        return NULL;
+    default: {
+        const char *t = (const char *)sqlite3_column_text(st, i);
+        int n = sqlite3_column_bytes(st, i);
+        if (as_json) {
+            cJSON *v = json_parse(t, (size_t)n, 1000, NULL);
+            return v ? v : cJSON_CreateNull();
+        }
+        return cJSON_CreateString(t);
+    }
+    }
+}
+
+int store_query(struct store *s, const char *sql, cJSON **rows, const char *types, ...)
+{
+    if (rows)
+        *rows = NULL;
+    sqlite3_stmt *st = cached(s, sql);
+    if (!st)
+        return STORE_ERROR;
+    va_list ap;
+    va_start(ap, types);
+    for (int i = 0; types && types[i]; i++) {
+        int idx = i + 1;
+        switch (types[i]) {
+        case 's': {
+            const char *v = va_arg(ap, const char *);
+            store_bind_text(st, idx, v);
+            break;
+        }
+        case 'i':
+            sqlite3_bind_int64(st, idx, va_arg(ap, int64_t));
+            break;
+        case 'd':
+            sqlite3_bind_double(st, idx, va_arg(ap, double));
+            break;
+        case 'j': {
+            const cJSON *v = va_arg(ap, const cJSON *);
+            if (v) {
+                char *text = json_print(v);
+                sqlite3_bind_text(st, idx, text, -1, free);
+            } else {
+                sqlite3_bind_null(st, idx);
+            }
+            break;
+        }
+        default:
+            va_end(ap);
+            store_done(st);
+            snprintf(s->errmsg, sizeof s->errmsg, "bad bind type '%c'", types[i]);
+            return STORE_ERROR;
+        }
+    }
+    va_end(ap);
+
+    cJSON *out = rows ? cJSON_CreateArray() : NULL;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (!out)
+            continue;
+        cJSON *row = cJSON_CreateObject();
+        int n = sqlite3_column_count(st);
+        for (int i = 0; i < n; i++) {
+            const char *name = sqlite3_column_name(st, i);
+            size_t len = strlen(name);
+            bool as_json = len > 5 && strcmp(name + len - 5, "_json") == 0;
+            cJSON *v = column_value(st, i, as_json);
+            if (!v)
+                continue;
+            if (as_json) {
+                char key[64];
+                snprintf(key, sizeof key, "%.*s", (int)(len - 5), name);
+                cJSON_AddItemToObject(row, key, v);
+            } else {
+                cJSON_AddItemToObject(row, name, v);
+            }
+        }
+        cJSON_AddItemToArray(out, row);
+    }
+    int result = rc == SQLITE_DONE ? STORE_OK : store_fail(s, rc);
+    store_done(st);
+    if (result != STORE_OK) {
+        cJSON_Delete(out);
+        return result;
+    }
+    if (rows)
+        *rows = out;
+    return STORE_OK;
+}
+
+int store_changes(struct store *s)
+{
+    return sqlite3_changes(s->db);
+}

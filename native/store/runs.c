@@ -1,0 +1,470 @@
+/* Store: installations, install sessions, accepted events, executions, steps and errors. */
+#include "store/runs.h"
+#include "store/catalog.h"
+#include "store/store_internal.h"
+
+#include "json/json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A new id in SQL: 4-byte big-endian seconds then 8 random bytes, as util/id.c makes them. */
+#define SQL_NEW_ID "printf('%08x', unixepoch()) || lower(hex(randomblob(8)))"
+
+static int one_row(int rc, cJSON *rows, cJSON **row)
+{
+    *row = rc == STORE_OK ? store_first_row(rows) : NULL;
+    if (rc != STORE_OK)
+        cJSON_Delete(rows);
+    return rc;
+}
+
+static int changed(struct store *s, int rc)
+{
+    return rc == STORE_OK && store_changes(s) == 0 ? STORE_NOT_FOUND : rc;
+}
+
+int store_installation_upsert(struct store *s, const char *env, const char *workflow_id,
+                              const char *user_id, const char *integration_id, int version,
+                              const cJSON *config, const char *trigger_type,
+                              const char *trigger_event, char id[ID_LEN + 1])
+{
+    char fresh[ID_LEN + 1];
+    if (id_new(fresh) != 0)
+        return STORE_ERROR;
+    cJSON *rows;
+    int rc =
+        store_query(s,
+                    "INSERT INTO installations(id, env_id, workflow_id, user_id, integration_id,"
+                    " version, active, config, trigger_type, trigger_event, installed_at,"
+                    " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10, ?10) "
+                    "ON CONFLICT(workflow_id, user_id) DO UPDATE SET version = ?6, active = 1,"
+                    " config = ?7, trigger_type = ?8, trigger_event = ?9, updated_at = ?10 "
+                    "RETURNING id",
+                    &rows, "sssssijssi", fresh, env, workflow_id, user_id, integration_id,
+                    (int64_t)version, config, trigger_type, trigger_event, store_now());
+    cJSON *row = rc == STORE_OK ? store_first_row(rows) : NULL;
+    if (rc == STORE_OK && !row)
+        rc = STORE_ERROR;
+    if (row)
+        snprintf(id, ID_LEN + 1, "%s", json_get_str(row, "id"));
+    cJSON_Delete(row);
+    return rc;
+}
+
+#define INSTALLATION_COLUMNS                                                                       \
+    "SELECT i.id AS installationId, i.workflow_id AS workflowId, i.user_id AS userId, "            \
+    "i.integration_id AS integrationId, i.version, i.active, i.config AS config_json, "            \
+    "i.trigger_type AS triggerType, i.trigger_event AS triggerEvent, "                             \
+    "i.installed_at AS installedAt, i.updated_at AS updatedAt"
+
+int store_installation_find(struct store *s, const char *workflow_id, const char *user_id,
+                            cJSON **row)
+{
+    cJSON *rows;
+    int rc = store_query(s,
+                         INSTALLATION_COLUMNS " FROM installations i "
+                                              "WHERE i.workflow_id = ?1 AND i.user_id = ?2",
+                         &rows, "ss", workflow_id, user_id);
+    return one_row(rc, rows, row);
+}
+
+int store_installation_by_id(struct store *s, const char *id, cJSON **row)
+{
+    cJSON *rows;
+    int rc = store_query(s, INSTALLATION_COLUMNS " FROM installations i WHERE i.id = ?1", &rows,
+                         "s", id);
+    return one_row(rc, rows, row);
+}
+
+int store_installations_of_user(struct store *s, const char *user_id, cJSON **rows)
+{
+    return store_query(s,
+                       INSTALLATION_COLUMNS " FROM installations i WHERE i.user_id = ?1 "
+                                            "ORDER BY i.installed_at, i.id",
+                       rows, "s", user_id);
+}
+
+int store_installations_of_workflow(struct store *s, const char *workflow_id, cJSON **rows)
+{
+    return store_query(s,
+                       INSTALLATION_COLUMNS
+                       ", u.username, u.full_name AS fullName "
+                       "FROM installations i JOIN users u ON u.id = i.user_id "
+                       "WHERE i.workflow_id = ?1 ORDER BY i.installed_at, i.id",
+                       rows, "s", workflow_id);
+}
+
+int store_installations_of_env(struct store *s, const char *env, cJSON **rows)
+{
+    return store_query(s,
+                       INSTALLATION_COLUMNS " FROM installations i WHERE i.env_id = ?1 "
+                                            "ORDER BY i.user_id, i.integration_id, i.installed_at",
+                       rows, "s", env);
+}
+
+int store_installation_set_active(struct store *s, const char *workflow_id, const char *user_id,
+                                  bool active)
+{
+    return changed(s,
+                   store_query(s,
+                               "UPDATE installations SET active = ?3, updated_at = ?4 "
+                               "WHERE workflow_id = ?1 AND user_id = ?2",
+                               NULL, "ssii", workflow_id, user_id, (int64_t)active, store_now()));
+}
+
+int store_installation_set_version(struct store *s, const char *workflow_id, const char *user_id,
+                                   int version, const char *trigger_type, const char *trigger_event)
+{
+    return changed(s, store_query(s,
+                                  "UPDATE installations SET version = ?3, trigger_type = ?4, "
+                                  "trigger_event = ?5, updated_at = ?6 "
+                                  "WHERE workflow_id = ?1 AND user_id = ?2",
+                                  NULL, "ssissi", workflow_id, user_id, (int64_t)version,
+                                  trigger_type, trigger_event, store_now()));
+}
+
+int store_installation_delete(struct store *s, const char *workflow_id, const char *user_id)
+{
+    return changed(
+        s, store_query(s, "DELETE FROM installations WHERE workflow_id = ?1 AND user_id = ?2", NULL,
+                       "ss", workflow_id, user_id));
+}
+
+int store_installations_deactivate_user(struct store *s, const char *user_id)
+{
+    return store_query(s, "UPDATE installations SET active = 0, updated_at = ?2 WHERE user_id = ?1",
+                       NULL, "si", user_id, store_now());
+}
+
+int store_install_session_insert(struct store *s, const char *env, const char *id,
+                                 const char *user_id, const char *integration_id,
+                                 const cJSON *workflow_ids)
+{
+    return store_query(
+        s,
+        "INSERT INTO install_sessions(id, env_id, user_id, integration_id, "
+        "workflow_ids, state, created_at) VALUES (?1, ?2, ?3, ?4, ?5, 'started', ?6)",
+        NULL, "ssssji", id, env, user_id, integration_id, workflow_ids, store_now());
+}
+
+int store_install_session_find(struct store *s, const char *env, const char *id, cJSON **row)
+{
+    cJSON *rows;
+    int rc =
+        store_query(s,
+                    "SELECT id AS installationId, user_id AS userId, "
+                    "integration_id AS integrationId, workflow_ids AS workflowIds_json, state, "
+                    "created_at AS createdAt FROM install_sessions WHERE env_id = ?1 AND id = ?2",
+                    &rows, "ss", env, id);
+    return one_row(rc, rows, row);
+}
+
+int store_install_session_complete(struct store *s, const char *id)
+{
+    return changed(s, store_query(s, "UPDATE install_sessions SET state = 'complete' WHERE id = ?1",
+                                  NULL, "s", id));
+}
+
+int store_enqueue(struct store *s, const char *env, const char *user_id, const char *name,
+                  const char *trigger_type, const char *trigger_event, const char *workflow_id,
+                  const char *payload, char event_id[ID_LEN + 1], cJSON **executions)
+{
+    *executions = NULL;
+    if (id_new(event_id) != 0)
+        return STORE_ERROR;
+    int64_t now = store_now();
+    int rc = store_query(s,
+                         "INSERT INTO run_events(id, env_id, user_id, name, payload, created_at) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                         NULL, "sssssi", event_id, env, user_id, name, payload, now);
+    if (rc != STORE_OK)
+        return rc;
+    cJSON *rows;
+    rc = store_query(s,
+                     "INSERT INTO executions(id, env_id, installation_id, workflow_id, user_id, "
+                     "version, event_id, status, attempt, run_at, state, created_at) "
+                     "SELECT " SQL_NEW_ID ", i.env_id, i.id, i.workflow_id, i.user_id, i.version, "
+                     "?4, 'queued', 0, ?5, '{}', ?5 FROM installations i "
+                     "WHERE i.user_id = ?1 AND i.active = 1 AND i.trigger_type = ?2 "
+                     "AND (?3 IS NULL OR i.trigger_event = ?3) "
+                     "AND (?6 IS NULL OR i.workflow_id = ?6) RETURNING id",
+                     &rows, "ssssis", user_id, trigger_type, trigger_event, event_id, now,
+                     workflow_id);
+    if (rc != STORE_OK)
+        return rc;
+    cJSON *ids = cJSON_CreateArray();
+    const cJSON *r;
+    cJSON_ArrayForEach(r, rows)
+        cJSON_AddItemToArray(ids, cJSON_CreateString(json_get_str(r, "id")));
+    cJSON_Delete(rows);
+    *executions = ids;
+    return STORE_OK;
+}
+
+int store_enqueue_installation(struct store *s, const char *installation_id, const char *payload,
+                               char exec_id[ID_LEN + 1])
+{
+    cJSON *row;
+    int rc = store_installation_by_id(s, installation_id, &row);
+    if (rc != STORE_OK)
+        return rc;
+    if (!row)
+        return STORE_NOT_FOUND;
+    char event_id[ID_LEN + 1];
+    int64_t now = store_now();
+    if (id_new(event_id) != 0 || id_new(exec_id) != 0) {
+        cJSON_Delete(row);
+        return STORE_ERROR;
+    }
+    const char *user = json_get_str(row, "userId"), *wf = json_get_str(row, "workflowId");
+    rc = store_query(s,
+                     "INSERT INTO run_events(id, env_id, user_id, name, payload, created_at) "
+                     "SELECT ?1, env_id, user_id, 'rerun', ?2, ?3 FROM installations WHERE id = ?4",
+                     NULL, "ssis", event_id, payload, now, installation_id);
+    if (rc == STORE_OK)
+        rc =
+            store_query(s,
+                        "INSERT INTO executions(id, env_id, installation_id, workflow_id, user_id, "
+                        "version, event_id, status, attempt, run_at, state, created_at) "
+                        "SELECT ?1, env_id, id, workflow_id, user_id, version, ?2, 'queued', 0, "
+                        "?3, '{}', ?3 FROM installations WHERE id = ?4",
+                        NULL, "ssis", exec_id, event_id, now, installation_id);
+    (void)user;
+    (void)wf;
+    cJSON_Delete(row);
+    return rc;
+}
+
+int store_claim(struct store *s, int64_t now, int64_t lease_ms, int limit, cJSON **rows)
+{
+    return store_query(
+        s,
+        "UPDATE executions SET status = 'running', lease_until = ?1 + ?2, "
+        "attempt = attempt + 1, started_at = coalesce(started_at, ?1) "
+        "WHERE id IN (SELECT id FROM (SELECT id FROM executions "
+        "  WHERE status = 'queued' AND run_at <= ?1 ORDER BY run_at LIMIT ?3) "
+        "  UNION ALL SELECT id FROM (SELECT id FROM executions "
+        "  WHERE status = 'running' AND lease_until < ?1 LIMIT ?3) LIMIT ?3) "
+        "RETURNING id, env_id AS envId, installation_id AS installationId, "
+        "workflow_id AS workflowId, user_id AS userId, version, event_id AS eventId, "
+        "attempt, state AS state_json, created_at AS createdAt",
+        rows, "iii", now, lease_ms, (int64_t)limit);
+}
+
+int store_requeue_orphans(struct store *s)
+{
+    int rc = store_query(s,
+                         "UPDATE executions SET status = 'queued', lease_until = NULL "
+                         "WHERE status = 'running'",
+                         NULL, "");
+    return rc == STORE_OK ? store_changes(s) : rc;
+}
+
+int64_t store_next_due(struct store *s)
+{
+    cJSON *rows;
+    if (store_query(s, "SELECT min(run_at) AS due FROM executions WHERE status = 'queued'", &rows,
+                    "") != STORE_OK)
+        return -1;
+    cJSON *row = store_first_row(rows);
+    const cJSON *due = cJSON_GetObjectItem(row, "due");
+    int64_t v = cJSON_IsNumber(due) ? (int64_t)due->valuedouble : -1;
+    cJSON_Delete(row);
+    return v;
+}
+
+int store_execution_finish(struct store *s, const char *id, const char *status, const char *error,
+                           const char *error_block, const cJSON *state)
+{
+    return store_query(
+        s,
+        "UPDATE executions SET status = ?2, error = ?3, error_block = ?4, state = ?5, "
+        "lease_until = NULL, finished_at = ?6 WHERE id = ?1",
+        NULL, "ssssji", id, status, error, error_block, state, store_now());
+}
+
+int store_execution_requeue(struct store *s, const char *id, int64_t run_at, const cJSON *state,
+                            const char *error, const char *error_block)
+{
+    return store_query(s,
+                       "UPDATE executions SET status = 'queued', run_at = ?2, state = ?3, "
+                       "error = ?4, error_block = ?5, lease_until = NULL WHERE id = ?1",
+                       NULL, "sijss", id, run_at, state, error, error_block);
+}
+
+int store_step_insert(struct store *s, const char *execution_id, int seq, const char *block_id,
+                      const char *block_type, const char *block_name, const char *step_key,
+                      const char *status, int attempt, int64_t started, int64_t stopped,
+                      const cJSON *inputs, const cJSON *output, const char *error)
+{
+    return store_query(s,
+                       "INSERT OR REPLACE INTO execution_steps(execution_id, seq, block_id, "
+                       "block_type, block_name, step_key, status, attempt, started_at, stopped_at, "
+                       "inputs, output, error) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
+                       NULL, "sisssssiiijjs", execution_id, (int64_t)seq, block_id, block_type,
+                       block_name, step_key, status, (int64_t)attempt, started, stopped, inputs,
+                       output, error);
+}
+
+int store_error_insert(struct store *s, const char *env, const char *execution_id,
+                       const char *workflow_id, const char *installation_id, const char *user_id,
+                       const char *block, const char *message)
+{
+    char id[ID_LEN + 1];
+    if (id_new(id) != 0)
+        return STORE_ERROR;
+    return store_query(s,
+                       "INSERT INTO execution_errors(id, env_id, execution_id, workflow_id, "
+                       "installation_id, user_id, block, message, created_at) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                       NULL, "ssssssssi", id, env, execution_id, workflow_id, installation_id,
+                       user_id, block, message, store_now());
+}
+
+int store_errors_unstreamed(struct store *s, int limit, cJSON **rows)
+{
+    return store_query(s,
+                       "SELECT e.id, e.env_id AS envId, e.execution_id AS executionId, "
+                       "e.workflow_id AS workflowId, e.installation_id AS installationId, "
+                       "e.user_id AS userId, e.block, e.message, e.created_at AS createdAt, "
+                       "st.error_webhook_url AS url, st.error_webhook_secret AS secret "
+                       "FROM execution_errors e LEFT JOIN settings st ON st.env_id = e.env_id "
+                       "WHERE e.streamed = 0 ORDER BY e.created_at LIMIT ?1",
+                       rows, "i", (int64_t)limit);
+}
+
+int store_error_mark_streamed(struct store *s, const char *id)
+{
+    return store_query(s, "UPDATE execution_errors SET streamed = 1 WHERE id = ?1", NULL, "s", id);
+}
+
+#define EXECUTION_COLUMNS                                                                          \
+    "SELECT id AS executionId, installation_id AS installationId, workflow_id AS workflowId, "     \
+    "user_id AS userId, version, event_id AS eventId, status, attempt, error, "                    \
+    "error_block AS errorBlock, created_at AS createdAt, started_at AS startedAt, "                \
+    "finished_at AS finishedAt FROM executions "
+
+int store_executions_of_workflow(struct store *s, const char *workflow_id, const char *user_id,
+                                 bool errors_only, bool ascending, int offset, int limit,
+                                 cJSON **rows)
+{
+    if (ascending)
+        return store_query(s,
+                           EXECUTION_COLUMNS
+                           "WHERE workflow_id = ?1 AND (?2 IS NULL OR user_id = ?2)"
+                           " AND (?3 = 0 OR status = 'error') "
+                           "ORDER BY created_at, id LIMIT ?4 OFFSET ?5",
+                           rows, "ssiii", workflow_id, user_id, (int64_t)errors_only,
+                           (int64_t)limit, (int64_t)offset);
+    return store_query(s,
+                       EXECUTION_COLUMNS "WHERE workflow_id = ?1 AND (?2 IS NULL OR user_id = ?2)"
+                                         " AND (?3 = 0 OR status = 'error') "
+                                         "ORDER BY created_at DESC, id DESC LIMIT ?4 OFFSET ?5",
+                       rows, "ssiii", workflow_id, user_id, (int64_t)errors_only, (int64_t)limit,
+                       (int64_t)offset);
+}
+
+int store_execution_find(struct store *s, const char *id, cJSON **row)
+{
+    cJSON *rows;
+    int rc = store_query(s, EXECUTION_COLUMNS "WHERE id = ?1", &rows, "s", id);
+    return one_row(rc, rows, row);
+}
+
+int store_steps_of_execution(struct store *s, const char *execution_id, cJSON **rows)
+{
+    return store_query(s,
+                       "SELECT seq, block_id AS blockId, block_type AS blockType, "
+                       "block_name AS blockName, step_key AS stepKey, status, attempt, "
+                       "started_at AS startedAt, stopped_at AS stoppedAt, inputs AS inputs_json, "
+                       "output AS output_json, error FROM execution_steps WHERE execution_id = ?1 "
+                       "ORDER BY seq",
+                       rows, "s", execution_id);
+}
+
+int store_errors_of_workflow(struct store *s, const char *workflow_id, const char *user_id,
+                             cJSON **rows)
+{
+    return store_query(s,
+                       "SELECT workflow_id AS workflowId, execution_id AS executionId, "
+                       "installation_id AS installationId, user_id AS userId, block, message, "
+                       "created_at AS createdAt FROM execution_errors WHERE workflow_id = ?1 "
+                       "AND (?2 IS NULL OR user_id = ?2) ORDER BY created_at DESC LIMIT 1000",
+                       rows, "ss", workflow_id, user_id);
+}
+
+int store_workflow_counts(struct store *s, const char *workflow_id, cJSON **row)
+{
+    cJSON *rows;
+    int rc = store_query(
+        s,
+        "SELECT (SELECT count(*) FROM executions WHERE workflow_id = ?1) AS totalWorkflowRuns, "
+        "(SELECT count(*) FROM execution_errors WHERE workflow_id = ?1) AS totalErrors, "
+        "(SELECT count(*) FROM execution_steps st JOIN executions x ON x.id = st.execution_id "
+        " WHERE x.workflow_id = ?1 AND st.block_type IN ('http', 'streamData', 'appAction')) "
+        "AS totalAppActions",
+        &rows, "s", workflow_id);
+    return one_row(rc, rows, row);
+}
+
+int store_event_payload(struct store *s, const char *event_id, cJSON **row)
+{
+    cJSON *rows;
+    int rc = store_query(s,
+                         "SELECT name, payload AS payload_json, created_at AS createdAt "
+                         "FROM run_events WHERE id = ?1",
+                         &rows, "s", event_id);
+    return one_row(rc, rows, row);
+}
+
+int store_user_logs_delete(struct store *s, const char *user_id)
+{
+    if (store_begin(s) != STORE_OK)
+        return STORE_ERROR;
+    int rc = store_query(s,
+                         "DELETE FROM execution_steps WHERE execution_id IN "
+                         "(SELECT id FROM executions WHERE user_id = ?1)",
+                         NULL, "s", user_id);
+    if (rc == STORE_OK)
+        rc = store_query(s, "DELETE FROM executions WHERE user_id = ?1", NULL, "s", user_id);
+    if (rc == STORE_OK)
+        rc = store_query(s, "DELETE FROM execution_errors WHERE user_id = ?1", NULL, "s", user_id);
+    if (rc == STORE_OK)
+        rc = store_query(s, "DELETE FROM run_events WHERE user_id = ?1", NULL, "s", user_id);
+    if (rc == STORE_OK)
+        rc = store_commit(s);
+    if (rc != STORE_OK) {
+        store_rollback(s);
+        return rc;
+    }
+    /* The freed pages were zeroed (secure_delete); fold the WAL back so no copy survives there. */
+    char *msg = NULL;
+    sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, &msg);
+    sqlite3_free(msg);
+    return STORE_OK;
+}
+
+int store_purge_before(struct store *s, const char *env, int64_t cutoff)
+{
+    int rc = store_query(s,
+                         "DELETE FROM execution_steps WHERE execution_id IN (SELECT id FROM "
+                         "executions WHERE env_id = ?1 AND finished_at < ?2)",
+                         NULL, "si", env, cutoff);
+    if (rc != STORE_OK)
+        return rc;
+    rc = store_query(s, "DELETE FROM executions WHERE env_id = ?1 AND finished_at < ?2", NULL, "si",
+                     env, cutoff);
+    int removed = store_changes(s);
+    if (rc == STORE_OK)
+        rc = store_query(s, "DELETE FROM execution_errors WHERE env_id = ?1 AND created_at < ?2",
+                         NULL, "si", env, cutoff);
+    if (rc == STORE_OK)
+        rc =
+            store_query(s,
+                        "DELETE FROM run_events WHERE env_id = ?1 AND created_at < ?2 AND id NOT IN"
+                        " (SELECT event_id FROM executions WHERE event_id IS NOT NULL)",
+                        NULL, "si", env, cutoff);
+    return rc == STORE_OK ? removed : rc;
+}

@@ -1,0 +1,113 @@
+/*
+ * Store: what end users install and what runs — installations, install sessions, accepted events,
+ * executions (which are also the durable job queue), their steps and errors. Row-returning
+ * functions give cJSON arrays of objects (see store_query), owned by the caller.
+ *
+ * An execution row is its own job: status 'queued' (waiting for run_at), 'running' (claimed, with a
+ * lease; a lease that runs out makes it claimable again, so a crashed process loses nothing),
+ * then 'success', 'stopped' or 'error'.
+ */
+#ifndef SOLDER_STORE_RUNS_H
+#define SOLDER_STORE_RUNS_H
+
+#include <cJSON.h>
+
+#include "store/store.h"
+
+/* ---- installations (the per-user "child" workflows) ---- */
+
+/* Installs or reinstalls (new version, config, active again). *id receives the installation id. */
+int store_installation_upsert(struct store *s, const char *env, const char *workflow_id,
+                              const char *user_id, const char *integration_id, int version,
+                              const cJSON *config, const char *trigger_type,
+                              const char *trigger_event, char id[ID_LEN + 1]);
+/* Columns: installationId, workflowId, userId, integrationId, version, active, config (JSON),
+ * triggerType, triggerEvent, installedAt, updatedAt. */
+int store_installation_find(struct store *s, const char *workflow_id, const char *user_id,
+                            cJSON **row);
+int store_installation_by_id(struct store *s, const char *id, cJSON **row);
+int store_installations_of_user(struct store *s, const char *user_id, cJSON **rows);
+/* Adds username, fullName. */
+int store_installations_of_workflow(struct store *s, const char *workflow_id, cJSON **rows);
+int store_installations_of_env(struct store *s, const char *env, cJSON **rows);
+int store_installation_set_active(struct store *s, const char *workflow_id, const char *user_id,
+                                  bool active);
+int store_installation_set_version(struct store *s, const char *workflow_id, const char *user_id,
+                                   int version, const char *trigger_type,
+                                   const char *trigger_event);
+int store_installation_delete(struct store *s, const char *workflow_id, const char *user_id);
+int store_installations_deactivate_user(struct store *s, const char *user_id);
+
+int store_install_session_insert(struct store *s, const char *env, const char *id,
+                                 const char *user_id, const char *integration_id,
+                                 const cJSON *workflow_ids);
+/* Columns: installationId, userId, integrationId, workflowIds (JSON), state, createdAt. */
+int store_install_session_find(struct store *s, const char *env, const char *id, cJSON **row);
+int store_install_session_complete(struct store *s, const char *id);
+
+/* ---- accepting work ---- */
+
+/*
+ * Records an accepted event and queues one execution for every active installation of the user
+ * whose trigger matches (trigger_event NULL matches any event of the type; workflow_id NULL matches
+ * any workflow), in the caller's transaction. *event_id receives the event's id; *executions an
+ * array of the new execution ids.
+ */
+int store_enqueue(struct store *s, const char *env, const char *user_id, const char *name,
+                  const char *trigger_type, const char *trigger_event, const char *workflow_id,
+                  const char *payload, char event_id[ID_LEN + 1], cJSON **executions);
+
+/* Queues a new execution of one installation with the given event payload (reruns, manual runs). */
+int store_enqueue_installation(struct store *s, const char *installation_id, const char *payload,
+                               char exec_id[ID_LEN + 1]);
+
+/* ---- running ---- */
+
+/*
+ * Claims up to limit due executions (queued and due, or running with an expired lease), marking
+ * them running until now + lease_ms and counting the attempt. Columns: id, envId, installationId,
+ * workflowId, userId, version, eventId, attempt, state (JSON), createdAt.
+ */
+int store_claim(struct store *s, int64_t now, int64_t lease_ms, int limit, cJSON **rows);
+/* Makes every 'running' execution queued again: at start-up, the previous process's claims are
+ * void. Returns the number requeued, or STORE_ERROR. */
+int store_requeue_orphans(struct store *s);
+
+/* The earliest run_at of a queued execution, or -1. */
+int64_t store_next_due(struct store *s);
+
+int store_execution_finish(struct store *s, const char *id, const char *status, const char *error,
+                           const char *error_block, const cJSON *state);
+int store_execution_requeue(struct store *s, const char *id, int64_t run_at, const cJSON *state,
+                            const char *error, const char *error_block);
+int store_step_insert(struct store *s, const char *execution_id, int seq, const char *block_id,
+                      const char *block_type, const char *block_name, const char *step_key,
+                      const char *status, int attempt, int64_t started, int64_t stopped,
+                      const cJSON *inputs, const cJSON *output, const char *error);
+int store_error_insert(struct store *s, const char *env, const char *execution_id,
+                       const char *workflow_id, const char *installation_id, const char *user_id,
+                       const char *block, const char *message);
+/* Errors not yet streamed to the ISV's webhook, oldest first (with the env's webhook settings). */
+int store_errors_unstreamed(struct store *s, int limit, cJSON **rows);
+int store_error_mark_streamed(struct store *s, const char *id);
+
+/* ---- looking back ---- */
+
+/* Executions of a parent workflow (optionally one user), newest or oldest first, paged. */
+int store_executions_of_workflow(struct store *s, const char *workflow_id, const char *user_id,
+                                 bool errors_only, bool ascending, int offset, int limit,
+                                 cJSON **rows);
+int store_execution_find(struct store *s, const char *id, cJSON **row);
+int store_steps_of_execution(struct store *s, const char *execution_id, cJSON **rows);
+int store_errors_of_workflow(struct store *s, const char *workflow_id, const char *user_id,
+                             cJSON **rows);
+int store_workflow_counts(struct store *s, const char *workflow_id, cJSON **row);
+int store_event_payload(struct store *s, const char *event_id, cJSON **row);
+
+/* Removes every execution, step, error and accepted event of a user and scrubs the freed pages. */
+int store_user_logs_delete(struct store *s, const char *user_id);
+/* Removes executions finished before the cutoff (per environment retention). Returns rows removed.
+ */
+int store_purge_before(struct store *s, const char *env, int64_t cutoff);
+
+#endif

@@ -1,0 +1,175 @@
+/*
+ * The draft 2020-12 meta-schemas, built in so that "$schema" and "$ref" to them resolve without a
+ * network. Generated data: the dialect's vocabularies with their keyword constraints.
+ */
+#include "schema/internal.h"
+
+#include <string.h>
+
+static const struct {
+    const char *uri;
+    const char *text;
+} META[] = {
+    {"https://json-schema.org/draft/2020-12/schema",
+     "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"$id\":\"https://"
+     "json-schema.org"
+     "/draft/2020-12/schema\",\"$vocabulary\":{\"https://json-schema.org/draft/2020-12/vocab/core\""
+     ":true,\"https://json-schema.org/draft/2020-12/vocab/applicator\":true,\"https://json-schema"
+     ".org/draft/2020-12/vocab/unevaluated\":true,\"https://json-schema.org/draft/2020-12/vocab/"
+     "validation\":true,\"https://json-schema.org/draft/2020-12/vocab/meta-data\":true,\"https://j"
+     "son-schema.org/draft/2020-12/vocab/format-annotation\":true,\"https://json-schema.org/draf"
+     "t/2020-12/vocab/content\":true},\"$dynamicAnchor\":\"meta\",\"allOf\":[{\"$ref\":\"meta/"
+     "core\"},{\"$"
+     "ref\":\"meta/applicator\"},{\"$ref\":\"meta/unevaluated\"},{\"$ref\":\"meta/"
+     "validation\"},{\"$ref\":\""
+     "meta/meta-data\"},{\"$ref\":\"meta/format-annotation\"},{\"$ref\":\"meta/"
+     "content\"}],\"type\":[\"obj"
+     "ect\",\"boolean\"],\"properties\":{\"definitions\":{\"type\":\"object\","
+     "\"additionalProperties\":{\"$d"
+     "ynamicRef\":\"#meta\"},\"default\":{}},\"dependencies\":{\"type\":\"object\","
+     "\"additionalProperties\""
+     ":{\"anyOf\":[{\"$dynamicRef\":\"#meta\"},{\"$ref\":\"meta/validation#/$defs/"
+     "stringArray\"}]}},\"$re"
+     "cursiveAnchor\":{\"$ref\":\"meta/core#/$defs/"
+     "anchorString\"},\"$recursiveRef\":{\"$ref\":\"meta/co"
+     "re#/$defs/uriReferenceString\"}}}"},
+    {"https://json-schema.org/draft/2020-12/meta/core",
+     "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"$id\":\"https://"
+     "json-schema.org"
+     "/draft/2020-12/meta/core\",\"$vocabulary\":{\"https://json-schema.org/draft/2020-12/vocab/co"
+     "re\":true},\"$dynamicAnchor\":\"meta\",\"type\":[\"object\",\"boolean\"],\"properties\":{\"$"
+     "id\":{\"$ref"
+     "\":\"#/$defs/uriReferenceString\",\"pattern\":\"^[^#]*#?$\"},\"$schema\":{\"$ref\":\"#/$defs/"
+     "uriStri"
+     "ng\"},\"$ref\":{\"$ref\":\"#/$defs/uriReferenceString\"},\"$anchor\":{\"$ref\":\"#/$defs/"
+     "anchorStrin"
+     "g\"},\"$dynamicRef\":{\"$ref\":\"#/$defs/"
+     "uriReferenceString\"},\"$dynamicAnchor\":{\"$ref\":\"#/$def"
+     "s/anchorString\"},\"$vocabulary\":{\"type\":\"object\",\"propertyNames\":{\"$ref\":\"#/$defs/"
+     "uriStri"
+     "ng\"},\"additionalProperties\":{\"type\":\"boolean\"}},\"$comment\":{\"type\":\"string\"},\"$"
+     "defs\":{\"t"
+     "ype\":\"object\",\"additionalProperties\":{\"$dynamicRef\":\"#meta\"}}},\"$defs\":{"
+     "\"anchorString\":{"
+     "\"type\":\"string\",\"pattern\":\"^[A-Za-z_][-A-Za-z0-9._]*$\"},\"uriString\":{\"type\":"
+     "\"string\",\"fo"
+     "rmat\":\"uri\"},\"uriReferenceString\":{\"type\":\"string\",\"format\":\"uri-reference\"}}}"},
+    {"https://json-schema.org/draft/2020-12/meta/applicator",
+     "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"$id\":\"https://"
+     "json-schema.org"
+     "/draft/2020-12/meta/applicator\",\"$vocabulary\":{\"https://json-schema.org/draft/2020-12/vo"
+     "cab/"
+     "applicator\":true},\"$dynamicAnchor\":\"meta\",\"type\":[\"object\",\"boolean\"],"
+     "\"properties\":{"
+     "\"prefixItems\":{\"$ref\":\"#/$defs/"
+     "schemaArray\"},\"items\":{\"$dynamicRef\":\"#meta\"},\"contains\":"
+     "{\"$dynamicRef\":\"#meta\"},\"additionalProperties\":{\"$dynamicRef\":\"#meta\"},"
+     "\"properties\":{\"ty"
+     "pe\":\"object\",\"additionalProperties\":{\"$dynamicRef\":\"#meta\"},\"default\":{}},"
+     "\"patternProper"
+     "ties\":{\"type\":\"object\",\"additionalProperties\":{\"$dynamicRef\":\"#meta\"},"
+     "\"propertyNames\":{\""
+     "format\":\"regex\"},\"default\":{}},\"dependentSchemas\":{\"type\":\"object\","
+     "\"additionalProperties"
+     "\":{\"$dynamicRef\":\"#meta\"},\"default\":{}},\"propertyNames\":{\"$dynamicRef\":\"#meta\"},"
+     "\"if\":{\"$"
+     "dynamicRef\":\"#meta\"},\"then\":{\"$dynamicRef\":\"#meta\"},\"else\":{\"$dynamicRef\":\"#"
+     "meta\"},\"allO"
+     "f\":{\"$ref\":\"#/$defs/schemaArray\"},\"anyOf\":{\"$ref\":\"#/$defs/"
+     "schemaArray\"},\"oneOf\":{\"$ref\""
+     ":\"#/$defs/"
+     "schemaArray\"},\"not\":{\"$dynamicRef\":\"#meta\"}},\"$defs\":{\"schemaArray\":{\"type\":\"a"
+     "rray\",\"minItems\":1,\"items\":{\"$dynamicRef\":\"#meta\"}}}}"},
+    {"https://json-schema.org/draft/2020-12/meta/unevaluated",
+     "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"$id\":\"https://"
+     "json-schema.org"
+     "/draft/2020-12/meta/unevaluated\",\"$vocabulary\":{\"https://json-schema.org/draft/2020-12/v"
+     "ocab/"
+     "unevaluated\":true},\"$dynamicAnchor\":\"meta\",\"type\":[\"object\",\"boolean\"],"
+     "\"properties\""
+     ":{\"unevaluatedItems\":{\"$dynamicRef\":\"#meta\"},\"unevaluatedProperties\":{\"$"
+     "dynamicRef\":\"#me"
+     "ta\"}}}"},
+    {"https://json-schema.org/draft/2020-12/meta/validation",
+     "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"$id\":\"https://"
+     "json-schema.org"
+     "/draft/2020-12/meta/validation\",\"$vocabulary\":{\"https://json-schema.org/draft/2020-12/vo"
+     "cab/"
+     "validation\":true},\"$dynamicAnchor\":\"meta\",\"type\":[\"object\",\"boolean\"],"
+     "\"properties\":{"
+     "\"type\":{\"anyOf\":[{\"$ref\":\"#/$defs/"
+     "simpleTypes\"},{\"type\":\"array\",\"items\":{\"$ref\":\"#/$defs"
+     "/simpleTypes\"},\"minItems\":1,\"uniqueItems\":true}]},\"const\":true,\"enum\":{\"type\":"
+     "\"array\",\"i"
+     "tems\":true},\"multipleOf\":{\"type\":\"number\",\"exclusiveMinimum\":0},\"maximum\":{"
+     "\"type\":\"numbe"
+     "r\"},\"exclusiveMaximum\":{\"type\":\"number\"},\"minimum\":{\"type\":\"number\"},"
+     "\"exclusiveMinimum\":"
+     "{\"type\":\"number\"},\"maxLength\":{\"$ref\":\"#/$defs/"
+     "nonNegativeInteger\"},\"minLength\":{\"$ref\":"
+     "\"#/$defs/"
+     "nonNegativeIntegerDefault0\"},\"pattern\":{\"type\":\"string\",\"format\":\"regex\"},\"maxI"
+     "tems\":{\"$ref\":\"#/$defs/nonNegativeInteger\"},\"minItems\":{\"$ref\":\"#/$defs/"
+     "nonNegativeInteg"
+     "erDefault0\"},\"uniqueItems\":{\"type\":\"boolean\",\"default\":false},\"maxContains\":{\"$"
+     "ref\":\"#/$"
+     "defs/nonNegativeInteger\"},\"minContains\":{\"$ref\":\"#/$defs/"
+     "nonNegativeInteger\",\"default\":1"
+     "},\"maxProperties\":{\"$ref\":\"#/$defs/"
+     "nonNegativeInteger\"},\"minProperties\":{\"$ref\":\"#/$defs"
+     "/nonNegativeIntegerDefault0\"},\"required\":{\"$ref\":\"#/$defs/"
+     "stringArray\"},\"dependentRequir"
+     "ed\":{\"type\":\"object\",\"additionalProperties\":{\"$ref\":\"#/$defs/"
+     "stringArray\"}}},\"$defs\":{\"n"
+     "onNegativeInteger\":{\"type\":\"integer\",\"minimum\":0},\"nonNegativeIntegerDefault0\":{\"$"
+     "ref\":\""
+     "#/$defs/"
+     "nonNegativeInteger\",\"default\":0},\"simpleTypes\":{\"enum\":[\"array\",\"boolean\",\"integ"
+     "er\",\"null\",\"number\",\"object\",\"string\"]},\"stringArray\":{\"type\":\"array\","
+     "\"items\":{\"type\":\"s"
+     "tring\"},\"uniqueItems\":true,\"default\":[]}}}"},
+    {"https://json-schema.org/draft/2020-12/meta/meta-data",
+     "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"$id\":\"https://"
+     "json-schema.org"
+     "/draft/2020-12/meta/meta-data\",\"$vocabulary\":{\"https://json-schema.org/draft/2020-12/voc"
+     "ab/"
+     "meta-data\":true},\"$dynamicAnchor\":\"meta\",\"type\":[\"object\",\"boolean\"],"
+     "\"properties\":{\"t"
+     "itle\":{\"type\":\"string\"},\"description\":{\"type\":\"string\"},\"default\":true,"
+     "\"deprecated\":{\"ty"
+     "pe\":\"boolean\",\"default\":false},\"readOnly\":{\"type\":\"boolean\",\"default\":false},"
+     "\"writeOnly\""
+     ":{\"type\":\"boolean\",\"default\":false},\"examples\":{\"type\":\"array\",\"items\":true}}"
+     "}"},
+    {"https://json-schema.org/draft/2020-12/meta/format-annotation",
+     "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"$id\":\"https://"
+     "json-schema.org"
+     "/draft/2020-12/meta/format-annotation\",\"$vocabulary\":{\"https://json-schema.org/draft/202"
+     "0-12/vocab/"
+     "format-annotation\":true},\"$dynamicAnchor\":\"meta\",\"type\":[\"object\",\"boolean\"],"
+     "\"properties\":{\"format\":{\"type\":\"string\"}}}"},
+    {"https://json-schema.org/draft/2020-12/meta/format-assertion",
+     "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"$id\":\"https://"
+     "json-schema.org"
+     "/draft/2020-12/meta/format-assertion\",\"$vocabulary\":{\"https://json-schema.org/draft/2020"
+     "-12/vocab/"
+     "format-assertion\":true},\"$dynamicAnchor\":\"meta\",\"type\":[\"object\",\"boolean\"],\"p"
+     "roperties\":{\"format\":{\"type\":\"string\"}}}"},
+    {"https://json-schema.org/draft/2020-12/meta/content",
+     "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"$id\":\"https://"
+     "json-schema.org"
+     "/draft/2020-12/meta/content\",\"$vocabulary\":{\"https://json-schema.org/draft/2020-12/vocab"
+     "/content\":true},\"$dynamicAnchor\":\"meta\",\"type\":[\"object\",\"boolean\"],"
+     "\"properties\":{\"conte"
+     "ntEncoding\":{\"type\":\"string\"},\"contentMediaType\":{\"type\":\"string\"},"
+     "\"contentSchema\":{\"$dy"
+     "namicRef\":\"#meta\"}}}"},
+};
+
+const char *schema_meta_lookup(const char *uri)
+{
+    for (size_t i = 0; i < sizeof META / sizeof META[0]; i++)
+        if (strcmp(META[i].uri, uri) == 0)
+            return META[i].text;
+    return NULL;
+}

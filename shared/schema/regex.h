@@ -1,0 +1,39 @@
+/*
+ * A compact backtracking regular-expression engine with ECMA-262 syntax and Unicode ("u" flag)
+ * semantics, as JSON Schema's `pattern` and `patternProperties` require. No flags, no I/O.
+ *
+ * Lifecycle: schema_regex_compile returns an immutable program (shareable between threads), used
+ * by any number of schema_regex_search calls, released with schema_regex_free.
+ */
+#ifndef SOLDER_SCHEMA_REGEX_H
+#define SOLDER_SCHEMA_REGEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct schema_regex;
+
+/*
+ * Compiles the NUL-terminated pattern. Returns the program (caller frees with schema_regex_free),
+ * or NULL with a message in err (err_size bytes, may be 0) when the pattern is not valid.
+ */
+struct schema_regex *schema_regex_compile(const char *pattern, char *err, size_t err_size);
+
+/* Result of a search: a match somewhere in the subject, none, or the step budget ran out. */
+enum schema_regex_result {
+    SCHEMA_REGEX_NOMATCH = 0,
+    SCHEMA_REGEX_MATCH = 1,
+    SCHEMA_REGEX_LIMIT = -1
+};
+
+/*
+ * Searches the UTF-8 subject (len bytes) for the first match anywhere, like RegExp.prototype.test.
+ * Backtracking is bounded by a step budget so hostile patterns end with SCHEMA_REGEX_LIMIT instead
+ * of running for ever.
+ */
+enum schema_regex_result schema_regex_search(const struct schema_regex *re, const char *subject,
+                                             size_t len);
+
+void schema_regex_free(struct schema_regex *re);
+
+#endif

@@ -1,0 +1,56 @@
+// A local HTTP receiver for workflow deliveries: records every request and answers according to
+// a programmable plan (e.g. fail twice with 500, then succeed).
+import http from 'node:http';
+import { createHmac, createVerify } from 'node:crypto';
+
+export async function startSink() {
+  const received = [];
+  const plans = new Map(); // path -> array of statuses to answer in turn (then 200)
+  const waiters = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => {
+      const entry = { method: req.method, path: req.url, headers: req.headers, body };
+      received.push(entry);
+      const plan = plans.get(req.url.split('?')[0]);
+      const status = plan && plan.length ? plan.shift() : 200;
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: status < 300, status }));
+      for (const w of [...waiters]) if (w.check()) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); }
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    plan(path, statuses) { plans.set(path, [...statuses]); },
+    on(path) { return received.filter((r) => r.path.split('?')[0] === path); },
+    // Resolves once `count` requests reached path (fails the test after timeoutMs).
+    waitFor(path, count, timeoutMs = 20000) {
+      return new Promise((resolve, reject) => {
+        const w = { check: () => this.on(path).length >= count, resolve };
+        if (w.check()) return resolve();
+        waiters.push(w);
+        setTimeout(() => reject(new Error(`sink: ${this.on(path).length}/${count} requests on ${path}`)), timeoutMs);
+      });
+    },
+    close() { return new Promise((r) => server.close(r)); },
+  };
+}
+
+// Standard Webhooks: v1 = base64(HMAC-SHA256(base64-decoded secret, "id.timestamp.body")).
+export function verifyStandardWebhook(secret, headers, body) {
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  const expected = createHmac('sha256', key)
+    .update(`${headers['webhook-id']}.${headers['webhook-timestamp']}.${body}`).digest('base64');
+  return headers['webhook-signature'].split(' ').some((s) => s === `v1,${expected}`);
+}
+
+// X-Alloy-Signature: RSA-SHA256 over METHOD + URL + body, hex.
+export function verifyAlloySignature(publicPem, method, url, body, signatureHex) {
+  const v = createVerify('sha256');
+  v.update(`${method}${url}${body}`);
+  return v.verify(publicPem, Buffer.from(signatureHex, 'hex'));
+}

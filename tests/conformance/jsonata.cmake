@@ -1,0 +1,28 @@
+# JSONata conformance: the official suite run twice, natively and by the WASM build under Node.
+# Both runners share the known-failures ratchet and the skip list beside this file, and both end
+# with the line "jsonata: N passed, M failed, K skipped". A missing suite skips (exit 77).
+add_executable(jsonata_suite ${CMAKE_CURRENT_LIST_DIR}/jsonata_suite.c)
+target_link_libraries(jsonata_suite PRIVATE solder_shared)
+target_compile_definitions(jsonata_suite PRIVATE
+    SOLDER_TESTDATA_DEFAULT="${SOLDER_TESTDATA}"
+    JSONATA_LISTS_DIR="${CMAKE_CURRENT_LIST_DIR}")
+add_test(NAME conformance/jsonata COMMAND jsonata_suite)
+set_tests_properties(conformance/jsonata PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 900)
+
+if(SOLDER_HAVE_WASM AND NODE)
+    add_test(NAME conformance/jsonata-wasm
+             COMMAND ${NODE} --no-experimental-fetch ${CMAKE_CURRENT_LIST_DIR}/jsonata_suite.mjs)
+    set_tests_properties(conformance/jsonata-wasm PROPERTIES
+        SKIP_RETURN_CODE 77 TIMEOUT 900
+        ENVIRONMENT "SOLDER_WASM=${WASM_OUT};SOLDER_TESTDATA=${SOLDER_TESTDATA}")
+    # The module is built by the solder_wasm ALL target; this fixture makes sure it exists first.
+    add_test(NAME conformance/jsonata-wasm-build
+             COMMAND ${CMAKE_COMMAND} --build ${CMAKE_BINARY_DIR} --target solder_wasm)
+    set_tests_properties(conformance/jsonata-wasm-build PROPERTIES FIXTURES_SETUP jsonata_wasm)
+    set_tests_properties(conformance/jsonata-wasm PROPERTIES FIXTURES_REQUIRED jsonata_wasm)
+endif()
+
+# The mapping.h API itself: bindings, host functions, limits, shared compiled expressions.
+add_executable(mapping_api ${CMAKE_CURRENT_LIST_DIR}/mapping_api.c)
+target_link_libraries(mapping_api PRIVATE solder_shared Threads::Threads)
+add_test(NAME conformance/mapping-api COMMAND mapping_api)

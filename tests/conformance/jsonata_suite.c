@@ -1,0 +1,304 @@
+/*
+ * Conformance runner for the official JSONata test suite (native build). Every case goes through
+ * mapping_eval_json, the same JSON-text path the WASM runner uses, so both builds are judged alike.
+ *
+ * Usage: jsonata_suite [--verbose] [--list-failures] [SUITE_DIR]
+ * The suite directory defaults to $JSONATA_SUITE, then SOLDER_TESTDATA_DEFAULT/jsonata. Cases named
+ * in tests/conformance/jsonata-known-failures.txt may fail; any other failure fails the run (a
+ * ratchet). Cases in jsonata-skip.txt are skipped, each with its reason. Exit 77 when the suite
+ * is missing (ctest's skip code).
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json/json.h"
+#include "mapping/mapping.h"
+
+#ifndef SOLDER_TESTDATA_DEFAULT
+#define SOLDER_TESTDATA_DEFAULT "../shared/testdata"
+#endif
+#ifndef JSONATA_LISTS_DIR
+#define JSONATA_LISTS_DIR "tests/conformance"
+#endif
+
+struct idlist {
+    char **ids;
+    int n, cap;
+};
+
+static void list_add(struct idlist *l, const char *id)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->ids = realloc(l->ids, (size_t)l->cap * sizeof(char *));
+    }
+    l->ids[l->n++] = strdup(id);
+}
+
+static bool list_has(const struct idlist *l, const char *id)
+{
+    for (int i = 0; i < l->n; i++)
+        if (strcmp(l->ids[i], id) == 0)
+            return true;
+    return false;
+}
+
+static void list_load(struct idlist *l, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    char line[1024];
+    while (fgets(line, sizeof line, f)) {
+        char *p = line;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '#' || *p == '\n' || !*p)
+            continue;
+        size_t n = strcspn(p, " \t\r\n#");
+        p[n] = 0;
+        list_add(l, p);
+    }
+    fclose(f);
+}
+
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    if (buf)
+        buf[n] = 0;
+    fclose(f);
+    return buf;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char **list_dir(const char *path, int *n)
+{
+    DIR *d = opendir(path);
+    *n = 0;
+    if (!d)
+        return NULL;
+    char **names = NULL;
+    int cap = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            names = realloc(names, (size_t)cap * sizeof(char *));
+        }
+        names[(*n)++] = strdup(de->d_name);
+    }
+    closedir(d);
+    qsort(names, (size_t)*n, sizeof(char *), cmp_str);
+    return names;
+}
+
+struct totals {
+    int passed, failed, skipped, regressions;
+};
+
+struct run {
+    const char *suite;
+    struct idlist known, skip;
+    bool verbose, list_failures;
+    struct totals t;
+};
+
+/* Judges one case; returns true when it passes. *why explains a failure. */
+static bool run_case(struct run *r, const char *dir, const cJSON *c, char *why, size_t whylen)
+{
+    const char *expr = json_get_str(c, "expr");
+    char *expr_owned = NULL;
+    const char *efile = json_get_str(c, "expr-file");
+    if (!expr && efile) {
+        char path[8192];
+        snprintf(path, sizeof path, "%.4000s/%.1000s", dir, efile);
+        expr = expr_owned = read_text(path);
+    }
+    if (!expr) {
+        snprintf(why, whylen, "case has no expr");
+        return false;
+    }
+    char *input_text = NULL;
+    const cJSON *data = cJSON_GetObjectItemCaseSensitive(c, "data");
+    const cJSON *dataset = cJSON_GetObjectItemCaseSensitive(c, "dataset");
+    if (data) {
+        input_text = cJSON_PrintUnformatted(data);
+    } else if (cJSON_IsString(dataset)) {
+        char path[4096];
+        snprintf(path, sizeof path, "%.3000s/datasets/%.1000s.json", r->suite,
+                 dataset->valuestring);
+        input_text = read_text(path);
+    }
+    char *bind_text = NULL;
+    const cJSON *bindings = cJSON_GetObjectItemCaseSensitive(c, "bindings");
+    if (cJSON_IsObject(bindings))
+        bind_text = cJSON_PrintUnformatted(bindings);
+    struct mapping_limits lim = {0};
+    const cJSON *tl = cJSON_GetObjectItemCaseSensitive(c, "timelimit");
+    const cJSON *depth = cJSON_GetObjectItemCaseSensitive(c, "depth");
+    if (cJSON_IsNumber(tl))
+        lim.time_ms = (int64_t)tl->valuedouble;
+    if (cJSON_IsNumber(depth))
+        lim.max_depth = depth->valueint;
+    char *out = mapping_eval_json(expr, input_text, bind_text, &lim);
+    free(input_text);
+    free(bind_text);
+    cJSON *got = out ? cJSON_Parse(out) : NULL;
+    bool ok = false;
+    const cJSON *want_result = cJSON_GetObjectItemCaseSensitive(c, "result");
+    const cJSON *want_code = cJSON_GetObjectItemCaseSensitive(c, "code");
+    const cJSON *want_error = cJSON_GetObjectItemCaseSensitive(c, "error");
+    if (!want_code && cJSON_IsObject(want_error))
+        want_code = cJSON_GetObjectItemCaseSensitive(want_error, "code");
+    const cJSON *want_undef = cJSON_GetObjectItemCaseSensitive(c, "undefinedResult");
+    const cJSON *got_result = got ? cJSON_GetObjectItemCaseSensitive(got, "result") : NULL;
+    const cJSON *got_err = got ? cJSON_GetObjectItemCaseSensitive(got, "error") : NULL;
+    const char *got_code = got_err ? json_get_str(got_err, "code") : NULL;
+    if (want_code) {
+        ok = got_code && cJSON_IsString(want_code) && strcmp(got_code, want_code->valuestring) == 0;
+    } else if (want_result) {
+        ok = got_result && json_equal(got_result, want_result);
+    } else if (cJSON_IsTrue(want_undef)) {
+        ok = got && cJSON_GetObjectItemCaseSensitive(got, "undefined") != NULL;
+    }
+    if (!ok) {
+        char *want = want_code     ? cJSON_PrintUnformatted(want_code)
+                     : want_result ? cJSON_PrintUnformatted(want_result)
+                                   : strdup("undefined");
+        snprintf(why, whylen, "expr %s\n    want %s%s\n    got  %.400s", expr,
+                 want_code ? "error " : "", want ? want : "?", out ? out : "(null)");
+        free(want);
+    }
+    free(out);
+    free(expr_owned);
+    cJSON_Delete(got);
+    return ok;
+}
+
+static void judge(struct run *r, const char *dir, const char *id, const cJSON *c)
+{
+    if (list_has(&r->skip, id)) {
+        r->t.skipped++;
+        return;
+    }
+    char why[2048];
+    if (run_case(r, dir, c, why, sizeof why)) {
+        r->t.passed++;
+        return;
+    }
+    r->t.failed++;
+    bool known = list_has(&r->known, id);
+    if (!known)
+        r->t.regressions++;
+    if (r->list_failures)
+        printf("%s\n", id);
+    else if (r->verbose || !known)
+        printf("%s %s\n    %s\n", known ? "FAIL (known)" : "FAIL", id, why);
+}
+
+int main(int argc, char **argv)
+{
+    struct run r;
+    memset(&r, 0, sizeof r);
+    const char *suite = getenv("JSONATA_SUITE");
+    char defpath[4096];
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--verbose"))
+            r.verbose = true;
+        else if (!strcmp(argv[i], "--list-failures"))
+            r.list_failures = true;
+        else
+            suite = argv[i];
+    }
+    if (!suite || !*suite) {
+        snprintf(defpath, sizeof defpath, "%s/jsonata", SOLDER_TESTDATA_DEFAULT);
+        suite = defpath;
+    }
+    r.suite = suite;
+    static char path[8192];
+    snprintf(path, sizeof path, "%.4000s/groups", suite);
+    int ngroups;
+    char **groups = list_dir(path, &ngroups);
+    if (!groups) {
+        printf("jsonata: suite not found at %s (set JSONATA_SUITE); skipping\n", suite);
+        return 77;
+    }
+    list_load(&r.known, JSONATA_LISTS_DIR "/jsonata-known-failures.txt");
+    list_load(&r.skip, JSONATA_LISTS_DIR "/jsonata-skip.txt");
+    for (int g = 0; g < ngroups; g++) {
+        snprintf(path, sizeof path, "%.4000s/groups/%.1000s", suite, groups[g]);
+        int nfiles;
+        char **files = list_dir(path, &nfiles);
+        for (int f = 0; f < nfiles; f++) {
+            size_t fl = strlen(files[f]);
+            if (fl < 5 || strcmp(files[f] + fl - 5, ".json") != 0) {
+                free(files[f]);
+                continue;
+            }
+            char fpath[16384];
+            snprintf(fpath, sizeof fpath, "%.8000s/%.1000s", path, files[f]);
+            char *text = read_text(fpath);
+            cJSON *doc = text ? cJSON_Parse(text) : NULL;
+            free(text);
+            char id[1024];
+            files[f][fl - 5] = 0;
+            if (cJSON_IsArray(doc)) {
+                int i = 0;
+                for (const cJSON *c = doc->child; c; c = c->next, i++) {
+                    snprintf(id, sizeof id, "%.400s/%.400s[%d]", groups[g], files[f], i);
+                    judge(&r, path, id, c);
+                }
+            } else if (doc) {
+                snprintf(id, sizeof id, "%.400s/%.400s", groups[g], files[f]);
+                judge(&r, path, id, doc);
+            } else {
+                /* a case file cJSON cannot read still counts: skipped if listed, else failed */
+                snprintf(id, sizeof id, "%.400s/%.400s", groups[g], files[f]);
+                if (list_has(&r.skip, id)) {
+                    r.t.skipped++;
+                } else {
+                    r.t.failed++;
+                    if (!list_has(&r.known, id))
+                        r.t.regressions++;
+                    printf("FAIL %s\n    case file is not valid JSON for cJSON\n", id);
+                }
+            }
+            cJSON_Delete(doc);
+            free(files[f]);
+        }
+        free(files);
+        free(groups[g]);
+    }
+    free(groups);
+    for (int i = 0; i < r.known.n; i++)
+        free(r.known.ids[i]);
+    for (int i = 0; i < r.skip.n; i++)
+        free(r.skip.ids[i]);
+    free(r.known.ids);
+    free(r.skip.ids);
+    if (!r.list_failures) {
+        if (r.t.regressions)
+            printf("%d failure(s) not in jsonata-known-failures.txt\n", r.t.regressions);
+        printf("jsonata: %d passed, %d failed, %d skipped\n", r.t.passed, r.t.failed, r.t.skipped);
+    }
+    return r.t.regressions ? 1 : 0;
+}
