@@ -28,7 +28,18 @@ struct app_config {
     char data_dir[512];
     char public_url[256]; /* empty: http://HOST:PORT */
     size_t max_body;
+    char web_dir[512]; /* the front end's files (web/) */
 };
+
+/* Requests whose writes share one transaction, answered when it commits (http/server.c). */
+struct batch {
+    bool open;
+    int count, cap;
+    struct request **reqs;
+};
+
+/* Most requests one group commit holds before it is committed early. */
+#define APP_BATCH_MAX 512
 
 struct app {
     struct app_config cfg;
@@ -38,7 +49,19 @@ struct app {
     struct lws_context *lws;
     int inflight; /* requests received but not yet answered */
     struct engine *engine;
+    struct ws_hub *ws; /* live-update subscribers (http/ws.c) */
+    struct batch batch;
 };
+
+/*
+ * Group commit, for ROUTE_BATCH handlers on the lws thread: joins the server's open write
+ * transaction (opening it when needed) inside a savepoint of the request's own. The handler then
+ * calls app_batch_leave, keeping or undoing its writes, and replies as usual; the reply is sent
+ * once the transaction commits, after the current service round — so an answer still means the
+ * data is in the store. Returns false (nothing joined) when the store refused.
+ */
+bool app_batch_join(struct request *req);
+void app_batch_leave(struct request *req, bool keep);
 
 /* The route table of every API area (api/routes.c). */
 extern const struct route API_ROUTES[];

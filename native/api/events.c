@@ -222,21 +222,20 @@ static void enqueue_and_reply(struct request *req, const struct user *u, const c
     char *payload = json_print(data);
     char event_id[ID_LEN + 1];
     cJSON *executions = NULL;
-    int rc = store_begin(s);
-    if (rc == STORE_OK)
-        rc = store_enqueue(s, req->who.env.id, u->id, name, trigger_type, trigger_event,
+    if (!app_batch_join(req)) {
+        free(payload);
+        reply_store_error(req, STORE_ERROR, "event");
+        return;
+    }
+    int rc = store_enqueue(s, req->who.env.id, u->id, name, trigger_type, trigger_event,
                            workflow_id, payload, event_id, &executions);
-    if (rc == STORE_OK)
-        rc = store_commit(s);
+    app_batch_leave(req, rc == STORE_OK);
     free(payload);
     if (rc != STORE_OK) {
-        store_rollback(s);
         cJSON_Delete(executions);
         reply_store_error(req, rc, "event");
         return;
     }
-    if (cJSON_GetArraySize(executions) > 0)
-        engine_wake(req->app);
     cJSON *out = cJSON_CreateObject();
     if (single) {
         cJSON_AddStringToObject(out, "message", "success");

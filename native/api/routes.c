@@ -54,8 +54,8 @@ const struct route API_ROUTES[] = {
     {HTTP_GET, "/events/:name", api_events_get, 0},
     {HTTP_PUT, "/events/:name", api_events_update, 0},
     {HTTP_DELETE, "/events/:name", api_events_delete, 0},
-    {HTTP_POST, "/run/event", api_run_event, 0},
-    {HTTP_POST, "/run/workflow", api_run_workflow, 0},
+    {HTTP_POST, "/run/event", api_run_event, ROUTE_BATCH},
+    {HTTP_POST, "/run/workflow", api_run_workflow, ROUTE_BATCH},
 
     {HTTP_GET, "/logs", api_logs, 0},
     {HTTP_GET, "/settings", api_settings_get, 0},

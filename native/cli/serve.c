@@ -4,6 +4,7 @@
 
 #include "app.h"
 #include "engine/engine.h"
+#include "http/ws.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,8 +28,8 @@ static int parse_listen(const char *s, struct app_config *cfg)
 int cli_serve(int argc, char **argv)
 {
     const char *listen = "127.0.0.1:8080", *data = "./data", *public_url = "", *max_body = NULL,
-               *workers = NULL, *allow_hosts = NULL;
-    int allow_private = 0;
+               *workers = NULL, *allow_hosts = NULL, *web_dir = SOLDER_WEB_DIR;
+    int allow_private = 0, no_rsa = 0;
     const struct cli_opt opts[] = {
         {"listen", "ADDR:PORT", "address to listen on (port 0 picks a free one)", "SOLDER_LISTEN",
          &listen, NULL, NULL, NULL},
@@ -38,11 +39,17 @@ int cli_serve(int argc, char **argv)
          "SOLDER_PUBLIC_URL", &public_url, NULL, NULL, NULL},
         {"max-body", "BYTES", "largest request body accepted (default 1048576)", "SOLDER_MAX_BODY",
          &max_body, NULL, NULL, NULL},
+        {"web-dir", "DIR", "directory of the front end's files (SDK, modal, dashboard)",
+         "SOLDER_WEB_DIR", &web_dir, NULL, NULL, NULL},
         {"workers", "N", "worker threads running executions (default: one per core)",
          "SOLDER_WORKERS", &workers, NULL, NULL, NULL},
         {"allow-private-network", NULL,
          "let workflows call private and loopback addresses (tests, local sinks)", NULL, NULL,
          &allow_private, NULL, NULL},
+        {"no-alloy-signature", NULL,
+         "leave X-Alloy-Signature (RSA-SHA256, ~0.3 ms of CPU per call) out of workflow calls; "
+         "webhook-signature is always sent",
+         NULL, NULL, &no_rsa, NULL, NULL},
         {"allow-hosts", "LIST",
          "comma-separated hosts (host or host:port) workflows may call despite the private-network "
          "guard",
@@ -73,6 +80,7 @@ int cli_serve(int argc, char **argv)
         plen--;
     snprintf(app.cfg.public_url, sizeof app.cfg.public_url, "%.*s", (int)plen, public_url);
     app.cfg.max_body = APP_DEFAULT_MAX_BODY;
+    snprintf(app.cfg.web_dir, sizeof app.cfg.web_dir, "%s", web_dir);
     if (max_body) {
         char *end;
         unsigned long long v = strtoull(max_body, &end, 10);
@@ -82,7 +90,7 @@ int cli_serve(int argc, char **argv)
         }
         app.cfg.max_body = (size_t)v;
     }
-    struct engine_config engine = {0, allow_private != 0, allow_hosts};
+    struct engine_config engine = {0, allow_private != 0, allow_hosts, no_rsa != 0};
     if (workers) {
         char *end;
         long n = strtol(workers, &end, 10);
@@ -104,6 +112,7 @@ int cli_serve(int argc, char **argv)
         app_release(&app);
         return 1;
     }
+    app.ws = ws_hub_new();
     if (engine_start(&app, &engine) != 0) {
         fprintf(stderr, "solder serve: cannot start the engine\n");
         app_release(&app);
@@ -111,6 +120,7 @@ int cli_serve(int argc, char **argv)
     }
     rc = app_run_server(&app);
     engine_stop(&app);
+    ws_hub_free(app.ws);
     app_release(&app);
     return rc;
 }

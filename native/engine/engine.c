@@ -6,6 +6,7 @@
 
 #include "app.h"
 #include "engine/definitions.h"
+#include "http/ws.h"
 #include "json/json.h"
 #include "store/catalog.h"
 #include "store/runs.h"
@@ -71,6 +72,7 @@ static void *worker_main(void *arg)
             wait_for_work(e, ENGINE_IDLE_POLL_MS);
     }
 out:
+    free(w->secret);
     http_client_free(w->http);
     store_close(w->store);
     free(w);
@@ -130,6 +132,7 @@ int engine_start(struct app *app, const struct engine_config *cfg)
     pthread_cond_init(&e->cv, NULL);
     e->allow_hosts = split_hosts(cfg->allow_hosts);
     e->http.allow_private = cfg->allow_private;
+    e->sign_rsa = !cfg->no_rsa_signature;
     e->http.allow_hosts = (const char *const *)e->allow_hosts;
     char err[256];
     if (load_signer(e, app->store, err, sizeof err) != 0) {
@@ -193,11 +196,16 @@ void engine_wake(struct app *app)
     pthread_mutex_unlock(&e->mu);
 }
 
-void engine_notify_installation(struct app *app, const char *user_id, const char *workflow_id)
+void engine_notify_installation(struct app *app, const char *env_id, const char *user_id,
+                                const char *workflow_id)
 {
-    (void)app;
-    (void)user_id;
-    (void)workflow_id;
+    cJSON *ev = cJSON_CreateObject();
+    cJSON_AddStringToObject(ev, "type", "installation");
+    cJSON_AddStringToObject(ev, "userId", user_id);
+    if (workflow_id)
+        cJSON_AddStringToObject(ev, "workflowId", workflow_id);
+    ws_publish(app, env_id, user_id, ev);
+    cJSON_Delete(ev);
 }
 
 const char *engine_signature_public_pem(struct app *app)

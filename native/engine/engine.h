@@ -15,6 +15,7 @@ struct engine_config {
     int workers;             /* threads; 0 = one per core */
     bool allow_private;      /* outbound calls may reach private/loopback addresses */
     const char *allow_hosts; /* comma-separated hosts (or host:port) allowed despite the guard */
+    bool no_rsa_signature;   /* leave out X-Alloy-Signature (an RSA-2048 signature per call) */
 };
 
 int engine_start(struct app *app, const struct engine_config *cfg);
@@ -25,7 +26,8 @@ void engine_wake(struct app *app);
 
 /* An installation changed (activated, deactivated, upgraded, removed): hooks for subscriptions
  * and live updates. Called on the API thread. */
-void engine_notify_installation(struct app *app, const char *user_id, const char *workflow_id);
+void engine_notify_installation(struct app *app, const char *env_id, const char *user_id,
+                                const char *workflow_id);
 
 /* The PEM of the public key that verifies X-Alloy-Signature, or NULL before engine_start. */
 const char *engine_signature_public_pem(struct app *app);

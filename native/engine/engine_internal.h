@@ -31,6 +31,7 @@ struct engine {
     struct http_client_options http;
     char **allow_hosts; /* NULL-terminated */
     struct rsa_signer *signer;
+    bool sign_rsa; /* add X-Alloy-Signature to workflow calls */
     char *signer_public_pem;
 
     pthread_mutex_t mu;
@@ -50,6 +51,9 @@ struct worker {
     int index;
     struct store *store;
     struct http_client *http;
+    /* The last environment's outbound signing secret, so each call does not read settings. */
+    char secret_env[ID_LEN + 1];
+    char *secret;
 };
 
 bool engine_stopping(struct engine *e);

@@ -11,6 +11,7 @@
 #include "engine/definitions.h"
 #include "engine/delivery.h"
 #include "engine/retry.h"
+#include "http/ws.h"
 #include "json/json.h"
 #include "store/catalog.h"
 #include "store/runs.h"
@@ -33,8 +34,8 @@ struct run {
     const char *workflow_id;
     const char *user_id;
     const struct wf_state *state;
-    char *signing_secret; /* the environment's whsec_, loaded on first call */
-    cJSON *steps;         /* recorded steps, written when the run ends */
+    const char *signing_secret; /* the environment's whsec_ (the worker's cached copy) */
+    cJSON *steps;               /* recorded steps, written when the run ends */
     int seq;
 };
 
@@ -71,9 +72,28 @@ static cJSON *redacted(const cJSON *inputs)
     return copy;
 }
 
+/* Pushes one progress event to live-update subscribers of the execution's user. */
+static void publish(struct run *r, const char *type, const char *status, const char *block_id,
+                    const char *error)
+{
+    cJSON *ev = cJSON_CreateObject();
+    cJSON_AddStringToObject(ev, "type", type);
+    cJSON_AddStringToObject(ev, "executionId", r->exec_id);
+    cJSON_AddStringToObject(ev, "workflowId", r->workflow_id);
+    cJSON_AddStringToObject(ev, "userId", r->user_id);
+    cJSON_AddStringToObject(ev, "status", status);
+    if (block_id)
+        cJSON_AddStringToObject(ev, "blockId", block_id);
+    if (error)
+        cJSON_AddStringToObject(ev, "error", error);
+    ws_publish(r->w->engine->app, r->env_id, r->user_id, ev);
+    cJSON_Delete(ev);
+}
+
 static void on_step(void *ctx, const struct wf_step *st)
 {
     struct run *r = ctx;
+    publish(r, "step", st->status, st->id, st->error);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "seq", r->seq++);
     cJSON_AddStringToObject(o, "id", st->id);
@@ -180,15 +200,20 @@ static void host_call(void *ctx, const struct wf_call *call, struct wf_call_resu
     char *target = buf_take(&full_url);
 
     if (!r->signing_secret) {
-        char *fresh = sign_whsec_generate();
-        cJSON *row = NULL;
-        store_signing_secret(r->w->store, r->env_id, fresh, &row);
-        free(fresh);
-        const char *secret = row ? json_get_str(row, "signingSecret") : NULL;
-        r->signing_secret = secret ? strdup(secret) : NULL;
-        cJSON_Delete(row);
+        struct worker *w = r->w;
+        if (!w->secret || strcmp(w->secret_env, r->env_id) != 0) {
+            char *fresh = sign_whsec_generate();
+            cJSON *row = NULL;
+            store_signing_secret(w->store, r->env_id, fresh, &row);
+            free(fresh);
+            const char *secret = row ? json_get_str(row, "signingSecret") : NULL;
+            free(w->secret);
+            w->secret = secret ? strdup(secret) : NULL;
+            snprintf(w->secret_env, sizeof w->secret_env, "%s", r->env_id);
+            cJSON_Delete(row);
+        }
+        r->signing_secret = w->secret;
     }
-
     char key[33];
     idempotency_key(r->exec_id, call->step_key, key);
     struct delivery d = {
@@ -200,7 +225,7 @@ static void host_call(void *ctx, const struct wf_call *call, struct wf_call_resu
         .idempotency_key = key,
         .timestamp_s = store_now() / 1000,
         .webhook_secret = r->signing_secret,
-        .signer = r->w->engine->signer,
+        .signer = r->w->engine->sign_rsa ? r->w->engine->signer : NULL,
         .method = method,
         .url = target,
         .body = payload ? payload : "",
@@ -399,6 +424,7 @@ void worker_run_execution(struct worker *w, const cJSON *job)
         st.context = fresh_context(s, job, inst, attempt);
     }
     r.state = &st;
+    publish(&r, "execution", "started", NULL, NULL);
 
     enum wf_outcome outcome;
     const char *status = NULL, *error = NULL, *error_block = NULL;
@@ -471,9 +497,10 @@ void worker_run_execution(struct worker *w, const cJSON *job)
     }
     if (status && strcmp(status, "error") == 0)
         engine_wake(w->engine->app); /* the maintenance thread streams errors */
+    if (rc == STORE_OK)
+        publish(&r, "execution", status ? status : "queued", error_block, error);
     cJSON_Delete(state_json);
     cJSON_Delete(r.steps);
-    free(r.signing_secret);
     workflow_state_clear(&st);
     cJSON_Delete(inst);
 }

@@ -37,6 +37,7 @@ const char *http_method_name(enum http_method m);
 #define ROUTE_PUBLIC     0x01u /* no credentials needed */
 #define ROUTE_USER_TOKEN 0x02u /* also accepts a user token in x-alloy-user-token */
 #define ROUTE_BROWSER    0x04u /* answers CORS preflights and adds CORS headers */
+#define ROUTE_BATCH      0x08u /* may write inside the server's group-commit transaction */
 
 #define ROUTE_MAX_PARAMS 4
 #define ROUTE_PARAM_MAX  256
@@ -60,6 +61,8 @@ struct identity {
 
 struct request {
     struct app *app;
+    struct lws *wsi;
+    bool deferred; /* the reply waits for the group commit (see app_batch_join) */
     enum http_method method;
     char path[1024];
     char *query; /* raw query string without '?', never NULL after setup */
@@ -117,6 +120,17 @@ void reply_raw(struct request *req, int status, const char *type, char *body, si
 void reply_error(struct request *req, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void reply_header(struct request *req, const char *name, const char *value);
+
+/*
+ * Identities shared by the request pipeline and the websocket channel (http/server.c). Both fill
+ * *who. http_identify_api_key takes the bare key (no "Bearer ") and returns STORE_OK,
+ * STORE_NOT_FOUND for an unknown or revoked key, or another store status. http_identify_user_token
+ * verifies the signature and claims and that the user still exists; false with the reason in msg
+ * otherwise.
+ */
+int http_identify_api_key(struct app *app, const char *key, size_t klen, struct identity *who);
+bool http_identify_user_token(struct app *app, const char *token, struct identity *who, char *msg,
+                              size_t msg_len);
 
 /* Maps a store status to the matching reply (404 / 409 / 500). what names the object ("user"). */
 void reply_store_error(struct request *req, int rc, const char *what);

@@ -7,6 +7,9 @@
  */
 #include "app.h"
 
+#include "engine/engine.h"
+#include "http/static.h"
+#include "http/ws.h"
 #include "json/json.h"
 #include "plat.h"
 
@@ -121,6 +124,49 @@ static void add_cors(struct request *req)
     reply_header(req, "vary", "origin");
 }
 
+int http_identify_api_key(struct app *app, const char *key, size_t klen, struct identity *who)
+{
+    if (klen == 0 || klen > API_KEY_MAX)
+        return STORE_NOT_FOUND;
+    unsigned char hash[32];
+    crypto_sha256(key, klen, hash);
+    struct api_key k;
+    int rc = store_api_key_lookup(app->store, hash, &k);
+    if (rc != STORE_OK)
+        return rc;
+    rc = store_environment_by_id(app->store, k.env_id, &who->env);
+    if (rc != STORE_OK)
+        return rc;
+    who->kind = IDENTITY_API_KEY;
+    snprintf(who->key_id, sizeof who->key_id, "%s", k.id);
+    return STORE_OK;
+}
+
+bool http_identify_user_token(struct app *app, const char *token, struct identity *who, char *msg,
+                              size_t msg_len)
+{
+    struct token t;
+    struct token_expect want = {"ES256", APP_TOKEN_AUDIENCE, app->cfg.public_url,
+                                plat_now_ms() / 1000, 5};
+    if (crypto_token_verify(&app->signing_key, token, &want, &t, msg, msg_len) != TOKEN_OK)
+        return false;
+    bool ok = t.env && t.sub && id_valid(t.sub) &&
+              store_environment_by_name(app->store, t.env, &who->env) == STORE_OK;
+    if (ok) {
+        struct user u;
+        ok = store_user_find(app->store, who->env.id, t.sub, &u) == STORE_OK;
+        if (ok) {
+            who->kind = IDENTITY_USER_TOKEN;
+            snprintf(who->user_id, sizeof who->user_id, "%s", u.id);
+            store_user_clear(&u);
+        }
+    }
+    token_free(&t);
+    if (!ok)
+        snprintf(msg, msg_len, "the token's user no longer exists");
+    return ok;
+}
+
 /* Authenticates by API key, else by user token when the route allows it. */
 static bool authenticate(struct request *req)
 {
@@ -136,52 +182,23 @@ static bool authenticate(struct request *req)
             size_t klen = strlen(key);
             while (klen && key[klen - 1] == ' ')
                 klen--;
-            if (klen > 0 && klen <= API_KEY_MAX) {
-                unsigned char hash[32];
-                crypto_sha256(key, klen, hash);
-                struct api_key k;
-                int rc = store_api_key_lookup(app->store, hash, &k);
-                if (rc == STORE_OK) {
-                    req->who.kind = IDENTITY_API_KEY;
-                    snprintf(req->who.key_id, sizeof req->who.key_id, "%s", k.id);
-                    if (store_environment_by_id(app->store, k.env_id, &req->who.env) == STORE_OK)
-                        return true;
-                } else if (rc != STORE_NOT_FOUND) {
-                    reply_store_error(req, rc, "key");
-                    return false;
-                }
+            int rc = http_identify_api_key(app, key, klen, &req->who);
+            if (rc == STORE_OK)
+                return true;
+            if (rc != STORE_NOT_FOUND) {
+                reply_store_error(req, rc, "key");
+                return false;
             }
         }
         reply_error(req, 401, "unauthorized", "Unauthorized");
         return false;
     }
     if (req->user_token && (req->route->flags & ROUTE_USER_TOKEN)) {
-        struct token t;
         char msg[160];
-        struct token_expect want = {"ES256", APP_TOKEN_AUDIENCE, app->cfg.public_url,
-                                    plat_now_ms() / 1000, 5};
-        enum token_status st =
-            crypto_token_verify(&app->signing_key, req->user_token, &want, &t, msg, sizeof msg);
-        if (st != TOKEN_OK) {
-            reply_error(req, 401, "unauthorized", "Unauthorized: %s", msg);
-            return false;
-        }
-        bool ok = t.env && t.sub && id_valid(t.sub) &&
-                  store_environment_by_name(app->store, t.env, &req->who.env) == STORE_OK;
-        if (ok) {
-            struct user u;
-            ok = store_user_find(app->store, req->who.env.id, t.sub, &u) == STORE_OK;
-            if (ok) {
-                req->who.kind = IDENTITY_USER_TOKEN;
-                snprintf(req->who.user_id, sizeof req->who.user_id, "%s", u.id);
-                store_user_clear(&u);
-            }
-        }
-        token_free(&t);
-        if (!ok)
-            reply_error(req, 401, "unauthorized",
-                        "Unauthorized: the token's user no longer exists");
-        return ok;
+        if (http_identify_user_token(app, req->user_token, &req->who, msg, sizeof msg))
+            return true;
+        reply_error(req, 401, "unauthorized", "Unauthorized: %s", msg);
+        return false;
     }
     reply_error(req, 401, "unauthorized", "Unauthorized");
     return false;
@@ -190,6 +207,72 @@ static bool authenticate(struct request *req)
 static bool method_has_body(enum http_method m)
 {
     return m == HTTP_POST || m == HTTP_PUT || m == HTTP_PATCH || m == HTTP_DELETE;
+}
+
+bool app_batch_join(struct request *req)
+{
+    struct app *app = req->app;
+    struct batch *b = &app->batch;
+    if (b->count == b->cap) {
+        int cap = b->cap ? b->cap * 2 : 64;
+        struct request **r = realloc(b->reqs, (size_t)cap * sizeof *r);
+        if (!r)
+            return false;
+        b->reqs = r;
+        b->cap = cap;
+    }
+    if (!b->open) {
+        if (store_begin(app->store) != STORE_OK)
+            return false;
+        b->open = true;
+    }
+    if (store_savepoint(app->store) != STORE_OK)
+        return false;
+    req->deferred = true;
+    b->reqs[b->count++] = req;
+    return true;
+}
+
+void app_batch_leave(struct request *req, bool keep)
+{
+    store_savepoint_end(req->app->store, keep);
+}
+
+/* Commits the group transaction and releases the replies that waited for it. */
+static void batch_flush(struct app *app)
+{
+    struct batch *b = &app->batch;
+    if (!b->open)
+        return;
+    bool ok = store_commit(app->store) == STORE_OK;
+    if (!ok)
+        store_rollback(app->store);
+    b->open = false;
+    for (int i = 0; i < b->count; i++) {
+        struct request *req = b->reqs[i];
+        if (!req)
+            continue; /* its connection closed meanwhile */
+        if (!ok) {
+            free(req->resp_body);
+            req->resp_body = NULL;
+            req->replied = false;
+            reply_error(req, 500, "internal", "could not store the request (request %s)",
+                        req->request_id);
+        }
+        req->deferred = false;
+        lws_callback_on_writable(req->wsi);
+    }
+    if (b->count > 0)
+        engine_wake(app);
+    b->count = 0;
+}
+
+/* Forgets a request whose connection closed before its group commit. */
+static void batch_forget(struct app *app, struct request *req)
+{
+    for (int i = 0; i < app->batch.count; i++)
+        if (app->batch.reqs[i] == req)
+            app->batch.reqs[i] = NULL;
 }
 
 /* The pipeline: everything between "request fully received" and "reply ready". */
@@ -228,6 +311,10 @@ static void dispatch(struct request *req)
         reply_raw(req, 204, "text/plain", NULL, 0);
         return;
     }
+    if (!req->route && !wrong_method && static_serve(req, app->cfg.web_dir, path)) {
+        add_cors(req);
+        return;
+    }
     if (!req->route) {
         if (wrong_method)
             reply_error(req, 405, "method_not_allowed", "%s is not allowed on %s",
@@ -257,9 +344,13 @@ static void dispatch(struct request *req)
             return;
         }
     }
+    if (app->batch.open && !(req->route->flags & ROUTE_BATCH))
+        batch_flush(app); /* other handlers run outside the shared transaction */
     req->route->handler(req);
     if (!req->replied)
         reply_error(req, 500, "internal", "handler gave no answer (request %s)", req->request_id);
+    if (app->batch.count >= APP_BATCH_MAX)
+        batch_flush(app);
 }
 
 /* Writes status line, headers and body; returns -1 when the connection must close. */
@@ -316,6 +407,7 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
             request_reset(req);
         }
         req->app = app;
+        req->wsi = wsi;
         req->started_us = now_us();
         app->inflight++;
         unsigned char rnd[8];
@@ -344,7 +436,8 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
             !req->body_too_large)
             return 0; /* wait for the body */
         dispatch(req);
-        lws_callback_on_writable(wsi);
+        if (!req->deferred)
+            lws_callback_on_writable(wsi);
         return 0;
     }
     case LWS_CALLBACK_HTTP_BODY:
@@ -362,10 +455,11 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
         if (!req->app || req->replied)
             return 0;
         dispatch(req);
-        lws_callback_on_writable(wsi);
+        if (!req->deferred)
+            lws_callback_on_writable(wsi);
         return 0;
     case LWS_CALLBACK_HTTP_WRITEABLE: {
-        if (!req->app || !req->replied)
+        if (!req->app || !req->replied || req->deferred)
             return 0;
         int rc = write_reply(wsi, req);
         log_request(req);
@@ -379,9 +473,14 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
         if (req && req->app) {
+            if (req->deferred)
+                batch_forget(app, req);
             app->inflight--;
             request_reset(req);
         }
+        return 0;
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+        ws_flush(app);
         return 0;
     default:
         break;
@@ -389,10 +488,8 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
     return lws_callback_http_dummy(wsi, reason, user, in, len);
 }
 
-static const struct lws_protocols PROTOCOLS[] = {
-    {"http", http_callback, sizeof(struct request), 0, 0, NULL, 0},
-    {NULL, NULL, 0, 0, 0, NULL, 0},
-};
+/* Filled at start: "http", then the websocket channel's entry, then the terminator. */
+static struct lws_protocols protocols[3];
 
 static void on_signal(int sig)
 {
@@ -422,7 +519,10 @@ int app_run_server(struct app *app)
     memset(&info, 0, sizeof info);
     info.port = app->cfg.port;
     info.iface = app->cfg.listen_host;
-    info.protocols = PROTOCOLS;
+    protocols[0] =
+        (struct lws_protocols){"http", http_callback, sizeof(struct request), 0, 0, NULL, 0};
+    protocols[1] = ws_protocol();
+    info.protocols = protocols;
     info.user = app;
     info.max_http_header_data = APP_MAX_HEADER_BYTES;
     info.max_http_header_pool = 256;
@@ -447,13 +547,19 @@ int app_run_server(struct app *app)
 
     signal_context = app->lws;
 
-    while (!stop_requested)
+    while (!stop_requested) {
         if (lws_service(app->lws, 0) < 0)
             break;
+        batch_flush(app);
+    }
     /* Drain: give requests already received up to 5 s to be answered. */
     int64_t deadline = now_us() + 5000000;
-    while (app->inflight > 0 && now_us() < deadline)
+    while (app->inflight > 0 && now_us() < deadline) {
         lws_service(app->lws, 0);
+        batch_flush(app);
+    }
+    batch_flush(app);
+    free(app->batch.reqs);
     signal_context = NULL;
     lws_context_destroy(app->lws);
     app->lws = NULL;

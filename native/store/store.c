@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Migration n brings the schema from version n to n+1; applied in order, each in its transaction.
  */
@@ -89,6 +90,20 @@ static const char *const MIGRATIONS[] = {
     "  log_retention_days INTEGER NOT NULL DEFAULT 60);"
     "CREATE TABLE server_keys(name TEXT PRIMARY KEY, private_pem TEXT NOT NULL,"
     "  public_pem TEXT NOT NULL, created_at INTEGER NOT NULL);",
+
+    /* 3: app credentials (sealed), webhook subscriptions of app triggers, inbound deliveries */
+    "CREATE TABLE credentials(id TEXT PRIMARY KEY, env_id TEXT NOT NULL,"
+    "  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE, app TEXT NOT NULL,"
+    "  name TEXT NOT NULL, sealed TEXT NOT NULL, created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE INDEX credentials_user_app ON credentials(user_id, app, created_at);"
+    "CREATE TABLE app_subscriptions(id TEXT PRIMARY KEY, env_id TEXT NOT NULL,"
+    "  user_id TEXT NOT NULL, workflow_id TEXT NOT NULL, app TEXT NOT NULL,"
+    "  trigger_name TEXT NOT NULL, credential_id TEXT, sealed_secret TEXT NOT NULL,"
+    "  remote TEXT, state TEXT NOT NULL, error TEXT, created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL, UNIQUE(workflow_id, user_id));"
+    "CREATE TABLE app_deliveries(id TEXT PRIMARY KEY, subscription_id TEXT NOT NULL,"
+    "  payload TEXT NOT NULL, created_at INTEGER NOT NULL);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
@@ -220,6 +235,24 @@ static int migrate(struct store *s)
     return STORE_OK;
 }
 
+/*
+ * Waits for another connection's write lock. SQLite's own busy timeout sleeps in steps of
+ * milliseconds, which caps a busy server at a few hundred transactions per second; write
+ * transactions here last microseconds, so poll finely at first and back off after, giving up
+ * after about STORE_BUSY_MS.
+ */
+#define STORE_BUSY_MS 5000
+
+static int busy_wait(void *arg, int count)
+{
+    (void)arg;
+    long waited_us = count < 200 ? count * 20L : 200 * 20L + (count - 200) * 1000L;
+    if (waited_us > STORE_BUSY_MS * 1000L)
+        return 0;
+    usleep(count < 200 ? 20 : 1000);
+    return 1;
+}
+
 struct store *store_open(const char *path, char *err, size_t err_len)
 {
     struct store *s = calloc(1, sizeof *s);
@@ -236,7 +269,7 @@ struct store *store_open(const char *path, char *err, size_t err_len)
         free(s);
         return NULL;
     }
-    sqlite3_busy_timeout(s->db, 5000);
+    sqlite3_busy_handler(s->db, busy_wait, NULL);
     if (exec_sql(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
                     "PRAGMA temp_store=MEMORY; PRAGMA secure_delete=ON;") != STORE_OK ||
         (store_schema_version(s) == 0 &&
@@ -278,4 +311,19 @@ void store_rollback(struct store *s)
     sqlite3_stmt *st = store_stmt(s, STMT_ROLLBACK);
     if (st)
         store_exec_stmt(s, st);
+}
+
+int store_savepoint(struct store *s)
+{
+    sqlite3_stmt *st = store_stmt(s, STMT_SAVEPOINT);
+    return st ? store_exec_stmt(s, st) : STORE_ERROR;
+}
+
+int store_savepoint_end(struct store *s, bool keep)
+{
+    sqlite3_stmt *st;
+    if (!keep && (st = store_stmt(s, STMT_ROLLBACK_TO)) && store_exec_stmt(s, st) != STORE_OK)
+        return STORE_ERROR;
+    st = store_stmt(s, STMT_RELEASE);
+    return st ? store_exec_stmt(s, st) : STORE_ERROR;
 }

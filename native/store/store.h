@@ -35,6 +35,9 @@ int64_t store_now(void);
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
+/* A nested savepoint inside the open transaction; ended by keeping or undoing its writes. */
+int store_savepoint(struct store *s);
+int store_savepoint_end(struct store *s, bool keep);
 
 /*
  * Runs one SQL statement of the store's own (sql must be a string literal: its prepared statement

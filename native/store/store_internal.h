@@ -42,6 +42,9 @@
     X(SIGNKEY_CURRENT, "SELECT id, private_pem, public_pem FROM signing_keys "                     \
                        "WHERE retired_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1")       \
     X(BEGIN, "BEGIN IMMEDIATE")                                                                    \
+    X(SAVEPOINT, "SAVEPOINT request")                                                              \
+    X(RELEASE, "RELEASE request")                                                                  \
+    X(ROLLBACK_TO, "ROLLBACK TO request")                                                          \
     X(COMMIT, "COMMIT")                                                                            \
     X(ROLLBACK, "ROLLBACK")
 

@@ -42,7 +42,9 @@ static enum run_status run_sequence(struct runner *r, const struct wf_sequence *
 /* Copies src into dst (n bytes), cutting it short when it does not fit. */
 static void copy_text(char *dst, size_t n, const char *src)
 {
-    size_t len = strnlen(src, n - 1);
+    size_t len = 0;
+    while (len + 1 < n && src[len])
+        len++;
     memcpy(dst, src, len);
     dst[len] = 0;
 }
