@@ -95,6 +95,7 @@ void api_installations_list(struct request *req);
 void api_headless_start(struct request *req);
 void api_headless_complete(struct request *req);
 void api_users_deactivate_workflows(struct request *req);
+void api_users_install_url(struct request *req);
 
 /* api/events.c */
 void api_events_list(struct request *req);

@@ -9,6 +9,7 @@
 #include "engine/definitions.h"
 #include "engine/engine.h"
 #include "json/json.h"
+#include "util/buf.h"
 #include "store/catalog.h"
 #include "store/runs.h"
 #include "workflow/workflow.h"
@@ -259,6 +260,8 @@ void api_headless_complete(struct request *req)
         }
         if (rc == STORE_OK)
             rc = store_install_session_complete(s, session_id);
+        if (rc == STORE_OK && req->who.install_link) /* a hosted link installs once */
+            rc = store_token_use(s, req->who.jti, req->who.token_exp);
         if (rc == STORE_OK)
             rc = store_commit(s);
         if (rc != STORE_OK) {
@@ -348,5 +351,50 @@ void api_users_deactivate_workflows(struct request *req)
         cJSON_AddStringToObject(out, "message", "Success");
         reply_json(req, 200, out);
     }
+    store_user_clear(&u);
+}
+
+/* Hosted install links live a week (the reference's "links expire after 7 days"). */
+#define INSTALL_LINK_TTL (7 * 86400)
+
+void api_users_install_url(struct request *req)
+{
+    struct user u;
+    if (!api_load_user(req, req->params[0], &u))
+        return;
+    cJSON *integ = NULL;
+    int rc = store_integration_find(req->app->store, req->who.env.id, req->params[1], &integ);
+    if (rc != STORE_OK || !integ) {
+        reply_store_error(req, rc == STORE_OK ? STORE_NOT_FOUND : rc, "integration");
+        store_user_clear(&u);
+        return;
+    }
+    const char *integration_id = json_get_str(integ, "integrationId");
+    struct token_subject sub = {
+        .user_id = u.id,
+        .username = u.username,
+        .env = req->who.env.name,
+        .issuer = req->app->cfg.public_url,
+        .audience = APP_TOKEN_AUDIENCE,
+        .now = store_now() / 1000,
+        .ttl = INSTALL_LINK_TTL,
+        .scope = "install",
+        .integration_id = integration_id,
+    };
+    char *token = crypto_token_mint(&req->app->signing_key, &sub);
+    if (!token) {
+        reply_error(req, 500, "internal", "could not sign the link (request %s)", req->request_id);
+    } else {
+        struct buf url = {0};
+        buf_printf(&url, "%s/embedded-install?integrationId=%s&token=%s", req->app->cfg.public_url,
+                   integration_id, token);
+        char *text = buf_take(&url);
+        cJSON *out = cJSON_CreateObject();
+        cJSON_AddStringToObject(out, "url", text ? text : "");
+        free(text);
+        reply_json(req, 200, out);
+    }
+    free(token);
+    cJSON_Delete(integ);
     store_user_clear(&u);
 }

@@ -22,6 +22,7 @@ const struct route API_ROUTES[] = {
     {HTTP_GET, "/user/:userId/token", api_users_token, 0},
     {HTTP_PUT, "/users/:userId/deactivate-workflows", api_users_deactivate_workflows, 0},
     {HTTP_DELETE, "/users/:userId/logs", api_users_delete_logs, 0},
+    {HTTP_GET, "/users/:userId/integrations/:integrationId/install-url", api_users_install_url, 0},
 
     {HTTP_POST, "/integrations", api_integrations_create, 0},
     {HTTP_GET, "/integrations", api_integrations_list, USER},

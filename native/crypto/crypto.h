@@ -33,8 +33,10 @@ struct token_subject {
     const char *env;      /* environment name */
     const char *issuer;   /* the server's public URL */
     const char *audience;
-    int64_t now; /* seconds */
-    int64_t ttl; /* seconds */
+    int64_t now;                /* seconds */
+    int64_t ttl;                /* seconds */
+    const char *scope;          /* NULL, or "install" for a hosted install link's token */
+    const char *integration_id; /* install scope: the integration the link installs */
 };
 
 /* Signs a user token. Returns malloc'd compact JWT, or NULL. */

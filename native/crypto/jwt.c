@@ -72,17 +72,20 @@ char *crypto_token_mint(const struct signing_key *key, const struct token_subjec
     char jti[ID_LEN + 1];
     if (id_new(jti) != 0 || jwt_new(&jwt) != 0)
         return NULL;
-    int ok = jwt_add_grant(jwt, "iss", sub->issuer) == 0 &&
-             jwt_add_grant(jwt, "sub", sub->user_id) == 0 &&
-             jwt_add_grant(jwt, "userId", sub->user_id) == 0 &&
-             (!sub->username || jwt_add_grant(jwt, "username", sub->username) == 0) &&
-             jwt_add_grant(jwt, "env", sub->env) == 0 &&
-             jwt_add_grant(jwt, "aud", sub->audience) == 0 &&
-             jwt_add_grant_int(jwt, "iat", (long)sub->now) == 0 &&
-             jwt_add_grant_int(jwt, "exp", (long)(sub->now + sub->ttl)) == 0 &&
-             jwt_add_grant(jwt, "jti", jti) == 0 && jwt_add_header(jwt, "kid", key->id) == 0 &&
-             jwt_set_alg(jwt, JWT_ALG_ES256, (const unsigned char *)key->private_pem,
-                         (int)strlen(key->private_pem)) == 0;
+    int ok =
+        jwt_add_grant(jwt, "iss", sub->issuer) == 0 &&
+        jwt_add_grant(jwt, "sub", sub->user_id) == 0 &&
+        jwt_add_grant(jwt, "userId", sub->user_id) == 0 &&
+        (!sub->username || jwt_add_grant(jwt, "username", sub->username) == 0) &&
+        jwt_add_grant(jwt, "env", sub->env) == 0 && jwt_add_grant(jwt, "aud", sub->audience) == 0 &&
+        jwt_add_grant_int(jwt, "iat", (long)sub->now) == 0 &&
+        jwt_add_grant_int(jwt, "exp", (long)(sub->now + sub->ttl)) == 0 &&
+        jwt_add_grant(jwt, "jti", jti) == 0 &&
+        (!sub->scope || jwt_add_grant(jwt, "scope", sub->scope) == 0) &&
+        (!sub->integration_id || jwt_add_grant(jwt, "integrationId", sub->integration_id) == 0) &&
+        jwt_add_header(jwt, "kid", key->id) == 0 &&
+        jwt_set_alg(jwt, JWT_ALG_ES256, (const unsigned char *)key->private_pem,
+                    (int)strlen(key->private_pem)) == 0;
     if (ok)
         out = jwt_encode_str(jwt);
     jwt_free(jwt);

@@ -10,7 +10,9 @@
 #include "engine/retry.h"
 #include "json/json.h"
 #include "store/catalog.h"
+#include "engine/definitions.h"
 #include "store/runs.h"
+#include "workflow/workflow.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,6 +106,59 @@ static void apply_retention(struct store *s)
         store_query(s, "PRAGMA incremental_vacuum", NULL, "");
 }
 
+/* Schedules due per round: bounds one round's work; the rest run on the next. */
+#define SCHEDULE_BATCH 256
+
+/*
+ * Runs schedule triggers: an installation without a planned run gets its next cron time; one whose
+ * time has come gets an execution and its following time, in one transaction. A run missed while
+ * the server was down happens once at start, not once per missed tick.
+ */
+static void run_schedules(struct engine *e, struct store *s)
+{
+    int64_t now = store_now();
+    cJSON *rows = NULL;
+    if (store_schedules_due(s, now, SCHEDULE_BATCH, &rows) != STORE_OK)
+        return;
+    bool queued = false;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, rows)
+    {
+        const char *wid = json_get_str(r, "workflowId");
+        const struct workflow_def *def =
+            definitions_get(s, wid, cJSON_GetObjectItem(r, "version")->valueint, NULL);
+        if (!def || def->trigger.type != WF_TRIGGER_SCHEDULE)
+            continue;
+        int64_t next = cron_next(&def->trigger.cron, now / 1000);
+        if (next < 0)
+            continue;
+        const char *id = json_get_str(r, "installationId");
+        if (!cJSON_GetObjectItem(r, "nextRunAt")) {
+            store_schedule_set(s, id, next * 1000);
+            continue;
+        }
+        char payload[96], event_id[ID_LEN + 1];
+        snprintf(payload, sizeof payload, "{\"scheduledAt\":%.0f}",
+                 cJSON_GetObjectItem(r, "nextRunAt")->valuedouble);
+        cJSON *execs = NULL;
+        int rc = store_begin(s);
+        if (rc == STORE_OK)
+            rc = store_enqueue(s, json_get_str(r, "envId"), json_get_str(r, "userId"), "schedule",
+                               "schedule", NULL, wid, payload, event_id, &execs);
+        if (rc == STORE_OK)
+            rc = store_schedule_set(s, id, next * 1000);
+        if (rc == STORE_OK)
+            rc = store_commit(s);
+        if (rc != STORE_OK)
+            store_rollback(s);
+        queued |= rc == STORE_OK;
+        cJSON_Delete(execs);
+    }
+    cJSON_Delete(rows);
+    if (queued)
+        engine_wake(e->app);
+}
+
 void *maintenance_main(void *arg)
 {
     struct engine *e = arg;
@@ -113,6 +168,7 @@ void *maintenance_main(void *arg)
     int64_t last_retention = 0;
     while (s && http && !engine_stopping(e)) {
         stream_errors(e, s, http);
+        run_schedules(e, s);
         if (store_now() - last_retention > RETENTION_EVERY_MS) {
             apply_retention(s);
             last_retention = store_now();

@@ -61,14 +61,21 @@ static bool secret_name(const char *name)
 static cJSON *redacted(const cJSON *inputs)
 {
     cJSON *copy = cJSON_Duplicate(inputs, true);
-    cJSON *headers = cJSON_GetObjectItem(copy, "headers"), *h;
-    cJSON_ArrayForEach(h, headers) if (h->string && secret_name(h->string))
-        cJSON_ReplaceItemInObject(headers, h->string, cJSON_CreateString("[redacted]"));
-    cJSON *auth = cJSON_GetObjectItem(copy, "auth"), *a;
-    cJSON_ArrayForEach(a, auth) if (a->string && strcmp(a->string, "type") != 0 &&
-                                    strcmp(a->string, "username") != 0 &&
-                                    strcmp(a->string, "name") != 0)
-        cJSON_ReplaceItemInObject(auth, a->string, cJSON_CreateString("[redacted]"));
+    cJSON *headers = cJSON_GetObjectItem(copy, "headers");
+    for (cJSON *h = cJSON_IsObject(headers) ? headers->child : NULL, *next; h; h = next) {
+        next = h->next; /* h is freed when replaced */
+        if (h->string && secret_name(h->string))
+            cJSON_ReplaceItemInObjectCaseSensitive(headers, h->string,
+                                                   cJSON_CreateString("[redacted]"));
+    }
+    cJSON *auth = cJSON_GetObjectItem(copy, "auth");
+    for (cJSON *a = cJSON_IsObject(auth) ? auth->child : NULL, *next; a; a = next) {
+        next = a->next;
+        if (a->string && strcmp(a->string, "type") != 0 && strcmp(a->string, "username") != 0 &&
+            strcmp(a->string, "name") != 0)
+            cJSON_ReplaceItemInObjectCaseSensitive(auth, a->string,
+                                                   cJSON_CreateString("[redacted]"));
+    }
     return copy;
 }
 

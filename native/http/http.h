@@ -57,6 +57,9 @@ struct identity {
     struct environment env;
     char key_id[ID_LEN + 1];  /* API key */
     char user_id[ID_LEN + 1]; /* user token: the only user it may act for */
+    char jti[ID_LEN + 1];     /* user token: its id */
+    bool install_link;        /* the token of a hosted install link (single use) */
+    int64_t token_exp;        /* user token: expiry, seconds */
 };
 
 struct request {

@@ -9,6 +9,7 @@
 
 #include "engine/engine.h"
 #include "http/static.h"
+#include "store/runs.h"
 #include "http/ws.h"
 #include "json/json.h"
 #include "plat.h"
@@ -150,6 +151,7 @@ bool http_identify_user_token(struct app *app, const char *token, struct identit
                                 plat_now_ms() / 1000, 5};
     if (crypto_token_verify(&app->signing_key, token, &want, &t, msg, msg_len) != TOKEN_OK)
         return false;
+    msg[0] = '\0';
     bool ok = t.env && t.sub && id_valid(t.sub) &&
               store_environment_by_name(app->store, t.env, &who->env) == STORE_OK;
     if (ok) {
@@ -158,12 +160,22 @@ bool http_identify_user_token(struct app *app, const char *token, struct identit
         if (ok) {
             who->kind = IDENTITY_USER_TOKEN;
             snprintf(who->user_id, sizeof who->user_id, "%s", u.id);
+            snprintf(who->jti, sizeof who->jti, "%s", t.jti ? t.jti : "");
+            who->token_exp = t.exp;
+            const char *scope = json_get_str(t.payload, "scope");
+            who->install_link = scope && strcmp(scope, "install") == 0;
             store_user_clear(&u);
         }
+        if (!ok)
+            snprintf(msg, msg_len, "the token's user no longer exists");
+    }
+    if (ok && who->install_link && store_token_used(app->store, who->jti)) {
+        snprintf(msg, msg_len, "this install link was already used");
+        ok = false;
     }
     token_free(&t);
-    if (!ok)
-        snprintf(msg, msg_len, "the token's user no longer exists");
+    if (!ok && !msg[0])
+        snprintf(msg, msg_len, "the token's environment no longer exists");
     return ok;
 }
 

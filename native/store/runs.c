@@ -167,6 +167,23 @@ int store_install_session_complete(struct store *s, const char *id)
                                   NULL, "s", id));
 }
 
+bool store_token_used(struct store *s, const char *jti)
+{
+    cJSON *rows = NULL;
+    bool used = store_query(s, "SELECT 1 AS used FROM used_tokens WHERE jti = ?1", &rows, "s",
+                            jti) != STORE_OK ||
+                cJSON_GetArraySize(rows) > 0;
+    cJSON_Delete(rows);
+    return used;
+}
+
+int store_token_use(struct store *s, const char *jti, int64_t expires_at)
+{
+    store_query(s, "DELETE FROM used_tokens WHERE expires_at < ?1", NULL, "i", store_now() / 1000);
+    return store_query(s, "INSERT OR IGNORE INTO used_tokens(jti, expires_at) VALUES (?1, ?2)",
+                       NULL, "si", jti, expires_at);
+}
+
 int store_enqueue(struct store *s, const char *env, const char *user_id, const char *name,
                   const char *trigger_type, const char *trigger_event, const char *workflow_id,
                   const char *payload, char event_id[ID_LEN + 1], cJSON **executions)
@@ -235,6 +252,22 @@ int store_enqueue_installation(struct store *s, const char *installation_id, con
     (void)wf;
     cJSON_Delete(row);
     return rc;
+}
+
+int store_schedules_due(struct store *s, int64_t now, int limit, cJSON **rows)
+{
+    return store_query(s,
+                       "SELECT id AS installationId, workflow_id AS workflowId, version, "
+                       "env_id AS envId, user_id AS userId, next_run_at AS nextRunAt "
+                       "FROM installations WHERE trigger_type = 'schedule' AND active = 1 "
+                       "AND (next_run_at IS NULL OR next_run_at <= ?1) LIMIT ?2",
+                       rows, "ii", now, (int64_t)limit);
+}
+
+int store_schedule_set(struct store *s, const char *installation_id, int64_t next_run_at)
+{
+    return store_query(s, "UPDATE installations SET next_run_at = ?2 WHERE id = ?1", NULL, "si",
+                       installation_id, next_run_at);
 }
 
 int store_claim(struct store *s, int64_t now, int64_t lease_ms, int limit, cJSON **rows)

@@ -45,6 +45,10 @@ int store_install_session_insert(struct store *s, const char *env, const char *i
 int store_install_session_find(struct store *s, const char *env, const char *id, cJSON **row);
 int store_install_session_complete(struct store *s, const char *id);
 
+/* Single-use tokens (install links): whether jti was used, and recording its use. */
+bool store_token_used(struct store *s, const char *jti);
+int store_token_use(struct store *s, const char *jti, int64_t expires_at);
+
 /* ---- accepting work ---- */
 
 /*
@@ -60,6 +64,11 @@ int store_enqueue(struct store *s, const char *env, const char *user_id, const c
 /* Queues a new execution of one installation with the given event payload (reruns, manual runs). */
 int store_enqueue_installation(struct store *s, const char *installation_id, const char *payload,
                                char exec_id[ID_LEN + 1]);
+
+/* Active schedule-triggered installations whose next run is due or not yet planned (next_run_at
+ * absent). Columns: installationId, workflowId, version, envId, userId, nextRunAt. */
+int store_schedules_due(struct store *s, int64_t now, int limit, cJSON **rows);
+int store_schedule_set(struct store *s, const char *installation_id, int64_t next_run_at);
 
 /* ---- running ---- */
 

@@ -104,6 +104,12 @@ static const char *const MIGRATIONS[] = {
     "  updated_at INTEGER NOT NULL, UNIQUE(workflow_id, user_id));"
     "CREATE TABLE app_deliveries(id TEXT PRIMARY KEY, subscription_id TEXT NOT NULL,"
     "  payload TEXT NOT NULL, created_at INTEGER NOT NULL);",
+
+    /* 4: schedule triggers' next run, single-use install links */
+    "ALTER TABLE installations ADD COLUMN next_run_at INTEGER;"
+    "CREATE INDEX installations_schedule ON installations(next_run_at) "
+    "  WHERE trigger_type = 'schedule' AND active = 1;"
+    "CREATE TABLE used_tokens(jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))

@@ -1,0 +1,147 @@
+// Triggers other than custom events — schedule, webhook (/run/workflow) — and the end user's side:
+// user tokens on list routes, and single-use hosted install links.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { startServer, api, ID_RE } from './server.mjs';
+import { startSink } from './sink.mjs';
+
+let s;
+let sink;
+let integrationId;
+const V = '/2024-03';
+
+function sql(query) {
+  return execFileSync('sqlite3', ['-cmd', '.timeout 5000', path.join(s.dataDir, 'solder.db'), query],
+    { encoding: 'utf8' }).trim();
+}
+
+async function until(fn, what, timeoutMs = 15000) {
+  const start = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function release(definition) {
+  const c = await api(s, 'POST', `${V}/workflows`, { body: { integrationId, definition } });
+  assert.equal(c.body.valid, true, JSON.stringify(c.body));
+  assert.equal((await api(s, 'POST', `${V}/workflows/${c.body.workflowId}/release`)).status, 200);
+  return c.body.workflowId;
+}
+
+async function install(userId, workflowIds, key = s.key, token) {
+  const headers = token ? { 'x-alloy-user-token': token } : {};
+  const start = await api(s, 'POST', `${V}/headless/startInstallation`,
+    { key: token ? null : key, headers, body: { userId, integrationId, workflowIds } });
+  assert.equal(start.status, 200, JSON.stringify(start.body));
+  return api(s, 'POST', `${V}/headless/completeInstallation`, { key: token ? null : key, headers,
+    body: { installationId: start.body.installationId, data: [] } });
+}
+
+before(async () => {
+  sink = await startSink();
+  s = await startServer(['--allow-private-network']);
+  integrationId = (await api(s, 'POST', `${V}/integrations`, { body: { name: 'Utilities' } })).body.integrationId;
+});
+after(async () => {
+  assert.equal(await s.stop(), 0);
+  await sink.close();
+});
+
+test('a schedule trigger plans its next run and runs when it comes', async () => {
+  const wid = await release({ name: 'Nightly sync', trigger: { type: 'schedule', cron: '0 3 * * *' },
+    blocks: [{ id: 'ping', type: 'streamData', inputs: { url: `'${sink.url}/schedule'`, body: 'event' } }] });
+  const user = (await api(s, 'POST', `${V}/users`, { body: { username: 'sched' } })).body.userId;
+  assert.equal((await install(user, [wid])).status, 200);
+  const next = Number(await until(() => sql(`SELECT next_run_at FROM installations WHERE workflow_id='${wid}'`), 'a planned run'));
+  const d = new Date(next);
+  assert.equal(d.getUTCHours(), 3);
+  assert.equal(d.getUTCMinutes(), 0);
+  assert.ok(next > Date.now());
+  // Bring the run forward: it executes once, and the next run is planned again at 03:00.
+  sql(`UPDATE installations SET next_run_at = ${Date.now() - 1000} WHERE workflow_id='${wid}'`);
+  await sink.waitFor('/schedule', 1);
+  assert.ok(JSON.parse(sink.on('/schedule')[0].body).scheduledAt > 0);
+  const again = Number(await until(() => {
+    const v = Number(sql(`SELECT next_run_at FROM installations WHERE workflow_id='${wid}'`));
+    return v > Date.now() ? v : 0;
+  }, 'the following run'));
+  assert.equal(new Date(again).getUTCHours(), 3);
+  assert.equal(sink.on('/schedule').length, 1);
+});
+
+test('a webhook trigger runs through /run/workflow; custom-event workflows refuse it', async () => {
+  await api(s, 'POST', `${V}/events`, { body: { name: 'Ping', body: { n: 'Number' } } });
+  const hook = await release({ name: 'Inbound hook', trigger: { type: 'webhook' },
+    blocks: [{ id: 'fwd', type: 'http', inputs: { method: "'PUT'", url: `'${sink.url}/webhook'`,
+      headers: { 'X-Api-Key': "'not-logged'" }, body: '{"got": event.value}' } }] });
+  const evwf = await release({ name: 'On ping', trigger: { type: 'customEvent', event: 'Ping' },
+    blocks: [{ id: 'noop', type: 'transform', inputs: { vars: '{"n": event.n}' } }] });
+  const user = (await api(s, 'POST', `${V}/users`, { body: { username: 'hooked' } })).body.userId;
+  assert.equal((await install(user, [hook, evwf])).status, 200);
+  let r = await api(s, 'POST', `${V}/run/workflow`, { body: { workflowName: 'Inbound hook', userId: 'hooked', data: { value: 7 } } });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.equal(r.body.message, 'success');
+  assert.match(r.body.executionId, ID_RE);
+  await sink.waitFor('/webhook', 1);
+  const got = sink.on('/webhook')[0];
+  assert.equal(got.method, 'PUT');
+  assert.deepEqual(JSON.parse(got.body), { got: 7 });
+  assert.equal(got.headers['x-api-key'], 'not-logged');
+  // The header's value is redacted in the execution record.
+  const logs = await until(async () => {
+    const l = await api(s, 'GET', `${V}/workflows/${hook}/logs`);
+    return l.body.data[0]?.finished ? l : null;
+  }, 'the logged execution');
+  assert.equal(logs.body.data[0].inputs[0].data.headers['X-Api-Key'], '[redacted]');
+  r = await api(s, 'POST', `${V}/run/workflow`, { body: { workflowId: evwf, userId: user, data: {} } });
+  assert.equal(r.status, 400);
+  assert.match(r.body.message, /run\/event/);
+  r = await api(s, 'POST', `${V}/run/workflow`, { body: { workflowId: hook, userId: user } });
+  assert.equal(r.status, 400, 'data is required');
+});
+
+test('user tokens list only their own user\'s integrations and workflows', async () => {
+  const wid = await release({ name: 'Token view', trigger: { type: 'webhook' }, blocks: [] });
+  const a = (await api(s, 'POST', `${V}/users`, { body: { username: 'tok-a' } })).body.userId;
+  const b = (await api(s, 'POST', `${V}/users`, { body: { username: 'tok-b' } })).body.userId;
+  await install(a, [wid]);
+  const token = (await api(s, 'GET', `${V}/users/${a}/token`)).body.token;
+  const h = { 'x-alloy-user-token': token };
+  let r = await api(s, 'GET', `${V}/integrations`, { key: null, headers: h });
+  assert.equal(r.status, 200);
+  assert.ok(r.body.data[0].workflows.find((w) => w.workflowId === wid).installed);
+  r = await api(s, 'GET', `${V}/workflows?userId=${b}`, { key: null, headers: h });
+  assert.equal(r.status, 404, "another user's view is not reachable with a token");
+  r = await api(s, 'PUT', `${V}/workflows/deactivate`, { key: null, headers: h, body: { workflowId: wid } });
+  assert.equal(r.status, 200);
+  r = await api(s, 'GET', `${V}/workflows/${wid}`, { key: null, headers: h });
+  assert.equal(r.body.data.active, false);
+  r = await api(s, 'POST', `${V}/events`, { key: null, headers: h, body: { name: 'x', body: {} } });
+  assert.equal(r.status, 401, 'ISV-only routes refuse user tokens');
+});
+
+test('a hosted install link works once', async () => {
+  const wid = await release({ name: 'Linked', trigger: { type: 'webhook' }, blocks: [] });
+  const user = (await api(s, 'POST', `${V}/users`, { body: { username: 'linked' } })).body.userId;
+  const r = await api(s, 'GET', `${V}/users/${user}/integrations/${integrationId}/install-url`);
+  assert.equal(r.status, 200);
+  const url = new URL(r.body.url);
+  assert.equal(url.pathname, '/embedded-install');
+  assert.equal(url.searchParams.get('integrationId'), integrationId);
+  const token = url.searchParams.get('token');
+  const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url'));
+  assert.equal(claims.scope, 'install');
+  assert.equal(claims.exp - claims.iat, 7 * 86400);
+  const done = await install(user, [wid], null, token);
+  assert.equal(done.status, 200, JSON.stringify(done.body));
+  const reuse = await api(s, 'GET', `${V}/integrations`, { key: null, headers: { 'x-alloy-user-token': token } });
+  assert.equal(reuse.status, 401);
+  assert.match(reuse.body.message, /already used/);
+  assert.equal((await api(s, 'GET', `${V}/users/${user}/integrations/nope/install-url`)).status, 404);
+});
