@@ -68,9 +68,13 @@ static void run_signing(void)
     CHECK_STR(other.id, key.id);
     store_signing_key_clear(&other);
 
-    struct token_subject sub = {
-        "6b0a98128c6a4441d7253951", "gregg", "development", "http://127.0.0.1:8080",
-        "solder-embedded",          1000000, 3600};
+    struct token_subject sub = {.user_id = "6b0a98128c6a4441d7253951",
+                                .username = "gregg",
+                                .env = "development",
+                                .issuer = "http://127.0.0.1:8080",
+                                .audience = "solder-embedded",
+                                .now = 1000000,
+                                .ttl = 3600};
     char *jwt = crypto_token_mint(&key, &sub);
     CHECK(jwt != NULL);
     struct token_expect want = {"ES256", "solder-embedded", "http://127.0.0.1:8080", 1000100, 0};
