@@ -13,6 +13,8 @@ struct command {
 static const struct command COMMANDS[] = {
     {"serve", cli_serve, "run the API server (HTTP, websocket, workers)"},
     {"key", cli_key, "create, list and revoke API keys"},
+    {"import", cli_import, "load events, integrations and workflows from a JSON document"},
+    {"export", cli_export, "write an environment's events, integrations and workflows as JSON"},
     {"map", cli_map, "evaluate a JSONata mapping against JSON input"},
     {"schema", cli_schema, "validate JSON against a JSON Schema; convert sample schemas"},
 };

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BIN, startServer, api } from './server.mjs';
@@ -12,7 +12,7 @@ const run = (...args) => spawnSync(BIN, args, { encoding: 'utf8' });
 test('help describes every command and flag', () => {
   const top = run('--help');
   assert.equal(top.status, 0);
-  for (const cmd of ['serve', 'key', 'map', 'schema']) assert.match(top.stdout, new RegExp(`\\b${cmd}\\b`));
+  for (const cmd of ['serve', 'key', 'import', 'export', 'map', 'schema']) assert.match(top.stdout, new RegExp(`\\b${cmd}\\b`));
   const serve = run('serve', '--help');
   assert.equal(serve.status, 0);
   for (const flag of ['--listen', '--data', '--public-url', 'SOLDER_LISTEN', 'SOLDER_DATA']) {
@@ -67,4 +67,53 @@ test('SIGTERM stops the server cleanly; the data survives a restart', async () =
   assert.equal(again.stdout.trim().split('\n').length, 1);
   assert.ok(readFileSync(path.join(dir, 'dev-api-key'), 'utf8').startsWith('sk_dev_'));
   rmSync(dir, { recursive: true, force: true });
+});
+
+test('import validates everything first, then loads and releases; export gives it back', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'solder-import-'));
+  const file = path.join(dir, 'catalog.json');
+  const catalog = {
+    events: [{ name: 'Fulfillment Updated', description: 'AcmeCo fulfilment changed',
+      body: { orderId: 'String', status: 'String' } }],
+    integrations: [{ name: 'BigCommerce', app: 'bigcommerce', workflows: [
+      { name: 'Fulfillment → sink', trigger: { type: 'customEvent', event: 'Fulfillment Updated' },
+        fields: [{ name: 'sinkUrl', required: true, schema: { type: 'string' } }],
+        blocks: [{ id: 'stream', type: 'streamData', inputs: { url: 'config.sinkUrl', body: 'event' } }] },
+      { name: 'Hook', trigger: { type: 'webhook' }, blocks: [] }] }],
+  };
+  try {
+    // An invalid document: every problem reported, nothing written.
+    const bad = structuredClone(catalog);
+    bad.integrations[0].workflows[1].blocks = [{ id: 'x', type: 'nope' }];
+    bad.events[0].schema = { type: 'nonsense' };
+    writeFileSync(file, JSON.stringify(bad));
+    let r = run('import', file, '--env', 'development', '--data', dir);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /\/integrations\/0\/workflows\/1\/blocks\/0\/type/);
+    assert.match(r.stderr, /\/events\/0/);
+    assert.match(r.stderr, /nothing was imported/);
+    r = run('export', '--env', 'development', '--data', dir);
+    assert.deepEqual(JSON.parse(r.stdout), { events: [], integrations: [] });
+
+    writeFileSync(file, JSON.stringify(catalog));
+    r = run('import', file, '--env', 'development', '--data', dir);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /workflow Fulfillment → sink: released version 1/);
+    assert.match(r.stdout, /workflow Hook: released version 1/);
+    r = run('import', file, '--env', 'development', '--data', dir);
+    assert.match(r.stdout, /Fulfillment → sink: unchanged/);
+    catalog.integrations[0].workflows[1].description = 'changed';
+    writeFileSync(file, JSON.stringify(catalog));
+    r = run('import', file, '--env', 'development', '--data', dir);
+    assert.match(r.stdout, /workflow Hook: released version 2/);
+
+    const out = JSON.parse(run('export', '--env', 'development', '--data', dir).stdout);
+    assert.deepEqual(out.events[0].body, catalog.events[0].body);
+    assert.deepEqual(out.integrations[0].workflows, catalog.integrations[0].workflows);
+    const prod = JSON.parse(run('export', '--env', 'production', '--data', dir).stdout);
+    assert.deepEqual(prod.integrations, [], 'environments stay apart');
+    assert.equal(run('import', file, '--env', 'staging', '--data', dir).status, 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
