@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const BIN = process.env.SOLDER_BIN || path.join(here, '../../build/solder');
 
-export async function startServer(extraArgs = [], { dataDir = mkdtempSync(path.join(tmpdir(), 'solder-api-')), keep = false } = {}) {
+export async function startServer(extraArgs = [], options = {}) {
+  const dataDir = options.dataDir || mkdtempSync(path.join(tmpdir(), 'solder-api-'));
   const proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--data', dataDir, ...extraArgs],
     { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -34,7 +35,8 @@ export async function startServer(extraArgs = [], { dataDir = mkdtempSync(path.j
       return new Promise((resolve) => { proc.on('exit', resolve); proc.kill('SIGKILL'); });
     },
     cli: (...args) => execFileSync(BIN, [...args, '--data', dataDir], { encoding: 'utf8' }),
-    async stop() {
+    // Stops with SIGTERM and removes the data directory unless { keep: true }.
+    async stop({ keep = false } = {}) {
       if (proc.exitCode !== null) return proc.exitCode;
       const code = await new Promise((resolve) => {
         proc.on('exit', (c) => resolve(c));

@@ -145,3 +145,19 @@ test('a hosted install link works once', async () => {
   assert.match(reuse.body.message, /already used/);
   assert.equal((await api(s, 'GET', `${V}/users/${user}/integrations/nope/install-url`)).status, 404);
 });
+
+test('executions past the retention period are purged (on start and then every 10 minutes)', async () => {
+  const before = Number(sql('SELECT count(*) FROM executions'));
+  assert.ok(before > 0);
+  const old = Date.now() - 61 * 86400000;
+  sql(`UPDATE executions SET finished_at = ${old}, created_at = ${old}`);
+  sql(`UPDATE execution_errors SET created_at = ${old}`);
+  const dataDir = s.dataDir;
+  await s.stop({ keep: true });
+  s = await startServer(['--allow-private-network'], { dataDir });
+  await until(() => Number(sql('SELECT count(*) FROM executions')) === 0, 'the purge');
+  assert.equal(Number(sql('SELECT count(*) FROM execution_steps')), 0);
+  const wf = sql("SELECT id FROM workflows WHERE name = 'Inbound hook'");
+  const logs = await api(s, 'GET', `${V}/workflows/${wf}/logs`);
+  assert.deepEqual(logs.body.data, []);
+});
