@@ -170,6 +170,18 @@ static cJSON *response_output(const struct http_response *resp)
     return out;
 }
 
+/* Longest per-block timeout a workflow may ask for: a call never holds a worker longer. */
+#define BLOCK_TIMEOUT_MAX_MS 120000
+
+/* The block's own timeout (input timeoutMs, 1 ms to 2 min), or 0 for the client's default. */
+static long block_timeout_ms(const cJSON *in)
+{
+    const cJSON *t = cJSON_GetObjectItem(in, "timeoutMs");
+    if (!cJSON_IsNumber(t) || t->valuedouble < 1)
+        return 0;
+    return t->valuedouble > BLOCK_TIMEOUT_MAX_MS ? BLOCK_TIMEOUT_MAX_MS : (long)t->valuedouble;
+}
+
 static void host_call(void *ctx, const struct wf_call *call, struct wf_call_result *res)
 {
     struct run *r = ctx;
@@ -303,6 +315,7 @@ static void host_call(void *ctx, const struct wf_call *call, struct wf_call_resu
         .header_count = nlines,
         .body = payload,
         .body_len = payload ? strlen(payload) : 0,
+        .timeout_ms = block_timeout_ms(in),
     };
     struct http_response resp;
     http_client_send(r->w->http, &hreq, &resp);

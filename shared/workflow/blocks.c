@@ -6,11 +6,12 @@
 
 #include <string.h>
 
-static const struct wf_input_spec stream_data_inputs[] = {
-    {"url", true}, {"body", false}, {"headers", false}, {NULL, false}};
+static const struct wf_input_spec stream_data_inputs[] = {{"url", true},        {"body", false},
+                                                          {"headers", false},   {"method", false},
+                                                          {"timeoutMs", false}, {NULL, false}};
 static const struct wf_input_spec http_inputs[] = {
-    {"method", true}, {"url", true},   {"headers", false}, {"query", false},
-    {"body", false},  {"auth", false}, {NULL, false}};
+    {"method", true}, {"url", true},   {"headers", false},   {"query", false},
+    {"body", false},  {"auth", false}, {"timeoutMs", false}, {NULL, false}};
 static const struct wf_input_spec transform_inputs[] = {{"vars", true}, {NULL, false}};
 static const struct wf_input_spec condition_inputs[] = {{"condition", true}, {NULL, false}};
 static const struct wf_input_spec iterate_inputs[] = {{"items", true}, {NULL, false}};

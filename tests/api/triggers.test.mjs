@@ -161,3 +161,20 @@ test('executions past the retention period are purged (on start and then every 1
   const logs = await api(s, 'GET', `${V}/workflows/${wf}/logs`);
   assert.deepEqual(logs.body.data, []);
 });
+
+test('a delay block parks the execution without holding a worker', async () => {
+  const wid = await release({ name: 'Delayed', trigger: { type: 'webhook' }, blocks: [
+    { id: 'wait', type: 'delay', inputs: { seconds: '1' } },
+    { id: 'after', type: 'streamData', inputs: { url: `'${sink.url}/delayed'`, body: '{"n": event.n}' } }] });
+  const user = (await api(s, 'POST', `${V}/users`, { body: { username: 'patient' } })).body.userId;
+  await install(user, [wid]);
+  const r = await api(s, 'POST', `${V}/run/workflow`, { body: { workflowId: wid, userId: user, data: { n: 1 } } });
+  const id = r.body.executionId;
+  const parked = await until(() => sql(`SELECT status || ',' || run_at FROM executions WHERE id='${id}'`)
+    .startsWith('queued,') && sql(`SELECT count(*) FROM execution_steps WHERE execution_id='${id}'`) === '1', 'the delay step');
+  assert.ok(parked);
+  assert.equal(sink.on('/delayed').length, 0);
+  await sink.waitFor('/delayed', 1, 10000);
+  const done = await until(() => sql(`SELECT status FROM executions WHERE id='${id}'`) === 'success', 'the end');
+  assert.ok(done);
+});
