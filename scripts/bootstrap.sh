@@ -11,7 +11,7 @@ want_wasm=1
 
 packages=(build-essential cmake pkg-config clang libclang-rt-14-dev
           libwebsockets-dev libcjson-dev libjwt-dev libsqlite3-dev sqlite3 libssl-dev
-          libcurl4-openssl-dev dpkg-dev ca-certificates wrk)
+          libcurl4-openssl-dev dpkg-dev ca-certificates wrk chromium)
 [ "$want_wasm" = 1 ] && packages+=(emscripten)
 
 if ! [ -r /etc/debian_version ] || ! command -v apt-get >/dev/null; then
@@ -52,5 +52,11 @@ if [ "$want_wasm" = 1 ]; then
             dpkg-source -x cjson_*.dsc >/dev/null 2>&1) ||
             { echo "bootstrap: could not fetch cJSON source; the WASM build will be skipped" >&2; }
     fi
+fi
+# playwright-core for the browser tests (tests/e2e), pinned by its package-lock.json. It drives the
+# chromium package above; it must never download a browser of its own.
+if [ ! -d "$here/tests/e2e/node_modules/playwright-core" ]; then
+    (cd "$here/tests/e2e" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
+        echo "bootstrap: could not install playwright-core; the e2e test will be skipped" >&2
 fi
 exit 0

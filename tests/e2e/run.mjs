@@ -1,0 +1,25 @@
+// ctest entry of the browser tests: runs every tests/e2e/*.test.mjs with node's test runner, or
+// exits 77 (ctest's SKIP_RETURN_CODE) with the reason when Chromium or playwright-core is missing.
+// scripts/bootstrap.sh installs both (Debian's chromium; playwright-core from package-lock.json).
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const chromium = process.env.SOLDER_CHROMIUM || '/usr/bin/chromium';
+const skip = (why) => {
+  console.log(`e2e: skipped: ${why}`);
+  process.exit(77);
+};
+if (!existsSync(chromium)) skip(`no Chromium at ${chromium} (apt-get install chromium, or set SOLDER_CHROMIUM)`);
+try {
+  createRequire(path.join(here, 'package.json')).resolve('playwright-core');
+} catch {
+  skip('playwright-core is not installed (cd tests/e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci)');
+}
+const files = readdirSync(here).filter((f) => f.endsWith('.test.mjs')).map((f) => path.join(here, f));
+const r = spawnSync(process.execPath, ['--test-reporter=spec', '--test', ...files],
+  { stdio: 'inherit', env: { ...process.env, SOLDER_CHROMIUM: chromium } });
+process.exit(r.status ?? 1);
