@@ -88,8 +88,7 @@ static bool failed(const struct compiler *c)
     return c->err != NULL || c->s->arena.oom;
 }
 
-/* ---- the map from schema JSON to node ---------------------------------------------------------
- */
+/* ---- the map from schema JSON to node -------------------------------------------------------- */
 
 static size_t slot_hash(const cJSON *p, size_t cap)
 {
@@ -142,8 +141,7 @@ static bool slot_put(struct compiler *c, const cJSON *key, struct node *n)
     return true;
 }
 
-/* ---- the URI index -----------------------------------------------------------------------------
- */
+/* ---- the URI index --------------------------------------------------------------------------- */
 
 static const cJSON *uri_find(const struct schema *s, const char *uri)
 {
@@ -166,8 +164,7 @@ static void uri_add(struct compiler *c, const char *uri, const cJSON *schema)
     c->s->uris = e;
 }
 
-/* ---- nodes -------------------------------------------------------------------------------------
- */
+/* ---- nodes ----------------------------------------------------------------------------------- */
 
 static struct node *node_shell(struct compiler *c, const cJSON *json, const char *base,
                                struct resource *res)
@@ -190,8 +187,7 @@ static struct node *node_shell(struct compiler *c, const cJSON *json, const char
     return n;
 }
 
-/* ---- vocabularies ------------------------------------------------------------------------------
- */
+/* ---- vocabularies ---------------------------------------------------------------------------- */
 
 static unsigned vocab_of_meta(struct compiler *c, const char *meta_uri)
 {
@@ -235,8 +231,7 @@ static unsigned vocab_of_meta(struct compiler *c, const char *meta_uri)
     return v;
 }
 
-/* ---- the index walk ----------------------------------------------------------------------------
- */
+/* ---- the index walk -------------------------------------------------------------------------- */
 
 static void walk(struct compiler *c, const cJSON *json, const char *base, struct resource *res,
                  int depth);
@@ -469,8 +464,7 @@ static struct node *resolve(struct compiler *c, const char *base, const char *re
     return n;
 }
 
-/* ---- keyword compilation -----------------------------------------------------------------------
- */
+/* ---- keyword compilation --------------------------------------------------------------------- */
 
 static void enqueue(struct compiler *c, struct node *n)
 {
@@ -903,8 +897,12 @@ static void compile_messages(struct compiler *c, struct node *n)
         {M_EXCLUSIVE_MINIMUM, n->has_exclusive_minimum, n->exclusive_minimum,
          "must be greater than %s"},
         {M_MULTIPLE_OF, n->has_multiple_of, n->multiple_of, "must be a multiple of %s"},
-        {M_MAX_LENGTH, n->max_length >= 0, n->max_length, "must be at most %s characters long"},
-        {M_MIN_LENGTH, n->min_length >= 0, n->min_length, "must be at least %s characters long"},
+        {M_MAX_LENGTH, n->max_length >= 0, n->max_length,
+         n->max_length == 1 ? "must be at most %s character long"
+                            : "must be at most %s characters long"},
+        {M_MIN_LENGTH, n->min_length >= 0, n->min_length,
+         n->min_length == 1 ? "must be at least %s character long"
+                            : "must be at least %s characters long"},
     };
     for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++) {
         if (!numbers[i].present)

@@ -18,8 +18,7 @@
  * recurse without consuming the instance end with an error instead of overflowing the stack. */
 #define SCHEMA_MAX_DEPTH 300
 
-/* ---- arena: every allocation of a compiled schema, freed at once -------------------------------
- */
+/* ---- arena: every allocation of a compiled schema, freed at once ----------------------------- */
 
 struct schema_arena_block;
 struct schema_arena {
@@ -31,8 +30,7 @@ char *schema_arena_strdup(struct schema_arena *a, const char *s);
 char *schema_arena_strndup(struct schema_arena *a, const char *s, size_t n);
 void schema_arena_free(struct schema_arena *a);
 
-/* ---- URIs (RFC 3986) ---------------------------------------------------------------------------
- */
+/* ---- URIs (RFC 3986) ------------------------------------------------------------------------- */
 
 /* Resolves ref against base (either may be "") and drops an empty fragment. Returns malloc'd text.
  */
@@ -42,8 +40,7 @@ size_t schema_uri_strip_fragment(const char *uri);
 /* Decodes %XX escapes of a fragment into a malloc'd string. */
 char *schema_uri_unescape(const char *s, size_t n);
 
-/* ---- formats -----------------------------------------------------------------------------------
- */
+/* ---- formats --------------------------------------------------------------------------------- */
 
 /* Index of a known format name, or -1 (unknown formats always pass). */
 int schema_format_lookup(const char *name);
@@ -55,14 +52,12 @@ bool schema_format_check(int format, const char *s);
 /* The document registered under uri (no fragment), borrowed from reg, or NULL. */
 const cJSON *schema_registry_find(const struct schema_registry *reg, const char *uri);
 
-/* ---- built-in meta-schemas ---------------------------------------------------------------------
- */
+/* ---- built-in meta-schemas ------------------------------------------------------------------- */
 
 /* The text of a built-in document with that URI (no fragment), or NULL. Static storage. */
 const char *schema_meta_lookup(const char *uri);
 
-/* ---- compiled form -----------------------------------------------------------------------------
- */
+/* ---- compiled form --------------------------------------------------------------------------- */
 
 enum {
     T_NULL = 1,

@@ -64,7 +64,7 @@ struct rnode {
 
 /* One step of a "simple" pattern: a set of ASCII bytes repeated min..max times. */
 struct simple_item {
-    uint64_t bits[2];
+    uint8_t set[256]; /* 1 for the bytes (ASCII only) the item accepts */
     int min, max;
 };
 
@@ -78,6 +78,7 @@ struct schema_regex {
     struct simple_item *simple;
     int nsimple;
     bool simple_bol, simple_eol;
+    bool simple_ascii; /* no item accepts a non-ASCII code point: valid for any UTF-8 subject */
 };
 
 struct parser {
@@ -146,8 +147,7 @@ static const struct property PROPERTIES[] = {
 
 static bool in_ranges(const struct range *r, int n, uint32_t c);
 
-/* ---- parsing ----------------------------------------------------------------------------------
- */
+/* ---- parsing --------------------------------------------------------------------------------- */
 
 static void fail(struct parser *ps, const char *msg)
 {
@@ -903,9 +903,18 @@ static void build_simple(struct schema_regex *re)
     if (!items)
         return;
     int i = 0;
+    bool ascii = true;
     for (const struct rnode *q = p; q && i < n; q = q->next, i++) {
         const struct rnode *atom = q->type == R_REPEAT ? q->body : q;
-        ascii_set(atom, items[i].bits);
+        uint64_t bits[2];
+        ascii_set(atom, bits);
+        memset(items[i].set, 0, sizeof items[i].set);
+        for (int c = 0; c < 128; c++)
+            items[i].set[c] = (bits[c / 64] >> (c % 64)) & 1;
+        if (atom->type == R_ANY ||
+            (atom->type == R_CLASS &&
+             (atom->negate || (atom->nranges && atom->ranges[atom->nranges - 1].hi >= 128))))
+            ascii = false;
         items[i].min = q->type == R_REPEAT ? q->min : 1;
         items[i].max = q->type == R_REPEAT ? q->max : 1;
     }
@@ -913,6 +922,7 @@ static void build_simple(struct schema_regex *re)
     re->nsimple = n;
     re->simple_bol = bol;
     re->simple_eol = eol;
+    re->simple_ascii = ascii;
 }
 
 static bool single_char(const struct rnode *n)
@@ -1037,8 +1047,7 @@ void schema_regex_free(struct schema_regex *re)
     free(re);
 }
 
-/* ---- matching ---------------------------------------------------------------------------------
- */
+/* ---- matching -------------------------------------------------------------------------------- */
 
 enum kkind { K_NEXT, K_CAPTURE, K_REPEAT, K_ACCEPT, K_ACCEPT_AT };
 
@@ -1297,12 +1306,10 @@ static int simple_match(const struct schema_regex *re, int i, const unsigned cha
 {
     for (; i < re->nsimple; i++) {
         const struct simple_item *it = &re->simple[i];
-        if (++*steps > REGEX_MAX_STEPS)
-            return -1;
         size_t most = 0, limit = len - pos;
         if ((long)limit > (long)it->max)
             limit = (size_t)it->max;
-        while (most < limit && (it->bits[s[pos + most] / 64] >> (s[pos + most] % 64)) & 1)
+        while (most < limit && it->set[s[pos + most]])
             most++;
         if ((long)most < (long)it->min)
             return 0;
@@ -1313,6 +1320,8 @@ static int simple_match(const struct schema_regex *re, int i, const unsigned cha
             continue;
         }
         for (size_t k = most + 1; k-- > (size_t)it->min;) {
+            if (++*steps > REGEX_MAX_STEPS)
+                return -1;
             int r = simple_match(re, i + 1, s, len, pos + k, steps);
             if (r)
                 return r;
@@ -1327,6 +1336,8 @@ static enum schema_regex_result simple_search(const struct schema_regex *re, con
 {
     long steps = 0;
     for (size_t start = 0; start <= len; start++) {
+        if (++steps > REGEX_MAX_STEPS)
+            return SCHEMA_REGEX_LIMIT;
         int r = simple_match(re, 0, s, len, start, &steps);
         if (r < 0)
             return SCHEMA_REGEX_LIMIT;
@@ -1344,9 +1355,10 @@ enum schema_regex_result schema_regex_search(const struct schema_regex *re, cons
     if (re->simple) {
         const unsigned char *s = (const unsigned char *)subject;
         size_t i = 0;
-        while (i < len && s[i] < 0x80)
-            i++;
-        if (i == len)
+        if (!re->simple_ascii)
+            while (i < len && s[i] < 0x80)
+                i++;
+        if (re->simple_ascii || i == len)
             return simple_search(re, s, len);
     }
     uint32_t small[256];

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <cJSON.h>
 
-/* ---- registry of documents that $ref may name ----------------------------------------------- */
+/* ---- registry of documents that $ref may name ------------------------------------------------ */
 
 struct schema_registry;
 
@@ -33,8 +33,7 @@ int schema_registry_add(struct schema_registry *reg, const char *uri, const cJSO
 
 void schema_registry_free(struct schema_registry *reg);
 
-/* ---- compile and validate ---------------------------------------------------------------------
- */
+/* ---- compile and validate -------------------------------------------------------------------- */
 
 struct schema_options {
     /* Documents that references may resolve to (may be NULL). Only read during schema_compile. */
@@ -95,8 +94,7 @@ cJSON *schema_result_to_json(const struct schema_result *r);
  */
 char *schema_validate_json(const char *schema, const char *instance, const char *options_json);
 
-/* ---- Alloy sample schemas ---------------------------------------------------------------------
- */
+/* ---- Alloy sample schemas -------------------------------------------------------------------- */
 
 /*
  * True when doc is written in Alloy's sample style ({"orderId": "String", "items": [{...}]}) rather
@@ -115,8 +113,7 @@ bool schema_is_sample(const cJSON *doc);
  */
 cJSON *schema_from_sample(const cJSON *sample, char **err);
 
-/* ---- form model ---------------------------------------------------------------------------------
- */
+/* ---- form model ------------------------------------------------------------------------------ */
 
 /*
  * The fields a form needs to fill an object schema, in property order: a JSON array of

@@ -2,8 +2,10 @@
  * Validating an instance against a compiled schema: one recursive pass over the node graph that
  * evaluates every keyword, tracks the dynamic scope for "$dynamicRef" and, only where an
  * "unevaluated*" keyword needs them, the evaluated properties and items. Errors are collected in
- * JSON Schema's "basic" shape with messages for a person; without an output the pass stops at the
- * first failure.
+ * JSON Schema's "basic" shape with messages for a person. Every validation first runs a pass that
+ * stops at the first failure and builds no locations (shortcuts: "$ref"-only schemas followed
+ * directly, "type"-only schemas checked inline); only an invalid instance whose errors were asked
+ * for is walked again to collect them.
  *
  * Does not produce annotations as output (only uses them internally) and treats the content*
  * keywords as annotations, as the draft's default is.
@@ -47,9 +49,11 @@ struct vstate {
 
 static bool v_node(struct vstate *st, const struct node *n, const cJSON *inst, const struct seg *ip,
                    const struct seg *kp, struct annot *ann);
+static bool v_fast(struct vstate *st, const struct node *n, const cJSON *inst);
+static bool v_leaf(struct vstate *st, const struct node *n, const cJSON *inst, const struct seg *ip,
+                   const struct seg *kp);
 
-/* ---- annotations -------------------------------------------------------------------------------
- */
+/* ---- annotations ----------------------------------------------------------------------------- */
 
 static void annot_init(struct annot *a, size_t n)
 {
@@ -93,93 +97,125 @@ static void annot_merge(struct annot *into, const struct annot *from)
         into->bits[i] |= from->bits[i];
 }
 
-/* ---- errors ------------------------------------------------------------------------------------
+/* ---- errors ---------------------------------------------------------------------------------- */
+
+/*
+ * JSON Pointers are written backwards, from the innermost segment to the root, into the end of a
+ * buffer: one pass over the segment chain, no recursion. Each function returns the new start, or
+ * NULL when the buffer (whose first byte is lo) is too small.
  */
-
-/* Bytes that token t takes in a JSON Pointer ("~" and "/" escaped), without the leading "/". */
-static size_t token_size(const char *t)
+static char *back_token(char *p, char *lo, const char *t)
 {
-    size_t n = 0;
-    for (; *t; t++)
-        n += (*t == '~' || *t == '/') ? 2 : 1;
-    return n;
-}
-
-static char *put_token(char *out, const char *t)
-{
-    *out++ = '/';
-    for (;;) {
-        size_t plain = strcspn(t, "~/");
-        memcpy(out, t, plain);
-        out += plain;
-        t += plain;
-        if (!*t)
-            return out;
-        *out++ = '~';
-        *out++ = *t == '~' ? '0' : '1';
-        t++;
+    size_t n = strlen(t);
+    if (!memchr(t, '~', n) && !memchr(t, '/', n)) {
+        if ((size_t)(p - lo) < n + 1)
+            return NULL;
+        p -= n;
+        memcpy(p, t, n);
+        *--p = '/';
+        return p;
     }
+    for (size_t i = n; i-- > 0;) {
+        char c = t[i];
+        if (p - lo < 2)
+            return NULL;
+        if (c == '~' || c == '/') {
+            *--p = c == '~' ? '0' : '1';
+            *--p = '~';
+        } else {
+            *--p = c;
+        }
+    }
+    if (p == lo)
+        return NULL;
+    *--p = '/';
+    return p;
 }
 
-static char *put_index(char *out, long index)
+static char *back_index(char *p, char *lo, long index)
 {
-    char digits[24];
-    int n = 0;
     do {
-        digits[n++] = (char)('0' + index % 10);
+        if (p == lo)
+            return NULL;
+        *--p = (char)('0' + index % 10);
         index /= 10;
     } while (index > 0);
-    *out++ = '/';
-    while (n > 0)
-        *out++ = digits[--n];
-    return out;
+    if (p == lo)
+        return NULL;
+    *--p = '/';
+    return p;
 }
 
-/* Size of the pointer of segment chain s plus last (without NUL), exact. */
+static char *back_pointer(char *p, char *lo, const struct seg *s, const char *last)
+{
+    if (last && !(p = back_token(p, lo, last)))
+        return NULL;
+    for (; s; s = s->up) {
+        if (s->key)
+            p = back_token(p, lo, s->key);
+        else if (s->index >= 0)
+            p = back_index(p, lo, s->index);
+        if (p && s->name)
+            p = back_token(p, lo, s->name);
+        if (!p)
+            return NULL;
+    }
+    return p;
+}
+
+/* Bytes the pointer takes (exact), for chains too long for the stack buffer. */
 static size_t pointer_size(const struct seg *s, const char *last)
 {
-    size_t n = last ? 1 + token_size(last) : 0;
-    for (; s; s = s->up) {
-        if (s->name)
-            n += 1 + token_size(s->name);
-        if (s->key)
-            n += 1 + token_size(s->key);
-        else if (s->index >= 0)
-            n += 22;
+    size_t n = 0;
+    const char *tokens[3];
+    for (bool first = true; first || s; first = false) {
+        int k = 0;
+        if (first) {
+            if (last)
+                tokens[k++] = last;
+        } else {
+            if (s->name)
+                tokens[k++] = s->name;
+            if (s->key)
+                tokens[k++] = s->key;
+            else if (s->index >= 0)
+                n += 22;
+            s = s->up;
+        }
+        for (int i = 0; i < k; i++) {
+            n++;
+            for (const char *t = tokens[i]; *t; t++)
+                n += (*t == '~' || *t == '/') ? 2 : 1;
+        }
     }
     return n;
 }
 
-/* Writes the pointer of s (outermost first) then last into out; returns the end. */
-static char *put_pointer(char *out, const struct seg *s, const char *last)
-{
-    if (s) {
-        out = put_pointer(out, s->up, NULL);
-        if (s->name)
-            out = put_token(out, s->name);
-        if (s->key)
-            out = put_token(out, s->key);
-        else if (s->index >= 0)
-            out = put_index(out, s->index);
-    }
-    if (last)
-        out = put_token(out, last);
-    return out;
-}
+/* One JSON Pointer being built: in buf when it fits, else in heap (exact size). */
+struct built_pointer {
+    char buf[1024];
+    char *heap;
+    const char *start;
+    size_t len;
+};
 
-/* Upper bound of the pointer's size from plain lengths (escapes at most double a token). */
-static size_t pointer_bound(const struct seg *s, const char *last)
+static bool build_pointer(struct built_pointer *bp, const struct seg *s, const char *last)
 {
-    size_t n = last ? 1 + 2 * strlen(last) : 0;
-    for (; s; s = s->up) {
-        if (s->name)
-            n += 1 + 2 * strlen(s->name);
-        if (s->key)
-            n += 1 + 2 * strlen(s->key);
-        else if (s->index >= 0)
-            n += 22;
+    bp->heap = NULL;
+    char *start = back_pointer(bp->buf + sizeof bp->buf, bp->buf, s, last);
+    if (start) {
+        bp->start = start;
+        bp->len = (size_t)(bp->buf + sizeof bp->buf - start);
+        return true;
     }
-    return n;
+    size_t n = pointer_size(s, last);
+    bp->heap = malloc(n + 1);
+    if (!bp->heap)
+        return false;
+    start = back_pointer(bp->heap + n, bp->heap, s, last);
+    bp->start = start;
+    bp->len = (size_t)(bp->heap + n - start);
+    return start != NULL;
 }
 
 static void error_release(struct schema_error *e)
@@ -218,29 +254,27 @@ static void add_error_at(struct vstate *st, const struct seg *ip, const struct s
         mlen = w < 0 ? 0 : (size_t)w >= sizeof buf ? sizeof buf - 1 : (size_t)w;
     }
     va_end(ap);
-    size_t ilen = pointer_bound(ip, NULL), klen = pointer_bound(kp, last);
-    if (ilen > 4096 || klen > 4096) {
-        ilen = pointer_size(ip, NULL);
-        klen = pointer_size(kp, last);
-    }
+    struct built_pointer bi, bk;
+    bool ok_i = build_pointer(&bi, ip, NULL);
+    bool ok_k = build_pointer(&bk, kp, last);
     size_t kwlen = strlen(keyword);
-    char *block = malloc(ilen + klen + kwlen + mlen + 4);
-    if (!block)
-        return;
-    struct schema_error *e = &r->errors[r->count++];
-    char *p = block;
-    e->instance_path = p;
-    p = put_pointer(p, ip, NULL);
-    *p++ = '\0';
-    e->keyword_location = p;
-    p = put_pointer(p, kp, last);
-    *p++ = '\0';
-    e->keyword = p;
-    memcpy(p, keyword, kwlen + 1);
-    p += kwlen + 1;
-    e->message = p;
-    memcpy(p, msg, mlen);
-    p[mlen] = '\0';
+    char *block = ok_i && ok_k ? malloc(bi.len + bk.len + kwlen + mlen + 4) : NULL;
+    if (block) {
+        struct schema_error *e = &r->errors[r->count++];
+        e->instance_path = block;
+        memcpy(block, bi.start, bi.len);
+        block[bi.len] = '\0';
+        e->keyword_location = block + bi.len + 1;
+        memcpy(e->keyword_location, bk.start, bk.len);
+        e->keyword_location[bk.len] = '\0';
+        e->keyword = e->keyword_location + bk.len + 1;
+        memcpy(e->keyword, keyword, kwlen + 1);
+        e->message = e->keyword + kwlen + 1;
+        memcpy(e->message, msg, mlen);
+        e->message[mlen] = '\0';
+    }
+    free(bi.heap);
+    free(bk.heap);
 }
 
 #define add_error(st, ip, kp, keyword, ...) add_error_at(st, ip, kp, keyword, keyword, __VA_ARGS__)
@@ -385,8 +419,7 @@ static size_t count_members(const cJSON *v)
     return n;
 }
 
-/* ---- keyword groups ----------------------------------------------------------------------------
- */
+/* ---- keyword groups -------------------------------------------------------------------------- */
 
 static bool v_number(struct vstate *st, const struct node *n, double x, const struct seg *ip,
                      const struct seg *kp)
@@ -465,7 +498,8 @@ static bool v_enum_const(struct vstate *st, const struct node *n, const cJSON *i
         bool is_string = cJSON_IsString(inst);
         cJSON_ArrayForEach(e, n->enum_)
         {
-            if (is_string ? cJSON_IsString(e) && strcmp(e->valuestring, inst->valuestring) == 0
+            if (is_string ? cJSON_IsString(e) && e->valuestring[0] == inst->valuestring[0] &&
+                                strcmp(e->valuestring, inst->valuestring) == 0
                           : json_equal(e, inst)) {
                 found = true;
                 break;
@@ -679,7 +713,11 @@ static bool v_member(struct vstate *st, const struct node *n, const cJSON *m, in
     bool valid = true;
     struct seg child = {ip, NULL, m->string, -1};
     *evaluated = false;
-    if (prop >= 0) {
+    if (prop >= 0 && !st->out) {
+        *evaluated = true;
+        if (!v_fast(st, n->props[prop].node, m))
+            return false;
+    } else if (prop >= 0) {
         *evaluated = true;
         struct seg k = {kp, "properties", m->string, -1};
         if (!v_node(st, n->props[prop].node, m, &child, &k, NULL)) {
@@ -743,6 +781,8 @@ static bool v_fast(struct vstate *st, const struct node *n, const cJSON *inst)
         n = n->ref; /* bounded: a cycle of references is left to v_node's depth limit */
     if (n->type_only)
         return type_ok(n->types, type_of(inst), inst);
+    if (n->leaf)
+        return v_leaf(st, n, inst, NULL, NULL);
     return v_node(st, n, inst, NULL, NULL, NULL);
 }
 
@@ -823,11 +863,13 @@ static bool v_object(struct vstate *st, const struct node *n, const cJSON *inst,
     for (const cJSON *m = inst->child; m; m = m->next)
         count++;
     if ((n->max_props >= 0 && (double)count > n->max_props)) {
-        add_error(st, ip, kp, "maxProperties", "must have at most %.0f properties", n->max_props);
+        add_error(st, ip, kp, "maxProperties", "must have at most %.0f propert%s", n->max_props,
+                  n->max_props == 1 ? "y" : "ies");
         valid = false;
     }
     if (n->min_props >= 0 && (double)count < n->min_props) {
-        add_error(st, ip, kp, "minProperties", "must have at least %.0f properties", n->min_props);
+        add_error(st, ip, kp, "minProperties", "must have at least %.0f propert%s", n->min_props,
+                  n->min_props == 1 ? "y" : "ies");
         valid = false;
     }
     if (!valid && !st->out)
@@ -920,11 +962,13 @@ static bool v_array(struct vstate *st, const struct node *n, const cJSON *inst,
 {
     bool valid = true;
     if (n->max_items >= 0 && (double)size > n->max_items) {
-        add_error(st, ip, kp, "maxItems", "must have at most %.0f items", n->max_items);
+        add_error(st, ip, kp, "maxItems", "must have at most %.0f item%s", n->max_items,
+                  n->max_items == 1 ? "" : "s");
         valid = false;
     }
     if (n->min_items >= 0 && (double)size < n->min_items) {
-        add_error(st, ip, kp, "minItems", "must have at least %.0f items", n->min_items);
+        add_error(st, ip, kp, "minItems", "must have at least %.0f item%s", n->min_items,
+                  n->min_items == 1 ? "" : "s");
         valid = false;
     }
     if (!valid && !st->out)
