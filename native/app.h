@@ -49,7 +49,8 @@ struct app {
     struct lws_context *lws;
     int inflight; /* requests received but not yet answered */
     struct engine *engine;
-    struct ws_hub *ws; /* live-update subscribers (http/ws.c) */
+    struct ws_hub *ws;             /* live-update subscribers (http/ws.c) */
+    struct connectors *connectors; /* apps, credentials, app triggers (connectors/) */
     struct batch batch;
 };
 

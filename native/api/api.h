@@ -13,6 +13,12 @@ void api_jwks(struct request *req);
 void api_signature_key(struct request *req);
 
 /* api/users.c */
+
+/* Signs a token for user u in the caller's environment, valid ttl seconds; scope and
+ * integration_id mark a hosted install link's token (both NULL for a plain user token).
+ * Returns malloc'd text or NULL. */
+char *api_mint_token(struct request *req, const struct user *u, int64_t ttl, const char *scope,
+                     const char *integration_id);
 void api_users_create(struct request *req);
 void api_users_batch(struct request *req);
 void api_users_list(struct request *req);

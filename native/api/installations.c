@@ -370,18 +370,7 @@ void api_users_install_url(struct request *req)
         return;
     }
     const char *integration_id = json_get_str(integ, "integrationId");
-    struct token_subject sub = {
-        .user_id = u.id,
-        .username = u.username,
-        .env = req->who.env.name,
-        .issuer = req->app->cfg.public_url,
-        .audience = APP_TOKEN_AUDIENCE,
-        .now = store_now() / 1000,
-        .ttl = INSTALL_LINK_TTL,
-        .scope = "install",
-        .integration_id = integration_id,
-    };
-    char *token = crypto_token_mint(&req->app->signing_key, &sub);
+    char *token = api_mint_token(req, &u, INSTALL_LINK_TTL, "install", integration_id);
     if (!token) {
         reply_error(req, 500, "internal", "could not sign the link (request %s)", req->request_id);
     } else {

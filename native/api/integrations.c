@@ -13,15 +13,30 @@
 /* Longest name, app or icon URL accepted. */
 #define INTEGRATION_FIELD_MAX 512
 
-void api_integrations_create(struct request *req)
+/* The members of an integration body; replies 400 and returns false when one is mistyped (or the
+ * name is missing when required). */
+struct integration_fields {
+    const char *name, *app, *icon, *description;
+};
+
+static bool read_fields(struct request *req, bool name_required, struct integration_fields *f)
 {
     const cJSON *body = api_body_object(req);
-    const char *name, *app, *icon, *description;
-    if (!body || !api_required_string(req, body, "name", INTEGRATION_FIELD_MAX, &name) ||
-        !api_optional_string(req, body, "app", INTEGRATION_FIELD_MAX, &app) ||
-        !api_optional_string(req, body, "icon", INTEGRATION_FIELD_MAX, &icon) ||
-        !api_optional_string(req, body, "description", 4096, &description))
+    return body &&
+           (name_required
+                ? api_required_string(req, body, "name", INTEGRATION_FIELD_MAX, &f->name)
+                : api_optional_string(req, body, "name", INTEGRATION_FIELD_MAX, &f->name)) &&
+           api_optional_string(req, body, "app", INTEGRATION_FIELD_MAX, &f->app) &&
+           api_optional_string(req, body, "icon", INTEGRATION_FIELD_MAX, &f->icon) &&
+           api_optional_string(req, body, "description", 4096, &f->description);
+}
+
+void api_integrations_create(struct request *req)
+{
+    struct integration_fields f;
+    if (!read_fields(req, true, &f))
         return;
+    const char *name = f.name, *app = f.app, *icon = f.icon, *description = f.description;
     char id[ID_LEN + 1];
     id_new(id);
     int rc = store_integration_insert(req->app->store, req->who.env.id, id, name, app ? app : name,
@@ -123,13 +138,10 @@ void api_integrations_get(struct request *req)
 
 void api_integrations_update(struct request *req)
 {
-    const cJSON *body = api_body_object(req);
-    const char *name, *app, *icon, *description;
-    if (!body || !api_optional_string(req, body, "name", INTEGRATION_FIELD_MAX, &name) ||
-        !api_optional_string(req, body, "app", INTEGRATION_FIELD_MAX, &app) ||
-        !api_optional_string(req, body, "icon", INTEGRATION_FIELD_MAX, &icon) ||
-        !api_optional_string(req, body, "description", 4096, &description))
+    struct integration_fields f;
+    if (!read_fields(req, false, &f))
         return;
+    const char *name = f.name, *app = f.app, *icon = f.icon, *description = f.description;
     cJSON *row = load_integration(req);
     if (!row)
         return;

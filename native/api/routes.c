@@ -4,6 +4,7 @@
  * that would also match them (/users/batch before /users/:userId).
  */
 #include "api/api.h"
+#include "api/credentials.h"
 
 #define USER ROUTE_USER_TOKEN | ROUTE_BROWSER
 
@@ -61,6 +62,19 @@ const struct route API_ROUTES[] = {
     {HTTP_GET, "/logs", api_logs, 0},
     {HTTP_GET, "/settings", api_settings_get, 0},
     {HTTP_PUT, "/settings", api_settings_update, 0},
+
+    {HTTP_GET, "/metadata/apps", api_apps_list, USER},
+    {HTTP_GET, "/apps", api_apps_list, USER},
+    {HTTP_GET, "/metadata/credentials", api_credential_metadata_list, USER},
+    {HTTP_GET, "/metadata/credentials/:name", api_credential_metadata_get, USER},
+    {HTTP_POST, "/headless/credentials", api_credentials_create, USER},
+    {HTTP_POST, "/users/:userId/credentials", api_credentials_create, USER},
+    {HTTP_GET, "/users/:userId/credentials", api_credentials_list, USER},
+    {HTTP_GET, "/credentials/users/:userId", api_credentials_list, USER},
+    {HTTP_DELETE, "/users/:userId/credentials/:credentialId", api_credentials_delete, USER},
+    {HTTP_POST, "/hooks/:subscriptionId", api_hooks_receive, ROUTE_PUBLIC},
+    {HTTP_GET, "/headless/oauthUrl", api_oauth_url, USER},
+    {HTTP_GET, "/oauth/callback", api_oauth_callback, ROUTE_PUBLIC | ROUTE_BROWSER},
 };
 
 const size_t API_ROUTE_COUNT = sizeof API_ROUTES / sizeof API_ROUTES[0];

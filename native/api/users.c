@@ -202,21 +202,29 @@ void api_users_delete(struct request *req)
     reply_json(req, 200, out);
 }
 
+char *api_mint_token(struct request *req, const struct user *u, int64_t ttl, const char *scope,
+                     const char *integration_id)
+{
+    struct token_subject sub = {
+        .user_id = u->id,
+        .username = u->username,
+        .env = req->who.env.name,
+        .issuer = req->app->cfg.public_url,
+        .audience = APP_TOKEN_AUDIENCE,
+        .now = plat_now_ms() / 1000,
+        .ttl = ttl,
+        .scope = scope,
+        .integration_id = integration_id,
+    };
+    return crypto_token_mint(&req->app->signing_key, &sub);
+}
+
 void api_users_token(struct request *req)
 {
     struct user u;
     if (!api_load_user(req, req->params[0], &u))
         return;
-    struct token_subject sub = {
-        .user_id = u.id,
-        .username = u.username,
-        .env = req->who.env.name,
-        .issuer = req->app->cfg.public_url,
-        .audience = APP_TOKEN_AUDIENCE,
-        .now = plat_now_ms() / 1000,
-        .ttl = APP_TOKEN_TTL,
-    };
-    char *token = crypto_token_mint(&req->app->signing_key, &sub);
+    char *token = api_mint_token(req, &u, APP_TOKEN_TTL, NULL, NULL);
     store_user_clear(&u);
     if (!token) {
         reply_error(req, 500, "internal", "could not sign the token (request %s)", req->request_id);

@@ -3,6 +3,7 @@
 #include "cli/cli_opts.h"
 
 #include "app.h"
+#include "connectors/connectors.h"
 #include "engine/engine.h"
 #include "http/ws.h"
 
@@ -28,7 +29,8 @@ static int parse_listen(const char *s, struct app_config *cfg)
 int cli_serve(int argc, char **argv)
 {
     const char *listen = "127.0.0.1:8080", *data = "./data", *public_url = "", *max_body = NULL,
-               *workers = NULL, *allow_hosts = NULL, *web_dir = SOLDER_WEB_DIR;
+               *workers = NULL, *allow_hosts = NULL, *web_dir = SOLDER_WEB_DIR,
+               *connectors_dir = SOLDER_CONNECTORS_DIR;
     int allow_private = 0, no_rsa = 0;
     const struct cli_opt opts[] = {
         {"listen", "ADDR:PORT", "address to listen on (port 0 picks a free one)", "SOLDER_LISTEN",
@@ -41,6 +43,8 @@ int cli_serve(int argc, char **argv)
          &max_body, NULL, NULL, NULL},
         {"web-dir", "DIR", "directory of the front end's files (SDK, modal, dashboard)",
          "SOLDER_WEB_DIR", &web_dir, NULL, NULL, NULL},
+        {"connectors", "DIR", "directory of the connector files (one JSON file per app)",
+         "SOLDER_CONNECTORS", &connectors_dir, NULL, NULL, NULL},
         {"workers", "N", "worker threads running executions (default: one per core)",
          "SOLDER_WORKERS", &workers, NULL, NULL, NULL},
         {"allow-private-network", NULL,
@@ -112,14 +116,24 @@ int cli_serve(int argc, char **argv)
         app_release(&app);
         return 1;
     }
-    app.ws = ws_hub_new();
-    if (engine_start(&app, &engine) != 0) {
-        fprintf(stderr, "solder serve: cannot start the engine\n");
+    app.connectors = connectors_load(connectors_dir, app.cfg.data_dir, stderr, err, sizeof err);
+    if (!app.connectors) {
+        fprintf(stderr, "solder serve: %s\n", err);
         app_release(&app);
         return 1;
     }
+    app.ws = ws_hub_new();
+    if (engine_start(&app, &engine) != 0) {
+        fprintf(stderr, "solder serve: cannot start the engine\n");
+        connectors_free(app.connectors);
+        app_release(&app);
+        return 1;
+    }
+    connectors_start(app.connectors, &app);
     rc = app_run_server(&app);
+    connectors_stop(app.connectors);
     engine_stop(&app);
+    connectors_free(app.connectors);
     ws_hub_free(app.ws);
     app_release(&app);
     return rc;

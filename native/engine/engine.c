@@ -5,6 +5,7 @@
 #include "engine/engine_internal.h"
 
 #include "app.h"
+#include "connectors/connectors.h"
 #include "engine/definitions.h"
 #include "http/ws.h"
 #include "json/json.h"
@@ -66,7 +67,10 @@ static void *worker_main(void *arg)
         }
         int n = cJSON_GetArraySize(jobs);
         const cJSON *job;
-        cJSON_ArrayForEach(job, jobs) worker_run_execution(w, job);
+        cJSON *records = cJSON_CreateArray();
+        cJSON_ArrayForEach(job, jobs) cJSON_AddItemToArray(records, worker_run_execution(w, job));
+        worker_record(w, records);
+        cJSON_Delete(records);
         cJSON_Delete(jobs);
         if (n == 0)
             wait_for_work(e, ENGINE_IDLE_POLL_MS);
@@ -206,6 +210,7 @@ void engine_notify_installation(struct app *app, const char *env_id, const char 
         cJSON_AddStringToObject(ev, "workflowId", workflow_id);
     ws_publish(app, env_id, user_id, ev);
     cJSON_Delete(ev);
+    connectors_notify(app->connectors);
 }
 
 const char *engine_signature_public_pem(struct app *app)

@@ -60,8 +60,12 @@ bool engine_stopping(struct engine *e);
 /* Sleeps up to ms, or less when woken or stopping. */
 void engine_sleep(struct engine *e, long ms);
 
-/* Runs one claimed execution to its next resting point (done, failed, requeued). worker.c */
-void worker_run_execution(struct worker *w, const cJSON *job);
+/* Runs one claimed execution to its next resting point (done, failed, to be requeued) and returns
+ * the outcome to record (owned). worker.c */
+cJSON *worker_run_execution(struct worker *w, const cJSON *job);
+
+/* Writes the outcomes of a batch of executions in one transaction, then publishes them. */
+void worker_record(struct worker *w, const cJSON *records);
 
 /* Streams pending errors to the ISV webhooks and purges old executions. maintenance.c */
 void *maintenance_main(void *arg);

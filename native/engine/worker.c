@@ -7,6 +7,7 @@
 #include "engine/engine_internal.h"
 
 #include "app.h"
+#include "connectors/connectors.h"
 #include "crypto/crypto.h"
 #include "engine/definitions.h"
 #include "engine/delivery.h"
@@ -187,10 +188,11 @@ static void host_call(void *ctx, const struct wf_call *call, struct wf_call_resu
     struct run *r = ctx;
     const struct wf_block *b = call->block;
     const cJSON *in = call->inputs;
-    if (b->type != WF_BLOCK_STREAM_DATA && b->type != WF_BLOCK_HTTP) {
-        res->failed = true;
-        snprintf(res->message, sizeof res->message,
-                 "block type %s needs a connector, which this server does not have", b->type_name);
+    if (b->type == WF_BLOCK_APP_ACTION) {
+        struct connector_call cc = {r->env_id, r->user_id, r->workflow_id, r->exec_id,
+                                    call->step_key};
+        connectors_action_run(r->w->engine->app->connectors, r->w->store, r->w->http, &cc, b, in,
+                              res);
         return;
     }
     const char *url = input_str(in, "url");
@@ -353,26 +355,6 @@ static void host_call(void *ctx, const struct wf_call *call, struct wf_call_resu
     free(target);
 }
 
-/* Writes the recorded steps (in the caller's transaction). */
-static int write_steps(struct store *s, struct run *r, int attempt)
-{
-    const cJSON *st;
-    cJSON_ArrayForEach(st, r->steps)
-    {
-        int rc = store_step_insert(s, r->exec_id, cJSON_GetObjectItem(st, "seq")->valueint,
-                                   json_get_str(st, "id"), json_get_str(st, "type"),
-                                   json_get_str(st, "name"), json_get_str(st, "key"),
-                                   json_get_str(st, "status"), attempt,
-                                   (int64_t)cJSON_GetObjectItem(st, "started")->valuedouble,
-                                   (int64_t)cJSON_GetObjectItem(st, "stopped")->valuedouble,
-                                   cJSON_GetObjectItem(st, "inputs"),
-                                   cJSON_GetObjectItem(st, "output"), json_get_str(st, "error"));
-        if (rc != STORE_OK)
-            return rc;
-    }
-    return STORE_OK;
-}
-
 /* The context of a fresh execution: event payload, installation config, user. */
 static cJSON *fresh_context(struct store *s, const cJSON *job, const cJSON *inst, int attempt)
 {
@@ -409,7 +391,7 @@ static cJSON *saved_state(const struct wf_state *st, int seq)
     return o;
 }
 
-void worker_run_execution(struct worker *w, const cJSON *job)
+cJSON *worker_run_execution(struct worker *w, const cJSON *job)
 {
     struct store *s = w->store;
     const char *exec_id = json_get_str(job, "id");
@@ -495,32 +477,91 @@ void worker_run_execution(struct worker *w, const cJSON *job)
         status = "error";
     }
 
-    cJSON *state_json = saved_state(&st, r.seq);
-    int rc = store_begin(s);
-    if (rc == STORE_OK)
-        rc = write_steps(s, &r, attempt);
-    if (rc == STORE_OK && run_at >= 0)
-        rc = store_execution_requeue(s, exec_id, run_at, state_json, error, error_block);
-    else if (rc == STORE_OK)
-        rc = store_execution_finish(s, exec_id, status, error, error_block, state_json);
+    /* The outcome, written with the rest of the batch by worker_record. */
+    cJSON *rec = cJSON_CreateObject();
+    cJSON_AddStringToObject(rec, "id", exec_id);
+    cJSON_AddStringToObject(rec, "envId", r.env_id);
+    cJSON_AddStringToObject(rec, "workflowId", r.workflow_id);
+    cJSON_AddStringToObject(rec, "installationId", json_get_str(job, "installationId"));
+    cJSON_AddStringToObject(rec, "userId", r.user_id);
+    cJSON_AddNumberToObject(rec, "attempt", attempt);
+    cJSON_AddItemToObject(rec, "steps", r.steps);
+    cJSON_AddItemToObject(rec, "state", saved_state(&st, r.seq));
+    if (run_at >= 0)
+        cJSON_AddNumberToObject(rec, "runAt", (double)run_at);
+    if (status)
+        cJSON_AddStringToObject(rec, "status", status);
+    if (error)
+        cJSON_AddStringToObject(rec, "error", error);
+    if (error_block)
+        cJSON_AddStringToObject(rec, "errorBlock", error_block);
+    workflow_state_clear(&st);
+    cJSON_Delete(inst);
+    return rec;
+}
+
+/* Writes one execution's steps and outcome (inside the caller's transaction). */
+static int record_one(struct store *s, const cJSON *rec)
+{
+    const char *id = json_get_str(rec, "id"), *status = json_get_str(rec, "status");
+    const char *error = json_get_str(rec, "error"), *error_block = json_get_str(rec, "errorBlock");
+    const cJSON *state = cJSON_GetObjectItem(rec, "state"),
+                *run_at = cJSON_GetObjectItem(rec, "runAt");
+    int attempt = cJSON_GetObjectItem(rec, "attempt")->valueint;
+    const cJSON *st;
+    cJSON_ArrayForEach(st, cJSON_GetObjectItem(rec, "steps"))
+    {
+        int rc = store_step_insert(s, id, cJSON_GetObjectItem(st, "seq")->valueint,
+                                   json_get_str(st, "id"), json_get_str(st, "type"),
+                                   json_get_str(st, "name"), json_get_str(st, "key"),
+                                   json_get_str(st, "status"), attempt,
+                                   (int64_t)cJSON_GetObjectItem(st, "started")->valuedouble,
+                                   (int64_t)cJSON_GetObjectItem(st, "stopped")->valuedouble,
+                                   cJSON_GetObjectItem(st, "inputs"),
+                                   cJSON_GetObjectItem(st, "output"), json_get_str(st, "error"));
+        if (rc != STORE_OK)
+            return rc;
+    }
+    int rc = run_at ? store_execution_requeue(s, id, (int64_t)run_at->valuedouble, state, error,
+                                              error_block)
+                    : store_execution_finish(s, id, status, error, error_block, state);
     if (rc == STORE_OK && status && strcmp(status, "error") == 0)
-        rc = store_error_insert(s, r.env_id, exec_id, r.workflow_id,
-                                json_get_str(job, "installationId"), r.user_id, error_block,
-                                error ? error : "execution failed");
+        rc = store_error_insert(s, json_get_str(rec, "envId"), id, json_get_str(rec, "workflowId"),
+                                json_get_str(rec, "installationId"), json_get_str(rec, "userId"),
+                                error_block, error ? error : "execution failed");
+    return rc;
+}
+
+void worker_record(struct worker *w, const cJSON *records)
+{
+    struct store *s = w->store;
+    if (cJSON_GetArraySize(records) == 0)
+        return;
+    int rc = store_begin(s);
+    const cJSON *rec;
+    cJSON_ArrayForEach(rec, records) if (rc == STORE_OK) rc = record_one(s, rec);
     if (rc == STORE_OK)
         rc = store_commit(s);
     if (rc != STORE_OK) {
-        /* Left running: the lease runs out and the execution is claimed again. */
-        fprintf(stderr, "solder: execution %s: cannot record the outcome: %s\n", exec_id,
-                store_errmsg(s));
+        /* Left running: the leases run out and the executions are claimed again. */
+        fprintf(stderr, "solder: cannot record %d execution outcomes: %s\n",
+                cJSON_GetArraySize(records), store_errmsg(s));
         store_rollback(s);
+        return;
     }
-    if (status && strcmp(status, "error") == 0)
+    bool errors = false;
+    cJSON_ArrayForEach(rec, records)
+    {
+        const char *status = json_get_str(rec, "status");
+        errors |= status && strcmp(status, "error") == 0;
+        struct run r = {.w = w,
+                        .exec_id = json_get_str(rec, "id"),
+                        .env_id = json_get_str(rec, "envId"),
+                        .workflow_id = json_get_str(rec, "workflowId"),
+                        .user_id = json_get_str(rec, "userId")};
+        publish(&r, "execution", status ? status : "queued", json_get_str(rec, "errorBlock"),
+                json_get_str(rec, "error"));
+    }
+    if (errors)
         engine_wake(w->engine->app); /* the maintenance thread streams errors */
-    if (rc == STORE_OK)
-        publish(&r, "execution", status ? status : "queued", error_block, error);
-    cJSON_Delete(state_json);
-    cJSON_Delete(r.steps);
-    workflow_state_clear(&st);
-    cJSON_Delete(inst);
 }

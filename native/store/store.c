@@ -110,6 +110,17 @@ static const char *const MIGRATIONS[] = {
     "CREATE INDEX installations_schedule ON installations(next_run_at) "
     "  WHERE trigger_type = 'schedule' AND active = 1;"
     "CREATE TABLE used_tokens(jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);",
+
+    /* 5: OAuth2 — a credential can be marked invalid; authorization requests in flight */
+    "ALTER TABLE credentials ADD COLUMN error TEXT;"
+    "CREATE TABLE oauth_states(state TEXT PRIMARY KEY, env_id TEXT NOT NULL,"
+    "  user_id TEXT NOT NULL, app TEXT NOT NULL, sealed_verifier TEXT NOT NULL,"
+    "  params TEXT NOT NULL, redirect_uri TEXT NOT NULL, sealed_code TEXT,"
+    "  created_at INTEGER NOT NULL);",
+
+    /* 6: polling app triggers: the item keys already run, per subscription */
+    "CREATE TABLE poll_seen(subscription_id TEXT NOT NULL, key TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL, PRIMARY KEY(subscription_id, key));",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))

@@ -79,7 +79,7 @@ static val *f_distinct(struct ev *e, val **args, int nargs, val *input, int pos)
     val *a = A(0);
     if (!is_arr(a) || a->u.a.len <= 1)
         return a;
-    val *r = v_seq(e);
+    val *r = v_arr(e, a->flags & A_SEQ); /* a sequence stays a sequence, an array an array */
     for (uint32_t i = 0; i < a->u.a.len; i++) {
         bool dup = false;
         for (uint32_t k = 0; k < r->u.a.len && !dup; k++)
@@ -194,7 +194,8 @@ static val *f_lookup(struct ev *e, val **args, int nargs, val *input, int pos)
 static val *spread(struct ev *e, val *v)
 {
     if (is_arr(v)) {
-        val *r = v_seq(e);
+        /* appending to the initial empty sequence makes a plain array, as in the reference */
+        val *r = v_arr(e, v->u.a.len ? 0 : A_SEQ);
         for (uint32_t i = 0; i < v->u.a.len; i++) {
             val *x = spread(e, v->u.a.items[i]);
             if (is_arr(x))

@@ -234,7 +234,8 @@ static int exec_or_fail(struct ev *e, const struct regex *re, val *s, size_t fro
     return r;
 }
 
-/* Finds the next match at or after from; a zero-length match after the first is an error. */
+/* Finds the next match at or after from; a zero-length match after the first is an error (the
+ * search resumes where the last match ended, so a zero-length match is found again). */
 static int next_match(struct ev *e, const struct regex *re, val *s, size_t *from, bool first,
                       struct regex_match *m, int pos)
 {
@@ -244,7 +245,7 @@ static int next_match(struct ev *e, const struct regex *re, val *s, size_t *from
     if (r && !first && m->end == m->start)
         ev_fail(e, "D1004", pos, "Regular expression matches zero length string");
     if (r)
-        *from = m->end > m->start ? (size_t)m->end : (size_t)m->end + 1;
+        *from = (size_t)m->end;
     return r;
 }
 
@@ -575,11 +576,19 @@ static val *f_base64encode(struct ev *e, val **args, int nargs, val *input, int 
         uint32_t cp = (uint32_t)utf8_decode(s->u.s.p, s->u.s.len, &i);
         sb_putc(&bytes, (char)(cp & 0xFF));
     }
+    /* arena space first: nothing may fail (and unwind) while enc is held */
+    size_t outlen = (bytes.len + 2) / 3 * 4;
+    char *dst = arena_alloc(&e->arena, outlen + 1);
     char *enc = base64_encode(bytes.p, bytes.len, false);
     if (!enc)
         ev_fail(e, "D3000", pos, "Out of memory");
-    val *r = v_cstr(e, enc);
+    size_t n = strlen(enc);
+    memcpy(dst, enc, n < outlen ? n : outlen);
+    dst[n < outlen ? n : outlen] = 0;
     free(enc);
+    val *r = v_str(e, "", 0);
+    r->u.s.p = dst;
+    r->u.s.len = (uint32_t)(n < outlen ? n : outlen);
     return r;
 }
 
@@ -589,16 +598,28 @@ static val *f_base64decode(struct ev *e, val **args, int nargs, val *input, int 
     if (!s)
         return NULL;
     size_t n;
+    /* arena space first (each byte becomes at most two UTF-8 bytes): nothing may fail while dec
+     * is held */
+    char *dst = arena_alloc(&e->arena, 2 * s->u.s.len + 1);
+    val *r = v_str(e, "", 0);
     unsigned char *dec = base64_decode(s->u.s.p, s->u.s.len, false, &n);
     if (!dec)
         ev_fail(e, "D3137", pos, "Invalid base64 string");
     /* each decoded byte is one Latin-1 character, as $base64encode produced them */
-    struct sb b = {.e = e};
-    sb_put(&b, "", 0);
-    for (size_t i = 0; i < n; i++)
-        utf8_put(&b, dec[i]);
+    size_t o = 0;
+    for (size_t i = 0; i < n && o + 2 <= 2 * s->u.s.len; i++) {
+        if (dec[i] < 0x80) {
+            dst[o++] = (char)dec[i];
+        } else {
+            dst[o++] = (char)(0xC0 | (dec[i] >> 6));
+            dst[o++] = (char)(0x80 | (dec[i] & 0x3F));
+        }
+    }
+    dst[o] = 0;
     free(dec);
-    return sb_val(&b);
+    r->u.s.p = dst;
+    r->u.s.len = (uint32_t)o;
+    return r;
 }
 
 static val *url_encode(struct ev *e, val *s, const char *keep, int pos)

@@ -362,13 +362,15 @@ static bool parse_tz_text(const char *s, size_t n, int *minutes)
         return false;
     int sign = s[i] == '-' ? -1 : 1;
     i++;
-    int digits[4], nd = 0;
+    int digits[4] = {0}, nd = 0;
     for (; i < n && nd < 4; i++) {
         if (s[i] >= '0' && s[i] <= '9')
             digits[nd++] = s[i] - '0';
         else if (s[i] != ':')
             return false;
     }
+    if (nd == 0)
+        return false;
     int h, m = 0;
     if (nd <= 2) {
         h = nd == 2 ? digits[0] * 10 + digits[1] : digits[0];
@@ -380,7 +382,7 @@ static bool parse_tz_text(const char *s, size_t n, int *minutes)
         m = digits[2] * 10 + digits[3];
     }
     *minutes = sign * (h * 60 + m);
-    return nd > 0;
+    return true;
 }
 
 val *format_millis(struct ev *e, double ms, val *picture, val *tz, int pos);

@@ -475,6 +475,8 @@ static val *f_parse_integer(struct ev *e, val **args, int nargs, val *input, int
 
 static double round_half_even(double x)
 {
+    if (fabs(x) >= 4503599627370496.0) /* 2^52: already an integer */
+        return x;
     double r = floor(x + 0.5);
     if (fabs(r - x) == 0.5 && fabs(fmod(r, 2)) == 1)
         r -= 1;
@@ -711,7 +713,7 @@ double mapping_round(double x, int prec)
     if (prec >= 0 && prec < 16 && fabs(x) < 1e15 / p10[prec]) {
         double y = x * p10[prec];
         double frac = y - floor(y);
-        if (fabs(frac - 0.5) > 1e-6) {
+        if (fabs(frac - 0.5) > 1e-6 + fabs(y) * 1e-14) {
             double r = round_half_even(y) / p10[prec];
             return r == 0 ? 0 : r;
         }

@@ -447,14 +447,24 @@ static struct node *expression(struct parser *p, int rbp)
 
 static struct node *process(struct parser *p, struct node *r);
 
+/* Appends v's unresolved parent slots to res's, in one allocation (chains of operators over
+ * many % would otherwise copy quadratically often). */
 static void push_ancestry(struct parser *p, struct node *res, struct node *v)
 {
     if (!v)
         return;
-    for (int i = 0; i < v->nseeking; i++)
-        push_slot(p, res, v->seeking[i]);
+    int add = v->nseeking + (v->type == N_PARENT ? 1 : 0);
+    if (add == 0)
+        return;
+    struct slot **ns = arena_alloc(p->a, (size_t)(res->nseeking + add) * sizeof *ns);
+    if (res->nseeking)
+        memcpy(ns, res->seeking, (size_t)res->nseeking * sizeof *ns);
+    if (v->nseeking)
+        memcpy(ns + res->nseeking, v->seeking, (size_t)v->nseeking * sizeof *ns);
     if (v->type == N_PARENT)
-        push_slot(p, res, v->slot);
+        ns[res->nseeking + v->nseeking] = v->slot;
+    res->seeking = ns;
+    res->nseeking += add;
 }
 
 static struct slot *seek_parent(struct parser *p, struct node *n, struct slot *slot)

@@ -776,6 +776,44 @@ static void put_json_string(struct sb *b, const char *s, size_t n)
     sb_putc(b, '"');
 }
 
+/*
+ * n to 15 significant digits the way JavaScript's toPrecision(15) does: printf rounds an exact
+ * tie to even, JavaScript away from zero, so a tie is detected and rounded up by hand.
+ */
+static double round_sig15(double n)
+{
+    char nb[48], big[96];
+    snprintf(nb, sizeof nb, "%.15e", n);
+    const char *d = nb + (n < 0);
+    if (d[16] == '5') { /* d is "D.DDDDDDDDDDDDDDDe…": the 16th significant digit is d[16] */
+        snprintf(big, sizeof big, "%.60e", fabs(n));
+        bool tie = big[16] == '5';
+        for (int i = 17; tie && big[i] && big[i] != 'e'; i++)
+            if (big[i] != '0')
+                tie = false;
+        if (tie) {
+            char digits[16];
+            memcpy(digits, big, 1);
+            memcpy(digits + 1, big + 2, 14);
+            int i = 14;
+            while (i >= 0 && digits[i] == '9')
+                digits[i--] = '0';
+            int exp10 = atoi(strchr(big, 'e') + 1);
+            char out[64];
+            if (i < 0) {
+                snprintf(out, sizeof out, "1e%d", exp10 + 1);
+            } else {
+                digits[i]++;
+                snprintf(out, sizeof out, "%c.%.14se%d", digits[0], digits + 1, exp10);
+            }
+            double r = strtod(out, NULL);
+            return n < 0 ? -r : r;
+        }
+    }
+    snprintf(nb, sizeof nb, "%.14e", n);
+    return strtod(nb, NULL);
+}
+
 static void put_indent(struct sb *b, int indent, int level)
 {
     sb_putc(b, '\n');
@@ -798,10 +836,8 @@ static void stringify_at(struct ev *e, struct sb *b, const val *v, int indent, b
         double n = v->u.n;
         if (!isfinite(n))
             ev_fail(e, "D1001", -1, "Number out of range");
-        if (round15 && n != floor(n)) {
-            snprintf(nb, sizeof nb, "%.14e", n);
-            n = strtod(nb, NULL);
-        }
+        if (round15 && n != floor(n))
+            n = round_sig15(n);
         num_format(nb, sizeof nb, n);
         sb_puts(b, nb);
         break;

@@ -262,9 +262,9 @@ test('deactivate, activate, rerun, upgrade rules, uninstall', async () => {
 test('DELETE /users/{id}/logs leaves no trace of the user\'s payloads in the database files', async () => {
   const marker = `marker-${Date.now()}-zq`;
   const before = sink.on('/orders').length;
-  await api(s, 'POST', `${V}/run/event`, { body: { event: 'Fulfillment Updated', userId, data: { orderId: '5', status: marker } } });
+  const run = await api(s, 'POST', `${V}/run/event`, { body: { event: 'Fulfillment Updated', userId, data: { orderId: '5', status: marker } } });
   await sink.waitFor('/orders', before + 1);
-  await new Promise((res) => setTimeout(res, 300));
+  await waitForExecution(run.body.executions[0]);
   const dbFiles = () => readdirSync(s.dataDir).filter((f) => f.startsWith('solder.db'))
     .map((f) => readFileSync(path.join(s.dataDir, f)));
   assert.ok(dbFiles().some((b) => b.includes(marker)), 'the marker was stored');

@@ -30,10 +30,15 @@ export async function startSink() {
     // Resolves once `count` requests reached path (fails the test after timeoutMs).
     waitFor(path, count, timeoutMs = 20000) {
       return new Promise((resolve, reject) => {
-        const w = { check: () => this.on(path).length >= count, resolve };
+        let timer;
+        const w = { check: () => this.on(path).length >= count,
+          resolve: () => { clearTimeout(timer); resolve(); } };
         if (w.check()) return resolve();
         waiters.push(w);
-        setTimeout(() => reject(new Error(`sink: ${this.on(path).length}/${count} requests on ${path}`)), timeoutMs);
+        timer = setTimeout(() => {
+          waiters.splice(waiters.indexOf(w), 1);
+          reject(new Error(`sink: ${this.on(path).length}/${count} requests on ${path}`));
+        }, timeoutMs);
       });
     },
     close() { return new Promise((r) => server.close(r)); },

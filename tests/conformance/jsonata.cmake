@@ -5,7 +5,8 @@ add_executable(jsonata_suite ${CMAKE_CURRENT_LIST_DIR}/jsonata_suite.c)
 target_link_libraries(jsonata_suite PRIVATE solder_shared)
 target_compile_definitions(jsonata_suite PRIVATE
     SOLDER_TESTDATA_DEFAULT="${SOLDER_TESTDATA}"
-    JSONATA_LISTS_DIR="${CMAKE_CURRENT_LIST_DIR}")
+    JSONATA_LISTS_DIR="${CMAKE_CURRENT_LIST_DIR}"
+    MAPPING_CASES_DIR="${CMAKE_SOURCE_DIR}/tests/cases/mapping")
 add_test(NAME conformance/jsonata COMMAND jsonata_suite)
 set_tests_properties(conformance/jsonata PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 900)
 

@@ -135,8 +135,27 @@ for (const group of fs.readdirSync(path.join(suite, 'groups')).filter((n) => !n.
   }
 }
 
+// Our own regression cases (tests/cases/mapping/*.json): every one must pass.
+let ownPassed = 0;
+let ownFailed = 0;
+if (!listFailures) {
+  const casesDir = path.join(here, '../cases/mapping');
+  const files = fs.existsSync(casesDir) ? fs.readdirSync(casesDir).filter((n) => n.endsWith('.json')).sort(byName) : [];
+  for (const file of files) {
+    JSON.parse(fs.readFileSync(path.join(casesDir, file), 'utf8')).forEach((c, i) => {
+      const { ok, why } = runCase(casesDir, c);
+      if (ok) ownPassed++;
+      else {
+        ownFailed++;
+        console.log(`FAIL cases/mapping/${file}[${i}] ${c.name || ''}\n    ${why}`);
+      }
+    });
+  }
+  console.log(`mapping cases: ${ownPassed} passed, ${ownFailed} failed`);
+}
+
 if (!listFailures) {
   if (regressions) console.log(`${regressions} failure(s) not in jsonata-known-failures.txt`);
   console.log(`jsonata: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 }
-process.exit(regressions ? 1 : 0);
+process.exit(regressions || ownFailed ? 1 : 0);

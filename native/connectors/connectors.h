@@ -1,0 +1,127 @@
+/*
+ * The server's connectors: the registry of the connector files (connectors/NAME.json) loaded at
+ * start, credentials sealed under the master key, app actions run for the engine, and webhook app
+ * triggers (subscriptions, inbound deliveries, enrichment) run on one background thread of this
+ * module.
+ *
+ * Lifecycle: connectors_load before the engine starts (a broken file is reported and skipped);
+ * connectors_start once the engine runs (starts the hooks thread); connectors_stop before
+ * engine_stop; connectors_free last. The registry never changes after load, so any thread may read
+ * it; the functions below say which thread they expect.
+ */
+#ifndef SOLDER_CONNECTORS_H
+#define SOLDER_CONNECTORS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <cJSON.h>
+
+#include "connector/connector.h"
+#include "crypto/secrets.h"
+#include "store/store.h"
+#include "workflow/workflow.h"
+
+struct app;
+struct http_client;
+struct connectors;
+
+/*
+ * Loads every DIR/NAME.json except connector.schema.json, validating each against
+ * DIR/connector.schema.json and then connector_parse; problems go to log with the file's path.
+ * data_dir locates the master key. Returns the registry (possibly empty), or NULL with err set when
+ * the master key cannot be loaded.
+ */
+struct connectors *connectors_load(const char *dir, const char *data_dir, FILE *log, char *err,
+                                   size_t err_len);
+void connectors_free(struct connectors *c);
+
+int connectors_count(const struct connectors *c);
+const struct connector *connectors_at(const struct connectors *c, int i);
+/* By app id ("bigcommerce"), case-insensitively, or by display name ("BigCommerce"). */
+const struct connector *connectors_find(const struct connectors *c, const char *app);
+const struct secrets_key *connectors_key(const struct connectors *c);
+
+/* ---- credentials (connectors/credentials.c) ---- */
+
+/* A credential's data in clear (caller frees with cJSON_Delete), or NULL when it cannot be opened.
+ */
+cJSON *connectors_credential_open(const struct connectors *c, const char *sealed);
+
+/*
+ * The credential an installation uses for app: the user's newest credential of that app. Returns
+ * STORE_OK with *data (clear data, owned) and id filled, STORE_NOT_FOUND when the user has none,
+ * STORE_CONFLICT when it is marked invalid (a refused refresh; reason in err), or STORE_ERROR (also
+ * when it cannot be opened: message in err).
+ */
+int connectors_credential_for(const struct connectors *c, struct store *s, const char *env_id,
+                              const char *user_id, const char *app, cJSON **data,
+                              char id[ID_LEN + 1], char *err, size_t err_len);
+
+/* ---- OAuth2 authorization code with PKCE (connectors/oauth.c) ---- */
+
+/* How long an authorization may take from oauthUrl to the callback. */
+#define OAUTH_STATE_MAX_AGE_MS (10 * 60 * 1000)
+
+/*
+ * Starts an authorization for user: a random state bound to the user and app, a PKCE verifier
+ * (both stored, the verifier sealed), and the provider's authorize URL with client id, redirect
+ * URI (public_url + "/oauth/callback"), scopes, state and S256 challenge. params (borrowed) are the
+ * credential form's values (e.g. shopSubdomain), kept into the credential. Returns the URL
+ * (malloc'd), or NULL with an HTTP status in *status and err set.
+ */
+char *connectors_oauth_url(struct connectors *c, struct store *s, const char *env_id,
+                           const char *user_id, const struct connector *conn, const cJSON *params,
+                           const char *public_url, int *status, char *err, size_t err_len);
+
+/* The provider's redirect: records code for state (once, within OAUTH_STATE_MAX_AGE_MS) and
+ * wakes the hooks thread, which exchanges it. Returns an HTTP status (200, 400, 404). API thread.
+ */
+int connectors_oauth_callback(struct connectors *c, struct store *s, const char *state,
+                              const char *code, char *err, size_t err_len);
+
+/* On the hooks thread: exchanges every recorded code for tokens and stores the credential. */
+void connectors_oauth_exchange(struct connectors *c, struct store *s, struct http_client *http);
+
+/*
+ * Makes *data (an OAuth2 credential's clear data, replaced in place) carry a usable access token:
+ * refreshes it when it expires within a minute, or always when force (the provider answered 401
+ * to it). One refresh at a time per process: a caller that waited finds the token another thread
+ * refreshed and uses it. A refused refresh marks the credential invalid. Returns 0, or -1 with err
+ * set and *retryable telling whether trying later may help.
+ */
+int connectors_oauth_refresh(struct connectors *c, struct store *s, struct http_client *http,
+                             const struct connector *conn, const char *env_id, const char *user_id,
+                             const char *credential_id, cJSON **data, bool force, bool *retryable,
+                             char *err, size_t err_len);
+
+/* ---- app actions (connectors/action.c), on a worker thread ---- */
+
+/* Who an action call is for, for the credential lookup and the X-Alloy-* headers. */
+struct connector_call {
+    const char *env_id;
+    const char *user_id;
+    const char *workflow_id;
+    const char *execution_id;
+    const char *step_key;
+};
+
+/*
+ * Runs block (an appAction) with its evaluated inputs: finds the connector and action, checks the
+ * inputs, loads the user's credential, renders, sends through http and fills res: the action's
+ * output on success; on failure the provider's status and message, retryable as engine/retry.h
+ * decides (network errors, 408, 429, 5xx).
+ */
+void connectors_action_run(struct connectors *c, struct store *s, struct http_client *http,
+                           const struct connector_call *call, const struct wf_block *block,
+                           const cJSON *inputs, struct wf_call_result *res);
+
+/* ---- app triggers: webhooks and polling (connectors/hooks.c) ---- */
+
+/* Starts the hooks thread (own store connection and HTTP client). Returns 0 or -1. */
+int connectors_start(struct connectors *c, struct app *app);
+void connectors_stop(struct connectors *c);
+/* An installation changed: subscriptions are reconciled soon on the hooks thread. Any thread. */
+void connectors_notify(struct connectors *c);
+
+#endif

@@ -1,0 +1,639 @@
+/*
+ * App triggers. The hooks thread reconciles subscriptions with installations (subscribe for every
+ * active app-triggered installation, unsubscribe and forget the rest), turns verified webhook
+ * deliveries into executions (filter, enrich, shape the payload, enqueue) and runs due polls of
+ * polling triggers. Verification itself runs on the API thread (connectors_hook_accept) so a
+ * forged delivery is refused before it is stored.
+ *
+ * Not here: without --public-url, subscriptions are reconciled from the first installation change
+ * on (the URL deliveries go to is only known once the server listens).
+ */
+#include "connectors/hooks.h"
+#include "connectors/internal.h"
+
+#include "app.h"
+#include "engine/engine.h"
+#include "engine/engine_internal.h"
+#include "engine/definitions.h"
+#include "engine/http_client.h"
+#include "engine/retry.h"
+#include "json/json.h"
+#include "plat.h"
+#include "store/credentials.h"
+#include "store/runs.h"
+#include "util/base64.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+/* Expression budget on the hooks thread, as for actions. */
+static const struct mapping_limits HOOK_LIMITS = {.time_ms = 1000};
+
+/* {id, url, secret, remote} of a subscription row, for templates. */
+static cJSON *subscription_scope(struct connectors *c, const cJSON *sub)
+{
+    cJSON *o = cJSON_CreateObject();
+    const char *id = json_get_str(sub, "subscriptionId");
+    cJSON_AddStringToObject(o, "id", id);
+    struct buf url = {0};
+    buf_printf(&url, "%s/hooks/%s", c->app->cfg.public_url, id);
+    char *u = buf_take(&url);
+    cJSON_AddStringToObject(o, "url", u ? u : "");
+    free(u);
+    char *secret = secrets_open(&c->key, json_get_str(sub, "sealedSecret"), NULL);
+    if (secret)
+        cJSON_AddStringToObject(o, "secret", secret);
+    free(secret);
+    const cJSON *remote = cJSON_GetObjectItem(sub, "remote");
+    if (remote)
+        cJSON_AddItemToObject(o, "remote", cJSON_Duplicate(remote, true));
+    return o;
+}
+
+/* The credential a subscription uses: its recorded one, else the user's newest for the app. */
+static cJSON *subscription_credential(struct connectors *c, struct store *s, const cJSON *sub,
+                                      char id[ID_LEN + 1])
+{
+    const char *env = json_get_str(sub, "envId"), *user = json_get_str(sub, "userId");
+    const char *cid = json_get_str(sub, "credentialId");
+    cJSON *row = NULL, *data = NULL;
+    id[0] = '\0';
+    if (cid && store_credential_find(s, env, user, cid, &row) == STORE_OK && row) {
+        snprintf(id, ID_LEN + 1, "%s", cid);
+        data = connectors_credential_open(c, json_get_str(row, "sealed"));
+        cJSON_Delete(row);
+        return data;
+    }
+    char err[128];
+    if (connectors_credential_for(c, s, env, user, json_get_str(sub, "app"), &data, id, err,
+                                  sizeof err) != STORE_OK)
+        return NULL;
+    return data;
+}
+
+/* Renders and sends r. Returns the response status (0 when none) and the parsed body in *body. */
+static long call(struct http_client *http, const struct connector *conn,
+                 const struct connector_request *r, const cJSON *scope, const cJSON *cred,
+                 cJSON **body, char *err, size_t n)
+{
+    *body = NULL;
+    struct connector_http h;
+    if (connector_render(conn, r, scope, json_get_str(cred, "baseUrl"), &HOOK_LIMITS, &h, err, n) !=
+        0)
+        return 0;
+    struct http_request req = {
+        .method = h.method,
+        .url = h.url,
+        .headers = (const char *const *)h.headers,
+        .header_count = h.nheaders,
+        .body = h.body,
+        .body_len = h.body ? strlen(h.body) : 0,
+    };
+    struct http_response resp;
+    http_client_send(http, &req, &resp);
+    long status = resp.status;
+    if (status) {
+        *body = resp.body_len ? json_parse(resp.body, resp.body_len, JSON_MAX_DEPTH, NULL) : NULL;
+        if (!*body)
+            *body = cJSON_CreateString(resp.body ? resp.body : "");
+        if (retry_classify(&resp) != RETRY_SUCCESS) {
+            char msg[160];
+            connector_error_text(conn, status, *body, msg, sizeof msg);
+            snprintf(err, n, "%s %s: HTTP %ld %s", h.method, h.url, status, msg);
+        }
+    } else {
+        snprintf(err, n, "%s %s: %s", h.method, h.url, resp.error);
+    }
+    http_response_free(&resp);
+    connector_http_clear(&h);
+    return status;
+}
+
+static void unsubscribe(struct connectors *c, struct store *s, struct http_client *http,
+                        const cJSON *sub)
+{
+    const struct connector *conn = connectors_find(c, json_get_str(sub, "app"));
+    const struct connector_trigger *t =
+        conn ? connector_trigger(conn, json_get_str(sub, "trigger")) : NULL;
+    const char *state = json_get_str(sub, "state");
+    if (t && t->has_unsubscribe && state && strcmp(state, "active") == 0) {
+        char cid[ID_LEN + 1], err[256] = "";
+        cJSON *cred = subscription_credential(c, s, sub, cid);
+        cJSON *scope = cJSON_CreateObject(), *body = NULL;
+        cJSON_AddItemToObject(scope, "subscription", subscription_scope(c, sub));
+        if (cred)
+            cJSON_AddItemToObject(scope, "credential", connectors_credential_scope(cred));
+        long status = call(http, conn, &t->unsubscribe, scope, cred, &body, err, sizeof err);
+        if (status < 200 || status >= 300)
+            fprintf(stderr, "solder: unsubscribe %s: %s\n", json_get_str(sub, "subscriptionId"),
+                    err);
+        cJSON_Delete(body);
+        cJSON_Delete(scope);
+        cJSON_Delete(cred);
+    }
+    store_subscription_delete(s, json_get_str(sub, "subscriptionId"));
+}
+
+static void subscribe(struct connectors *c, struct store *s, struct http_client *http,
+                      const cJSON *inst)
+{
+    int version = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(inst, "version"));
+    const char *wf = json_get_str(inst, "workflowId");
+    const struct workflow_def *def = definitions_get(s, wf, version, NULL);
+    if (!def || def->trigger.type != WF_TRIGGER_APP)
+        return;
+    const struct connector *conn = connectors_find(c, def->trigger.app);
+    const struct connector_trigger *t =
+        conn ? connector_trigger(conn, def->trigger.app_trigger) : NULL;
+    unsigned char raw[24];
+    char hex[49];
+    plat_random(raw, sizeof raw);
+    for (size_t i = 0; i < sizeof raw; i++)
+        snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+    char *sealed = secrets_seal(&c->key, hex, strlen(hex));
+    cJSON *sub = NULL;
+    int rc = sealed ? store_subscription_ensure(s, json_get_str(inst, "envId"),
+                                                json_get_str(inst, "userId"), wf,
+                                                conn ? conn->app : def->trigger.app,
+                                                def->trigger.app_trigger, sealed, &sub)
+                    : STORE_ERROR;
+    free(sealed);
+    if (rc != STORE_OK || !sub) {
+        cJSON_Delete(sub);
+        return;
+    }
+    const char *id = json_get_str(sub, "subscriptionId");
+    if (!t) {
+        store_subscription_update(s, id, "error", NULL, NULL,
+                                  "the app or its trigger is not available on this server");
+        cJSON_Delete(sub);
+        return;
+    }
+    char cid[ID_LEN + 1], err[256] = "";
+    cJSON *cred = subscription_credential(c, s, sub, cid);
+    if (!cred && conn->auth != AUTH_NONE) {
+        store_subscription_update(s, id, "error", NULL, NULL, "the user has no credential");
+        cJSON_Delete(sub);
+        return;
+    }
+    if (t->polling) {
+        /* Nothing to register with the app: the first poll sets the baseline. */
+        cJSON *remote = cJSON_CreateObject();
+        cJSON_AddBoolToObject(remote, "baseline", false);
+        cJSON_AddNumberToObject(remote, "nextPollAt", 0);
+        store_subscription_update(s, id, "active", cid[0] ? cid : NULL, remote, NULL);
+        cJSON_Delete(remote);
+        cJSON_Delete(cred);
+        cJSON_Delete(sub);
+        return;
+    }
+    cJSON *scope = cJSON_CreateObject(), *body = NULL;
+    cJSON_AddItemToObject(scope, "subscription", subscription_scope(c, sub));
+    if (cred)
+        cJSON_AddItemToObject(scope, "credential", connectors_credential_scope(cred));
+    long status = call(http, conn, &t->subscribe, scope, cred, &body, err, sizeof err);
+    if (status >= 200 && status < 300) {
+        cJSON *remote = NULL;
+        connector_eval(t->subscribe.output, body, body, &HOOK_LIMITS, &remote, err, sizeof err);
+        store_subscription_update(s, id, "active", cid[0] ? cid : NULL, remote, NULL);
+        cJSON_Delete(remote);
+    } else {
+        store_subscription_update(s, id, "error", cid[0] ? cid : NULL, NULL, err);
+        fprintf(stderr, "solder: subscribe %s: %s\n", id, err);
+    }
+    cJSON_Delete(body);
+    cJSON_Delete(scope);
+    cJSON_Delete(cred);
+    cJSON_Delete(sub);
+}
+
+/* True when the installed version still triggers on the subscription's app and trigger. */
+static bool still_wanted(struct store *s, const cJSON *sub)
+{
+    int version = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(sub, "version"));
+    const struct workflow_def *def =
+        definitions_get(s, json_get_str(sub, "workflowId"), version, NULL);
+    const char *app = json_get_str(sub, "app"), *trigger = json_get_str(sub, "trigger");
+    return def && def->trigger.type == WF_TRIGGER_APP && def->trigger.app &&
+           def->trigger.app_trigger && app && trigger && strcasecmp(def->trigger.app, app) == 0 &&
+           strcmp(def->trigger.app_trigger, trigger) == 0;
+}
+
+static void reconcile(struct connectors *c, struct store *s, struct http_client *http)
+{
+    cJSON *rows = NULL, *r;
+    if (store_subscriptions_stale(s, &rows) == STORE_OK)
+        cJSON_ArrayForEach(r, rows) unsubscribe(c, s, http, r);
+    cJSON_Delete(rows);
+    rows = NULL;
+    /* An upgrade may have moved the installation to another app trigger. */
+    if (store_subscriptions_active(s, &rows) == STORE_OK)
+        cJSON_ArrayForEach(r, rows) if (!still_wanted(s, r)) unsubscribe(c, s, http, r);
+    cJSON_Delete(rows);
+    rows = NULL;
+    if (store_subscriptions_missing(s, &rows) == STORE_OK)
+        cJSON_ArrayForEach(r, rows) subscribe(c, s, http, r);
+    cJSON_Delete(rows);
+}
+
+/* Runs one delivery. Returns false when it should be tried again later (enrichment unreachable). */
+static bool run_delivery(struct connectors *c, struct store *s, struct http_client *http,
+                         const cJSON *d)
+{
+    cJSON *sub = NULL;
+    if (store_subscription_find(s, json_get_str(d, "subscriptionId"), &sub) != STORE_OK)
+        return true;
+    const struct connector *conn = connectors_find(c, json_get_str(sub, "app"));
+    const struct connector_trigger *t =
+        conn ? connector_trigger(conn, json_get_str(sub, "trigger")) : NULL;
+    const char *text = json_get_str(d, "payload");
+    cJSON *delivery = text ? json_parse(text, strlen(text), JSON_MAX_DEPTH, NULL) : NULL;
+    if (!t || !delivery) {
+        cJSON_Delete(sub);
+        cJSON_Delete(delivery);
+        return true;
+    }
+    char cid[ID_LEN + 1], err[256] = "";
+    cJSON *cred = subscription_credential(c, s, sub, cid);
+    cJSON *scope = cJSON_CreateObject();
+    cJSON_AddItemToObject(scope, "subscription", subscription_scope(c, sub));
+    if (cred)
+        cJSON_AddItemToObject(scope, "credential", connectors_credential_scope(cred));
+    cJSON_AddItemToObject(scope, "delivery", delivery);
+    bool done = true, keep = true;
+    cJSON *keep_v = NULL;
+    if (t->filter) {
+        keep =
+            connector_eval(t->filter, scope, NULL, &HOOK_LIMITS, &keep_v, err, sizeof err) == 0 &&
+            cJSON_IsTrue(keep_v);
+        cJSON_Delete(keep_v);
+    }
+    if (keep && t->has_enrich) {
+        cJSON *body = NULL;
+        long status = call(http, conn, &t->enrich, scope, cred, &body, err, sizeof err);
+        if (status >= 200 && status < 300) {
+            cJSON_AddItemToObject(scope, "enriched", body);
+        } else {
+            fprintf(stderr, "solder: enrich %s: %s\n", json_get_str(sub, "subscriptionId"), err);
+            cJSON_Delete(body);
+            keep = false;
+            int64_t age =
+                store_now() - (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(d, "createdAt"));
+            done = (status != 0 && status < 500 && status != 408 && status != 429) ||
+                   age > HOOKS_DELIVERY_MAX_AGE_MS;
+        }
+    }
+    if (keep) {
+        const cJSON *dflt = cJSON_GetObjectItem(scope, "enriched");
+        cJSON *payload = NULL;
+        connector_eval(t->payload, scope, dflt ? dflt : delivery, &HOOK_LIMITS, &payload, err,
+                       sizeof err);
+        char *ptext = payload ? json_print(payload) : strdup("{}");
+        char event_id[ID_LEN + 1], name[200];
+        snprintf(name, sizeof name, "%s.%s", conn->app, t->name);
+        cJSON *execs = NULL;
+        int rc = store_begin(s);
+        if (rc == STORE_OK)
+            rc = store_enqueue(s, json_get_str(sub, "envId"), json_get_str(sub, "userId"), name,
+                               "app", NULL, json_get_str(sub, "workflowId"), ptext, event_id,
+                               &execs);
+        if (rc == STORE_OK)
+            rc = store_delivery_delete(s, json_get_str(d, "id"));
+        if (rc == STORE_OK)
+            rc = store_commit(s);
+        if (rc != STORE_OK)
+            store_rollback(s);
+        cJSON_Delete(execs);
+        free(ptext);
+        cJSON_Delete(payload);
+        if (rc == STORE_OK)
+            engine_wake(c->app);
+        done = false; /* already removed in the transaction */
+    }
+    if (done)
+        store_delivery_delete(s, json_get_str(d, "id"));
+    cJSON_Delete(scope);
+    cJSON_Delete(cred);
+    cJSON_Delete(sub);
+    return keep || done;
+}
+
+/* Queues one execution of the subscription's installation with payload as its event. */
+static int enqueue(struct store *s, const cJSON *sub, const struct connector *conn,
+                   const struct connector_trigger *t, const cJSON *payload)
+{
+    char *text = payload ? json_print(payload) : strdup("{}");
+    char event_id[ID_LEN + 1], name[200];
+    snprintf(name, sizeof name, "%s.%s", conn->app, t->name);
+    cJSON *execs = NULL;
+    int rc =
+        text ? store_enqueue(s, json_get_str(sub, "envId"), json_get_str(sub, "userId"), name,
+                             "app", NULL, json_get_str(sub, "workflowId"), text, event_id, &execs)
+             : STORE_ERROR;
+    cJSON_Delete(execs);
+    free(text);
+    return rc;
+}
+
+/* One poll of a polling subscription: new items (by key) run, the cursor moves on. The first poll
+ * only records what is there (the baseline), so installing does not replay an app's history. */
+static void poll_once(struct connectors *c, struct store *s, struct http_client *http,
+                      const cJSON *sub, const struct connector *conn,
+                      const struct connector_trigger *t)
+{
+    const cJSON *remote = cJSON_GetObjectItem(sub, "remote");
+    bool baseline = cJSON_IsTrue(cJSON_GetObjectItem(remote, "baseline"));
+    const cJSON *cursor = cJSON_GetObjectItem(remote, "cursor");
+    char cid[ID_LEN + 1], err[256] = "";
+    cJSON *cred = subscription_credential(c, s, sub, cid);
+    cJSON *scope = cJSON_CreateObject(), *body = NULL;
+    cJSON_AddItemToObject(scope, "subscription", subscription_scope(c, sub));
+    if (cred)
+        cJSON_AddItemToObject(scope, "credential", connectors_credential_scope(cred));
+    if (cursor)
+        cJSON_AddItemToObject(scope, "cursor", cJSON_Duplicate(cursor, true));
+    long status = call(http, conn, &t->poll, scope, cred, &body, err, sizeof err);
+    cJSON *next = cJSON_Duplicate(remote, true);
+    if (!next)
+        next = cJSON_CreateObject();
+    cJSON_DeleteItemFromObject(next, "nextPollAt");
+    cJSON_AddNumberToObject(next, "nextPollAt", (double)(store_now() + t->interval_s * 1000LL));
+    const char *failure = NULL;
+    if (status >= 200 && status < 300) {
+        cJSON *iscope = cJSON_CreateObject(), *items = NULL;
+        cJSON_AddNumberToObject(iscope, "status", (double)status);
+        cJSON_AddItemToObject(iscope, "body", cJSON_Duplicate(body, true));
+        if (cursor)
+            cJSON_AddItemToObject(iscope, "cursor", cJSON_Duplicate(cursor, true));
+        if (connector_eval(t->items, iscope, NULL, &HOOK_LIMITS, &items, err, sizeof err) != 0)
+            failure = err;
+        if (items && !cJSON_IsArray(items)) {
+            cJSON *one = cJSON_CreateArray();
+            cJSON_AddItemToArray(one, items);
+            items = one;
+        }
+        const cJSON *item;
+        int ran = 0;
+        cJSON_ArrayForEach(item, items)
+        {
+            cJSON *key = NULL;
+            char kerr[128];
+            if (connector_eval(t->key, item, NULL, &HOOK_LIMITS, &key, kerr, sizeof kerr) != 0 ||
+                !key) {
+                cJSON_Delete(key);
+                continue;
+            }
+            char *ktext = cJSON_IsString(key) ? strdup(key->valuestring) : json_print(key);
+            cJSON_Delete(key);
+            int rc = ktext ? store_poll_seen_insert(s, json_get_str(sub, "subscriptionId"), ktext)
+                           : STORE_ERROR;
+            free(ktext);
+            if (rc != STORE_OK || !baseline)
+                continue;
+            cJSON *pscope = cJSON_CreateObject(), *payload = NULL;
+            cJSON_AddItemToObject(pscope, "item", cJSON_Duplicate(item, true));
+            cJSON_AddItemToObject(pscope, "body", cJSON_Duplicate(body, true));
+            connector_eval(t->payload, pscope, item, &HOOK_LIMITS, &payload, kerr, sizeof kerr);
+            if (enqueue(s, sub, conn, t, payload ? payload : item) == STORE_OK)
+                ran++;
+            cJSON_Delete(payload);
+            cJSON_Delete(pscope);
+        }
+        if (t->cursor) {
+            cJSON *cscope = cJSON_CreateObject(), *nc = NULL;
+            cJSON_AddItemToObject(cscope, "body", cJSON_Duplicate(body, true));
+            cJSON_AddItemToObject(cscope, "items",
+                                  items ? cJSON_Duplicate(items, true) : cJSON_CreateArray());
+            if (cursor)
+                cJSON_AddItemToObject(cscope, "cursor", cJSON_Duplicate(cursor, true));
+            if (connector_eval(t->cursor, cscope, NULL, &HOOK_LIMITS, &nc, err, sizeof err) == 0 &&
+                nc) {
+                cJSON_DeleteItemFromObject(next, "cursor");
+                cJSON_AddItemToObject(next, "cursor", nc);
+            }
+            cJSON_Delete(cscope);
+        }
+        cJSON_DeleteItemFromObject(next, "baseline");
+        cJSON_AddBoolToObject(next, "baseline", true);
+        cJSON_Delete(items);
+        cJSON_Delete(iscope);
+        if (ran)
+            engine_wake(c->app);
+        store_poll_seen_prune(s, json_get_str(sub, "subscriptionId"),
+                              store_now() - HOOKS_POLL_SEEN_MAX_AGE_MS);
+    } else {
+        failure = err;
+    }
+    store_subscription_update(s, json_get_str(sub, "subscriptionId"), "active",
+                              cid[0] ? cid : json_get_str(sub, "credentialId"), next, failure);
+    if (failure)
+        fprintf(stderr, "solder: poll %s: %s\n", json_get_str(sub, "subscriptionId"), failure);
+    cJSON_Delete(next);
+    cJSON_Delete(body);
+    cJSON_Delete(scope);
+    cJSON_Delete(cred);
+}
+
+static void poll_due(struct connectors *c, struct store *s, struct http_client *http)
+{
+    cJSON *rows = NULL, *r;
+    if (store_subscriptions_active(s, &rows) != STORE_OK)
+        return;
+    int64_t now = store_now();
+    cJSON_ArrayForEach(r, rows)
+    {
+        const struct connector *conn = connectors_find(c, json_get_str(r, "app"));
+        const struct connector_trigger *t =
+            conn ? connector_trigger(conn, json_get_str(r, "trigger")) : NULL;
+        const cJSON *at = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "remote"), "nextPollAt");
+        if (t && t->polling && (int64_t)cJSON_GetNumberValue(at) <= now)
+            poll_once(c, s, http, r, conn, t);
+    }
+    cJSON_Delete(rows);
+}
+
+static void process_deliveries(struct connectors *c, struct store *s, struct http_client *http)
+{
+    cJSON *rows = NULL, *r;
+    if (store_deliveries_next(s, HOOKS_BATCH, &rows) != STORE_OK)
+        return;
+    cJSON_ArrayForEach(r, rows) if (!run_delivery(c, s, http, r)) break;
+    cJSON_Delete(rows);
+}
+
+static void *hooks_main(void *arg)
+{
+    struct connectors *c = arg;
+    struct engine *e = c->app->engine;
+    char err[256], path[1024];
+    snprintf(path, sizeof path, "%s/solder.db", c->app->cfg.data_dir);
+    struct store *s = store_open(path, err, sizeof err);
+    struct http_client *http = s ? http_client_new(&e->http, err, sizeof err) : NULL;
+    if (!s || !http) {
+        fprintf(stderr, "solder: hooks thread: %s\n", err);
+        store_close(s);
+        return NULL;
+    }
+    for (;;) {
+        pthread_mutex_lock(&c->mu);
+        if (!c->stopping && !c->sync_wanted && !c->work_wanted) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += HOOKS_IDLE_MS / 1000;
+            pthread_cond_timedwait(&c->cv, &c->mu, &until);
+        }
+        bool stop = c->stopping, sync = c->sync_wanted;
+        c->sync_wanted = c->work_wanted = false;
+        pthread_mutex_unlock(&c->mu);
+        if (stop)
+            break;
+        connectors_oauth_exchange(c, s, http);
+        pthread_mutex_lock(&c->mu);
+        sync = sync || c->sync_wanted;
+        c->sync_wanted = false;
+        pthread_mutex_unlock(&c->mu);
+        if (sync)
+            reconcile(c, s, http);
+        process_deliveries(c, s, http);
+        poll_due(c, s, http);
+    }
+    http_client_free(http);
+    store_close(s);
+    return NULL;
+}
+
+int connectors_start(struct connectors *c, struct app *app)
+{
+    if (!c || !app->engine)
+        return -1;
+    c->app = app;
+    /* With a configured public URL the hook URLs are known now: reconcile at once. Otherwise the
+     * URL is chosen when the server starts listening, and the first installation change does it. */
+    c->sync_wanted = app->cfg.public_url[0] != '\0';
+    if (pthread_create(&c->thread, NULL, hooks_main, c) != 0)
+        return -1;
+    c->started = true;
+    return 0;
+}
+
+void connectors_stop(struct connectors *c)
+{
+    if (!c || !c->started)
+        return;
+    pthread_mutex_lock(&c->mu);
+    c->stopping = true;
+    pthread_cond_signal(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+    pthread_join(c->thread, NULL);
+    c->started = false;
+}
+
+void connectors_notify(struct connectors *c)
+{
+    if (!c)
+        return;
+    pthread_mutex_lock(&c->mu);
+    c->sync_wanted = true;
+    pthread_cond_signal(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+}
+
+static bool equal_const_time(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    return la == lb && CRYPTO_memcmp(a, b, la) == 0;
+}
+
+int connectors_hook_accept(struct connectors *c, struct store *s, const char *subscription_id,
+                           const char *body, size_t body_len,
+                           char *(*header)(void *ctx, const char *name), void *hctx, char *msg,
+                           size_t msg_len)
+{
+    cJSON *sub = NULL;
+    if (store_subscription_find(s, subscription_id, &sub) != STORE_OK) {
+        snprintf(msg, msg_len, "no such subscription");
+        return 404;
+    }
+    const struct connector *conn = connectors_find(c, json_get_str(sub, "app"));
+    const struct connector_trigger *t =
+        conn ? connector_trigger(conn, json_get_str(sub, "trigger")) : NULL;
+    int status = 200;
+    cJSON *scope = NULL, *cred = NULL;
+    char *got = NULL, *secret = NULL;
+    if (t && t->polling) {
+        snprintf(msg, msg_len, "no such subscription");
+        status = 404;
+        goto out;
+    }
+    if (!t) {
+        snprintf(msg, msg_len, "the subscription's app is not available");
+        status = 410;
+        goto out;
+    }
+    if (t->verify != VERIFY_NONE) {
+        char cid[ID_LEN + 1];
+        cred = subscription_credential(c, s, sub, cid);
+        scope = cJSON_CreateObject();
+        cJSON_AddItemToObject(scope, "subscription", subscription_scope(c, sub));
+        if (cred)
+            cJSON_AddItemToObject(scope, "credential", connectors_credential_scope(cred));
+        char err[160];
+        secret = connector_template(t->verify_secret, scope, false, err, sizeof err);
+        got = header(hctx, t->verify_header);
+        bool ok = false;
+        if (secret && got && t->verify == VERIFY_SECRET_HEADER) {
+            ok = equal_const_time(got, secret);
+        } else if (secret && got) {
+            unsigned char mac[EVP_MAX_MD_SIZE];
+            unsigned int mac_len = 0;
+            HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)body, body_len,
+                 mac, &mac_len);
+            char expect[2 * EVP_MAX_MD_SIZE + 1];
+            if (t->verify_hex) {
+                for (unsigned i = 0; i < mac_len; i++)
+                    snprintf(expect + 2 * i, 3, "%02x", mac[i]);
+                ok = equal_const_time(got, expect);
+            } else {
+                char *b64 = base64_encode(mac, mac_len, false);
+                ok = b64 && equal_const_time(got, b64);
+                free(b64);
+            }
+        }
+        if (!ok) {
+            snprintf(msg, msg_len, "the delivery's signature does not verify");
+            status = 401;
+            goto out;
+        }
+    }
+    cJSON *parsed = json_parse(body, body_len, JSON_MAX_DEPTH, NULL);
+    if (!parsed) {
+        snprintf(msg, msg_len, "the delivery is not JSON");
+        status = 400;
+        goto out;
+    }
+    cJSON_Delete(parsed);
+    char *copy = strndup(body, body_len);
+    int rc = copy ? store_delivery_insert(s, subscription_id, copy) : STORE_ERROR;
+    free(copy);
+    if (rc != STORE_OK) {
+        snprintf(msg, msg_len, "cannot store the delivery");
+        status = 500;
+        goto out;
+    }
+    pthread_mutex_lock(&c->mu);
+    c->work_wanted = true;
+    pthread_cond_signal(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+out:
+    free(got);
+    free(secret);
+    cJSON_Delete(scope);
+    cJSON_Delete(cred);
+    cJSON_Delete(sub);
+    return status;
+}

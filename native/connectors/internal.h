@@ -1,0 +1,40 @@
+/* Inside the connectors module: the registry and the hooks thread's state. */
+#ifndef SOLDER_CONNECTORS_INTERNAL_H
+#define SOLDER_CONNECTORS_INTERNAL_H
+
+#include <pthread.h>
+
+#include "connectors/connectors.h"
+
+/* Deliveries enriched per pass of the hooks thread: bounds one store round trip. */
+#define HOOKS_BATCH 16
+/* A delivery whose enrichment keeps failing (the app is down) is dropped after this long, so a
+ * dead provider cannot keep a growing backlog forever. */
+#define HOOKS_DELIVERY_MAX_AGE_MS (24LL * 3600 * 1000)
+/* Keys of polled items are remembered this long: an item that reappears later runs again. */
+#define HOOKS_POLL_SEEN_MAX_AGE_MS (30LL * 24 * 3600 * 1000)
+/* Longest wait of the idle hooks thread: deliveries left over by a crash are picked up this late.
+ */
+#define HOOKS_IDLE_MS 1000
+
+struct connectors {
+    struct connector **items;
+    int count;
+    struct secrets_key key;
+    pthread_mutex_t refresh_mu; /* one OAuth2 refresh at a time (connectors/oauth.c) */
+
+    /* hooks thread */
+    struct app *app;
+    pthread_t thread;
+    bool started;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stopping;
+    bool sync_wanted;
+    bool work_wanted;
+};
+
+/* The scope member "credential" for rendering: the data without the baseUrl override. */
+cJSON *connectors_credential_scope(const cJSON *data);
+
+#endif

@@ -1,0 +1,259 @@
+/* Store: app credentials, webhook subscriptions of app triggers and inbound deliveries. */
+#include "store/credentials.h"
+#include "store/catalog.h"
+#include "store/store_internal.h"
+
+#include "json/json.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int one_row(int rc, cJSON *rows, cJSON **row)
+{
+    *row = rc == STORE_OK ? store_first_row(rows) : NULL;
+    if (rc != STORE_OK)
+        cJSON_Delete(rows);
+    return rc;
+}
+
+static int changed(struct store *s, int rc)
+{
+    return rc == STORE_OK && store_changes(s) == 0 ? STORE_NOT_FOUND : rc;
+}
+
+int store_credential_insert(struct store *s, const char *env, const char *user_id, const char *app,
+                            const char *name, const char *sealed, char id[ID_LEN + 1])
+{
+    if (id_new(id) != 0)
+        return STORE_ERROR;
+    return store_query(s,
+                       "INSERT INTO credentials(id, env_id, user_id, app, name, sealed, created_at,"
+                       " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+                       NULL, "ssssssi", id, env, user_id, app, name, sealed, store_now());
+}
+
+int store_credentials_of_user(struct store *s, const char *env, const char *user_id, cJSON **rows)
+{
+    return store_query(
+        s,
+        "SELECT id AS credentialId, app AS type, name, created_at AS createdAt, "
+        "updated_at AS updatedAt FROM credentials WHERE env_id = ?1 AND user_id = ?2 "
+        "ORDER BY created_at, id",
+        rows, "ss", env, user_id);
+}
+
+int store_credential_latest(struct store *s, const char *env, const char *user_id, const char *app,
+                            cJSON **row)
+{
+    cJSON *rows;
+    int rc =
+        store_query(s,
+                    "SELECT id AS credentialId, app AS type, name, sealed, error FROM credentials "
+                    "WHERE env_id = ?1 AND user_id = ?2 AND app = ?3 "
+                    "ORDER BY created_at DESC, id DESC LIMIT 1",
+                    &rows, "sss", env, user_id, app);
+    return one_row(rc, rows, row);
+}
+
+int store_credential_find(struct store *s, const char *env, const char *user_id, const char *id,
+                          cJSON **row)
+{
+    cJSON *rows;
+    int rc =
+        store_query(s,
+                    "SELECT id AS credentialId, app AS type, name, sealed, error FROM credentials "
+                    "WHERE env_id = ?1 AND user_id = ?2 AND id = ?3",
+                    &rows, "sss", env, user_id, id);
+    rc = one_row(rc, rows, row);
+    return rc == STORE_OK && !*row ? STORE_NOT_FOUND : rc;
+}
+
+int store_credential_delete(struct store *s, const char *env, const char *user_id, const char *id)
+{
+    return changed(s, store_query(s,
+                                  "DELETE FROM credentials WHERE env_id = ?1 AND user_id = ?2 "
+                                  "AND id = ?3",
+                                  NULL, "sss", env, user_id, id));
+}
+
+int store_credential_reseal(struct store *s, const char *id, const char *sealed)
+{
+    return changed(s,
+                   store_query(s,
+                               "UPDATE credentials SET sealed = ?2, error = NULL, updated_at = ?3 "
+                               "WHERE id = ?1",
+                               NULL, "ssi", id, sealed, store_now()));
+}
+
+int store_credential_set_error(struct store *s, const char *id, const char *error)
+{
+    return changed(
+        s, store_query(s, "UPDATE credentials SET error = ?2, updated_at = ?3 WHERE id = ?1", NULL,
+                       "ssi", id, error, store_now()));
+}
+
+int store_oauth_state_insert(struct store *s, const char *state, const char *env,
+                             const char *user_id, const char *app, const char *sealed_verifier,
+                             const cJSON *params, const char *redirect_uri)
+{
+    return store_query(s,
+                       "INSERT INTO oauth_states(state, env_id, user_id, app, sealed_verifier, "
+                       "params, redirect_uri, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                       NULL, "sssssjsi", state, env, user_id, app, sealed_verifier, params,
+                       redirect_uri, store_now());
+}
+
+int store_oauth_state_code(struct store *s, const char *state, const char *sealed_code,
+                           int64_t max_age_ms)
+{
+    return changed(s, store_query(s,
+                                  "UPDATE oauth_states SET sealed_code = ?2 WHERE state = ?1 "
+                                  "AND sealed_code IS NULL AND created_at >= ?3",
+                                  NULL, "ssi", state, sealed_code, store_now() - max_age_ms));
+}
+
+int store_oauth_states_ready(struct store *s, cJSON **rows)
+{
+    return store_query(s,
+                       "SELECT state, env_id AS envId, user_id AS userId, app, "
+                       "sealed_verifier AS sealedVerifier, params AS params_json, "
+                       "redirect_uri AS redirectUri, sealed_code AS sealedCode FROM oauth_states "
+                       "WHERE sealed_code IS NOT NULL ORDER BY created_at",
+                       rows, "");
+}
+
+int store_oauth_state_delete(struct store *s, const char *state, int64_t max_age_ms)
+{
+    return store_query(s, "DELETE FROM oauth_states WHERE state = ?1 OR created_at < ?2", NULL,
+                       "si", state, store_now() - max_age_ms);
+}
+
+#define SUBSCRIPTION_COLUMNS                                                                       \
+    "SELECT id AS subscriptionId, env_id AS envId, user_id AS userId, workflow_id AS workflowId, " \
+    "app, trigger_name AS trigger, credential_id AS credentialId, "                                \
+    "sealed_secret AS sealedSecret, remote AS remote_json, state, error "
+
+int store_subscription_ensure(struct store *s, const char *env, const char *user_id,
+                              const char *workflow_id, const char *app, const char *trigger,
+                              const char *sealed_secret, cJSON **row)
+{
+    char id[ID_LEN + 1];
+    if (id_new(id) != 0)
+        return STORE_ERROR;
+    int64_t now = store_now();
+    int rc = store_query(s,
+                         "INSERT INTO app_subscriptions(id, env_id, user_id, workflow_id, app, "
+                         "trigger_name, sealed_secret, state, created_at, updated_at) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', ?8, ?8) "
+                         "ON CONFLICT(workflow_id, user_id) DO NOTHING",
+                         NULL, "sssssssi", id, env, user_id, workflow_id, app, trigger,
+                         sealed_secret, now);
+    if (rc != STORE_OK)
+        return rc;
+    cJSON *rows;
+    rc = store_query(
+        s, SUBSCRIPTION_COLUMNS "FROM app_subscriptions WHERE workflow_id = ?1 AND user_id = ?2",
+        &rows, "ss", workflow_id, user_id);
+    return one_row(rc, rows, row);
+}
+
+int store_subscription_find(struct store *s, const char *id, cJSON **row)
+{
+    cJSON *rows;
+    int rc =
+        store_query(s, SUBSCRIPTION_COLUMNS "FROM app_subscriptions WHERE id = ?1", &rows, "s", id);
+    rc = one_row(rc, rows, row);
+    return rc == STORE_OK && !*row ? STORE_NOT_FOUND : rc;
+}
+
+int store_subscription_update(struct store *s, const char *id, const char *state,
+                              const char *credential_id, const cJSON *remote, const char *error)
+{
+    return changed(s, store_query(s,
+                                  "UPDATE app_subscriptions SET state = ?2, credential_id = ?3, "
+                                  "remote = ?4, error = ?5, updated_at = ?6 WHERE id = ?1",
+                                  NULL, "sssjsi", id, state, credential_id, remote, error,
+                                  store_now()));
+}
+
+int store_subscription_delete(struct store *s, const char *id)
+{
+    return changed(s, store_query(s, "DELETE FROM app_subscriptions WHERE id = ?1", NULL, "s", id));
+}
+
+int store_subscriptions_missing(struct store *s, cJSON **rows)
+{
+    return store_query(s,
+                       "SELECT i.env_id AS envId, i.user_id AS userId, i.workflow_id AS workflowId,"
+                       " i.version FROM installations i LEFT JOIN app_subscriptions a "
+                       "ON a.workflow_id = i.workflow_id AND a.user_id = i.user_id "
+                       "WHERE i.trigger_type = 'app' AND i.active = 1 "
+                       "AND (a.id IS NULL OR a.state != 'active') ORDER BY i.installed_at",
+                       rows, "");
+}
+
+int store_subscriptions_stale(struct store *s, cJSON **rows)
+{
+    return store_query(s,
+                       "SELECT a.id AS subscriptionId, a.env_id AS envId, a.user_id AS userId, "
+                       "a.workflow_id AS workflowId, a.app, a.trigger_name AS trigger, "
+                       "a.credential_id AS credentialId, a.sealed_secret AS sealedSecret, "
+                       "a.remote AS remote_json, a.state, a.error FROM app_subscriptions a "
+                       "LEFT JOIN installations i ON i.workflow_id = a.workflow_id "
+                       "AND i.user_id = a.user_id "
+                       "WHERE i.id IS NULL OR i.active = 0 OR i.trigger_type != 'app'",
+                       rows, "");
+}
+
+int store_subscriptions_active(struct store *s, cJSON **rows)
+{
+    return store_query(
+        s,
+        "SELECT a.id AS subscriptionId, a.env_id AS envId, a.user_id AS userId, "
+        "a.workflow_id AS workflowId, a.app, a.trigger_name AS trigger, "
+        "a.credential_id AS credentialId, a.sealed_secret AS sealedSecret, "
+        "a.remote AS remote_json, a.state, a.error, i.version FROM app_subscriptions a "
+        "JOIN installations i ON i.workflow_id = a.workflow_id "
+        "AND i.user_id = a.user_id WHERE a.state = 'active' AND i.active = 1",
+        rows, "");
+}
+
+int store_poll_seen_insert(struct store *s, const char *subscription_id, const char *key)
+{
+    return store_query(
+        s, "INSERT INTO poll_seen(subscription_id, key, created_at) VALUES (?1, ?2, ?3)", NULL,
+        "ssi", subscription_id, key, store_now());
+}
+
+int store_poll_seen_prune(struct store *s, const char *subscription_id, int64_t cutoff)
+{
+    return store_query(s,
+                       "DELETE FROM poll_seen WHERE (subscription_id = ?1 AND created_at < ?2) "
+                       "OR subscription_id NOT IN (SELECT id FROM app_subscriptions)",
+                       NULL, "si", subscription_id, cutoff);
+}
+
+int store_delivery_insert(struct store *s, const char *subscription_id, const char *payload)
+{
+    char id[ID_LEN + 1];
+    if (id_new(id) != 0)
+        return STORE_ERROR;
+    return store_query(s,
+                       "INSERT INTO app_deliveries(id, subscription_id, payload, created_at) "
+                       "VALUES (?1, ?2, ?3, ?4)",
+                       NULL, "sssi", id, subscription_id, payload, store_now());
+}
+
+int store_deliveries_next(struct store *s, int limit, cJSON **rows)
+{
+    return store_query(s,
+                       "SELECT id, subscription_id AS subscriptionId, payload, "
+                       "created_at AS createdAt FROM app_deliveries "
+                       "ORDER BY created_at, id LIMIT ?1",
+                       rows, "i", (int64_t)limit);
+}
+
+int store_delivery_delete(struct store *s, const char *id)
+{
+    return store_query(s, "DELETE FROM app_deliveries WHERE id = ?1", NULL, "s", id);
+}

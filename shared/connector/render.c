@@ -1,0 +1,333 @@
+/*
+ * Rendering a connector's request description into a concrete request: templates, the query and
+ * body expressions, the credential applied as the auth section says. Produces text only; sending
+ * belongs to the server.
+ */
+#include "connector/connector.h"
+
+#include "json/json.h"
+#include "util/base64.h"
+#include "util/buf.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Longest {path} inside a template. */
+#define PATH_MAX_LEN 256
+
+static void fail(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fail(char *err, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, n, fmt, ap);
+    va_end(ap);
+}
+
+/* The value at a dotted path ("inputs.id") in scope, or NULL. */
+static const cJSON *lookup(const cJSON *scope, const char *path, size_t len)
+{
+    const cJSON *cur = scope;
+    size_t i = 0;
+    while (cur && i < len) {
+        size_t j = i;
+        while (j < len && path[j] != '.')
+            j++;
+        char name[PATH_MAX_LEN + 1];
+        snprintf(name, sizeof name, "%.*s", (int)(j - i), path + i);
+        if (cJSON_IsArray(cur)) {
+            char *end;
+            long idx = strtol(name, &end, 10);
+            cur = *end || idx < 0 ? NULL : cJSON_GetArrayItem(cur, (int)idx);
+        } else {
+            cur = cJSON_GetObjectItemCaseSensitive(cur, name);
+        }
+        i = j + 1;
+    }
+    return cur;
+}
+
+static void put_encoded(struct buf *b, const char *s)
+{
+    for (; *s; s++)
+        buf_printf(b, isalnum((unsigned char)*s) || strchr("-_.~", *s) ? "%c" : "%%%02X",
+                   (unsigned char)*s);
+}
+
+char *connector_template(const char *tmpl, const cJSON *scope, bool encode, char *err, size_t n)
+{
+    struct buf b = {0};
+    for (const char *p = tmpl; *p;) {
+        if (*p != '{') {
+            buf_putc(&b, *p++);
+            continue;
+        }
+        const char *end = strchr(p, '}');
+        if (!end || end - p - 1 > PATH_MAX_LEN || end == p + 1) {
+            buf_putc(&b, *p++);
+            continue;
+        }
+        /* {+path} (RFC 6570's reserved expansion) keeps '/' and the like unencoded. */
+        bool raw = p[1] == '+';
+        const cJSON *v = lookup(scope, p + 1 + raw, (size_t)(end - p - 1 - raw));
+        char *text = NULL;
+        if (cJSON_IsString(v))
+            text = strdup(v->valuestring);
+        else if (cJSON_IsNumber(v) || cJSON_IsBool(v))
+            text = json_print(v);
+        if (!text || !*text) {
+            fail(err, n, "no value for {%.*s}", (int)(end - p - 1), p + 1);
+            free(text);
+            buf_free(&b);
+            return NULL;
+        }
+        if (encode && !raw)
+            put_encoded(&b, text);
+        else
+            buf_puts(&b, text);
+        free(text);
+        p = end + 1;
+        if (b.len > CONNECTOR_MAX_TEMPLATE)
+            break;
+    }
+    if (b.len > CONNECTOR_MAX_TEMPLATE) {
+        fail(err, n, "a rendered value is longer than %d bytes", CONNECTOR_MAX_TEMPLATE);
+        buf_free(&b);
+        return NULL;
+    }
+    char *out = buf_take(&b);
+    if (!out)
+        out = strdup("");
+    return out;
+}
+
+int connector_eval(const struct mapping_expr *expr, const cJSON *scope, const cJSON *dflt,
+                   const struct mapping_limits *limits, cJSON **result, char *err, size_t n)
+{
+    *result = NULL;
+    if (!expr) {
+        *result = dflt ? cJSON_Duplicate(dflt, true) : NULL;
+        return 0;
+    }
+    struct mapping_error me;
+    if (mapping_evaluate(expr, scope, NULL, limits, result, &me) != 0) {
+        fail(err, n, "%s %s", me.code, me.message);
+        return -1;
+    }
+    return 0;
+}
+
+void connector_http_clear(struct connector_http *h)
+{
+    free(h->method);
+    free(h->url);
+    for (size_t i = 0; i < h->nheaders; i++)
+        free(h->headers[i]);
+    free(h->body);
+    memset(h, 0, sizeof *h);
+}
+
+static int add_header(struct connector_http *out, const char *name, const char *value, char *err,
+                      size_t n)
+{
+    if (out->nheaders >= CONNECTOR_MAX_HEADERS) {
+        fail(err, n, "more than %d headers", CONNECTOR_MAX_HEADERS);
+        return -1;
+    }
+    if (strpbrk(name, ":\r\n") || strpbrk(value, "\r\n")) {
+        fail(err, n, "header %.60s: a name or value with ':' or a line break", name);
+        return -1;
+    }
+    struct buf b = {0};
+    buf_printf(&b, "%s: %s", name, value);
+    out->headers[out->nheaders++] = buf_take(&b);
+    return 0;
+}
+
+static int add_headers(struct connector_http *out, const cJSON *map, const cJSON *scope, char *err,
+                       size_t n)
+{
+    const cJSON *h;
+    cJSON_ArrayForEach(h, map)
+    {
+        char *name = connector_template(h->string, scope, false, err, n);
+        char *v = name ? connector_template(h->valuestring, scope, false, err, n) : NULL;
+        int rc = v ? add_header(out, name, v, err, n) : -1;
+        free(name);
+        free(v);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void add_query(struct buf *url, const char *name, const cJSON *v)
+{
+    if (!v || cJSON_IsNull(v))
+        return;
+    char *text = cJSON_IsString(v) ? strdup(v->valuestring) : json_print(v);
+    if (!text)
+        return;
+    buf_putc(url, strchr(url->data ? url->data : "", '?') ? '&' : '?');
+    put_encoded(url, name);
+    buf_putc(url, '=');
+    put_encoded(url, text);
+    free(text);
+}
+
+int connector_render(const struct connector *c, const struct connector_request *r,
+                     const cJSON *scope, const char *base_override,
+                     const struct mapping_limits *limits, struct connector_http *out, char *err,
+                     size_t n)
+{
+    memset(out, 0, sizeof *out);
+    out->method = strdup(r->method);
+    struct buf url = {0};
+    bool absolute = strncmp(r->path, "http://", 7) == 0 || strncmp(r->path, "https://", 8) == 0;
+    if (!absolute) {
+        char *base = NULL;
+        if (base_override && *base_override)
+            base = strdup(base_override);
+        else if (c->base_url)
+            base = connector_template(c->base_url, scope, false, err, n);
+        else
+            fail(err, n, "the connector has no baseUrl and the credential gives none");
+        if (!base)
+            goto fail;
+        size_t bl = strlen(base);
+        while (bl && base[bl - 1] == '/')
+            base[--bl] = '\0';
+        buf_puts(&url, base);
+        free(base);
+    }
+    char *path = connector_template(r->path, scope, true, err, n);
+    if (!path)
+        goto fail;
+    /* Templates encode substituted values, so "/" inside an id cannot climb the path; the
+     * template's own slashes stay. */
+    buf_puts(&url, path);
+    free(path);
+
+    cJSON *query = NULL;
+    if (connector_eval(r->query, scope, NULL, limits, &query, err, n) != 0)
+        goto fail;
+    const cJSON *q;
+    cJSON_ArrayForEach(q, query) add_query(&url, q->string, q);
+    cJSON_Delete(query);
+    const cJSON *credential = cJSON_GetObjectItem(scope, "credential");
+    if (credential && c->auth_query) {
+        cJSON_ArrayForEach(q, c->auth_query)
+        {
+            char *v = connector_template(q->valuestring, scope, false, err, n);
+            if (!v)
+                goto fail;
+            cJSON *s = cJSON_CreateString(v);
+            add_query(&url, q->string, s);
+            cJSON_Delete(s);
+            free(v);
+        }
+    }
+    out->url = buf_take(&url);
+    if (!out->url) {
+        fail(err, n, "out of memory");
+        goto fail;
+    }
+
+    if (add_headers(out, r->headers, scope, err, n) != 0)
+        goto fail;
+    if (credential && add_headers(out, c->auth_headers, scope, err, n) != 0)
+        goto fail;
+    if (credential && c->auth == AUTH_BASIC) {
+        char *user =
+            connector_template(c->basic_username ? c->basic_username : "", scope, false, err, n);
+        char *pass = user ? connector_template(c->basic_password ? c->basic_password : "", scope,
+                                               false, err, n)
+                          : NULL;
+        struct buf pair = {0};
+        if (pass)
+            buf_printf(&pair, "%s:%s", user, pass);
+        char *b64 = pass ? base64_encode(pair.data ? pair.data : "", pair.len, false) : NULL;
+        buf_free(&pair);
+        free(user);
+        free(pass);
+        if (!b64)
+            goto fail;
+        struct buf v = {0};
+        buf_printf(&v, "Basic %s", b64);
+        free(b64);
+        char *value = buf_take(&v);
+        int rc = value ? add_header(out, "Authorization", value, err, n) : -1;
+        free(value);
+        if (rc != 0)
+            goto fail;
+    }
+
+    cJSON *body = NULL;
+    if (connector_eval(r->body, scope, NULL, limits, &body, err, n) != 0)
+        goto fail;
+    if (body) {
+        out->body = cJSON_IsString(body) ? strdup(body->valuestring) : json_print(body);
+        bool json = !cJSON_IsString(body);
+        cJSON_Delete(body);
+        if (json && add_header(out, "Content-Type", "application/json", err, n) != 0)
+            goto fail;
+    }
+    if (add_header(out, "Accept", "application/json", err, n) != 0)
+        goto fail;
+    return 0;
+fail:
+    buf_free(&url);
+    connector_http_clear(out);
+    return -1;
+}
+
+static const char *message_of(const cJSON *body)
+{
+    static const char *const KEYS[] = {"title", "message", "error", "errors", "detail"};
+    if (cJSON_IsString(body))
+        return body->valuestring;
+    if (cJSON_IsArray(body))
+        return message_of(cJSON_GetArrayItem(body, 0));
+    for (size_t i = 0; i < sizeof KEYS / sizeof KEYS[0]; i++) {
+        const cJSON *v = cJSON_GetObjectItem(body, KEYS[i]);
+        if (cJSON_IsString(v) && *v->valuestring)
+            return v->valuestring;
+        if (cJSON_IsArray(v) || cJSON_IsObject(v)) {
+            const char *m = message_of(cJSON_IsArray(v) ? cJSON_GetArrayItem(v, 0) : v);
+            if (m)
+                return m;
+        }
+    }
+    return NULL;
+}
+
+void connector_error_text(const struct connector *c, long status, const cJSON *body, char *out,
+                          size_t n)
+{
+    out[0] = '\0';
+    if (c && c->error_message) {
+        cJSON *scope = cJSON_CreateObject(), *res = NULL;
+        cJSON_AddNumberToObject(scope, "status", (double)status);
+        if (body)
+            cJSON_AddItemToObject(scope, "body", cJSON_Duplicate(body, true));
+        char err[64];
+        if (connector_eval(c->error_message, scope, NULL, NULL, &res, err, sizeof err) == 0 &&
+            cJSON_IsString(res))
+            snprintf(out, n, "%s", res->valuestring);
+        cJSON_Delete(res);
+        cJSON_Delete(scope);
+        if (out[0])
+            return;
+    }
+    const char *m = message_of(body);
+    if (m) {
+        snprintf(out, n, "%s", m);
+        return;
+    }
+    char *text = body ? json_print(body) : NULL;
+    snprintf(out, n, "%s", text ? text : "");
+    free(text);
+}

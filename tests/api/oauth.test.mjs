@@ -1,0 +1,163 @@
+// OAuth2 authorization code with PKCE against a local provider: the authorize URL binds state to
+// the user, the callback stores the tokens (sealed), an expired or revoked access token is
+// refreshed once even when several executions need it at the same moment, and a refused refresh
+// marks the credential invalid and surfaces as a workflow error.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, copyFileSync, writeFileSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer, api } from './server.mjs';
+import { startSink } from './sink.mjs';
+import { waitUntil } from './sandbox.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const V = '/2024-03';
+let s;
+let sink;
+let provider;
+let userId;
+let workflowId;
+
+async function startProvider() {
+  const codes = new Map(); // code -> {challenge, redirectUri}
+  const valid = new Set();
+  const state = { refreshes: 0, refuse: false, issued: 0 };
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', async () => {
+      const send = (status, obj) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(obj)); };
+      const form = new URLSearchParams(body);
+      if (req.url === '/token') {
+        if (form.get('client_id') !== 'cid' || form.get('client_secret') !== 'csecret') return send(401, { error: 'invalid_client' });
+        const issue = () => { const t = `at${++state.issued}`; valid.add(t); return { access_token: t, refresh_token: `rt${state.issued}`, token_type: 'Bearer', expires_in: 3600 }; };
+        if (form.get('grant_type') === 'authorization_code') {
+          const c = codes.get(form.get('code'));
+          codes.delete(form.get('code'));
+          const challenge = createHash('sha256').update(form.get('code_verifier') || '').digest('base64url');
+          if (!c || c.challenge !== challenge || c.redirectUri !== form.get('redirect_uri')) return send(400, { error: 'invalid_grant' });
+          return send(200, issue());
+        }
+        if (form.get('grant_type') === 'refresh_token') {
+          state.refreshes++;
+          await new Promise((r) => setTimeout(r, 150));
+          if (state.refuse) return send(400, { error: 'invalid_grant' });
+          return send(200, issue());
+        }
+        return send(400, { error: 'unsupported_grant_type' });
+      }
+      if (req.url === '/api/me') {
+        const token = (req.headers.authorization || '').replace(/^Bearer /, '');
+        return valid.has(token) ? send(200, { user: 'me', token }) : send(401, { message: 'token expired' });
+      }
+      return send(404, {});
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${server.address().port}`;
+  return { url, state, codes, revokeAll: () => valid.clear(),
+    close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }) };
+}
+
+before(async () => {
+  sink = await startSink();
+  provider = await startProvider();
+  const dir = mkdtempSync(path.join(tmpdir(), 'solder-connectors-'));
+  copyFileSync(path.join(here, '../../connectors/connector.schema.json'), path.join(dir, 'connector.schema.json'));
+  writeFileSync(path.join(dir, 'acmecrm.json'), JSON.stringify({
+    app: 'acmecrm', name: 'Acme CRM', baseUrl: `${provider.url}/api`,
+    auth: { type: 'oauth2', authorizeUrl: `${provider.url}/authorize?region={credential.region}`,
+      tokenUrl: `${provider.url}/token`, scopes: 'contacts.read',
+      fields: { type: 'object', required: ['region'], properties: { region: { type: 'string', title: 'Region' } } },
+      headers: { Authorization: 'Bearer {credential.access_token}' }, credentialName: 'Acme CRM ({credential.region})' },
+    actions: { me: { method: 'GET', path: '/me' } },
+  }));
+  process.env.SOLDER_OAUTH_ACMECRM_CLIENT_ID = 'cid';
+  process.env.SOLDER_OAUTH_ACMECRM_CLIENT_SECRET = 'csecret';
+  s = await startServer(['--allow-private-network', '--workers', '3', '--connectors', dir]);
+  userId = (await api(s, 'POST', `${V}/users`, { body: { username: 'crm-user' } })).body.userId;
+});
+after(async () => {
+  assert.equal(await s.stop(), 0);
+  await provider.close();
+  await sink.close();
+});
+
+test('authorization code with PKCE: state bound to the user, tokens stored sealed', async () => {
+  const meta = await api(s, 'GET', `${V}/metadata/credentials/acmecrm`);
+  assert.equal(meta.body.data.isOauth, true);
+  assert.equal((await api(s, 'GET', `${V}/headless/oauthUrl?userId=${userId}&app=acmecrm`)).status, 422, 'region is required');
+  const r = await api(s, 'GET', `${V}/headless/oauthUrl?userId=${userId}&app=acmecrm&region=eu`);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  const u = new URL(r.body.oauthUrl);
+  assert.equal(u.origin + u.pathname, `${provider.url}/authorize`);
+  const q = Object.fromEntries(u.searchParams);
+  assert.equal(q.region, 'eu');
+  assert.equal(q.response_type, 'code');
+  assert.equal(q.client_id, 'cid');
+  assert.equal(q.scope, 'contacts.read');
+  assert.equal(q.code_challenge_method, 'S256');
+  assert.equal(q.redirect_uri, `${s.url}/oauth/callback`);
+  assert.ok(q.state.length >= 32);
+  // The user consents; the provider redirects back with a code.
+  provider.codes.set('code-1', { challenge: q.code_challenge, redirectUri: q.redirect_uri });
+  let cb = await fetch(`${q.redirect_uri}?code=code-1&state=${q.state}`);
+  assert.equal(cb.status, 200);
+  assert.match(await cb.text(), /connected/);
+  const creds = await waitUntil('the OAuth2 credential', async () => {
+    const d = (await api(s, 'GET', `${V}/users/${userId}/credentials`)).body.data;
+    return d.length ? d : null;
+  });
+  assert.deepEqual(creds.map((c) => [c.type, c.name]), [['acmecrm', 'Acme CRM (eu)']]);
+  cb = await fetch(`${q.redirect_uri}?code=code-1&state=${q.state}`);
+  assert.equal(cb.status, 404, 'a state is used once');
+  cb = await fetch(`${q.redirect_uri}?code=x&state=forged`);
+  assert.equal(cb.status, 404);
+  const files = readdirSync(s.dataDir).filter((f) => f.startsWith('solder.db')).map((f) => readFileSync(path.join(s.dataDir, f)));
+  assert.ok(!files.some((b) => b.includes('rt1')), 'tokens are sealed');
+});
+
+test('the action uses the token; a revoked token is refreshed once for many executions', async () => {
+  await api(s, 'POST', `${V}/events`, { body: { name: 'Sync', body: { n: 'Number' } } });
+  const integrationId = (await api(s, 'POST', `${V}/integrations`, { body: { name: 'Acme CRM', app: 'acmecrm' } })).body.integrationId;
+  const def = { name: 'Sync → CRM', trigger: { type: 'customEvent', event: 'Sync' },
+    blocks: [{ id: 'me', type: 'appAction', app: 'acmecrm', action: 'me', inputs: {} },
+      { id: 'out', type: 'streamData', inputs: { url: `"${sink.url}/crm"`, body: "{'n': event.n, 'token': steps.me.token}" } }] };
+  const w = await api(s, 'POST', `${V}/workflows`, { body: { integrationId, definition: def } });
+  workflowId = w.body.workflowId;
+  await api(s, 'POST', `${V}/workflows/${workflowId}/release`);
+  const start = await api(s, 'POST', `${V}/headless/startInstallation`, { body: { userId, integrationId } });
+  await api(s, 'POST', `${V}/headless/completeInstallation`, { body: { installationId: start.body.installationId,
+    data: [{ workflowId, blockId: 'config', fields: [] }] } });
+
+  await api(s, 'POST', `${V}/run/event`, { body: { event: 'Sync', userId, data: { n: 0 } } });
+  await sink.waitFor('/crm', 1);
+  assert.equal(JSON.parse(sink.on('/crm')[0].body).token, 'at1');
+
+  provider.revokeAll();
+  await Promise.all([1, 2, 3, 4, 5].map((n) => api(s, 'POST', `${V}/run/event`, { body: { event: 'Sync', userId, data: { n } } })));
+  await sink.waitFor('/crm', 6);
+  const tokens = sink.on('/crm').slice(1).map((x) => JSON.parse(x.body).token);
+  assert.deepEqual([...new Set(tokens)], ['at2'], JSON.stringify(tokens));
+  assert.equal(provider.state.refreshes, 1, 'one refresh for five executions');
+});
+
+test('a refused refresh marks the credential invalid and the error reaches /errors', async () => {
+  provider.state.refuse = true;
+  provider.revokeAll();
+  await api(s, 'POST', `${V}/run/event`, { body: { event: 'Sync', userId, data: { n: 7 } } });
+  const errors = await waitUntil('the error', async () => {
+    const e = (await api(s, 'GET', `${V}/workflows/${workflowId}/errors?userId=${userId}`)).body.data;
+    return e.length ? e : null;
+  });
+  assert.match(JSON.stringify(errors[0]), /refresh refused.*invalid/);
+  const before = provider.state.refreshes;
+  await api(s, 'POST', `${V}/run/event`, { body: { event: 'Sync', userId, data: { n: 8 } } });
+  await waitUntil('a second error', async () =>
+    (await api(s, 'GET', `${V}/workflows/${workflowId}/errors?userId=${userId}`)).body.data.length >= 2);
+  assert.equal(provider.state.refreshes, before, 'an invalid credential is not refreshed again');
+});

@@ -1,0 +1,76 @@
+/*
+ * libFuzzer target for connector definitions. Input: a connector's JSON text, optionally followed
+ * by a NUL byte and a scope's JSON text ({"inputs", "credential", "subscription", "delivery"}). A
+ * definition that parses has every action and trigger request rendered over the scope, its
+ * credential metadata built and an error text derived from the scope. Any crash, leak, sanitizer
+ * report or hang is a bug.
+ */
+#include "connector/connector.h"
+#include "json/json.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct mapping_limits LIMITS = {.max_steps = 20000, .time_ms = 200};
+
+static void render(const struct connector *c, const struct connector_request *r, const cJSON *scope)
+{
+    struct connector_http h;
+    char err[128];
+    if (connector_render(c, r, scope, NULL, &LIMITS, &h, err, sizeof err) == 0)
+        connector_http_clear(&h);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const uint8_t *nul = memchr(data, 0, size);
+    size_t def_len = nul ? (size_t)(nul - data) : size;
+    cJSON *doc = json_parse((const char *)data, def_len, JSON_MAX_DEPTH, NULL);
+    if (!doc)
+        return 0;
+    cJSON *scope =
+        nul ? json_parse((const char *)nul + 1, size - def_len - 1, JSON_MAX_DEPTH, NULL) : NULL;
+    char err[256];
+    struct connector *c = connector_parse(doc, err, sizeof err);
+    if (c) {
+        for (int i = 0; i < c->nactions; i++)
+            render(c, &c->actions[i].request, scope);
+        for (int i = 0; i < c->ntriggers; i++) {
+            if (c->triggers[i].polling) {
+                render(c, &c->triggers[i].poll, scope);
+                cJSON *items = NULL;
+                if (connector_eval(c->triggers[i].items, scope, NULL, &LIMITS, &items, err,
+                                   sizeof err) == 0) {
+                    const cJSON *item;
+                    cJSON_ArrayForEach(item, items)
+                    {
+                        cJSON *key = NULL;
+                        connector_eval(c->triggers[i].key, item, NULL, &LIMITS, &key, err,
+                                       sizeof err);
+                        cJSON_Delete(key);
+                    }
+                }
+                cJSON_Delete(items);
+                continue;
+            }
+            render(c, &c->triggers[i].subscribe, scope);
+            if (c->triggers[i].has_unsubscribe)
+                render(c, &c->triggers[i].unsubscribe, scope);
+            if (c->triggers[i].has_enrich)
+                render(c, &c->triggers[i].enrich, scope);
+            if (c->triggers[i].verify_secret) {
+                char *s =
+                    connector_template(c->triggers[i].verify_secret, scope, false, err, sizeof err);
+                free(s);
+            }
+        }
+        cJSON_Delete(connector_credential_metadata(c, "name"));
+        char msg[128];
+        connector_error_text(c, 400, cJSON_GetObjectItem(scope, "delivery"), msg, sizeof msg);
+        connector_free(c);
+    }
+    cJSON_Delete(scope);
+    cJSON_Delete(doc);
+    return 0;
+}
