@@ -32,17 +32,6 @@ static void set_failure(struct wf_call_result *res, bool retryable, const char *
     va_end(ap);
 }
 
-static void idempotency_key(const char *exec_id, const char *step_key, char out[33])
-{
-    struct buf b = {0};
-    buf_printf(&b, "%s/%s", exec_id, step_key);
-    unsigned char hash[32];
-    crypto_sha256(b.data ? b.data : "", b.len, hash);
-    buf_free(&b);
-    for (int i = 0; i < 16; i++)
-        snprintf(out + 2 * i, 3, "%02x", hash[i]);
-}
-
 static cJSON *parse_body(const struct http_response *resp)
 {
     cJSON *body =
@@ -68,7 +57,7 @@ static int send_action(struct http_client *http, const struct connector *conn,
     if (rc != 0)
         return -1;
     char key[33];
-    idempotency_key(call->execution_id, call->step_key, key);
+    delivery_idempotency_key(call->execution_id, call->step_key, key);
     struct delivery d = {
         .workflow_id = call->workflow_id,
         .user_id = call->user_id,

@@ -107,7 +107,8 @@ static long call(struct http_client *http, const struct connector *conn,
             snprintf(err, n, "%s %s: HTTP %ld %s", h.method, h.url, status, msg);
         }
     } else {
-        snprintf(err, n, "%s %s: %s", h.method, h.url, resp.error);
+        if (snprintf(err, n, "%s %s: %s", h.method, h.url, resp.error) >= (int)n)
+            err[n - 1] = '\0'; /* a cut message is still useful */
     }
     http_response_free(&resp);
     connector_http_clear(&h);

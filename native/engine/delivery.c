@@ -5,6 +5,7 @@
  */
 #include "engine/delivery.h"
 
+#include "crypto/crypto.h"
 #include "util/buf.h"
 
 #include <stdbool.h>
@@ -111,4 +112,15 @@ void delivery_headers_free(struct delivery_headers *h)
     for (size_t i = 0; i < h->count; i++)
         free(h->lines[i]);
     h->count = 0;
+}
+
+void delivery_idempotency_key(const char *execution_id, const char *step_key, char out[33])
+{
+    struct buf b = {0};
+    buf_printf(&b, "%s/%s", execution_id, step_key);
+    unsigned char hash[32];
+    crypto_sha256(b.data ? b.data : "", b.len, hash);
+    buf_free(&b);
+    for (int i = 0; i < 16; i++)
+        snprintf(out + 2 * i, 3, "%02x", hash[i]);
 }

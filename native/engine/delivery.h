@@ -54,4 +54,8 @@ int delivery_headers(const struct delivery *d, struct delivery_headers *out, cha
 
 void delivery_headers_free(struct delivery_headers *h);
 
+/* The Idempotency-Key of one step of one execution: 32 hex characters of SHA-256 over
+ * "execution/stepKey", so every retry of the step sends the same key. */
+void delivery_idempotency_key(const char *execution_id, const char *step_key, char out[33]);
+
 #endif

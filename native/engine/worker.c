@@ -120,18 +120,6 @@ static void on_step(void *ctx, const struct wf_step *st)
     cJSON_AddItemToArray(r->steps, o);
 }
 
-/* Stable across retries: derived from the execution and the step's position. */
-static void idempotency_key(const char *exec_id, const char *step_key, char out[33])
-{
-    struct buf b = {0};
-    buf_printf(&b, "%s/%s", exec_id, step_key);
-    unsigned char hash[32];
-    crypto_sha256(b.data ? b.data : "", b.len, hash);
-    buf_free(&b);
-    for (int i = 0; i < 16; i++)
-        snprintf(out + 2 * i, 3, "%02x", hash[i]);
-}
-
 static const char *input_str(const cJSON *inputs, const char *name)
 {
     return json_get_str(inputs, name);
@@ -236,7 +224,7 @@ static void host_call(void *ctx, const struct wf_call *call, struct wf_call_resu
         r->signing_secret = w->secret;
     }
     char key[33];
-    idempotency_key(r->exec_id, call->step_key, key);
+    delivery_idempotency_key(r->exec_id, call->step_key, key);
     struct delivery d = {
         .workflow_id = r->workflow_id,
         .user_id = r->user_id,
