@@ -121,6 +121,11 @@ static const char *const MIGRATIONS[] = {
     /* 6: polling app triggers: the item keys already run, per subscription */
     "CREATE TABLE poll_seen(subscription_id TEXT NOT NULL, key TEXT NOT NULL,"
     "  created_at INTEGER NOT NULL, PRIMARY KEY(subscription_id, key));",
+
+    /* 7: a plain index for schedules: a partial index whose condition names trigger_type made
+     * SQLite re-prepare every statement binding trigger_type (the hot INSERT of /run/event) */
+    "DROP INDEX installations_schedule;"
+    "CREATE INDEX installations_schedule ON installations(trigger_type, next_run_at);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
