@@ -6,6 +6,7 @@
 #include <emscripten.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "mapping/mapping.h"
 
@@ -25,4 +26,27 @@ EMSCRIPTEN_KEEPALIVE
 void solder_mapping_free(char *p)
 {
     free(p);
+}
+
+/*
+ * For benchmarks: compiles expr once, parses input_json once, then evaluates `iterations` times,
+ * discarding results — the loop tests/bench/bench_jsonata.c runs natively, so the two builds are
+ * timed on the same code. Returns 0, or -1 when the expression or input is invalid or an
+ * evaluation fails.
+ */
+EMSCRIPTEN_KEEPALIVE
+int solder_mapping_repeat(const char *expr, const char *input_json, int iterations)
+{
+    struct mapping_error err;
+    struct mapping_expr *e = mapping_compile(expr, strlen(expr), &err);
+    cJSON *input = input_json ? cJSON_Parse(input_json) : NULL;
+    int rc = e && (input || !input_json) ? 0 : -1;
+    for (int i = 0; i < iterations && rc == 0; i++) {
+        cJSON *out = NULL;
+        rc = mapping_evaluate(e, input, NULL, NULL, &out, &err) == 0 ? 0 : -1;
+        cJSON_Delete(out);
+    }
+    cJSON_Delete(input);
+    mapping_free(e);
+    return rc;
 }

@@ -19,7 +19,8 @@ if [ ! -d "$ref/node_modules/jsonata" ]; then
 fi
 ours=$(mktemp)
 theirs=$(mktemp)
-trap 'rm -f "$ours" "$theirs"' EXIT
+wasm=$(mktemp)
+trap 'rm -f "$ours" "$theirs" "$wasm"' EXIT
 "$bin" "$cases" "$secs" >"$ours"
 if [ -d "$ref/node_modules/jsonata" ]; then
     ref=$(cd "$ref" && pwd)
@@ -29,8 +30,17 @@ else
     refver="unavailable (npm install failed)"
     : >"$theirs"
 fi
+if [ -f "$build/wasm/solder-core.js" ]; then
+    node --no-experimental-fetch "$here/jsonata_wasm.mjs" "$cases" "$(cd "$build" && pwd)/wasm/solder-core.js" \
+        "$secs" >"$wasm"
+fi
 echo "jsonata npm $refver on node $(node --version); evaluations per second, one core"
-awk -F'\t' 'NR==FNR { ref[$1] = $2; next }
-    BEGIN { printf "%-22s %14s %14s %8s\n", "case", "solder", "jsonata-npm", "ratio" }
+echo "(solder = native; solder-wasm = the same C built by emcc, under node; ratio = native / npm)"
+awk -F'\t' 'FILENAME == ARGV[1] { ref[$1] = $2; next }
+    FILENAME == ARGV[2] { w[$1] = $2; next }
+    BEGIN { printf "%-22s %12s %12s %12s %8s %12s\n", "case", "solder", "solder-wasm", "jsonata-npm",
+                   "ratio", "native/wasm" }
     { r = ($1 in ref && ref[$1] > 0) ? sprintf("%.1fx", $2 / ref[$1]) : "-";
-      printf "%-22s %14d %14s %8s\n", $1, $2, ($1 in ref) ? ref[$1] : "-", r }' "$theirs" "$ours"
+      nw = ($1 in w && w[$1] > 0) ? sprintf("%.2fx", $2 / w[$1]) : "-";
+      printf "%-22s %12d %12s %12s %8s %12s\n", $1, $2, ($1 in w) ? w[$1] : "-",
+             ($1 in ref) ? ref[$1] : "-", r, nw }' "$theirs" "$wasm" "$ours"
