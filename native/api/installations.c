@@ -66,6 +66,17 @@ void api_headless_start(struct request *req)
         reply_error(req, 400, "bad_request", "workflowIds must be an array of workflow ids");
         return;
     }
+    /* versionIds pins a released version per workflowIds entry (same order). */
+    const cJSON *pinned = cJSON_GetObjectItemCaseSensitive(body, "versionIds"), *v;
+    bool pins_ok = !pinned || (cJSON_IsArray(pinned) && cJSON_IsArray(wanted) &&
+                               cJSON_GetArraySize(pinned) == cJSON_GetArraySize(wanted));
+    cJSON_ArrayForEach(v, pinned) pins_ok &=
+        cJSON_IsNumber(v) && v->valuedouble >= 1 && v->valuedouble == (int)v->valuedouble;
+    if (!pins_ok) {
+        reply_error(req, 400, "bad_request",
+                    "versionIds must be an array of version numbers, one per workflowIds entry");
+        return;
+    }
     struct user u;
     if (!api_user_param(req, body, true, &u, NULL))
         return;
@@ -78,30 +89,47 @@ void api_headless_start(struct request *req)
         return;
     }
     store_workflows_of_integration(s, json_get_str(integ, "integrationId"), &wfs);
-    cJSON *ids = cJSON_CreateArray(), *data = cJSON_CreateArray();
+    cJSON *ids = cJSON_CreateArray(), *data = cJSON_CreateArray(), *versions = cJSON_CreateArray();
     const cJSON *wf;
+    bool missing_version = false;
     cJSON_ArrayForEach(wf, wfs)
     {
         const char *wid = json_get_str(wf, "workflowId");
         bool chosen = !wanted;
+        int version = 0, k = 0, found = 0;
         const cJSON *w;
-        cJSON_ArrayForEach(w, wanted) if (cJSON_IsString(w) &&
-                                          (strcmp(w->valuestring, wid) == 0 ||
-                                           strcmp(w->valuestring, json_get_str(wf, "name")) == 0))
-            chosen = true;
-        const struct workflow_def *def = chosen ? definitions_get(s, wid, 0, NULL) : NULL;
+        cJSON_ArrayForEach(w, wanted)
+        {
+            if (cJSON_IsString(w) && (strcmp(w->valuestring, wid) == 0 ||
+                                      strcmp(w->valuestring, json_get_str(wf, "name")) == 0)) {
+                chosen = true;
+                version = pinned ? cJSON_GetArrayItem(pinned, k)->valueint : 0;
+            }
+            k++;
+        }
+        const struct workflow_def *def = chosen ? definitions_get(s, wid, version, &found) : NULL;
+        if (chosen && version > 0 && !def) {
+            reply_error(req, 404, "not_found", "workflow %s has no released version %d", wid,
+                        version);
+            missing_version = true;
+            break;
+        }
         if (!def)
             continue;
         cJSON_AddItemToArray(ids, cJSON_CreateString(wid));
+        cJSON_AddItemToArray(versions, cJSON_CreateNumber(version));
         cJSON *entry = cJSON_CreateObject();
         cJSON_AddStringToObject(entry, "workflowId", wid);
         cJSON_AddStringToObject(entry, "blockId", "config");
         cJSON_AddStringToObject(entry, "app", "configurableFields");
+        cJSON_AddNumberToObject(entry, "version", found);
         cJSON_AddItemToObject(entry, "fields", fields_form(def));
         cJSON_AddItemToArray(data, entry);
     }
     cJSON_Delete(wfs);
-    if (cJSON_GetArraySize(ids) == 0) {
+    if (missing_version) {
+        /* answered above */
+    } else if (cJSON_GetArraySize(ids) == 0) {
         reply_error(req, 404, "not_found",
                     wanted ? "none of workflowIds is a released workflow of this integration"
                            : "the integration has no released workflows");
@@ -109,7 +137,7 @@ void api_headless_start(struct request *req)
         char id[ID_LEN + 1];
         id_new(id);
         rc = store_install_session_insert(s, req->who.env.id, id, u.id,
-                                          json_get_str(integ, "integrationId"), ids);
+                                          json_get_str(integ, "integrationId"), ids, versions);
         if (rc != STORE_OK) {
             reply_store_error(req, rc, "installation");
         } else {
@@ -122,6 +150,7 @@ void api_headless_start(struct request *req)
     }
     cJSON_Delete(data);
     cJSON_Delete(ids);
+    cJSON_Delete(versions);
     cJSON_Delete(integ);
     store_user_clear(&u);
 }
@@ -199,7 +228,10 @@ void api_headless_complete(struct request *req)
     int i = 0;
     cJSON_ArrayForEach(w, ids)
     {
-        defs[i] = i < 256 ? definitions_get(s, w->valuestring, 0, &versions[i]) : NULL;
+        const cJSON *pin = cJSON_GetArrayItem(cJSON_GetObjectItem(session, "versions"), i);
+        defs[i] = i < 256 ? definitions_get(s, w->valuestring,
+                                            cJSON_IsNumber(pin) ? pin->valueint : 0, &versions[i])
+                          : NULL;
         configs[i] = config_of(data, w->valuestring, req, &bad);
         struct workflow_errors errs = {0};
         if (!defs[i]) {

@@ -140,13 +140,14 @@ int store_installations_deactivate_user(struct store *s, const char *user_id)
 
 int store_install_session_insert(struct store *s, const char *env, const char *id,
                                  const char *user_id, const char *integration_id,
-                                 const cJSON *workflow_ids)
+                                 const cJSON *workflow_ids, const cJSON *versions)
 {
-    return store_query(
-        s,
-        "INSERT INTO install_sessions(id, env_id, user_id, integration_id, "
-        "workflow_ids, state, created_at) VALUES (?1, ?2, ?3, ?4, ?5, 'started', ?6)",
-        NULL, "ssssji", id, env, user_id, integration_id, workflow_ids, store_now());
+    return store_query(s,
+                       "INSERT INTO install_sessions(id, env_id, user_id, integration_id, "
+                       "workflow_ids, versions, state, created_at) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'started', ?7)",
+                       NULL, "ssssjji", id, env, user_id, integration_id, workflow_ids, versions,
+                       store_now());
 }
 
 int store_install_session_find(struct store *s, const char *env, const char *id, cJSON **row)
@@ -155,7 +156,8 @@ int store_install_session_find(struct store *s, const char *env, const char *id,
     int rc =
         store_query(s,
                     "SELECT id AS installationId, user_id AS userId, "
-                    "integration_id AS integrationId, workflow_ids AS workflowIds_json, state, "
+                    "integration_id AS integrationId, workflow_ids AS workflowIds_json, "
+                    "versions AS versions_json, state, "
                     "created_at AS createdAt FROM install_sessions WHERE env_id = ?1 AND id = ?2",
                     &rows, "ss", env, id);
     return one_row(rc, rows, row);

@@ -40,8 +40,9 @@ int store_installations_deactivate_user(struct store *s, const char *user_id);
 
 int store_install_session_insert(struct store *s, const char *env, const char *id,
                                  const char *user_id, const char *integration_id,
-                                 const cJSON *workflow_ids);
-/* Columns: installationId, userId, integrationId, workflowIds (JSON), state, createdAt. */
+                                 const cJSON *workflow_ids, const cJSON *versions);
+/* Columns: installationId, userId, integrationId, workflowIds (JSON), versions (JSON: the version
+ * to install per workflow, 0 = latest; absent in sessions of older servers), state, createdAt. */
 int store_install_session_find(struct store *s, const char *env, const char *id, cJSON **row);
 int store_install_session_complete(struct store *s, const char *id);
 

@@ -126,6 +126,9 @@ static const char *const MIGRATIONS[] = {
      * SQLite re-prepare every statement binding trigger_type (the hot INSERT of /run/event) */
     "DROP INDEX installations_schedule;"
     "CREATE INDEX installations_schedule ON installations(trigger_type, next_run_at);",
+
+    /* 8: an install session may pin workflow versions (versionIds) */
+    "ALTER TABLE install_sessions ADD COLUMN versions TEXT;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))

@@ -178,3 +178,28 @@ test('a delay block parks the execution without holding a worker', async () => {
   const done = await until(() => sql(`SELECT status FROM executions WHERE id='${id}'`) === 'success', 'the end');
   assert.ok(done);
 });
+
+test('versionIds pins the installed version; an unknown version is refused', async () => {
+  const wid = await release({ name: 'Pinned', trigger: { type: 'webhook' }, blocks: [] });
+  await api(s, 'PUT', `${V}/workflows/${wid}`, { body: { definition: { name: 'Pinned', description: 'v2',
+    trigger: { type: 'webhook' }, blocks: [] } } });
+  assert.equal((await api(s, 'POST', `${V}/workflows/${wid}/release`)).body.version, 2);
+  const user = (await api(s, 'POST', `${V}/users`, { body: { username: 'pinned' } })).body.userId;
+  let r = await api(s, 'POST', `${V}/headless/startInstallation`,
+    { body: { userId: user, integrationId, workflowIds: [wid], versionIds: [7] } });
+  assert.equal(r.status, 404);
+  assert.match(r.body.message, /no released version 7/);
+  r = await api(s, 'POST', `${V}/headless/startInstallation`,
+    { body: { userId: user, integrationId, workflowIds: [wid], versionIds: ['1'] } });
+  assert.equal(r.status, 400);
+  r = await api(s, 'POST', `${V}/headless/startInstallation`,
+    { body: { userId: user, integrationId, workflowIds: [wid], versionIds: [1] } });
+  assert.equal(r.status, 200);
+  assert.equal(r.body.data[0].version, 1);
+  const done = await api(s, 'POST', `${V}/headless/completeInstallation`,
+    { body: { installationId: r.body.installationId, data: [] } });
+  assert.equal(done.body.installations[0].version, 1);
+  const view = await api(s, 'GET', `${V}/workflows/${wid}?userId=${user}`);
+  assert.equal(view.body.data.installedVersion, 1);
+  assert.equal(view.body.data.version, 2);
+});

@@ -256,6 +256,23 @@ test('hide: nothing to ask, so the workflow installs without showing the modal',
   await page.close();
 });
 
+test('versionIds pins the version the modal installs', async () => {
+  await api(s, 'PUT', `${V}/workflows/${welcomeId}`, { body: { definition: { ...welcomeDefinition, description: 'v2' } } });
+  const released = await api(s, 'POST', `${V}/workflows/${welcomeId}/release`);
+  assert.ok(released.body.version >= 2);
+  const dave = (await api(s, 'POST', `${V}/users`, { body: { username: 'dave-pinned' } })).body.userId;
+  const page = await openIsv();
+  const got = await page.evaluate(({ tok, welcomeId }) => new Promise((resolve) => {
+    window.Alloy.setToken(tok);
+    window.Alloy.install({ workflowIds: [welcomeId], versionIds: [1], hide: true, callback: resolve });
+  }), { tok: await token(dave), welcomeId });
+  assert.equal(got.success, true, JSON.stringify(got));
+  const view = await api(s, 'GET', `${V}/workflows/${welcomeId}?userId=${dave}`);
+  assert.equal(view.body.data.installedVersion, 1);
+  assert.equal(view.body.data.version, released.body.version);
+  await page.close();
+});
+
 test('an invalid field: inline message from the WASM validator, nothing installed', async () => {
   const page = await openIsv();
   const completes = [];

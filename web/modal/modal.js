@@ -413,7 +413,18 @@ function renderDone(workflowIds) {
 
 async function startSession() {
   const ids = [...state.selected];
-  const r = await api('POST', '/headless/startInstallation', { integrationId: state.integration.integrationId, workflowIds: ids });
+  const body = { integrationId: state.integration.integrationId, workflowIds: ids };
+  // versionId query parameters pin versions, in the order of the id parameters.
+  const pinnedIds = q.getAll('id');
+  const pinnedVersions = q.getAll('versionId').map(Number);
+  if (pinnedVersions.length && pinnedVersions.length === pinnedIds.length) {
+    const versionOf = (w) => {
+      const k = pinnedIds.findIndex((p) => p === w || p === state.workflows.find((x) => x.workflowId === w)?.name);
+      return k >= 0 ? pinnedVersions[k] : null;
+    };
+    if (ids.every((w) => versionOf(w))) body.versionIds = ids.map(versionOf);
+  }
+  const r = await api('POST', '/headless/startInstallation', body);
   if (r.status !== 200) throw new Error(r.body.message || `the server answered ${r.status}`);
   state.session = r.body;
   state.errors = [];
