@@ -156,7 +156,7 @@ void api_headless_start(struct request *req)
 }
 
 /* The submitted values for one workflow as a config object; NULL when none were sent. */
-static cJSON *config_of(const cJSON *data, const char *workflow_id, struct request *req, bool *bad)
+static cJSON *config_of(const cJSON *data, const char *workflow_id, bool *bad)
 {
     cJSON *config = cJSON_CreateObject();
     const cJSON *entry;
@@ -184,7 +184,6 @@ static cJSON *config_of(const cJSON *data, const char *workflow_id, struct reque
             cJSON_AddItemToObject(config, name, cJSON_Duplicate(value, true));
         }
     }
-    (void)req;
     return config;
 }
 
@@ -222,17 +221,16 @@ void api_headless_complete(struct request *req)
     int n = cJSON_GetArraySize(ids);
     cJSON **configs = calloc((size_t)n + 1, sizeof *configs);
     const struct workflow_def **defs = calloc((size_t)n + 1, sizeof *defs);
-    int versions[256] = {0};
+    int *versions = calloc((size_t)n + 1, sizeof *versions);
     cJSON *errors = cJSON_CreateArray();
     bool bad = false;
     int i = 0;
     cJSON_ArrayForEach(w, ids)
     {
         const cJSON *pin = cJSON_GetArrayItem(cJSON_GetObjectItem(session, "versions"), i);
-        defs[i] = i < 256 ? definitions_get(s, w->valuestring,
-                                            cJSON_IsNumber(pin) ? pin->valueint : 0, &versions[i])
-                          : NULL;
-        configs[i] = config_of(data, w->valuestring, req, &bad);
+        defs[i] = definitions_get(s, w->valuestring, cJSON_IsNumber(pin) ? pin->valueint : 0,
+                                  &versions[i]);
+        configs[i] = config_of(data, w->valuestring, &bad);
         struct workflow_errors errs = {0};
         if (!defs[i]) {
             cJSON *e = cJSON_CreateObject();
@@ -317,6 +315,7 @@ void api_headless_complete(struct request *req)
         cJSON_Delete(configs[k]);
     free(configs);
     free(defs);
+    free(versions);
     cJSON_Delete(errors);
     cJSON_Delete(session);
 }
