@@ -107,7 +107,7 @@ int cli_serve(int argc, char **argv)
     const char *env_private = getenv("SOLDER_ALLOW_PRIVATE_NETWORK");
     if (env_private && strcmp(env_private, "1") == 0)
         engine.allow_private = true;
-    setvbuf(stdout, NULL, _IOLBF, 0);
+    setvbuf(stdout, NULL, _IOFBF, 1 << 16); /* flushed after every service round */
     app_install_signals();
 
     char err[512];

@@ -125,6 +125,24 @@ static void add_cors(struct request *req)
     reply_header(req, "vary", "origin");
 }
 
+/* Environments never change once created, so the lws thread keeps the few there are. */
+#define ENV_CACHE 8
+static struct environment env_cache[ENV_CACHE];
+static int env_cached;
+
+static int environment_of(struct app *app, const char *id, struct environment *out)
+{
+    for (int i = 0; i < env_cached; i++)
+        if (strcmp(env_cache[i].id, id) == 0) {
+            *out = env_cache[i];
+            return STORE_OK;
+        }
+    int rc = store_environment_by_id(app->store, id, out);
+    if (rc == STORE_OK && env_cached < ENV_CACHE)
+        env_cache[env_cached++] = *out;
+    return rc;
+}
+
 int http_identify_api_key(struct app *app, const char *key, size_t klen, struct identity *who)
 {
     if (klen == 0 || klen > API_KEY_MAX)
@@ -135,7 +153,7 @@ int http_identify_api_key(struct app *app, const char *key, size_t klen, struct 
     int rc = store_api_key_lookup(app->store, hash, &k);
     if (rc != STORE_OK)
         return rc;
-    rc = store_environment_by_id(app->store, k.env_id, &who->env);
+    rc = environment_of(app, k.env_id, &who->env);
     if (rc != STORE_OK)
         return rc;
     who->kind = IDENTITY_API_KEY;
@@ -563,6 +581,7 @@ int app_run_server(struct app *app)
         if (lws_service(app->lws, 0) < 0)
             break;
         batch_flush(app);
+        fflush(stdout); /* the access log: one write per service round, not per request */
     }
     /* Drain: give requests already received up to 5 s to be answered. */
     int64_t deadline = now_us() + 5000000;

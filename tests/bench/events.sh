@@ -22,6 +22,7 @@ base="http://127.0.0.1:$port/2024-03"
 call() { curl -sf -X "$1" "$base$2" -H "Authorization: Bearer $key" -H 'Content-Type: application/json' ${3:+--data "$3"}; }
 
 call POST /events '{"name":"Fulfillment Updated","body":{"orderId":"String","status":"String"}}' >/dev/null
+call POST /events '{"name":"Unmatched","body":{"orderId":"String","status":"String"}}' >/dev/null
 integ=$(call POST /integrations '{"name":"Bench"}' | sed -E 's/.*"integrationId":"([0-9a-f]+)".*/\1/')
 wf=$(call POST /workflows "{\"integrationId\":\"$integ\",\"definition\":{\"name\":\"bench\",
   \"trigger\":{\"type\":\"customEvent\",\"event\":\"Fulfillment Updated\"},
@@ -41,12 +42,17 @@ wrk.headers["Authorization"] = "Bearer $key"
 wrk.body = '{"event":"Fulfillment Updated","userId":"$user","data":{"orderId":"123","status":"FULFILLED"}}'
 LUA
 
+sed 's/"Fulfillment Updated"/"Unmatched"/' "$tmp/post.lua" > "$tmp/unmatched.lua"
+
 rps() { awk '/Requests\/sec/ {print $2}' "$1"; }
 pct() { awk -v p="$2" '$1 == p {print $2}' "$1"; }
 
 # Ceiling: the same wrk against the plain lws server.
 wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$tmp/post.lua" "http://127.0.0.1:$sink_port/ceiling" > "$tmp/ceiling.txt"
 before=$(curl -s "http://127.0.0.1:$sink_port/count" | sed -E 's/[^0-9]//g')
+
+# The acceptance path alone: an event no installation listens to (validated, stored, answered).
+wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$tmp/unmatched.lua" "$base/run/event" > "$tmp/alone.txt"
 
 start=$(date +%s.%N)
 wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$tmp/post.lua" "$base/run/event" > "$tmp/events.txt"
@@ -66,7 +72,9 @@ rss=$(awk '/VmHWM/ {print $2}' /proc/$server_pid/status)
 
 printf '%-44s %12s\n' "metric" "value"
 printf '%-44s %12s\n' "plain lws 200 OK server (ceiling), req/s" "$(rps "$tmp/ceiling.txt")"
-printf '%-44s %12s\n' "/run/event accepted, req/s" "$(rps "$tmp/events.txt")"
+printf '%-44s %12s\n' "/run/event accepted, no executions, req/s" "$(rps "$tmp/alone.txt")"
+printf '%-44s %12s\n' "  p50 / p99 latency" "$(pct "$tmp/alone.txt" 50%) / $(pct "$tmp/alone.txt" 99%)"
+printf '%-44s %12s\n' "/run/event accepted while executing, req/s" "$(rps "$tmp/events.txt")"
 printf '%-44s %12s\n' "/run/event p50 latency" "$(pct "$tmp/events.txt" 50%)"
 printf '%-44s %12s\n' "/run/event p99 latency" "$(pct "$tmp/events.txt" 99%)"
 printf '%-44s %12s\n' "/run/event non-2xx answers" "$non2xx"
