@@ -11,6 +11,7 @@
 #include "json/json.h"
 #include "util/buf.h"
 #include "store/catalog.h"
+#include "store/credentials.h"
 #include "store/runs.h"
 #include "workflow/workflow.h"
 
@@ -55,6 +56,48 @@ static cJSON *fields_form(const struct workflow_def *def)
     return fields;
 }
 
+/*
+ * credentialIds of startInstallation: {"app": "credentialId"} or ["credentialId", ...]. Each must
+ * be a credential of this user; the result is the {app: id} map the installation keeps. Replies and
+ * returns false on a bad shape (400) or an unknown credential (404); *out stays NULL when absent.
+ */
+static bool credential_choice(struct request *req, const cJSON *body, const struct user *u,
+                              cJSON **out)
+{
+    const cJSON *given = cJSON_GetObjectItemCaseSensitive(body, "credentialIds"), *c;
+    *out = NULL;
+    if (!given || cJSON_IsNull(given))
+        return true;
+    if (!cJSON_IsObject(given) && !cJSON_IsArray(given)) {
+        reply_error(req, 400, "bad_request",
+                    "credentialIds must be an object {app: credentialId} or an array of ids");
+        return false;
+    }
+    cJSON *map = cJSON_CreateObject();
+    cJSON_ArrayForEach(c, given)
+    {
+        cJSON *row = NULL;
+        if (!cJSON_IsString(c) ||
+            store_credential_find(req->app->store, req->who.env.id, u->id, c->valuestring, &row) !=
+                STORE_OK ||
+            !row || (c->string && strcmp(c->string, json_get_str(row, "type")) != 0)) {
+            if (cJSON_IsString(c))
+                reply_error(req, 404, "not_found", "the user has no %scredential %s",
+                            c->string ? c->string : "", c->valuestring);
+            else
+                reply_error(req, 400, "bad_request", "credentialIds entries must be ids (strings)");
+            cJSON_Delete(row);
+            cJSON_Delete(map);
+            return false;
+        }
+        cJSON_DeleteItemFromObjectCaseSensitive(map, json_get_str(row, "type"));
+        cJSON_AddStringToObject(map, json_get_str(row, "type"), c->valuestring);
+        cJSON_Delete(row);
+    }
+    *out = map;
+    return true;
+}
+
 void api_headless_start(struct request *req)
 {
     const cJSON *body = api_body_object(req);
@@ -81,6 +124,11 @@ void api_headless_start(struct request *req)
     if (!api_user_param(req, body, true, &u, NULL))
         return;
     struct store *s = req->app->store;
+    cJSON *chosen_creds = NULL;
+    if (!credential_choice(req, body, &u, &chosen_creds)) {
+        store_user_clear(&u);
+        return;
+    }
     cJSON *integ = NULL, *wfs = NULL;
     int rc = store_integration_find(s, req->who.env.id, integration_id, &integ);
     if (rc != STORE_OK || !integ) {
@@ -137,7 +185,8 @@ void api_headless_start(struct request *req)
         char id[ID_LEN + 1];
         id_new(id);
         rc = store_install_session_insert(s, req->who.env.id, id, u.id,
-                                          json_get_str(integ, "integrationId"), ids, versions);
+                                          json_get_str(integ, "integrationId"), ids, versions,
+                                          chosen_creds);
         if (rc != STORE_OK) {
             reply_store_error(req, rc, "installation");
         } else {
@@ -151,6 +200,7 @@ void api_headless_start(struct request *req)
     cJSON_Delete(data);
     cJSON_Delete(ids);
     cJSON_Delete(versions);
+    cJSON_Delete(chosen_creds);
     cJSON_Delete(integ);
     store_user_clear(&u);
 }
@@ -270,6 +320,9 @@ void api_headless_complete(struct request *req)
                 rc = store_installation_upsert(
                     s, req->who.env.id, w->valuestring, user_id, integration_id, versions[i],
                     configs[i], defs[i]->trigger.type_name, defs[i]->trigger.event, child);
+            const cJSON *creds = cJSON_GetObjectItem(session, "credentialIds");
+            if (rc == STORE_OK && cJSON_IsObject(creds))
+                rc = store_installation_set_credentials(s, child, creds);
             if (rc == STORE_OK && defs[i]->trigger.type == WF_TRIGGER_ON_INSTALLATION) {
                 char event_id[ID_LEN + 1];
                 cJSON *execs = NULL;
@@ -348,6 +401,9 @@ void api_installations_list(struct request *req)
                 cur, "installedAt",
                 api_time_json((int64_t)cJSON_GetObjectItem(r, "installedAt")->valuedouble));
             cJSON_AddFalseToObject(cur, "enabled");
+            const cJSON *creds = cJSON_GetObjectItem(r, "credentialIds");
+            cJSON_AddItemToObject(cur, "credentialIds",
+                                  creds ? cJSON_Duplicate(creds, true) : cJSON_CreateObject());
             cJSON_AddItemToArray(data, cur);
         }
         cJSON_AddItemToArray(cJSON_GetObjectItem(cur, "workflowIds"),

@@ -134,8 +134,8 @@ void connectors_action_run(struct connectors *c, struct store *s, struct http_cl
     cJSON *data = NULL;
     char cred_id[ID_LEN + 1] = "", err[256] = "";
     if (conn->auth != AUTH_NONE) {
-        int rc = connectors_credential_for(c, s, call->env_id, call->user_id, conn->app, &data,
-                                           cred_id, err, sizeof err);
+        int rc = connectors_credential_for(c, s, call->env_id, call->user_id, conn->app,
+                                           call->installation_id, &data, cred_id, err, sizeof err);
         if (rc == STORE_NOT_FOUND) {
             set_failure(res, false, "the user has no %.60s credential", conn->name);
             return;

@@ -49,14 +49,15 @@ const struct secrets_key *connectors_key(const struct connectors *c);
 cJSON *connectors_credential_open(const struct connectors *c, const char *sealed);
 
 /*
- * The credential an installation uses for app: the user's newest credential of that app. Returns
+ * The credential an installation uses for app: the one it chose at installation (credentialIds),
+ * else the user's newest credential of that app (installation_id may be NULL). Returns
  * STORE_OK with *data (clear data, owned) and id filled, STORE_NOT_FOUND when the user has none,
  * STORE_CONFLICT when it is marked invalid (a refused refresh; reason in err), or STORE_ERROR (also
  * when it cannot be opened: message in err).
  */
 int connectors_credential_for(const struct connectors *c, struct store *s, const char *env_id,
-                              const char *user_id, const char *app, cJSON **data,
-                              char id[ID_LEN + 1], char *err, size_t err_len);
+                              const char *user_id, const char *app, const char *installation_id,
+                              cJSON **data, char id[ID_LEN + 1], char *err, size_t err_len);
 
 /* ---- OAuth2 authorization code with PKCE (connectors/oauth.c) ---- */
 
@@ -101,6 +102,7 @@ int connectors_oauth_refresh(struct connectors *c, struct store *s, struct http_
 struct connector_call {
     const char *env_id;
     const char *user_id;
+    const char *installation_id; /* whose chosen credentials apply; may be NULL */
     const char *workflow_id;
     const char *execution_id;
     const char *step_key;

@@ -20,12 +20,12 @@ cJSON *connectors_credential_open(const struct connectors *c, const char *sealed
 }
 
 int connectors_credential_for(const struct connectors *c, struct store *s, const char *env_id,
-                              const char *user_id, const char *app, cJSON **data,
-                              char id[ID_LEN + 1], char *err, size_t err_len)
+                              const char *user_id, const char *app, const char *installation_id,
+                              cJSON **data, char id[ID_LEN + 1], char *err, size_t err_len)
 {
     *data = NULL;
     cJSON *row = NULL;
-    int rc = store_credential_latest(s, env_id, user_id, app, &row);
+    int rc = store_credential_latest(s, env_id, user_id, app, installation_id, &row);
     if (rc != STORE_OK) {
         snprintf(err, err_len, "cannot load the credential: %s", store_errmsg(s));
         return rc;

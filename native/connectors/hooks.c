@@ -70,7 +70,7 @@ static cJSON *subscription_credential(struct connectors *c, struct store *s, con
         return data;
     }
     char err[128];
-    if (connectors_credential_for(c, s, env, user, json_get_str(sub, "app"), &data, id, err,
+    if (connectors_credential_for(c, s, env, user, json_get_str(sub, "app"), NULL, &data, id, err,
                                   sizeof err) != STORE_OK)
         return NULL;
     return data;

@@ -177,8 +177,9 @@ static void host_call(void *ctx, const struct wf_call *call, struct wf_call_resu
     const struct wf_block *b = call->block;
     const cJSON *in = call->inputs;
     if (b->type == WF_BLOCK_APP_ACTION) {
-        struct connector_call cc = {r->env_id, r->user_id, r->workflow_id, r->exec_id,
-                                    call->step_key};
+        struct connector_call cc = {
+            r->env_id,      r->user_id, json_get_str(r->job, "installationId"),
+            r->workflow_id, r->exec_id, call->step_key};
         connectors_action_run(r->w->engine->app->connectors, r->w->store, r->w->http, &cc, b, in,
                               res);
         return;

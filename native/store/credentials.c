@@ -43,15 +43,16 @@ int store_credentials_of_user(struct store *s, const char *env, const char *user
 }
 
 int store_credential_latest(struct store *s, const char *env, const char *user_id, const char *app,
-                            cJSON **row)
+                            const char *installation_id, cJSON **row)
 {
     cJSON *rows;
     int rc =
         store_query(s,
                     "SELECT id AS credentialId, app AS type, name, sealed, error FROM credentials "
                     "WHERE env_id = ?1 AND user_id = ?2 AND app = ?3 "
-                    "ORDER BY created_at DESC, id DESC LIMIT 1",
-                    &rows, "sss", env, user_id, app);
+                    "ORDER BY id IS (SELECT json_extract(credential_ids, '$.\"' || ?3 || '\"') "
+                    "  FROM installations WHERE id = ?4) DESC, created_at DESC, id DESC LIMIT 1",
+                    &rows, "ssss", env, user_id, app, installation_id);
     return one_row(rc, rows, row);
 }
 

@@ -17,10 +17,11 @@ int store_credential_insert(struct store *s, const char *env, const char *user_i
                             const char *name, const char *sealed, char id[ID_LEN + 1]);
 /* Columns: credentialId, type, name, createdAt, updatedAt (oldest first). */
 int store_credentials_of_user(struct store *s, const char *env, const char *user_id, cJSON **rows);
-/* The newest credential of the user for app. Columns: credentialId, type, name, sealed. *row is
- * NULL (and STORE_OK returned) when there is none. */
+/* The credential of the user for app: the one the installation chose (credentialIds), else the
+ * newest. installation_id may be NULL. Columns: credentialId, type, name, sealed. *row is NULL
+ * (and STORE_OK returned) when there is none. */
 int store_credential_latest(struct store *s, const char *env, const char *user_id, const char *app,
-                            cJSON **row);
+                            const char *installation_id, cJSON **row);
 /* One credential by id (same columns as store_credential_latest); STORE_NOT_FOUND when absent. */
 int store_credential_find(struct store *s, const char *env, const char *user_id, const char *id,
                           cJSON **row);

@@ -53,11 +53,18 @@ int store_installation_upsert(struct store *s, const char *env, const char *work
     return rc;
 }
 
+int store_installation_set_credentials(struct store *s, const char *id, const cJSON *credential_ids)
+{
+    return store_query(s, "UPDATE installations SET credential_ids = ?2 WHERE id = ?1", NULL, "sj",
+                       id, credential_ids);
+}
+
 #define INSTALLATION_COLUMNS                                                                       \
     "SELECT i.id AS installationId, i.workflow_id AS workflowId, i.user_id AS userId, "            \
     "i.integration_id AS integrationId, i.version, i.active, i.config AS config_json, "            \
     "i.trigger_type AS triggerType, i.trigger_event AS triggerEvent, "                             \
-    "i.installed_at AS installedAt, i.updated_at AS updatedAt"
+    "i.installed_at AS installedAt, i.updated_at AS updatedAt, "                                   \
+    "i.credential_ids AS credentialIds_json"
 
 int store_installation_find(struct store *s, const char *workflow_id, const char *user_id,
                             cJSON **row)
@@ -140,14 +147,15 @@ int store_installations_deactivate_user(struct store *s, const char *user_id)
 
 int store_install_session_insert(struct store *s, const char *env, const char *id,
                                  const char *user_id, const char *integration_id,
-                                 const cJSON *workflow_ids, const cJSON *versions)
+                                 const cJSON *workflow_ids, const cJSON *versions,
+                                 const cJSON *credential_ids)
 {
     return store_query(s,
                        "INSERT INTO install_sessions(id, env_id, user_id, integration_id, "
-                       "workflow_ids, versions, state, created_at) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'started', ?7)",
-                       NULL, "ssssjji", id, env, user_id, integration_id, workflow_ids, versions,
-                       store_now());
+                       "workflow_ids, versions, credential_ids, state, created_at) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'started', ?8)",
+                       NULL, "ssssjjji", id, env, user_id, integration_id, workflow_ids, versions,
+                       credential_ids, store_now());
 }
 
 int store_install_session_find(struct store *s, const char *env, const char *id, cJSON **row)
@@ -157,7 +165,7 @@ int store_install_session_find(struct store *s, const char *env, const char *id,
         store_query(s,
                     "SELECT id AS installationId, user_id AS userId, "
                     "integration_id AS integrationId, workflow_ids AS workflowIds_json, "
-                    "versions AS versions_json, state, "
+                    "versions AS versions_json, credential_ids AS credentialIds_json, state, "
                     "created_at AS createdAt FROM install_sessions WHERE env_id = ?1 AND id = ?2",
                     &rows, "ss", env, id);
     return one_row(rc, rows, row);

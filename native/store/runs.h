@@ -22,10 +22,14 @@ int store_installation_upsert(struct store *s, const char *env, const char *work
                               const cJSON *config, const char *trigger_type,
                               const char *trigger_event, char id[ID_LEN + 1]);
 /* Columns: installationId, workflowId, userId, integrationId, version, active, config (JSON),
- * triggerType, triggerEvent, installedAt, updatedAt. */
+ * triggerType, triggerEvent, installedAt, updatedAt, credentialIds (JSON app -> id, when chosen).
+ */
 int store_installation_find(struct store *s, const char *workflow_id, const char *user_id,
                             cJSON **row);
 int store_installation_by_id(struct store *s, const char *id, cJSON **row);
+/* Binds the credentials an installation's app actions use ({app: credentialId}). */
+int store_installation_set_credentials(struct store *s, const char *id,
+                                       const cJSON *credential_ids);
 int store_installations_of_user(struct store *s, const char *user_id, cJSON **rows);
 /* Adds username, fullName. */
 int store_installations_of_workflow(struct store *s, const char *workflow_id, cJSON **rows);
@@ -40,7 +44,8 @@ int store_installations_deactivate_user(struct store *s, const char *user_id);
 
 int store_install_session_insert(struct store *s, const char *env, const char *id,
                                  const char *user_id, const char *integration_id,
-                                 const cJSON *workflow_ids, const cJSON *versions);
+                                 const cJSON *workflow_ids, const cJSON *versions,
+                                 const cJSON *credential_ids);
 /* Columns: installationId, userId, integrationId, workflowIds (JSON), versions (JSON: the version
  * to install per workflow, 0 = latest; absent in sessions of older servers), state, createdAt. */
 int store_install_session_find(struct store *s, const char *env, const char *id, cJSON **row);

@@ -129,6 +129,10 @@ static const char *const MIGRATIONS[] = {
 
     /* 8: an install session may pin workflow versions (versionIds) */
     "ALTER TABLE install_sessions ADD COLUMN versions TEXT;",
+
+    /* 9: credentials chosen at installation (credentialIds: app -> credential id) */
+    "ALTER TABLE install_sessions ADD COLUMN credential_ids TEXT;"
+    "ALTER TABLE installations ADD COLUMN credential_ids TEXT;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))

@@ -203,3 +203,28 @@ test('versionIds pins the installed version; an unknown version is refused', asy
   assert.equal(view.body.data.installedVersion, 1);
   assert.equal(view.body.data.version, 2);
 });
+
+test('credentialIds chooses which of the user\'s credentials an installation\'s app actions use', async () => {
+  const wid = await release({ name: 'Generic call', trigger: { type: 'webhook' },
+    blocks: [{ id: 'get', type: 'appAction', app: 'http', action: 'get', inputs: { path: "'/resource'" } }] });
+  const user = (await api(s, 'POST', `${V}/users`, { body: { username: 'two-keys' } })).body.userId;
+  const cred = async (tag) => (await api(s, 'POST', `${V}/headless/credentials`, { body: { userId: user,
+    credential: { type: 'http', data: { headerName: 'X-Key', headerValue: tag, baseUrl: `${sink.url}/${tag}` } } } })).body.credentialId;
+  const first = await cred('first');
+  const second = await cred('second');
+  assert.ok(first && second && first !== second);
+  let r = await api(s, 'POST', `${V}/headless/startInstallation`,
+    { body: { userId: user, integrationId, workflowIds: [wid], credentialIds: { http: 'ffffffffffffffffffffffff' } } });
+  assert.equal(r.status, 404);
+  r = await api(s, 'POST', `${V}/headless/startInstallation`,
+    { body: { userId: user, integrationId, workflowIds: [wid], credentialIds: { http: first } } });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.equal((await api(s, 'POST', `${V}/headless/completeInstallation`,
+    { body: { installationId: r.body.installationId, data: [] } })).status, 200);
+  const inst = (await api(s, 'GET', `${V}/installations`)).body.data.find((i) => i.userId === user);
+  assert.deepEqual(inst.credentialIds, { http: first });
+  await api(s, 'POST', `${V}/run/workflow`, { body: { workflowId: wid, userId: user, data: {} } });
+  await sink.waitFor('/first/resource', 1);
+  assert.equal(sink.on('/first/resource')[0].headers['x-key'], 'first');
+  assert.equal(sink.on('/second/resource').length, 0, 'the newer credential was not used');
+});
