@@ -305,19 +305,6 @@ int store_requeue_orphans(struct store *s)
     return rc == STORE_OK ? store_changes(s) : rc;
 }
 
-int64_t store_next_due(struct store *s)
-{
-    cJSON *rows;
-    if (store_query(s, "SELECT min(run_at) AS due FROM executions WHERE status = 'queued'", &rows,
-                    "") != STORE_OK)
-        return -1;
-    cJSON *row = store_first_row(rows);
-    const cJSON *due = cJSON_GetObjectItem(row, "due");
-    int64_t v = cJSON_IsNumber(due) ? (int64_t)due->valuedouble : -1;
-    cJSON_Delete(row);
-    return v;
-}
-
 int store_execution_finish(struct store *s, const char *id, const char *status, const char *error,
                            const char *error_block, const cJSON *state)
 {

@@ -88,9 +88,6 @@ int store_claim(struct store *s, int64_t now, int64_t lease_ms, int limit, cJSON
  * void. Returns the number requeued, or STORE_ERROR. */
 int store_requeue_orphans(struct store *s);
 
-/* The earliest run_at of a queued execution, or -1. */
-int64_t store_next_due(struct store *s);
-
 int store_execution_finish(struct store *s, const char *id, const char *status, const char *error,
                            const char *error_block, const cJSON *state);
 int store_execution_requeue(struct store *s, const char *id, int64_t run_at, const cJSON *state,
