@@ -45,6 +45,11 @@ bool api_optional_string(struct request *req, const cJSON *obj, const char *fiel
  */
 bool api_load_user(struct request *req, const char *id_or_name, struct user *out);
 
+/* The workflow template or integration named by id or name in the caller's environment (a row the
+ * caller deletes); replies 404 (or 500) and returns NULL when there is none. */
+cJSON *api_load_workflow(struct request *req, const char *id_or_name);
+cJSON *api_load_integration(struct request *req, const char *id_or_name);
+
 /* {userId, username?, fullName?} for a user. */
 cJSON *api_user_json(const struct user *u);
 

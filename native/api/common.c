@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "json/json.h"
+#include "store/catalog.h"
 
 const cJSON *api_body_object(struct request *req)
 {
@@ -133,4 +134,30 @@ bool api_query_int(struct request *req, const char *name, long min, long max, lo
     }
     *out = n;
     return true;
+}
+
+cJSON *api_load_workflow(struct request *req, const char *id_or_name)
+{
+    cJSON *row = NULL;
+    int rc = store_workflow_find(req->app->store, req->who.env.id, id_or_name, &row);
+    if (rc == STORE_OK && !row)
+        rc = STORE_NOT_FOUND;
+    if (rc != STORE_OK) {
+        reply_store_error(req, rc, "workflow");
+        return NULL;
+    }
+    return row;
+}
+
+cJSON *api_load_integration(struct request *req, const char *id_or_name)
+{
+    cJSON *row = NULL;
+    int rc = store_integration_find(req->app->store, req->who.env.id, id_or_name, &row);
+    if (rc == STORE_OK && !row)
+        rc = STORE_NOT_FOUND;
+    if (rc != STORE_OK) {
+        reply_store_error(req, rc, "integration");
+        return NULL;
+    }
+    return row;
 }

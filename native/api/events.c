@@ -307,10 +307,9 @@ void api_run_workflow(struct request *req)
     struct user u;
     if (!data || !api_user_param(req, body, true, &u, NULL))
         return;
-    cJSON *wf = NULL, *inst = NULL;
-    int rc = store_workflow_find(req->app->store, req->who.env.id, wid, &wf);
-    if (rc != STORE_OK || !wf) {
-        reply_store_error(req, rc == STORE_OK ? STORE_NOT_FOUND : rc, "workflow");
+    cJSON *inst = NULL, *wf = api_load_workflow(req, wid);
+    if (!wf) {
+        /* answered */
     } else if (store_installation_find(req->app->store, json_get_str(wf, "workflowId"), u.id,
                                        &inst) != STORE_OK ||
                !inst) {

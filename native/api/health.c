@@ -8,10 +8,11 @@
 
 void api_healthz(struct request *req)
 {
-    bool ok = store_schema_version(req->app->store) > 0;
+    int version = store_schema_version(req->app->store);
+    bool ok = version > 0;
     cJSON *body = cJSON_CreateObject();
     cJSON_AddStringToObject(body, "status", ok ? "ok" : "degraded");
-    cJSON_AddNumberToObject(body, "schemaVersion", store_schema_version(req->app->store));
+    cJSON_AddNumberToObject(body, "schemaVersion", version);
     reply_json(req, ok ? 200 : 503, body);
 }
 

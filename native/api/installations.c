@@ -129,13 +129,13 @@ void api_headless_start(struct request *req)
         store_user_clear(&u);
         return;
     }
-    cJSON *integ = NULL, *wfs = NULL;
-    int rc = store_integration_find(s, req->who.env.id, integration_id, &integ);
-    if (rc != STORE_OK || !integ) {
-        reply_store_error(req, rc == STORE_OK ? STORE_NOT_FOUND : rc, "integration");
+    cJSON *wfs = NULL, *integ = api_load_integration(req, integration_id);
+    if (!integ) {
+        cJSON_Delete(chosen_creds);
         store_user_clear(&u);
         return;
     }
+    int rc;
     store_workflows_of_integration(s, json_get_str(integ, "integrationId"), &wfs);
     cJSON *ids = cJSON_CreateArray(), *data = cJSON_CreateArray(), *versions = cJSON_CreateArray();
     const cJSON *wf;
@@ -449,10 +449,8 @@ void api_users_install_url(struct request *req)
     struct user u;
     if (!api_load_user(req, req->params[0], &u))
         return;
-    cJSON *integ = NULL;
-    int rc = store_integration_find(req->app->store, req->who.env.id, req->params[1], &integ);
-    if (rc != STORE_OK || !integ) {
-        reply_store_error(req, rc == STORE_OK ? STORE_NOT_FOUND : rc, "integration");
+    cJSON *integ = api_load_integration(req, req->params[1]);
+    if (!integ) {
         store_user_clear(&u);
         return;
     }

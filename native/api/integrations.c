@@ -107,26 +107,12 @@ void api_integrations_list(struct request *req)
     reply_json(req, 200, out);
 }
 
-/* Loads the integration named by path parameter 0 (id, name or app); replies 404 itself. */
-static cJSON *load_integration(struct request *req)
-{
-    cJSON *row;
-    int rc = store_integration_find(req->app->store, req->who.env.id, req->params[0], &row);
-    if (rc == STORE_OK && !row)
-        rc = STORE_NOT_FOUND;
-    if (rc != STORE_OK) {
-        reply_store_error(req, rc, "integration");
-        return NULL;
-    }
-    return row;
-}
-
 void api_integrations_get(struct request *req)
 {
     struct user u;
     if (!api_user_param(req, NULL, false, &u, NULL))
         return;
-    cJSON *row = load_integration(req);
+    cJSON *row = api_load_integration(req, req->params[0]);
     if (row) {
         cJSON *out = cJSON_CreateObject();
         cJSON_AddItemToObject(out, "data", integration_view(req, row, &u));
@@ -142,7 +128,7 @@ void api_integrations_update(struct request *req)
     if (!read_fields(req, false, &f))
         return;
     const char *name = f.name, *app = f.app, *icon = f.icon, *description = f.description;
-    cJSON *row = load_integration(req);
+    cJSON *row = api_load_integration(req, req->params[0]);
     if (!row)
         return;
     int rc =
@@ -157,7 +143,7 @@ void api_integrations_update(struct request *req)
         reply_store_error(req, rc, "integration");
         return;
     }
-    row = load_integration(req);
+    row = api_load_integration(req, req->params[0]);
     if (row) {
         cJSON *out = cJSON_CreateObject();
         cJSON_AddItemToObject(out, "data", integration_view(req, row, NULL));
@@ -168,7 +154,7 @@ void api_integrations_update(struct request *req)
 
 void api_integrations_delete(struct request *req)
 {
-    cJSON *row = load_integration(req);
+    cJSON *row = api_load_integration(req, req->params[0]);
     if (!row)
         return;
     int rc = store_integration_delete(req->app->store, req->who.env.id,

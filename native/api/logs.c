@@ -16,17 +16,6 @@
 /* Largest page of executions (the reference's limit). */
 #define LOGS_MAX_LIMIT 30
 
-static cJSON *load_workflow(struct request *req)
-{
-    cJSON *row = NULL;
-    int rc = store_workflow_find(req->app->store, req->who.env.id, req->params[0], &row);
-    if (rc != STORE_OK || !row) {
-        reply_store_error(req, rc == STORE_OK ? STORE_NOT_FOUND : rc, "workflow");
-        return NULL;
-    }
-    return row;
-}
-
 static void add_time(cJSON *o, const char *name, const cJSON *row, const char *column)
 {
     const cJSON *v = cJSON_GetObjectItem(row, column);
@@ -114,7 +103,7 @@ void api_workflow_logs(struct request *req)
     bool present;
     if (!api_user_param(req, NULL, false, &u, &present))
         return;
-    cJSON *wf = load_workflow(req);
+    cJSON *wf = api_load_workflow(req, req->params[0]);
     if (wf) {
         cJSON *rows = NULL;
         int rc = store_executions_of_workflow(req->app->store, json_get_str(wf, "workflowId"),
@@ -145,7 +134,7 @@ void api_workflow_errors(struct request *req)
     bool present;
     if (!api_user_param(req, NULL, false, &u, &present))
         return;
-    cJSON *wf = load_workflow(req);
+    cJSON *wf = api_load_workflow(req, req->params[0]);
     if (wf) {
         cJSON *rows = NULL;
         int rc = store_errors_of_workflow(req->app->store, json_get_str(wf, "workflowId"),
@@ -180,7 +169,7 @@ void api_workflow_errors(struct request *req)
 
 void api_workflow_analytics(struct request *req)
 {
-    cJSON *wf = load_workflow(req);
+    cJSON *wf = api_load_workflow(req, req->params[0]);
     if (!wf)
         return;
     cJSON *row = NULL;
@@ -195,7 +184,7 @@ void api_workflow_analytics(struct request *req)
 
 void api_workflow_rerun(struct request *req)
 {
-    cJSON *wf = load_workflow(req);
+    cJSON *wf = api_load_workflow(req, req->params[0]);
     if (!wf)
         return;
     struct store *s = req->app->store;

@@ -90,12 +90,10 @@ void api_workflows_create(struct request *req)
     const cJSON *def = body_definition(req, body, &name);
     if (!def)
         return;
-    cJSON *integ;
-    int rc = store_integration_find(req->app->store, req->who.env.id, integration, &integ);
-    if (rc != STORE_OK || !integ) {
-        reply_store_error(req, rc == STORE_OK ? STORE_NOT_FOUND : rc, "integration");
+    cJSON *integ = api_load_integration(req, integration);
+    if (!integ)
         return;
-    }
+    int rc;
     char id[ID_LEN + 1];
     id_new(id);
     rc = store_workflow_insert(req->app->store, req->who.env.id, id,
@@ -114,20 +112,6 @@ void api_workflows_create(struct request *req)
     reply_json(req, 200, out);
 }
 
-/* Loads the workflow template named by path parameter 0 (id or name); replies 404 itself. */
-static cJSON *load_workflow(struct request *req)
-{
-    cJSON *row;
-    int rc = store_workflow_find(req->app->store, req->who.env.id, req->params[0], &row);
-    if (rc == STORE_OK && !row)
-        rc = STORE_NOT_FOUND;
-    if (rc != STORE_OK) {
-        reply_store_error(req, rc, "workflow");
-        return NULL;
-    }
-    return row;
-}
-
 void api_workflows_update(struct request *req)
 {
     const cJSON *body = api_body_object(req);
@@ -135,7 +119,7 @@ void api_workflows_update(struct request *req)
     const cJSON *def = body ? body_definition(req, body, &name) : NULL;
     if (!def)
         return;
-    cJSON *wf = load_workflow(req);
+    cJSON *wf = api_load_workflow(req, req->params[0]);
     if (!wf)
         return;
     const char *id = json_get_str(wf, "workflowId");
@@ -154,7 +138,7 @@ void api_workflows_update(struct request *req)
 
 void api_workflows_release(struct request *req)
 {
-    cJSON *wf = load_workflow(req);
+    cJSON *wf = api_load_workflow(req, req->params[0]);
     if (!wf)
         return;
     const cJSON *draft = cJSON_GetObjectItem(wf, "draft");
@@ -204,7 +188,7 @@ void api_workflows_release(struct request *req)
 
 void api_workflows_versions(struct request *req)
 {
-    cJSON *wf = load_workflow(req);
+    cJSON *wf = api_load_workflow(req, req->params[0]);
     if (!wf)
         return;
     cJSON *rows;
@@ -270,7 +254,7 @@ void api_workflows_get(struct request *req)
     bool present;
     if (!api_user_param(req, NULL, false, &u, &present))
         return;
-    cJSON *wf = load_workflow(req);
+    cJSON *wf = api_load_workflow(req, req->params[0]);
     if (wf) {
         if (present && cJSON_GetObjectItem(wf, "version")->valuedouble < 1) {
             reply_error(req, 404, "not_found", "workflow not found (it has no released version)");
@@ -300,9 +284,8 @@ static bool user_and_workflow(struct request *req, const cJSON *body, struct use
     }
     if (!api_user_param(req, body, true, u, NULL))
         return false;
-    int rc = store_workflow_find(req->app->store, req->who.env.id, wid, wf);
-    if (rc != STORE_OK || !*wf) {
-        reply_store_error(req, rc == STORE_OK ? STORE_NOT_FOUND : rc, "workflow");
+    *wf = api_load_workflow(req, wid);
+    if (!*wf) {
         store_user_clear(u);
         return false;
     }
@@ -349,7 +332,7 @@ static bool load_installation(struct request *req, struct user *u, cJSON **wf, c
 {
     if (!api_user_param(req, NULL, true, u, NULL))
         return false;
-    *wf = load_workflow(req);
+    *wf = api_load_workflow(req, req->params[0]);
     if (!*wf) {
         store_user_clear(u);
         return false;
@@ -431,7 +414,7 @@ void api_workflows_uninstall(struct request *req)
 
 void api_workflows_users(struct request *req)
 {
-    cJSON *wf = load_workflow(req);
+    cJSON *wf = api_load_workflow(req, req->params[0]);
     if (!wf)
         return;
     cJSON *rows;

@@ -2,7 +2,7 @@
 # Both runners share the known-failures ratchet and the skip list beside this file, and both end
 # with the line "jsonata: N passed, M failed, K skipped". A missing suite skips (exit 77).
 add_executable(jsonata_suite ${CMAKE_CURRENT_LIST_DIR}/jsonata_suite.c)
-target_link_libraries(jsonata_suite PRIVATE solder_shared)
+target_link_libraries(jsonata_suite PRIVATE solder_native)
 target_compile_definitions(jsonata_suite PRIVATE
     SOLDER_TESTDATA_DEFAULT="${SOLDER_TESTDATA}"
     JSONATA_LISTS_DIR="${CMAKE_CURRENT_LIST_DIR}"

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "json/json.h"
 #include "mapping/mapping.h"
 
@@ -67,25 +68,6 @@ static void list_load(struct idlist *l, const char *path)
     fclose(f);
 }
 
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    if (buf)
-        buf[n] = 0;
-    fclose(f);
-    return buf;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -134,7 +116,7 @@ static bool run_case(struct run *r, const char *dir, const cJSON *c, char *why, 
     if (!expr && efile) {
         char path[8192];
         snprintf(path, sizeof path, "%.4000s/%.1000s", dir, efile);
-        expr = expr_owned = read_text(path);
+        expr = expr_owned = cli_read_file(path, NULL);
     }
     if (!expr) {
         snprintf(why, whylen, "case has no expr");
@@ -149,7 +131,7 @@ static bool run_case(struct run *r, const char *dir, const cJSON *c, char *why, 
         char path[4096];
         snprintf(path, sizeof path, "%.3000s/datasets/%.1000s.json", r->suite,
                  dataset->valuestring);
-        input_text = read_text(path);
+        input_text = cli_read_file(path, NULL);
     }
     char *bind_text = NULL;
     const cJSON *bindings = cJSON_GetObjectItemCaseSensitive(c, "bindings");
@@ -229,7 +211,7 @@ static int run_own_cases(struct run *r, int *passed)
     for (int f = 0; f < nfiles; f++) {
         char path[4096];
         snprintf(path, sizeof path, "%.3000s/%.1000s", MAPPING_CASES_DIR, files[f]);
-        char *text = read_text(path);
+        char *text = cli_read_file(path, NULL);
         cJSON *doc = text ? cJSON_Parse(text) : NULL;
         free(text);
         int i = 0;
@@ -298,7 +280,7 @@ int main(int argc, char **argv)
             }
             char fpath[16384];
             snprintf(fpath, sizeof fpath, "%.8000s/%.1000s", path, files[f]);
-            char *text = read_text(fpath);
+            char *text = cli_read_file(fpath, NULL);
             cJSON *doc = text ? cJSON_Parse(text) : NULL;
             free(text);
             char id[1024];

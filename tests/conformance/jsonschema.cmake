@@ -2,7 +2,7 @@
 # Both runners print "json-schema: N passed, M failed, K skipped" and an optional/ line, fail on a
 # required test missing from jsonschema-known-failures.txt, and exit 77 (skip) without the suite.
 add_executable(jsonschema_suite ${CMAKE_SOURCE_DIR}/tests/conformance/jsonschema_suite.c)
-target_link_libraries(jsonschema_suite PRIVATE solder_shared)
+target_link_libraries(jsonschema_suite PRIVATE solder_native)
 target_compile_definitions(jsonschema_suite PRIVATE
     SOLDER_TESTDATA_DEFAULT="${SOLDER_TESTDATA}"
     SOLDER_KNOWN_FAILURES="${CMAKE_SOURCE_DIR}/tests/conformance/jsonschema-known-failures.txt")

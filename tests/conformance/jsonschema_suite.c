@@ -8,6 +8,7 @@
  * tests/conformance/jsonschema-known-failures.txt, 1 otherwise, 77 when the suite is missing.
  * Usage: jsonschema_suite [SUITE_DIR [KNOWN_FAILURES]]; JSON_SCHEMA_SUITE overrides the default.
  */
+#include "cli/cli.h"
 #include "json/json.h"
 #include "schema/schema.h"
 #include "util/buf.h"
@@ -58,21 +59,6 @@ static void names_free(struct names *l)
     free(l->v);
 }
 
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    struct buf b = {0};
-    char chunk[8192];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_append(&b, chunk, n);
-    fclose(f);
-    buf_append(&b, "", 0);
-    return buf_take(&b);
-}
-
 /* Lists the .json files below dir (recursively, relative paths, sorted). */
 static void list_json(const char *root, const char *rel, struct names *out)
 {
@@ -110,7 +96,7 @@ static bool is_known(const struct names *known, const char *id)
 
 static void load_known(const char *path, struct names *known)
 {
-    char *text = read_file(path);
+    char *text = cli_read_file(path, NULL);
     if (!text)
         return;
     for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
@@ -177,7 +163,7 @@ static char *options_json(const char *suite, bool format_assertion)
     for (int i = 0; i < files.n; i++) {
         char path[8192];
         snprintf(path, sizeof path, "%s/%s", dir, files.v[i]);
-        char *text = read_file(path);
+        char *text = cli_read_file(path, NULL);
         cJSON *doc = text ? cJSON_Parse(text) : NULL;
         free(text);
         if (!doc)
@@ -199,7 +185,7 @@ static void run_file(const char *dir, const char *rel, const char *opts, const s
 {
     char path[8192];
     snprintf(path, sizeof path, "%s/%s", dir, rel);
-    char *text = read_file(path);
+    char *text = cli_read_file(path, NULL);
     cJSON *groups = text ? cJSON_Parse(text) : NULL;
     free(text);
     if (!cJSON_IsArray(groups)) {

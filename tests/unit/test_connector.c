@@ -4,6 +4,7 @@
  * skipping a broken file with its path, and secrets sealed with AES-256-GCM (round trip, tamper,
  * wrong key, the master key file).
  */
+#include "cli/cli.h"
 #include "check.h"
 
 #include "connector/connector.h"
@@ -22,17 +23,10 @@
 
 static cJSON *read_json(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    struct buf b = {0};
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_append(&b, chunk, n);
-    fclose(f);
-    cJSON *doc = json_parse(b.data ? b.data : "", b.len, JSON_MAX_DEPTH, NULL);
-    buf_free(&b);
+    size_t len;
+    char *text = cli_read_file(path, &len);
+    cJSON *doc = text ? json_parse(text, len, JSON_MAX_DEPTH, NULL) : NULL;
+    free(text);
     return doc;
 }
 

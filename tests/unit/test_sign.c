@@ -2,6 +2,7 @@
  * Signatures: every Standard Webhooks vector in the shared testdata (sign and verify), secret
  * parsing errors, generated secrets, and the RSA X-Alloy-Signature round trip with tampering.
  */
+#include "cli/cli.h"
 #include "check.h"
 
 #include "crypto/sign.h"
@@ -20,28 +21,12 @@ static const char *testdata_dir(void)
     return env && env[0] ? env : SOLDER_TESTDATA_DEFAULT;
 }
 
-/* The whole file at path (caller frees), NUL-terminated, or NULL when it cannot be read. */
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    struct buf b = {0};
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_append(&b, chunk, n);
-    fclose(f);
-    *len = b.len;
-    return buf_take(&b);
-}
-
 static void run_vectors(void)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/standard-webhooks/vectors.json", testdata_dir());
     size_t len;
-    char *text = read_file(path, &len);
+    char *text = cli_read_file(path, &len);
     if (!text) {
         printf("SKIP standard-webhooks vectors: %s not found (set SOLDER_TESTDATA)\n", path);
         return;
