@@ -45,7 +45,9 @@ int cli_serve(int argc, char **argv)
          "SOLDER_WEB_DIR", &web_dir, NULL, NULL, NULL},
         {"connectors", "DIR", "directory of the connector files (one JSON file per app)",
          "SOLDER_CONNECTORS", &connectors_dir, NULL, NULL, NULL},
-        {"workers", "N", "worker threads running executions (default: one per core)",
+        {"workers", "N",
+         "worker threads running executions (default: one per core; 0 queues executions without "
+         "running them)",
          "SOLDER_WORKERS", &workers, NULL, NULL, NULL},
         {"allow-private-network", NULL,
          "let workflows call private and loopback addresses (tests, local sinks)", NULL, NULL,
@@ -94,12 +96,12 @@ int cli_serve(int argc, char **argv)
         }
         app.cfg.max_body = (size_t)v;
     }
-    struct engine_config engine = {0, allow_private != 0, allow_hosts, no_rsa != 0};
+    struct engine_config engine = {-1, allow_private != 0, allow_hosts, no_rsa != 0};
     if (workers) {
         char *end;
         long n = strtol(workers, &end, 10);
-        if (*end || n < 1 || n > 256) {
-            fprintf(stderr, "solder serve: --workers must be from 1 to 256, got '%s'\n", workers);
+        if (!*workers || *end || n < 0 || n > 256) {
+            fprintf(stderr, "solder serve: --workers must be from 0 to 256, got '%s'\n", workers);
             return 2;
         }
         engine.workers = (int)n;
@@ -122,9 +124,14 @@ int cli_serve(int argc, char **argv)
         app_release(&app);
         return 1;
     }
+    char db_path[1024];
+    snprintf(db_path, sizeof db_path, "%s/solder.db", app.cfg.data_dir);
+    if (store_checkpointer_start(db_path, err, sizeof err) != 0)
+        fprintf(stderr, "solder serve: %s (commits will checkpoint)\n", err);
     app.ws = ws_hub_new();
     if (engine_start(&app, &engine) != 0) {
         fprintf(stderr, "solder serve: cannot start the engine\n");
+        store_checkpointer_stop();
         connectors_free(app.connectors);
         app_release(&app);
         return 1;
@@ -133,6 +140,7 @@ int cli_serve(int argc, char **argv)
     rc = app_run_server(&app);
     connectors_stop(app.connectors);
     engine_stop(&app);
+    store_checkpointer_stop();
     connectors_free(app.connectors);
     ws_hub_free(app.ws);
     app_release(&app);

@@ -15,6 +15,9 @@
 #define API_KEY_MAX 64
 
 void crypto_sha256(const void *data, size_t n, unsigned char out[32]);
+/* HMAC-SHA256 of data under key; 0 on success. */
+int crypto_hmac_sha256(const void *key, size_t key_len, const void *data, size_t n,
+                       unsigned char out[32]);
 
 /*
  * Creates a key for the environment: 32 random bytes, base64url, prefixed sk_dev_ / sk_prod_.

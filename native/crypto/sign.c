@@ -5,6 +5,7 @@
  */
 #include "crypto/sign.h"
 
+#include "crypto/crypto.h"
 #include "plat.h"
 #include "util/base64.h"
 #include "util/buf.h"
@@ -94,12 +95,10 @@ static char *hmac_b64(const unsigned char *key, size_t key_len, const char *msg_
         buf_free(&m);
         return NULL;
     }
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int mac_len = 0;
-    const unsigned char *ok =
-        HMAC(EVP_sha256(), key, (int)key_len, (const unsigned char *)m.data, m.len, mac, &mac_len);
+    unsigned char mac[32];
+    int rc = crypto_hmac_sha256(key, key_len, m.data, m.len, mac);
     buf_free(&m);
-    return ok ? base64_encode(mac, mac_len, false) : NULL;
+    return rc == 0 ? base64_encode(mac, sizeof mac, false) : NULL;
 }
 
 char *sign_standard_webhook(const char *secret, const char *msg_id, int64_t timestamp_s,

@@ -50,28 +50,39 @@ static void *worker_main(void *arg)
     struct worker *w = arg;
     struct engine *e = w->engine;
     char err[512];
+    char name[16];
+    snprintf(name, sizeof name, "worker-%d", w->index);
+    pthread_setname_np(pthread_self(), name); /* seen in top -H, perf and gdb */
     w->store = store_open(e->db_path, err, sizeof err);
     w->http = http_client_new(&e->http, err, sizeof err);
     if (!w->store || !w->http) {
         fprintf(stderr, "solder: worker %d cannot start: %s\n", w->index, err);
         goto out;
     }
-    while (!stopping(e)) {
-        cJSON *jobs = NULL;
-        if (store_claim(w->store, store_now(), ENGINE_LEASE_MS, ENGINE_CLAIM_BATCH, &jobs) !=
-            STORE_OK) {
-            fprintf(stderr, "solder: worker %d: claim failed: %s\n", w->index,
-                    store_errmsg(w->store));
-            wait_for_work(e, ENGINE_IDLE_POLL_MS);
-            continue;
+    /* Each batch's outcomes and the claim of the next batch share one transaction. On stop, what
+     * is held is run and recorded, and nothing more is claimed. */
+    cJSON *jobs = NULL;
+    for (;;) {
+        bool stop = stopping(e);
+        if (!jobs) {
+            if (stop)
+                break;
+            if (store_claim(w->store, store_now(), ENGINE_LEASE_MS, ENGINE_CLAIM_BATCH, &jobs) !=
+                STORE_OK) {
+                fprintf(stderr, "solder: worker %d: claim failed: %s\n", w->index,
+                        store_errmsg(w->store));
+                wait_for_work(e, ENGINE_IDLE_POLL_MS);
+                continue;
+            }
         }
         int n = cJSON_GetArraySize(jobs);
         const cJSON *job;
         cJSON *records = cJSON_CreateArray();
         cJSON_ArrayForEach(job, jobs) cJSON_AddItemToArray(records, worker_run_execution(w, job));
-        worker_record(w, records);
-        cJSON_Delete(records);
         cJSON_Delete(jobs);
+        jobs = NULL;
+        worker_record(w, records, stop ? NULL : &jobs);
+        cJSON_Delete(records);
         if (n == 0)
             wait_for_work(e, ENGINE_IDLE_POLL_MS);
     }
@@ -150,7 +161,7 @@ int engine_start(struct app *app, const struct engine_config *cfg)
     if (orphans > 0)
         printf("solder: requeued %d executions interrupted by the last shutdown\n", orphans);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    e->nworkers = cfg->workers > 0 ? cfg->workers : (cores > 0 ? (int)cores : 2);
+    e->nworkers = cfg->workers >= 0 ? cfg->workers : (cores > 0 ? (int)cores : 2);
     e->workers = calloc((size_t)e->nworkers, sizeof *e->workers);
     app->engine = e;
     for (int i = 0; i < e->nworkers; i++) {

@@ -12,7 +12,7 @@
 struct app;
 
 struct engine_config {
-    int workers;             /* threads; 0 = one per core */
+    int workers;             /* threads; -1 = one per core; 0 = none (jobs wait in the queue) */
     bool allow_private;      /* outbound calls may reach private/loopback addresses */
     const char *allow_hosts; /* comma-separated hosts (or host:port) allowed despite the guard */
     bool no_rsa_signature;   /* leave out X-Alloy-Signature (an RSA-2048 signature per call) */

@@ -19,7 +19,7 @@
  * execution makes few calls), so a live worker never loses its job to another. */
 #define ENGINE_LEASE_MS 120000
 /* Executions claimed per store round trip: amortises the claim transaction. */
-#define ENGINE_CLAIM_BATCH 16
+#define ENGINE_CLAIM_BATCH 32
 /* Longest idle wait between polls for due work (retries and delays come due without a wake). */
 #define ENGINE_IDLE_POLL_MS 250
 /* Attempts of one execution before it fails for good. */
@@ -64,8 +64,9 @@ void engine_sleep(struct engine *e, long ms);
  * the outcome to record (owned). worker.c */
 cJSON *worker_run_execution(struct worker *w, const cJSON *job);
 
-/* Writes the outcomes of a batch of executions in one transaction, then publishes them. */
-void worker_record(struct worker *w, const cJSON *records);
+/* Writes the outcomes of a batch of executions in one transaction, then publishes them. With next,
+ * the same transaction claims the worker's next batch into *next (NULL when the write failed). */
+void worker_record(struct worker *w, const cJSON *records, cJSON **next);
 
 /* Streams pending errors to the ISV webhooks and purges old executions. maintenance.c */
 void *maintenance_main(void *arg);

@@ -84,6 +84,8 @@ static cJSON *redacted(const cJSON *inputs)
 static void publish(struct run *r, const char *type, const char *status, const char *block_id,
                     const char *error)
 {
+    if (!ws_has_subscribers(r->w->engine->app))
+        return;
     cJSON *ev = cJSON_CreateObject();
     cJSON_AddStringToObject(ev, "type", type);
     cJSON_AddStringToObject(ev, "executionId", r->exec_id);
@@ -344,27 +346,19 @@ static void host_call(void *ctx, const struct wf_call *call, struct wf_call_resu
     free(target);
 }
 
-/* The context of a fresh execution: event payload, installation config, user. */
-static cJSON *fresh_context(struct store *s, const cJSON *job, const cJSON *inst, int attempt)
+/* The context of a fresh execution: event payload, installation config, user — all carried by the
+ * claimed job (store_claim reads them in the same statement). */
+static cJSON *fresh_context(const cJSON *job, int attempt)
 {
-    cJSON *ev = NULL, *user = cJSON_CreateObject();
-    const char *event_id = json_get_str(job, "eventId");
-    if (event_id)
-        store_event_payload(s, event_id, &ev);
-    struct user u;
-    if (store_user_find(s, json_get_str(job, "envId"), json_get_str(job, "userId"), &u) ==
-        STORE_OK) {
-        cJSON_AddStringToObject(user, "userId", u.id);
-        if (u.username)
-            cJSON_AddStringToObject(user, "username", u.username);
-        if (u.full_name)
-            cJSON_AddStringToObject(user, "fullName", u.full_name);
-        store_user_clear(&u);
-    }
-    cJSON *ctx = workflow_context_new(ev ? cJSON_GetObjectItem(ev, "payload") : NULL,
-                                      inst ? cJSON_GetObjectItem(inst, "config") : NULL, user,
+    cJSON *user = cJSON_CreateObject();
+    cJSON_AddStringToObject(user, "userId", json_get_str(job, "userId"));
+    if (json_get_str(job, "username"))
+        cJSON_AddStringToObject(user, "username", json_get_str(job, "username"));
+    if (json_get_str(job, "fullName"))
+        cJSON_AddStringToObject(user, "fullName", json_get_str(job, "fullName"));
+    cJSON *ctx = workflow_context_new(cJSON_GetObjectItem(job, "eventPayload"),
+                                      cJSON_GetObjectItem(job, "installConfig"), user,
                                       json_get_str(job, "id"), attempt);
-    cJSON_Delete(ev);
     cJSON_Delete(user);
     return ctx;
 }
@@ -388,8 +382,7 @@ cJSON *worker_run_execution(struct worker *w, const cJSON *job)
     int version = cJSON_GetObjectItem(job, "version")->valueint;
     const struct workflow_def *def =
         definitions_get(s, json_get_str(job, "workflowId"), version, NULL);
-    cJSON *inst = NULL;
-    store_installation_by_id(s, json_get_str(job, "installationId"), &inst);
+    bool inst = cJSON_GetObjectItem(job, "installConfig") != NULL;
 
     struct run r = {
         .w = w,
@@ -412,7 +405,7 @@ cJSON *worker_run_execution(struct worker *w, const cJSON *job)
         if (ex)
             cJSON_ReplaceItemInObject(ex, "attempt", cJSON_CreateNumber(attempt));
     } else {
-        st.context = fresh_context(s, job, inst, attempt);
+        st.context = fresh_context(job, attempt);
     }
     r.state = &st;
     publish(&r, "execution", "started", NULL, NULL);
@@ -475,9 +468,10 @@ cJSON *worker_run_execution(struct worker *w, const cJSON *job)
     cJSON_AddStringToObject(rec, "userId", r.user_id);
     cJSON_AddNumberToObject(rec, "attempt", attempt);
     cJSON_AddItemToObject(rec, "steps", r.steps);
-    cJSON_AddItemToObject(rec, "state", saved_state(&st, r.seq));
-    if (run_at >= 0)
+    if (run_at >= 0) { /* a finished execution's state is not kept: nothing resumes it */
+        cJSON_AddItemToObject(rec, "state", saved_state(&st, r.seq));
         cJSON_AddNumberToObject(rec, "runAt", (double)run_at);
+    }
     if (status)
         cJSON_AddStringToObject(rec, "status", status);
     if (error)
@@ -485,7 +479,6 @@ cJSON *worker_run_execution(struct worker *w, const cJSON *job)
     if (error_block)
         cJSON_AddStringToObject(rec, "errorBlock", error_block);
     workflow_state_clear(&st);
-    cJSON_Delete(inst);
     return rec;
 }
 
@@ -521,7 +514,7 @@ static int record_one(struct store *s, const cJSON *rec)
     return rc;
 }
 
-void worker_record(struct worker *w, const cJSON *records)
+void worker_record(struct worker *w, const cJSON *records, cJSON **next)
 {
     struct store *s = w->store;
     if (cJSON_GetArraySize(records) == 0)
@@ -529,9 +522,15 @@ void worker_record(struct worker *w, const cJSON *records)
     int rc = store_begin(s);
     const cJSON *rec;
     cJSON_ArrayForEach(rec, records) if (rc == STORE_OK) rc = record_one(s, rec);
+    if (rc == STORE_OK && next)
+        rc = store_claim(s, store_now(), ENGINE_LEASE_MS, ENGINE_CLAIM_BATCH, next);
     if (rc == STORE_OK)
         rc = store_commit(s);
     if (rc != STORE_OK) {
+        if (next) {
+            cJSON_Delete(*next);
+            *next = NULL;
+        }
         /* Left running: the leases run out and the executions are claimed again. */
         fprintf(stderr, "solder: cannot record %d execution outcomes: %s\n",
                 cJSON_GetArraySize(records), store_errmsg(s));

@@ -106,6 +106,17 @@ static struct ws_msg *msg_new(const char *env_id, const char *user_id, const cha
     return m;
 }
 
+bool ws_has_subscribers(struct app *app)
+{
+    struct ws_hub *hub = app ? app->ws : NULL;
+    if (!hub)
+        return false;
+    pthread_mutex_lock(&hub->mu);
+    bool any = hub->subscribers > 0;
+    pthread_mutex_unlock(&hub->mu);
+    return any;
+}
+
 void ws_publish(struct app *app, const char *env_id, const char *user_id, const cJSON *event)
 {
     struct ws_hub *hub = app ? app->ws : NULL;

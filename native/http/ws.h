@@ -9,6 +9,8 @@
 #ifndef SOLDER_WS_H
 #define SOLDER_WS_H
 
+#include <stdbool.h>
+
 #include <cJSON.h>
 #include <libwebsockets.h>
 
@@ -25,6 +27,9 @@ void ws_hub_free(struct ws_hub *hub);
  * Queues event (copied) for subscribers of the environment; user_id non-NULL restricts it to that
  * end user's sessions plus the environment's API-key sessions. Thread-safe.
  */
+/* Whether anyone listens at all: lets publishers skip building events nobody would get. */
+bool ws_has_subscribers(struct app *app);
+
 void ws_publish(struct app *app, const char *env_id, const char *user_id, const cJSON *event);
 
 /* Delivers queued events; the server calls it on the lws thread when the service is woken. */

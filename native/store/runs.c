@@ -292,7 +292,12 @@ int store_claim(struct store *s, int64_t now, int64_t lease_ms, int limit, cJSON
         "  WHERE status = 'running' AND lease_until < ?1 LIMIT ?3) LIMIT ?3) "
         "RETURNING id, env_id AS envId, installation_id AS installationId, "
         "workflow_id AS workflowId, user_id AS userId, version, event_id AS eventId, "
-        "attempt, state AS state_json, created_at AS createdAt",
+        "attempt, state AS state_json, created_at AS createdAt, "
+        /* What the run reads, fetched here rather than by three queries per execution. */
+        "(SELECT payload FROM run_events WHERE id = event_id) AS eventPayload_json, "
+        "(SELECT config FROM installations WHERE id = installation_id) AS installConfig_json, "
+        "(SELECT username FROM users WHERE id = user_id) AS username, "
+        "(SELECT full_name FROM users WHERE id = user_id) AS fullName",
         rows, "iii", now, lease_ms, (int64_t)limit);
 }
 
@@ -308,11 +313,11 @@ int store_requeue_orphans(struct store *s)
 int store_execution_finish(struct store *s, const char *id, const char *status, const char *error,
                            const char *error_block, const cJSON *state)
 {
-    return store_query(
-        s,
-        "UPDATE executions SET status = ?2, error = ?3, error_block = ?4, state = ?5, "
-        "lease_until = NULL, finished_at = ?6 WHERE id = ?1",
-        NULL, "ssssji", id, status, error, error_block, state, store_now());
+    return store_query(s,
+                       "UPDATE executions SET status = ?2, error = ?3, error_block = ?4, state = "
+                       "coalesce(?5, '{}'), "
+                       "lease_until = NULL, finished_at = ?6 WHERE id = ?1",
+                       NULL, "ssssji", id, status, error, error_block, state, store_now());
 }
 
 int store_execution_requeue(struct store *s, const char *id, int64_t run_at, const cJSON *state,

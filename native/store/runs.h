@@ -81,7 +81,9 @@ int store_schedule_set(struct store *s, const char *installation_id, int64_t nex
 /*
  * Claims up to limit due executions (queued and due, or running with an expired lease), marking
  * them running until now + lease_ms and counting the attempt. Columns: id, envId, installationId,
- * workflowId, userId, version, eventId, attempt, state (JSON), createdAt.
+ * workflowId, userId, version, eventId, attempt, state (JSON), createdAt, and what the run reads:
+ * eventPayload (JSON, absent without an event), installConfig (JSON, absent when the installation
+ * is gone), username and fullName (absent when unset).
  */
 int store_claim(struct store *s, int64_t now, int64_t lease_ms, int limit, cJSON **rows);
 /* Makes every 'running' execution queued again: at start-up, the previous process's claims are

@@ -133,6 +133,9 @@ static const char *const MIGRATIONS[] = {
     /* 9: credentials chosen at installation (credentialIds: app -> credential id) */
     "ALTER TABLE install_sessions ADD COLUMN credential_ids TEXT;"
     "ALTER TABLE installations ADD COLUMN credential_ids TEXT;",
+
+    /* 10: no query looks executions up by installation; the index only cost every enqueue */
+    "DROP INDEX executions_installation;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
@@ -308,6 +311,7 @@ struct store *store_open(const char *path, char *err, size_t err_len)
         store_close(s);
         return NULL;
     }
+    sqlite3_wal_hook(s->db, store_wal_hook, NULL); /* replaces SQLite's inline auto-checkpoint */
     return s;
 }
 

@@ -25,6 +25,14 @@ struct store;
 
 struct store *store_open(const char *path, char *err, size_t err_len);
 void store_close(struct store *s);
+
+/* A background thread of the process that checkpoints the WAL of the database at path, so that no
+ * commit pays for it (checkpoint.c). Without it, the committing connection checkpoints, as SQLite
+ * does by default. */
+int store_checkpointer_start(const char *path, char *err, size_t err_len);
+void store_checkpointer_stop(void);
+/* Checkpoints of a non-empty WAL run so far by the checkpointer, and by committing connections. */
+void store_checkpoint_counts(long *background, long *inline_runs);
 const char *store_errmsg(struct store *s);
 int store_schema_version(struct store *s);
 

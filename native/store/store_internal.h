@@ -77,6 +77,9 @@ void store_done(sqlite3_stmt *st);
 /* Records sqlite's message and returns STORE_ERROR, or STORE_CONFLICT for a unique violation. */
 int store_fail(struct store *s, int rc);
 
+/* Reports a connection's WAL size after each commit (checkpoint.c); installed by store_open. */
+int store_wal_hook(void *arg, sqlite3 *db, const char *name, int frames);
+
 /* Binds text or NULL. */
 void store_bind_text(sqlite3_stmt *st, int i, const char *v);
 

@@ -5,7 +5,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, api, ID_RE } from './server.mjs';
+import { spawnSync } from 'node:child_process';
+import { startServer, api, ID_RE, BIN } from './server.mjs';
 import { startSink, verifyStandardWebhook, verifyAlloySignature } from './sink.mjs';
 
 let s;
@@ -307,4 +308,49 @@ test('kill -9 under load, restart: every accepted event\'s execution completes',
   }
   const missing = [...accepted].filter((x) => !seen().has(x));
   assert.deepEqual(missing, [], `${missing.length} of ${accepted.size} accepted executions never delivered`);
+});
+
+test('--workers 0 accepts and queues without running; a restart with workers runs the queue', async () => {
+  const dataDir = s.dataDir;
+  const user = (await api(s, 'POST', `${V}/users`, { body: { username: 'queue-only' } })).body.userId;
+  const start = await api(s, 'POST', `${V}/headless/startInstallation`, { body: { userId: user, integrationId } });
+  const done = await api(s, 'POST', `${V}/headless/completeInstallation`, { body: {
+    installationId: start.body.installationId, data: [{ workflowId, blockId: 'config',
+      fields: [{ name: 'sinkUrl', value: `${sink.url}/queued` }, { name: 'region', value: 'eu' }] }] } });
+  assert.equal(done.status, 200, JSON.stringify(done.body));
+  assert.equal(await s.stop({ keep: true }), 0);
+
+  s = await startServer(['--allow-private-network', '--workers', '0'], { dataDir });
+  const ids = [];
+  for (let i = 0; i < 5; i++) {
+    const r = await api(s, 'POST', `${V}/run/event`, { body: { event: 'Fulfillment Updated', userId: user,
+      data: { orderId: String(900 + i), status: 'FULFILLED' } } });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.executions.length, 1);
+    ids.push(r.body.executions[0]);
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal(sink.on('/queued/orders').length, 0, 'nothing runs without workers');
+  const logs = await api(s, 'GET', `${V}/workflows/${workflowId}/logs?limit=30&userId=${user}`);
+  for (const id of ids) {
+    const x = logs.body.data.find((e) => e.executionId === id);
+    assert.ok(x, `execution ${id} is listed`);
+    assert.equal(x.status, 'queued');
+    assert.equal(x.finished, false);
+  }
+  assert.equal(await s.stop({ keep: true }), 0);
+
+  s = await startServer(['--allow-private-network', '--workers', '2'], { dataDir });
+  for (const id of ids) await waitForExecution(id);
+  const delivered = sink.on('/queued/orders').map((q) => q.headers['x-alloy-executionuuid']);
+  assert.deepEqual([...new Set(delivered)].sort(), [...ids].sort());
+});
+
+test('--workers takes 0 to 256 and refuses anything else', async () => {
+  for (const bad of ['-1', '257', 'two', '']) {
+    const r = spawnSync(BIN, ['serve', '--workers', bad, '--listen', '127.0.0.1:0', '--data', s.dataDir],
+      { encoding: 'utf8', timeout: 10000 });
+    assert.equal(r.status, 2, `--workers '${bad}': ${r.stderr}`);
+    assert.match(r.stderr, /--workers must be from 0 to 256/);
+  }
 });
