@@ -33,11 +33,27 @@ static struct {
 } schema_cache[EVENT_SCHEMA_CACHE];
 static int schema_cache_used;
 
-static const schema_t *cached_schema(const char *env, const cJSON *event)
+/* Forgets every compiled schema (an event changed through this server). */
+static void schema_cache_clear(void)
 {
+    for (int i = 0; i < schema_cache_used; i++)
+        schema_free(schema_cache[i].schema);
+    schema_cache_used = 0;
+}
+
+/*
+ * The compiled schema of the event name, or NULL with *rc: STORE_NOT_FOUND (no such event),
+ * another store error, or STORE_OK when the stored schema does not compile. The hot path reads
+ * only the event's updatedAt; the row and its schema are read and compiled when that changed.
+ */
+static const schema_t *cached_schema(struct store *st, const char *env, const char *name, int *rc)
+{
+    int64_t updated;
+    *rc = store_event_updated_at(st, env, name, &updated);
+    if (*rc != STORE_OK)
+        return NULL;
     char key[sizeof schema_cache[0].key];
-    snprintf(key, sizeof key, "%s/%s", env, json_get_str(event, "name"));
-    int64_t updated = (int64_t)cJSON_GetObjectItem(event, "updatedAt")->valuedouble;
+    snprintf(key, sizeof key, "%s/%s", env, name);
     for (int i = 0; i < schema_cache_used; i++)
         if (strcmp(schema_cache[i].key, key) == 0) {
             if (schema_cache[i].updated_at == updated)
@@ -46,16 +62,21 @@ static const schema_t *cached_schema(const char *env, const cJSON *event)
             schema_cache[i] = schema_cache[--schema_cache_used];
             break;
         }
+    cJSON *event = NULL;
+    *rc = store_event_find(st, env, name, &event);
+    if (*rc != STORE_OK || !event) {
+        *rc = *rc == STORE_OK ? STORE_NOT_FOUND : *rc;
+        return NULL;
+    }
     char *err = NULL;
     schema_t *s = schema_compile(cJSON_GetObjectItem(event, "schema"), NULL, &err);
     free(err);
+    updated = (int64_t)cJSON_GetObjectItem(event, "updatedAt")->valuedouble;
+    cJSON_Delete(event);
     if (!s)
         return NULL;
-    if (schema_cache_used == EVENT_SCHEMA_CACHE) {
-        for (int i = 0; i < schema_cache_used; i++)
-            schema_free(schema_cache[i].schema);
-        schema_cache_used = 0;
-    }
+    if (schema_cache_used == EVENT_SCHEMA_CACHE)
+        schema_cache_clear();
     snprintf(schema_cache[schema_cache_used].key, sizeof key, "%s", key);
     schema_cache[schema_cache_used].updated_at = updated;
     schema_cache[schema_cache_used].schema = s;
@@ -142,6 +163,7 @@ static void save_event(struct request *req, const char *name, bool create)
         return;
     int rc = store_event_upsert(req->app->store, req->who.env.id, name, description, sample, schema,
                                 create);
+    schema_cache_clear(); /* even within the same millisecond, the next event sees the change */
     cJSON_Delete(sample);
     cJSON_Delete(schema);
     if (rc == STORE_CONFLICT) {
@@ -191,6 +213,7 @@ void api_events_get(struct request *req)
 void api_events_delete(struct request *req)
 {
     int rc = store_event_delete(req->app->store, req->who.env.id, req->params[0]);
+    schema_cache_clear();
     if (rc != STORE_OK) {
         reply_store_error(req, rc, "event");
         return;
@@ -260,17 +283,16 @@ void api_run_event(struct request *req)
     struct user u;
     if (!data || !api_user_param(req, body, true, &u, NULL))
         return;
-    cJSON *event = NULL;
-    int rc = store_event_find(req->app->store, req->who.env.id, name, &event);
-    if (rc != STORE_OK || !event) {
-        if (rc == STORE_OK)
+    int rc;
+    const schema_t *schema = cached_schema(req->app->store, req->who.env.id, name, &rc);
+    if (rc != STORE_OK) {
+        if (rc == STORE_NOT_FOUND)
             reply_error(req, 404, "not_found", "no custom event named '%s'", name);
         else
             reply_store_error(req, rc, "event");
         store_user_clear(&u);
         return;
     }
-    const schema_t *schema = cached_schema(req->who.env.id, event);
     struct schema_result result = {0};
     if (!schema) {
         reply_error(req, 500, "internal", "the event's schema does not compile (request %s)",
@@ -285,7 +307,6 @@ void api_run_event(struct request *req)
         enqueue_and_reply(req, &u, name, "customEvent", name, NULL, data, false);
     }
     schema_result_free(&result);
-    cJSON_Delete(event);
     store_user_clear(&u);
 }
 

@@ -210,6 +210,21 @@ int store_event_find(struct store *s, const char *env, const char *name, cJSON *
     return one_row(rc, rows, row);
 }
 
+int store_event_updated_at(struct store *s, const char *env, const char *name, int64_t *updated_at)
+{
+    cJSON *rows;
+    int rc = store_query(s, "SELECT updated_at AS u FROM events WHERE env_id = ?1 AND name = ?2",
+                         &rows, "ss", env, name);
+    if (rc != STORE_OK)
+        return rc;
+    const cJSON *u = cJSON_GetObjectItem(cJSON_GetArrayItem(rows, 0), "u");
+    rc = cJSON_IsNumber(u) ? STORE_OK : STORE_NOT_FOUND;
+    if (rc == STORE_OK)
+        *updated_at = (int64_t)u->valuedouble;
+    cJSON_Delete(rows);
+    return rc;
+}
+
 int store_event_delete(struct store *s, const char *env, const char *name)
 {
     int rc =

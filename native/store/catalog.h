@@ -44,6 +44,8 @@ int store_event_upsert(struct store *s, const char *env, const char *name, const
 /* Columns: name, description, body (JSON), schema (JSON), updatedAt */
 int store_events(struct store *s, const char *env, cJSON **rows);
 int store_event_find(struct store *s, const char *env, const char *name, cJSON **row);
+/* Only the event's updatedAt (ms): enough to tell whether a cached schema is current. */
+int store_event_updated_at(struct store *s, const char *env, const char *name, int64_t *updated_at);
 int store_event_delete(struct store *s, const char *env, const char *name);
 
 /* Columns: errorWebhookUrl, errorWebhookSecret, logRetentionDays (defaults when unset). */
