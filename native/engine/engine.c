@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -53,6 +54,11 @@ static void *worker_main(void *arg)
     char name[16];
     snprintf(name, sizeof name, "worker-%d", w->index);
     pthread_setname_np(pthread_self(), name); /* seen in top -H, perf and gdb */
+    /* Answering /run/event comes first: when the cores are busy, the API thread runs before the
+     * workers, whose backlog waits durably in the queue (Linux nice values are per thread). */
+    if (setpriority(PRIO_PROCESS, (id_t)gettid(), ENGINE_WORKER_NICE) != 0)
+        fprintf(stderr, "solder: worker %d: cannot lower its priority: %s\n", w->index,
+                strerror(errno));
     w->store = store_open(e->db_path, err, sizeof err);
     w->http = http_client_new(&e->http, err, sizeof err);
     if (!w->store || !w->http) {

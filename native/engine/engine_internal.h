@@ -20,6 +20,8 @@
 #define ENGINE_LEASE_MS 120000
 /* Executions claimed per store round trip: amortises the claim transaction. */
 #define ENGINE_CLAIM_BATCH 32
+/* Nice value of worker threads, relative to the API thread's (see worker_main). */
+#define ENGINE_WORKER_NICE 5
 /* Longest idle wait between polls for due work (retries and delays come due without a wake). */
 #define ENGINE_IDLE_POLL_MS 250
 /* Attempts of one execution before it fails for good. */
