@@ -2,6 +2,7 @@
 #include "app.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +45,8 @@ int app_prepare(struct app *app, char *err, size_t err_len)
     app->store = app_open_store(app->cfg.data_dir, err, err_len);
     if (!app->store)
         return -1;
-    if (crypto_signing_key_ensure(app->store, &app->signing_key, err, err_len) != 0)
+    if (secrets_key_load(app->cfg.data_dir, &app->master, err, err_len) != 0 ||
+        crypto_signing_key_ensure(app->store, &app->master, &app->signing_key, err, err_len) != 0)
         return -1;
     app->jwks = crypto_jwks_json(&app->signing_key);
     if (!app->jwks) {
@@ -76,6 +78,7 @@ void app_release(struct app *app)
     free(app->jwks);
     app->jwks = NULL;
     store_signing_key_clear(&app->signing_key);
+    OPENSSL_cleanse(&app->master, sizeof app->master);
     store_close(app->store);
     app->store = NULL;
 }

@@ -15,7 +15,7 @@ static const char USAGE[] = "solder key create --env development|production [--d
 static const char ABOUT[] =
     "Manages API keys. 'create' prints only the new key on stdout (it is shown once;\n"
     "only its hash is stored). 'list' shows id, environment, prefix, created and revoked\n"
-    "times. 'revoke' disables a key; a running server refuses it within a second.";
+    "times. 'revoke' disables a key at once.";
 
 static int print_key(const struct api_key *k, void *arg)
 {

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crypto/secrets.h"
 #include "store/store.h"
 #include "token/token.h"
 
@@ -26,8 +27,10 @@ int crypto_hmac_sha256(const void *key, size_t key_len, const void *data, size_t
 int crypto_api_key_create(struct store *s, const struct environment *env,
                           char key_out[API_KEY_MAX + 1], struct api_key *rec);
 
-/* Loads the current signing key, creating an ES256 pair when the store has none. */
-int crypto_signing_key_ensure(struct store *s, struct signing_key *out, char *err, size_t err_len);
+/* Loads the current signing key, creating an ES256 pair when the store has none. The private half
+ * is stored sealed under master (a clear one left by an older version is sealed on the way). */
+int crypto_signing_key_ensure(struct store *s, const struct secrets_key *master,
+                              struct signing_key *out, char *err, size_t err_len);
 
 /* Claims of a user token about to be minted. */
 struct token_subject {

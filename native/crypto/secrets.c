@@ -141,3 +141,23 @@ char *secrets_open(const struct secrets_key *k, const char *sealed, size_t *n_ou
         *n_out = clen;
     return plain;
 }
+
+char *secrets_key_open_stored(const struct secrets_key *k, const char *stored, bool *was_clear,
+                              char *err, size_t err_len)
+{
+    *was_clear = false;
+    if (!stored) {
+        snprintf(err, err_len, "no private key stored");
+        return NULL;
+    }
+    if (strncmp(stored, "-----BEGIN ", 11) == 0) {
+        *was_clear = true;
+        return strdup(stored);
+    }
+    char *pem = secrets_open(k, stored, NULL);
+    if (!pem)
+        snprintf(err, err_len,
+                 "a stored private key does not open under the master key (was SOLDER_MASTER_KEY "
+                 "or DATA/master.key changed?)");
+    return pem;
+}

@@ -28,4 +28,13 @@ char *secrets_seal(const struct secrets_key *k, const void *plain, size_t n);
  * or NULL when the text is malformed or was not sealed under this key (tampered, other key). */
 char *secrets_open(const struct secrets_key *k, const char *sealed, size_t *n);
 
+/*
+ * Private keys the server signs with (user tokens, X-Alloy-Signature) are stored sealed too.
+ * secrets_key_open_stored opens a stored private key: a sealed value is opened; a clear PEM, as
+ * versions before sealing wrote, is returned as it is with *was_clear set so that the caller stores
+ * it sealed. NULL (with err) when a sealed value does not open under this master key.
+ */
+char *secrets_key_open_stored(const struct secrets_key *k, const char *stored, bool *was_clear,
+                              char *err, size_t err_len);
+
 #endif

@@ -13,6 +13,7 @@
 #include "store/runs.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,24 +120,47 @@ static char **split_hosts(const char *list)
     return out;
 }
 
-/* The X-Alloy-Signature key: one RSA pair per server, created on first start. */
+/* The X-Alloy-Signature key: one RSA pair per server, created on first start, stored sealed under
+ * the master key (a clear one from an older version is sealed here). */
 static int load_signer(struct engine *e, struct store *s, char *err, size_t err_len)
 {
+    const struct secrets_key *master = &e->app->master;
     cJSON *row = NULL;
     store_server_key(s, "alloy-signature", NULL, NULL, &row);
     if (!row) {
         char *priv = NULL, *pub = NULL;
         if (sign_rsa_generate(&priv, &pub, err, err_len) != 0)
             return -1;
-        store_server_key(s, "alloy-signature", priv, pub, &row);
+        char *sealed = secrets_seal(master, priv, strlen(priv));
+        OPENSSL_cleanse(priv, strlen(priv));
         free(priv);
+        if (sealed)
+            store_server_key(s, "alloy-signature", sealed, pub, &row);
+        free(sealed);
         free(pub);
     }
     if (!row) {
         snprintf(err, err_len, "cannot store the signature key: %s", store_errmsg(s));
         return -1;
     }
-    e->signer = sign_rsa_new(json_get_str(row, "privatePem"), err, err_len);
+    bool was_clear;
+    char *pem =
+        secrets_key_open_stored(master, json_get_str(row, "privatePem"), &was_clear, err, err_len);
+    if (pem && was_clear) {
+        char *sealed = secrets_seal(master, pem, strlen(pem));
+        if (!sealed || store_server_key_set_private(s, "alloy-signature", sealed) != STORE_OK) {
+            snprintf(err, err_len, "cannot seal the signature key: %s", store_errmsg(s));
+            OPENSSL_cleanse(pem, strlen(pem));
+            free(pem);
+            pem = NULL;
+        }
+        free(sealed);
+    }
+    e->signer = pem ? sign_rsa_new(pem, err, err_len) : NULL;
+    if (pem) {
+        OPENSSL_cleanse(pem, strlen(pem));
+        free(pem);
+    }
     e->signer_public_pem = e->signer ? strdup(json_get_str(row, "publicPem")) : NULL;
     cJSON_Delete(row);
     return e->signer ? 0 : -1;

@@ -143,38 +143,6 @@ static int environment_of(struct app *app, const char *id, struct environment *o
     return rc;
 }
 
-/*
- * Keys found recently, by hash, for API_KEY_CACHE_MS: a busy client does not cost a store lookup
- * per request. Keys are revoked by `solder key revoke` in another process, so a revoked key may
- * work for up to that long; unknown keys are never cached. API thread only, like env_cache.
- */
-#define API_KEY_CACHE    8
-#define API_KEY_CACHE_MS 1000
-static struct {
-    unsigned char hash[32];
-    struct api_key key;
-    int64_t until_ms;
-} key_cache[API_KEY_CACHE];
-static unsigned key_cache_next;
-
-static int api_key_lookup(struct app *app, const unsigned char hash[32], struct api_key *out)
-{
-    int64_t now = plat_now_ms();
-    for (int i = 0; i < API_KEY_CACHE; i++)
-        if (key_cache[i].until_ms > now && memcmp(key_cache[i].hash, hash, 32) == 0) {
-            *out = key_cache[i].key;
-            return STORE_OK;
-        }
-    int rc = store_api_key_lookup(app->store, hash, out);
-    if (rc == STORE_OK) {
-        unsigned slot = key_cache_next++ % API_KEY_CACHE;
-        memcpy(key_cache[slot].hash, hash, 32);
-        key_cache[slot].key = *out;
-        key_cache[slot].until_ms = now + API_KEY_CACHE_MS;
-    }
-    return rc;
-}
-
 int http_identify_api_key(struct app *app, const char *key, size_t klen, struct identity *who)
 {
     if (klen == 0 || klen > API_KEY_MAX)
@@ -182,7 +150,7 @@ int http_identify_api_key(struct app *app, const char *key, size_t klen, struct 
     unsigned char hash[32];
     crypto_sha256(key, klen, hash);
     struct api_key k;
-    int rc = api_key_lookup(app, hash, &k);
+    int rc = store_api_key_lookup(app->store, hash, &k);
     if (rc != STORE_OK)
         return rc;
     rc = environment_of(app, k.env_id, &who->env);

@@ -185,6 +185,12 @@ int store_signing_key_insert(struct store *s, const struct signing_key *k)
     return store_exec_stmt(s, st);
 }
 
+int store_signing_key_set_private(struct store *s, const char *id, const char *private_pem)
+{
+    return store_query(s, "UPDATE signing_keys SET private_pem = ?2 WHERE id = ?1", NULL, "ss", id,
+                       private_pem);
+}
+
 int store_signing_key_current(struct store *s, struct signing_key *out)
 {
     memset(out, 0, sizeof *out);

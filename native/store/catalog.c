@@ -267,6 +267,12 @@ int store_signing_secret(struct store *s, const char *env, const char *fresh, cJ
     return rc == STORE_OK ? store_settings(s, env, row) : rc;
 }
 
+int store_server_key_set_private(struct store *s, const char *name, const char *private_pem)
+{
+    return store_query(s, "UPDATE server_keys SET private_pem = ?2 WHERE name = ?1", NULL, "ss",
+                       name, private_pem);
+}
+
 int store_server_key(struct store *s, const char *name, const char *private_pem,
                      const char *public_pem, cJSON **row)
 {

@@ -61,6 +61,8 @@ int store_signing_secret(struct store *s, const char *env, const char *fresh, cJ
  * and none exists; *row gets {privatePem, publicPem} or NULL. */
 int store_server_key(struct store *s, const char *name, const char *private_pem,
                      const char *public_pem, cJSON **row);
+/* Replaces the stored private half of the named key (sealing one stored in clear). */
+int store_server_key_set_private(struct store *s, const char *name, const char *private_pem);
 
 /* First row of rows (detached, caller owns) or NULL; frees rows. */
 cJSON *store_first_row(cJSON *rows);

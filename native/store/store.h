@@ -121,6 +121,8 @@ struct signing_key {
 
 void store_signing_key_clear(struct signing_key *k);
 int store_signing_key_insert(struct store *s, const struct signing_key *k);
+/* Replaces the stored private half of key id (sealing a key stored in clear by older versions). */
+int store_signing_key_set_private(struct store *s, const char *id, const char *private_pem);
 /* The newest key not retired. */
 int store_signing_key_current(struct store *s, struct signing_key *out);
 

@@ -1,10 +1,11 @@
 // User tokens: claims, signature against the JWKS, and every way a token is refused.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPublicKey, createPrivateKey, createVerify, sign } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { createDecipheriv, createPublicKey, createPrivateKey, createVerify, sign } from 'node:crypto';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { startServer, api, ID_RE } from './server.mjs';
+import { startServer, api, ID_RE, BIN } from './server.mjs';
 
 let s;
 let user;
@@ -17,11 +18,23 @@ after(async () => { assert.equal(await s.stop(), 0); });
 const b64url = (o) => Buffer.from(typeof o === 'string' ? o : JSON.stringify(o)).toString('base64url');
 const decode = (part) => JSON.parse(Buffer.from(part, 'base64url').toString());
 
-// Signs claims with the server's own key (read from the store), to make tokens the server would
-// accept but for one claim.
+// Opens a value sealed by the server: "v1." base64(nonce 12 || ciphertext || tag 16), AES-256-GCM
+// under DATA/master.key.
+function openSealed(dataDir, sealed) {
+  const key = Buffer.from(readFileSync(path.join(dataDir, 'master.key'), 'utf8').trim(), 'base64');
+  const raw = Buffer.from(sealed.trim().slice(3), 'base64');
+  const d = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
+  d.setAuthTag(raw.subarray(raw.length - 16));
+  return Buffer.concat([d.update(raw.subarray(12, raw.length - 16)), d.final()]).toString();
+}
+
+// Signs claims with the server's own key (read from the store and opened with the master key), to
+// make tokens the server would accept but for one claim.
 function signWithServerKey(header, payload) {
-  const pem = execFileSync('sqlite3', [path.join(s.dataDir, 'solder.db'),
+  const sealed = execFileSync('sqlite3', [path.join(s.dataDir, 'solder.db'),
     'SELECT private_pem FROM signing_keys ORDER BY created_at DESC LIMIT 1'], { encoding: 'utf8' });
+  assert.match(sealed, /^v1\./, 'the private key is stored sealed');
+  const pem = openSealed(s.dataDir, sealed);
   const input = `${b64url(header)}.${b64url(payload)}`;
   const sig = sign('sha256', Buffer.from(input), { key: createPrivateKey(pem), dsaEncoding: 'ieee-p1363' });
   return `${input}.${sig.toString('base64url')}`;
@@ -106,4 +119,36 @@ test('expired, tampered, wrong-audience, wrong-issuer, alg none and foreign toke
   await api(s, 'DELETE', `/users/${user}`);
   const gone = await api(s, 'GET', `/users/${user}`, { key: null, headers: { 'x-alloy-user-token': good } });
   assert.equal(gone.status, 401);
+});
+
+test('private keys are stored sealed: no PEM in the database files; another master key refuses to start', async () => {
+  const publicUrl = 'http://solder.test';
+  const t = await startServer(['--public-url', publicUrl]);
+  const dataDir = t.dataDir;
+  try {
+    const u = (await api(t, 'POST', '/users', { body: { username: 'sealed' } })).body.userId;
+    const token = (await api(t, 'GET', `/users/${u}/token`)).body.token;
+    const pub = await fetch(`${t.url}/security/public_key.pem`).then((r) => r.text());
+    assert.match(pub, /BEGIN PUBLIC KEY/);
+    assert.equal(await t.stop({ keep: true }), 0);
+    for (const f of readdirSync(dataDir).filter((n) => n.startsWith('solder.db'))) {
+      const bytes = readFileSync(path.join(dataDir, f));
+      assert.equal(bytes.indexOf('PRIVATE KEY'), -1, `${f} holds a private key in clear`);
+    }
+    // The same keys open again: a token minted before the restart still verifies, same RSA key.
+    const again = await startServer(['--public-url', publicUrl], { dataDir });
+    const r = await api(again, 'GET', `/2024-03/users/${u}`, { key: null,
+      headers: { 'x-alloy-user-token': token } });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(await fetch(`${again.url}/security/public_key.pem`).then((x) => x.text()), pub);
+    assert.equal(await again.stop({ keep: true }), 0);
+    // Another master key cannot open them: the server says so and does not start.
+    const wrong = Buffer.alloc(32, 7).toString('base64');
+    const res = spawnSync(BIN, ['serve', '--listen', '127.0.0.1:0', '--data', dataDir],
+      { encoding: 'utf8', timeout: 15000, env: { ...process.env, SOLDER_MASTER_KEY: wrong } });
+    assert.equal(res.status, 1);
+    assert.match(res.stderr, /master key/);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
