@@ -16,6 +16,10 @@
 
 /* WAL pages after which a checkpoint is due (SQLite's default auto-checkpoint size). */
 #define CHECKPOINT_FRAMES 1000
+/* A WAL this long after a passive checkpoint means writers keep it from ever being fully copied and
+ * restarted; a RESTART checkpoint then holds new writers back briefly, copies the rest and lets the
+ * next writer start the log from the beginning, so the WAL stays bounded under sustained load. */
+#define CHECKPOINT_FRAMES_RESTART (CHECKPOINT_FRAMES * 4)
 /* Far past due (the checkpointer cannot keep up): the committing connection helps. */
 #define CHECKPOINT_FRAMES_INLINE (CHECKPOINT_FRAMES * 32)
 /* Idle period after which the checkpointer runs anyway. */
@@ -66,6 +70,8 @@ static void *checkpointer_main(void *arg)
         pthread_mutex_unlock(&ck.mu);
         int log = 0, done = 0;
         int rc = sqlite3_wal_checkpoint_v2(ck.db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+        if (rc == SQLITE_OK && log >= CHECKPOINT_FRAMES_RESTART)
+            rc = sqlite3_wal_checkpoint_v2(ck.db, NULL, SQLITE_CHECKPOINT_RESTART, &log, &done);
         if (rc != SQLITE_OK && rc != SQLITE_BUSY)
             fprintf(stderr, "solder: checkpoint failed: %s\n", sqlite3_errmsg(ck.db));
         else if (log > 0)

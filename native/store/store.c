@@ -303,7 +303,8 @@ struct store *store_open(const char *path, char *err, size_t err_len)
     }
     sqlite3_busy_handler(s->db, busy_wait, NULL);
     if (exec_sql(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-                    "PRAGMA temp_store=MEMORY; PRAGMA secure_delete=ON;") != STORE_OK ||
+                    "PRAGMA temp_store=MEMORY; PRAGMA secure_delete=ON;"
+                    "PRAGMA journal_size_limit=67108864;") != STORE_OK ||
         (store_schema_version(s) == 0 &&
          exec_sql(s, "PRAGMA auto_vacuum=INCREMENTAL") != STORE_OK) ||
         migrate(s) != STORE_OK) {

@@ -8,8 +8,17 @@
 #   3. execution: the server restarted with its workers and no load, draining what phase 2 queued;
 #   4. both at once: wrk posts events while the workers execute them on the same cores.
 # Usage: tests/bench/events.sh BUILD_DIR   (a release build with build/solder and build/bench/)
-# BENCH_SECONDS (default 10), BENCH_CONNECTIONS (64), BENCH_SERVER_FLAGS (e.g. --no-alloy-signature).
+# BENCH_SECONDS (default 10), BENCH_CONNECTIONS (64), BENCH_SERVER_FLAGS (server flags; unset: both
+# the default configuration and --no-alloy-signature).
 set -euo pipefail
+# Without BENCH_SERVER_FLAGS: once as configured by default (X-Alloy-Signature on every call, an
+# RSA-2048 signature each), then without that signature.
+if [ -z "${BENCH_SERVER_FLAGS+set}" ]; then
+    BENCH_SERVER_FLAGS= bash "$0" "$@"
+    echo
+    BENCH_SERVER_FLAGS=--no-alloy-signature bash "$0" "$@"
+    exit
+fi
 build=$(cd "${1:-build}" && pwd)
 secs=${BENCH_SECONDS:-10}
 conns=${BENCH_CONNECTIONS:-64}
