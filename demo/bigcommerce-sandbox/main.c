@@ -22,9 +22,14 @@
 /* Largest request body read: orders and hooks are small; this bounds memory per connection. */
 #define MAX_BODY (256 * 1024)
 
+/* BigCommerce's page sizes: 50 when a list call names none, at most 250. */
+#define PAGE_DEFAULT_LIMIT 50
+#define PAGE_MAX_LIMIT     250
+
 struct conn {
     char method[8];
     char path[512];
+    char query[1024]; /* the decoded query arguments, "a=1&b=2" */
     char token[256];
     char *body;
     size_t body_len;
@@ -89,6 +94,65 @@ static void form_value(const char *body, const char *name, char *out, size_t cap
         }
         p = amp ? amp + 1 : NULL;
     }
+}
+
+/* A whole-number query argument, clamped to [min, max]; dflt when absent or not a number. */
+static long query_long(const struct conn *c, const char *name, long dflt, long min, long max)
+{
+    char v[32];
+    form_value(c->query, name, v, sizeof v);
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (!v[0] || *end)
+        return dflt;
+    return n < min ? min : n > max ? max : n;
+}
+
+/* The items of page (from 1) of limit items each: a copy of that slice of all. */
+static cJSON *slice(const cJSON *all, long page, long limit)
+{
+    cJSON *out = cJSON_CreateArray();
+    long first = (page - 1) * limit, i = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, all)
+    {
+        if (i >= first && i < first + limit)
+            cJSON_AddItemToArray(out, cJSON_Duplicate(it, true));
+        i++;
+    }
+    return out;
+}
+
+/* A v3 list answer as BigCommerce pages it: ?page and ?limit, the slice in data and
+ * meta.pagination (a page past the end is an empty data array). */
+static cJSON *v3_list(const struct conn *c, const cJSON *all)
+{
+    long limit = query_long(c, "limit", PAGE_DEFAULT_LIMIT, 1, PAGE_MAX_LIMIT);
+    long page = query_long(c, "page", 1, 1, 1000000);
+    long total = cJSON_GetArraySize(all), pages = (total + limit - 1) / limit;
+    cJSON *o = cJSON_CreateObject();
+    cJSON *data = slice(all, page, limit);
+    long count = cJSON_GetArraySize(data);
+    cJSON_AddItemToObject(o, "data", data);
+    cJSON *p = cJSON_AddObjectToObject(cJSON_AddObjectToObject(o, "meta"), "pagination");
+    cJSON_AddNumberToObject(p, "total", (double)total);
+    cJSON_AddNumberToObject(p, "count", (double)count);
+    cJSON_AddNumberToObject(p, "per_page", (double)limit);
+    cJSON_AddNumberToObject(p, "current_page", (double)page);
+    cJSON_AddNumberToObject(p, "total_pages", (double)pages);
+    cJSON *links = cJSON_AddObjectToObject(p, "links");
+    char link[64];
+    snprintf(link, sizeof link, "?page=%ld&limit=%ld", page, limit);
+    cJSON_AddStringToObject(links, "current", link);
+    if (page > 1) {
+        snprintf(link, sizeof link, "?page=%ld&limit=%ld", page - 1, limit);
+        cJSON_AddStringToObject(links, "previous", link);
+    }
+    if (page < pages) {
+        snprintf(link, sizeof link, "?page=%ld&limit=%ld", page + 1, limit);
+        cJSON_AddStringToObject(links, "next", link);
+    }
+    return o;
 }
 
 static void html_escape(FILE *f, const char *s)
@@ -194,10 +258,15 @@ static void store_api(struct conn *c, const char *rest)
     bool get = strcmp(c->method, "GET") == 0, put = strcmp(c->method, "PUT") == 0,
          post = strcmp(c->method, "POST") == 0, del = strcmp(c->method, "DELETE") == 0;
     if (strcmp(rest, "/v2/orders") == 0 && get) {
-        if (cJSON_GetArraySize(shop_orders(shop)) == 0)
+        /* v2 pages with ?page and ?limit, oldest order first; a page with nothing on it is 204. */
+        cJSON *page = slice(shop_orders(shop), query_long(c, "page", 1, 1, 1000000),
+                            query_long(c, "limit", PAGE_DEFAULT_LIMIT, 1, PAGE_MAX_LIMIT));
+        if (cJSON_GetArraySize(page) == 0) {
+            cJSON_Delete(page);
             reply(c, 204, NULL);
-        else
-            reply(c, 200, cJSON_Duplicate(shop_orders(shop), true));
+        } else {
+            reply(c, 200, page);
+        }
     } else if (strcmp(rest, "/v2/orders") == 0 && post) {
         cJSON *in = body_json(c);
         reply(c, 201, cJSON_Duplicate(shop_order_create(shop, in), true));
@@ -228,7 +297,21 @@ static void store_api(struct conn *c, const char *rest)
         else
             reply(c, 200, cJSON_Duplicate(st, true));
     } else if (strcmp(rest, "/v3/hooks") == 0 && get) {
-        reply(c, 200, v3_wrap(shop_hooks(shop)));
+        reply(c, 200, v3_list(c, shop_hooks(shop)));
+    } else if (strcmp(rest, "/v3/catalog/products") == 0 && get) {
+        reply(c, 200, v3_list(c, shop_products(shop)));
+    } else if (strcmp(rest, "/v3/catalog/products") == 0 && post) {
+        cJSON *in = body_json(c);
+        const cJSON *p = shop_product_create(shop, in);
+        cJSON_Delete(in);
+        if (!p) {
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddNumberToObject(e, "status", 422);
+            cJSON_AddStringToObject(e, "title", "name (a string) is required; price is a number");
+            reply(c, 422, e);
+        } else {
+            reply(c, 200, v3_wrap(p));
+        }
     } else if (strcmp(rest, "/v3/hooks") == 0 && post) {
         cJSON *in = body_json(c);
         const cJSON *h = shop_hook_create(shop, in);
@@ -341,7 +424,14 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             if (lws_hdr_total_length(wsi, METHODS[i].tok) > 0)
                 snprintf(c->method, sizeof c->method, "%s", METHODS[i].name);
         snprintf(c->path, sizeof c->path, "%s", (const char *)in);
-        /* lws knows X-Auth-Token as a header of its own when built with the uncommon ones. */
+        char arg[256];
+        size_t qlen = 0;
+        for (int i = 0; qlen + 1 < sizeof c->query &&
+                        lws_hdr_copy_fragment(wsi, arg, sizeof arg, WSI_TOKEN_HTTP_URI_ARGS, i) > 0;
+             i++)
+            qlen += (size_t)snprintf(c->query + qlen, sizeof c->query - qlen, "%s%s",
+                                     qlen ? "&" : "", arg);
+            /* lws knows X-Auth-Token as a header of its own when built with the uncommon ones. */
 #if defined(LWS_WITH_HTTP_UNCOMMON_HEADERS)
         lws_hdr_copy(wsi, c->token, sizeof c->token, WSI_TOKEN_X_AUTH_TOKEN);
 #endif

@@ -17,8 +17,10 @@ struct shop {
     char hash[64];
     cJSON *orders;
     cJSON *hooks;
+    cJSON *products;
     long next_order;
     long next_hook;
+    long next_product;
 };
 
 static const char *const STATUS_NAMES[15] = {"Incomplete",
@@ -73,8 +75,10 @@ struct shop *shop_new(const char *store_hash)
     snprintf(s->hash, sizeof s->hash, "%s", store_hash);
     s->orders = cJSON_CreateArray();
     s->hooks = cJSON_CreateArray();
+    s->products = cJSON_CreateArray();
     s->next_order = 100;
     s->next_hook = 1000;
+    s->next_product = 111;
     shop_statuses();
     return s;
 }
@@ -85,6 +89,7 @@ void shop_free(struct shop *s)
         return;
     cJSON_Delete(s->orders);
     cJSON_Delete(s->hooks);
+    cJSON_Delete(s->products);
     free(s);
     cJSON_Delete(statuses);
     statuses = NULL;
@@ -307,4 +312,28 @@ bool shop_hook_delete(struct shop *s, long id)
         i++;
     }
     return false;
+}
+
+const cJSON *shop_products(const struct shop *s)
+{
+    return s->products;
+}
+
+const cJSON *shop_product_create(struct shop *s, const cJSON *in)
+{
+    const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(in, "name"));
+    const cJSON *price = cJSON_GetObjectItem(in, "price");
+    if (!name || !*name || (price && !cJSON_IsNumber(price)))
+        return NULL;
+    const char *sku = cJSON_GetStringValue(cJSON_GetObjectItem(in, "sku"));
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddNumberToObject(p, "id", (double)s->next_product++);
+    cJSON_AddStringToObject(p, "name", name);
+    cJSON_AddStringToObject(p, "type", "physical");
+    cJSON_AddStringToObject(p, "sku", sku ? sku : "");
+    cJSON_AddNumberToObject(p, "price", price ? price->valuedouble : 0);
+    cJSON_AddNumberToObject(p, "weight", 0);
+    cJSON_AddBoolToObject(p, "is_visible", true);
+    cJSON_AddItemToArray(s->products, p);
+    return p;
 }

@@ -34,4 +34,9 @@ const cJSON *shop_hook_create(struct shop *s, const cJSON *in);
 const cJSON *shop_hook(const struct shop *s, long id);
 bool shop_hook_delete(struct shop *s, long id);
 
+/* v3 catalog products (a few members of BigCommerce's shape): create from {name, sku?, price?};
+ * NULL when name is missing. */
+const cJSON *shop_products(const struct shop *s);
+const cJSON *shop_product_create(struct shop *s, const cJSON *in);
+
 #endif

@@ -18,6 +18,7 @@ void api_credentials_delete(struct request *req);
 /* api/oauth.c */
 void api_oauth_url(struct request *req);
 void api_oauth_callback(struct request *req);
+void api_oauth_status(struct request *req);
 
 /* api/hooks.c */
 void api_hooks_receive(struct request *req);

@@ -75,6 +75,7 @@ const struct route API_ROUTES[] = {
     {HTTP_POST, "/hooks/:subscriptionId", api_hooks_receive, ROUTE_PUBLIC},
     {HTTP_GET, "/headless/oauthUrl", api_oauth_url, USER},
     {HTTP_GET, "/oauth/callback", api_oauth_callback, ROUTE_PUBLIC | ROUTE_BROWSER},
+    {HTTP_GET, "/oauth/status", api_oauth_status, ROUTE_PUBLIC | ROUTE_BROWSER},
 };
 
 const size_t API_ROUTE_COUNT = sizeof API_ROUTES / sizeof API_ROUTES[0];

@@ -81,6 +81,34 @@ char *connectors_oauth_url(struct connectors *c, struct store *s, const char *en
 int connectors_oauth_callback(struct connectors *c, struct store *s, const char *state,
                               const char *code, char *err, size_t err_len);
 
+/*
+ * The provider's redirect with error= (the user denied, or the provider refused): for a state
+ * this process started and that has not been used, the authorization ends as failed with the
+ * provider's error and description (either may be NULL) in err, and the state is forgotten.
+ * Returns 400 then, 404 (generic err) for an unknown or used state. API thread.
+ */
+int connectors_oauth_denied(struct connectors *c, struct store *s, const char *state,
+                            const char *error, const char *description, char *err, size_t err_len);
+
+/* Where an authorization stands, for GET /oauth/status and the callback page. */
+enum oauth_phase {
+    OAUTH_AUTHORIZING, /* the user is at the provider */
+    OAUTH_EXCHANGING,  /* the code came back; the hooks thread is exchanging it */
+    OAUTH_CONNECTED,   /* the credential is stored: credential_id */
+    OAUTH_FAILED,      /* refused or unusable: error */
+};
+
+struct oauth_status {
+    enum oauth_phase phase;
+    char app[64];
+    char credential_id[ID_LEN + 1];
+    char error[256]; /* OAUTH_FAILED: why; OAUTH_EXCHANGING: the last retryable failure, or "" */
+};
+
+/* Fills *out for state and returns true, or false when this process does not know the state (never
+ * started here, started before a restart, or older than OAUTH_STATE_MAX_AGE_MS). Any thread. */
+bool connectors_oauth_status(struct connectors *c, const char *state, struct oauth_status *out);
+
 /* On the hooks thread: exchanges every recorded code for tokens and stores the credential. */
 void connectors_oauth_exchange(struct connectors *c, struct store *s, struct http_client *http);
 

@@ -17,11 +17,27 @@
  */
 #define HOOKS_IDLE_MS 1000
 
+/* Recent OAuth2 authorizations remembered for GET /oauth/status: a modal waits on a handful at a
+ * time, so a small ring is enough; the oldest entry is reused when it is full. */
+#define OAUTH_OUTCOMES 128
+/* Longest state accepted from a query string (ours are 32 characters). */
+#define OAUTH_STATE_MAX 64
+
+/* One authorization from connectors_oauth_url until its outcome is older than
+ * OAUTH_STATE_MAX_AGE_MS. Kept in memory only: after a restart its state is unknown here. */
+struct oauth_outcome {
+    char state[OAUTH_STATE_MAX + 1];
+    struct oauth_status status;
+    int64_t at; /* ms, when the authorization started */
+};
+
 struct connectors {
     struct connector **items;
     int count;
     struct secrets_key key;
-    pthread_mutex_t refresh_mu; /* one OAuth2 refresh at a time (connectors/oauth.c) */
+    pthread_mutex_t refresh_mu;  /* one OAuth2 refresh at a time (connectors/oauth.c) */
+    pthread_mutex_t outcomes_mu; /* guards outcomes */
+    struct oauth_outcome outcomes[OAUTH_OUTCOMES];
 
     /* hooks thread */
     struct app *app;

@@ -3,7 +3,10 @@
  * the authorize URL, the callback, the code exchange (on the hooks thread, so the API thread never
  * waits on a provider) and token refresh for actions. The client id and secret of each app come
  * from SOLDER_OAUTH_<APP>_CLIENT_ID and SOLDER_OAUTH_<APP>_CLIENT_SECRET (APP upper-cased,
- * non-alphanumerics as '_'). Not here: the implicit and device flows, token revocation.
+ * non-alphanumerics as '_'). Each authorization's progress is also kept in memory by state (the
+ * outcome ring of struct connectors), so the callback page and the install modal can learn the new
+ * credential's id or the reason it failed. Not here: the implicit and device flows, token
+ * revocation.
  */
 #include "connectors/internal.h"
 
@@ -48,6 +51,100 @@ static void put_param(struct buf *b, const char *name, const char *value)
     put_encoded(b, name);
     buf_putc(b, '=');
     put_encoded(b, value);
+}
+
+/* ---- outcomes, for GET /oauth/status ---- */
+
+/* The live entry for state, or NULL. outcomes_mu held. */
+static struct oauth_outcome *outcome_find(struct connectors *c, const char *state)
+{
+    int64_t oldest = store_now() - OAUTH_STATE_MAX_AGE_MS;
+    for (int i = 0; state && i < OAUTH_OUTCOMES; i++) {
+        struct oauth_outcome *o = &c->outcomes[i];
+        if (o->state[0] && o->at >= oldest && strcmp(o->state, state) == 0)
+            return o;
+    }
+    return NULL;
+}
+
+static void outcome_start(struct connectors *c, const char *state, const char *app)
+{
+    pthread_mutex_lock(&c->outcomes_mu);
+    struct oauth_outcome *slot = &c->outcomes[0];
+    for (int i = 1; i < OAUTH_OUTCOMES && slot->state[0]; i++)
+        if (!c->outcomes[i].state[0] || c->outcomes[i].at < slot->at)
+            slot = &c->outcomes[i];
+    memset(slot, 0, sizeof *slot);
+    snprintf(slot->state, sizeof slot->state, "%s", state);
+    snprintf(slot->status.app, sizeof slot->status.app, "%s", app);
+    slot->status.phase = OAUTH_AUTHORIZING;
+    slot->at = store_now();
+    pthread_mutex_unlock(&c->outcomes_mu);
+}
+
+/* Moves state's entry to phase; credential_id and error may be NULL. */
+static void outcome_set(struct connectors *c, const char *state, enum oauth_phase phase,
+                        const char *credential_id, const char *error)
+{
+    pthread_mutex_lock(&c->outcomes_mu);
+    struct oauth_outcome *o = outcome_find(c, state);
+    if (o) {
+        o->status.phase = phase;
+        snprintf(o->status.credential_id, sizeof o->status.credential_id, "%s",
+                 credential_id ? credential_id : "");
+        snprintf(o->status.error, sizeof o->status.error, "%s", error ? error : "");
+        o->at = store_now();
+    }
+    pthread_mutex_unlock(&c->outcomes_mu);
+}
+
+bool connectors_oauth_status(struct connectors *c, const char *state, struct oauth_status *out)
+{
+    pthread_mutex_lock(&c->outcomes_mu);
+    struct oauth_outcome *o = outcome_find(c, state);
+    if (o)
+        *out = o->status;
+    pthread_mutex_unlock(&c->outcomes_mu);
+    return o != NULL;
+}
+
+/* Appends at most max printable characters of s (a provider's text, untrusted) to b. */
+static void put_printable(struct buf *b, const char *s, size_t max)
+{
+    for (size_t i = 0; s && s[i] && i < max; i++)
+        buf_putc(b, (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? ' ' : s[i]);
+}
+
+int connectors_oauth_denied(struct connectors *c, struct store *s, const char *state,
+                            const char *error, const char *description, char *err, size_t n)
+{
+    struct buf why = {0};
+    buf_puts(&why, "the provider refused the authorization");
+    if (error && *error) {
+        buf_puts(&why, ": ");
+        put_printable(&why, error, 80);
+    }
+    if (description && *description) {
+        buf_puts(&why, error && *error ? " (" : ": ");
+        put_printable(&why, description, 160);
+        if (error && *error)
+            buf_putc(&why, ')');
+    }
+    char *text = buf_take(&why);
+    pthread_mutex_lock(&c->outcomes_mu);
+    struct oauth_outcome *o = outcome_find(c, state);
+    bool known = o && o->status.phase == OAUTH_AUTHORIZING;
+    pthread_mutex_unlock(&c->outcomes_mu);
+    if (!known || !text) {
+        free(text);
+        snprintf(err, n, "this authorization is unknown, already used or expired; start again");
+        return 404;
+    }
+    outcome_set(c, state, OAUTH_FAILED, NULL, text);
+    store_oauth_state_delete(s, state, OAUTH_STATE_MAX_AGE_MS);
+    snprintf(err, n, "%s", text);
+    free(text);
+    return 400;
 }
 
 static char *random_token(size_t bytes)
@@ -108,6 +205,8 @@ char *connectors_oauth_url(struct connectors *c, struct store *s, const char *en
         put_param(&u, "code_challenge", challenge);
         put_param(&u, "code_challenge_method", "S256");
         url = buf_take(&u);
+        if (url)
+            outcome_start(c, state, conn->app);
     } else {
         *status = 500;
         snprintf(err, n, "cannot start the authorization");
@@ -140,6 +239,7 @@ int connectors_oauth_callback(struct connectors *c, struct store *s, const char 
         snprintf(err, n, "cannot record the authorization");
         return 500;
     }
+    outcome_set(c, state, OAUTH_EXCHANGING, NULL, NULL);
     pthread_mutex_lock(&c->mu);
     c->work_wanted = true;
     pthread_cond_signal(&c->cv);
@@ -258,9 +358,15 @@ void connectors_oauth_exchange(struct connectors *c, struct store *s, struct htt
                 cJSON_Delete(scope);
             }
             char id[ID_LEN + 1];
-            if (sealed)
-                store_credential_insert(s, json_get_str(r, "envId"), json_get_str(r, "userId"),
-                                        conn->app, name ? name : conn->name, sealed, id);
+            int rc = sealed ? store_credential_insert(s, json_get_str(r, "envId"),
+                                                      json_get_str(r, "userId"), conn->app,
+                                                      name ? name : conn->name, sealed, id)
+                            : STORE_ERROR;
+            if (rc == STORE_OK)
+                outcome_set(c, json_get_str(r, "state"), OAUTH_CONNECTED, id, NULL);
+            else
+                outcome_set(c, json_get_str(r, "state"), OAUTH_FAILED, NULL,
+                            "cannot store the credential");
             free(name);
             free(sealed);
             if (plain) {
@@ -272,8 +378,12 @@ void connectors_oauth_exchange(struct connectors *c, struct store *s, struct htt
             c->sync_wanted = true; /* subscriptions waiting for this credential may now succeed */
             pthread_mutex_unlock(&c->mu);
         } else {
+            if (!err[0])
+                snprintf(err, sizeof err, "the authorization is unusable");
             fprintf(stderr, "solder: oauth2 %s for user %s: %s\n", json_get_str(r, "app"),
-                    json_get_str(r, "userId"), err[0] ? err : "the authorization is unusable");
+                    json_get_str(r, "userId"), err);
+            outcome_set(c, json_get_str(r, "state"), retryable ? OAUTH_EXCHANGING : OAUTH_FAILED,
+                        NULL, err);
         }
         if (!retryable)
             store_oauth_state_delete(s, json_get_str(r, "state"), OAUTH_STATE_MAX_AGE_MS);

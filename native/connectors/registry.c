@@ -56,6 +56,7 @@ struct connectors *connectors_load(const char *dir, const char *data_dir, FILE *
     }
     pthread_mutex_init(&c->mu, NULL);
     pthread_mutex_init(&c->refresh_mu, NULL);
+    pthread_mutex_init(&c->outcomes_mu, NULL);
     pthread_cond_init(&c->cv, NULL);
     if (secrets_key_load(data_dir, &c->key, err, err_len) != 0) {
         connectors_free(c);
@@ -135,6 +136,7 @@ void connectors_free(struct connectors *c)
     free(c->items);
     pthread_mutex_destroy(&c->mu);
     pthread_mutex_destroy(&c->refresh_mu);
+    pthread_mutex_destroy(&c->outcomes_mu);
     pthread_cond_destroy(&c->cv);
     memset(&c->key, 0, sizeof c->key);
     free(c);

@@ -109,7 +109,8 @@ void http_response_free(struct http_response *resp)
         return;
     free(resp->body);
     free(resp->content_type);
-    resp->body = resp->content_type = NULL;
+    free(resp->link);
+    resp->body = resp->content_type = resp->link = NULL;
     resp->body_len = 0;
 }
 
@@ -165,6 +166,28 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userdata)
         t->retry_after_ms = http_parse_retry_after(value, plat_now_ms() / 1000);
     }
     return n;
+}
+
+/* Every Link header of the last response, joined as one list (RFC 8288 allows either form). */
+static char *link_headers(CURL *easy)
+{
+    struct curl_header *h = NULL;
+    if (curl_easy_header(easy, "Link", 0, CURLH_HEADER, -1, &h) != CURLHE_OK || !h)
+        return NULL;
+    struct buf out = {0};
+    size_t amount = h->amount;
+    for (size_t i = 0; i < amount; i++) {
+        if (curl_easy_header(easy, "Link", i, CURLH_HEADER, -1, &h) != CURLHE_OK || !h)
+            break;
+        if (out.len)
+            buf_puts(&out, ", ");
+        buf_puts(&out, h->value);
+    }
+    if (out.oom) {
+        buf_free(&out);
+        return NULL;
+    }
+    return buf_take(&out);
 }
 
 /* The host of the URL curl is connecting for (after redirects), without IPv6 brackets. */
@@ -407,6 +430,7 @@ int http_client_send(struct http_client *c, const struct http_request *req,
         if (curl_easy_getinfo(c->easy, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct)
             resp->content_type = strdup(ct);
         resp->retry_after_ms = t.retry_after_ms;
+        resp->link = link_headers(c->easy);
     }
     if (t.body.oom) {
         buf_free(&t.body);

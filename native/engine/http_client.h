@@ -76,6 +76,7 @@ struct http_response {
     char *body;
     size_t body_len;
     char *content_type;     /* NULL when absent */
+    char *link;             /* the Link header(s), joined with ", "; NULL when absent */
     int64_t retry_after_ms; /* Retry-After in ms (delta-seconds or HTTP-date), -1 when absent */
     bool network_error;     /* failure is HTTP_FAIL_NETWORK or HTTP_FAIL_TIMEOUT */
     enum http_failure failure;

@@ -44,6 +44,37 @@ struct connector_request {
     struct mapping_expr *output; /* over {status, body, inputs}: the result; NULL = body */
 };
 
+/* Items asked per request when a pagination names no size. */
+#define CONNECTOR_DEFAULT_PAGE_SIZE 50
+/* Largest page size a definition may ask for. */
+#define CONNECTOR_MAX_PAGE_SIZE 10000
+/* Requests one paginated call makes when the definition names no maxPages. */
+#define CONNECTOR_DEFAULT_MAX_PAGES 100
+/* Largest maxPages: one step cannot walk an endless listing (each page is held in memory). */
+#define CONNECTOR_MAX_PAGES 1000
+/* The block input that caps a paginated call's items (added to the action's input schema). */
+#define CONNECTOR_MAX_ITEMS_INPUT "maxItems"
+
+enum connector_page_style {
+    PAGE_STYLE_PAGE,   /* param = 1, 2, 3 ... (from start) */
+    PAGE_STYLE_OFFSET, /* param = start, start + size, ... */
+    PAGE_STYLE_CURSOR, /* param = the cursor the previous page's nextCursor gave */
+    PAGE_STYLE_LINK,   /* the URL of the previous response's Link rel="next" */
+};
+
+/* How a list action walks the pages of its answer (an action's "pagination" member). */
+struct connector_pagination {
+    enum connector_page_style style;
+    char *param;                      /* query parameter of the page, offset or cursor */
+    char *size_param;                 /* query parameter of the page size, or NULL */
+    int size;                         /* items asked per request */
+    long start;                       /* first page number (page) or offset (offset) */
+    struct mapping_expr *items;       /* over the body: the page's items; NULL = the body */
+    struct mapping_expr *next_cursor; /* cursor style, over the body: the next cursor */
+    struct mapping_expr *total_pages; /* over the body: how many pages there are, or NULL */
+    int max_pages;
+};
+
 struct connector_action {
     char *name;
     char *title;
@@ -51,6 +82,7 @@ struct connector_action {
     cJSON *input_schema; /* JSON Schema of the inputs, or NULL */
     schema_t *inputs;    /* compiled input_schema, or NULL */
     struct connector_request request;
+    struct connector_pagination *pagination; /* NULL: one request, one answer */
 };
 
 enum connector_verify { VERIFY_NONE, VERIFY_SECRET_HEADER, VERIFY_HMAC_SHA256 };
@@ -157,6 +189,64 @@ char *connector_template(const char *tmpl, const cJSON *scope, bool encode, char
  * Returns the result (NULL when undefined) and 0, or -1 with err set. */
 int connector_eval(const struct mapping_expr *expr, const cJSON *scope, const cJSON *dflt,
                    const struct mapping_limits *limits, cJSON **result, char *err, size_t err_len);
+
+/*
+ * One paginated call in progress (connector/paginate.c): what the next request asks for, the
+ * items gathered so far, and whether to stop. Planning only: the caller renders and sends.
+ *
+ * Lifecycle: connector_pages_begin; then, until done, connector_pages_query (and, for the link
+ * style, connector_pages_url) for the next request, send it, connector_pages_take its answer;
+ * then connector_pages_result (the items, owned by the caller) and connector_pages_clear.
+ */
+struct connector_pages {
+    const struct connector_pagination *p; /* borrowed */
+    int size;                             /* items per request: p->size, or max_items if smaller */
+    long max_items;                       /* 0: no cap */
+    int fetched;                          /* answers taken so far */
+    long position;                        /* page number or offset of the next request */
+    char *cursor;                         /* cursor style: for the next request, NULL at first */
+    char *next_url;                       /* link style: the next request's URL, NULL at first */
+    cJSON *items;                         /* gathered, in order */
+    bool done;
+    bool truncated;   /* stopped by maxPages or max_items while more might exist */
+    const char *stop; /* why it stopped (static text) */
+};
+
+/* max_items: the block's cap (0 for none). */
+void connector_pages_begin(struct connector_pages *pg, const struct connector_pagination *p,
+                           long max_items);
+/* Query parameters of the next request ({} for a link-style follow-up); caller owns. They replace
+ * the action's own parameters of the same names. */
+cJSON *connector_pages_query(const struct connector_pages *pg);
+/* Link style after the first answer: the URL to request instead of the action's (borrowed, valid
+ * until the next take); else NULL. */
+const char *connector_pages_url(const struct connector_pages *pg);
+/*
+ * Takes one successful answer (status, parsed body, the Link header or NULL, and the URL that was
+ * requested): gathers its items up to max_items and decides whether another request is needed.
+ * Items that are not an array count as one item. Returns 0, or -1 with err set when an expression
+ * fails, or when a next link leaves the origin of the request (credentials would go to another
+ * host).
+ */
+int connector_pages_take(struct connector_pages *pg, long status, const cJSON *body,
+                         const char *link, const char *url, const struct mapping_limits *limits,
+                         char *err, size_t err_len);
+/* The gathered items (an array, possibly empty), owned by the caller; pg keeps none. */
+cJSON *connector_pages_result(struct connector_pages *pg);
+void connector_pages_clear(struct connector_pages *pg);
+
+/* The target of the rel="next" link of an RFC 8288 Link header value (malloc'd), or NULL. */
+char *connector_link_next(const char *link);
+
+/*
+ * As connector_render, for one page of a paginated call: page_query's parameters replace the
+ * request's own of the same names, and url (when not NULL) replaces the base URL, path and query
+ * (the credential's query parameters are still applied). connector_render is this with neither.
+ */
+int connector_render_page(const struct connector *c, const struct connector_request *r,
+                          const cJSON *scope, const char *base_override, const cJSON *page_query,
+                          const char *url, const struct mapping_limits *limits,
+                          struct connector_http *out, char *err, size_t err_len);
 
 /* The provider's message for a failed response: the errorMessage expression when given, else the
  * first of body.title, body.message, body.error, body[0].message, body.errors[0].message, or the

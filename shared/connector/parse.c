@@ -101,6 +101,135 @@ static bool parse_request(const cJSON *obj, const char *where, struct connector_
            compile(obj, "output", where, &r->output, err, n);
 }
 
+static void pagination_free(struct connector_pagination *p)
+{
+    if (!p)
+        return;
+    free(p->param);
+    free(p->size_param);
+    mapping_free(p->items);
+    mapping_free(p->next_cursor);
+    mapping_free(p->total_pages);
+    free(p);
+}
+
+/* An integer member in [min, max], dflt when absent. false (err set) otherwise. */
+static bool int_member(const cJSON *obj, const char *key, const char *where, long min, long max,
+                       long dflt, long *out, char *err, size_t n)
+{
+    const cJSON *v = cJSON_GetObjectItem(obj, key);
+    *out = dflt;
+    if (!v)
+        return true;
+    /* The range first: casting a double beyond long's range is undefined. */
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= (double)min && v->valuedouble <= (double)max) ||
+        v->valuedouble != (double)(long)v->valuedouble) {
+        fail(err, n, "%s.%s: must be an integer from %ld to %ld", where, key, min, max);
+        return false;
+    }
+    *out = (long)v->valuedouble;
+    return true;
+}
+
+static const struct {
+    const char *name;
+    enum connector_page_style style;
+} PAGE_STYLES[] = {
+    {"page", PAGE_STYLE_PAGE},
+    {"offset", PAGE_STYLE_OFFSET},
+    {"cursor", PAGE_STYLE_CURSOR},
+    {"link", PAGE_STYLE_LINK},
+};
+
+/* The pagination member of an action (see struct connector_pagination), checked for what makes
+ * it unusable: a style without the parameter it sends, a cursor without nextCursor, bounds. */
+static bool parse_pagination(const cJSON *doc, const char *action,
+                             struct connector_pagination **out, char *err, size_t n)
+{
+    char where[200];
+    snprintf(where, sizeof where, "%s.pagination", action);
+    *out = NULL;
+    if (!cJSON_IsObject(doc)) {
+        fail(err, n, "%s: must be an object", where);
+        return false;
+    }
+    const char *style = json_get_str(doc, "style");
+    size_t i = 0;
+    while (i < sizeof PAGE_STYLES / sizeof PAGE_STYLES[0] &&
+           (!style || strcmp(style, PAGE_STYLES[i].name) != 0))
+        i++;
+    if (i == sizeof PAGE_STYLES / sizeof PAGE_STYLES[0]) {
+        fail(err, n, "%s.style: must be page, offset, cursor or link", where);
+        return false;
+    }
+    struct connector_pagination *p = calloc(1, sizeof *p);
+    if (!p) {
+        fail(err, n, "out of memory");
+        return false;
+    }
+    p->style = PAGE_STYLES[i].style;
+    p->param = dup_str(doc, "param");
+    p->size_param = dup_str(doc, "sizeParam");
+    long size = 0, start = 0, max_pages = 0;
+    bool ok = int_member(doc, "size", where, 1, CONNECTOR_MAX_PAGE_SIZE,
+                         CONNECTOR_DEFAULT_PAGE_SIZE, &size, err, n) &&
+              int_member(doc, "start", where, 0, 1000000, p->style == PAGE_STYLE_PAGE ? 1 : 0,
+                         &start, err, n) &&
+              int_member(doc, "maxPages", where, 1, CONNECTOR_MAX_PAGES,
+                         CONNECTOR_DEFAULT_MAX_PAGES, &max_pages, err, n) &&
+              compile(doc, "itemsPath", where, &p->items, err, n) &&
+              compile(doc, "nextCursor", where, &p->next_cursor, err, n) &&
+              compile(doc, "totalPages", where, &p->total_pages, err, n);
+    p->size = (int)size;
+    p->start = start;
+    p->max_pages = (int)max_pages;
+    if (ok && p->style != PAGE_STYLE_LINK && (!p->param || !*p->param)) {
+        fail(err, n, "%s: style %s needs param, the query parameter it sets", where, style);
+        ok = false;
+    }
+    if (ok && p->style == PAGE_STYLE_LINK && p->param) {
+        fail(err, n, "%s: style link follows the Link header and takes no param", where);
+        ok = false;
+    }
+    if (ok && p->style == PAGE_STYLE_CURSOR && !p->next_cursor) {
+        fail(err, n, "%s: style cursor needs nextCursor, where the next cursor is read", where);
+        ok = false;
+    }
+    if (ok && p->style != PAGE_STYLE_CURSOR && p->next_cursor) {
+        fail(err, n, "%s: nextCursor belongs to style cursor", where);
+        ok = false;
+    }
+    if (ok && p->size_param &&
+        (!*p->size_param || (p->param && !strcmp(p->param, p->size_param)))) {
+        fail(err, n, "%s: sizeParam must be a parameter name other than param", where);
+        ok = false;
+    }
+    if (!ok) {
+        pagination_free(p);
+        return false;
+    }
+    *out = p;
+    return true;
+}
+
+/* A paginated action's inputs accept maxItems, the block's cap, unless the file defines it. */
+static cJSON *with_max_items(const cJSON *schema)
+{
+    cJSON *s = schema ? cJSON_Duplicate(schema, true) : cJSON_CreateObject();
+    if (!cJSON_IsObject(s))
+        return s;
+    cJSON *props = cJSON_GetObjectItem(s, "properties");
+    if (!props)
+        props = cJSON_AddObjectToObject(s, "properties");
+    if (cJSON_IsObject(props) && !cJSON_GetObjectItem(props, CONNECTOR_MAX_ITEMS_INPUT)) {
+        cJSON *m = cJSON_AddObjectToObject(props, CONNECTOR_MAX_ITEMS_INPUT);
+        cJSON_AddStringToObject(m, "type", "integer");
+        cJSON_AddNumberToObject(m, "minimum", 1);
+        cJSON_AddStringToObject(m, "title", "At most this many items (all pages together)");
+    }
+    return s;
+}
+
 static bool parse_action(const cJSON *doc, struct connector_action *a, char *err, size_t n)
 {
     char where[160];
@@ -108,16 +237,26 @@ static bool parse_action(const cJSON *doc, struct connector_action *a, char *err
     a->name = strdup(doc->string);
     a->title = dup_str(doc, "title");
     a->description = dup_str(doc, "description");
-    const cJSON *schema = cJSON_GetObjectItem(doc, "inputs");
+    const cJSON *pagination = cJSON_GetObjectItem(doc, "pagination");
+    if (pagination && !parse_pagination(pagination, where, &a->pagination, err, n))
+        return false;
+    if (pagination && cJSON_GetObjectItem(doc, "output")) {
+        fail(err, n, "%s: output cannot be combined with pagination (the output is the items)",
+             where);
+        return false;
+    }
+    const cJSON *given = cJSON_GetObjectItem(doc, "inputs");
+    cJSON *schema = pagination ? with_max_items(given) : cJSON_Duplicate(given, true);
     if (schema) {
         char *msg = NULL;
         a->inputs = schema_compile(schema, NULL, &msg);
         if (!a->inputs) {
             fail(err, n, "%s.inputs: %s", where, msg ? msg : "not a valid JSON Schema");
             free(msg);
+            cJSON_Delete(schema);
             return false;
         }
-        a->input_schema = cJSON_Duplicate(schema, true);
+        a->input_schema = schema;
     }
     return parse_request(doc, where, &a->request, err, n);
 }
@@ -289,6 +428,7 @@ void connector_free(struct connector *c)
         cJSON_Delete(a->input_schema);
         schema_free(a->inputs);
         request_clear(&a->request);
+        pagination_free(a->pagination);
     }
     free(c->actions);
     for (int i = 0; i < c->ntriggers; i++) {

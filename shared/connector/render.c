@@ -1,7 +1,7 @@
 /*
  * Rendering a connector's request description into a concrete request: templates, the query and
- * body expressions, the credential applied as the auth section says. Produces text only; sending
- * belongs to the server.
+ * body expressions, the credential applied as the auth section says, and the parameters of one page
+ * of a paginated call. Produces text only; sending belongs to the server.
  */
 #include "connector/connector.h"
 
@@ -178,14 +178,32 @@ static void add_query(struct buf *url, const char *name, const cJSON *v)
     free(text);
 }
 
+/* Whether the query of url already carries parameter name (a provider's next link often repeats
+ * the credential's parameters). */
+static bool has_param(const char *url, const char *name)
+{
+    const char *q = strchr(url, '?');
+    size_t len = strlen(name);
+    for (const char *p = q; p && *p; p = strchr(p + 1, '&'))
+        if (strncmp(p + 1, name, len) == 0 &&
+            (p[1 + len] == '=' || p[1 + len] == '&' || !p[1 + len]))
+            return true;
+    return false;
+}
+
 int connector_render(const struct connector *c, const struct connector_request *r,
                      const cJSON *scope, const char *base_override,
                      const struct mapping_limits *limits, struct connector_http *out, char *err,
                      size_t n)
 {
-    memset(out, 0, sizeof *out);
-    out->method = strdup(r->method);
-    struct buf url = {0};
+    return connector_render_page(c, r, scope, base_override, NULL, NULL, limits, out, err, n);
+}
+
+/* Base URL, path and query of r into url, page_query's parameters replacing r's own. */
+static int request_url(const struct connector *c, const struct connector_request *r,
+                       const cJSON *scope, const char *base_override, const cJSON *page_query,
+                       const struct mapping_limits *limits, struct buf *url, char *err, size_t n)
+{
     bool absolute = strncmp(r->path, "http://", 7) == 0 || strncmp(r->path, "https://", 8) == 0;
     if (!absolute) {
         char *base = NULL;
@@ -196,31 +214,51 @@ int connector_render(const struct connector *c, const struct connector_request *
         else
             fail(err, n, "the connector has no baseUrl and the credential gives none");
         if (!base)
-            goto fail;
+            return -1;
         size_t bl = strlen(base);
         while (bl && base[bl - 1] == '/')
             base[--bl] = '\0';
-        buf_puts(&url, base);
+        buf_puts(url, base);
         free(base);
     }
     char *path = connector_template(r->path, scope, true, err, n);
     if (!path)
-        goto fail;
+        return -1;
     /* Templates encode substituted values, so "/" inside an id cannot climb the path; the
      * template's own slashes stay. */
-    buf_puts(&url, path);
+    buf_puts(url, path);
     free(path);
 
     cJSON *query = NULL;
     if (connector_eval(r->query, scope, NULL, limits, &query, err, n) != 0)
+        return -1;
+    const cJSON *q;
+    cJSON_ArrayForEach(q, query) if (!cJSON_GetObjectItemCaseSensitive(page_query, q->string))
+        add_query(url, q->string, q);
+    cJSON_Delete(query);
+    cJSON_ArrayForEach(q, page_query) add_query(url, q->string, q);
+    return 0;
+}
+
+int connector_render_page(const struct connector *c, const struct connector_request *r,
+                          const cJSON *scope, const char *base_override, const cJSON *page_query,
+                          const char *page_url, const struct mapping_limits *limits,
+                          struct connector_http *out, char *err, size_t n)
+{
+    memset(out, 0, sizeof *out);
+    out->method = strdup(r->method);
+    struct buf url = {0};
+    if (page_url)
+        buf_puts(&url, page_url);
+    else if (request_url(c, r, scope, base_override, page_query, limits, &url, err, n) != 0)
         goto fail;
     const cJSON *q;
-    cJSON_ArrayForEach(q, query) add_query(&url, q->string, q);
-    cJSON_Delete(query);
     const cJSON *credential = cJSON_GetObjectItem(scope, "credential");
     if (credential && c->auth_query) {
         cJSON_ArrayForEach(q, c->auth_query)
         {
+            if (page_url && has_param(page_url, q->string))
+                continue;
             char *v = connector_template(q->valuestring, scope, false, err, n);
             if (!v)
                 goto fail;

@@ -1,7 +1,8 @@
 // OAuth2 authorization code with PKCE against a local provider: the authorize URL binds state to
 // the user, the callback stores the tokens (sealed), an expired or revoked access token is
 // refreshed once even when several executions need it at the same moment, and a refused refresh
-// marks the credential invalid and surfaces as a workflow error.
+// marks the credential invalid and surfaces as a workflow error. The callback answers a page to a
+// browser and JSON to an API client; a denial ends the authorization with the provider's error.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -113,6 +114,9 @@ test('authorization code with PKCE: state bound to the user, tokens stored seale
     return d.length ? d : null;
   });
   assert.deepEqual(creds.map((c) => [c.type, c.name]), [['acmecrm', 'Acme CRM (eu)']]);
+  // The page learns the outcome from /oauth/status, by state.
+  const st = await fetch(`${s.url}/oauth/status?state=${q.state}`).then((x) => x.json());
+  assert.deepEqual(st, { status: 'connected', app: 'acmecrm', credentialId: creds[0].credentialId });
   cb = await fetch(`${q.redirect_uri}?code=code-1&state=${q.state}`);
   assert.equal(cb.status, 404, 'a state is used once');
   cb = await fetch(`${q.redirect_uri}?code=x&state=forged`);
@@ -160,4 +164,48 @@ test('a refused refresh marks the credential invalid and the error reaches /erro
   await waitUntil('a second error', async () =>
     (await api(s, 'GET', `${V}/workflows/${workflowId}/errors?userId=${userId}`)).body.data.length >= 2);
   assert.equal(provider.state.refreshes, before, 'an invalid credential is not refreshed again');
+});
+
+test('the callback answers JSON to an API client; a denial ends the authorization with the provider\'s error', async () => {
+  const start = async () => Object.fromEntries(new URL((await api(s, 'GET',
+    `${V}/headless/oauthUrl?userId=${userId}&app=acmecrm&region=us`)).body.oauthUrl).searchParams);
+  const json = { headers: { accept: 'application/json' } };
+  let q = await start();
+  assert.deepEqual(await fetch(`${s.url}/oauth/status?state=${q.state}`).then((x) => x.json()),
+    { status: 'authorizing', app: 'acmecrm' });
+  let cb = await fetch(`${q.redirect_uri}?error=access_denied&error_description=${encodeURIComponent('No <b>thanks</b>')}&state=${q.state}`, json);
+  assert.equal(cb.status, 400);
+  const refused = await cb.json();
+  assert.equal(refused.code, 'authorization_refused');
+  assert.match(refused.message, /access_denied \(No <b>thanks<\/b>\)/);
+  const st = await fetch(`${s.url}/oauth/status?state=${q.state}`).then((x) => x.json());
+  assert.equal(st.status, 'failed');
+  assert.match(st.error, /access_denied/);
+  provider.codes.set('code-late', { challenge: q.code_challenge, redirectUri: q.redirect_uri });
+  assert.equal((await fetch(`${q.redirect_uri}?code=code-late&state=${q.state}`, json)).status, 404, 'a denied state is spent');
+
+  // A browser gets a page, the provider's text escaped, and the state only when it is ours.
+  q = await start();
+  cb = await fetch(`${q.redirect_uri}?error=access_denied&error_description=${encodeURIComponent('<script>x</script>')}&state=${q.state}`);
+  assert.equal(cb.status, 400);
+  assert.match(cb.headers.get('content-type'), /text\/html/);
+  const page = await cb.text();
+  assert.ok(!page.includes('<script>x'), 'escaped');
+  assert.match(page, /&lt;script&gt;x/);
+  assert.match(page, new RegExp(`data-state="${q.state}"`));
+  cb = await fetch(`${q.redirect_uri}?error=access_denied&state=made-up`);
+  assert.equal(cb.status, 404);
+  assert.match(await cb.text(), /data-state=""/);
+
+  q = await start();
+  provider.codes.set('code-json', { challenge: q.code_challenge, redirectUri: q.redirect_uri });
+  cb = await fetch(`${q.redirect_uri}?code=code-json&state=${q.state}`, json);
+  assert.equal(cb.status, 200);
+  assert.deepEqual(await cb.json(), { status: 'pending' });
+  const done = await waitUntil('the exchange', async () => {
+    const x = await fetch(`${s.url}/oauth/status?state=${q.state}`).then((r) => r.json());
+    return x.status === 'connected' ? x : null;
+  });
+  await api(s, 'DELETE', `${V}/users/${userId}/credentials/${done.credentialId}`);
+  assert.equal((await fetch(`${s.url}/oauth/status?state=unknown`)).status, 404);
 });

@@ -2,8 +2,9 @@
  * libFuzzer target for connector definitions. Input: a connector's JSON text, optionally followed
  * by a NUL byte and a scope's JSON text ({"inputs", "credential", "subscription", "delivery"}). A
  * definition that parses has every action and trigger request rendered over the scope, its
- * credential metadata built and an error text derived from the scope. Any crash, leak, sanitizer
- * report or hang is a bug.
+ * credential metadata built and an error text derived from the scope; a paginated action is run
+ * over the scope's "pages" (answers), whose Link values also go through the Link header parser.
+ * Any crash, leak, sanitizer report or hang is a bug.
  */
 #include "connector/connector.h"
 #include "json/json.h"
@@ -22,6 +23,42 @@ static void render(const struct connector *c, const struct connector_request *r,
         connector_http_clear(&h);
 }
 
+/* Drives a paginated action over the scope's "pages" (a list of {status, body, link, url}) and
+ * feeds each "link" to the Link header parser on its own. */
+static void paginate(const struct connector_action *a, const cJSON *scope)
+{
+    const cJSON *pages = cJSON_GetObjectItem(scope, "pages"), *page;
+    cJSON_ArrayForEach(page, pages)
+    {
+        const cJSON *link = cJSON_GetObjectItem(page, "link");
+        free(connector_link_next(cJSON_IsString(link) ? link->valuestring : NULL));
+    }
+    if (!a->pagination)
+        return;
+    const cJSON *max = cJSON_GetObjectItem(scope, "maxItems");
+    struct connector_pages pg;
+    connector_pages_begin(&pg, a->pagination, cJSON_IsNumber(max) ? (long)max->valuedouble : 0);
+    char err[128];
+    cJSON_ArrayForEach(page, pages)
+    {
+        if (pg.done)
+            break;
+        cJSON_Delete(connector_pages_query(&pg));
+        (void)connector_pages_url(&pg);
+        const cJSON *status = cJSON_GetObjectItem(page, "status");
+        const cJSON *link = cJSON_GetObjectItem(page, "link"),
+                    *url = cJSON_GetObjectItem(page, "url");
+        if (connector_pages_take(&pg, cJSON_IsNumber(status) ? (long)status->valuedouble : 200,
+                                 cJSON_GetObjectItem(page, "body"),
+                                 cJSON_IsString(link) ? link->valuestring : NULL,
+                                 cJSON_IsString(url) ? url->valuestring : "https://h/items",
+                                 &LIMITS, err, sizeof err) != 0)
+            break;
+    }
+    cJSON_Delete(connector_pages_result(&pg));
+    connector_pages_clear(&pg);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const uint8_t *nul = memchr(data, 0, size);
@@ -34,8 +71,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[256];
     struct connector *c = connector_parse(doc, err, sizeof err);
     if (c) {
-        for (int i = 0; i < c->nactions; i++)
+        for (int i = 0; i < c->nactions; i++) {
             render(c, &c->actions[i].request, scope);
+            paginate(&c->actions[i], scope);
+        }
         for (int i = 0; i < c->ntriggers; i++) {
             if (c->triggers[i].polling) {
                 render(c, &c->triggers[i].poll, scope);

@@ -11,7 +11,11 @@
 // Credentials: when the integration's app has a credential form (GET /metadata/credentials/{app})
 // and the user has no credential for it yet (or alwaysShowAuthentication), a Connect step after
 // the workflows asks for it (secret inputs masked) and stores it with POST /headless/credentials.
-// OAuth apps are not handled here yet: they are left to the headless API.
+// For an OAuth2 app the step's button opens the provider in a popup (GET /headless/oauthUrl); the
+// callback page posts the outcome back ({type: 'solder:oauth', state, ok, credentialId | error},
+// from this origin only), and the modal also polls GET /oauth/status for it, in case the provider's
+// pages cut the popup off from its opener. The modal itself talks to no other host.
+// Either way the new credential is the one the installation uses (credentialIds).
 import { connectLive } from '/sdk/live.mjs';
 
 const API = '/2024-03';
@@ -45,7 +49,8 @@ const state = {
   errors: [], // [{workflowId, path, message}] shown on the settings step
   step: 'workflows',
   created: false,
-  credential: null, // {meta, existing: [credentials], id, values, errors, needed}
+  credential: null, // {meta, oauth, existing: [credentials], id, values, errors, needed}
+  authorization: null, // the OAuth2 popup in progress: {state, popup, timer, finish}
   userId: null,
   live: null,
   core: null,
@@ -57,6 +62,7 @@ function post(msg) {
 
 function close() {
   if (state.live) state.live.close();
+  cancelAuthorization();
   if (embedded) post({ closeModal: true });
   else showMessage(state.created ? 'Installed. You can close this page.' : 'Closed. You can close this page.');
 }
@@ -184,11 +190,18 @@ function renderWorkflows() {
 
 const SECRET_NAME = /token|secret|password|passwd|key/i;
 
+const appName = (c) => c.meta.displayName || c.meta.name || c.meta.connector;
+
 function renderConnect() {
   const c = state.credential;
   const body = $('body');
-  body.replaceChildren(el('h2', { text: `Connect your ${c.meta.displayName || c.meta.name || c.meta.connector} account` }));
-  if (c.existing.length) body.append(el('p', { class: 'muted', text: `Already connected: ${c.existing.map((x) => x.name).join(', ')}. Enter new details to connect again.` }));
+  body.replaceChildren(el('h2', { text: `Connect your ${appName(c)} account` }));
+  if (c.existing.length) body.append(el('p', { class: 'muted', text: `Already connected: ${c.existing.map((x) => x.name).join(', ')}. ${c.oauth ? 'Connect again to add another account.' : 'Enter new details to connect again.'}` }));
+  if (c.oauth) {
+    body.append(el('p', { text: `${appName(c)} opens in a new window, where you sign in and allow access. This window continues once you have.` }));
+    body.append(el('p', { class: 'muted', id: 'oauth-status', role: 'status', 'aria-live': 'polite' }));
+    $('next').textContent = `Connect ${appName(c)}`;
+  }
   for (const p of c.meta.properties || []) {
     const id = `c-${p.name}`;
     const secret = SECRET_NAME.test(p.name);
@@ -208,14 +221,19 @@ function renderConnect() {
   if (first) first.focus();
 }
 
-// Stores the credential; true when the server accepted it (else errors are shown on the step).
-async function saveCredential() {
+function readCredentialForm() {
   const c = state.credential;
   c.values = {};
   for (const p of c.meta.properties || []) {
     const v = document.getElementById(`c-${p.name}`)?.value ?? '';
     if (v !== '') c.values[p.name] = v;
   }
+}
+
+// Stores the credential; true when the server accepted it (else errors are shown on the step).
+async function saveCredential() {
+  const c = state.credential;
+  readCredentialForm();
   const type = c.meta.connector || c.meta.name;
   const r = await api('POST', '/headless/credentials', { credential: { type, data: c.values } });
   if (r.status === 200) {
@@ -223,6 +241,13 @@ async function saveCredential() {
     c.errors = [];
     return true;
   }
+  setCredentialErrors(r);
+  return false;
+}
+
+// The server's answer to a refused credential (or authorization request) as messages by field.
+function setCredentialErrors(r) {
+  const c = state.credential;
   c.errors = (r.body.errors || []).map((e) => ({ path: e.instancePath ?? e.path ?? '', message: e.message }));
   // "'x' is a required property" is reported at the object: show it at the field it names.
   for (const e of c.errors) {
@@ -230,7 +255,83 @@ async function saveCredential() {
     if (m) { e.path = `/${m[1]}`; e.message = 'a value is required'; }
   }
   if (!c.errors.length) c.errors = [{ path: '', message: r.body.message || `The server answered ${r.status}.` }];
-  return false;
+}
+
+// ---- OAuth2: the provider in a popup ---------------------------------------------------------
+
+// How often the modal asks the server how the authorization stands, and whether the popup closed.
+const OAUTH_POLL_MS = 1000;
+
+function setOauthStatus(text) {
+  const n = document.getElementById('oauth-status');
+  if (n) n.textContent = text;
+}
+
+// Ends the authorization in progress (a closed modal, Back); its promise resolves false.
+function cancelAuthorization() {
+  const a = state.authorization;
+  if (!a) return;
+  a.finish({ ok: false, cancelled: true });
+  if (a.popup && !a.popup.closed) a.popup.close();
+}
+
+// Runs one authorization: the popup is opened before anything is awaited, while the click still
+// counts as the user's gesture (popup blockers allow only that). Resolves true with c.id set, or
+// false with c.errors set; the user may then press Connect again, which starts a new one.
+async function connectOauth() {
+  const c = state.credential;
+  readCredentialForm();
+  const name = appName(c);
+  const popup = window.open('about:blank', 'solder-oauth', 'popup,width=520,height=680');
+  if (!popup) {
+    c.errors = [{ path: '', message: `Your browser blocked the ${name} sign-in window. Allow pop-ups for this page and press Connect ${name} again.` }];
+    return false;
+  }
+  const params = new URLSearchParams({ app: c.meta.connector || c.meta.name, ...c.values });
+  const r = await api('GET', `/headless/oauthUrl?${params}`);
+  if (r.status !== 200 || !r.body.oauthUrl) {
+    popup.close();
+    setCredentialErrors(r);
+    return false;
+  }
+  const authState = new URL(r.body.oauthUrl).searchParams.get('state');
+  popup.location.href = r.body.oauthUrl;
+  $('next').textContent = `Waiting for ${name}…`;
+  setOauthStatus(`Sign in to ${name} in the window that opened.`);
+  const result = await new Promise((resolve) => {
+    const a = { state: authState, popup, timer: null };
+    const onMessage = (ev) => {
+      if (ev.origin !== location.origin || ev.data?.type !== 'solder:oauth' || ev.data.state !== authState) return;
+      a.finish(ev.data);
+    };
+    a.finish = (outcome) => {
+      if (state.authorization !== a) return;
+      state.authorization = null;
+      clearTimeout(a.timer);
+      window.removeEventListener('message', onMessage);
+      resolve(outcome);
+    };
+    const poll = async () => {
+      const closed = popup.closed;
+      const s = await fetch(`/oauth/status?state=${encodeURIComponent(authState)}`, { cache: 'no-store' })
+        .then((x) => x.json()).catch(() => ({}));
+      if (s.status === 'connected') return a.finish({ ok: true, credentialId: s.credentialId });
+      if (s.status === 'failed') return a.finish({ ok: false, error: s.error });
+      if (closed && s.status !== 'pending') return a.finish({ ok: false, error: `The ${name} window was closed before the account was connected.` });
+      if (state.authorization === a) a.timer = setTimeout(poll, OAUTH_POLL_MS);
+    };
+    state.authorization = a;
+    window.addEventListener('message', onMessage);
+    a.timer = setTimeout(poll, OAUTH_POLL_MS);
+  });
+  if (result.cancelled) return false;
+  if (!result.ok || !result.credentialId) {
+    c.errors = [{ path: '', message: `${name}: ${result.error || 'the authorization failed'}` }];
+    return false;
+  }
+  c.id = result.credentialId;
+  c.errors = [];
+  return true;
 }
 
 function inputFor(field, value, id) {
@@ -424,6 +525,9 @@ async function startSession() {
     };
     if (ids.every((w) => versionOf(w))) body.versionIds = ids.map(versionOf);
   }
+  // The credential connected in this modal is the one the installation uses.
+  const c = state.credential;
+  if (c?.id) body.credentialIds = { [c.meta.connector || c.meta.name]: c.id };
   const r = await api('POST', '/headless/startInstallation', body);
   if (r.status !== 200) throw new Error(r.body.message || `the server answered ${r.status}`);
   state.session = r.body;
@@ -445,6 +549,7 @@ async function install() {
 }
 
 function go(step) {
+  if (step !== 'connect') cancelAuthorization();
   state.step = step;
   renderChrome();
   if (step === 'workflows') renderWorkflows();
@@ -470,7 +575,10 @@ async function next() {
       await startSession();
       go(state.credential?.needed ? 'connect' : hasFields() ? 'settings' : 'review');
     } else if (state.step === 'connect') {
-      if (!(await saveCredential())) { go('connect'); return; }
+      const connected = state.credential.oauth ? await connectOauth() : await saveCredential();
+      if (state.step !== 'connect') return; // Back or close while the popup was open
+      if (!connected) { go('connect'); return; }
+      await startSession();
       go(hasFields() ? 'settings' : 'review');
     } else if (state.step === 'settings') {
       state.errors = collectSettings();
@@ -512,11 +620,11 @@ async function loadCredential() {
   const app = state.integration.app;
   if (!app || !state.userId) return;
   const meta = await api('GET', `/metadata/credentials/${encodeURIComponent(app)}`);
-  if (meta.status !== 200 || !meta.body.data || meta.body.data.isOauth) return;
+  if (meta.status !== 200 || !meta.body.data) return;
   const mine = await api('GET', `/users/${encodeURIComponent(state.userId)}/credentials`);
   const type = meta.body.data.connector || meta.body.data.name;
   const existing = (mine.body.data || []).filter((c) => c.type === type);
-  state.credential = { meta: meta.body.data, existing, id: null, values: {}, errors: [],
+  state.credential = { meta: meta.body.data, oauth: meta.body.data.isOauth === true, existing, id: null, values: {}, errors: [],
     needed: alwaysShowAuthentication || (existing.length === 0 && operation === 'install') };
 }
 
