@@ -37,8 +37,15 @@ export async function startSandbox({ storeHash = 'acme1', token = 'sandbox-token
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
         body: `first_name=Ada&email=${encodeURIComponent(email)}&amount=${amount}` });
       if (res.status !== 303) throw new Error(`place-order: ${res.status}`);
-      const orders = (await call('GET', '/v2/orders')).body;
-      return orders[orders.length - 1];
+      // The newest order: the last of the last page (the store pages /v2/orders as BigCommerce does).
+      let last;
+      for (let page = 1; ; page++) {
+        const r = await call('GET', `/v2/orders?page=${page}&limit=250`);
+        if (r.status === 204 || !Array.isArray(r.body) || r.body.length === 0) break;
+        last = r.body[r.body.length - 1];
+        if (r.body.length < 250) break;
+      }
+      return last;
     },
     stop() {
       return new Promise((resolve) => {
