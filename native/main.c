@@ -17,6 +17,7 @@ static const struct command COMMANDS[] = {
     {"export", cli_export, "write an environment's events, integrations and workflows as JSON"},
     {"map", cli_map, "evaluate a JSONata mapping against JSON input"},
     {"schema", cli_schema, "validate JSON against a JSON Schema; convert sample schemas"},
+    {"connector", cli_connector, "connector files: import-openapi makes one from an OpenAPI spec"},
 };
 
 #define COMMAND_COUNT (sizeof COMMANDS / sizeof COMMANDS[0])
@@ -26,7 +27,7 @@ static void usage(FILE *out)
     fprintf(out, "usage: solder COMMAND [OPTIONS]\n\n"
                  "Solder, the embedded integration platform.\n\ncommands:\n");
     for (size_t i = 0; i < COMMAND_COUNT; i++)
-        fprintf(out, "  %-8s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+        fprintf(out, "  %-10s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
     fprintf(out, "\nRun 'solder COMMAND --help' for a command's options.\n");
 }
 

@@ -9,12 +9,13 @@
 
 #include <stddef.h>
 
-int cli_serve(int argc, char **argv);  /* cli/serve.c */
-int cli_key(int argc, char **argv);    /* cli/key.c */
-int cli_import(int argc, char **argv); /* cli/catalog.c */
-int cli_export(int argc, char **argv); /* cli/catalog.c */
-int cli_map(int argc, char **argv);    /* cli/map.c: JSONata evaluation */
-int cli_schema(int argc, char **argv); /* cli/schema.c: JSON Schema validation, from-sample */
+int cli_serve(int argc, char **argv);     /* cli/serve.c */
+int cli_key(int argc, char **argv);       /* cli/key.c */
+int cli_import(int argc, char **argv);    /* cli/catalog.c */
+int cli_export(int argc, char **argv);    /* cli/catalog.c */
+int cli_map(int argc, char **argv);       /* cli/map.c: JSONata evaluation */
+int cli_schema(int argc, char **argv);    /* cli/schema.c: JSON Schema validation, from-sample */
+int cli_connector(int argc, char **argv); /* cli/connector.c: import-openapi */
 
 /* Reads a whole file ("-" = stdin) into a malloc'd NUL-terminated buffer; NULL with errno on
  * failure. */
