@@ -19,7 +19,7 @@
 /* A WAL this long after a passive checkpoint means writers keep it from ever being fully copied and
  * restarted; a RESTART checkpoint then holds new writers back briefly, copies the rest and lets the
  * next writer start the log from the beginning, so the WAL stays bounded under sustained load. */
-#define CHECKPOINT_FRAMES_RESTART (CHECKPOINT_FRAMES * 4)
+#define CHECKPOINT_FRAMES_RESTART (CHECKPOINT_FRAMES * 16)
 /* Far past due (the checkpointer cannot keep up): the committing connection helps. */
 #define CHECKPOINT_FRAMES_INLINE (CHECKPOINT_FRAMES * 32)
 /* Idle period after which the checkpointer runs anyway. */
