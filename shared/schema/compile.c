@@ -805,28 +805,64 @@ static void compile_validation(struct compiler *c, struct node *n, const cJSON *
     }
 }
 
-/* Builds the props hash index and maps required names to props indexes. */
+/* Fills v[i].len and an index over v[0..n). */
+static void build_index(struct compiler *c, struct named_node *v, int n, struct name_index *ix)
+{
+    uint32_t size = 4;
+    while (size < (uint32_t)n * 2)
+        size *= 2;
+    ix->mask = size - 1;
+    ix->hash = schema_arena_alloc(&c->s->arena, (size_t)n * sizeof *ix->hash);
+    ix->slots = schema_arena_alloc(&c->s->arena, size * sizeof *ix->slots);
+    if (!ix->hash || !ix->slots)
+        return;
+    for (uint32_t i = 0; i < size; i++)
+        ix->slots[i] = -1;
+    for (int i = 0; i < n; i++) {
+        size_t len = strlen(v[i].name);
+        uint32_t h = schema_name_hash(v[i].name, len);
+        v[i].len = (uint32_t)len;
+        ix->hash[i] = h;
+        uint32_t j = h & ix->mask;
+        while (ix->slots[j] >= 0)
+            j = (j + 1) & ix->mask;
+        ix->slots[j] = i;
+    }
+}
+
+/* "/properties/" + name escaped as a JSON Pointer token, in the arena. */
+static void property_location(struct compiler *c, struct named_node *p)
+{
+    size_t extra = 0;
+    for (const char *q = p->name; *q; q++)
+        extra += *q == '~' || *q == '/';
+    size_t n = PROPERTIES_TOKEN + 1 + p->len + extra;
+    char *loc = schema_arena_alloc(&c->s->arena, n + 1);
+    if (!loc)
+        return;
+    memcpy(loc, "/properties/", PROPERTIES_TOKEN + 1);
+    char *w = loc + PROPERTIES_TOKEN + 1;
+    for (const char *q = p->name; *q; q++) {
+        if (*q == '~' || *q == '/') {
+            *w++ = '~';
+            *w++ = *q == '~' ? '0' : '1';
+        } else {
+            *w++ = *q;
+        }
+    }
+    *w = '\0';
+    p->loc = loc;
+    p->loc_len = (uint32_t)n;
+}
+
+/* Builds the props hash index, maps required names to props indexes and indexes an enum made of
+ * strings only. */
 static void index_props(struct compiler *c, struct node *n)
 {
     if (n->n_props) {
-        uint32_t size = 4;
-        while (size < (uint32_t)n->n_props * 2)
-            size *= 2;
-        n->prop_mask = size - 1;
-        n->prop_hash = schema_arena_alloc(&c->s->arena, (size_t)n->n_props * sizeof *n->prop_hash);
-        n->prop_slots = schema_arena_alloc(&c->s->arena, size * sizeof *n->prop_slots);
-        if (!n->prop_hash || !n->prop_slots)
-            return;
-        for (uint32_t i = 0; i < size; i++)
-            n->prop_slots[i] = -1;
-        for (int i = 0; i < n->n_props; i++) {
-            uint32_t h = schema_name_hash(n->props[i].name);
-            n->prop_hash[i] = h;
-            uint32_t j = h & n->prop_mask;
-            while (n->prop_slots[j] >= 0)
-                j = (j + 1) & n->prop_mask;
-            n->prop_slots[j] = i;
-        }
+        build_index(c, n->props, n->n_props, &n->prop_index);
+        for (int i = 0; i < n->n_props; i++)
+            property_location(c, &n->props[i]);
     }
     if (n->n_required) {
         n->required_prop =
@@ -837,6 +873,23 @@ static void index_props(struct compiler *c, struct node *n)
                 if (strcmp(n->props[j].name, n->required[i]) == 0)
                     n->required_prop[i] = j;
         }
+    }
+    if (cJSON_IsArray(n->enum_) && n->enum_->child) {
+        int count = 0;
+        const cJSON *e;
+        cJSON_ArrayForEach(e, n->enum_)
+        {
+            if (!cJSON_IsString(e))
+                return;
+            count++;
+        }
+        n->enum_strings = schema_arena_alloc(&c->s->arena, (size_t)count * sizeof *n->enum_strings);
+        if (!n->enum_strings)
+            return;
+        int i = 0;
+        cJSON_ArrayForEach(e, n->enum_) n->enum_strings[i++].name = e->valuestring;
+        n->n_enum_strings = count;
+        build_index(c, n->enum_strings, count, &n->enum_index);
     }
 }
 
@@ -861,7 +914,17 @@ static void set_groups(struct node *n)
     if (n->unevaluated_items || n->unevaluated_props)
         n->groups |= G_UNEVALUATED;
     n->leaf = !n->is_bool && !(n->groups & (G_IN_PLACE | G_OBJECT | G_ARRAY | G_UNEVALUATED));
-    n->type_only = n->leaf && n->has_types && !(n->groups & (G_NUMBER | G_STRING | G_ENUM_CONST));
+    n->plain_object = !n->is_bool && n->groups == G_OBJECT && n->max_props < 0 &&
+                      n->min_props < 0 && !n->n_dep_required && !n->n_dep_schemas &&
+                      !n->n_pattern_props && !n->property_names && n->n_props <= 64;
+    for (int i = 0; n->plain_object && i < n->n_required; i++) {
+        if (!n->required_prop || n->required_prop[i] < 0)
+            n->plain_object = false;
+        else
+            n->required_mask |= (uint64_t)1 << n->required_prop[i];
+    }
+    n->plain_array = !n->is_bool && n->groups == G_ARRAY && !n->unique_items &&
+                     !n->n_prefix_items && !n->contains;
     n->pure_ref = !n->is_bool && n->ref && !n->has_types && n->groups == G_IN_PLACE &&
                   !n->n_all_of && !n->n_any_of && !n->n_one_of && !n->not_ && !n->if_ &&
                   !n->dyn_ref;
@@ -1014,6 +1077,16 @@ schema_t *schema_compile(const cJSON *doc, const struct schema_options *opts, ch
         enqueue(&c, s->root);
         for (size_t i = 0; i < c.n_queue && !failed(&c); i++)
             compile_node(&c, c.queue[i]);
+        for (size_t i = 0; i < c.n_queue && !failed(&c); i++) {
+            const struct node *f = c.queue[i];
+            /* bounded: a cycle of references is left to validation's depth limit */
+            for (int hops = 0; f->pure_ref && f->ref->res == f->res && hops < 8; hops++)
+                f = f->ref;
+            c.queue[i]->fast = f;
+        }
+        for (size_t i = 0; i < c.n_queue && !failed(&c); i++)
+            for (int j = 0; j < c.queue[i]->n_props; j++)
+                c.queue[i]->props[j].fast = c.queue[i]->props[j].node->fast;
     }
     free(c.queue);
     if (!failed(&c) && !s->root)

@@ -113,6 +113,22 @@ struct resource {
 struct named_node {
     const char *name;
     struct node *node;
+    const struct node *fast; /* node->fast, one load nearer */
+    uint32_t len;            /* strlen(name) */
+    /* For properties: "/properties/NAME" with NAME as a JSON Pointer token (its last loc_len -
+     * PROPERTIES_TOKEN bytes are the member's instance token), built for error locations. */
+    uint32_t loc_len;
+    const char *loc;
+};
+
+#define PROPERTIES_TOKEN (sizeof "/properties" - 1)
+
+/* An open-addressing index over an array of named_node: the hash of each name, and slots holding
+ * array indexes (-1 empty; mask + 1 slots). */
+struct name_index {
+    uint32_t *hash;
+    int32_t *slots;
+    uint32_t mask;
 };
 
 struct pattern_node {
@@ -127,17 +143,44 @@ struct dep_required {
     int n;
 };
 
-/* One compiled (sub)schema. Built by compile.c, read-only afterwards. */
+/* One compiled (sub)schema. Built by compile.c, read-only afterwards. The fields every visit
+ * reads come first, to share cache lines. */
 struct node {
+    /* Where the first-error pass starts for this node: past "$ref"-only hops that stay within
+     * the resource (so the dynamic scope cannot change), at most 8 of them. */
+    const struct node *fast;
+    uint32_t types;  /* "type" as T_* bits; 0 when absent */
+    unsigned groups; /* G_* bits: which keyword groups this node has, to skip the rest quickly */
+    bool has_types;
+    bool is_bool;
+    bool bool_value;
+    bool leaf;     /* only type/enum/const/number/string keywords: validated without recursion */
+    bool pure_ref; /* "$ref" is the only keyword that checks anything */
+    /* Only "type", "properties" (at most 64), "additionalProperties" and "required" naming
+     * properties: the first-error pass checks it in one tight loop. required_mask has the bit of
+     * each required property. */
+    bool plain_object;
+    /* Only "type", "items", "minItems" and "maxItems": likewise. */
+    bool plain_array;
+    int n_props;
+    struct named_node *props;
+    /* Lookup index over props; required_prop[i] is the props index of required[i] or -1. */
+    struct name_index prop_index;
+    uint64_t required_mask;
+    struct node *additional_props;
+    struct node *items;
+    double max_length, min_length, max_items, min_items, max_props, min_props; /* < 0: none */
+    struct schema_regex *pattern;
+    int format; /* -1: none or not asserted */
+    int n_enum_strings;
+    /* An enum of strings only: its values as an indexed set (enum_strings NULL otherwise). */
+    struct named_node *enum_strings;
+    struct name_index enum_index;
+
     const cJSON *src;
     struct resource *res;
     const char *base; /* base URI for references inside this schema */
     bool compiled;
-    bool is_bool;
-    bool bool_value;
-
-    uint32_t types; /* "type" as T_* bits; 0 when absent */
-    bool has_types;
 
     struct node *ref;
     struct node *dyn_ref;        /* initial target of $dynamicRef */
@@ -146,17 +189,13 @@ struct node {
     struct node **all_of, **any_of, **one_of;
     int n_all_of, n_any_of, n_one_of;
     struct node *not_, *if_, *then_, *else_;
-    struct named_node *props;
-    int n_props;
     struct pattern_node *pattern_props;
     int n_pattern_props;
-    struct node *additional_props;
     struct named_node *dep_schemas;
     int n_dep_schemas;
     struct node *property_names;
     struct node **prefix_items;
     int n_prefix_items;
-    struct node *items;
     struct node *contains;
     double min_contains, max_contains; /* max < 0: none */
     bool has_min_contains;
@@ -167,28 +206,15 @@ struct node {
     bool has_const;
     double multiple_of, maximum, exclusive_maximum, minimum, exclusive_minimum;
     bool has_multiple_of, has_maximum, has_exclusive_maximum, has_minimum, has_exclusive_minimum;
-    double max_length, min_length, max_items, min_items, max_props, min_props; /* < 0: none */
-    struct schema_regex *pattern;
     const char *pattern_source;
     bool unique_items;
     const char **required;
     int n_required;
     struct dep_required *dep_required;
     int n_dep_required;
-    int format; /* -1: none or not asserted */
     const char *format_name;
-
-    /* Lookup index over props: hash of each name, and an open-addressing table of prop indexes
-     * (-1 empty, size prop_mask + 1); required_prop[i] is the props index of required[i] or -1. */
-    uint32_t *prop_hash;
-    int32_t *prop_slots;
-    uint32_t prop_mask;
     int *required_prop;
 
-    unsigned groups; /* G_* bits: which keyword groups this node has, to skip the rest quickly */
-    bool leaf;       /* only type/enum/const/number/string keywords: validated without recursion */
-    bool type_only;  /* a leaf with "type" and nothing else to check */
-    bool pure_ref;   /* "$ref" is the only keyword that checks anything */
     /* Messages fixed at compile time: "must be a string", "must be one of ...", "must be equal to"
      */
     const char *type_msg, *enum_msg, *const_msg;
@@ -210,12 +236,17 @@ void schema_type_message(char *out, size_t size, uint32_t types);
 void schema_json_excerpt(char *out, size_t size, const cJSON *v);
 void schema_format_number(char *out, size_t size, double d);
 
-/* FNV-1a hash of a property name, for the props index. */
-static inline uint32_t schema_name_hash(const char *s)
+/* Hash of a name of len bytes (a property or an enum string) for a name_index: its length and
+ * three of its bytes, so that it costs the same for any length (collisions only cost a memcmp). */
+static inline uint32_t schema_name_hash(const char *s, size_t len)
 {
-    uint32_t h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
+    uint32_t h = (uint32_t)len * 0x9e3779b1u;
+    if (len) {
+        h ^= (uint32_t)(unsigned char)s[0] | (uint32_t)(unsigned char)s[len / 2] << 8 |
+             (uint32_t)(unsigned char)s[len - 1] << 16;
+        h *= 0x85ebca6bu;
+        h ^= h >> 13;
+    }
     return h;
 }
 

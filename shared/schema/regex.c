@@ -66,6 +66,8 @@ struct rnode {
 struct simple_item {
     uint8_t set[256]; /* 1 for the bytes (ASCII only) the item accepts */
     int min, max;
+    /* The next item needs a byte this one never accepts: only the longest run can match. */
+    bool possessive;
 };
 
 struct schema_regex {
@@ -79,6 +81,8 @@ struct schema_regex {
     int nsimple;
     bool simple_bol, simple_eol;
     bool simple_ascii; /* no item accepts a non-ASCII code point: valid for any UTF-8 subject */
+    /* Anchored by ^, and every item but the last fixed-length or possessive: one walk decides. */
+    bool simple_linear;
 };
 
 struct parser {
@@ -906,7 +910,7 @@ static void build_simple(struct schema_regex *re)
     bool ascii = true;
     for (const struct rnode *q = p; q && i < n; q = q->next, i++) {
         const struct rnode *atom = q->type == R_REPEAT ? q->body : q;
-        uint64_t bits[2];
+        uint64_t bits[2] = {0, 0};
         ascii_set(atom, bits);
         memset(items[i].set, 0, sizeof items[i].set);
         for (int c = 0; c < 128; c++)
@@ -917,7 +921,18 @@ static void build_simple(struct schema_regex *re)
             ascii = false;
         items[i].min = q->type == R_REPEAT ? q->min : 1;
         items[i].max = q->type == R_REPEAT ? q->max : 1;
+        items[i].possessive = false;
     }
+    for (i = 0; i + 1 < n; i++) {
+        bool disjoint = items[i + 1].min >= 1;
+        for (int c = 0; c < 256 && disjoint; c++)
+            disjoint = !(items[i].set[c] && items[i + 1].set[c]);
+        items[i].possessive = disjoint;
+    }
+    re->simple_linear = bol;
+    for (i = 0; i + 1 < n; i++)
+        if (items[i].min != items[i].max && !items[i].possessive)
+            re->simple_linear = false;
     re->simple = items;
     re->nsimple = n;
     re->simple_bol = bol;
@@ -1315,7 +1330,7 @@ static int simple_match(const struct schema_regex *re, int i, const unsigned cha
             return 0;
         /* Whether some match exists does not depend on greediness, so lengths are tried
          * longest first; the last item can take its longest run (which reaches $ if any does). */
-        if (it->min == it->max || i + 1 == re->nsimple) {
+        if (it->min == it->max || i + 1 == re->nsimple || it->possessive) {
             pos += most;
             continue;
         }
@@ -1331,9 +1346,31 @@ static int simple_match(const struct schema_regex *re, int i, const unsigned cha
     return !re->simple_eol || pos == len;
 }
 
+/* simple_search for a simple_linear program: each item takes its longest run. */
+static enum schema_regex_result simple_walk(const struct schema_regex *re, const unsigned char *s,
+                                            size_t len)
+{
+    size_t pos = 0;
+    for (int i = 0; i < re->nsimple; i++) {
+        const struct simple_item *it = &re->simple[i];
+        size_t limit = len - pos;
+        if ((long)limit > (long)it->max)
+            limit = (size_t)it->max;
+        size_t run = 0;
+        while (run < limit && it->set[s[pos + run]])
+            run++;
+        if ((long)run < (long)it->min)
+            return SCHEMA_REGEX_NOMATCH;
+        pos += run;
+    }
+    return !re->simple_eol || pos == len ? SCHEMA_REGEX_MATCH : SCHEMA_REGEX_NOMATCH;
+}
+
 static enum schema_regex_result simple_search(const struct schema_regex *re, const unsigned char *s,
                                               size_t len)
 {
+    if (re->simple_linear)
+        return simple_walk(re, s, len);
     long steps = 0;
     for (size_t start = 0; start <= len; start++) {
         if (++steps > REGEX_MAX_STEPS)

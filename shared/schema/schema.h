@@ -55,8 +55,8 @@ schema_t *schema_compile(const cJSON *doc, const struct schema_options *opts, ch
 
 void schema_free(schema_t *s);
 
-/* One failed assertion, in the shape of JSON Schema's "basic" output unit. The four strings
- * share one allocation owned by the schema_result that holds them. */
+/* One failed assertion, in the shape of JSON Schema's "basic" output unit. Its strings share one
+ * allocation with the result's error array, owned by the schema_result that holds them. */
 struct schema_error {
     char *instance_path;    /* JSON Pointer into the instance, "" for the root */
     char *keyword_location; /* JSON Pointer through the schema as evaluated, e.g.

@@ -4,8 +4,11 @@
  * "unevaluated*" keyword needs them, the evaluated properties and items. Errors are collected in
  * JSON Schema's "basic" shape with messages for a person. Every validation first runs a pass that
  * stops at the first failure and builds no locations (shortcuts: "$ref"-only schemas followed
- * directly, "type"-only schemas checked inline); only an invalid instance whose errors were asked
- * for is walked again to collect them.
+ * directly, leaf schemas checked inline, plain object and array schemas in one tight loop); only
+ * an invalid instance whose errors were asked for is walked again to collect them. That pass
+ * grows the instance path and keyword location as it descends (so an error copies them), skips
+ * leaf subschemas that a quick check passes, and keeps the errors' text in one buffer, handed to
+ * the caller as a single allocation.
  *
  * Does not produce annotations as output (only uses them internally) and treats the content*
  * keywords as annotations, as the draft's default is.
@@ -19,13 +22,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One step of a JSON Pointer, kept on the C stack: a keyword (with an optional member name or
- * index below it) for keyword locations, or a member name / index for instance locations. */
-struct seg {
-    const struct seg *up;
-    const char *name;
-    const char *key;
-    long index;
+/*
+ * A JSON Pointer grown while the collecting pass descends: each applicator appends its token on
+ * the way down and cuts it off on the way back, so recording an error copies the current text.
+ * Lifecycle: lives in the vstate of one collecting pass; text is small until it outgrows it.
+ */
+struct ptr {
+    char *text;
+    size_t len, cap;
+    char small[256];
+};
+
+/* An error of the collecting pass: offsets in vstate.text of its four NUL-terminated strings
+ * (instance path, keyword location, keyword, message), which lie back to back from start to end.
+ */
+struct pending {
+    size_t start, kl, kw, msg, end;
 };
 
 /* Locations already evaluated within one instance value, for unevaluatedItems/Properties. */
@@ -37,21 +49,34 @@ struct annot {
     uint64_t small[2];
 };
 
+/*
+ * One validation pass. The first-error pass (collect false) touches only the fields up to
+ * too_deep and the scope; the collecting pass also builds both pointers and the pending errors,
+ * which run_validation turns into the caller's schema_result (one allocation) at the end.
+ */
 struct vstate {
     const struct schema *s;
-    struct schema_result *out;
-    size_t cap;
-    int depth;
+    bool collect;
     bool too_deep;
+    bool oom; /* an error could not be recorded: later ones are dropped too */
+    int depth;
     int n_scope;
+    const char *via; /* the keyword applying the subschema being entered (collecting pass) */
+    /* A property whose pointer steps are pushed only if its (leaf) subschema records an error. */
+    const struct named_node *defer_prop;
+    struct ptr ip, kp;
+    struct pending *errs;
+    size_t n_errs, cap_errs;
+    char *text;
+    size_t text_len, text_cap;
+    struct pending small_errs[32];
+    char small_text[4096];
     const struct resource *scope[SCHEMA_MAX_DEPTH + 2];
 };
 
-static bool v_node(struct vstate *st, const struct node *n, const cJSON *inst, const struct seg *ip,
-                   const struct seg *kp, struct annot *ann);
-static bool v_fast(struct vstate *st, const struct node *n, const cJSON *inst);
-static bool v_leaf(struct vstate *st, const struct node *n, const cJSON *inst, const struct seg *ip,
-                   const struct seg *kp);
+static bool v_node(struct vstate *st, const struct node *n, const cJSON *inst, struct annot *ann);
+static inline bool v_fast(struct vstate *st, const struct node *n, const cJSON *inst);
+static bool v_leaf(struct vstate *st, const struct node *n, const cJSON *inst);
 
 /* ---- annotations ----------------------------------------------------------------------------- */
 
@@ -99,215 +124,285 @@ static void annot_merge(struct annot *into, const struct annot *from)
 
 /* ---- errors ---------------------------------------------------------------------------------- */
 
-/*
- * JSON Pointers are written backwards, from the innermost segment to the root, into the end of a
- * buffer: one pass over the segment chain, no recursion. Each function returns the new start, or
- * NULL when the buffer (whose first byte is lo) is too small.
- */
-static char *back_token(char *p, char *lo, const char *t)
+/* Grows buf (which starts as small) to hold at least need elements of size bytes; NULL on OOM. */
+static void *grow(void *buf, const void *small, size_t *cap, size_t need, size_t size)
 {
-    size_t n = strlen(t);
-    if (!memchr(t, '~', n) && !memchr(t, '/', n)) {
-        if ((size_t)(p - lo) < n + 1)
-            return NULL;
-        p -= n;
-        memcpy(p, t, n);
-        *--p = '/';
-        return p;
-    }
-    for (size_t i = n; i-- > 0;) {
-        char c = t[i];
-        if (p - lo < 2)
-            return NULL;
-        if (c == '~' || c == '/') {
-            *--p = c == '~' ? '0' : '1';
-            *--p = '~';
-        } else {
-            *--p = c;
-        }
-    }
-    if (p == lo)
+    size_t cap2 = *cap ? *cap * 2 : 16;
+    while (cap2 < need)
+        cap2 *= 2;
+    void *p = buf == small ? malloc(cap2 * size) : realloc(buf, cap2 * size);
+    if (!p)
         return NULL;
-    *--p = '/';
+    if (buf == small)
+        memcpy(p, small, *cap * size);
+    *cap = cap2;
     return p;
 }
 
-static char *back_index(char *p, char *lo, long index)
+/* memcpy for the short strings pointers are made of, without a call for up to 16 bytes. */
+static inline void copy(char *d, const char *s, size_t n)
 {
+    if (n >= 8 && n <= 16) {
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        memcpy(d, &a, 8);
+        memcpy(d + n - 8, &b, 8);
+    } else if (n >= 4 && n < 8) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        memcpy(d, &a, 4);
+        memcpy(d + n - 4, &b, 4);
+    } else if (n < 4) {
+        for (size_t i = 0; i < n; i++)
+            d[i] = s[i];
+    } else {
+        memcpy(d, s, n);
+    }
+}
+
+/* Grows p to hold n more bytes; false (and st->oom) when memory ran out. */
+static __attribute__((noinline)) bool ptr_grow(struct vstate *st, struct ptr *p, size_t n)
+{
+    char *t = grow(p->text, p->small, &p->cap, p->len + n, 1);
+    if (!t) {
+        st->oom = true;
+        return false;
+    }
+    p->text = t;
+    return true;
+}
+
+static inline bool ptr_reserve(struct vstate *st, struct ptr *p, size_t n)
+{
+    return p->len + n <= p->cap || ptr_grow(st, p, n);
+}
+
+static inline void ptr_append(struct vstate *st, struct ptr *p, const char *s, size_t n)
+{
+    if (ptr_reserve(st, p, n)) {
+        copy(p->text + p->len, s, n);
+        p->len += n;
+    }
+}
+
+/* Appends "/" and name as a JSON Pointer token (~ and / escaped). */
+static void ptr_name(struct vstate *st, struct ptr *p, const char *name)
+{
+    size_t n = 0, extra = 0;
+    for (const char *c = name; *c; c++, n++)
+        extra += *c == '~' || *c == '/';
+    if (!ptr_reserve(st, p, n + extra + 1))
+        return;
+    char *w = p->text + p->len;
+    *w++ = '/';
+    if (!extra) {
+        copy(w, name, n);
+        w += n;
+    } else {
+        for (const char *c = name; *c; c++) {
+            if (*c == '~' || *c == '/') {
+                *w++ = '~';
+                *w++ = *c == '~' ? '0' : '1';
+            } else {
+                *w++ = *c;
+            }
+        }
+    }
+    p->len = (size_t)(w - p->text);
+}
+
+static void ptr_index(struct vstate *st, struct ptr *p, size_t index)
+{
+    char digits[24];
+    char *d = digits + sizeof digits;
     do {
-        if (p == lo)
-            return NULL;
-        *--p = (char)('0' + index % 10);
+        *--d = (char)('0' + index % 10);
         index /= 10;
     } while (index > 0);
-    if (p == lo)
-        return NULL;
-    *--p = '/';
-    return p;
+    *--d = '/';
+    ptr_append(st, p, d, (size_t)(digits + sizeof digits - d));
 }
 
-static char *back_pointer(char *p, char *lo, const struct seg *s, const char *last)
+/*
+ * Pointer steps of the collecting pass (no-ops in the first-error pass). Each push returns the
+ * length to cut back to once the subschema has been evaluated. KP pushes a keyword given as a
+ * literal; the *_name and *_index forms add a member name or index below what was pushed.
+ */
+static inline size_t kp_push(struct vstate *st, const char *via, const char *token, size_t n)
 {
-    if (last && !(p = back_token(p, lo, last)))
-        return NULL;
-    for (; s; s = s->up) {
-        if (s->key)
-            p = back_token(p, lo, s->key);
-        else if (s->index >= 0)
-            p = back_index(p, lo, s->index);
-        if (p && s->name)
-            p = back_token(p, lo, s->name);
-        if (!p)
-            return NULL;
+    size_t old = st->kp.len;
+    if (st->collect) {
+        st->via = via;
+        ptr_append(st, &st->kp, token, n);
     }
-    return p;
+    return old;
 }
 
-/* Bytes the pointer takes (exact), for chains too long for the stack buffer. */
-static size_t pointer_size(const struct seg *s, const char *last)
+#define KP(st, keyword) kp_push(st, keyword, "/" keyword, sizeof(keyword))
+
+static void kp_name(struct vstate *st, const char *name)
 {
-    size_t n = 0;
-    const char *tokens[3];
-    for (bool first = true; first || s; first = false) {
-        int k = 0;
-        if (first) {
-            if (last)
-                tokens[k++] = last;
-        } else {
-            if (s->name)
-                tokens[k++] = s->name;
-            if (s->key)
-                tokens[k++] = s->key;
-            else if (s->index >= 0)
-                n += 22;
-            s = s->up;
-        }
-        for (int i = 0; i < k; i++) {
-            n++;
-            for (const char *t = tokens[i]; *t; t++)
-                n += (*t == '~' || *t == '/') ? 2 : 1;
-        }
-    }
-    return n;
+    if (st->collect)
+        ptr_name(st, &st->kp, name);
 }
 
-/* One JSON Pointer being built: in buf when it fits, else in heap (exact size). */
-struct built_pointer {
-    char buf[1024];
-    char *heap;
-    const char *start;
-    size_t len;
-};
-
-static bool build_pointer(struct built_pointer *bp, const struct seg *s, const char *last)
+static void kp_index(struct vstate *st, size_t index)
 {
-    bp->heap = NULL;
-    char *start = back_pointer(bp->buf + sizeof bp->buf, bp->buf, s, last);
-    if (start) {
-        bp->start = start;
-        bp->len = (size_t)(bp->buf + sizeof bp->buf - start);
-        return true;
-    }
-    size_t n = pointer_size(s, last);
-    bp->heap = malloc(n + 1);
-    if (!bp->heap)
-        return false;
-    start = back_pointer(bp->heap + n, bp->heap, s, last);
-    bp->start = start;
-    bp->len = (size_t)(bp->heap + n - start);
-    return start != NULL;
+    if (st->collect)
+        ptr_index(st, &st->kp, index);
 }
 
-static void error_release(struct schema_error *e)
+static size_t ip_name(struct vstate *st, const char *name)
 {
-    free(e->instance_path); /* one allocation holds all four strings */
+    size_t old = st->ip.len;
+    if (st->collect)
+        ptr_name(st, &st->ip, name);
+    return old;
 }
 
-/* Records an error at keyword location kp + "/" + last (just kp when last is NULL). */
-static void add_error_at(struct vstate *st, const struct seg *ip, const struct seg *kp,
-                         const char *keyword, const char *last, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
-static void add_error_at(struct vstate *st, const struct seg *ip, const struct seg *kp,
-                         const char *keyword, const char *last, const char *fmt, ...)
+static size_t ip_index(struct vstate *st, size_t index)
 {
-    struct schema_result *r = st->out;
-    if (!r || st->too_deep)
+    size_t old = st->ip.len;
+    if (st->collect)
+        ptr_index(st, &st->ip, index);
+    return old;
+}
+
+static void kp_cut(struct vstate *st, size_t len)
+{
+    st->kp.len = len;
+}
+
+static void ip_cut(struct vstate *st, size_t len)
+{
+    st->ip.len = len;
+}
+
+/*
+ * Records an error at the current instance path, with the keyword location being the current one
+ * plus "/" keyword (or just the current one when in_location is false).
+ */
+static void record(struct vstate *st, const char *keyword, size_t kw_len, bool in_location,
+                   const char *msg, size_t msg_len)
+{
+    if (!st->collect || st->too_deep || st->oom)
         return;
-    if (r->count == st->cap) {
-        size_t cap = st->cap ? st->cap * 2 : 8;
-        struct schema_error *e = realloc(r->errors, cap * sizeof *e);
-        if (!e)
-            return;
-        r->errors = e;
-        st->cap = cap;
+    if (st->defer_prop) {
+        const struct named_node *pr = st->defer_prop;
+        st->defer_prop = NULL;
+        ptr_append(st, &st->ip, pr->loc + PROPERTIES_TOKEN, pr->loc_len - PROPERTIES_TOKEN);
+        kp_push(st, "properties", pr->loc, pr->loc_len);
     }
+    size_t ip_len = st->ip.len, kp_len = st->kp.len;
+    size_t kl_len = kp_len + (in_location ? kw_len + 1 : 0);
+    size_t need = ip_len + kl_len + kw_len + msg_len + 4;
+    if (st->n_errs == st->cap_errs) {
+        struct pending *e =
+            grow(st->errs, st->small_errs, &st->cap_errs, st->n_errs + 1, sizeof *st->errs);
+        if (!e) {
+            st->oom = true;
+            return;
+        }
+        st->errs = e;
+    }
+    if (st->text_len + need > st->text_cap) {
+        char *t = grow(st->text, st->small_text, &st->text_cap, st->text_len + need, 1);
+        if (!t) {
+            st->oom = true;
+            return;
+        }
+        st->text = t;
+    }
+    struct pending *e = &st->errs[st->n_errs++];
+    char *t = st->text + st->text_len;
+    e->start = st->text_len;
+    copy(t, st->ip.text, ip_len);
+    t[ip_len] = '\0';
+    e->kl = e->start + ip_len + 1;
+    t = st->text + e->kl;
+    memcpy(t, st->kp.text, kp_len);
+    if (in_location) {
+        t[kp_len] = '/';
+        copy(t + kp_len + 1, keyword, kw_len);
+    }
+    t[kl_len] = '\0';
+    e->kw = e->kl + kl_len + 1;
+    t = st->text + e->kw;
+    copy(t, keyword, kw_len);
+    t[kw_len] = '\0';
+    e->msg = e->kw + kw_len + 1;
+    t = st->text + e->msg;
+    memcpy(t, msg, msg_len);
+    t[msg_len] = '\0';
+    e->end = e->msg + msg_len + 1;
+    st->text_len = e->end;
+}
+
+/* An error whose message is fixed (a literal keyword and a message string). */
+#define ERR(st, keyword, msg) error_msg(st, keyword, sizeof(keyword) - 1, msg)
+
+static void error_msg(struct vstate *st, const char *keyword, size_t kw_len, const char *msg)
+{
+    if (st->collect)
+        record(st, keyword, kw_len, true, msg, strlen(msg));
+}
+
+/* An error whose message is formatted (at most 399 bytes of it are kept). */
+static void errorf(struct vstate *st, const char *keyword, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void errorf(struct vstate *st, const char *keyword, const char *fmt, ...)
+{
+    if (!st->collect)
+        return;
     char buf[400];
-    const char *msg = buf;
-    size_t mlen;
     va_list ap;
     va_start(ap, fmt);
-    if (fmt[0] == '%' && fmt[1] == 's' && !fmt[2]) {
-        msg = va_arg(ap, const char *);
-        mlen = strlen(msg);
-    } else {
-        int w = vsnprintf(buf, sizeof buf, fmt, ap);
-        mlen = w < 0 ? 0 : (size_t)w >= sizeof buf ? sizeof buf - 1 : (size_t)w;
-    }
+    int w = vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    struct built_pointer bi, bk;
-    bool ok_i = build_pointer(&bi, ip, NULL);
-    bool ok_k = build_pointer(&bk, kp, last);
-    size_t kwlen = strlen(keyword);
-    char *block = ok_i && ok_k ? malloc(bi.len + bk.len + kwlen + mlen + 4) : NULL;
-    if (block) {
-        struct schema_error *e = &r->errors[r->count++];
-        e->instance_path = block;
-        memcpy(block, bi.start, bi.len);
-        block[bi.len] = '\0';
-        e->keyword_location = block + bi.len + 1;
-        memcpy(e->keyword_location, bk.start, bk.len);
-        e->keyword_location[bk.len] = '\0';
-        e->keyword = e->keyword_location + bk.len + 1;
-        memcpy(e->keyword, keyword, kwlen + 1);
-        e->message = e->keyword + kwlen + 1;
-        memcpy(e->message, msg, mlen);
-        e->message[mlen] = '\0';
-    }
-    free(bi.heap);
-    free(bk.heap);
+    size_t mlen = w < 0 ? 0 : (size_t)w >= sizeof buf ? sizeof buf - 1 : (size_t)w;
+    record(st, keyword, strlen(keyword), true, buf, mlen);
 }
 
-#define add_error(st, ip, kp, keyword, ...) add_error_at(st, ip, kp, keyword, keyword, __VA_ARGS__)
-
-/* add_error with the message a + b + c, without printf. */
-static void add_error_cat(struct vstate *st, const struct seg *ip, const struct seg *kp,
-                          const char *keyword, const char *a, const char *b, const char *c)
+/* An error with the message a + b + c, without printf. */
+static void error_cat(struct vstate *st, const char *keyword, const char *a, const char *b,
+                      const char *c)
 {
-    if (!st->out)
+    if (!st->collect)
         return;
     char msg[400];
     size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
     if (la + lb + lc >= sizeof msg) {
-        add_error(st, ip, kp, keyword, "%s%.300s%s", a, b, c);
+        errorf(st, keyword, "%s%.300s%s", a, b, c);
         return;
     }
     memcpy(msg, a, la);
     memcpy(msg + la, b, lb);
     memcpy(msg + la + lb, c, lc + 1);
-    add_error(st, ip, kp, keyword, "%s", msg);
+    record(st, keyword, strlen(keyword), true, msg, la + lb + lc);
 }
 
 static size_t mark(const struct vstate *st)
 {
-    return st->out ? st->out->count : 0;
+    return st->n_errs;
 }
 
+static void swap_pending(struct pending *a, struct pending *b)
+{
+    struct pending t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Drops the errors recorded since mark m. Marks nest (each is taken before a subschema is
+ * evaluated and used right after it), so errors from m on own the text from errs[m].start. */
 static void truncate_to(struct vstate *st, size_t m)
 {
-    if (!st->out)
-        return;
-    while (st->out->count > m)
-        error_release(&st->out->errors[--st->out->count]);
+    if (st->n_errs > m) {
+        st->text_len = st->errs[m].start;
+        st->n_errs = m;
+    }
 }
 
 /* Formats a number the way JSON would show it. */
@@ -374,7 +469,10 @@ static const uint32_t TYPE_BITS[256] = {
 
 static inline bool is_integer(double d)
 {
-    return isfinite(d) && floor(d) == d;
+    /* below 2^52 in magnitude the conversion is exact; every finite double beyond is whole */
+    if (fabs(d) < 4503599627370496.0)
+        return (double)(int64_t)d == d;
+    return isfinite(d);
 }
 
 static inline uint32_t type_of(const cJSON *v)
@@ -419,108 +517,213 @@ static size_t count_members(const cJSON *v)
     return n;
 }
 
+/* Index of the entry named name in v[0..n) (indexed by ix), or -1; the first one when several
+ * have that name. A few entries are scanned, comparing first bytes before whole names. */
+static int find_name(const struct named_node *v, int n, const struct name_index *ix,
+                     const char *name)
+{
+    if (n <= 12) {
+        for (int i = 0; i < n; i++)
+            if (v[i].name[0] == name[0] && strcmp(v[i].name, name) == 0)
+                return i;
+        return -1;
+    }
+    size_t len = strlen(name);
+    uint32_t h = schema_name_hash(name, len);
+    for (uint32_t j = h & ix->mask;; j = (j + 1) & ix->mask) {
+        int32_t i = ix->slots[j];
+        if (i < 0)
+            return -1;
+        if (ix->hash[i] == h && v[i].len == len && memcmp(v[i].name, name, len) == 0)
+            return i;
+    }
+}
+
+/* Index in n->props of member name, trying *cursor first (members usually come in the schema's
+ * order) and moving it past the match; -1 when name is not a property. */
+static inline int match_prop(const struct node *n, const char *name, int *cursor)
+{
+    int p;
+    if (*cursor < n->n_props && strcmp(n->props[*cursor].name, name) == 0)
+        p = *cursor;
+    else if (n->n_props)
+        p = find_name(n->props, n->n_props, &n->prop_index, name);
+    else
+        return -1;
+    if (p >= 0)
+        *cursor = p + 1;
+    return p;
+}
+
 /* ---- keyword groups -------------------------------------------------------------------------- */
 
-static bool v_number(struct vstate *st, const struct node *n, double x, const struct seg *ip,
-                     const struct seg *kp)
+static bool v_number(struct vstate *st, const struct node *n, double x)
 {
     bool valid = true;
     if (n->has_maximum && !(x <= n->maximum)) {
-        add_error(st, ip, kp, "maximum", "%s", n->msg[M_MAXIMUM]);
+        ERR(st, "maximum", n->msg[M_MAXIMUM]);
         valid = false;
     }
     if (n->has_exclusive_maximum && !(x < n->exclusive_maximum)) {
-        add_error(st, ip, kp, "exclusiveMaximum", "%s", n->msg[M_EXCLUSIVE_MAXIMUM]);
+        ERR(st, "exclusiveMaximum", n->msg[M_EXCLUSIVE_MAXIMUM]);
         valid = false;
     }
     if (n->has_minimum && !(x >= n->minimum)) {
-        add_error(st, ip, kp, "minimum", "%s", n->msg[M_MINIMUM]);
+        ERR(st, "minimum", n->msg[M_MINIMUM]);
         valid = false;
     }
     if (n->has_exclusive_minimum && !(x > n->exclusive_minimum)) {
-        add_error(st, ip, kp, "exclusiveMinimum", "%s", n->msg[M_EXCLUSIVE_MINIMUM]);
+        ERR(st, "exclusiveMinimum", n->msg[M_EXCLUSIVE_MINIMUM]);
         valid = false;
     }
     if (n->has_multiple_of && !is_multiple(x, n->multiple_of)) {
-        add_error(st, ip, kp, "multipleOf", "%s", n->msg[M_MULTIPLE_OF]);
+        ERR(st, "multipleOf", n->msg[M_MULTIPLE_OF]);
         valid = false;
     }
     return valid;
 }
 
-static bool v_string(struct vstate *st, const struct node *n, const cJSON *inst,
-                     const struct seg *ip, const struct seg *kp)
+static bool v_string(struct vstate *st, const struct node *n, const cJSON *inst)
 {
     bool valid = true;
     const char *s = inst->valuestring;
+    size_t bytes = n->pattern || n->max_length >= 0 || n->min_length >= 0 ? strlen(s) : 0;
     if (n->max_length >= 0 || n->min_length >= 0) {
         /* code points lie between bytes / 4 and bytes: count them only when that cannot decide */
-        size_t bytes = strlen(s);
         bool max_ok = n->max_length < 0 || (double)bytes <= n->max_length;
         bool min_ok = n->min_length < 0 || (double)((bytes + 3) / 4) >= n->min_length;
         if (!max_ok || !min_ok) {
             double len = (double)utf8_length(s);
             if (n->max_length >= 0 && len > n->max_length) {
-                add_error(st, ip, kp, "maxLength", "%s", n->msg[M_MAX_LENGTH]);
+                ERR(st, "maxLength", n->msg[M_MAX_LENGTH]);
                 valid = false;
             }
             if (n->min_length >= 0 && len < n->min_length) {
-                add_error(st, ip, kp, "minLength", "%s", n->msg[M_MIN_LENGTH]);
+                ERR(st, "minLength", n->msg[M_MIN_LENGTH]);
                 valid = false;
             }
         }
     }
     if (n->pattern) {
-        enum schema_regex_result r = schema_regex_search(n->pattern, s, strlen(s));
+        enum schema_regex_result r = schema_regex_search(n->pattern, s, bytes);
         if (r == SCHEMA_REGEX_LIMIT) {
-            add_error(st, ip, kp, "pattern", "is too complex to check against pattern \"%.200s\"",
-                      n->pattern_source);
+            errorf(st, "pattern", "is too complex to check against pattern \"%.200s\"",
+                   n->pattern_source);
             valid = false;
         } else if (r == SCHEMA_REGEX_NOMATCH) {
-            add_error(st, ip, kp, "pattern", "%s", n->msg[M_PATTERN]);
+            ERR(st, "pattern", n->msg[M_PATTERN]);
             valid = false;
         }
     }
     if (n->format >= 0 && !schema_format_check(n->format, s)) {
-        add_error(st, ip, kp, "format", "%s", n->msg[M_FORMAT]);
+        ERR(st, "format", n->msg[M_FORMAT]);
         valid = false;
     }
     return valid;
 }
 
-static bool v_enum_const(struct vstate *st, const struct node *n, const cJSON *inst,
-                         const struct seg *ip, const struct seg *kp)
+static bool v_enum_const(struct vstate *st, const struct node *n, const cJSON *inst)
 {
     bool valid = true;
-    if (n->enum_) {
+    if (n->enum_strings) {
+        if (!(inst->type & cJSON_String) ||
+            find_name(n->enum_strings, n->n_enum_strings, &n->enum_index, inst->valuestring) < 0) {
+            ERR(st, "enum", n->enum_msg);
+            valid = false;
+        }
+    } else if (n->enum_) {
         bool found = false;
         const cJSON *e;
-        bool is_string = cJSON_IsString(inst);
         cJSON_ArrayForEach(e, n->enum_)
         {
-            if (is_string ? cJSON_IsString(e) && e->valuestring[0] == inst->valuestring[0] &&
-                                strcmp(e->valuestring, inst->valuestring) == 0
-                          : json_equal(e, inst)) {
+            if (json_equal(e, inst)) {
                 found = true;
                 break;
             }
         }
         if (!found) {
-            add_error(st, ip, kp, "enum", "%s", n->enum_msg);
+            ERR(st, "enum", n->enum_msg);
             valid = false;
         }
     }
     if (n->has_const && !json_equal(n->const_, inst)) {
-        add_error(st, ip, kp, "const", "%s", n->const_msg);
+        ERR(st, "const", n->const_msg);
         valid = false;
     }
     return valid;
 }
 
-/* Message for a value refused by a `false` subschema, by the keyword that applied it. */
-static const char *false_message(const struct seg *kp)
+/* ---- the first-error pass's leaf checks: the same keywords as above, without errors ---------- */
+
+static bool number_ok(const struct node *n, double x)
 {
-    const char *kw = kp ? kp->name : NULL;
+    return (!n->has_maximum || x <= n->maximum) &&
+           (!n->has_exclusive_maximum || x < n->exclusive_maximum) &&
+           (!n->has_minimum || x >= n->minimum) &&
+           (!n->has_exclusive_minimum || x > n->exclusive_minimum) &&
+           (!n->has_multiple_of || is_multiple(x, n->multiple_of));
+}
+
+static bool string_ok(const struct node *n, const char *s)
+{
+    size_t bytes = n->pattern || n->max_length >= 0 || n->min_length >= 0 ? strlen(s) : 0;
+    if (n->max_length >= 0 || n->min_length >= 0) {
+        bool max_ok = n->max_length < 0 || (double)bytes <= n->max_length;
+        bool min_ok = n->min_length < 0 || (double)((bytes + 3) / 4) >= n->min_length;
+        if (!max_ok || !min_ok) {
+            double len = (double)utf8_length(s);
+            if ((n->max_length >= 0 && len > n->max_length) ||
+                (n->min_length >= 0 && len < n->min_length))
+                return false;
+        }
+    }
+    if (n->pattern && schema_regex_search(n->pattern, s, bytes) != SCHEMA_REGEX_MATCH)
+        return false;
+    return n->format < 0 || schema_format_check(n->format, s);
+}
+
+static bool enum_const_ok(const struct node *n, const cJSON *inst)
+{
+    if (n->enum_strings) {
+        if (!(inst->type & cJSON_String) ||
+            find_name(n->enum_strings, n->n_enum_strings, &n->enum_index, inst->valuestring) < 0)
+            return false;
+    } else if (n->enum_) {
+        const cJSON *e;
+        cJSON_ArrayForEach(e, n->enum_)
+        {
+            if (json_equal(e, inst))
+                goto found;
+        }
+        return false;
+    }
+found:
+    return !n->has_const || json_equal(n->const_, inst);
+}
+
+/* A leaf's keywords other than "type" (t is the instance's type bits). */
+static bool leaf_rest_ok(const struct node *n, const cJSON *inst, uint32_t t)
+{
+    unsigned g = n->groups;
+    if ((g & G_ENUM_CONST) && !enum_const_ok(n, inst))
+        return false;
+    if ((g & G_NUMBER) && (t & T_NUMBER) && !number_ok(n, inst->valuedouble))
+        return false;
+    return !(g & G_STRING) || t != T_STRING || string_ok(n, inst->valuestring);
+}
+
+/* Whether inst passes leaf n (a node with n->leaf set). */
+static inline bool leaf_ok(const struct node *n, const cJSON *inst)
+{
+    uint32_t t = type_of(inst);
+    if (n->has_types && !type_ok(n->types, t, inst))
+        return false;
+    return !n->groups || leaf_rest_ok(n, inst, t);
+}
+
+/* Message for a value refused by a `false` subschema, by the keyword that applied it. */
+static const char *false_message(const char *kw)
+{
     if (!kw)
         return "is not allowed (the schema is false)";
     if (!strcmp(kw, "additionalProperties") || !strcmp(kw, "unevaluatedProperties") ||
@@ -534,14 +737,17 @@ static const char *false_message(const struct seg *kp)
 }
 
 static bool v_in_place(struct vstate *st, const struct node *n, const cJSON *inst,
-                       const struct seg *ip, const struct seg *kp, struct annot *ann, size_t fields)
+                       struct annot *ann, size_t fields)
 {
     bool valid = true;
     for (int i = 0; i < n->n_all_of; i++) {
-        struct seg k = {kp, "allOf", NULL, i};
-        if (!v_node(st, n->all_of[i], inst, ip, &k, ann)) {
+        size_t k = KP(st, "allOf");
+        kp_index(st, (size_t)i);
+        bool ok = v_node(st, n->all_of[i], inst, ann);
+        kp_cut(st, k);
+        if (!ok) {
             valid = false;
-            if (!st->out)
+            if (!st->collect)
                 return false;
         }
     }
@@ -549,11 +755,13 @@ static bool v_in_place(struct vstate *st, const struct node *n, const cJSON *ins
         size_t m = mark(st);
         bool any = false;
         for (int i = 0; i < n->n_any_of; i++) {
-            struct seg k = {kp, "anyOf", NULL, i};
             struct annot a;
             if (ann)
                 annot_init(&a, fields);
-            bool ok = v_node(st, n->any_of[i], inst, ip, &k, ann ? &a : NULL);
+            size_t k = KP(st, "anyOf");
+            kp_index(st, (size_t)i);
+            bool ok = v_node(st, n->any_of[i], inst, ann ? &a : NULL);
+            kp_cut(st, k);
             if (ok && ann)
                 annot_merge(ann, &a);
             if (ann)
@@ -565,9 +773,9 @@ static bool v_in_place(struct vstate *st, const struct node *n, const cJSON *ins
         if (any) {
             truncate_to(st, m);
         } else {
-            add_error(st, ip, kp, "anyOf", "must match at least one of the schemas in anyOf");
+            ERR(st, "anyOf", "must match at least one of the schemas in anyOf");
             valid = false;
-            if (!st->out)
+            if (!st->collect)
                 return false;
         }
     }
@@ -575,11 +783,13 @@ static bool v_in_place(struct vstate *st, const struct node *n, const cJSON *ins
         size_t m = mark(st);
         int matched = 0, first = -1, second = -1;
         for (int i = 0; i < n->n_one_of; i++) {
-            struct seg k = {kp, "oneOf", NULL, i};
             struct annot a;
             if (ann)
                 annot_init(&a, fields);
-            bool ok = v_node(st, n->one_of[i], inst, ip, &k, ann ? &a : NULL);
+            size_t k = KP(st, "oneOf");
+            kp_index(st, (size_t)i);
+            bool ok = v_node(st, n->one_of[i], inst, ann ? &a : NULL);
+            kp_cut(st, k);
             if (ok) {
                 matched++;
                 if (first < 0)
@@ -597,37 +807,39 @@ static bool v_in_place(struct vstate *st, const struct node *n, const cJSON *ins
         if (matched == 1) {
             truncate_to(st, m);
         } else if (matched == 0) {
-            add_error(st, ip, kp, "oneOf", "must match exactly one of the schemas in oneOf");
+            ERR(st, "oneOf", "must match exactly one of the schemas in oneOf");
             valid = false;
         } else {
             truncate_to(st, m);
-            add_error(st, ip, kp, "oneOf",
-                      "must match exactly one of the schemas in oneOf, but matches %d and %d",
-                      first, second);
+            errorf(st, "oneOf",
+                   "must match exactly one of the schemas in oneOf, but matches %d and %d", first,
+                   second);
             valid = false;
         }
-        if (!valid && !st->out)
+        if (!valid && !st->collect)
             return false;
     }
     if (n->not_) {
         size_t m = mark(st);
-        struct seg k = {kp, "not", NULL, -1};
-        bool ok = v_node(st, n->not_, inst, ip, &k, NULL);
+        size_t k = KP(st, "not");
+        bool ok = v_node(st, n->not_, inst, NULL);
+        kp_cut(st, k);
         truncate_to(st, m);
         if (ok) {
-            add_error(st, ip, kp, "not", "must not match the schema in not");
+            ERR(st, "not", "must not match the schema in not");
             valid = false;
-            if (!st->out)
+            if (!st->collect)
                 return false;
         }
     }
     if (n->if_) {
         size_t m = mark(st);
-        struct seg k = {kp, "if", NULL, -1};
         struct annot a;
         if (ann)
             annot_init(&a, fields);
-        bool ok = v_node(st, n->if_, inst, ip, &k, ann ? &a : NULL);
+        size_t k = KP(st, "if");
+        bool ok = v_node(st, n->if_, inst, ann ? &a : NULL);
+        kp_cut(st, k);
         truncate_to(st, m);
         if (ok && ann)
             annot_merge(ann, &a);
@@ -635,19 +847,23 @@ static bool v_in_place(struct vstate *st, const struct node *n, const cJSON *ins
             annot_free(&a);
         const struct node *branch = ok ? n->then_ : n->else_;
         if (branch) {
-            struct seg kb = {kp, ok ? "then" : "else", NULL, -1};
-            if (!v_node(st, branch, inst, ip, &kb, ann)) {
+            k = ok ? KP(st, "then") : KP(st, "else");
+            bool branch_ok = v_node(st, branch, inst, ann);
+            kp_cut(st, k);
+            if (!branch_ok) {
                 valid = false;
-                if (!st->out)
+                if (!st->collect)
                     return false;
             }
         }
     }
     if (n->ref) {
-        struct seg k = {kp, "$ref", NULL, -1};
-        if (!v_node(st, n->ref, inst, ip, &k, ann)) {
+        size_t k = KP(st, "$ref");
+        bool ok = v_node(st, n->ref, inst, ann);
+        kp_cut(st, k);
+        if (!ok) {
             valid = false;
-            if (!st->out)
+            if (!st->collect)
                 return false;
         }
     }
@@ -664,131 +880,148 @@ static bool v_in_place(struct vstate *st, const struct node *n, const cJSON *ins
             }
         }
     found:;
-        struct seg k = {kp, "$dynamicRef", NULL, -1};
-        if (!v_node(st, target, inst, ip, &k, ann)) {
+        size_t k = KP(st, "$dynamicRef");
+        bool ok = v_node(st, target, inst, ann);
+        kp_cut(st, k);
+        if (!ok) {
             valid = false;
-            if (!st->out)
+            if (!st->collect)
                 return false;
         }
     }
     return valid;
 }
 
-/* Index in n->props of the property named name, or -1. */
-static int find_prop(const struct node *n, const char *name)
+/* Reports a propertyNames failure: the sub-errors since mk, restated about the name (at the
+ * current locations). */
+static void restate_name_errors(struct vstate *st, size_t mk, const char *name)
 {
-    uint32_t h = schema_name_hash(name);
-    for (uint32_t j = h & n->prop_mask;; j = (j + 1) & n->prop_mask) {
-        int32_t i = n->prop_slots[j];
-        if (i < 0)
-            return -1;
-        if (n->prop_hash[i] == h && strcmp(n->props[i].name, name) == 0)
-            return i;
-    }
-}
-
-/* Reports a propertyNames failure: the sub-errors since mk, restated about the name. */
-static void restate_name_errors(struct vstate *st, size_t mk, const struct seg *ip,
-                                const struct seg *k, const char *name)
-{
-    if (!st->out)
+    if (!st->collect)
         return;
     size_t end = mark(st);
-    for (size_t e = mk; e < end; e++) {
-        const struct schema_error *se = &st->out->errors[e];
-        add_error(st, ip, k, se->keyword, "property name '%s' %s", name, se->message);
+    for (size_t e = mk; e < end && !st->oom; e++) {
+        char keyword[64], msg[400];
+        snprintf(keyword, sizeof keyword, "%s", st->text + st->errs[e].kw);
+        snprintf(msg, sizeof msg, "%s", st->text + st->errs[e].msg);
+        errorf(st, keyword, "property name '%s' %s", name, msg);
     }
-    size_t added = st->out->count - end;
-    for (size_t e = mk; e < end; e++)
-        error_release(&st->out->errors[e]);
-    memmove(&st->out->errors[mk], &st->out->errors[end], added * sizeof *st->out->errors);
-    st->out->count = mk + added;
+    size_t added = st->n_errs - end;
+    memmove(&st->errs[mk], &st->errs[end], added * sizeof *st->errs);
+    st->n_errs = mk + added;
+}
+
+/*
+ * The collecting pass for member m against property pr. A leaf subschema runs with the member's
+ * pointer steps deferred to its first error; one that is a leaf past "$ref" hops is checked first
+ * without errors: most values pass, and then nothing needs recording.
+ */
+static bool v_prop(struct vstate *st, const struct named_node *pr, const cJSON *m)
+{
+    const struct node *c = pr->node;
+    size_t ip = st->ip.len;
+    if (c->leaf) {
+        size_t k = st->kp.len;
+        st->defer_prop = pr;
+        bool ok = v_leaf(st, c, m);
+        st->defer_prop = NULL;
+        kp_cut(st, k);
+        ip_cut(st, ip);
+        return ok;
+    }
+    if (pr->fast->leaf && leaf_ok(pr->fast, m))
+        return true;
+    ptr_append(st, &st->ip, pr->loc + PROPERTIES_TOKEN, pr->loc_len - PROPERTIES_TOKEN);
+    size_t k = kp_push(st, "properties", pr->loc, pr->loc_len);
+    bool ok = c->leaf ? v_leaf(st, c, m) : v_node(st, c, m, NULL);
+    kp_cut(st, k);
+    ip_cut(st, ip);
+    return ok;
 }
 
 /* Validates one member against properties, patternProperties, additionalProperties and
  * propertyNames; prop is its index in n->props or -1. Sets *evaluated for the annotations. */
 static bool v_member(struct vstate *st, const struct node *n, const cJSON *m, int prop,
-                     const struct seg *ip, const struct seg *kp, bool *evaluated)
+                     bool *evaluated)
 {
     bool valid = true;
-    struct seg child = {ip, NULL, m->string, -1};
     *evaluated = false;
-    if (prop >= 0 && !st->out) {
+    if (prop >= 0 && !st->collect) {
         *evaluated = true;
         if (!v_fast(st, n->props[prop].node, m))
             return false;
-    } else if (prop >= 0) {
-        *evaluated = true;
-        struct seg k = {kp, "properties", m->string, -1};
-        if (!v_node(st, n->props[prop].node, m, &child, &k, NULL)) {
-            valid = false;
-            if (!st->out)
-                return false;
-        }
     }
+    if (prop >= 0 && st->collect) {
+        *evaluated = true;
+        if (!v_prop(st, &n->props[prop], m))
+            valid = false;
+    }
+    size_t ip = ip_name(st, m->string);
     for (int i = 0; i < n->n_pattern_props; i++) {
         enum schema_regex_result r =
             schema_regex_search(n->pattern_props[i].re, m->string, strlen(m->string));
         if (r == SCHEMA_REGEX_NOMATCH)
             continue;
-        struct seg k = {kp, "patternProperties", n->pattern_props[i].source, -1};
+        size_t k = KP(st, "patternProperties");
+        kp_name(st, n->pattern_props[i].source);
         if (r == SCHEMA_REGEX_LIMIT) {
-            add_error(st, &child, &k, "patternProperties",
-                      "is too complex to check against the pattern");
+            ERR(st, "patternProperties", "is too complex to check against the pattern");
             valid = false;
         } else {
             *evaluated = true;
-            if (!v_node(st, n->pattern_props[i].node, m, &child, &k, NULL))
+            if (!v_node(st, n->pattern_props[i].node, m, NULL))
                 valid = false;
         }
-        if (!valid && !st->out)
-            return false;
+        kp_cut(st, k);
+        if (!valid && !st->collect)
+            goto done;
     }
     if (!*evaluated && n->additional_props) {
         *evaluated = true;
-        struct seg k = {kp, "additionalProperties", NULL, -1};
-        if (!v_node(st, n->additional_props, m, &child, &k, NULL)) {
+        size_t k = KP(st, "additionalProperties");
+        bool ok = v_node(st, n->additional_props, m, NULL);
+        kp_cut(st, k);
+        if (!ok) {
             valid = false;
-            if (!st->out)
-                return false;
+            if (!st->collect)
+                goto done;
         }
     }
+    ip_cut(st, ip);
     if (n->property_names) {
         cJSON name;
         memset(&name, 0, sizeof name);
         name.type = cJSON_String;
         name.valuestring = m->string;
         size_t mk = mark(st);
-        struct seg k = {kp, "propertyNames", NULL, -1};
-        if (!v_node(st, n->property_names, &name, ip, &k, NULL)) {
-            restate_name_errors(st, mk, ip, &k, m->string);
+        size_t k = KP(st, "propertyNames");
+        if (!v_node(st, n->property_names, &name, NULL)) {
+            restate_name_errors(st, mk, m->string);
             valid = false;
         }
+        kp_cut(st, k);
     }
+done:
+    ip_cut(st, ip);
     return valid;
 }
 
 #define SMALL_MEMBERS 64
 
 /*
- * v_node for the first-error mode (no error list, no annotations): follows a "$ref"-only schema
- * within one resource directly (the dynamic scope cannot change) and checks a "type"-only schema
- * inline.
+ * v_node for the first-error mode (no error list, no annotations): starts past "$ref"-only hops
+ * (node.fast) and checks a leaf inline.
  */
-static bool v_fast(struct vstate *st, const struct node *n, const cJSON *inst)
+static inline bool v_fast(struct vstate *st, const struct node *n, const cJSON *inst)
 {
-    for (int hops = 0; n->pure_ref && n->ref->res == n->res && hops < 8; hops++)
-        n = n->ref; /* bounded: a cycle of references is left to v_node's depth limit */
-    if (n->type_only)
-        return type_ok(n->types, type_of(inst), inst);
+    n = n->fast;
     if (n->leaf)
-        return v_leaf(st, n, inst, NULL, NULL);
-    return v_node(st, n, inst, NULL, NULL, NULL);
+        return leaf_ok(n, inst);
+    return v_node(st, n, inst, NULL);
 }
 
 /* v_object without an error list: one pass, stopping at the first failure. */
 static bool v_object_fast(struct vstate *st, const struct node *n, const cJSON *inst,
-                          const struct seg *ip, const struct seg *kp, struct annot *ann)
+                          struct annot *ann)
 {
     if (n->max_props >= 0 || n->min_props >= 0) {
         size_t count = 0;
@@ -809,15 +1042,9 @@ static bool v_object_fast(struct vstate *st, const struct node *n, const cJSON *
     size_t i = 0;
     int cursor = 0;
     for (const cJSON *m = inst->child; m && valid; m = m->next, i++) {
-        int p;
-        if (cursor < n->n_props && strcmp(n->props[cursor].name, m->string) == 0)
-            p = cursor;
-        else
-            p = n->n_props ? find_prop(n, m->string) : -1;
-        if (p >= 0) {
-            cursor = p + 1;
+        int p = match_prop(n, m->string, &cursor);
+        if (p >= 0)
             seen[p / 64] |= (uint64_t)1 << (p % 64);
-        }
         if (simple_members) {
             if (p >= 0) {
                 valid = v_fast(st, n->props[p].node, m);
@@ -825,7 +1052,7 @@ static bool v_object_fast(struct vstate *st, const struct node *n, const cJSON *
             }
         } else if (members) {
             bool evaluated;
-            valid = v_member(st, n, m, p, ip, kp, &evaluated);
+            valid = v_member(st, n, m, p, &evaluated);
             if (evaluated)
                 annot_set(ann, i);
         }
@@ -845,34 +1072,32 @@ static bool v_object_fast(struct vstate *st, const struct node *n, const cJSON *
     for (int d = 0; valid && d < n->n_dep_schemas; d++) {
         if (!cJSON_GetObjectItemCaseSensitive(inst, n->dep_schemas[d].name))
             continue;
-        struct seg k = {kp, "dependentSchemas", n->dep_schemas[d].name, -1};
-        valid = v_node(st, n->dep_schemas[d].node, inst, ip, &k, ann);
+        valid = v_node(st, n->dep_schemas[d].node, inst, ann);
     }
     if (seen != small_seen)
         free(seen);
     return valid;
 }
 
-static bool v_object(struct vstate *st, const struct node *n, const cJSON *inst,
-                     const struct seg *ip, const struct seg *kp, struct annot *ann)
+static bool v_object(struct vstate *st, const struct node *n, const cJSON *inst, struct annot *ann)
 {
-    if (!st->out)
-        return v_object_fast(st, n, inst, ip, kp, ann);
+    if (!st->collect)
+        return v_object_fast(st, n, inst, ann);
     bool valid = true;
     size_t count = 0;
     for (const cJSON *m = inst->child; m; m = m->next)
         count++;
     if ((n->max_props >= 0 && (double)count > n->max_props)) {
-        add_error(st, ip, kp, "maxProperties", "must have at most %.0f propert%s", n->max_props,
-                  n->max_props == 1 ? "y" : "ies");
+        errorf(st, "maxProperties", "must have at most %.0f propert%s", n->max_props,
+               n->max_props == 1 ? "y" : "ies");
         valid = false;
     }
     if (n->min_props >= 0 && (double)count < n->min_props) {
-        add_error(st, ip, kp, "minProperties", "must have at least %.0f propert%s", n->min_props,
-                  n->min_props == 1 ? "y" : "ies");
+        errorf(st, "minProperties", "must have at least %.0f propert%s", n->min_props,
+               n->min_props == 1 ? "y" : "ies");
         valid = false;
     }
-    if (!valid && !st->out)
+    if (!valid && !st->collect)
         return false;
     /* Which props each member names, and which props are present, in one pass. */
     int small_idx[SMALL_MEMBERS];
@@ -885,18 +1110,13 @@ static bool v_object(struct vstate *st, const struct node *n, const cJSON *inst,
             free(idx);
         if (seen != small_seen)
             free(seen);
-        add_error(st, ip, kp, "properties", "could not be validated: out of memory");
+        ERR(st, "properties", "could not be validated: out of memory");
         return false;
     }
     size_t i = 0;
-    int cursor = 0; /* members usually come in the schema's order: try the next prop first */
+    int cursor = 0;
     for (const cJSON *m = inst->child; m; m = m->next, i++) {
-        if (cursor < n->n_props && strcmp(n->props[cursor].name, m->string) == 0)
-            idx[i] = cursor++;
-        else
-            idx[i] = n->n_props ? find_prop(n, m->string) : -1;
-        if (idx[i] >= 0)
-            cursor = idx[i] + 1;
+        idx[i] = match_prop(n, m->string, &cursor);
         if (idx[i] >= 0)
             seen[idx[i] / 64] |= (uint64_t)1 << (idx[i] % 64);
     }
@@ -905,9 +1125,9 @@ static bool v_object(struct vstate *st, const struct node *n, const cJSON *inst,
         bool present = p >= 0 ? (seen[p / 64] >> (p % 64)) & 1
                               : cJSON_GetObjectItemCaseSensitive(inst, n->required[r]) != NULL;
         if (!present) {
-            add_error_cat(st, ip, kp, "required", "'", n->required[r], "' is a required property");
+            error_cat(st, "required", "'", n->required[r], "' is a required property");
             valid = false;
-            if (!st->out)
+            if (!st->collect)
                 goto done;
         }
     }
@@ -917,11 +1137,10 @@ static bool v_object(struct vstate *st, const struct node *n, const cJSON *inst,
             continue;
         for (int j = 0; j < dr->n; j++) {
             if (!cJSON_GetObjectItemCaseSensitive(inst, dr->required[j])) {
-                add_error(st, ip, kp, "dependentRequired",
-                          "'%s' is a required property when '%s' is present", dr->required[j],
-                          dr->name);
+                errorf(st, "dependentRequired", "'%s' is a required property when '%s' is present",
+                       dr->required[j], dr->name);
                 valid = false;
-                if (!st->out)
+                if (!st->collect)
                     goto done;
             }
         }
@@ -929,22 +1148,28 @@ static bool v_object(struct vstate *st, const struct node *n, const cJSON *inst,
     for (int d = 0; d < n->n_dep_schemas; d++) {
         if (!cJSON_GetObjectItemCaseSensitive(inst, n->dep_schemas[d].name))
             continue;
-        struct seg k = {kp, "dependentSchemas", n->dep_schemas[d].name, -1};
-        if (!v_node(st, n->dep_schemas[d].node, inst, ip, &k, ann)) {
+        size_t k = KP(st, "dependentSchemas");
+        kp_name(st, n->dep_schemas[d].name);
+        bool ok = v_node(st, n->dep_schemas[d].node, inst, ann);
+        kp_cut(st, k);
+        if (!ok)
             valid = false;
-            if (!st->out)
-                goto done;
-        }
     }
-    if (n->n_props || n->n_pattern_props || n->additional_props || n->property_names) {
+    if (!n->n_pattern_props && !n->property_names && !n->additional_props) {
+        i = 0;
+        for (const cJSON *m = inst->child; m; m = m->next, i++) {
+            if (idx[i] < 0)
+                continue;
+            if (!v_prop(st, &n->props[idx[i]], m))
+                valid = false;
+            annot_set(ann, i);
+        }
+    } else {
         i = 0;
         for (const cJSON *m = inst->child; m; m = m->next, i++) {
             bool evaluated;
-            if (!v_member(st, n, m, idx[i], ip, kp, &evaluated)) {
+            if (!v_member(st, n, m, idx[i], &evaluated))
                 valid = false;
-                if (!st->out)
-                    goto done;
-            }
             if (evaluated)
                 annot_set(ann, i);
         }
@@ -957,21 +1182,21 @@ done:
     return valid;
 }
 
-static bool v_array(struct vstate *st, const struct node *n, const cJSON *inst,
-                    const struct seg *ip, const struct seg *kp, struct annot *ann, size_t size)
+static bool v_array(struct vstate *st, const struct node *n, const cJSON *inst, struct annot *ann,
+                    size_t size)
 {
     bool valid = true;
     if (n->max_items >= 0 && (double)size > n->max_items) {
-        add_error(st, ip, kp, "maxItems", "must have at most %.0f item%s", n->max_items,
-                  n->max_items == 1 ? "" : "s");
+        errorf(st, "maxItems", "must have at most %.0f item%s", n->max_items,
+               n->max_items == 1 ? "" : "s");
         valid = false;
     }
     if (n->min_items >= 0 && (double)size < n->min_items) {
-        add_error(st, ip, kp, "minItems", "must have at least %.0f item%s", n->min_items,
-                  n->min_items == 1 ? "" : "s");
+        errorf(st, "minItems", "must have at least %.0f item%s", n->min_items,
+               n->min_items == 1 ? "" : "s");
         valid = false;
     }
-    if (!valid && !st->out)
+    if (!valid && !st->collect)
         return false;
     if (n->unique_items && size > 1) {
         size_t i = 0;
@@ -980,9 +1205,8 @@ static bool v_array(struct vstate *st, const struct node *n, const cJSON *inst,
             size_t j = i + 1;
             for (const cJSON *b = a->next; b; b = b->next, j++) {
                 if (json_equal(a, b)) {
-                    add_error(st, ip, kp, "uniqueItems",
-                              "must not contain duplicate items (items %zu and %zu are equal)", i,
-                              j);
+                    errorf(st, "uniqueItems",
+                           "must not contain duplicate items (items %zu and %zu are equal)", i, j);
                     dup = true;
                     break;
                 }
@@ -990,32 +1214,36 @@ static bool v_array(struct vstate *st, const struct node *n, const cJSON *inst,
         }
         if (dup) {
             valid = false;
-            if (!st->out)
+            if (!st->collect)
                 return false;
         }
     }
     if (n->n_prefix_items || n->items) {
         size_t i = 0;
         for (const cJSON *e = inst->child; e; e = e->next, i++) {
-            struct seg child = {ip, NULL, NULL, (long)i};
             const struct node *sn;
-            struct seg k;
-            if ((int)i < n->n_prefix_items) {
+            bool prefix = (int)i < n->n_prefix_items;
+            if (prefix)
                 sn = n->prefix_items[i];
-                k = (struct seg){kp, "prefixItems", NULL, (long)i};
-            } else if (n->items) {
+            else if (n->items)
                 sn = n->items;
-                k = (struct seg){kp, "items", NULL, -1};
-            } else {
+            else
                 break;
-            }
-            if (!st->out) {
+            if (!st->collect) {
                 if (!v_fast(st, sn, e))
                     return false;
                 continue;
             }
-            if (!v_node(st, sn, e, &child, &k, NULL))
+            if (sn->fast->leaf && leaf_ok(sn->fast, e))
+                continue;
+            size_t ip = ip_index(st, i);
+            size_t k = prefix ? KP(st, "prefixItems") : KP(st, "items");
+            if (prefix)
+                kp_index(st, i);
+            if (!v_node(st, sn, e, NULL))
                 valid = false;
+            kp_cut(st, k);
+            ip_cut(st, ip);
         }
         if (ann) {
             size_t upto = (size_t)n->n_prefix_items < size ? (size_t)n->n_prefix_items : size;
@@ -1030,9 +1258,12 @@ static bool v_array(struct vstate *st, const struct node *n, const cJSON *inst,
         size_t matched = 0, i = 0;
         bool stop_early = !ann && n->max_contains < 0;
         for (const cJSON *e = inst->child; e; e = e->next, i++) {
-            struct seg child = {ip, NULL, NULL, (long)i};
-            struct seg k = {kp, "contains", NULL, -1};
-            if (v_node(st, n->contains, e, &child, &k, NULL)) {
+            size_t ip = ip_index(st, i);
+            size_t k = KP(st, "contains");
+            bool ok = v_node(st, n->contains, e, NULL);
+            kp_cut(st, k);
+            ip_cut(st, ip);
+            if (ok) {
                 matched++;
                 annot_set(ann, i);
                 if (stop_early && (double)matched >= n->min_contains)
@@ -1042,28 +1273,27 @@ static bool v_array(struct vstate *st, const struct node *n, const cJSON *inst,
         truncate_to(st, m);
         if ((double)matched < n->min_contains) {
             if (n->has_min_contains)
-                add_error(st, ip, kp, "minContains",
-                          "must contain at least %.0f items matching the contains schema",
-                          n->min_contains);
+                errorf(st, "minContains",
+                       "must contain at least %.0f items matching the contains schema",
+                       n->min_contains);
             else
-                add_error(st, ip, kp, "contains",
-                          "must contain at least one item matching the contains schema");
+                errorf(st, "contains",
+                       "must contain at least one item matching the contains schema");
             valid = false;
         }
         if (n->max_contains >= 0 && (double)matched > n->max_contains) {
-            add_error(st, ip, kp, "maxContains",
-                      "must contain at most %.0f items matching the contains schema",
-                      n->max_contains);
+            errorf(st, "maxContains",
+                   "must contain at most %.0f items matching the contains schema", n->max_contains);
             valid = false;
         }
-        if (!valid && !st->out)
+        if (!valid && !st->collect)
             return false;
     }
     return valid;
 }
 
 static bool v_unevaluated(struct vstate *st, const struct node *n, const cJSON *inst,
-                          const struct seg *ip, const struct seg *kp, struct annot *local)
+                          struct annot *local)
 {
     bool valid = true;
     if (n->unevaluated_props && cJSON_IsObject(inst)) {
@@ -1071,11 +1301,14 @@ static bool v_unevaluated(struct vstate *st, const struct node *n, const cJSON *
         for (const cJSON *m = inst->child; m; m = m->next, idx++) {
             if (annot_has(local, idx))
                 continue;
-            struct seg child = {ip, NULL, m->string, -1};
-            struct seg k = {kp, "unevaluatedProperties", NULL, -1};
-            if (!v_node(st, n->unevaluated_props, m, &child, &k, NULL)) {
+            size_t ip = ip_name(st, m->string);
+            size_t k = KP(st, "unevaluatedProperties");
+            bool ok = v_node(st, n->unevaluated_props, m, NULL);
+            kp_cut(st, k);
+            ip_cut(st, ip);
+            if (!ok) {
                 valid = false;
-                if (!st->out)
+                if (!st->collect)
                     return false;
             }
             annot_set(local, idx);
@@ -1087,11 +1320,14 @@ static bool v_unevaluated(struct vstate *st, const struct node *n, const cJSON *
             for (const cJSON *e = inst->child; e; e = e->next, i++) {
                 if (i < local->items_upto || annot_has(local, i))
                     continue;
-                struct seg child = {ip, NULL, NULL, (long)i};
-                struct seg k = {kp, "unevaluatedItems", NULL, -1};
-                if (!v_node(st, n->unevaluated_items, e, &child, &k, NULL)) {
+                size_t ip = ip_index(st, i);
+                size_t k = KP(st, "unevaluatedItems");
+                bool ok = v_node(st, n->unevaluated_items, e, NULL);
+                kp_cut(st, k);
+                ip_cut(st, ip);
+                if (!ok) {
                     valid = false;
-                    if (!st->out)
+                    if (!st->collect)
                         return false;
                 }
             }
@@ -1102,64 +1338,226 @@ static bool v_unevaluated(struct vstate *st, const struct node *n, const cJSON *
 }
 
 /* The keywords of a leaf node (no applicators, no object or array keywords): never recurses. */
-static bool v_leaf(struct vstate *st, const struct node *n, const cJSON *inst, const struct seg *ip,
-                   const struct seg *kp)
+static bool v_leaf(struct vstate *st, const struct node *n, const cJSON *inst)
 {
     bool valid = true;
     uint32_t t = type_of(inst);
     if (n->has_types && !type_ok(n->types, t, inst)) {
-        add_error(st, ip, kp, "type", "%s", n->type_msg);
-        if (!st->out)
+        ERR(st, "type", n->type_msg);
+        if (!st->collect)
             return false;
         valid = false;
     }
     unsigned g = n->groups;
-    if ((g & G_ENUM_CONST) && !v_enum_const(st, n, inst, ip, kp)) {
-        if (!st->out)
+    if ((g & G_ENUM_CONST) && !v_enum_const(st, n, inst)) {
+        if (!st->collect)
             return false;
         valid = false;
     }
-    if ((g & G_NUMBER) && (t & T_NUMBER) && !v_number(st, n, inst->valuedouble, ip, kp)) {
-        if (!st->out)
+    if ((g & G_NUMBER) && (t & T_NUMBER) && !v_number(st, n, inst->valuedouble)) {
+        if (!st->collect)
             return false;
         valid = false;
     }
-    if ((g & G_STRING) && t == T_STRING && !v_string(st, n, inst, ip, kp))
+    if ((g & G_STRING) && t == T_STRING && !v_string(st, n, inst))
         valid = false;
     return valid;
 }
 
-static bool v_body(struct vstate *st, const struct node *n, const cJSON *inst, const struct seg *ip,
-                   const struct seg *kp, struct annot *ann)
+/* The first-error pass over a node with plain_object set (no annotations wanted). */
+static bool plain_object_ok(struct vstate *st, const struct node *n, const cJSON *inst)
 {
+    uint32_t t = type_of(inst);
+    if (n->has_types && !type_ok(n->types, t, inst))
+        return false;
+    if (t != T_OBJECT)
+        return true;
+    uint64_t seen = 0;
+    int cursor = 0;
+    for (const cJSON *m = inst->child; m; m = m->next) {
+        int p = match_prop(n, m->string, &cursor);
+        if (p >= 0) {
+            seen |= (uint64_t)1 << p;
+            const struct node *f = n->props[p].fast;
+            if (f->leaf ? !leaf_ok(f, m) : !v_node(st, f, m, NULL))
+                return false;
+        } else if (n->additional_props && !v_node(st, n->additional_props, m, NULL)) {
+            return false;
+        }
+    }
+    return (seen & n->required_mask) == n->required_mask;
+}
+
+/* The first-error pass over a node with plain_array set (no annotations wanted). */
+static bool plain_array_ok(struct vstate *st, const struct node *n, const cJSON *inst)
+{
+    uint32_t t = type_of(inst);
+    if (n->has_types && !type_ok(n->types, t, inst))
+        return false;
+    if (t != T_ARRAY)
+        return true;
+    if (n->max_items >= 0 || n->min_items >= 0) {
+        size_t size = count_members(inst);
+        if ((n->max_items >= 0 && (double)size > n->max_items) ||
+            (n->min_items >= 0 && (double)size < n->min_items))
+            return false;
+    }
+    if (n->items)
+        for (const cJSON *e = inst->child; e; e = e->next)
+            if (!v_fast(st, n->items, e))
+                return false;
+    return true;
+}
+
+/* Swaps the error ranges [a, b) and [b, c). */
+static void rotate_errors(struct vstate *st, size_t a, size_t b, size_t c)
+{
+    struct pending *e = st->errs;
+    for (size_t i = a, j = b; i < j;)
+        swap_pending(&e[i++], &e[--j]);
+    for (size_t i = b, j = c; i < j;)
+        swap_pending(&e[i++], &e[--j]);
+    for (size_t i = a, j = c; i < j;)
+        swap_pending(&e[i++], &e[--j]);
+}
+
+/*
+ * The collecting pass over a node with plain_object set (no annotations wanted): members are
+ * checked in one loop; "required" errors, which come before the members' in the error list, are
+ * found after it and moved in front.
+ */
+static bool plain_object_all(struct vstate *st, const struct node *n, const cJSON *inst)
+{
+    bool valid = true;
+    uint32_t t = type_of(inst);
+    if (n->has_types && !type_ok(n->types, t, inst)) {
+        ERR(st, "type", n->type_msg);
+        valid = false;
+    }
+    if (t != T_OBJECT)
+        return valid;
+    size_t m0 = mark(st);
+    uint64_t seen = 0;
+    int cursor = 0;
+    for (const cJSON *m = inst->child; m; m = m->next) {
+        int p = match_prop(n, m->string, &cursor);
+        if (p >= 0) {
+            seen |= (uint64_t)1 << p;
+            if (!v_prop(st, &n->props[p], m))
+                valid = false;
+        } else if (n->additional_props) {
+            size_t ip = ip_name(st, m->string);
+            size_t k = KP(st, "additionalProperties");
+            if (!v_node(st, n->additional_props, m, NULL))
+                valid = false;
+            kp_cut(st, k);
+            ip_cut(st, ip);
+        }
+    }
+    if ((seen & n->required_mask) != n->required_mask) {
+        size_t m1 = mark(st);
+        for (int r = 0; r < n->n_required; r++)
+            if (!(seen >> n->required_prop[r] & 1))
+                error_cat(st, "required", "'", n->required[r], "' is a required property");
+        if (m1 > m0)
+            rotate_errors(st, m0, m1, mark(st));
+        valid = false;
+    }
+    return valid;
+}
+
+/* The collecting pass over a node with plain_array set (no annotations wanted). */
+static bool plain_array_all(struct vstate *st, const struct node *n, const cJSON *inst)
+{
+    bool valid = true;
+    uint32_t t = type_of(inst);
+    if (n->has_types && !type_ok(n->types, t, inst)) {
+        ERR(st, "type", n->type_msg);
+        valid = false;
+    }
+    if (t != T_ARRAY)
+        return valid;
+    if (n->max_items >= 0 || n->min_items >= 0) {
+        size_t size = count_members(inst);
+        if (n->max_items >= 0 && (double)size > n->max_items) {
+            errorf(st, "maxItems", "must have at most %.0f item%s", n->max_items,
+                   n->max_items == 1 ? "" : "s");
+            valid = false;
+        }
+        if (n->min_items >= 0 && (double)size < n->min_items) {
+            errorf(st, "minItems", "must have at least %.0f item%s", n->min_items,
+                   n->min_items == 1 ? "" : "s");
+            valid = false;
+        }
+    }
+    if (!n->items)
+        return valid;
+    const struct node *f = n->items->fast;
+    size_t i = 0;
+    for (const cJSON *e = inst->child; e; e = e->next, i++) {
+        if (f->leaf && leaf_ok(f, e))
+            continue;
+        size_t ip = ip_index(st, i);
+        size_t k = KP(st, "items");
+        if (!v_node(st, n->items, e, NULL))
+            valid = false;
+        kp_cut(st, k);
+        ip_cut(st, ip);
+    }
+    return valid;
+}
+
+static bool v_body(struct vstate *st, const struct node *n, const cJSON *inst, struct annot *ann)
+{
+    if (n->pure_ref) {
+        size_t k = KP(st, "$ref");
+        bool ok = v_node(st, n->ref, inst, ann);
+        kp_cut(st, k);
+        return ok;
+    }
+    if (st->collect && !ann) {
+        if (n->plain_object)
+            return plain_object_all(st, n, inst);
+        if (n->plain_array)
+            return plain_array_all(st, n, inst);
+    }
+    if (!st->collect && !ann) {
+        if (n->plain_object)
+            return plain_object_ok(st, n, inst);
+        if (n->plain_array)
+            return plain_array_ok(st, n, inst);
+    }
     if (n->is_bool) {
         if (n->bool_value)
             return true;
-        add_error_at(st, ip, kp, kp && kp->name ? kp->name : "false", NULL, "%s",
-                     false_message(kp));
+        if (st->collect) {
+            const char *kw = st->via ? st->via : "false";
+            const char *msg = false_message(st->via);
+            record(st, kw, strlen(kw), false, msg, strlen(msg));
+        }
         return false;
     }
     bool valid = true;
     uint32_t t = type_of(inst);
     if (n->has_types && !type_ok(n->types, t, inst)) {
-        add_error(st, ip, kp, "type", "%s", n->type_msg);
-        if (!st->out)
+        ERR(st, "type", n->type_msg);
+        if (!st->collect)
             return false;
         valid = false;
     }
     unsigned g = n->groups;
-    if ((g & G_ENUM_CONST) && !v_enum_const(st, n, inst, ip, kp)) {
-        if (!st->out)
+    if ((g & G_ENUM_CONST) && !v_enum_const(st, n, inst)) {
+        if (!st->collect)
             return false;
         valid = false;
     }
-    if ((g & G_NUMBER) && (t & T_NUMBER) && !v_number(st, n, inst->valuedouble, ip, kp)) {
-        if (!st->out)
+    if ((g & G_NUMBER) && (t & T_NUMBER) && !v_number(st, n, inst->valuedouble)) {
+        if (!st->collect)
             return false;
         valid = false;
     }
-    if ((g & G_STRING) && t == T_STRING && !v_string(st, n, inst, ip, kp)) {
-        if (!st->out)
+    if ((g & G_STRING) && t == T_STRING && !v_string(st, n, inst)) {
+        if (!st->collect)
             return false;
         valid = false;
     }
@@ -1172,23 +1570,23 @@ static bool v_body(struct vstate *st, const struct node *n, const cJSON *inst, c
         annot_init(&local, fields);
         a = &local;
     }
-    if ((g & G_IN_PLACE) && !v_in_place(st, n, inst, ip, kp, a, fields)) {
+    if ((g & G_IN_PLACE) && !v_in_place(st, n, inst, a, fields)) {
         valid = false;
-        if (!st->out)
+        if (!st->collect)
             goto done;
     }
-    if ((g & G_OBJECT) && t == T_OBJECT && !v_object(st, n, inst, ip, kp, a)) {
+    if ((g & G_OBJECT) && t == T_OBJECT && !v_object(st, n, inst, a)) {
         valid = false;
-        if (!st->out)
+        if (!st->collect)
             goto done;
     }
-    if ((g & G_ARRAY) && t == T_ARRAY && !v_array(st, n, inst, ip, kp, a, count_members(inst))) {
+    if ((g & G_ARRAY) && t == T_ARRAY && !v_array(st, n, inst, a, count_members(inst))) {
         valid = false;
-        if (!st->out)
+        if (!st->collect)
             goto done;
     }
     if (collect) {
-        if (!v_unevaluated(st, n, inst, ip, kp, &local))
+        if (!v_unevaluated(st, n, inst, &local))
             valid = false;
         if (valid)
             annot_merge(ann, &local);
@@ -1199,11 +1597,10 @@ done:
     return valid;
 }
 
-static bool v_node(struct vstate *st, const struct node *n, const cJSON *inst, const struct seg *ip,
-                   const struct seg *kp, struct annot *ann)
+static bool v_node(struct vstate *st, const struct node *n, const cJSON *inst, struct annot *ann)
 {
     if (n->leaf)
-        return v_leaf(st, n, inst, ip, kp);
+        return v_leaf(st, n, inst);
     if (st->too_deep)
         return false;
     if (st->depth >= SCHEMA_MAX_DEPTH) {
@@ -1214,29 +1611,76 @@ static bool v_node(struct vstate *st, const struct node *n, const cJSON *inst, c
     if (pushed)
         st->scope[st->n_scope++] = n->res;
     st->depth++;
-    bool valid = v_body(st, n, inst, ip, kp, ann);
+    bool valid = v_body(st, n, inst, ann);
     st->depth--;
     if (pushed)
         st->n_scope--;
     return valid;
 }
 
+/* Moves the pending errors into out: one allocation holding the array and the text (dropped
+ * errors' text included, which is cheaper to copy along than to leave out). */
+static void deliver(struct vstate *st, struct schema_result *out)
+{
+    struct schema_error *v = st->n_errs ? malloc(st->n_errs * sizeof *v + st->text_len) : NULL;
+    if (!v)
+        return;
+    char *t = (char *)(v + st->n_errs);
+    memcpy(t, st->text, st->text_len);
+    for (size_t i = 0; i < st->n_errs; i++) {
+        const struct pending *e = &st->errs[i];
+        v[i].instance_path = t + e->start;
+        v[i].keyword_location = t + e->kl;
+        v[i].keyword = t + e->kw;
+        v[i].message = t + e->msg;
+    }
+    out->errors = v;
+    out->count = st->n_errs;
+}
+
+/* One pass over the instance: the first-error pass when out is NULL, else the collecting pass,
+ * whose errors go to out. */
 static bool run_validation(const schema_t *s, const cJSON *instance, struct schema_result *out)
 {
     struct vstate st;
     st.s = s;
-    st.out = out;
-    st.cap = 0;
-    st.depth = 0;
+    st.collect = out != NULL;
     st.too_deep = false;
+    st.oom = false;
+    st.depth = 0;
     st.n_scope = 0;
-    bool valid = v_node(&st, s->root, instance, NULL, NULL, NULL);
+    st.via = NULL;
+    st.defer_prop = NULL;
+    st.ip.len = st.kp.len = 0;
+    st.n_errs = 0;
+    if (out) {
+        st.ip.text = st.ip.small;
+        st.kp.text = st.kp.small;
+        st.ip.cap = st.kp.cap = sizeof st.ip.small;
+        st.errs = st.small_errs;
+        st.cap_errs = sizeof st.small_errs / sizeof st.small_errs[0];
+        st.text = st.small_text;
+        st.text_len = 0;
+        st.text_cap = sizeof st.small_text;
+    }
+    bool valid = v_node(&st, s->root, instance, NULL);
     if (st.too_deep) {
         valid = false;
         st.too_deep = false;
-        add_error(&st, NULL, NULL, "$ref",
-                  "could not be validated: the schema recurses deeper than %d levels",
-                  SCHEMA_MAX_DEPTH);
+        st.ip.len = st.kp.len = 0;
+        errorf(&st, "$ref", "could not be validated: the schema recurses deeper than %d levels",
+               SCHEMA_MAX_DEPTH);
+    }
+    if (out) {
+        deliver(&st, out);
+        if (st.ip.text != st.ip.small)
+            free(st.ip.text);
+        if (st.kp.text != st.kp.small)
+            free(st.kp.text);
+        if (st.errs != st.small_errs)
+            free(st.errs);
+        if (st.text != st.small_text)
+            free(st.text);
     }
     return valid;
 }
@@ -1257,9 +1701,7 @@ void schema_result_free(struct schema_result *r)
 {
     if (!r)
         return;
-    for (size_t i = 0; i < r->count; i++)
-        error_release(&r->errors[i]);
-    free(r->errors);
+    free(r->errors); /* one allocation holds the array and all its strings */
     r->errors = NULL;
     r->count = 0;
 }
