@@ -16,12 +16,14 @@
 
 /* WAL pages after which a checkpoint is due (SQLite's default auto-checkpoint size). */
 #define CHECKPOINT_FRAMES 1000
-/* A WAL this long after a passive checkpoint means writers keep it from ever being fully copied and
- * restarted; a RESTART checkpoint then holds new writers back briefly, copies the rest and lets the
- * next writer start the log from the beginning, so the WAL stays bounded under sustained load. */
-#define CHECKPOINT_FRAMES_RESTART (CHECKPOINT_FRAMES * 16)
-/* Far past due (the checkpointer cannot keep up): the committing connection helps. */
-#define CHECKPOINT_FRAMES_INLINE (CHECKPOINT_FRAMES * 32)
+/* A WAL this long after a passive checkpoint means writers have kept it from being fully copied and
+ * restarted for a long time: a RESTART checkpoint then holds new writers back while it copies the
+ * rest and syncs (tens of ms), and the next writer starts the log from the beginning. Normally the
+ * passive checkpoints catch up between group commits and the WAL restarts by itself (the file is
+ * cut back to journal_size_limit), so this is a safety valve, not the usual path. */
+#define CHECKPOINT_FRAMES_RESTART (CHECKPOINT_FRAMES * 64)
+/* Far past due (the checkpointer cannot keep up at all): the committing connection helps. */
+#define CHECKPOINT_FRAMES_INLINE (CHECKPOINT_FRAMES * 128)
 /* Idle period after which the checkpointer runs anyway. */
 #define CHECKPOINT_IDLE_MS 2000
 
