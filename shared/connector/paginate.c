@@ -6,6 +6,7 @@
  * and sending belong to the caller, so the rules are the same wherever the core runs.
  */
 #include "connector/connector.h"
+#include "connector/internal.h"
 
 #include "json/json.h"
 #include "util/buf.h"
@@ -19,15 +20,6 @@
 
 /* Longest cursor or next link kept: a provider cannot make one request line unbounded. */
 #define PAGE_TOKEN_MAX 4096
-
-static void fail(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void fail(char *err, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, n, fmt, ap);
-    va_end(ap);
-}
 
 void connector_pages_begin(struct connector_pages *pg, const struct connector_pagination *p,
                            long max_items)
@@ -232,8 +224,9 @@ int connector_pages_take(struct connector_pages *pg, long status, const cJSON *b
         char *target = connector_link_next(link);
         char *next = target && url ? resolve_same_origin(target, url) : NULL;
         if (target && !next) {
-            fail(err, n, "pagination: the next link %.120s is not on the origin of %.120s", target,
-                 url ? url : "the request");
+            connector_fail(err, n,
+                           "pagination: the next link %.120s is not on the origin of %.120s",
+                           target, url ? url : "the request");
             free(target);
             return -1;
         }

@@ -4,6 +4,7 @@
  * schema (connectors/connector.schema.json); what is checked here is what a schema cannot say.
  */
 #include "connector/connector.h"
+#include "connector/internal.h"
 
 #include "json/json.h"
 
@@ -12,8 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void fail(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void fail(char *err, size_t n, const char *fmt, ...)
+void connector_fail(char *err, size_t n, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -36,13 +36,13 @@ static bool compile(const cJSON *obj, const char *key, const char *where, struct
     if (!v)
         return true;
     if (!cJSON_IsString(v)) {
-        fail(err, n, "%s.%s: must be a JSONata expression (a string)", where, key);
+        connector_fail(err, n, "%s.%s: must be a JSONata expression (a string)", where, key);
         return false;
     }
     struct mapping_error me;
     *out = mapping_compile(v->valuestring, strlen(v->valuestring), &me);
     if (!*out) {
-        fail(err, n, "%s.%s: %s %s", where, key, me.code, me.message);
+        connector_fail(err, n, "%s.%s: %s %s", where, key, me.code, me.message);
         return false;
     }
     return true;
@@ -56,13 +56,13 @@ static bool string_map(const cJSON *obj, const char *key, const char *where, cJS
     if (!v)
         return true;
     if (!cJSON_IsObject(v)) {
-        fail(err, n, "%s.%s: must be an object of templates", where, key);
+        connector_fail(err, n, "%s.%s: must be an object of templates", where, key);
         return false;
     }
     cJSON_ArrayForEach(m, v) if (!cJSON_IsString(m) || strpbrk(m->string, ":\r\n "))
     {
-        fail(err, n, "%s.%s.%s: must be a template string with a valid name", where, key,
-             m->string);
+        connector_fail(err, n, "%s.%s.%s: must be a template string with a valid name", where, key,
+                       m->string);
         return false;
     }
     *out = cJSON_Duplicate(v, true);
@@ -85,12 +85,12 @@ static bool parse_request(const cJSON *obj, const char *where, struct connector_
 {
     memset(r, 0, sizeof *r);
     if (!cJSON_IsObject(obj)) {
-        fail(err, n, "%s: must be a request object", where);
+        connector_fail(err, n, "%s: must be a request object", where);
         return false;
     }
     const char *method = json_get_str(obj, "method"), *path = json_get_str(obj, "path");
     if (!method || !path) {
-        fail(err, n, "%s: method and path are required", where);
+        connector_fail(err, n, "%s: method and path are required", where);
         return false;
     }
     r->method = strdup(method);
@@ -124,7 +124,7 @@ static bool int_member(const cJSON *obj, const char *key, const char *where, lon
     /* The range first: casting a double beyond long's range is undefined. */
     if (!cJSON_IsNumber(v) || !(v->valuedouble >= (double)min && v->valuedouble <= (double)max) ||
         v->valuedouble != (double)(long)v->valuedouble) {
-        fail(err, n, "%s.%s: must be an integer from %ld to %ld", where, key, min, max);
+        connector_fail(err, n, "%s.%s: must be an integer from %ld to %ld", where, key, min, max);
         return false;
     }
     *out = (long)v->valuedouble;
@@ -150,7 +150,7 @@ static bool parse_pagination(const cJSON *doc, const char *action,
     snprintf(where, sizeof where, "%s.pagination", action);
     *out = NULL;
     if (!cJSON_IsObject(doc)) {
-        fail(err, n, "%s: must be an object", where);
+        connector_fail(err, n, "%s: must be an object", where);
         return false;
     }
     const char *style = json_get_str(doc, "style");
@@ -159,12 +159,12 @@ static bool parse_pagination(const cJSON *doc, const char *action,
            (!style || strcmp(style, PAGE_STYLES[i].name) != 0))
         i++;
     if (i == sizeof PAGE_STYLES / sizeof PAGE_STYLES[0]) {
-        fail(err, n, "%s.style: must be page, offset, cursor or link", where);
+        connector_fail(err, n, "%s.style: must be page, offset, cursor or link", where);
         return false;
     }
     struct connector_pagination *p = calloc(1, sizeof *p);
     if (!p) {
-        fail(err, n, "out of memory");
+        connector_fail(err, n, "out of memory");
         return false;
     }
     p->style = PAGE_STYLES[i].style;
@@ -184,24 +184,26 @@ static bool parse_pagination(const cJSON *doc, const char *action,
     p->start = start;
     p->max_pages = (int)max_pages;
     if (ok && p->style != PAGE_STYLE_LINK && (!p->param || !*p->param)) {
-        fail(err, n, "%s: style %s needs param, the query parameter it sets", where, style);
+        connector_fail(err, n, "%s: style %s needs param, the query parameter it sets", where,
+                       style);
         ok = false;
     }
     if (ok && p->style == PAGE_STYLE_LINK && p->param) {
-        fail(err, n, "%s: style link follows the Link header and takes no param", where);
+        connector_fail(err, n, "%s: style link follows the Link header and takes no param", where);
         ok = false;
     }
     if (ok && p->style == PAGE_STYLE_CURSOR && !p->next_cursor) {
-        fail(err, n, "%s: style cursor needs nextCursor, where the next cursor is read", where);
+        connector_fail(err, n, "%s: style cursor needs nextCursor, where the next cursor is read",
+                       where);
         ok = false;
     }
     if (ok && p->style != PAGE_STYLE_CURSOR && p->next_cursor) {
-        fail(err, n, "%s: nextCursor belongs to style cursor", where);
+        connector_fail(err, n, "%s: nextCursor belongs to style cursor", where);
         ok = false;
     }
     if (ok && p->size_param &&
         (!*p->size_param || (p->param && !strcmp(p->param, p->size_param)))) {
-        fail(err, n, "%s: sizeParam must be a parameter name other than param", where);
+        connector_fail(err, n, "%s: sizeParam must be a parameter name other than param", where);
         ok = false;
     }
     if (!ok) {
@@ -241,8 +243,9 @@ static bool parse_action(const cJSON *doc, struct connector_action *a, char *err
     if (pagination && !parse_pagination(pagination, where, &a->pagination, err, n))
         return false;
     if (pagination && cJSON_GetObjectItem(doc, "output")) {
-        fail(err, n, "%s: output cannot be combined with pagination (the output is the items)",
-             where);
+        connector_fail(err, n,
+                       "%s: output cannot be combined with pagination (the output is the items)",
+                       where);
         return false;
     }
     const cJSON *given = cJSON_GetObjectItem(doc, "inputs");
@@ -251,7 +254,7 @@ static bool parse_action(const cJSON *doc, struct connector_action *a, char *err
         char *msg = NULL;
         a->inputs = schema_compile(schema, NULL, &msg);
         if (!a->inputs) {
-            fail(err, n, "%s.inputs: %s", where, msg ? msg : "not a valid JSON Schema");
+            connector_fail(err, n, "%s.inputs: %s", where, msg ? msg : "not a valid JSON Schema");
             free(msg);
             cJSON_Delete(schema);
             return false;
@@ -283,7 +286,7 @@ static bool parse_trigger(const cJSON *doc, struct connector_trigger *t, char *e
             !compile(doc, "cursor", where, &t->cursor, err, n))
             return false;
         if (!t->items || !t->key) {
-            fail(err, n, "%s: a polling trigger needs items and key", where);
+            connector_fail(err, n, "%s: a polling trigger needs items and key", where);
             return false;
         }
         return compile(doc, "payload", where, &t->payload, err, n);
@@ -313,7 +316,7 @@ static bool parse_trigger(const cJSON *doc, struct connector_trigger *t, char *e
         else if (strcmp(vtype, "hmacSha256") == 0)
             t->verify = VERIFY_HMAC_SHA256;
         else if (strcmp(vtype, "none") != 0) {
-            fail(err, n, "%s.verify.type: unknown scheme '%.40s'", where, vtype);
+            connector_fail(err, n, "%s.verify.type: unknown scheme '%.40s'", where, vtype);
             return false;
         }
         t->verify_header = dup_str(verify, "header");
@@ -321,7 +324,7 @@ static bool parse_trigger(const cJSON *doc, struct connector_trigger *t, char *e
         const char *enc = json_get_str(verify, "encoding");
         t->verify_hex = enc && strcmp(enc, "hex") == 0;
         if (t->verify != VERIFY_NONE && (!t->verify_header || !t->verify_secret)) {
-            fail(err, n, "%s.verify: header and secret are required", where);
+            connector_fail(err, n, "%s.verify: header and secret are required", where);
             return false;
         }
     }
@@ -343,12 +346,12 @@ static enum connector_auth auth_type(const char *s)
 struct connector *connector_parse(const cJSON *doc, char *err, size_t n)
 {
     if (!cJSON_IsObject(doc) || !json_get_str(doc, "app") || !json_get_str(doc, "name")) {
-        fail(err, n, "a connector is an object with app and name");
+        connector_fail(err, n, "a connector is an object with app and name");
         return NULL;
     }
     struct connector *c = calloc(1, sizeof *c);
     if (!c) {
-        fail(err, n, "out of memory");
+        connector_fail(err, n, "out of memory");
         return NULL;
     }
     c->app = dup_str(doc, "app");
@@ -365,7 +368,7 @@ struct connector *connector_parse(const cJSON *doc, char *err, size_t n)
     c->oauth_token_url = dup_str(auth, "tokenUrl");
     c->oauth_scopes = dup_str(auth, "scopes");
     if (c->auth == AUTH_OAUTH2 && (!c->oauth_authorize_url || !c->oauth_token_url)) {
-        fail(err, n, "auth: oauth2 needs authorizeUrl and tokenUrl");
+        connector_fail(err, n, "auth: oauth2 needs authorizeUrl and tokenUrl");
         connector_free(c);
         return NULL;
     }
@@ -377,7 +380,7 @@ struct connector *connector_parse(const cJSON *doc, char *err, size_t n)
         char *msg = NULL;
         c->auth_schema = schema_compile(fields, NULL, &msg);
         if (!c->auth_schema) {
-            fail(err, n, "auth.fields: %s", msg ? msg : "not a valid JSON Schema");
+            connector_fail(err, n, "auth.fields: %s", msg ? msg : "not a valid JSON Schema");
             ok = false;
         }
         free(msg);
@@ -406,7 +409,7 @@ struct connector *connector_parse(const cJSON *doc, char *err, size_t n)
         }
     }
     if (ok && ((na > 0 && !c->actions) || (nt > 0 && !c->triggers))) {
-        fail(err, n, "out of memory");
+        connector_fail(err, n, "out of memory");
         ok = false;
     }
     if (!ok) {

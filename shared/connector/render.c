@@ -4,6 +4,7 @@
  * of a paginated call. Produces text only; sending belongs to the server.
  */
 #include "connector/connector.h"
+#include "connector/internal.h"
 
 #include "json/json.h"
 #include "util/base64.h"
@@ -17,15 +18,6 @@
 
 /* Longest {path} inside a template. */
 #define PATH_MAX_LEN 256
-
-static void fail(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void fail(char *err, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, n, fmt, ap);
-    va_end(ap);
-}
 
 /* The value at a dotted path ("inputs.id") in scope, or NULL. */
 static const cJSON *lookup(const cJSON *scope, const char *path, size_t len)
@@ -79,7 +71,7 @@ char *connector_template(const char *tmpl, const cJSON *scope, bool encode, char
         else if (cJSON_IsNumber(v) || cJSON_IsBool(v))
             text = json_print(v);
         if (!text || !*text) {
-            fail(err, n, "no value for {%.*s}", (int)(end - p - 1), p + 1);
+            connector_fail(err, n, "no value for {%.*s}", (int)(end - p - 1), p + 1);
             free(text);
             buf_free(&b);
             return NULL;
@@ -94,7 +86,7 @@ char *connector_template(const char *tmpl, const cJSON *scope, bool encode, char
             break;
     }
     if (b.len > CONNECTOR_MAX_TEMPLATE) {
-        fail(err, n, "a rendered value is longer than %d bytes", CONNECTOR_MAX_TEMPLATE);
+        connector_fail(err, n, "a rendered value is longer than %d bytes", CONNECTOR_MAX_TEMPLATE);
         buf_free(&b);
         return NULL;
     }
@@ -114,7 +106,7 @@ int connector_eval(const struct mapping_expr *expr, const cJSON *scope, const cJ
     }
     struct mapping_error me;
     if (mapping_evaluate(expr, scope, NULL, limits, result, &me) != 0) {
-        fail(err, n, "%s %s", me.code, me.message);
+        connector_fail(err, n, "%s %s", me.code, me.message);
         return -1;
     }
     return 0;
@@ -134,11 +126,11 @@ static int add_header(struct connector_http *out, const char *name, const char *
                       size_t n)
 {
     if (out->nheaders >= CONNECTOR_MAX_HEADERS) {
-        fail(err, n, "more than %d headers", CONNECTOR_MAX_HEADERS);
+        connector_fail(err, n, "more than %d headers", CONNECTOR_MAX_HEADERS);
         return -1;
     }
     if (strpbrk(name, ":\r\n") || strpbrk(value, "\r\n")) {
-        fail(err, n, "header %.60s: a name or value with ':' or a line break", name);
+        connector_fail(err, n, "header %.60s: a name or value with ':' or a line break", name);
         return -1;
     }
     struct buf b = {0};
@@ -212,7 +204,7 @@ static int request_url(const struct connector *c, const struct connector_request
         else if (c->base_url)
             base = connector_template(c->base_url, scope, false, err, n);
         else
-            fail(err, n, "the connector has no baseUrl and the credential gives none");
+            connector_fail(err, n, "the connector has no baseUrl and the credential gives none");
         if (!base)
             return -1;
         size_t bl = strlen(base);
@@ -270,7 +262,7 @@ int connector_render_page(const struct connector *c, const struct connector_requ
     }
     out->url = buf_take(&url);
     if (!out->url) {
-        fail(err, n, "out of memory");
+        connector_fail(err, n, "out of memory");
         goto fail;
     }
 
