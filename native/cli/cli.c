@@ -120,3 +120,26 @@ int cli_parse(int argc, char **argv, const struct cli_opt *opts, const char *usa
     }
     return 0;
 }
+
+int cli_subcommands(const char *group, const struct cli_subcommand *cmds, size_t n,
+                    const char *usage, const char *about, int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        cli_usage(argc < 2 ? stderr : stdout, usage, about, NULL);
+        return argc < 2 ? 2 : 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(argv[1], cmds[i].name) != 0)
+            continue;
+        char name[64];
+        snprintf(name, sizeof name, "%s %s", group, cmds[i].name);
+        char *saved = argv[1];
+        argv[1] = name;
+        int rc = cmds[i].run(argc - 1, argv + 1);
+        argv[1] = saved;
+        return rc;
+    }
+    fprintf(stderr, "solder %s: unknown command '%s' (see solder %s --help)\n", group, argv[1],
+            group);
+    return 2;
+}

@@ -29,4 +29,18 @@ int cli_parse(int argc, char **argv, const struct cli_opt *opts, const char *usa
 
 void cli_usage(FILE *out, const char *usage, const char *about, const struct cli_opt *opts);
 
+/* A subcommand of a command group ("schema validate", "connector import-openapi"). */
+struct cli_subcommand {
+    const char *name;
+    int (*run)(int argc, char **argv);
+};
+
+/*
+ * Runs the subcommand argv[1] names among cmds (n of them) of the group ("schema"), with argv[0]
+ * shown as "GROUP NAME" in its messages; prints the group's help for --help or no subcommand (exit
+ * 0 or 2) and a usage error for an unknown one (2).
+ */
+int cli_subcommands(const char *group, const struct cli_subcommand *cmds, size_t n,
+                    const char *usage, const char *about, int argc, char **argv);
+
 #endif

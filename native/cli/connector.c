@@ -287,31 +287,13 @@ static int import_openapi(int argc, char **argv)
     return rc;
 }
 
-static const struct {
-    const char *name;
-    int (*run)(int argc, char **argv);
-} CONNECTOR_COMMANDS[] = {
+static const struct cli_subcommand CONNECTOR_COMMANDS[] = {
     {"import-openapi", import_openapi},
 };
 
 int cli_connector(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        cli_usage(argc < 2 ? stderr : stdout, CONNECTOR_USAGE, CONNECTOR_ABOUT, NULL);
-        return argc < 2 ? 2 : 0;
-    }
-    for (size_t i = 0; i < sizeof CONNECTOR_COMMANDS / sizeof CONNECTOR_COMMANDS[0]; i++) {
-        if (strcmp(argv[1], CONNECTOR_COMMANDS[i].name) != 0)
-            continue;
-        char name[64];
-        snprintf(name, sizeof name, "connector %s", CONNECTOR_COMMANDS[i].name);
-        char *saved = argv[1];
-        argv[1] = name;
-        int rc = CONNECTOR_COMMANDS[i].run(argc - 1, argv + 1);
-        argv[1] = saved;
-        return rc;
-    }
-    fprintf(stderr, "solder connector: unknown command '%s' (see solder connector --help)\n",
-            argv[1]);
-    return 2;
+    return cli_subcommands("connector", CONNECTOR_COMMANDS,
+                           sizeof CONNECTOR_COMMANDS / sizeof CONNECTOR_COMMANDS[0],
+                           CONNECTOR_USAGE, CONNECTOR_ABOUT, argc, argv);
 }

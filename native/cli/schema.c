@@ -242,10 +242,7 @@ static int cmd_form(int argc, char **argv)
     return print_json(fields);
 }
 
-static const struct {
-    const char *name;
-    int (*run)(int argc, char **argv);
-} SCHEMA_COMMANDS[] = {
+static const struct cli_subcommand SCHEMA_COMMANDS[] = {
     {"validate", cmd_validate},
     {"from-sample", cmd_from_sample},
     {"form", cmd_form},
@@ -253,21 +250,7 @@ static const struct {
 
 int cli_schema(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        cli_usage(argc < 2 ? stderr : stdout, SCHEMA_USAGE, SCHEMA_ABOUT, NULL);
-        return argc < 2 ? 2 : 0;
-    }
-    for (size_t i = 0; i < sizeof SCHEMA_COMMANDS / sizeof SCHEMA_COMMANDS[0]; i++) {
-        if (strcmp(argv[1], SCHEMA_COMMANDS[i].name) != 0)
-            continue;
-        char name[64];
-        snprintf(name, sizeof name, "schema %s", SCHEMA_COMMANDS[i].name);
-        char *saved = argv[1];
-        argv[1] = name;
-        int rc = SCHEMA_COMMANDS[i].run(argc - 1, argv + 1);
-        argv[1] = saved;
-        return rc;
-    }
-    fprintf(stderr, "solder schema: unknown command '%s' (see solder schema --help)\n", argv[1]);
-    return 2;
+    return cli_subcommands("schema", SCHEMA_COMMANDS,
+                           sizeof SCHEMA_COMMANDS / sizeof SCHEMA_COMMANDS[0], SCHEMA_USAGE,
+                           SCHEMA_ABOUT, argc, argv);
 }
