@@ -34,6 +34,9 @@ void api_apps_list(struct request *req)
             if (c->actions[k].input_schema)
                 cJSON_AddItemToObject(a, "inputs",
                                       cJSON_Duplicate(c->actions[k].input_schema, true));
+            if (c->actions[k].output_schema)
+                cJSON_AddItemToObject(a, "outputSchema",
+                                      cJSON_Duplicate(c->actions[k].output_schema, true));
             cJSON_AddItemToArray(actions, a);
         }
         cJSON *triggers = cJSON_AddArrayToObject(o, "triggers");

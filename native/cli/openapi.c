@@ -3,8 +3,9 @@
  * becomes the base URL (its variables credential fields), a security requirement the auth
  * section, each operation an action whose inputs are its path, query and header parameters and
  * its JSON request body. Not mapped: callbacks, webhooks, links, cookie parameters, optional header
- * parameters (a template cannot leave a header out), multipart bodies, response schemas (a
- * connector action has no output schema), per-operation security and servers.
+ * parameters (a template cannot leave a header out), multipart bodies, non-JSON responses,
+ * per-operation security and servers. The JSON schema of the first 2xx response becomes the
+ * action's outputSchema.
  */
 #include "cli/openapi.h"
 
@@ -828,6 +829,40 @@ static void add_body(struct conv *c, struct action *a, cJSON *action, const char
 
 /* The inputs schema must compile where the server compiles it; a vendor's regular expression
  * or format the validator rejects is dropped rather than losing the action. */
+/* The JSON schema of the operation's success answer (200, else the first other 2xx), inlined as
+ * the inputs are, or NULL when it has none or it does not compile. */
+static cJSON *output_schema(struct conv *c, const char *where, const cJSON *op, int *budget)
+{
+    const cJSON *responses = cJSON_GetObjectItem(op, "responses"), *r, *pick = NULL;
+    cJSON_ArrayForEach(r, responses)
+    {
+        if (!r->string || r->string[0] != '2')
+            continue;
+        if (!pick || strcmp(r->string, "200") == 0)
+            pick = r;
+        if (strcmp(r->string, "200") == 0)
+            break;
+    }
+    const cJSON *resp = pick ? openapi_deref(c->spec, pick) : NULL;
+    bool json;
+    const cJSON *media = resp ? pick_media(cJSON_GetObjectItem(resp, "content"), &json) : NULL;
+    const cJSON *raw = media && json ? cJSON_GetObjectItem(media, "schema") : NULL;
+    if (!raw)
+        return NULL;
+    cJSON *schema = inline_for(c, where, raw, false, INPUTS_DEPTH, budget);
+    char *msg = NULL;
+    schema_t *s = schema ? schema_compile(schema, NULL, &msg) : NULL;
+    if (!s) {
+        warnf(c, "%s: the response schema does not compile (%.120s); no outputSchema", where,
+              msg ? msg : "?");
+        cJSON_Delete(schema);
+        schema = NULL;
+    }
+    free(msg);
+    schema_free(s);
+    return schema;
+}
+
 static void check_inputs(struct conv *c, const char *where, cJSON *inputs)
 {
     char *msg = NULL;
@@ -923,8 +958,11 @@ static cJSON *build_action(struct conv *c, const char *name, const char *path, c
     if (a->closed)
         cJSON_AddFalseToObject(inputs, "additionalProperties");
     check_inputs(c, where, inputs);
-    /* The inputs come last: they are the long part of an action. */
+    cJSON *output = output_schema(c, where, op, &budget);
+    /* The schemas come last: they are the long part of an action. */
     cJSON_AddItemToObject(action, "inputs", inputs);
+    if (output)
+        cJSON_AddItemToObject(action, "outputSchema", output);
     if (budget <= 0)
         warnf(c, "%s: its schemas were cut at %d schema objects", where, ACTION_SCHEMA_BUDGET);
     cJSON_Delete(a->props);

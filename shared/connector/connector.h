@@ -79,8 +79,9 @@ struct connector_action {
     char *name;
     char *title;
     char *description;
-    cJSON *input_schema; /* JSON Schema of the inputs, or NULL */
-    schema_t *inputs;    /* compiled input_schema, or NULL */
+    cJSON *input_schema;  /* JSON Schema of the inputs, or NULL */
+    cJSON *output_schema; /* JSON Schema of the output (documentation, not enforced), or NULL */
+    schema_t *inputs;     /* compiled input_schema, or NULL */
     struct connector_request request;
     struct connector_pagination *pagination; /* NULL: one request, one answer */
 };

@@ -261,6 +261,19 @@ static bool parse_action(const cJSON *doc, struct connector_action *a, char *err
         }
         a->input_schema = schema;
     }
+    const cJSON *output = cJSON_GetObjectItem(doc, "outputSchema");
+    if (output) {
+        char *msg = NULL;
+        schema_t *compiled = schema_compile(output, NULL, &msg);
+        if (!compiled) {
+            connector_fail(err, n, "%s.outputSchema: %s", where,
+                           msg ? msg : "not a valid JSON Schema");
+            free(msg);
+            return false;
+        }
+        schema_free(compiled);
+        a->output_schema = cJSON_Duplicate(output, true);
+    }
     return parse_request(doc, where, &a->request, err, n);
 }
 
@@ -429,6 +442,7 @@ void connector_free(struct connector *c)
         free(a->title);
         free(a->description);
         cJSON_Delete(a->input_schema);
+        cJSON_Delete(a->output_schema);
         schema_free(a->inputs);
         request_clear(&a->request);
         pagination_free(a->pagination);

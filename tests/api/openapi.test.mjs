@@ -128,6 +128,12 @@ test('the orders spec: PUT /v2/orders/{order_id} takes status_id; GET /orders ma
   assert.equal(list.path, '/orders');
   assert.match(list.query, /'status_id': inputs\.status_id/);
   assert.equal(list.body, undefined);
+  // The 200 answer's JSON schema is the action's outputSchema, readOnly members kept.
+  assert.equal(list.outputSchema.type, 'array');
+  const order = conn.actions.getOrder.outputSchema;
+  assert.ok(order.allOf.some((part) => part.properties && part.properties.id && part.properties.id.type === 'integer'),
+    JSON.stringify(order).slice(0, 300));
+  assert.equal(conn.actions.deleteOrder.outputSchema, undefined, 'a 204 answer has no schema');
   assert.deepEqual(Object.keys(conn.actions).slice(0, 5), ['getOrder', 'updateOrder', 'deleteOrder', 'getOrdersCount', 'getOrders']);
   // Array query parameters go comma-separated; names that are not identifiers are quoted.
   const customers = importSpec(path.join(SPECS, 'docs-repo/reference/customers.v3.yml'), '--app', 'c', '--operation', 'getCustomers');
@@ -307,6 +313,7 @@ test('the server loads a generated connector and runs its actions', { skip: NO_S
     assert.ok(app, JSON.stringify(apps.body));
     assert.equal(app.displayName, 'BigCommerce Orders');
     assert.ok(app.actions.find((a) => a.name === 'getOrders' && a.title));
+    assert.equal(app.actions.find((a) => a.name === 'getOrders').outputSchema.type, 'array');
     const creds = await api(s, 'GET', `${V}/metadata/credentials/bcorders`);
     assert.deepEqual(creds.body.data.properties.map((p) => p.name), ['store_hash', 'x_auth_token']);
 
