@@ -319,9 +319,10 @@ int cli_export(int argc, char **argv)
         cJSON_Delete(wfs);
         cJSON_AddItemToArray(in_out, o);
     }
-    char *text = cJSON_Print(doc);
-    printf("%s\n", text ? text : "");
-    free(text);
+    struct buf text = {0};
+    cli_json_text(&text, doc);
+    fputs(text.data ? text.data : "", stdout);
+    buf_free(&text);
     cJSON_Delete(doc);
     cJSON_Delete(events);
     cJSON_Delete(integs);

@@ -2,7 +2,10 @@
 #include "cli/cli.h"
 #include "cli/cli_opts.h"
 
+#include "util/buf.h"
+
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,4 +145,75 @@ int cli_subcommands(const char *group, const struct cli_subcommand *cmds, size_t
     fprintf(stderr, "solder %s: unknown command '%s' (see solder %s --help)\n", group, argv[1],
             group);
     return 2;
+}
+
+/* ---- printing JSON as the project's files are written ---- */
+
+#define PRINT_WIDTH 100
+
+static void put_key(struct buf *out, const char *key)
+{
+    cJSON *k = cJSON_CreateString(key);
+    char *text = k ? cJSON_PrintUnformatted(k) : NULL;
+    buf_puts(out, text ? text : "\"\"");
+    free(text);
+    cJSON_Delete(k);
+}
+
+/* v on one line, a space after each ':' and ',' (as the hand-written connectors read). */
+static void put_compact(struct buf *out, const cJSON *v)
+{
+    bool obj = cJSON_IsObject(v);
+    if (!obj && !cJSON_IsArray(v)) {
+        char *text = cJSON_PrintUnformatted(v);
+        buf_puts(out, text ? text : "null");
+        free(text);
+        return;
+    }
+    buf_putc(out, obj ? '{' : '[');
+    for (const cJSON *c = v->child; c; c = c->next) {
+        if (obj) {
+            put_key(out, c->string);
+            buf_puts(out, ": ");
+        }
+        put_compact(out, c);
+        if (c->next)
+            buf_puts(out, ", ");
+    }
+    buf_putc(out, obj ? '}' : ']');
+}
+
+/* v at the given indent, after `used` columns of its line are taken (indent and key): on one line
+ * when it fits in PRINT_WIDTH, else one member per line. */
+static void put_json(struct buf *out, const cJSON *v, int indent, size_t used)
+{
+    struct buf line = {0};
+    put_compact(&line, v);
+    bool container = (cJSON_IsObject(v) || cJSON_IsArray(v)) && v->child;
+    if (!container || (line.data && used + line.len <= PRINT_WIDTH)) {
+        buf_puts(out, line.data ? line.data : "null");
+        buf_free(&line);
+        return;
+    }
+    buf_free(&line);
+    bool obj = cJSON_IsObject(v);
+    buf_putc(out, obj ? '{' : '[');
+    for (const cJSON *c = v->child; c; c = c->next) {
+        buf_printf(out, "\n%*s", indent + 2, "");
+        size_t before = out->len;
+        if (obj) {
+            put_key(out, c->string);
+            buf_puts(out, ": ");
+        }
+        put_json(out, c, indent + 2, (size_t)indent + 2 + (out->len - before));
+        if (c->next)
+            buf_putc(out, ',');
+    }
+    buf_printf(out, "\n%*s%c", indent, "", obj ? '}' : ']');
+}
+
+void cli_json_text(struct buf *out, const cJSON *v)
+{
+    put_json(out, v, 0, 0);
+    buf_putc(out, '\n');
 }

@@ -9,6 +9,10 @@
 
 #include <stddef.h>
 
+#include <cJSON.h>
+
+#include "util/buf.h"
+
 int cli_serve(int argc, char **argv);     /* cli/serve.c */
 int cli_key(int argc, char **argv);       /* cli/key.c */
 int cli_import(int argc, char **argv);    /* cli/catalog.c */
@@ -20,5 +24,9 @@ int cli_connector(int argc, char **argv); /* cli/connector.c: import-openapi */
 /* Reads a whole file ("-" = stdin) into a malloc'd NUL-terminated buffer; NULL with errno on
  * failure. */
 char *cli_read_file(const char *path, size_t *len);
+
+/* Appends v as JSON and a newline, indented by two spaces: a value that fits in 100 columns stays
+ * on one line (with a space after ':' and ','), a longer container has one member per line. */
+void cli_json_text(struct buf *out, const cJSON *v);
 
 #endif

@@ -22,7 +22,6 @@
 /* What the server reads of one connector file (native/connectors/registry.c). */
 #define CONNECTOR_FILE_LIMIT (4 * 1024 * 1024)
 /* Output width: a container whose compact form fits stays on one line. */
-#define PRINT_WIDTH 100
 /* Repeatable --tag and --operation values. */
 #define MAX_SELECT 64
 
@@ -57,75 +56,10 @@ static void add_select(const char *value, void *arg)
         s->overflow = true;
 }
 
-/* ---- printing ----------------------------------------------------------------------------------
- */
-
-static void put_key(struct buf *out, const char *key)
-{
-    cJSON *k = cJSON_CreateString(key);
-    char *text = k ? cJSON_PrintUnformatted(k) : NULL;
-    buf_puts(out, text ? text : "\"\"");
-    free(text);
-    cJSON_Delete(k);
-}
-
-/* v on one line, a space after each ':' and ',' (as the hand-written connectors read). */
-static void put_compact(struct buf *out, const cJSON *v)
-{
-    bool obj = cJSON_IsObject(v);
-    if (!obj && !cJSON_IsArray(v)) {
-        char *text = cJSON_PrintUnformatted(v);
-        buf_puts(out, text ? text : "null");
-        free(text);
-        return;
-    }
-    buf_putc(out, obj ? '{' : '[');
-    for (const cJSON *c = v->child; c; c = c->next) {
-        if (obj) {
-            put_key(out, c->string);
-            buf_puts(out, ": ");
-        }
-        put_compact(out, c);
-        if (c->next)
-            buf_puts(out, ", ");
-    }
-    buf_putc(out, obj ? '}' : ']');
-}
-
-/* v at the given indent, after `used` columns of its line are taken (indent and key): on one line
- * when it fits in PRINT_WIDTH, else one member per line. */
-static void put_json(struct buf *out, const cJSON *v, int indent, size_t used)
-{
-    struct buf line = {0};
-    put_compact(&line, v);
-    bool container = (cJSON_IsObject(v) || cJSON_IsArray(v)) && v->child;
-    if (!container || (line.data && used + line.len <= PRINT_WIDTH)) {
-        buf_puts(out, line.data ? line.data : "null");
-        buf_free(&line);
-        return;
-    }
-    buf_free(&line);
-    bool obj = cJSON_IsObject(v);
-    buf_putc(out, obj ? '{' : '[');
-    for (const cJSON *c = v->child; c; c = c->next) {
-        buf_printf(out, "\n%*s", indent + 2, "");
-        size_t before = out->len;
-        if (obj) {
-            put_key(out, c->string);
-            buf_puts(out, ": ");
-        }
-        put_json(out, c, indent + 2, (size_t)indent + 2 + (out->len - before));
-        if (c->next)
-            buf_putc(out, ',');
-    }
-    buf_printf(out, "\n%*s%c", indent, "", obj ? '}' : ']');
-}
-
 static int write_out(const char *path, const cJSON *v, size_t *size)
 {
     struct buf b = {0};
-    put_json(&b, v, 0, 0);
-    buf_putc(&b, '\n');
+    cli_json_text(&b, v);
     if (!b.data) {
         fprintf(stderr, PREFIX ": out of memory\n");
         return 1;

@@ -8,6 +8,7 @@
 #include "cli/cli_opts.h"
 #include "json/json.h"
 #include "schema/schema.h"
+#include "util/buf.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -150,38 +151,17 @@ static int cmd_validate(int argc, char **argv)
     return valid ? 0 : 1;
 }
 
-/* Prints v indented by two spaces per level (cJSON's own printer indents with tabs). */
-static void print_pretty(const cJSON *v, int depth)
-{
-    bool obj = cJSON_IsObject(v);
-    if ((!obj && !cJSON_IsArray(v)) || !v->child) {
-        char *text = cJSON_PrintUnformatted(v);
-        fputs(text ? text : "null", stdout);
-        free(text);
-        return;
-    }
-    putchar(obj ? '{' : '[');
-    for (const cJSON *c = v->child; c; c = c->next) {
-        printf("\n%*s", 2 * (depth + 1), "");
-        if (obj) {
-            cJSON *key = cJSON_CreateString(c->string);
-            char *k = key ? cJSON_PrintUnformatted(key) : NULL;
-            printf("%s: ", k ? k : "\"\"");
-            free(k);
-            cJSON_Delete(key);
-        }
-        print_pretty(c, depth + 1);
-        if (c->next)
-            putchar(',');
-    }
-    printf("\n%*s%c", 2 * depth, "", obj ? '}' : ']');
-}
-
 static int print_json(cJSON *v)
 {
-    print_pretty(v, 0);
-    putchar('\n');
+    struct buf b = {0};
+    cli_json_text(&b, v);
     cJSON_Delete(v);
+    if (!b.data) {
+        fprintf(stderr, "solder schema: out of memory\n");
+        return 1;
+    }
+    fputs(b.data, stdout);
+    buf_free(&b);
     return 0;
 }
 

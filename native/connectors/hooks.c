@@ -12,6 +12,7 @@
 #include "connectors/internal.h"
 
 #include "app.h"
+#include "crypto/crypto.h"
 #include "engine/engine.h"
 #include "engine/engine_internal.h"
 #include "engine/definitions.h"
@@ -22,10 +23,9 @@
 #include "store/credentials.h"
 #include "store/runs.h"
 #include "util/base64.h"
+#include "util/hex.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -154,8 +154,7 @@ static void subscribe(struct connectors *c, struct store *s, struct http_client 
     unsigned char raw[24];
     char hex[49];
     plat_random(raw, sizeof raw);
-    for (size_t i = 0; i < sizeof raw; i++)
-        snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+    hex_encode(raw, sizeof raw, hex);
     char *sealed = secrets_seal(&c->key, hex, strlen(hex));
     cJSON *sub = NULL;
     int rc = sealed ? store_subscription_ensure(s, json_get_str(inst, "envId"),
@@ -590,14 +589,13 @@ int connectors_hook_accept(struct connectors *c, struct store *s, const char *su
         if (secret && got && t->verify == VERIFY_SECRET_HEADER) {
             ok = equal_const_time(got, secret);
         } else if (secret && got) {
-            unsigned char mac[EVP_MAX_MD_SIZE];
-            unsigned int mac_len = 0;
-            HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)body, body_len,
-                 mac, &mac_len);
-            char expect[2 * EVP_MAX_MD_SIZE + 1];
-            if (t->verify_hex) {
-                for (unsigned i = 0; i < mac_len; i++)
-                    snprintf(expect + 2 * i, 3, "%02x", mac[i]);
+            unsigned char mac[32];
+            size_t mac_len = sizeof mac;
+            if (crypto_hmac_sha256(secret, strlen(secret), body, body_len, mac) != 0) {
+                ok = false;
+            } else if (t->verify_hex) {
+                char expect[2 * sizeof mac + 1];
+                hex_encode(mac, mac_len, expect);
                 ok = equal_const_time(got, expect);
             } else {
                 char *b64 = base64_encode(mac, mac_len, false);

@@ -9,6 +9,7 @@
 #include "plat.h"
 #include "util/base64.h"
 #include "util/buf.h"
+#include "util/hex.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -322,27 +323,11 @@ char *sign_rsa_sign(const struct rsa_signer *s, const char *method, const char *
     hex = malloc(sig_len * 2 + 1);
     if (!hex)
         goto done;
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < sig_len; i++) {
-        hex[2 * i] = digits[sig[i] >> 4];
-        hex[2 * i + 1] = digits[sig[i] & 15];
-    }
-    hex[sig_len * 2] = '\0';
+    hex_encode(sig, sig_len, hex);
 done:
     free(sig);
     EVP_MD_CTX_free(ctx);
     return hex;
-}
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 bool sign_rsa_verify(const char *public_pem, const char *method, const char *url, const void *body,
@@ -356,7 +341,7 @@ bool sign_rsa_verify(const char *public_pem, const char *method, const char *url
         return false;
     unsigned char sig[2048];
     for (size_t i = 0; i < n / 2; i++) {
-        int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+        int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return false;
         sig[i] = (unsigned char)(hi << 4 | lo);

@@ -7,6 +7,7 @@
 
 #include "crypto/crypto.h"
 #include "util/buf.h"
+#include "util/hex.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -121,6 +122,5 @@ void delivery_idempotency_key(const char *execution_id, const char *step_key, ch
     unsigned char hash[32];
     crypto_sha256(b.data ? b.data : "", b.len, hash);
     buf_free(&b);
-    for (int i = 0; i < 16; i++)
-        snprintf(out + 2 * i, 3, "%02x", hash[i]);
+    hex_encode(hash, 16, out);
 }

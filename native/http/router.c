@@ -3,6 +3,7 @@
  * stops at the first differing segment. Does not allocate.
  */
 #include "http/http.h"
+#include "util/hex.h"
 
 #include <string.h>
 
@@ -13,17 +14,6 @@ const char *http_method_name(enum http_method m)
     return NAMES[m];
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 bool url_decode(const char *src, size_t len, char *dst, size_t cap, bool plus_is_space)
 {
     size_t o = 0;
@@ -32,7 +22,7 @@ bool url_decode(const char *src, size_t len, char *dst, size_t cap, bool plus_is
         if (c == '%') {
             if (i + 2 >= len)
                 return false;
-            int h = hexval(src[i + 1]), l = hexval(src[i + 2]);
+            int h = hex_digit(src[i + 1]), l = hex_digit(src[i + 2]);
             if (h < 0 || l < 0 || (h == 0 && l == 0))
                 return false;
             c = (char)(h * 16 + l);

@@ -13,6 +13,7 @@
 #include "http/ws.h"
 #include "json/json.h"
 #include "plat.h"
+#include "util/hex.h"
 
 #include <libwebsockets.h>
 #include <signal.h>
@@ -442,8 +443,7 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
         app->inflight++;
         unsigned char rnd[8];
         plat_random(rnd, sizeof rnd);
-        for (int i = 0; i < 8; i++)
-            snprintf(req->request_id + 2 * i, 3, "%02x", rnd[i]);
+        hex_encode(rnd, sizeof rnd, req->request_id);
         req->method = detect_method(wsi);
         snprintf(req->path, sizeof req->path, "%s", in ? (const char *)in : "/");
         req->query = copy_query(wsi);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "util/base64.h"
+#include "util/hex.h"
 
 #define A(i) (nargs > (i) ? args[i] : NULL)
 
@@ -660,17 +661,6 @@ static val *f_encode_url(struct ev *e, val **args, int nargs, val *input, int po
     return url_encode(e, A(0), "-_.!~*'();,/?:@&=+$#", pos);
 }
 
-static int hexd(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static val *url_decode(struct ev *e, val *s, const char *reserved, int pos)
 {
     if (!s)
@@ -684,9 +674,9 @@ static val *url_decode(struct ev *e, val *s, const char *reserved, int pos)
             sb_putc(&b, p[i++]);
             continue;
         }
-        if (i + 2 >= n + 0 || hexd(p[i + 1]) < 0 || hexd(p[i + 2]) < 0)
+        if (i + 2 >= n + 0 || hex_digit(p[i + 1]) < 0 || hex_digit(p[i + 2]) < 0)
             ev_fail(e, "D3140", pos, "Malformed URL passed to ${decodeUrl}(): %.*s", (int)n, p);
-        unsigned char c = (unsigned char)(hexd(p[i + 1]) * 16 + hexd(p[i + 2]));
+        unsigned char c = (unsigned char)(hex_digit(p[i + 1]) * 16 + hex_digit(p[i + 2]));
         int extra = c < 0x80             ? 0
                     : (c & 0xE0) == 0xC0 ? 1
                     : (c & 0xF0) == 0xE0 ? 2
@@ -703,9 +693,9 @@ static val *url_decode(struct ev *e, val *s, const char *reserved, int pos)
         bytes[0] = (char)c;
         size_t j = i + 3;
         for (int k = 1; k <= extra; k++) {
-            if (j + 2 >= n + 1 || p[j] != '%' || hexd(p[j + 1]) < 0 || hexd(p[j + 2]) < 0)
+            if (j + 2 >= n + 1 || p[j] != '%' || hex_digit(p[j + 1]) < 0 || hex_digit(p[j + 2]) < 0)
                 ev_fail(e, "D3140", pos, "Malformed URL passed to ${decodeUrl}(): %.*s", (int)n, p);
-            unsigned char d = (unsigned char)(hexd(p[j + 1]) * 16 + hexd(p[j + 2]));
+            unsigned char d = (unsigned char)(hex_digit(p[j + 1]) * 16 + hex_digit(p[j + 2]));
             if ((d & 0xC0) != 0x80)
                 ev_fail(e, "D3140", pos, "Malformed URL passed to ${decodeUrl}(): %.*s", (int)n, p);
             bytes[k] = (char)d;

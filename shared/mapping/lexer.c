@@ -3,6 +3,7 @@
  * regex literals, operators). Comments are skipped here. It does not decide precedence (parser.c).
  */
 #include "mapping/internal.h"
+#include "util/hex.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -32,17 +33,6 @@ static bool is_name_end(char c)
     return c == 0 || strchr(" \t\n\r\v\f.[]{}()),@#;:?+-*/%|=<>^&!~\"'`", c) != NULL;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static void put_utf8(char *out, size_t *o, uint32_t cp)
 {
     if (cp < 0x80) {
@@ -68,7 +58,7 @@ static int read_hex4(struct lexer *lx, size_t at)
         return -1;
     int v = 0;
     for (int k = 0; k < 4; k++) {
-        int h = hexval(lx->src[at + k]);
+        int h = hex_digit(lx->src[at + k]);
         if (h < 0)
             return -1;
         v = v * 16 + h;

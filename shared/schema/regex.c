@@ -9,6 +9,7 @@
  * resetting captures of a quantified group on each iteration (only visible through backreferences).
  */
 #include "schema/regex.h"
+#include "util/hex.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -287,24 +288,13 @@ static void set_add_property(struct parser *ps, struct set *s, const struct prop
     free(tmp.r);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static bool read_hex(struct parser *ps, int digits, uint32_t *out)
 {
     uint32_t v = 0;
     for (int i = 0; i < digits; i++) {
-        if (ps->p >= ps->end || hexval(*ps->p) < 0)
+        if (ps->p >= ps->end || hex_digit(*ps->p) < 0)
             return false;
-        v = v * 16 + (uint32_t)hexval(*ps->p++);
+        v = v * 16 + (uint32_t)hex_digit(*ps->p++);
     }
     *out = v;
     return true;
@@ -317,8 +307,8 @@ static bool read_unicode_escape(struct parser *ps, uint32_t *out)
         ps->p++;
         uint32_t v = 0;
         int n = 0;
-        while (ps->p < ps->end && hexval(*ps->p) >= 0) {
-            v = v * 16 + (uint32_t)hexval(*ps->p++);
+        while (ps->p < ps->end && hex_digit(*ps->p) >= 0) {
+            v = v * 16 + (uint32_t)hex_digit(*ps->p++);
             if (v > 0x10ffff)
                 return false;
             n++;

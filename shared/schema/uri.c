@@ -4,6 +4,7 @@
  */
 #include "schema/internal.h"
 #include "util/buf.h"
+#include "util/hex.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -168,17 +169,6 @@ size_t schema_uri_strip_fragment(const char *uri)
     return strcspn(uri, "#");
 }
 
-static int hexv(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 char *schema_uri_unescape(const char *s, size_t n)
 {
     char *out = malloc(n + 1);
@@ -186,8 +176,8 @@ char *schema_uri_unescape(const char *s, size_t n)
         return NULL;
     size_t w = 0;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] == '%' && i + 2 < n && hexv(s[i + 1]) >= 0 && hexv(s[i + 2]) >= 0) {
-            out[w++] = (char)(hexv(s[i + 1]) * 16 + hexv(s[i + 2]));
+        if (s[i] == '%' && i + 2 < n && hex_digit(s[i + 1]) >= 0 && hex_digit(s[i + 2]) >= 0) {
+            out[w++] = (char)(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2]));
             i += 2;
         } else {
             out[w++] = s[i];

@@ -2,13 +2,13 @@
 #include "util/id.h"
 
 #include "plat.h"
+#include "util/hex.h"
 
 #include <stdint.h>
 #include <string.h>
 
 int id_new(char out[ID_LEN + 1])
 {
-    static const char HEX[] = "0123456789abcdef";
     unsigned char raw[12];
     uint32_t secs = (uint32_t)(plat_now_ms() / 1000);
     raw[0] = (unsigned char)(secs >> 24);
@@ -17,11 +17,7 @@ int id_new(char out[ID_LEN + 1])
     raw[3] = (unsigned char)secs;
     if (plat_random(raw + 4, 8) != 0)
         return -1;
-    for (int i = 0; i < 12; i++) {
-        out[2 * i] = HEX[raw[i] >> 4];
-        out[2 * i + 1] = HEX[raw[i] & 15];
-    }
-    out[ID_LEN] = '\0';
+    hex_encode(raw, sizeof raw, out);
     return 0;
 }
 

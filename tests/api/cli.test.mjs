@@ -117,3 +117,18 @@ test('import validates everything first, then loads and releases; export gives i
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('schema from-sample prints exactly what docs/schemas.md shows for the Fulfillment Updated event', () => {
+  const doc = readFileSync(path.join(path.dirname(new URL(import.meta.url).pathname), '../../docs/schemas.md'), 'utf8');
+  const shown = doc.split('this is exactly what `solder schema from-sample` prints for it):')[1].split('```json\n')[1].split('```')[0];
+  const dir = mkdtempSync(path.join(tmpdir(), 'solder-sample-'));
+  try {
+    const file = path.join(dir, 'fulfillment.json');
+    writeFileSync(file, '{"orderId": "String", "status": "String"}');
+    const r = run('schema', 'from-sample', file);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, shown);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
