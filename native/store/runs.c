@@ -77,14 +77,6 @@ int store_installation_find(struct store *s, const char *workflow_id, const char
     return one_row(rc, rows, row);
 }
 
-int store_installation_by_id(struct store *s, const char *id, cJSON **row)
-{
-    cJSON *rows;
-    int rc = store_query(s, INSTALLATION_COLUMNS " FROM installations i WHERE i.id = ?1", &rows,
-                         "s", id);
-    return one_row(rc, rows, row);
-}
-
 int store_installations_of_user(struct store *s, const char *user_id, cJSON **rows)
 {
     return store_query(s,
@@ -233,23 +225,17 @@ int store_enqueue(struct store *s, const char *env, const char *user_id, const c
 int store_enqueue_installation(struct store *s, const char *installation_id, const char *payload,
                                char exec_id[ID_LEN + 1])
 {
-    cJSON *row;
-    int rc = store_installation_by_id(s, installation_id, &row);
-    if (rc != STORE_OK)
-        return rc;
-    if (!row)
-        return STORE_NOT_FOUND;
     char event_id[ID_LEN + 1];
     int64_t now = store_now();
-    if (id_new(event_id) != 0 || id_new(exec_id) != 0) {
-        cJSON_Delete(row);
+    if (id_new(event_id) != 0 || id_new(exec_id) != 0 || store_begin(s) != STORE_OK)
         return STORE_ERROR;
-    }
-    const char *user = json_get_str(row, "userId"), *wf = json_get_str(row, "workflowId");
-    rc = store_query(s,
-                     "INSERT INTO run_events(id, env_id, user_id, name, payload, created_at) "
-                     "SELECT ?1, env_id, user_id, 'rerun', ?2, ?3 FROM installations WHERE id = ?4",
-                     NULL, "ssis", event_id, payload, now, installation_id);
+    int rc =
+        store_query(s,
+                    "INSERT INTO run_events(id, env_id, user_id, name, payload, created_at) "
+                    "SELECT ?1, env_id, user_id, 'rerun', ?2, ?3 FROM installations WHERE id = ?4",
+                    NULL, "ssis", event_id, payload, now, installation_id);
+    if (rc == STORE_OK && store_changes(s) == 0)
+        rc = STORE_NOT_FOUND; /* no such installation */
     if (rc == STORE_OK)
         rc =
             store_query(s,
@@ -258,9 +244,10 @@ int store_enqueue_installation(struct store *s, const char *installation_id, con
                         "SELECT ?1, env_id, id, workflow_id, user_id, version, ?2, 'queued', 0, "
                         "?3, '{}', ?3 FROM installations WHERE id = ?4",
                         NULL, "ssis", exec_id, event_id, now, installation_id);
-    (void)user;
-    (void)wf;
-    cJSON_Delete(row);
+    if (rc == STORE_OK)
+        rc = store_commit(s);
+    if (rc != STORE_OK)
+        store_rollback(s);
     return rc;
 }
 

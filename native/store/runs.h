@@ -26,7 +26,6 @@ int store_installation_upsert(struct store *s, const char *env, const char *work
  */
 int store_installation_find(struct store *s, const char *workflow_id, const char *user_id,
                             cJSON **row);
-int store_installation_by_id(struct store *s, const char *id, cJSON **row);
 /* Binds the credentials an installation's app actions use ({app: credentialId}). */
 int store_installation_set_credentials(struct store *s, const char *id,
                                        const cJSON *credential_ids);
@@ -67,7 +66,8 @@ int store_enqueue(struct store *s, const char *env, const char *user_id, const c
                   const char *trigger_type, const char *trigger_event, const char *workflow_id,
                   const char *payload, char event_id[ID_LEN + 1], cJSON **executions);
 
-/* Queues a new execution of one installation with the given event payload (reruns, manual runs). */
+/* Queues a new execution of one installation with the given event payload (reruns, manual runs),
+ * in its own transaction; STORE_NOT_FOUND (nothing written) when the installation is gone. */
 int store_enqueue_installation(struct store *s, const char *installation_id, const char *payload,
                                char exec_id[ID_LEN + 1]);
 
