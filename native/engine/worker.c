@@ -312,31 +312,22 @@ static void host_call(void *ctx, const struct wf_call *call, struct wf_call_resu
     };
     struct http_response resp;
     http_client_send(r->w->http, &hreq, &resp);
-    switch (retry_classify(&resp)) {
-    case RETRY_SUCCESS:
+    enum retry_verdict verdict = retry_classify(&resp);
+    if (verdict == RETRY_SUCCESS) {
         res->output = response_output(&resp);
-        break;
-    case RETRY_AGAIN:
+    } else {
         res->failed = true;
-        res->retryable = true;
-        res->retry_after_ms = resp.retry_after_ms > 0 ? resp.retry_after_ms : 0;
+        res->retryable = verdict == RETRY_AGAIN;
+        if (res->retryable)
+            res->retry_after_ms = resp.retry_after_ms > 0 ? resp.retry_after_ms : 0;
+        else if (resp.status)
+            res->output = response_output(&resp);
         if (resp.status)
             snprintf(res->message, sizeof res->message, "%.10s %.120s: HTTP %ld %.100s", method,
                      url, resp.status, resp.body ? resp.body : "");
         else
             snprintf(res->message, sizeof res->message, "%.10s %.120s: %.100s", method, url,
                      resp.error);
-        break;
-    default:
-        res->failed = true;
-        res->output = resp.status ? response_output(&resp) : NULL;
-        if (resp.status)
-            snprintf(res->message, sizeof res->message, "%.10s %.120s: HTTP %ld %.100s", method,
-                     url, resp.status, resp.body ? resp.body : "");
-        else
-            snprintf(res->message, sizeof res->message, "%.10s %.120s: %.100s", method, url,
-                     resp.error);
-        break;
     }
     http_response_free(&resp);
     for (size_t i = 0; i < nowned; i++)
