@@ -21,7 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static void wait_for_work(struct engine *e, long ms)
+/* Waits up to ms for *counter to move (a wake signalled on cv) or for the engine to stop. */
+static void wait_on(struct engine *e, pthread_cond_t *cv, const unsigned long *counter, long ms)
 {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
@@ -32,11 +33,16 @@ static void wait_for_work(struct engine *e, long ms)
         until.tv_nsec -= 1000000000;
     }
     pthread_mutex_lock(&e->mu);
-    unsigned long seen = e->wakes;
-    while (!e->stopping && e->wakes == seen)
-        if (pthread_cond_timedwait(&e->cv, &e->mu, &until) == ETIMEDOUT)
+    unsigned long seen = *counter;
+    while (!e->stopping && *counter == seen)
+        if (pthread_cond_timedwait(cv, &e->mu, &until) == ETIMEDOUT)
             break;
     pthread_mutex_unlock(&e->mu);
+}
+
+static void wait_for_work(struct engine *e, long ms)
+{
+    wait_on(e, &e->cv, &e->wakes, ms);
 }
 
 static bool stopping(struct engine *e)
@@ -175,6 +181,7 @@ int engine_start(struct app *app, const struct engine_config *cfg)
     snprintf(e->db_path, sizeof e->db_path, "%s/solder.db", app->cfg.data_dir);
     pthread_mutex_init(&e->mu, NULL);
     pthread_cond_init(&e->cv, NULL);
+    pthread_cond_init(&e->maint_cv, NULL);
     e->allow_hosts = split_hosts(cfg->allow_hosts);
     e->http.allow_private = cfg->allow_private;
     e->sign_rsa = !cfg->no_rsa_signature;
@@ -212,6 +219,7 @@ void engine_stop(struct app *app)
     pthread_mutex_lock(&e->mu);
     e->stopping = true;
     pthread_cond_broadcast(&e->cv);
+    pthread_cond_signal(&e->maint_cv);
     pthread_mutex_unlock(&e->mu);
     for (int i = 0; i < e->nworkers; i++)
         pthread_join(e->workers[i], NULL);
@@ -224,6 +232,7 @@ void engine_stop(struct app *app)
     sign_rsa_free(e->signer);
     free(e->signer_public_pem);
     pthread_cond_destroy(&e->cv);
+    pthread_cond_destroy(&e->maint_cv);
     pthread_mutex_destroy(&e->mu);
     free(e);
     app->engine = NULL;
@@ -266,5 +275,13 @@ bool engine_stopping(struct engine *e)
 
 void engine_sleep(struct engine *e, long ms)
 {
-    wait_for_work(e, ms);
+    wait_on(e, &e->maint_cv, &e->maint_wakes, ms);
+}
+
+void engine_wake_maintenance(struct engine *e)
+{
+    pthread_mutex_lock(&e->mu);
+    e->maint_wakes++;
+    pthread_cond_signal(&e->maint_cv);
+    pthread_mutex_unlock(&e->mu);
 }

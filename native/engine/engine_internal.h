@@ -37,9 +37,10 @@ struct engine {
     char *signer_public_pem;
 
     pthread_mutex_t mu;
-    pthread_cond_t cv;
+    pthread_cond_t cv;       /* workers wait here for work (wakes counts engine_wake) */
+    pthread_cond_t maint_cv; /* the maintenance thread waits here (maint_wakes) */
     bool stopping;
-    unsigned long wakes;
+    unsigned long wakes, maint_wakes;
 
     int nworkers;
     pthread_t *workers;
@@ -59,8 +60,11 @@ struct worker {
 };
 
 bool engine_stopping(struct engine *e);
-/* Sleeps up to ms, or less when woken or stopping. */
+/* The maintenance thread: sleeps up to ms, or less when engine_wake_maintenance is called or the
+ * engine stops. */
 void engine_sleep(struct engine *e, long ms);
+/* Wakes the maintenance thread only (an execution error is waiting to be streamed). */
+void engine_wake_maintenance(struct engine *e);
 
 /* Runs one claimed execution to its next resting point (done, failed, to be requeued) and returns
  * the outcome to record (owned). worker.c */

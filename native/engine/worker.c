@@ -542,5 +542,5 @@ void worker_record(struct worker *w, const cJSON *records, cJSON **next)
                 json_get_str(rec, "error"));
     }
     if (errors)
-        engine_wake(w->engine->app); /* the maintenance thread streams errors */
+        engine_wake_maintenance(w->engine); /* it streams errors to the ISV */
 }
