@@ -16,9 +16,7 @@
 static void reply_settings(struct request *req)
 {
     cJSON *row = NULL;
-    char *fresh = sign_whsec_generate();
-    int rc = store_signing_secret(req->app->store, req->who.env.id, fresh, &row);
-    free(fresh);
+    int rc = store_signing_secret(req->app->store, req->who.env.id, sign_whsec_generate, &row);
     if (rc != STORE_OK || !row) {
         reply_store_error(req, rc == STORE_OK ? STORE_ERROR : rc, "settings");
         return;

@@ -214,10 +214,8 @@ static void host_call(void *ctx, const struct wf_call *call, struct wf_call_resu
     if (!r->signing_secret) {
         struct worker *w = r->w;
         if (!w->secret || strcmp(w->secret_env, r->env_id) != 0) {
-            char *fresh = sign_whsec_generate();
             cJSON *row = NULL;
-            store_signing_secret(w->store, r->env_id, fresh, &row);
-            free(fresh);
+            store_signing_secret(w->store, r->env_id, sign_whsec_generate, &row);
             const char *secret = row ? json_get_str(row, "signingSecret") : NULL;
             free(w->secret);
             w->secret = secret ? strdup(secret) : NULL;

@@ -257,13 +257,23 @@ int store_settings_update(struct store *s, const char *env, const char *url, con
                        NULL, "sssi", env, url, secret, (int64_t)retention_days);
 }
 
-int store_signing_secret(struct store *s, const char *env, const char *fresh, cJSON **row)
+int store_signing_secret(struct store *s, const char *env, char *(*make_secret)(void), cJSON **row)
 {
-    int rc = store_query(s,
-                         "INSERT INTO settings(env_id, signing_secret) VALUES (?1, ?2) "
-                         "ON CONFLICT(env_id) DO UPDATE SET signing_secret = "
-                         "coalesce(signing_secret, ?2)",
-                         NULL, "ss", env, fresh);
+    int rc = store_settings(s, env, row);
+    if (rc != STORE_OK || (*row && json_get_str(*row, "signingSecret")))
+        return rc;
+    cJSON_Delete(*row);
+    *row = NULL;
+    /* First use: set one (coalesce keeps a secret another connection set meanwhile). */
+    char *fresh = make_secret();
+    if (!fresh)
+        return STORE_ERROR;
+    rc = store_query(s,
+                     "INSERT INTO settings(env_id, signing_secret) VALUES (?1, ?2) "
+                     "ON CONFLICT(env_id) DO UPDATE SET signing_secret = "
+                     "coalesce(signing_secret, ?2)",
+                     NULL, "ss", env, fresh);
+    free(fresh);
     return rc == STORE_OK ? store_settings(s, env, row) : rc;
 }
 

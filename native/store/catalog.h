@@ -53,9 +53,9 @@ int store_settings(struct store *s, const char *env, cJSON **row);
 int store_settings_update(struct store *s, const char *env, const char *url, const char *secret,
                           int retention_days);
 
-/* The environment's outbound signing secret (whsec_), setting it to fresh when none is set yet.
- * *row is the settings row (signingSecret). */
-int store_signing_secret(struct store *s, const char *env, const char *fresh, cJSON **row);
+/* The environment's settings row (with signingSecret, the outbound whsec_ secret). The first time,
+ * a secret from make_secret (malloc'd) is stored; afterwards this is a read. */
+int store_signing_secret(struct store *s, const char *env, char *(*make_secret)(void), cJSON **row);
 
 /* A named server key pair (e.g. the X-Alloy-Signature RSA key): inserted when private_pem is given
  * and none exists; *row gets {privatePem, publicPem} or NULL. */
