@@ -37,20 +37,13 @@ static const char *client_value(const struct connector *conn, const char *what, 
     return v;
 }
 
-static void put_encoded(struct buf *b, const char *s)
-{
-    for (; s && *s; s++)
-        buf_printf(b, isalnum((unsigned char)*s) || strchr("-_.~", *s) ? "%c" : "%%%02X",
-                   (unsigned char)*s);
-}
-
 static void put_param(struct buf *b, const char *name, const char *value)
 {
     if (b->len && b->data[b->len - 1] != '?')
         buf_putc(b, '&');
-    put_encoded(b, name);
+    buf_put_urlencoded(b, name);
     buf_putc(b, '=');
-    put_encoded(b, value);
+    buf_put_urlencoded(b, value);
 }
 
 /* ---- outcomes, for GET /oauth/status ---- */

@@ -137,13 +137,9 @@ static void append_query(struct buf *url, const cJSON *query)
         char *v = cJSON_IsString(q) ? strdup(q->valuestring) : json_print(q);
         buf_putc(url, first ? '?' : '&');
         first = false;
-        for (const char *p = q->string; *p; p++)
-            buf_printf(url, isalnum((unsigned char)*p) || strchr("-_.~", *p) ? "%c" : "%%%02X",
-                       (unsigned char)*p);
+        buf_put_urlencoded(url, q->string);
         buf_putc(url, '=');
-        for (const char *p = v ? v : ""; *p; p++)
-            buf_printf(url, isalnum((unsigned char)*p) || strchr("-_.~", *p) ? "%c" : "%%%02X",
-                       (unsigned char)*p);
+        buf_put_urlencoded(url, v);
         free(v);
     }
 }

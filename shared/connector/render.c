@@ -42,13 +42,6 @@ static const cJSON *lookup(const cJSON *scope, const char *path, size_t len)
     return cur;
 }
 
-static void put_encoded(struct buf *b, const char *s)
-{
-    for (; *s; s++)
-        buf_printf(b, isalnum((unsigned char)*s) || strchr("-_.~", *s) ? "%c" : "%%%02X",
-                   (unsigned char)*s);
-}
-
 char *connector_template(const char *tmpl, const cJSON *scope, bool encode, char *err, size_t n)
 {
     struct buf b = {0};
@@ -77,7 +70,7 @@ char *connector_template(const char *tmpl, const cJSON *scope, bool encode, char
             return NULL;
         }
         if (encode && !raw)
-            put_encoded(&b, text);
+            buf_put_urlencoded(&b, text);
         else
             buf_puts(&b, text);
         free(text);
@@ -164,9 +157,9 @@ static void add_query(struct buf *url, const char *name, const cJSON *v)
     if (!text)
         return;
     buf_putc(url, strchr(url->data ? url->data : "", '?') ? '&' : '?');
-    put_encoded(url, name);
+    buf_put_urlencoded(url, name);
     buf_putc(url, '=');
-    put_encoded(url, text);
+    buf_put_urlencoded(url, text);
     free(text);
 }
 

@@ -87,3 +87,18 @@ void buf_free(struct buf *b)
     b->len = b->cap = 0;
     b->oom = false;
 }
+
+void buf_put_urlencoded(struct buf *b, const char *s)
+{
+    static const char digits[] = "0123456789ABCDEF";
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '_' || c == '.' || c == '~') {
+            buf_putc(b, (char)c);
+        } else {
+            char esc[3] = {'%', digits[c >> 4], digits[c & 15]};
+            buf_append(b, esc, sizeof esc);
+        }
+    }
+}

@@ -18,6 +18,9 @@ struct buf {
 
 void buf_append(struct buf *b, const void *p, size_t n);
 void buf_puts(struct buf *b, const char *s);
+/* Appends s (NULL: nothing) percent-encoded for a URL: letters, digits and -_.~ as they are,
+ * every other byte as %XX (RFC 3986 unreserved characters). */
+void buf_put_urlencoded(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Returns the NUL-terminated contents (caller frees) and empties b; NULL after an allocation
