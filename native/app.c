@@ -42,6 +42,7 @@ static int write_secret_file(const char *path, const char *text)
 
 int app_prepare(struct app *app, char *err, size_t err_len)
 {
+    snprintf(app->db_path, sizeof app->db_path, "%s/solder.db", app->cfg.data_dir);
     app->store = app_open_store(app->cfg.data_dir, err, err_len);
     if (!app->store)
         return -1;

@@ -44,6 +44,7 @@ struct batch {
 struct app {
     struct app_config cfg;
     struct store *store;
+    char db_path[1024];        /* DATA/solder.db: each thread opens its own connection to it */
     struct secrets_key master; /* seals credentials and private keys at rest */
     struct signing_key signing_key;
     char *jwks; /* the JWKS document, built once */

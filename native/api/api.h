@@ -56,6 +56,9 @@ cJSON *api_user_json(const struct user *u);
 /* api/common.c, continued */
 
 /* A required non-empty string member; replies 400 naming the field when missing or mistyped. */
+/* Answers 422 {message, code: "validation_failed", errors} (takes errors). */
+void api_reply_invalid(struct request *req, const char *message, cJSON *errors);
+
 bool api_required_string(struct request *req, const cJSON *obj, const char *field, size_t max_len,
                          const char **out);
 

@@ -63,6 +63,15 @@ cJSON *api_user_json(const struct user *u)
     return o;
 }
 
+void api_reply_invalid(struct request *req, const char *message, cJSON *errors)
+{
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddStringToObject(out, "message", message);
+    cJSON_AddStringToObject(out, "code", "validation_failed");
+    cJSON_AddItemToObject(out, "errors", errors);
+    reply_json(req, 422, out);
+}
+
 bool api_required_string(struct request *req, const cJSON *obj, const char *field, size_t max_len,
                          const char **out)
 {

@@ -65,12 +65,9 @@ void api_credentials_create(struct request *req)
     cJSON_DeleteItemFromObject(form, "baseUrl");
     struct schema_result sr = {0};
     if (c->auth_schema && !schema_validate(c->auth_schema, form, &sr)) {
-        cJSON *out = cJSON_CreateObject();
-        cJSON_AddStringToObject(out, "message", "the credential data does not fit the app's form");
-        cJSON_AddStringToObject(out, "code", "validation_failed");
-        cJSON_AddItemToObject(out, "errors", schema_result_to_json(&sr));
+        api_reply_invalid(req, "the credential data does not fit the app's form",
+                          schema_result_to_json(&sr));
         schema_result_free(&sr);
-        reply_json(req, 422, out);
         cJSON_Delete(form);
         store_user_clear(&u);
         return;

@@ -298,11 +298,8 @@ void api_run_event(struct request *req)
         reply_error(req, 500, "internal", "the event's schema does not compile (request %s)",
                     req->request_id);
     } else if (!schema_validate(schema, data, &result)) {
-        cJSON *out = cJSON_CreateObject();
-        cJSON_AddStringToObject(out, "message", "data does not match the event's schema");
-        cJSON_AddStringToObject(out, "code", "validation_failed");
-        cJSON_AddItemToObject(out, "errors", schema_result_to_json(&result));
-        reply_json(req, 422, out);
+        api_reply_invalid(req, "data does not match the event's schema",
+                          schema_result_to_json(&result));
     } else {
         enqueue_and_reply(req, &u, name, "customEvent", name, NULL, data, false);
     }

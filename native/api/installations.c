@@ -302,12 +302,8 @@ void api_headless_complete(struct request *req)
         reply_error(req, 400, "bad_request",
                     "each data entry must be {workflowId, fields: [{name, value}]}");
     } else if (cJSON_GetArraySize(errors) > 0) {
-        cJSON *out = cJSON_CreateObject();
-        cJSON_AddStringToObject(out, "message", "some field values are invalid");
-        cJSON_AddStringToObject(out, "code", "validation_failed");
-        cJSON_AddItemToObject(out, "errors", errors);
+        api_reply_invalid(req, "some field values are invalid", errors);
         errors = NULL;
-        reply_json(req, 422, out);
     } else {
         cJSON *created = cJSON_CreateArray(), *child_ids = cJSON_CreateArray();
         rc = store_begin(s);

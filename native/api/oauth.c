@@ -51,12 +51,9 @@ void api_oauth_url(struct request *req)
     cJSON *params = form_params(req);
     struct schema_result sr = {0};
     if (conn->auth_schema && !schema_validate(conn->auth_schema, params, &sr)) {
-        cJSON *out = cJSON_CreateObject();
-        cJSON_AddStringToObject(out, "message", "the parameters do not fit the app's form");
-        cJSON_AddStringToObject(out, "code", "validation_failed");
-        cJSON_AddItemToObject(out, "errors", schema_result_to_json(&sr));
+        api_reply_invalid(req, "the parameters do not fit the app's form",
+                          schema_result_to_json(&sr));
         schema_result_free(&sr);
-        reply_json(req, 422, out);
         cJSON_Delete(params);
         store_user_clear(&u);
         return;

@@ -20,13 +20,9 @@ void api_users_create(struct request *req)
 {
     const cJSON *body = api_body_object(req);
     const char *username, *full_name;
-    if (!body || !api_optional_string(req, body, "username", USER_FIELD_MAX, &username) ||
+    if (!body || !api_required_string(req, body, "username", USER_FIELD_MAX, &username) ||
         !api_optional_string(req, body, "fullName", USER_FIELD_MAX, &full_name))
         return;
-    if (!username || !*username) {
-        reply_error(req, 400, "bad_request", "username is required");
-        return;
-    }
     struct user u = {.username = (char *)username, .full_name = (char *)full_name};
     snprintf(u.env_id, sizeof u.env_id, "%s", req->who.env.id);
     u.created_at = u.updated_at = plat_now_ms();

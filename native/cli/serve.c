@@ -124,9 +124,7 @@ int cli_serve(int argc, char **argv)
         app_release(&app);
         return 1;
     }
-    char db_path[1024];
-    snprintf(db_path, sizeof db_path, "%s/solder.db", app.cfg.data_dir);
-    if (store_checkpointer_start(db_path, err, sizeof err) != 0)
+    if (store_checkpointer_start(app.db_path, err, sizeof err) != 0)
         fprintf(stderr, "solder serve: %s (commits will checkpoint)\n", err);
     app.ws = ws_hub_new();
     if (engine_start(&app, &engine) != 0) {

@@ -66,7 +66,7 @@ static void *worker_main(void *arg)
     if (setpriority(PRIO_PROCESS, (id_t)gettid(), ENGINE_WORKER_NICE) != 0)
         fprintf(stderr, "solder: worker %d: cannot lower its priority: %s\n", w->index,
                 strerror(errno));
-    w->store = store_open(e->db_path, err, sizeof err);
+    w->store = store_open(e->app->db_path, err, sizeof err);
     w->http = http_client_new(&e->http, err, sizeof err);
     if (!w->store || !w->http) {
         fprintf(stderr, "solder: worker %d cannot start: %s\n", w->index, err);
@@ -178,7 +178,6 @@ int engine_start(struct app *app, const struct engine_config *cfg)
     if (!e)
         return -1;
     e->app = app;
-    snprintf(e->db_path, sizeof e->db_path, "%s/solder.db", app->cfg.data_dir);
     pthread_mutex_init(&e->mu, NULL);
     pthread_cond_init(&e->cv, NULL);
     pthread_cond_init(&e->maint_cv, NULL);

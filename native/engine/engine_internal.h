@@ -29,7 +29,6 @@
 
 struct engine {
     struct app *app;
-    char db_path[1024];
     struct http_client_options http;
     char **allow_hosts; /* NULL-terminated */
     struct rsa_signer *signer;

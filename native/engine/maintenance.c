@@ -164,7 +164,7 @@ void *maintenance_main(void *arg)
     struct engine *e = arg;
     char err[512];
     pthread_setname_np(pthread_self(), "maintenance");
-    struct store *s = store_open(e->db_path, err, sizeof err);
+    struct store *s = store_open(e->app->db_path, err, sizeof err);
     struct http_client *http = http_client_new(&e->http, err, sizeof err);
     int64_t last_retention = 0;
     while (s && http && !engine_stopping(e)) {

@@ -122,11 +122,6 @@ static void on_step(void *ctx, const struct wf_step *st)
     cJSON_AddItemToArray(r->steps, o);
 }
 
-static const char *input_str(const cJSON *inputs, const char *name)
-{
-    return json_get_str(inputs, name);
-}
-
 /* Appends ?k=v&… from an object of query parameters, percent-encoding values. */
 static void append_query(struct buf *url, const cJSON *query)
 {
@@ -182,13 +177,13 @@ static void host_call(void *ctx, const struct wf_call *call, struct wf_call_resu
                               res);
         return;
     }
-    const char *url = input_str(in, "url");
+    const char *url = json_get_str(in, "url");
     if (!url || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)) {
         res->failed = true;
         snprintf(res->message, sizeof res->message, "input 'url' must be an http(s) URL");
         return;
     }
-    const char *method = input_str(in, "method");
+    const char *method = json_get_str(in, "method");
     if (!method)
         method = b->type == WF_BLOCK_STREAM_DATA ? "POST" : "GET";
 

@@ -4,21 +4,6 @@
 
 #include <stdlib.h>
 
-cJSON *store_first_row(cJSON *rows)
-{
-    cJSON *first = rows && rows->child ? cJSON_DetachItemFromArray(rows, 0) : NULL;
-    cJSON_Delete(rows);
-    return first;
-}
-
-static int one_row(int rc, cJSON *rows, cJSON **row)
-{
-    *row = rc == STORE_OK ? store_first_row(rows) : NULL;
-    if (rc != STORE_OK)
-        cJSON_Delete(rows);
-    return rc;
-}
-
 int store_integration_insert(struct store *s, const char *env, const char *id, const char *name,
                              const char *app, const char *icon, const char *description)
 {
@@ -47,7 +32,7 @@ int store_integration_find(struct store *s, const char *env, const char *id_or_n
                                              "(app = ?2 AND app IS NOT NULL)) "
                                              "ORDER BY id = ?2 DESC, name = ?2 DESC LIMIT 1",
                          &rows, "ss", env, id_or_name);
-    return one_row(rc, rows, row);
+    return store_one_row(rc, rows, row);
 }
 
 int store_integration_update(struct store *s, const char *env, const char *id, const char *name,
@@ -74,7 +59,7 @@ int store_integration_delete(struct store *s, const char *env, const char *id)
         return STORE_CONFLICT;
     rc = store_query(s, "DELETE FROM integrations WHERE env_id = ?1 AND id = ?2", NULL, "ss", env,
                      id);
-    return rc == STORE_OK && store_changes(s) == 0 ? STORE_NOT_FOUND : rc;
+    return store_changed(s, rc);
 }
 
 int store_workflow_insert(struct store *s, const char *env, const char *id,
@@ -93,7 +78,7 @@ int store_workflow_update_draft(struct store *s, const char *env, const char *id
                          "UPDATE workflows SET name = ?3, draft = ?4, updated_at = ?5 "
                          "WHERE env_id = ?1 AND id = ?2",
                          NULL, "sssji", env, id, name, draft, store_now());
-    return rc == STORE_OK && store_changes(s) == 0 ? STORE_NOT_FOUND : rc;
+    return store_changed(s, rc);
 }
 
 #define WORKFLOW_COLUMNS                                                                           \
@@ -107,7 +92,7 @@ int store_workflow_find(struct store *s, const char *env, const char *id_or_name
                          WORKFLOW_COLUMNS "WHERE env_id = ?1 AND (id = ?2 OR name = ?2) "
                                           "ORDER BY id = ?2 DESC LIMIT 1",
                          &rows, "ss", env, id_or_name);
-    return one_row(rc, rows, row);
+    return store_one_row(rc, rows, row);
 }
 
 int store_workflows_of_integration(struct store *s, const char *integration_id, cJSON **rows)
@@ -165,7 +150,7 @@ int store_workflow_version(struct store *s, const char *workflow_id, int version
                     "WHERE workflow_id = ?1 AND (version = ?2 OR ?2 = 0) "
                     "ORDER BY version DESC LIMIT 1",
                     &rows, "si", workflow_id, (int64_t)version);
-    return one_row(rc, rows, row);
+    return store_one_row(rc, rows, row);
 }
 
 int store_workflow_versions(struct store *s, const char *workflow_id, cJSON **rows)
@@ -189,7 +174,7 @@ int store_event_upsert(struct store *s, const char *env, const char *name, const
                          "UPDATE events SET description = coalesce(?3, description), body = ?4, "
                          "schema = ?5, updated_at = ?6 WHERE env_id = ?1 AND name = ?2",
                          NULL, "sssjji", env, name, description, body, schema, store_now());
-    return rc == STORE_OK && store_changes(s) == 0 ? STORE_NOT_FOUND : rc;
+    return store_changed(s, rc);
 }
 
 #define EVENT_COLUMNS                                                                              \
@@ -207,7 +192,7 @@ int store_event_find(struct store *s, const char *env, const char *name, cJSON *
     cJSON *rows;
     int rc =
         store_query(s, EVENT_COLUMNS "WHERE env_id = ?1 AND name = ?2", &rows, "ss", env, name);
-    return one_row(rc, rows, row);
+    return store_one_row(rc, rows, row);
 }
 
 int store_event_updated_at(struct store *s, const char *env, const char *name, int64_t *updated_at)
@@ -229,7 +214,7 @@ int store_event_delete(struct store *s, const char *env, const char *name)
 {
     int rc =
         store_query(s, "DELETE FROM events WHERE env_id = ?1 AND name = ?2", NULL, "ss", env, name);
-    return rc == STORE_OK && store_changes(s) == 0 ? STORE_NOT_FOUND : rc;
+    return store_changed(s, rc);
 }
 
 int store_settings(struct store *s, const char *env, cJSON **row)
@@ -243,7 +228,7 @@ int store_settings(struct store *s, const char *env, cJSON **row)
         "FROM environments e LEFT JOIN settings st ON st.env_id = e.id "
         "WHERE e.id = ?1",
         &rows, "s", env);
-    return one_row(rc, rows, row);
+    return store_one_row(rc, rows, row);
 }
 
 int store_settings_update(struct store *s, const char *env, const char *url, const char *secret,

@@ -8,19 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static int one_row(int rc, cJSON *rows, cJSON **row)
-{
-    *row = rc == STORE_OK ? store_first_row(rows) : NULL;
-    if (rc != STORE_OK)
-        cJSON_Delete(rows);
-    return rc;
-}
-
-static int changed(struct store *s, int rc)
-{
-    return rc == STORE_OK && store_changes(s) == 0 ? STORE_NOT_FOUND : rc;
-}
-
 int store_credential_insert(struct store *s, const char *env, const char *user_id, const char *app,
                             const char *name, const char *sealed, char id[ID_LEN + 1])
 {
@@ -53,7 +40,7 @@ int store_credential_latest(struct store *s, const char *env, const char *user_i
                     "ORDER BY id IS (SELECT json_extract(credential_ids, '$.\"' || ?3 || '\"') "
                     "  FROM installations WHERE id = ?4) DESC, created_at DESC, id DESC LIMIT 1",
                     &rows, "ssss", env, user_id, app, installation_id);
-    return one_row(rc, rows, row);
+    return store_one_row(rc, rows, row);
 }
 
 int store_credential_find(struct store *s, const char *env, const char *user_id, const char *id,
@@ -65,16 +52,17 @@ int store_credential_find(struct store *s, const char *env, const char *user_id,
                     "SELECT id AS credentialId, app AS type, name, sealed, error FROM credentials "
                     "WHERE env_id = ?1 AND user_id = ?2 AND id = ?3",
                     &rows, "sss", env, user_id, id);
-    rc = one_row(rc, rows, row);
+    rc = store_one_row(rc, rows, row);
     return rc == STORE_OK && !*row ? STORE_NOT_FOUND : rc;
 }
 
 int store_credential_delete(struct store *s, const char *env, const char *user_id, const char *id)
 {
-    return changed(s, store_query(s,
-                                  "DELETE FROM credentials WHERE env_id = ?1 AND user_id = ?2 "
-                                  "AND id = ?3",
-                                  NULL, "sss", env, user_id, id));
+    return store_changed(s,
+                         store_query(s,
+                                     "DELETE FROM credentials WHERE env_id = ?1 AND user_id = ?2 "
+                                     "AND id = ?3",
+                                     NULL, "sss", env, user_id, id));
 }
 
 int store_credential_reseal(struct store *s, const char *id, const char *sealed)
@@ -107,10 +95,10 @@ int store_oauth_state_insert(struct store *s, const char *state, const char *env
 int store_oauth_state_code(struct store *s, const char *state, const char *sealed_code,
                            int64_t max_age_ms)
 {
-    return changed(s, store_query(s,
-                                  "UPDATE oauth_states SET sealed_code = ?2 WHERE state = ?1 "
-                                  "AND sealed_code IS NULL AND created_at >= ?3",
-                                  NULL, "ssi", state, sealed_code, store_now() - max_age_ms));
+    return store_changed(s, store_query(s,
+                                        "UPDATE oauth_states SET sealed_code = ?2 WHERE state = ?1 "
+                                        "AND sealed_code IS NULL AND created_at >= ?3",
+                                        NULL, "ssi", state, sealed_code, store_now() - max_age_ms));
 }
 
 int store_oauth_states_ready(struct store *s, cJSON **rows)
@@ -155,7 +143,7 @@ int store_subscription_ensure(struct store *s, const char *env, const char *user
     rc = store_query(
         s, SUBSCRIPTION_COLUMNS "FROM app_subscriptions WHERE workflow_id = ?1 AND user_id = ?2",
         &rows, "ss", workflow_id, user_id);
-    return one_row(rc, rows, row);
+    return store_one_row(rc, rows, row);
 }
 
 int store_subscription_find(struct store *s, const char *id, cJSON **row)
@@ -163,23 +151,24 @@ int store_subscription_find(struct store *s, const char *id, cJSON **row)
     cJSON *rows;
     int rc =
         store_query(s, SUBSCRIPTION_COLUMNS "FROM app_subscriptions WHERE id = ?1", &rows, "s", id);
-    rc = one_row(rc, rows, row);
+    rc = store_one_row(rc, rows, row);
     return rc == STORE_OK && !*row ? STORE_NOT_FOUND : rc;
 }
 
 int store_subscription_update(struct store *s, const char *id, const char *state,
                               const char *credential_id, const cJSON *remote, const char *error)
 {
-    return changed(s, store_query(s,
-                                  "UPDATE app_subscriptions SET state = ?2, credential_id = ?3, "
-                                  "remote = ?4, error = ?5, updated_at = ?6 WHERE id = ?1",
-                                  NULL, "sssjsi", id, state, credential_id, remote, error,
-                                  store_now()));
+    return store_changed(
+        s, store_query(s,
+                       "UPDATE app_subscriptions SET state = ?2, credential_id = ?3, "
+                       "remote = ?4, error = ?5, updated_at = ?6 WHERE id = ?1",
+                       NULL, "sssjsi", id, state, credential_id, remote, error, store_now()));
 }
 
 int store_subscription_delete(struct store *s, const char *id)
 {
-    return changed(s, store_query(s, "DELETE FROM app_subscriptions WHERE id = ?1", NULL, "s", id));
+    return store_changed(
+        s, store_query(s, "DELETE FROM app_subscriptions WHERE id = ?1", NULL, "s", id));
 }
 
 int store_subscriptions_missing(struct store *s, cJSON **rows)

@@ -5,6 +5,8 @@
  */
 #include "store/store_internal.h"
 
+#include "store/catalog.h"
+
 #include "json/json.h"
 
 #include <stdarg.h>
@@ -138,4 +140,24 @@ int store_query(struct store *s, const char *sql, cJSON **rows, const char *type
 int store_changes(struct store *s)
 {
     return sqlite3_changes(s->db);
+}
+
+cJSON *store_first_row(cJSON *rows)
+{
+    cJSON *first = rows && rows->child ? cJSON_DetachItemFromArray(rows, 0) : NULL;
+    cJSON_Delete(rows);
+    return first;
+}
+
+int store_one_row(int rc, cJSON *rows, cJSON **row)
+{
+    *row = rc == STORE_OK ? store_first_row(rows) : NULL;
+    if (rc != STORE_OK)
+        cJSON_Delete(rows);
+    return rc;
+}
+
+int store_changed(struct store *s, int rc)
+{
+    return rc == STORE_OK && store_changes(s) == 0 ? STORE_NOT_FOUND : rc;
 }

@@ -12,19 +12,6 @@
 /* A new id in SQL: 4-byte big-endian seconds then 8 random bytes, as util/id.c makes them. */
 #define SQL_NEW_ID "printf('%08x', unixepoch()) || lower(hex(randomblob(8)))"
 
-static int one_row(int rc, cJSON *rows, cJSON **row)
-{
-    *row = rc == STORE_OK ? store_first_row(rows) : NULL;
-    if (rc != STORE_OK)
-        cJSON_Delete(rows);
-    return rc;
-}
-
-static int changed(struct store *s, int rc)
-{
-    return rc == STORE_OK && store_changes(s) == 0 ? STORE_NOT_FOUND : rc;
-}
-
 int store_installation_upsert(struct store *s, const char *env, const char *workflow_id,
                               const char *user_id, const char *integration_id, int version,
                               const cJSON *config, const char *trigger_type,
@@ -74,15 +61,7 @@ int store_installation_find(struct store *s, const char *workflow_id, const char
                          INSTALLATION_COLUMNS " FROM installations i "
                                               "WHERE i.workflow_id = ?1 AND i.user_id = ?2",
                          &rows, "ss", workflow_id, user_id);
-    return one_row(rc, rows, row);
-}
-
-int store_installations_of_user(struct store *s, const char *user_id, cJSON **rows)
-{
-    return store_query(s,
-                       INSTALLATION_COLUMNS " FROM installations i WHERE i.user_id = ?1 "
-                                            "ORDER BY i.installed_at, i.id",
-                       rows, "s", user_id);
+    return store_one_row(rc, rows, row);
 }
 
 int store_installations_of_workflow(struct store *s, const char *workflow_id, cJSON **rows)
@@ -116,12 +95,12 @@ int store_installation_set_active(struct store *s, const char *workflow_id, cons
 int store_installation_set_version(struct store *s, const char *workflow_id, const char *user_id,
                                    int version, const char *trigger_type, const char *trigger_event)
 {
-    return changed(s, store_query(s,
-                                  "UPDATE installations SET version = ?3, trigger_type = ?4, "
-                                  "trigger_event = ?5, updated_at = ?6 "
-                                  "WHERE workflow_id = ?1 AND user_id = ?2",
-                                  NULL, "ssissi", workflow_id, user_id, (int64_t)version,
-                                  trigger_type, trigger_event, store_now()));
+    return store_changed(s, store_query(s,
+                                        "UPDATE installations SET version = ?3, trigger_type = ?4, "
+                                        "trigger_event = ?5, updated_at = ?6 "
+                                        "WHERE workflow_id = ?1 AND user_id = ?2",
+                                        NULL, "ssissi", workflow_id, user_id, (int64_t)version,
+                                        trigger_type, trigger_event, store_now()));
 }
 
 int store_installation_delete(struct store *s, const char *workflow_id, const char *user_id)
@@ -160,13 +139,14 @@ int store_install_session_find(struct store *s, const char *env, const char *id,
                     "versions AS versions_json, credential_ids AS credentialIds_json, state, "
                     "created_at AS createdAt FROM install_sessions WHERE env_id = ?1 AND id = ?2",
                     &rows, "ss", env, id);
-    return one_row(rc, rows, row);
+    return store_one_row(rc, rows, row);
 }
 
 int store_install_session_complete(struct store *s, const char *id)
 {
-    return changed(s, store_query(s, "UPDATE install_sessions SET state = 'complete' WHERE id = ?1",
-                                  NULL, "s", id));
+    return store_changed(
+        s, store_query(s, "UPDATE install_sessions SET state = 'complete' WHERE id = ?1", NULL, "s",
+                       id));
 }
 
 bool store_token_used(struct store *s, const char *jti)
@@ -392,7 +372,7 @@ int store_execution_find(struct store *s, const char *id, cJSON **row)
 {
     cJSON *rows;
     int rc = store_query(s, EXECUTION_COLUMNS "WHERE id = ?1", &rows, "s", id);
-    return one_row(rc, rows, row);
+    return store_one_row(rc, rows, row);
 }
 
 int store_steps_of_execution(struct store *s, const char *execution_id, cJSON **rows)
@@ -428,7 +408,7 @@ int store_workflow_counts(struct store *s, const char *workflow_id, cJSON **row)
         " WHERE x.workflow_id = ?1 AND st.block_type IN ('http', 'streamData', 'appAction')) "
         "AS totalAppActions",
         &rows, "s", workflow_id);
-    return one_row(rc, rows, row);
+    return store_one_row(rc, rows, row);
 }
 
 int store_event_payload(struct store *s, const char *event_id, cJSON **row)
@@ -438,7 +418,7 @@ int store_event_payload(struct store *s, const char *event_id, cJSON **row)
                          "SELECT name, payload AS payload_json, created_at AS createdAt "
                          "FROM run_events WHERE id = ?1",
                          &rows, "s", event_id);
-    return one_row(rc, rows, row);
+    return store_one_row(rc, rows, row);
 }
 
 int store_user_logs_delete(struct store *s, const char *user_id)

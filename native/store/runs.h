@@ -29,7 +29,6 @@ int store_installation_find(struct store *s, const char *workflow_id, const char
 /* Binds the credentials an installation's app actions use ({app: credentialId}). */
 int store_installation_set_credentials(struct store *s, const char *id,
                                        const cJSON *credential_ids);
-int store_installations_of_user(struct store *s, const char *user_id, cJSON **rows);
 /* Adds username, fullName. */
 int store_installations_of_workflow(struct store *s, const char *workflow_id, cJSON **rows);
 int store_installations_of_env(struct store *s, const char *env, cJSON **rows);

@@ -80,6 +80,11 @@ int store_fail(struct store *s, int rc);
 /* Reports a connection's WAL size after each commit (checkpoint.c); installed by store_open. */
 int store_wal_hook(void *arg, sqlite3 *db, const char *name, int frames);
 
+/* For a query that finds at most one row: *row gets it (or NULL); rows is consumed. Returns rc. */
+int store_one_row(int rc, cJSON *rows, cJSON **row);
+/* rc, or STORE_NOT_FOUND when a successful statement changed no row. */
+int store_changed(struct store *s, int rc);
+
 /* Binds text or NULL. */
 void store_bind_text(sqlite3_stmt *st, int i, const char *v);
 
