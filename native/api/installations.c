@@ -43,7 +43,7 @@ static cJSON *fields_form(const struct workflow_def *def)
             cJSON_ArrayForEach(v, en)
             {
                 cJSON *opt = cJSON_CreateObject();
-                char *label = cJSON_IsString(v) ? strdup(v->valuestring) : json_print(v);
+                char *label = json_text(v);
                 cJSON_AddStringToObject(opt, "displayName", label ? label : "");
                 free(label);
                 cJSON_AddItemToObject(opt, "value", cJSON_Duplicate(v, true));

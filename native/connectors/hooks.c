@@ -388,7 +388,7 @@ static void poll_once(struct connectors *c, struct store *s, struct http_client 
                 cJSON_Delete(key);
                 continue;
             }
-            char *ktext = cJSON_IsString(key) ? strdup(key->valuestring) : json_print(key);
+            char *ktext = json_text(key);
             cJSON_Delete(key);
             int rc = ktext ? store_poll_seen_insert(s, json_get_str(sub, "subscriptionId"), ktext)
                            : STORE_ERROR;

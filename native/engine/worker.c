@@ -129,7 +129,7 @@ static void append_query(struct buf *url, const cJSON *query)
     const cJSON *q;
     cJSON_ArrayForEach(q, query)
     {
-        char *v = cJSON_IsString(q) ? strdup(q->valuestring) : json_print(q);
+        char *v = json_text(q);
         buf_putc(url, first ? '?' : '&');
         first = false;
         buf_put_urlencoded(url, q->string);
@@ -251,7 +251,7 @@ static void host_call(void *ctx, const struct wf_call *call, struct wf_call_resu
         if (nlines + dh.count + 2 >= HTTP_MAX_HEADERS || !h->string || strchr(h->string, ':') ||
             strpbrk(h->string, "\r\n"))
             continue;
-        char *v = cJSON_IsString(h) ? strdup(h->valuestring) : json_print(h);
+        char *v = json_text(h);
         if (!v || strpbrk(v, "\r\n")) {
             free(v);
             continue;

@@ -153,7 +153,7 @@ static void add_query(struct buf *url, const char *name, const cJSON *v)
 {
     if (!v || cJSON_IsNull(v))
         return;
-    char *text = cJSON_IsString(v) ? strdup(v->valuestring) : json_print(v);
+    char *text = json_text(v);
     if (!text)
         return;
     buf_putc(url, strchr(url->data ? url->data : "", '?') ? '&' : '?');
@@ -292,7 +292,7 @@ int connector_render_page(const struct connector *c, const struct connector_requ
     if (connector_eval(r->body, scope, NULL, limits, &body, err, n) != 0)
         goto fail;
     if (body) {
-        out->body = cJSON_IsString(body) ? strdup(body->valuestring) : json_print(body);
+        out->body = json_text(body);
         bool json = !cJSON_IsString(body);
         cJSON_Delete(body);
         if (json && add_header(out, "Content-Type", "application/json", err, n) != 0)

@@ -124,3 +124,8 @@ bool json_equal(const cJSON *a, const cJSON *b)
     }
     return cJSON_Compare(a, b, true);
 }
+
+char *json_text(const cJSON *v)
+{
+    return cJSON_IsString(v) ? strdup(v->valuestring) : json_print(v);
+}

@@ -41,4 +41,7 @@ char *json_print(const cJSON *v);
 /* True when the two values are equal as JSON (numbers by value, objects ignoring member order). */
 bool json_equal(const cJSON *a, const cJSON *b);
 
+/* A value as text: a string's own characters, anything else its JSON (malloc'd, NULL on OOM). */
+char *json_text(const cJSON *v);
+
 #endif

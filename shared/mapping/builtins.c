@@ -71,9 +71,3 @@ val *builtin_val(const struct builtin *bi)
             return &registry[i].v;
     return NULL;
 }
-
-const struct sig *builtin_sig(const struct builtin *bi)
-{
-    val *v = builtin_val(bi);
-    return v ? v->u.f->sig : NULL;
-}

@@ -11,8 +11,6 @@
 
 #define A(i) (nargs > (i) ? args[i] : NULL)
 
-val *sort_values(struct ev *e, val *arr, val *fn, int pos);
-
 static val *f_count(struct ev *e, val **args, int nargs, val *input, int pos)
 {
     val *a = A(0);

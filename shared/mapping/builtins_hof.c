@@ -189,7 +189,6 @@ static val *f_millis(struct ev *e, val **args, int nargs, val *input, int pos)
     return v_num(e, (double)ev_now(e));
 }
 
-val *format_millis(struct ev *e, double ms, val *picture, val *tz, int pos);
 static val *f_now(struct ev *e, val **args, int nargs, val *input, int pos)
 {
     return format_millis(e, (double)ev_now(e), A(0), A(1), pos);

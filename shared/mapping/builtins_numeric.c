@@ -122,8 +122,6 @@ static val *f_ceil(struct ev *e, val **args, int nargs, val *input, int pos)
     return A(0) ? v_num(e, ceil(A(0)->u.n) + 0.0) : NULL;
 }
 
-double mapping_round(double x, int prec); /* format.c: half-to-even at a decimal place */
-
 static val *f_round(struct ev *e, val **args, int nargs, val *input, int pos)
 {
     val *v = A(0);

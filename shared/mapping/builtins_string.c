@@ -272,7 +272,6 @@ static val *match_object(struct ev *e, val *s, const struct regex_match *m, bool
     return o;
 }
 
-val *regex_match_value(struct ev *e, const struct regex *re, val *str, size_t from);
 val *regex_match_value(struct ev *e, const struct regex *re, val *str, size_t from)
 {
     struct regex_match m;

@@ -13,10 +13,6 @@
 
 #define A(i) (nargs > (i) ? args[i] : NULL)
 
-const char *format_integer_pic(struct sb *b, double value, const char *picture, size_t plen);
-double parse_integer_pic(const char *s, size_t n, const char *picture, size_t plen,
-                         const char **err);
-
 static const char *const month_names[] = {"January",   "February", "March",    "April",
                                           "May",       "June",     "July",     "August",
                                           "September", "October",  "November", "December"};

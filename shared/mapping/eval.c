@@ -322,7 +322,6 @@ static void merge_sort(struct sort_ctx *c, val **items, val **tmp, uint32_t n)
     memcpy(items, tmp, n * sizeof(val *));
 }
 
-val *sort_values(struct ev *e, val *arr, val *fn, int pos);
 val *sort_values(struct ev *e, val *arr, val *fn, int pos)
 {
     struct sort_ctx c = {.e = e, .userfn = fn, .pos = pos};
@@ -836,8 +835,6 @@ int fn_arity(const val *fn)
         return 1;
     }
 }
-
-val *regex_match_value(struct ev *e, const struct regex *re, val *str, size_t from);
 
 static val *apply_transform(struct ev *e, const struct func *f, val *arg)
 {

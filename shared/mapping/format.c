@@ -325,7 +325,6 @@ static const char *format_decimal(struct sb *b, double value, const uint32_t *pi
 }
 
 /* Splits "primary;modifiers" and applies the picture. Returns an error code or NULL. */
-const char *format_integer_pic(struct sb *b, double value, const char *picture, size_t plen);
 const char *format_integer_pic(struct sb *b, double value, const char *picture, size_t plen)
 {
     size_t semi = plen;
@@ -396,8 +395,6 @@ static val *f_format_integer(struct ev *e, val **args, int nargs, val *input, in
 }
 
 /* Parses s against an integer picture; NAN when it does not fit. */
-double parse_integer_pic(const char *s, size_t n, const char *picture, size_t plen,
-                         const char **err);
 double parse_integer_pic(const char *s, size_t n, const char *picture, size_t plen,
                          const char **err)
 {
@@ -702,7 +699,6 @@ static void put_affix(struct sb *b, const uint32_t *p, int n, const struct numfm
     }
 }
 
-double mapping_round(double x, int prec);
 double mapping_round(double x, int prec)
 {
     char buf[64], out[80];

@@ -394,7 +394,6 @@ struct builtin {
 
 const struct builtin *builtin_find(const char *name, size_t len);
 val *builtin_val(const struct builtin *bi); /* the shared immutable function value */
-const struct sig *builtin_sig(const struct builtin *bi);
 void builtins_init(void);
 
 /* Each builtins_*.c file exports its table. */
@@ -466,5 +465,21 @@ _Noreturn void compile_fail(struct mapping_error *err, jmp_buf *jmp, const char 
 
 struct node *parse_expression(struct arena *a, const char *src, size_t len,
                               struct mapping_error *err, jmp_buf *jmp);
+
+/* ---- helpers shared between the builtin files ---- */
+
+/* format.c: integer pictures of $formatInteger / $parseInteger (also used by date pictures).
+ * Returns an error code or NULL; the parser returns NAN when s does not fit. */
+const char *format_integer_pic(struct sb *b, double value, const char *picture, size_t plen);
+double parse_integer_pic(const char *s, size_t n, const char *picture, size_t plen,
+                         const char **err);
+/* format.c: half-to-even rounding at a decimal place. */
+double mapping_round(double x, int prec);
+/* builtins_array.c: $sort's ordering (fn NULL: natural order). */
+val *sort_values(struct ev *e, val *arr, val *fn, int pos);
+/* datetime.c: $fromMillis. */
+val *format_millis(struct ev *e, double ms, val *picture, val *tz, int pos);
+/* builtins_string.c: one regex match as JSONata's match object. */
+val *regex_match_value(struct ev *e, const struct regex *re, val *str, size_t from);
 
 #endif

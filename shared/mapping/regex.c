@@ -7,6 +7,7 @@
  * Unicode property classes. A step budget and a recursion bound stop catastrophic patterns.
  */
 #include "mapping/internal.h"
+#include "util/hex.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -106,17 +107,6 @@ static void insert_at(struct rcomp *c, int at, const struct inst *ins, int k)
     memcpy(&c->code[at], ins, (size_t)k * sizeof(struct inst));
 }
 
-static int hexv(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 static uint32_t next_cp(struct rcomp *c)
 {
     return (uint32_t)utf8_decode(c->p, c->len, &c->i);
@@ -163,8 +153,9 @@ static uint32_t parse_escape(struct rcomp *c, char *shorthand)
         c->i++;
         return 0;
     case 'x':
-        if (c->i + 2 < c->len + 1 && hexv(c->p[c->i + 1]) >= 0 && hexv(c->p[c->i + 2]) >= 0) {
-            uint32_t v = (uint32_t)(hexv(c->p[c->i + 1]) * 16 + hexv(c->p[c->i + 2]));
+        if (c->i + 2 < c->len + 1 && hex_digit(c->p[c->i + 1]) >= 0 &&
+            hex_digit(c->p[c->i + 2]) >= 0) {
+            uint32_t v = (uint32_t)(hex_digit(c->p[c->i + 1]) * 16 + hex_digit(c->p[c->i + 2]));
             c->i += 3;
             return v;
         }
@@ -175,7 +166,7 @@ static uint32_t parse_escape(struct rcomp *c, char *shorthand)
             uint32_t v = 0;
             int k;
             for (k = 1; k <= 4; k++) {
-                int h = hexv(c->p[c->i + (size_t)k]);
+                int h = hex_digit(c->p[c->i + (size_t)k]);
                 if (h < 0)
                     break;
                 v = v * 16 + (uint32_t)h;
