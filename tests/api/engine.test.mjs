@@ -223,6 +223,7 @@ test('a 4xx fails at once: error log, errors endpoint and the error stream', asy
   const all = await api(s, 'GET', `${V}/logs?workflowId=${workflowId}`);
   assert.ok(all.body.notifications.some((n) => n.data.executionId === x.executionId));
   const onlyErrors = await api(s, 'GET', `${V}/workflows/${workflowId}/logs?error=true`);
+  assert.ok(onlyErrors.body.data.some((d) => d.executionId === x.executionId), 'the failed one is listed');
   assert.ok(onlyErrors.body.data.every((d) => d.status === 'error'));
 });
 

@@ -122,6 +122,7 @@ test('authorization code with PKCE: state bound to the user, tokens stored seale
   cb = await fetch(`${q.redirect_uri}?code=x&state=forged`);
   assert.equal(cb.status, 404);
   const files = readdirSync(s.dataDir).filter((f) => f.startsWith('solder.db')).map((f) => readFileSync(path.join(s.dataDir, f)));
+  assert.ok(files.length >= 1, 'the database files were read');
   assert.ok(!files.some((b) => b.includes('rt1')), 'tokens are sealed');
 });
 

@@ -131,7 +131,9 @@ test('private keys are stored sealed: no PEM in the database files; another mast
     const pub = await fetch(`${t.url}/security/public_key.pem`).then((r) => r.text());
     assert.match(pub, /BEGIN PUBLIC KEY/);
     assert.equal(await t.stop({ keep: true }), 0);
-    for (const f of readdirSync(dataDir).filter((n) => n.startsWith('solder.db'))) {
+    const files = readdirSync(dataDir).filter((n) => n.startsWith('solder.db'));
+    assert.ok(files.includes('solder.db'), files.join(', '));
+    for (const f of files) {
       const bytes = readFileSync(path.join(dataDir, f));
       assert.equal(bytes.indexOf('PRIVATE KEY'), -1, `${f} holds a private key in clear`);
     }
@@ -142,6 +144,24 @@ test('private keys are stored sealed: no PEM in the database files; another mast
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.equal(await fetch(`${again.url}/security/public_key.pem`).then((x) => x.text()), pub);
     assert.equal(await again.stop({ keep: true }), 0);
+    // Keys stored in clear (data directories from before sealing) are sealed at the next start,
+    // and stay the same keys.
+    const db = path.join(dataDir, 'solder.db');
+    const sql = (q) => execFileSync('sqlite3', [db, q], { encoding: 'utf8' }).trim();
+    const rsa = openSealed(dataDir, sql("SELECT private_pem FROM server_keys WHERE name = 'alloy-signature'"));
+    const es = openSealed(dataDir, sql('SELECT private_pem FROM signing_keys ORDER BY created_at DESC LIMIT 1'));
+    assert.match(rsa, /BEGIN PRIVATE KEY/);
+    sql(`UPDATE server_keys SET private_pem = '${rsa}' WHERE name = 'alloy-signature'`);
+    sql(`UPDATE signing_keys SET private_pem = '${es}'`);
+    assert.match(sql("SELECT private_pem FROM server_keys WHERE name = 'alloy-signature'"), /^-----BEGIN/);
+    const upgraded = await startServer(['--public-url', publicUrl], { dataDir });
+    assert.equal(await fetch(`${upgraded.url}/security/public_key.pem`).then((x) => x.text()), pub);
+    assert.equal((await api(upgraded, 'GET', `/2024-03/users/${u}`, { key: null,
+      headers: { 'x-alloy-user-token': token } })).status, 200);
+    assert.equal(await upgraded.stop({ keep: true }), 0);
+    assert.match(sql("SELECT private_pem FROM server_keys WHERE name = 'alloy-signature'"), /^v1\./);
+    assert.match(sql('SELECT private_pem FROM signing_keys'), /^v1\./);
+    assert.equal(openSealed(dataDir, sql("SELECT private_pem FROM server_keys WHERE name = 'alloy-signature'")), rsa);
     // Another master key cannot open them: the server says so and does not start.
     const wrong = Buffer.alloc(32, 7).toString('base64');
     const res = spawnSync(BIN, ['serve', '--listen', '127.0.0.1:0', '--data', dataDir],

@@ -207,7 +207,8 @@ test('denying at the provider shows its error in the modal, stores nothing, and 
   assert.equal(await frame.isDisabled('#next'), false);
   assert.deepEqual(await credentialsOf(user.userId), [], 'nothing stored');
 
-  // A state is used once: replaying the denial (or a code) for it now changes nothing.
+  // A callback for a state the server never issued is refused (the used state's replay is covered by
+  // tests/api/oauth.test.mjs).
   const denied = await fetch(`${s.url}/oauth/callback?error=access_denied&state=forged`, { headers: { accept: 'application/json' } });
   assert.equal(denied.status, 404);
 
