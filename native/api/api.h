@@ -56,6 +56,10 @@ cJSON *api_user_json(const struct user *u);
 /* api/common.c, continued */
 
 /* A required non-empty string member; replies 400 naming the field when missing or mistyped. */
+/* The workflow a body names by "workflowId" or "workflowName" (either may hold an id or a name);
+ * replies 400 and returns NULL when neither is given. */
+const char *api_workflow_ref(struct request *req, const cJSON *body);
+
 /* Answers 422 {message, code: "validation_failed", errors} (takes errors). */
 void api_reply_invalid(struct request *req, const char *message, cJSON *errors);
 

@@ -63,6 +63,18 @@ cJSON *api_user_json(const struct user *u)
     return o;
 }
 
+const char *api_workflow_ref(struct request *req, const cJSON *body)
+{
+    const char *wid = json_get_str(body, "workflowId");
+    if (!wid)
+        wid = json_get_str(body, "workflowName");
+    if (!wid || !*wid) {
+        reply_error(req, 400, "bad_request", "workflowId or workflowName is required");
+        return NULL;
+    }
+    return wid;
+}
+
 void api_reply_invalid(struct request *req, const char *message, cJSON *errors)
 {
     cJSON *out = cJSON_CreateObject();

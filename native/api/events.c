@@ -312,15 +312,9 @@ void api_run_workflow(struct request *req)
     const cJSON *body = api_body_object(req);
     if (!body)
         return;
-    const char *wid = json_get_str(body, "workflowId");
+    const char *wid = api_workflow_ref(req, body);
     if (!wid)
-        wid = json_get_str(body, "workflowName");
-    if (!wid)
-        wid = json_get_str(body, "workflow");
-    if (!wid || !*wid) {
-        reply_error(req, 400, "bad_request", "workflowId or workflowName is required");
         return;
-    }
     const cJSON *data = run_data(req, body);
     struct user u;
     if (!data || !api_user_param(req, body, true, &u, NULL))

@@ -275,13 +275,9 @@ void api_workflows_get(struct request *req)
 /* The user and workflow of an activate/deactivate body: userId and workflowId or workflowName. */
 static bool user_and_workflow(struct request *req, const cJSON *body, struct user *u, cJSON **wf)
 {
-    const char *wid = json_get_str(body, "workflowId");
+    const char *wid = api_workflow_ref(req, body);
     if (!wid)
-        wid = json_get_str(body, "workflowName");
-    if (!wid || !*wid) {
-        reply_error(req, 400, "bad_request", "workflowId or workflowName is required");
         return false;
-    }
     if (!api_user_param(req, body, true, u, NULL))
         return false;
     *wf = api_load_workflow(req, wid);

@@ -119,6 +119,15 @@ static val *ev_run(struct ev *e, const struct mapping_expr *expr, const cJSON *i
     return eval_node(e, expr->root, in, e->global);
 }
 
+/* ev_run behind its own setjmp, so callers keep no locals across a longjmp. */
+static int run_guarded(struct ev *e, const struct mapping_expr *expr, const cJSON *input, val **r)
+{
+    if (setjmp(e->jmp) != 0)
+        return -1;
+    *r = ev_run(e, expr, input);
+    return 0;
+}
+
 int mapping_evaluate(const struct mapping_expr *expr, const cJSON *input,
                      const struct mapping_bindings *bindings, const struct mapping_limits *limits,
                      cJSON **result, struct mapping_error *err)
@@ -128,26 +137,15 @@ int mapping_evaluate(const struct mapping_expr *expr, const cJSON *input,
         return -1;
     ev_setup(e, limits, bindings, err);
     *result = NULL;
-    if (setjmp(e->jmp) != 0) {
-        ev_release(e);
-        return -1;
-    }
-    val *r = ev_run(e, expr, input);
-    *result = v_to_json(r);
+    val *r;
+    int rc = run_guarded(e, expr, input, &r);
+    if (rc == 0)
+        *result = v_to_json(r);
     ev_release(e);
-    return 0;
+    return rc;
 }
 
 static char *take(struct sb *b);
-
-/* ev_run behind its own setjmp, so callers keep no locals across a longjmp. */
-static int run_guarded(struct ev *e, const struct mapping_expr *expr, const cJSON *input, val **r)
-{
-    if (setjmp(e->jmp) != 0)
-        return -1;
-    *r = ev_run(e, expr, input);
-    return 0;
-}
 
 int mapping_evaluate_text(const struct mapping_expr *expr, const cJSON *input,
                           const struct mapping_bindings *bindings,
@@ -159,21 +157,15 @@ int mapping_evaluate_text(const struct mapping_expr *expr, const cJSON *input,
     if (!e)
         return -1;
     ev_setup(e, limits, bindings, err);
-    if (setjmp(e->jmp) != 0) {
-        ev_release(e);
-        return -1;
-    }
-    val *r = ev_run(e, expr, input);
-    if (r) {
+    val *r;
+    int rc = run_guarded(e, expr, input, &r);
+    if (rc == 0 && r) {
         struct sb out = {.e = e};
-        if (r->t == T_FUNC)
-            sb_puts(&out, "\"\"");
-        else
-            v_stringify(e, &out, r, 0, false);
+        v_stringify(e, &out, r, 0, false);
         *text = take(&out);
     }
     ev_release(e);
-    return 0;
+    return rc;
 }
 
 static void put_err(struct sb *b, const struct mapping_error *err)
@@ -203,9 +195,9 @@ static char *take(struct sb *b)
 char *mapping_eval_json(const char *expr_text, const char *input_json, const char *bindings_json,
                         const struct mapping_limits *limits)
 {
-    struct mapping_error err;
+    struct mapping_error err, compile_err;
     cJSON *input = NULL, *bind = NULL;
-    struct mapping_expr *expr = mapping_compile(expr_text, strlen(expr_text), &err);
+    struct mapping_expr *expr = mapping_compile(expr_text, strlen(expr_text), &compile_err);
     struct ev *e = ev_new();
     if (!e) {
         mapping_free(expr);
@@ -216,10 +208,8 @@ char *mapping_eval_json(const char *expr_text, const char *input_json, const cha
     struct sb out = {.e = e};
     char *text = NULL;
     if (!expr) {
-        /* ev_setup cleared err; compile again for the message (cheap, and keeps one path) */
-        mapping_compile(expr_text, strlen(expr_text), &err);
         e->arena.limit = 0;
-        put_err(&out, &err);
+        put_err(&out, &compile_err);
         text = take(&out);
         ev_release(e);
         return text;
@@ -251,10 +241,7 @@ char *mapping_eval_json(const char *expr_text, const char *input_json, const cha
         sb_puts(&out, "{\"undefined\":true}");
     } else {
         sb_puts(&out, "{\"result\":");
-        if (r->t == T_FUNC)
-            sb_puts(&out, "\"\"");
-        else
-            v_stringify(e, &out, r, 0, false);
+        v_stringify(e, &out, r, 0, false);
         sb_puts(&out, "}");
     }
 done:
