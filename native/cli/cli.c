@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "cli/cli_opts.h"
 
+#include "json/json.h"
 #include "util/buf.h"
 
 #include <errno.h>
@@ -145,6 +146,15 @@ int cli_subcommands(const char *group, const struct cli_subcommand *cmds, size_t
     fprintf(stderr, "solder %s: unknown command '%s' (see solder %s --help)\n", group, argv[1],
             group);
     return 2;
+}
+
+cJSON *cli_read_json(const char *path)
+{
+    size_t len;
+    char *text = cli_read_file(path, &len);
+    cJSON *doc = text ? json_parse(text, len, JSON_MAX_DEPTH, NULL) : NULL;
+    free(text);
+    return doc;
 }
 
 /* ---- printing JSON as the project's files are written ---- */

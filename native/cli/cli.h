@@ -24,6 +24,9 @@ int cli_connector(int argc, char **argv); /* cli/connector.c: import-openapi */
 /* Reads a whole file ("-" = stdin) into a malloc'd NUL-terminated buffer; NULL with errno on
  * failure. */
 char *cli_read_file(const char *path, size_t *len);
+/* A JSON file ("-": stdin) parsed with the project's depth bound; NULL when unreadable or not
+ * JSON. */
+cJSON *cli_read_json(const char *path);
 
 /* Appends v as JSON and a newline, indented by two spaces: a value that fits in 100 columns stays
  * on one line (with a space after ':' and ','), a longer container has one member per line. */

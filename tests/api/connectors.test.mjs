@@ -5,9 +5,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { createHmac } from 'node:crypto';
-import { startServer, api } from './server.mjs';
+import { startServer, api, waitUntil } from './server.mjs';
 import { startSink } from './sink.mjs';
-import { waitUntil } from './sandbox.mjs';
 
 const V = '/2024-03';
 const SECRET = 'shpss_test_secret';

@@ -12,8 +12,7 @@ import { existsSync, mkdtempSync, copyFileSync, readFileSync, readdirSync, rmSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BIN, startServer, api } from './server.mjs';
-import { waitUntil } from './sandbox.mjs';
+import { BIN, startServer, api, waitUntil } from './server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const TESTDATA = process.env.SOLDER_TESTDATA || path.join(here, '../../../shared/testdata');

@@ -8,9 +8,8 @@ import { mkdtempSync, copyFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer, api } from './server.mjs';
+import { startServer, api, waitUntil } from './server.mjs';
 import { startSink } from './sink.mjs';
-import { waitUntil } from './sandbox.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const V = '/2024-03';

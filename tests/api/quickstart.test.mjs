@@ -6,9 +6,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, api, ID_RE } from './server.mjs';
+import { startServer, api, ID_RE, waitUntil } from './server.mjs';
 import { startSink } from './sink.mjs';
-import { startSandbox, waitUntil } from './sandbox.mjs';
+import { startSandbox } from './sandbox.mjs';
 
 const V = '/2024-03';
 const TOKEN = `bc-token-${Date.now()}-marker`;

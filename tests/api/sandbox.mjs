@@ -56,13 +56,3 @@ export async function startSandbox({ storeHash = 'acme1', token = 'sandbox-token
     },
   };
 }
-
-export async function waitUntil(what, fn, timeoutMs = 20000) {
-  const start = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -66,3 +66,14 @@ export async function api(server, method, p, { body, key = server.key, headers =
 }
 
 export const ID_RE = /^[0-9a-f]{24}$/;
+
+// Polls fn until it returns something truthy (returned), failing after timeoutMs with what.
+export async function waitUntil(what, fn, timeoutMs = 20000) {
+  const start = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

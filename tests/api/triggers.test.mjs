@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { startServer, api, ID_RE } from './server.mjs';
+import { startServer, api, ID_RE, waitUntil } from './server.mjs';
 import { startSink } from './sink.mjs';
 
 let s;
@@ -17,15 +17,6 @@ function sql(query) {
     { encoding: 'utf8' }).trim();
 }
 
-async function until(fn, what, timeoutMs = 15000) {
-  const start = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function release(definition) {
   const c = await api(s, 'POST', `${V}/workflows`, { body: { integrationId, definition } });
@@ -58,7 +49,7 @@ test('a schedule trigger plans its next run and runs when it comes', async () =>
     blocks: [{ id: 'ping', type: 'streamData', inputs: { url: `'${sink.url}/schedule'`, body: 'event' } }] });
   const user = (await api(s, 'POST', `${V}/users`, { body: { username: 'sched' } })).body.userId;
   assert.equal((await install(user, [wid])).status, 200);
-  const next = Number(await until(() => sql(`SELECT next_run_at FROM installations WHERE workflow_id='${wid}'`), 'a planned run'));
+  const next = Number(await waitUntil('a planned run', () => sql(`SELECT next_run_at FROM installations WHERE workflow_id='${wid}'`)));
   const d = new Date(next);
   assert.equal(d.getUTCHours(), 3);
   assert.equal(d.getUTCMinutes(), 0);
@@ -67,10 +58,10 @@ test('a schedule trigger plans its next run and runs when it comes', async () =>
   sql(`UPDATE installations SET next_run_at = ${Date.now() - 1000} WHERE workflow_id='${wid}'`);
   await sink.waitFor('/schedule', 1);
   assert.ok(JSON.parse(sink.on('/schedule')[0].body).scheduledAt > 0);
-  const again = Number(await until(() => {
+  const again = Number(await waitUntil('the following run', () => {
     const v = Number(sql(`SELECT next_run_at FROM installations WHERE workflow_id='${wid}'`));
     return v > Date.now() ? v : 0;
-  }, 'the following run'));
+  }));
   assert.equal(new Date(again).getUTCHours(), 3);
   assert.equal(sink.on('/schedule').length, 1);
 });
@@ -94,10 +85,10 @@ test('a webhook trigger runs through /run/workflow; custom-event workflows refus
   assert.deepEqual(JSON.parse(got.body), { got: 7 });
   assert.equal(got.headers['x-api-key'], 'not-logged');
   // The header's value is redacted in the execution record.
-  const logs = await until(async () => {
+  const logs = await waitUntil('the logged execution', async () => {
     const l = await api(s, 'GET', `${V}/workflows/${hook}/logs`);
     return l.body.data[0]?.finished ? l : null;
-  }, 'the logged execution');
+  });
   assert.equal(logs.body.data[0].inputs[0].data.headers['X-Api-Key'], '[redacted]');
   r = await api(s, 'POST', `${V}/run/workflow`, { body: { workflowId: evwf, userId: user, data: {} } });
   assert.equal(r.status, 400);
@@ -155,7 +146,7 @@ test('executions past the retention period are purged (on start and then every 1
   const dataDir = s.dataDir;
   await s.stop({ keep: true });
   s = await startServer(['--allow-private-network'], { dataDir });
-  await until(() => Number(sql('SELECT count(*) FROM executions')) === 0, 'the purge');
+  await waitUntil('the purge', () => Number(sql('SELECT count(*) FROM executions')) === 0);
   assert.equal(Number(sql('SELECT count(*) FROM execution_steps')), 0);
   const wf = sql("SELECT id FROM workflows WHERE name = 'Inbound hook'");
   const logs = await api(s, 'GET', `${V}/workflows/${wf}/logs`);
@@ -170,12 +161,12 @@ test('a delay block parks the execution without holding a worker', async () => {
   await install(user, [wid]);
   const r = await api(s, 'POST', `${V}/run/workflow`, { body: { workflowId: wid, userId: user, data: { n: 1 } } });
   const id = r.body.executionId;
-  const parked = await until(() => sql(`SELECT status || ',' || run_at FROM executions WHERE id='${id}'`)
-    .startsWith('queued,') && sql(`SELECT count(*) FROM execution_steps WHERE execution_id='${id}'`) === '1', 'the delay step');
+  const parked = await waitUntil('the delay step', () => sql(`SELECT status || ',' || run_at FROM executions WHERE id='${id}'`)
+    .startsWith('queued,') && sql(`SELECT count(*) FROM execution_steps WHERE execution_id='${id}'`) === '1');
   assert.ok(parked);
   assert.equal(sink.on('/delayed').length, 0);
   await sink.waitFor('/delayed', 1, 10000);
-  const done = await until(() => sql(`SELECT status FROM executions WHERE id='${id}'`) === 'success', 'the end');
+  const done = await waitUntil('the end', () => sql(`SELECT status FROM executions WHERE id='${id}'`) === 'success');
   assert.ok(done);
 });
 

@@ -21,15 +21,6 @@
 
 #define CONNECTORS_DIR SOLDER_CASES_DIR "/../../connectors"
 
-static cJSON *read_json(const char *path)
-{
-    size_t len;
-    char *text = cli_read_file(path, &len);
-    cJSON *doc = text ? json_parse(text, len, JSON_MAX_DEPTH, NULL) : NULL;
-    free(text);
-    return doc;
-}
-
 static struct connector *load(const cJSON *spec)
 {
     char err[256];
@@ -37,7 +28,7 @@ static struct connector *load(const cJSON *spec)
         return connector_parse(spec, err, sizeof err);
     char path[512];
     snprintf(path, sizeof path, "%s/%s.json", CONNECTORS_DIR, spec->valuestring);
-    cJSON *doc = read_json(path);
+    cJSON *doc = cli_read_json(path);
     struct connector *c = doc ? connector_parse(doc, err, sizeof err) : NULL;
     if (!c)
         fprintf(stderr, "%s: %s\n", path, err);
@@ -127,7 +118,7 @@ static void run_case(const cJSON *tc)
 
 static void run_cases(void)
 {
-    cJSON *cases = read_json(SOLDER_CASES_DIR "/connector/render.json"), *tc;
+    cJSON *cases = cli_read_json(SOLDER_CASES_DIR "/connector/render.json"), *tc;
     CHECK(cJSON_GetArraySize(cases) > 0);
     cJSON_ArrayForEach(tc, cases) run_case(tc);
     cJSON_Delete(cases);
@@ -165,7 +156,7 @@ static void run_registry(void)
         snprintf(path, sizeof path, "%s/%s", dir, files[i][0]);
         FILE *f = fopen(path, "w");
         if (!files[i][1]) {
-            cJSON *schema = read_json(CONNECTORS_DIR "/connector.schema.json");
+            cJSON *schema = cli_read_json(CONNECTORS_DIR "/connector.schema.json");
             char *text = json_print(schema);
             fputs(text, f);
             free(text);

@@ -15,15 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static cJSON *read_json(const char *path)
-{
-    size_t len;
-    char *text = cli_read_file(path, &len);
-    cJSON *doc = text ? json_parse(text, len, JSON_MAX_DEPTH, NULL) : NULL;
-    free(text);
-    return doc;
-}
-
 /* A connector with one action "list" carrying the case's pagination (and output, if any). */
 static struct connector *parse_case(const cJSON *tc, char *err, size_t n)
 {
@@ -182,7 +173,7 @@ static void test_max_items_input(void)
 
 int main(void)
 {
-    cJSON *cases = read_json(SOLDER_CASES_DIR "/../unit/pagination.json"), *tc;
+    cJSON *cases = cli_read_json(SOLDER_CASES_DIR "/../unit/pagination.json"), *tc;
     CHECK(cJSON_GetArraySize(cases) > 0);
     cJSON_ArrayForEach(tc, cases) run_case(tc);
     cJSON_Delete(cases);

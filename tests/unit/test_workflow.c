@@ -124,10 +124,7 @@ static void run_cases(void)
             continue;
         char path[1024];
         snprintf(path, sizeof path, "%s/workflow/%s", SOLDER_CASES_DIR, e->d_name);
-        size_t len;
-        char *text = cli_read_file(path, &len);
-        cJSON *doc = text ? json_parse(text, len, JSON_MAX_DEPTH, NULL) : NULL;
-        free(text);
+        cJSON *doc = cli_read_json(path);
         CHECK(doc != NULL);
         const cJSON *list = cJSON_GetObjectItem(doc, "cases"), *c;
         if (list) {

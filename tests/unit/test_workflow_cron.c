@@ -28,10 +28,7 @@ static void format_time(int64_t t, char out[32])
 
 int main(void)
 {
-    size_t len;
-    char *text = cli_read_file(SOLDER_CASES_DIR "/workflow/cron/cron.json", &len);
-    cJSON *doc = text ? json_parse(text, len, JSON_MAX_DEPTH, NULL) : NULL;
-    free(text);
+    cJSON *doc = cli_read_json(SOLDER_CASES_DIR "/workflow/cron/cron.json");
     CHECK(doc != NULL);
     const cJSON *c;
     int n = 0;

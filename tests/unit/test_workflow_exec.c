@@ -240,10 +240,7 @@ static void run_exec_cases(void)
             continue;
         char path[1024];
         snprintf(path, sizeof path, "%s/workflow/exec/%s", SOLDER_CASES_DIR, e->d_name);
-        size_t len;
-        char *text = cli_read_file(path, &len);
-        cJSON *doc = text ? json_parse(text, len, JSON_MAX_DEPTH, NULL) : NULL;
-        free(text);
+        cJSON *doc = cli_read_json(path);
         CHECK(doc != NULL);
         if (doc)
             run_exec_case(e->d_name, doc);
