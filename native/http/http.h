@@ -115,6 +115,8 @@ bool url_decode(const char *src, size_t len, char *dst, size_t cap, bool plus_is
 
 /* The decoded value of query parameter name (malloc'd), or NULL when absent. */
 char *request_query(const struct request *req, const char *name);
+/* A request header that lws does not parse itself, by name (any case); malloc'd, NULL if absent. */
+char *request_header(const struct request *req, const char *name);
 
 /* Replies. Each takes ownership of what it is given; the first reply wins, later ones are ignored.
  */

@@ -3,10 +3,36 @@
 
 #include "json/json.h"
 
+#include <ctype.h>
+#include <libwebsockets.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Longest header name looked up: bounds the lowercase copy lws wants ("name:"). */
+#define HEADER_NAME_MAX 100
+
+char *request_header(const struct request *req, const char *name)
+{
+    char key[HEADER_NAME_MAX + 2];
+    size_t n = strlen(name);
+    if (!req->wsi || n == 0 || n > HEADER_NAME_MAX)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        key[i] = (char)tolower((unsigned char)name[i]);
+    key[n] = ':';
+    key[n + 1] = '\0';
+    int len = lws_hdr_custom_length(req->wsi, key, (int)n + 1);
+    if (len <= 0)
+        return NULL;
+    char *v = malloc((size_t)len + 1);
+    if (v && lws_hdr_custom_copy(req->wsi, v, len + 1, key, (int)n + 1) < 0) {
+        free(v);
+        return NULL;
+    }
+    return v;
+}
 
 char *request_query(const struct request *req, const char *name)
 {

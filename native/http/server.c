@@ -60,20 +60,6 @@ static char *copy_header(struct lws *wsi, enum lws_token_indexes tok)
     return s;
 }
 
-static char *copy_custom_header(struct lws *wsi, const char *name)
-{
-    int nlen = (int)strlen(name);
-    int n = lws_hdr_custom_length(wsi, name, nlen);
-    if (n <= 0)
-        return NULL;
-    char *s = malloc((size_t)n + 1);
-    if (s && lws_hdr_custom_copy(wsi, s, n + 1, name, nlen) < 0) {
-        free(s);
-        return NULL;
-    }
-    return s;
-}
-
 static enum http_method detect_method(struct lws *wsi)
 {
     static const struct {
@@ -451,8 +437,8 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
             req->query = strdup("");
         req->authorization = copy_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
         req->origin = copy_header(wsi, WSI_TOKEN_ORIGIN);
-        req->user_token = copy_custom_header(wsi, "x-alloy-user-token:");
-        req->api_version = copy_custom_header(wsi, "x-api-version:");
+        req->user_token = request_header(req, "x-alloy-user-token");
+        req->api_version = request_header(req, "x-api-version");
         char cl[32];
         if (lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0) {
             req->has_content_length = true;
