@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "mapping/mapping.h"
+#include "util/utf8.h"
 
 /* ---- arena ---------------------------------------------------------------------------------- */
 
@@ -432,7 +433,6 @@ int regex_exec(const struct regex *re, const char *s, size_t len, size_t from,
 
 /* ---- utf-8 helpers -------------------------------------------------------------------------- */
 
-size_t utf8_count(const char *s, size_t n);
 size_t utf8_offset(const char *s, size_t n, size_t cp); /* byte offset of code point cp */
 int utf8_decode(const char *s, size_t n, size_t *i);    /* next code point, advances *i */
 void utf8_put(struct sb *b, uint32_t cp);

@@ -4,6 +4,7 @@
  */
 #include "mapping/internal.h"
 #include "util/hex.h"
+#include "util/utf8.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -31,25 +32,6 @@ static const char *const operators[] = {
 static bool is_name_end(char c)
 {
     return c == 0 || strchr(" \t\n\r\v\f.[]{}()),@#;:?+-*/%|=<>^&!~\"'`", c) != NULL;
-}
-
-static void put_utf8(char *out, size_t *o, uint32_t cp)
-{
-    if (cp < 0x80) {
-        out[(*o)++] = (char)cp;
-    } else if (cp < 0x800) {
-        out[(*o)++] = (char)(0xC0 | (cp >> 6));
-        out[(*o)++] = (char)(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out[(*o)++] = (char)(0xE0 | (cp >> 12));
-        out[(*o)++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[(*o)++] = (char)(0x80 | (cp & 0x3F));
-    } else {
-        out[(*o)++] = (char)(0xF0 | (cp >> 18));
-        out[(*o)++] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        out[(*o)++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[(*o)++] = (char)(0x80 | (cp & 0x3F));
-    }
 }
 
 static int read_hex4(struct lexer *lx, size_t at)
@@ -125,7 +107,7 @@ static void lex_string(struct lexer *lx, struct token *t)
                         lx->i += 6;
                     }
                 }
-                put_utf8(out, &o, c32);
+                o += utf8_encode(c32, out + o);
                 break;
             }
             default:

@@ -920,15 +920,6 @@ val *v_string(struct ev *e, const val *v)
 
 /* ---- UTF-8 ---------------------------------------------------------------------------------- */
 
-size_t utf8_count(const char *s, size_t n)
-{
-    size_t c = 0;
-    for (size_t i = 0; i < n; i++)
-        if (((unsigned char)s[i] & 0xC0) != 0x80)
-            c++;
-    return c;
-}
-
 size_t utf8_offset(const char *s, size_t n, size_t cp)
 {
     size_t i = 0, c = 0;
@@ -977,23 +968,5 @@ int utf8_decode(const char *s, size_t n, size_t *i)
 void utf8_put(struct sb *b, uint32_t cp)
 {
     char o[4];
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        sb_put(b, o, 1);
-    } else if (cp < 0x800) {
-        o[0] = (char)(0xC0 | (cp >> 6));
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        sb_put(b, o, 2);
-    } else if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | (cp >> 12));
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        sb_put(b, o, 3);
-    } else {
-        o[0] = (char)(0xF0 | (cp >> 18));
-        o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[3] = (char)(0x80 | (cp & 0x3F));
-        sb_put(b, o, 4);
-    }
+    sb_put(b, o, utf8_encode(cp, o));
 }

@@ -15,6 +15,7 @@
  */
 #include "schema/internal.h"
 #include "json/json.h"
+#include "util/utf8.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -488,15 +489,6 @@ static inline bool type_ok(uint32_t allowed, uint32_t t, const cJSON *v)
     return t == T_NUMBER && (allowed & T_INTEGER) && is_integer(v->valuedouble);
 }
 
-static size_t utf8_length(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xc0) != 0x80)
-            n++;
-    return n;
-}
-
 static bool is_multiple(double x, double m)
 {
     if (!isfinite(x))
@@ -593,7 +585,7 @@ static bool v_string(struct vstate *st, const struct node *n, const cJSON *inst)
         bool max_ok = n->max_length < 0 || (double)bytes <= n->max_length;
         bool min_ok = n->min_length < 0 || (double)((bytes + 3) / 4) >= n->min_length;
         if (!max_ok || !min_ok) {
-            double len = (double)utf8_length(s);
+            double len = (double)utf8_count(s, bytes);
             if (n->max_length >= 0 && len > n->max_length) {
                 ERR(st, "maxLength", n->msg[M_MAX_LENGTH]);
                 valid = false;
@@ -671,7 +663,7 @@ static bool string_ok(const struct node *n, const char *s)
         bool max_ok = n->max_length < 0 || (double)bytes <= n->max_length;
         bool min_ok = n->min_length < 0 || (double)((bytes + 3) / 4) >= n->min_length;
         if (!max_ok || !min_ok) {
-            double len = (double)utf8_length(s);
+            double len = (double)utf8_count(s, bytes);
             if ((n->max_length >= 0 && len > n->max_length) ||
                 (n->min_length >= 0 && len < n->min_length))
                 return false;
