@@ -324,8 +324,9 @@ static const char *format_decimal(struct sb *b, double value, const uint32_t *pi
     return NULL;
 }
 
-/* Splits "primary;modifiers" and applies the picture. Returns an error code or NULL. */
-const char *format_integer_pic(struct sb *b, double value, const char *picture, size_t plen)
+/* The length of the primary part of "primary;modifiers" (up to the last ';'), and whether the
+ * modifiers ask for an ordinal ('o'). */
+static size_t picture_primary(const char *picture, size_t plen, bool *ordinal)
 {
     size_t semi = plen;
     for (size_t i = plen; i > 0; i--)
@@ -333,13 +334,18 @@ const char *format_integer_pic(struct sb *b, double value, const char *picture, 
             semi = i - 1;
             break;
         }
-    bool ordinal = false;
-    if (semi < plen) {
-        for (size_t i = semi + 1; i < plen; i++)
-            if (picture[i] == 'o')
-                ordinal = true;
-    }
-    size_t n = semi;
+    *ordinal = false;
+    for (size_t i = semi + 1; i < plen; i++)
+        if (picture[i] == 'o')
+            *ordinal = true;
+    return semi;
+}
+
+/* Splits "primary;modifiers" and applies the picture. Returns an error code or NULL. */
+const char *format_integer_pic(struct sb *b, double value, const char *picture, size_t plen)
+{
+    bool ordinal;
+    size_t n = picture_primary(picture, plen, &ordinal);
     const char *p = picture;
     /* letters and numerals are defined for counting numbers of sane size only */
     bool small = fabs(value) < 1e15;
@@ -399,16 +405,8 @@ double parse_integer_pic(const char *s, size_t n, const char *picture, size_t pl
                          const char **err)
 {
     *err = NULL;
-    size_t semi = plen;
-    for (size_t i = plen; i > 0; i--)
-        if (picture[i - 1] == ';') {
-            semi = i - 1;
-            break;
-        }
-    bool ordinal = false;
-    for (size_t i = semi + 1; i < plen; i++)
-        if (picture[i] == 'o')
-            ordinal = true;
+    bool ordinal;
+    size_t semi = picture_primary(picture, plen, &ordinal);
     const char *p = picture;
     if (semi == 1 && (p[0] == 'A' || p[0] == 'a')) {
         double v = 0;
