@@ -2,6 +2,8 @@
 #include "store/catalog.h"
 #include "store/store_internal.h"
 
+#include "json/json.h"
+
 #include <stdlib.h>
 
 int store_integration_insert(struct store *s, const char *env, const char *id, const char *name,

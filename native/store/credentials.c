@@ -67,16 +67,16 @@ int store_credential_delete(struct store *s, const char *env, const char *user_i
 
 int store_credential_reseal(struct store *s, const char *id, const char *sealed)
 {
-    return changed(s,
-                   store_query(s,
-                               "UPDATE credentials SET sealed = ?2, error = NULL, updated_at = ?3 "
-                               "WHERE id = ?1",
-                               NULL, "ssi", id, sealed, store_now()));
+    return store_changed(
+        s, store_query(s,
+                       "UPDATE credentials SET sealed = ?2, error = NULL, updated_at = ?3 "
+                       "WHERE id = ?1",
+                       NULL, "ssi", id, sealed, store_now()));
 }
 
 int store_credential_set_error(struct store *s, const char *id, const char *error)
 {
-    return changed(
+    return store_changed(
         s, store_query(s, "UPDATE credentials SET error = ?2, updated_at = ?3 WHERE id = ?1", NULL,
                        "ssi", id, error, store_now()));
 }

@@ -85,11 +85,11 @@ int store_installations_of_env(struct store *s, const char *env, cJSON **rows)
 int store_installation_set_active(struct store *s, const char *workflow_id, const char *user_id,
                                   bool active)
 {
-    return changed(s,
-                   store_query(s,
-                               "UPDATE installations SET active = ?3, updated_at = ?4 "
-                               "WHERE workflow_id = ?1 AND user_id = ?2",
-                               NULL, "ssii", workflow_id, user_id, (int64_t)active, store_now()));
+    return store_changed(s, store_query(s,
+                                        "UPDATE installations SET active = ?3, updated_at = ?4 "
+                                        "WHERE workflow_id = ?1 AND user_id = ?2",
+                                        NULL, "ssii", workflow_id, user_id, (int64_t)active,
+                                        store_now()));
 }
 
 int store_installation_set_version(struct store *s, const char *workflow_id, const char *user_id,
@@ -105,7 +105,7 @@ int store_installation_set_version(struct store *s, const char *workflow_id, con
 
 int store_installation_delete(struct store *s, const char *workflow_id, const char *user_id)
 {
-    return changed(
+    return store_changed(
         s, store_query(s, "DELETE FROM installations WHERE workflow_id = ?1 AND user_id = ?2", NULL,
                        "ss", workflow_id, user_id));
 }

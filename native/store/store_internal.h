@@ -8,6 +8,8 @@
 
 #include "store/store.h"
 
+#include <cJSON.h>
+
 #define STORE_STATEMENTS(X)                                                                        \
     X(ACCOUNT_COUNT, "SELECT count(*) FROM accounts")                                              \
     X(ACCOUNT_INSERT, "INSERT INTO accounts(id, name, created_at) VALUES (?1, ?2, ?3)")            \
