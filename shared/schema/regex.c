@@ -84,7 +84,16 @@ struct schema_regex {
     bool simple_ascii; /* no item accepts a non-ASCII code point: valid for any UTF-8 subject */
     /* Anchored by ^, and every item but the last fixed-length or possessive: one walk decides. */
     bool simple_linear;
+    /* A simple_linear, ASCII-only program as a byte automaton (NULL when it would need more than
+     * DFA_MAX_STATES states): dfa[state * 256 + byte] is the next state, 0 the dead one, 1 the
+     * one past the last item of a program without $ (any rest matches); dfa_accept[state]
+     * whether the subject may end there. */
+    uint8_t *dfa;
+    bool *dfa_accept;
+    uint8_t dfa_start;
 };
+
+#define DFA_MAX_STATES 64
 
 struct parser {
     const char *p;
@@ -203,7 +212,10 @@ static uint32_t utf8_next(const char **p, const char *end)
             }
             v = (v << 6) | (s[i] & 0x3f);
         }
-        if (len > 1) {
+        /* an overlong form counts as invalid: each of its bytes stands for itself, so that no
+         * byte at or above 0x80 ever decodes to an ASCII character */
+        static const uint32_t least[5] = {0, 0, 0x80, 0x800, 0x10000};
+        if (len > 1 && v >= least[len]) {
             *p += len;
             return v;
         }
@@ -930,6 +942,70 @@ static void build_simple(struct schema_regex *re)
     re->simple_ascii = ascii;
 }
 
+/*
+ * Builds the byte automaton of a simple_linear, ASCII-only program. A state is an item and how
+ * many bytes it has taken (counted up to its maximum, or up to its minimum when unbounded); a
+ * byte the item cannot take ends the item, which must then have its minimum, and goes to the next
+ * one, exactly as simple_walk's longest runs do.
+ */
+static void build_dfa(struct schema_regex *re)
+{
+    if (!re->simple || !re->simple_linear || !re->simple_ascii || re->nsimple == 0)
+        return;
+    int n = re->nsimple, base[DFA_MAX_STATES + 1], total = 2, done = 1;
+    for (int i = 0; i < n; i++) {
+        const struct simple_item *it = &re->simple[i];
+        int cap = it->max == INT_MAX ? it->min : it->max;
+        if (cap >= DFA_MAX_STATES || total + cap + 2 > DFA_MAX_STATES)
+            return;
+        base[i] = total;
+        total += cap + 1;
+    }
+    uint8_t *t = calloc((size_t)total, 256);
+    bool *accept = calloc((size_t)total, sizeof *accept);
+    if (!t || !accept) {
+        free(t);
+        free(accept);
+        return;
+    }
+    for (int b = 0; b < 256; b++)
+        t[done * 256 + b] = re->simple_eol ? 0 : (uint8_t)done;
+    accept[done] = !re->simple_eol;
+    for (int i = 0; i < n; i++) {
+        const struct simple_item *it = &re->simple[i];
+        int cap = it->max == INT_MAX ? it->min : it->max;
+        for (int c = 0; c <= cap; c++) {
+            int state = base[i] + c;
+            bool rest_empty = true;
+            for (int j = i + 1; j < n; j++)
+                rest_empty = rest_empty && re->simple[j].min == 0;
+            accept[state] = c >= it->min && rest_empty;
+            for (int b = 0; b < 256; b++) {
+                int k = i, count = c, next = 0;
+                for (;;) {
+                    const struct simple_item *ik = &re->simple[k];
+                    int capk = ik->max == INT_MAX ? ik->min : ik->max;
+                    if (count < ik->max && ik->set[b]) {
+                        next = base[k] + (count + 1 < capk ? count + 1 : capk);
+                        break;
+                    }
+                    if (count < ik->min)
+                        break;
+                    if (++k == n) {
+                        next = re->simple_eol ? 0 : done;
+                        break;
+                    }
+                    count = 0;
+                }
+                t[state * 256 + b] = (uint8_t)next;
+            }
+        }
+    }
+    re->dfa = t;
+    re->dfa_accept = accept;
+    re->dfa_start = (uint8_t)base[0];
+}
+
 static bool single_char(const struct rnode *n)
 {
     return n && !n->next && (n->type == R_CHAR || n->type == R_CLASS);
@@ -1034,6 +1110,7 @@ struct schema_regex *schema_regex_compile(const char *pattern, char *err, size_t
         return NULL;
     }
     build_simple(re);
+    build_dfa(re);
     return re;
 }
 
@@ -1042,6 +1119,8 @@ void schema_regex_free(struct schema_regex *re)
     if (!re)
         return;
     free(re->simple);
+    free(re->dfa);
+    free(re->dfa_accept);
     for (int i = 0; i < re->nall; i++) {
         free(re->all[i]->ranges);
         free(re->all[i]->alts);
@@ -1379,6 +1458,14 @@ static enum schema_regex_result simple_search(const struct schema_regex *re, con
 enum schema_regex_result schema_regex_search(const struct schema_regex *re, const char *subject,
                                              size_t len)
 {
+    if (re->dfa) {
+        const unsigned char *s = (const unsigned char *)subject;
+        const uint8_t *t = re->dfa;
+        unsigned state = re->dfa_start, stop = re->simple_eol ? 0 : 1;
+        for (size_t i = 0; i < len && state > stop; i++)
+            state = t[state * 256 + s[i]];
+        return re->dfa_accept[state] ? SCHEMA_REGEX_MATCH : SCHEMA_REGEX_NOMATCH;
+    }
     if (re->simple) {
         const unsigned char *s = (const unsigned char *)subject;
         size_t i = 0;
@@ -1388,6 +1475,12 @@ enum schema_regex_result schema_regex_search(const struct schema_regex *re, cons
         if (re->simple_ascii || i == len)
             return simple_search(re, s, len);
     }
+    return schema_regex_search_general(re, subject, len);
+}
+
+enum schema_regex_result schema_regex_search_general(const struct schema_regex *re,
+                                                     const char *subject, size_t len)
+{
     uint32_t small[256];
     size_t small_caps[32];
     uint32_t *cps = len <= 256 ? small : malloc(len * sizeof *cps);

@@ -34,6 +34,14 @@ enum schema_regex_result {
 enum schema_regex_result schema_regex_search(const struct schema_regex *re, const char *subject,
                                              size_t len);
 
+/*
+ * schema_regex_search by the general backtracking matcher alone, without the shortcuts it takes
+ * for simple patterns (a byte automaton, longest runs). Same answers, slower: for tests that check
+ * the shortcuts against it.
+ */
+enum schema_regex_result schema_regex_search_general(const struct schema_regex *re,
+                                                     const char *subject, size_t len);
+
 void schema_regex_free(struct schema_regex *re);
 
 #endif

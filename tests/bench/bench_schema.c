@@ -6,10 +6,13 @@
  *
  * `bench_schema fixtures` prints the cases as JSON so tests/bench/schema.sh can run ajv over
  * exactly the same documents; `bench_schema [SECONDS]` prints one line per case and mode:
- * "NAME MODE OPS_PER_SECOND".
+ * "NAME MODE OPS_PER_SECOND", then the valid event checked by hand-written C
+ * ("event-valid handwritten-c"): the reference for a validator of cJSON trees.
  */
 #include "schema/schema.h"
 
+#include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +125,115 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/*
+ * The reference for what any validator of a cJSON tree can reach: the event schema's checks
+ * written out by hand, as a code generator would emit them, stopping at the first failure. Member
+ * lookups (a strcmp per member along cJSON's linked lists) and string scans are what remains.
+ */
+static bool code_points_within(const char *s, size_t min, size_t max)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n >= min && n <= max;
+}
+
+static bool handwritten_item(const cJSON *o)
+{
+    if (!cJSON_IsObject(o))
+        return false;
+    unsigned seen = 0;
+    for (const cJSON *m = o->child; m; m = m->next) {
+        if (strcmp(m->string, "sku") == 0) {
+            seen |= 1;
+            if (!cJSON_IsString(m) || !m->valuestring[0])
+                return false;
+        } else if (strcmp(m->string, "quantity") == 0) {
+            seen |= 2;
+            double q = m->valuedouble;
+            if (!cJSON_IsNumber(m) || q != floor(q) || q < 1)
+                return false;
+        }
+    }
+    return seen == 3;
+}
+
+static bool handwritten_event(const cJSON *root)
+{
+    static const char *const names[] = {"orderId",        "status",  "updatedAt",
+                                        "trackingNumber", "carrier", "items"};
+    static const char *const statuses[] = {"pending", "shipped", "delivered", "cancelled"};
+    if (!cJSON_IsObject(root))
+        return false;
+    unsigned seen = 0;
+    int next = 0;
+    for (const cJSON *m = root->child; m; m = m->next) {
+        int p = -1;
+        if (next < 6 && strcmp(names[next], m->string) == 0)
+            p = next;
+        for (int i = 0; p < 0 && i < 6; i++)
+            if (strcmp(names[i], m->string) == 0)
+                p = i;
+        if (p < 0)
+            continue;
+        next = p + 1;
+        seen |= 1u << p;
+        switch (p) {
+        case 0:
+            if (!cJSON_IsString(m) || !code_points_within(m->valuestring, 1, 64))
+                return false;
+            break;
+        case 1: {
+            bool found = false;
+            for (int i = 0; cJSON_IsString(m) && !found && i < 4; i++)
+                found = strcmp(statuses[i], m->valuestring) == 0;
+            if (!found)
+                return false;
+            break;
+        }
+        case 3: {
+            if (cJSON_IsNull(m))
+                break;
+            if (!cJSON_IsString(m))
+                return false;
+            const char *c = m->valuestring;
+            size_t n = 0;
+            while ((c[n] >= 'A' && c[n] <= 'Z') || (c[n] >= '0' && c[n] <= '9'))
+                n++;
+            if (c[n] || n < 8 || n > 30)
+                return false;
+            break;
+        }
+        case 2:
+        case 4:
+            if (!cJSON_IsString(m))
+                return false;
+            break;
+        default: {
+            if (!cJSON_IsArray(m) || !m->child)
+                return false;
+            for (const cJSON *e = m->child; e; e = e->next)
+                if (!handwritten_item(e))
+                    return false;
+        }
+        }
+    }
+    return (seen & 3) == 3;
+}
+
+static double measure_handwritten(const cJSON *inst, double seconds)
+{
+    long n = 0, valid = 0;
+    double start = now_s(), elapsed;
+    do {
+        for (int i = 0; i < 1000; i++)
+            valid += handwritten_event(inst);
+        n += 1000;
+        elapsed = now_s() - start;
+    } while (elapsed < seconds);
+    return valid == n ? (double)n / elapsed : 0;
+}
+
 static void print_fixtures(void)
 {
     cJSON *out = cJSON_CreateArray();
@@ -189,5 +301,13 @@ int main(int argc, char **argv)
         cJSON_Delete(doc);
         cJSON_Delete(inst);
     }
+    cJSON *valid = cJSON_Parse(EVENT_VALID), *invalid = cJSON_Parse(EVENT_INVALID);
+    if (!handwritten_event(valid) || handwritten_event(invalid)) {
+        fprintf(stderr, "bench_schema: the hand-written event check disagrees with the schema\n");
+        return 1;
+    }
+    printf("event-valid handwritten-c %.0f\n", measure_handwritten(valid, seconds));
+    cJSON_Delete(valid);
+    cJSON_Delete(invalid);
     return 0;
 }

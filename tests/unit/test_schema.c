@@ -201,12 +201,86 @@ static void run_regex(void)
     cJSON_Delete(cases);
 }
 
+/*
+ * The matcher's shortcuts for simple patterns (byte automaton, longest runs, bounded backtracking)
+ * against its general backtracking matcher, over every subject of up to five units from an
+ * alphabet that each pattern's sets split differently (a two-byte UTF-8 character included).
+ */
+static void run_regex_shortcuts(void)
+{
+    static const char *const patterns[] = {
+        "^-?[0-9]+\\.[0-9]{2,4}$",
+        "^[A-Z]{3}$",
+        "^[A-Z0-9]{2,4}$",
+        "^a*$",
+        "^a?5$",
+        "^[0-9]{0,2}a",
+        "^0",
+        "^$",
+        "^a{2}",
+        "^[a-z]+[0-9]*$",
+        "^.a",
+        "^[^a]{1,3}$",
+        "^-?0*.?$",
+        "^[0-9A]{1,2}[A-a]{0,3}$",
+        "^a{0,2}a$",
+        "[0-9]{2}$",
+        "^[-.]{1,}[0-9]{2}",
+        "^(?:a)$",
+        "^[A-Z0-9]{2,30}$",
+    };
+    static const char *const units[] = {"-", ".", "0", "5", "A", "a", "\xc3\xa9"};
+    enum { N_UNITS = sizeof units / sizeof units[0], MAX_UNITS = 5 };
+    for (size_t p = 0; p < sizeof patterns / sizeof patterns[0]; p++) {
+        char err[128];
+        struct schema_regex *re = schema_regex_compile(patterns[p], err, sizeof err);
+        if (!re) {
+            check(false, "shortcuts", patterns[p], "compiles", NULL, NULL);
+            continue;
+        }
+        int mismatches = 0, subjects = 0;
+        char example[64] = "";
+        for (int n = 0; n <= MAX_UNITS; n++) {
+            int digits[MAX_UNITS] = {0};
+            for (;;) {
+                char subject[64];
+                size_t len = 0;
+                for (int i = 0; i < n; i++) {
+                    size_t l = strlen(units[digits[i]]);
+                    memcpy(subject + len, units[digits[i]], l);
+                    len += l;
+                }
+                subject[len] = '\0';
+                subjects++;
+                if (schema_regex_search(re, subject, len) !=
+                    schema_regex_search_general(re, subject, len)) {
+                    if (!mismatches++)
+                        snprintf(example, sizeof example, "%s", subject);
+                }
+                int i = 0;
+                while (i < n && ++digits[i] == N_UNITS)
+                    digits[i++] = 0;
+                if (i == n)
+                    break;
+            }
+        }
+        cJSON *got = cJSON_CreateString(example);
+        char desc[160];
+        snprintf(desc, sizeof desc, "/%s/ shortcut and general matcher agree", patterns[p]);
+        check(mismatches == 0, "shortcuts", desc, "first subject where they differ", got, NULL);
+        check(subjects == 19608, "shortcuts", desc, "subjects tried", NULL, NULL);
+        cJSON_Delete(got);
+        schema_regex_free(re);
+    }
+}
+
 int main(void)
 {
     run_messages();
     run_samples();
     run_forms();
     run_regex();
+    run_regex_shortcuts();
     printf("schema cases: %d passed, %d failed\n", total - failures, failures);
     return failures ? 1 : 0;
 }
