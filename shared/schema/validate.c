@@ -694,7 +694,7 @@ found:
 }
 
 /* A leaf's keywords other than "type" (t is the instance's type bits). */
-static bool leaf_rest_ok(const struct node *n, const cJSON *inst, uint32_t t)
+static inline __attribute__((always_inline)) bool leaf_rest_ok(const struct node *n, const cJSON *inst, uint32_t t)
 {
     unsigned g = n->groups;
     if ((g & G_ENUM_CONST) && !enum_const_ok(n, inst))
