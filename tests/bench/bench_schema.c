@@ -6,13 +6,16 @@
  *
  * `bench_schema fixtures` prints the cases as JSON so tests/bench/schema.sh can run ajv over
  * exactly the same documents; `bench_schema [SECONDS]` prints one line per case and mode:
- * "NAME MODE OPS_PER_SECOND", then the valid event checked by hand-written C
- * ("event-valid handwritten-c"): the reference for a validator of cJSON trees.
+ * "NAME MODE OPS_PER_SECOND", then the event checked by hand-written C: the valid instance
+ * stopping at the first failure ("event-valid handwritten-c") and the invalid one collecting
+ * every error ("event-invalid handwritten-c-all", checked to give schema_validate's errors): the
+ * references for any validator of cJSON trees that reports errors as C strings.
  */
 #include "schema/schema.h"
 
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,6 +224,228 @@ static bool handwritten_event(const cJSON *root)
     return (seen & 3) == 3;
 }
 
+/*
+ * The same schema's checks collecting every error, written out by hand: each error's locations
+ * and message are constants (lengths known at compile time) except the item index, and the
+ * result is one allocation holding the array and the strings, as schema_validate delivers it.
+ */
+struct hw_error {
+    const char *path, *suffix, *location, *keyword, *message;
+    size_t path_len, suffix_len, location_len, keyword_len, message_len;
+    long index; /* -1: none; else written between path and suffix */
+};
+
+struct hw_errors {
+    struct hw_error e[32];
+    int n;
+};
+
+#define HW_ADD(a, path, index, suffix, location, keyword, message)                                 \
+    hw_add(a, (struct hw_error){path, suffix, location, keyword, message, sizeof path - 1,         \
+                                sizeof suffix - 1, sizeof location - 1, sizeof keyword - 1,        \
+                                sizeof message - 1, index})
+
+static void hw_add(struct hw_errors *a, struct hw_error e)
+{
+    if (a->n < 32)
+        a->e[a->n++] = e;
+}
+
+static void handwritten_item_errors(struct hw_errors *a, const cJSON *o, long i)
+{
+    if (!cJSON_IsObject(o)) {
+        HW_ADD(a, "/items/", i, "", "/properties/items/items/type", "type", "must be an object");
+        return;
+    }
+    unsigned seen = 0;
+    for (const cJSON *m = o->child; m; m = m->next) {
+        if (strcmp(m->string, "sku") == 0) {
+            seen |= 1;
+            if (!cJSON_IsString(m))
+                HW_ADD(a, "/items/", i, "/sku", "/properties/items/items/properties/sku/type",
+                       "type", "must be a string");
+            else if (!m->valuestring[0])
+                HW_ADD(a, "/items/", i, "/sku", "/properties/items/items/properties/sku/minLength",
+                       "minLength", "must be at least 1 character long");
+        } else if (strcmp(m->string, "quantity") == 0) {
+            seen |= 2;
+            double q = m->valuedouble;
+            if (!cJSON_IsNumber(m) || q != floor(q))
+                HW_ADD(a, "/items/", i, "/quantity",
+                       "/properties/items/items/properties/quantity/type", "type",
+                       "must be an integer");
+            else if (q < 1)
+                HW_ADD(a, "/items/", i, "/quantity",
+                       "/properties/items/items/properties/quantity/minimum", "minimum",
+                       "must be greater than or equal to 1");
+        }
+    }
+    if (!(seen & 1))
+        HW_ADD(a, "/items/", i, "", "/properties/items/items/required", "required",
+               "'sku' is a required property");
+    if (!(seen & 2))
+        HW_ADD(a, "/items/", i, "", "/properties/items/items/required", "required",
+               "'quantity' is a required property");
+}
+
+static void hw_members(struct hw_errors *a, const cJSON *root, unsigned *seen)
+{
+    static const char *const names[] = {"orderId",        "status",  "updatedAt",
+                                        "trackingNumber", "carrier", "items"};
+    static const char *const statuses[] = {"pending", "shipped", "delivered", "cancelled"};
+    int next = 0;
+    for (const cJSON *m = root->child; m; m = m->next) {
+        int p = -1;
+        if (next < 6 && strcmp(names[next], m->string) == 0)
+            p = next;
+        for (int i = 0; p < 0 && i < 6; i++)
+            if (strcmp(names[i], m->string) == 0)
+                p = i;
+        if (p < 0)
+            continue;
+        next = p + 1;
+        *seen |= 1u << p;
+        bool string = cJSON_IsString(m);
+        if (p == 0 && !string)
+            HW_ADD(a, "/orderId", -1L, "", "/properties/orderId/type", "type", "must be a string");
+        else if (p == 0 && !code_points_within(m->valuestring, 1, SIZE_MAX))
+            HW_ADD(a, "/orderId", -1L, "", "/properties/orderId/minLength", "minLength",
+                   "must be at least 1 character long");
+        else if (p == 0 && !code_points_within(m->valuestring, 0, 64))
+            HW_ADD(a, "/orderId", -1L, "", "/properties/orderId/maxLength", "maxLength",
+                   "must be at most 64 characters long");
+        if (p == 1) {
+            bool found = false;
+            for (int i = 0; string && !found && i < 4; i++)
+                found = strcmp(statuses[i], m->valuestring) == 0;
+            if (!string)
+                HW_ADD(a, "/status", -1L, "", "/properties/status/type", "type",
+                       "must be a string");
+            if (!found)
+                HW_ADD(a, "/status", -1L, "", "/properties/status/enum", "enum",
+                       "must be one of the allowed values "
+                       "[\"pending\",\"shipped\",\"delivered\",\"cancelled\"]");
+        }
+        if (p == 3 && !cJSON_IsNull(m)) {
+            const char *c = string ? m->valuestring : "";
+            size_t n = 0;
+            while ((c[n] >= 'A' && c[n] <= 'Z') || (c[n] >= '0' && c[n] <= '9'))
+                n++;
+            if (!string)
+                HW_ADD(a, "/trackingNumber", -1L, "", "/properties/trackingNumber/type", "type",
+                       "must be a string or null");
+            else if (c[n] || n < 8 || n > 30)
+                HW_ADD(a, "/trackingNumber", -1L, "", "/properties/trackingNumber/pattern",
+                       "pattern", "must match pattern \"^[A-Z0-9]{8,30}$\"");
+        }
+        if ((p == 2 || p == 4) && !string) {
+            if (p == 2)
+                HW_ADD(a, "/updatedAt", -1L, "", "/properties/updatedAt/type", "type",
+                       "must be a string");
+            else
+                HW_ADD(a, "/carrier", -1L, "", "/properties/carrier/type", "type",
+                       "must be a string");
+        }
+        if (p == 5 && !cJSON_IsArray(m)) {
+            HW_ADD(a, "/items", -1L, "", "/properties/items/type", "type", "must be an array");
+        } else if (p == 5) {
+            if (!m->child)
+                HW_ADD(a, "/items", -1L, "", "/properties/items/minItems", "minItems",
+                       "must have at least 1 item");
+            long i = 0;
+            for (const cJSON *e = m->child; e; e = e->next, i++)
+                handwritten_item_errors(a, e, i);
+        }
+    }
+}
+
+static bool handwritten_event_errors(const cJSON *root, struct schema_result *out)
+{
+    struct hw_errors a = {.n = 0};
+    unsigned seen = 0;
+    if (!cJSON_IsObject(root))
+        HW_ADD(&a, "", -1L, "", "/type", "type", "must be an object");
+    else
+        hw_members(&a, root, &seen);
+    if (cJSON_IsObject(root) && !(seen & 1))
+        HW_ADD(&a, "", -1L, "", "/required", "required", "'orderId' is a required property");
+    if (cJSON_IsObject(root) && !(seen & 2))
+        HW_ADD(&a, "", -1L, "", "/required", "required", "'status' is a required property");
+    out->errors = NULL;
+    out->count = 0;
+    if (!a.n)
+        return true;
+    size_t total = 0;
+    for (int i = 0; i < a.n; i++)
+        total += a.e[i].path_len + 21 + a.e[i].suffix_len + a.e[i].location_len +
+                 a.e[i].keyword_len + a.e[i].message_len + 4;
+    struct schema_error *v = malloc(a.n * sizeof *v + total);
+    if (!v)
+        return false;
+    char *t = (char *)(v + a.n);
+    for (int i = 0; i < a.n; i++) {
+        const struct hw_error *e = &a.e[i];
+        v[i].instance_path = t;
+        memcpy(t, e->path, e->path_len);
+        t += e->path_len;
+        if (e->index >= 0) {
+            char digits[24], *d = digits + sizeof digits;
+            long x = e->index;
+            do {
+                *--d = (char)('0' + x % 10);
+                x /= 10;
+            } while (x > 0);
+            memcpy(t, d, (size_t)(digits + sizeof digits - d));
+            t += digits + sizeof digits - d;
+        }
+        memcpy(t, e->suffix, e->suffix_len + 1);
+        t += e->suffix_len + 1;
+        v[i].keyword_location = t;
+        memcpy(t, e->location, e->location_len + 1);
+        t += e->location_len + 1;
+        v[i].keyword = t;
+        memcpy(t, e->keyword, e->keyword_len + 1);
+        t += e->keyword_len + 1;
+        v[i].message = t;
+        memcpy(t, e->message, e->message_len + 1);
+        t += e->message_len + 1;
+    }
+    out->errors = v;
+    out->count = (size_t)a.n;
+    return false;
+}
+
+static double measure_handwritten_errors(const cJSON *inst, double seconds)
+{
+    long n = 0, errors = 0;
+    double start = now_s(), elapsed;
+    do {
+        for (int i = 0; i < 1000; i++) {
+            struct schema_result r;
+            handwritten_event_errors(inst, &r);
+            errors += (long)r.count;
+            schema_result_free(&r);
+        }
+        n += 1000;
+        elapsed = now_s() - start;
+    } while (elapsed < seconds);
+    return errors ? (double)n / elapsed : 0;
+}
+
+/* Whether two error lists are the same, string for string. */
+static bool same_errors(const struct schema_result *a, const struct schema_result *b)
+{
+    if (a->count != b->count)
+        return false;
+    for (size_t i = 0; i < a->count; i++)
+        if (strcmp(a->errors[i].instance_path, b->errors[i].instance_path) ||
+            strcmp(a->errors[i].keyword_location, b->errors[i].keyword_location) ||
+            strcmp(a->errors[i].keyword, b->errors[i].keyword) ||
+            strcmp(a->errors[i].message, b->errors[i].message))
+            return false;
+    return true;
+}
+
 static double measure_handwritten(const cJSON *inst, double seconds)
 {
     long n = 0, valid = 0;
@@ -301,13 +526,25 @@ int main(int argc, char **argv)
         cJSON_Delete(doc);
         cJSON_Delete(inst);
     }
+    cJSON *doc = cJSON_Parse(EVENT_SCHEMA);
     cJSON *valid = cJSON_Parse(EVENT_VALID), *invalid = cJSON_Parse(EVENT_INVALID);
-    if (!handwritten_event(valid) || handwritten_event(invalid)) {
-        fprintf(stderr, "bench_schema: the hand-written event check disagrees with the schema\n");
+    schema_t *event = schema_compile(doc, NULL, NULL);
+    struct schema_result want, got, none;
+    schema_validate(event, invalid, &want);
+    bool agree = handwritten_event(valid) && !handwritten_event(invalid) &&
+                 handwritten_event_errors(valid, &none) &&
+                 !handwritten_event_errors(invalid, &got) && same_errors(&got, &want);
+    schema_result_free(&want);
+    schema_result_free(&got);
+    schema_free(event);
+    if (!agree) {
+        fprintf(stderr, "bench_schema: the hand-written event checks disagree with the schema\n");
         return 1;
     }
     printf("event-valid handwritten-c %.0f\n", measure_handwritten(valid, seconds));
+    printf("event-invalid handwritten-c-all %.0f\n", measure_handwritten_errors(invalid, seconds));
     cJSON_Delete(valid);
     cJSON_Delete(invalid);
+    cJSON_Delete(doc);
     return 0;
 }
