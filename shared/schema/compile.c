@@ -14,6 +14,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -900,6 +901,13 @@ static void set_groups(struct node *n)
         n->groups |= G_NUMBER;
     if (n->max_length >= 0 || n->min_length >= 0 || n->pattern || n->format >= 0)
         n->groups |= G_STRING;
+    n->need_bytes = n->max_length >= 0 || n->min_length >= 0 || n->pattern;
+    n->surely_max_bytes = n->max_length < 0 || n->max_length >= (double)(SIZE_MAX / 8)
+                              ? SIZE_MAX
+                              : (size_t)n->max_length;
+    n->surely_min_bytes = n->min_length <= 0                        ? 0
+                          : n->min_length >= (double)(SIZE_MAX / 8) ? SIZE_MAX
+                                                                    : (size_t)n->min_length * 4 - 3;
     if (n->n_all_of || n->n_any_of || n->n_one_of || n->not_ || n->if_ || n->ref || n->dyn_ref)
         n->groups |= G_IN_PLACE;
     if (n->max_props >= 0 || n->min_props >= 0 || n->n_required || n->n_dep_required ||

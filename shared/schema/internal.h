@@ -170,6 +170,11 @@ struct node {
     struct node *additional_props;
     struct node *items;
     double max_length, min_length, max_items, min_items, max_props, min_props; /* < 0: none */
+    /* String lengths in bytes that surely meet maxLength and minLength (a code point takes one
+     * to four bytes): outside them the code points are counted. need_bytes: the string checks
+     * want the length in bytes at all. */
+    size_t surely_max_bytes, surely_min_bytes;
+    bool need_bytes;
     struct schema_regex *pattern;
     int format; /* -1: none or not asserted */
     int n_enum_strings;

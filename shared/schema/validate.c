@@ -579,21 +579,17 @@ static bool v_string(struct vstate *st, const struct node *n, const cJSON *inst)
 {
     bool valid = true;
     const char *s = inst->valuestring;
-    size_t bytes = n->pattern || n->max_length >= 0 || n->min_length >= 0 ? strlen(s) : 0;
-    if (n->max_length >= 0 || n->min_length >= 0) {
-        /* code points lie between bytes / 4 and bytes: count them only when that cannot decide */
-        bool max_ok = n->max_length < 0 || (double)bytes <= n->max_length;
-        bool min_ok = n->min_length < 0 || (double)((bytes + 3) / 4) >= n->min_length;
-        if (!max_ok || !min_ok) {
-            double len = (double)utf8_count(s, bytes);
-            if (n->max_length >= 0 && len > n->max_length) {
-                ERR(st, "maxLength", n->msg[M_MAX_LENGTH]);
-                valid = false;
-            }
-            if (n->min_length >= 0 && len < n->min_length) {
-                ERR(st, "minLength", n->msg[M_MIN_LENGTH]);
-                valid = false;
-            }
+    size_t bytes = n->need_bytes ? strlen(s) : 0;
+    /* code points lie between bytes / 4 and bytes: count them only when that cannot decide */
+    if (bytes > n->surely_max_bytes || bytes < n->surely_min_bytes) {
+        double len = (double)utf8_count(s, bytes);
+        if (n->max_length >= 0 && len > n->max_length) {
+            ERR(st, "maxLength", n->msg[M_MAX_LENGTH]);
+            valid = false;
+        }
+        if (n->min_length >= 0 && len < n->min_length) {
+            ERR(st, "minLength", n->msg[M_MIN_LENGTH]);
+            valid = false;
         }
     }
     if (n->pattern) {
@@ -658,16 +654,12 @@ static bool number_ok(const struct node *n, double x)
 
 static bool string_ok(const struct node *n, const char *s)
 {
-    size_t bytes = n->pattern || n->max_length >= 0 || n->min_length >= 0 ? strlen(s) : 0;
-    if (n->max_length >= 0 || n->min_length >= 0) {
-        bool max_ok = n->max_length < 0 || (double)bytes <= n->max_length;
-        bool min_ok = n->min_length < 0 || (double)((bytes + 3) / 4) >= n->min_length;
-        if (!max_ok || !min_ok) {
-            double len = (double)utf8_count(s, bytes);
-            if ((n->max_length >= 0 && len > n->max_length) ||
-                (n->min_length >= 0 && len < n->min_length))
-                return false;
-        }
+    size_t bytes = n->need_bytes ? strlen(s) : 0;
+    if (bytes > n->surely_max_bytes || bytes < n->surely_min_bytes) {
+        double len = (double)utf8_count(s, bytes);
+        if ((n->max_length >= 0 && len > n->max_length) ||
+            (n->min_length >= 0 && len < n->min_length))
+            return false;
     }
     if (n->pattern && schema_regex_search(n->pattern, s, bytes) != SCHEMA_REGEX_MATCH)
         return false;
@@ -694,7 +686,8 @@ found:
 }
 
 /* A leaf's keywords other than "type" (t is the instance's type bits). */
-static inline __attribute__((always_inline)) bool leaf_rest_ok(const struct node *n, const cJSON *inst, uint32_t t)
+static inline __attribute__((always_inline)) bool leaf_rest_ok(const struct node *n,
+                                                               const cJSON *inst, uint32_t t)
 {
     unsigned g = n->groups;
     if ((g & G_ENUM_CONST) && !enum_const_ok(n, inst))
@@ -1356,6 +1349,23 @@ static bool v_leaf(struct vstate *st, const struct node *n, const cJSON *inst)
     return valid;
 }
 
+static bool plain_object_ok(struct vstate *st, const struct node *n, const cJSON *inst);
+static bool plain_array_ok(struct vstate *st, const struct node *n, const cJSON *inst);
+
+/* v_node for a member or item in the first-error pass: a plain object or array of the resource
+ * in scope (so the dynamic scope stays as it is) is checked directly. */
+static inline bool v_sub(struct vstate *st, const struct node *f, const cJSON *m)
+{
+    if ((f->plain_object || f->plain_array) && st->scope[st->n_scope - 1] == f->res &&
+        st->depth < SCHEMA_MAX_DEPTH) {
+        st->depth++;
+        bool ok = f->plain_object ? plain_object_ok(st, f, m) : plain_array_ok(st, f, m);
+        st->depth--;
+        return ok;
+    }
+    return v_node(st, f, m, NULL);
+}
+
 /* The first-error pass over a node with plain_object set (no annotations wanted). */
 static bool plain_object_ok(struct vstate *st, const struct node *n, const cJSON *inst)
 {
@@ -1371,7 +1381,7 @@ static bool plain_object_ok(struct vstate *st, const struct node *n, const cJSON
         if (p >= 0) {
             seen |= (uint64_t)1 << p;
             const struct node *f = n->props[p].fast;
-            if (f->leaf ? !leaf_ok(f, m) : !v_node(st, f, m, NULL))
+            if (f->leaf ? !leaf_ok(f, m) : !v_sub(st, f, m))
                 return false;
         } else if (n->additional_props && !v_node(st, n->additional_props, m, NULL)) {
             return false;
@@ -1394,10 +1404,12 @@ static bool plain_array_ok(struct vstate *st, const struct node *n, const cJSON 
             (n->min_items >= 0 && (double)size < n->min_items))
             return false;
     }
-    if (n->items)
+    if (n->items) {
+        const struct node *f = n->items->fast;
         for (const cJSON *e = inst->child; e; e = e->next)
-            if (!v_fast(st, n->items, e))
+            if (f->leaf ? !leaf_ok(f, e) : !v_sub(st, f, e))
                 return false;
+    }
     return true;
 }
 
