@@ -1458,6 +1458,17 @@ static enum schema_regex_result simple_search(const struct schema_regex *re, con
 enum schema_regex_result schema_regex_search(const struct schema_regex *re, const char *subject,
                                              size_t len)
 {
+    if (re->dfa && re->nsimple == 1 && re->simple_eol) {
+        /* ^[set]{min,max}$: over ASCII, bytes are characters; any other byte is outside the set */
+        const struct simple_item *it = re->simple;
+        const unsigned char *s = (const unsigned char *)subject;
+        if (len < (size_t)it->min || (it->max != INT_MAX && len > (size_t)it->max))
+            return SCHEMA_REGEX_NOMATCH;
+        unsigned outside = 0;
+        for (size_t i = 0; i < len; i++)
+            outside |= !it->set[s[i]];
+        return outside ? SCHEMA_REGEX_NOMATCH : SCHEMA_REGEX_MATCH;
+    }
     if (re->dfa) {
         const unsigned char *s = (const unsigned char *)subject;
         const uint8_t *t = re->dfa;
