@@ -161,39 +161,52 @@ static bool handwritten_item(const cJSON *o)
     return seen == 3;
 }
 
-static bool handwritten_event(const cJSON *root)
+/* Which of the event's properties member m is (0..5), trying *next first; -1 for none. */
+static int event_property(const cJSON *m, int *next)
 {
     static const char *const names[] = {"orderId",        "status",  "updatedAt",
                                         "trackingNumber", "carrier", "items"};
+    int p = -1;
+    if (*next < 6 && strcmp(names[*next], m->string) == 0)
+        p = *next;
+    for (int i = 0; p < 0 && i < 6; i++)
+        if (strcmp(names[i], m->string) == 0)
+            p = i;
+    if (p >= 0)
+        *next = p + 1;
+    return p;
+}
+
+/* Whether a string is one of the event's statuses. */
+static bool event_status(const char *s)
+{
     static const char *const statuses[] = {"pending", "shipped", "delivered", "cancelled"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(statuses[i], s) == 0)
+            return true;
+    return false;
+}
+
+static bool handwritten_event(const cJSON *root)
+{
     if (!cJSON_IsObject(root))
         return false;
     unsigned seen = 0;
     int next = 0;
     for (const cJSON *m = root->child; m; m = m->next) {
-        int p = -1;
-        if (next < 6 && strcmp(names[next], m->string) == 0)
-            p = next;
-        for (int i = 0; p < 0 && i < 6; i++)
-            if (strcmp(names[i], m->string) == 0)
-                p = i;
+        int p = event_property(m, &next);
         if (p < 0)
             continue;
-        next = p + 1;
         seen |= 1u << p;
         switch (p) {
         case 0:
             if (!cJSON_IsString(m) || !code_points_within(m->valuestring, 1, 64))
                 return false;
             break;
-        case 1: {
-            bool found = false;
-            for (int i = 0; cJSON_IsString(m) && !found && i < 4; i++)
-                found = strcmp(statuses[i], m->valuestring) == 0;
-            if (!found)
+        case 1:
+            if (!cJSON_IsString(m) || !event_status(m->valuestring))
                 return false;
             break;
-        }
         case 3: {
             if (cJSON_IsNull(m))
                 break;
@@ -290,20 +303,11 @@ static void handwritten_item_errors(struct hw_errors *a, const cJSON *o, long i)
 
 static void hw_members(struct hw_errors *a, const cJSON *root, unsigned *seen)
 {
-    static const char *const names[] = {"orderId",        "status",  "updatedAt",
-                                        "trackingNumber", "carrier", "items"};
-    static const char *const statuses[] = {"pending", "shipped", "delivered", "cancelled"};
     int next = 0;
     for (const cJSON *m = root->child; m; m = m->next) {
-        int p = -1;
-        if (next < 6 && strcmp(names[next], m->string) == 0)
-            p = next;
-        for (int i = 0; p < 0 && i < 6; i++)
-            if (strcmp(names[i], m->string) == 0)
-                p = i;
+        int p = event_property(m, &next);
         if (p < 0)
             continue;
-        next = p + 1;
         *seen |= 1u << p;
         bool string = cJSON_IsString(m);
         if (p == 0 && !string)
@@ -315,13 +319,10 @@ static void hw_members(struct hw_errors *a, const cJSON *root, unsigned *seen)
             HW_ADD(a, "/orderId", -1L, "", "/properties/orderId/maxLength", "maxLength",
                    "must be at most 64 characters long");
         if (p == 1) {
-            bool found = false;
-            for (int i = 0; string && !found && i < 4; i++)
-                found = strcmp(statuses[i], m->valuestring) == 0;
             if (!string)
                 HW_ADD(a, "/status", -1L, "", "/properties/status/type", "type",
                        "must be a string");
-            if (!found)
+            if (!string || !event_status(m->valuestring))
                 HW_ADD(a, "/status", -1L, "", "/properties/status/enum", "enum",
                        "must be one of the allowed values "
                        "[\"pending\",\"shipped\",\"delivered\",\"cancelled\"]");
