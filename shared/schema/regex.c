@@ -91,6 +91,8 @@ struct schema_regex {
     uint8_t *dfa;
     bool *dfa_accept;
     uint8_t dfa_start;
+    /* The program is ^[set]{min,max}$ over ASCII: a length check and a byte-set check decide. */
+    bool single_run;
 };
 
 #define DFA_MAX_STATES 64
@@ -952,6 +954,7 @@ static void build_dfa(struct schema_regex *re)
 {
     if (!re->simple || !re->simple_linear || !re->simple_ascii || re->nsimple == 0)
         return;
+    re->single_run = re->nsimple == 1 && re->simple_eol;
     int n = re->nsimple, base[DFA_MAX_STATES + 1], total = 2, done = 1;
     for (int i = 0; i < n; i++) {
         const struct simple_item *it = &re->simple[i];
@@ -1458,8 +1461,8 @@ static enum schema_regex_result simple_search(const struct schema_regex *re, con
 enum schema_regex_result schema_regex_search(const struct schema_regex *re, const char *subject,
                                              size_t len)
 {
-    if (re->dfa && re->nsimple == 1 && re->simple_eol) {
-        /* ^[set]{min,max}$: over ASCII, bytes are characters; any other byte is outside the set */
+    if (re->single_run) {
+        /* over ASCII, bytes are characters; any other byte is outside the set */
         const struct simple_item *it = re->simple;
         const unsigned char *s = (const unsigned char *)subject;
         if (len < (size_t)it->min || (it->max != INT_MAX && len > (size_t)it->max))

@@ -228,6 +228,9 @@ static void run_regex_shortcuts(void)
         "^[-.]{1,}[0-9]{2}",
         "^(?:a)$",
         "^[A-Z0-9]{2,30}$",
+        "^[a5]{2,100}$",
+        "^[0-9]{70}",
+        "^a[5.]{0,80}$",
     };
     static const char *const units[] = {"-", ".", "0", "5", "A", "a", "\xc3\xa9"};
     enum { N_UNITS = sizeof units / sizeof units[0], MAX_UNITS = 5 };
