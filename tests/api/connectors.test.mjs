@@ -3,10 +3,9 @@
 // Shopify updateOrder action, and the generic HTTP API connector's credential header.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { createHmac } from 'node:crypto';
 import { startServer, api, waitUntil } from './server.mjs';
-import { startSink } from './sink.mjs';
+import { startSink, startStub } from './sink.mjs';
 
 const V = '/2024-03';
 const SECRET = 'shpss_test_secret';
@@ -21,35 +20,26 @@ let orderWorkflow;
 async function startShopify() {
   const webhooks = [];
   let nextId = 900;
-  const requests = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => { body += d; });
-    req.on('end', () => {
-      requests.push({ method: req.method, url: req.url, headers: req.headers, body });
-      const send = (status, obj) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(obj)); };
-      if (req.headers['x-shopify-access-token'] !== 'shpat_ok') return send(401, { errors: '[API] Invalid API key or access token' });
-      const base = '/admin/api/2024-01';
-      if (req.method === 'POST' && req.url === `${base}/webhooks.json`) {
-        const w = { id: nextId++, ...JSON.parse(body).webhook };
-        webhooks.push(w);
-        return send(201, { webhook: w });
-      }
-      const del = req.url.match(/webhooks\/(\d+)\.json$/);
-      if (req.method === 'DELETE' && del) {
-        const i = webhooks.findIndex((w) => String(w.id) === del[1]);
-        if (i >= 0) webhooks.splice(i, 1);
-        return send(200, {});
-      }
-      const ord = req.url.match(/orders\/(\d+)\.json$/);
-      if (ord && req.method === 'PUT') return send(200, { order: { ...JSON.parse(body).order, updated: true } });
-      if (ord) return send(200, { order: { id: Number(ord[1]), name: '#1001' } });
-      return send(404, { errors: 'Not Found' });
-    });
+  const base = '/admin/api/2024-01';
+  const stub = await startStub((req) => {
+    if (req.headers['x-shopify-access-token'] !== 'shpat_ok') return { status: 401, body: { errors: '[API] Invalid API key or access token' } };
+    if (req.method === 'POST' && req.url === `${base}/webhooks.json`) {
+      const w = { id: nextId++, ...JSON.parse(req.body).webhook };
+      webhooks.push(w);
+      return { status: 201, body: { webhook: w } };
+    }
+    const del = req.url.match(/webhooks\/(\d+)\.json$/);
+    if (req.method === 'DELETE' && del) {
+      const i = webhooks.findIndex((w) => String(w.id) === del[1]);
+      if (i >= 0) webhooks.splice(i, 1);
+      return { body: {} };
+    }
+    const ord = req.url.match(/orders\/(\d+)\.json$/);
+    if (ord && req.method === 'PUT') return { body: { order: { ...JSON.parse(req.body).order, updated: true } } };
+    if (ord) return { body: { order: { id: Number(ord[1]), name: '#1001' } } };
+    return { status: 404, body: { errors: 'Not Found' } };
   });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${server.address().port}/admin/api/2024-01`, webhooks, requests,
-    close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }) };
+  return { ...stub, url: `${stub.url}${base}`, webhooks };
 }
 
 async function releaseAndInstall(definition, fields = []) {

@@ -5,16 +5,12 @@
 // browser and JSON to an API client; a denial ends the authorization with the provider's error.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, copyFileSync, writeFileSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startServer, api, waitUntil } from './server.mjs';
+import { startServer, api, waitUntil, connectorDir } from './server.mjs';
 import { startSink } from './sink.mjs';
+import { startOAuthProvider, acmeConnector } from './oauth-provider.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const V = '/2024-03';
 let s;
 let sink;
@@ -22,60 +18,10 @@ let provider;
 let userId;
 let workflowId;
 
-async function startProvider() {
-  const codes = new Map(); // code -> {challenge, redirectUri}
-  const valid = new Set();
-  const state = { refreshes: 0, refuse: false, issued: 0 };
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => { body += d; });
-    req.on('end', async () => {
-      const send = (status, obj) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(obj)); };
-      const form = new URLSearchParams(body);
-      if (req.url === '/token') {
-        if (form.get('client_id') !== 'cid' || form.get('client_secret') !== 'csecret') return send(401, { error: 'invalid_client' });
-        const issue = () => { const t = `at${++state.issued}`; valid.add(t); return { access_token: t, refresh_token: `rt${state.issued}`, token_type: 'Bearer', expires_in: 3600 }; };
-        if (form.get('grant_type') === 'authorization_code') {
-          const c = codes.get(form.get('code'));
-          codes.delete(form.get('code'));
-          const challenge = createHash('sha256').update(form.get('code_verifier') || '').digest('base64url');
-          if (!c || c.challenge !== challenge || c.redirectUri !== form.get('redirect_uri')) return send(400, { error: 'invalid_grant' });
-          return send(200, issue());
-        }
-        if (form.get('grant_type') === 'refresh_token') {
-          state.refreshes++;
-          await new Promise((r) => setTimeout(r, 150));
-          if (state.refuse) return send(400, { error: 'invalid_grant' });
-          return send(200, issue());
-        }
-        return send(400, { error: 'unsupported_grant_type' });
-      }
-      if (req.url === '/api/me') {
-        const token = (req.headers.authorization || '').replace(/^Bearer /, '');
-        return valid.has(token) ? send(200, { user: 'me', token }) : send(401, { message: 'token expired' });
-      }
-      return send(404, {});
-    });
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${server.address().port}`;
-  return { url, state, codes, revokeAll: () => valid.clear(),
-    close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }) };
-}
-
 before(async () => {
   sink = await startSink();
-  provider = await startProvider();
-  const dir = mkdtempSync(path.join(tmpdir(), 'solder-connectors-'));
-  copyFileSync(path.join(here, '../../connectors/connector.schema.json'), path.join(dir, 'connector.schema.json'));
-  writeFileSync(path.join(dir, 'acmecrm.json'), JSON.stringify({
-    app: 'acmecrm', name: 'Acme CRM', baseUrl: `${provider.url}/api`,
-    auth: { type: 'oauth2', authorizeUrl: `${provider.url}/authorize?region={credential.region}`,
-      tokenUrl: `${provider.url}/token`, scopes: 'contacts.read',
-      fields: { type: 'object', required: ['region'], properties: { region: { type: 'string', title: 'Region' } } },
-      headers: { Authorization: 'Bearer {credential.access_token}' }, credentialName: 'Acme CRM ({credential.region})' },
-    actions: { me: { method: 'GET', path: '/me' } },
-  }));
+  provider = await startOAuthProvider({ clientId: 'cid', clientSecret: 'csecret' });
+  const dir = connectorDir(acmeConnector(provider));
   process.env.SOLDER_OAUTH_ACMECRM_CLIENT_ID = 'cid';
   process.env.SOLDER_OAUTH_ACMECRM_CLIENT_SECRET = 'csecret';
   s = await startServer(['--allow-private-network', '--workers', '3', '--connectors', dir]);

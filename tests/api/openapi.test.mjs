@@ -6,13 +6,13 @@
 // stand-in for the store's API.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, copyFileSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BIN, startServer, api, waitUntil } from './server.mjs';
+import { BIN, startServer, api, waitUntil, connectorDir } from './server.mjs';
+import { startStub } from './sink.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const TESTDATA = process.env.SOLDER_TESTDATA || path.join(here, '../../../shared/testdata');
@@ -280,25 +280,12 @@ test('members of the wrong type are skipped, not a crash', () => {
 });
 
 // A stand-in for the store's v2 API: records each request, answers orders as JSON.
-async function startStore() {
-  const requests = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => { body += d; });
-    req.on('end', () => {
-      requests.push({ method: req.method, url: req.url, headers: req.headers, body });
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(req.method === 'GET' ? [{ id: 101, status_id: 11 }] : { id: 77, ...JSON.parse(body || '{}') }));
-    });
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${server.address().port}`, requests,
-    close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }) };
+function startStore() {
+  return startStub((r) => ({ body: r.method === 'GET' ? [{ id: 101, status_id: 11 }] : { id: 77, ...JSON.parse(r.body || '{}') } }));
 }
 
 test('the server loads a generated connector and runs its actions', { skip: NO_SPECS }, async () => {
-  const dir = mkdtempSync(path.join(tmp, 'connectors-'));
-  copyFileSync(SCHEMA, path.join(dir, 'connector.schema.json'));
+  const dir = connectorDir();
   const r = run('connector', 'import-openapi', ORDERS, '--app', 'bcorders', '--name', 'BigCommerce Orders',
     '--tag', 'Orders', '--out', path.join(dir, 'bcorders.json'));
   assert.equal(r.status, 0, r.stderr);
@@ -349,5 +336,6 @@ test('the server loads a generated connector and runs its actions', { skip: NO_S
   } finally {
     assert.equal(await s.stop(), 0);
     await store.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

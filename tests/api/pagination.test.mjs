@@ -5,16 +5,13 @@
 // with the file's path and the reason.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, copyFileSync, writeFileSync, rmSync } from 'node:fs';
+import { writeFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startServer, api } from './server.mjs';
+import { startServer, api, connectorDir } from './server.mjs';
 import { startSink } from './sink.mjs';
 import { startSandbox } from './sandbox.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const V = '/2024-03';
 const TOKEN = 'bc-pagination-token';
 let s;
@@ -133,8 +130,7 @@ test('listProducts pages v3 data and stops at meta.pagination.total_pages', asyn
 });
 
 test('bad pagination definitions are refused at load with the file and the reason', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'solder-pagination-'));
-  copyFileSync(path.join(here, '../../connectors/connector.schema.json'), path.join(dir, 'connector.schema.json'));
+  const dir = connectorDir();
   const file = (app, pagination, extra = {}) => writeFileSync(path.join(dir, `${app}.json`), JSON.stringify({
     app, name: app, baseUrl: 'https://api.example.com', auth: { type: 'none' },
     actions: { list: { method: 'GET', path: '/items', pagination, ...extra } } }));
@@ -178,11 +174,9 @@ test('link pagination follows rel="next" on the same origin until a page has non
     res.end(JSON.stringify([1, 2, 3].map((i) => ({ id: (page - 1) * 3 + i }))));
   });
   await new Promise((r) => pages.listen(0, '127.0.0.1', r));
-  const dir = mkdtempSync(path.join(tmpdir(), 'solder-link-'));
-  copyFileSync(path.join(here, '../../connectors/connector.schema.json'), path.join(dir, 'connector.schema.json'));
-  writeFileSync(path.join(dir, 'linked.json'), JSON.stringify({
+  const dir = connectorDir({
     app: 'linked', name: 'Linked', baseUrl: `http://127.0.0.1:${pages.address().port}`, auth: { type: 'none' },
-    actions: { list: { method: 'GET', path: '/items', pagination: { style: 'link' } } } }));
+    actions: { list: { method: 'GET', path: '/items', pagination: { style: 'link' } } } });
   const t = await startServer(['--allow-private-network', '--connectors', dir]);
   try {
     let r = await api(t, 'POST', `${V}/events`, { body: { name: 'L', body: { go: 'String' } } });

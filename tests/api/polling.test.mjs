@@ -4,14 +4,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { mkdtempSync, copyFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startServer, api, waitUntil } from './server.mjs';
+import { startServer, api, waitUntil, connectorDir } from './server.mjs';
 import { startSink } from './sink.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const V = '/2024-03';
 let s;
 let sink;
@@ -33,16 +28,14 @@ async function startTickets() {
 before(async () => {
   sink = await startSink();
   tickets = await startTickets();
-  const dir = mkdtempSync(path.join(tmpdir(), 'solder-connectors-'));
-  copyFileSync(path.join(here, '../../connectors/connector.schema.json'), path.join(dir, 'connector.schema.json'));
-  writeFileSync(path.join(dir, 'tickets.json'), JSON.stringify({
+  const dir = connectorDir({
     app: 'tickets', name: 'Tickets', baseUrl: tickets.url,
     auth: { type: 'apiKey', fields: { type: 'object', required: ['key'], properties: { key: { type: 'string' } } },
       headers: { 'X-Key': '{credential.key}' } },
     triggers: { ticketCreated: { type: 'polling', title: 'New ticket', intervalSeconds: 1,
       poll: { method: 'GET', path: '/tickets', query: "{'after': cursor}" },
       items: 'body.tickets', key: 'id', cursor: '$max(items.seq)', payload: "{'ticket': item}" } },
-  }));
+  });
   s = await startServer(['--allow-private-network', '--connectors', dir]);
 });
 after(async () => {

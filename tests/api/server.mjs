@@ -1,7 +1,7 @@
 // Test fixture: starts the real solder binary on a free loopback port with a fresh data directory,
 // and stops it (SIGTERM) when the test is done. SOLDER_BIN names the binary (ctest sets it).
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,6 +63,15 @@ export async function api(server, method, p, { body, key = server.key, headers =
   let json;
   try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
   return { status: res.status, body: json, text, headers: res.headers };
+}
+
+// A new temporary connector directory holding the connector schema (which the server checks
+// connector files against) and each given connector as APP.json; returns its path.
+export function connectorDir(...connectors) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'solder-connectors-'));
+  copyFileSync(path.join(here, '../../connectors/connector.schema.json'), path.join(dir, 'connector.schema.json'));
+  for (const c of connectors) writeFileSync(path.join(dir, `${c.app}.json`), JSON.stringify(c));
+  return dir;
 }
 
 export const ID_RE = /^[0-9a-f]{24}$/;

@@ -45,6 +45,26 @@ export async function startSink() {
   };
 }
 
+// A local stand-in for a third-party API: records every request ({method, url, headers, body})
+// and answers with what respond(request) returns, {status (default 200), body (sent as JSON)}.
+export async function startStub(respond) {
+  const requests = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => {
+      const request = { method: req.method, url: req.url, headers: req.headers, body };
+      requests.push(request);
+      const answer = respond(request);
+      res.writeHead(answer.status ?? 200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(answer.body));
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${server.address().port}`, requests,
+    close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) };
+}
+
 // Standard Webhooks: v1 = base64(HMAC-SHA256(base64-decoded secret, "id.timestamp.body")).
 export function verifyStandardWebhook(secret, headers, body) {
   const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');

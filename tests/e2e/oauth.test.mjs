@@ -5,93 +5,27 @@
 // modal, stores nothing, and Connect can be pressed again.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, copyFileSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startServer, api } from '../api/server.mjs';
+import { rmSync } from 'node:fs';
+import { startServer, api, connectorDir } from '../api/server.mjs';
+import { startOAuthProvider, acmeConnector } from '../api/oauth-provider.mjs';
 import { startBrowser, startIsvPage } from './browser.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const V = '/2024-03';
 
 let s;
 let browser;
 let isv;
 let provider;
-let connectorDir;
+let connectors;
 let integrationId;
 let workflowId;
 
-// The provider: an authorize page with Approve and Deny, a token endpoint that checks the client
-// and the PKCE verifier, and an API that records the bearer tokens it is called with.
-async function startProvider() {
-  const codes = new Map(); // code -> {challenge, redirectUri}
-  const issued = [];
-  const seen = []; // bearer tokens /api/me was called with
-  let n = 0;
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => { body += d; });
-    req.on('end', () => {
-      const url = new URL(req.url, 'http://provider');
-      const json = (status, obj) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(obj)); };
-      if (url.pathname === '/authorize') {
-        const q = url.searchParams;
-        const code = `code-${++n}`;
-        codes.set(code, { challenge: q.get('code_challenge'), redirectUri: q.get('redirect_uri') });
-        const back = (params) => `${q.get('redirect_uri')}?${new URLSearchParams({ ...params, state: q.get('state') })}`;
-        const esc = (t) => t.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-        res.end(`<!doctype html><title>Acme CRM</title><h1>Allow Solder to read your contacts?</h1>
-<p>Region ${esc(q.get('region') || '')}, client ${esc(q.get('client_id') || '')}</p>
-<a id="approve" href="${esc(back({ code }))}">Approve</a>
-<a id="deny" href="${esc(back({ error: 'access_denied', error_description: 'The user denied the request' }))}">Deny</a>`);
-        return;
-      }
-      if (url.pathname === '/token' && req.method === 'POST') {
-        const form = new URLSearchParams(body);
-        if (form.get('client_id') !== 'e2e-client' || form.get('client_secret') !== 'e2e-secret') return json(401, { error: 'invalid_client' });
-        const c = codes.get(form.get('code'));
-        codes.delete(form.get('code'));
-        const challenge = createHash('sha256').update(form.get('code_verifier') || '').digest('base64url');
-        if (form.get('grant_type') !== 'authorization_code' || !c || c.challenge !== challenge || c.redirectUri !== form.get('redirect_uri')) {
-          return json(400, { error: 'invalid_grant' });
-        }
-        const token = `acme-at-${issued.length + 1}`;
-        issued.push(token);
-        return json(200, { access_token: token, refresh_token: `acme-rt-${issued.length}`, token_type: 'Bearer', expires_in: 3600 });
-      }
-      if (url.pathname === '/api/me') {
-        const token = (req.headers.authorization || '').replace(/^Bearer /, '');
-        seen.push(token);
-        return issued.includes(token) ? json(200, { user: 'me' }) : json(401, { message: 'bad token' });
-      }
-      return json(404, {});
-    });
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${server.address().port}`, issued, seen,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }) };
-}
-
 before(async () => {
-  provider = await startProvider();
-  connectorDir = mkdtempSync(path.join(tmpdir(), 'solder-e2e-connectors-'));
-  copyFileSync(path.join(here, '../../connectors/connector.schema.json'), path.join(connectorDir, 'connector.schema.json'));
-  writeFileSync(path.join(connectorDir, 'acmecrm.json'), JSON.stringify({
-    app: 'acmecrm', name: 'Acme CRM', baseUrl: `${provider.url}/api`,
-    auth: { type: 'oauth2', authorizeUrl: `${provider.url}/authorize?region={credential.region}`,
-      tokenUrl: `${provider.url}/token`, scopes: 'contacts.read',
-      fields: { type: 'object', required: ['region'], properties: { region: { type: 'string', title: 'Region' } } },
-      headers: { Authorization: 'Bearer {credential.access_token}' }, credentialName: 'Acme CRM ({credential.region})' },
-    actions: { me: { method: 'GET', path: '/me' } },
-  }));
+  provider = await startOAuthProvider({ clientId: 'e2e-client', clientSecret: 'e2e-secret' });
+  connectors = connectorDir(acmeConnector(provider));
   process.env.SOLDER_OAUTH_ACMECRM_CLIENT_ID = 'e2e-client'; // the server inherits them
   process.env.SOLDER_OAUTH_ACMECRM_CLIENT_SECRET = 'e2e-secret';
-  s = await startServer(['--workers', '1', '--allow-private-network', '--connectors', connectorDir]);
+  s = await startServer(['--workers', '1', '--allow-private-network', '--connectors', connectors]);
   isv = await startIsvPage(s.url);
   browser = await startBrowser();
   integrationId = (await api(s, 'POST', `${V}/integrations`, { body: { name: 'Acme CRM', app: 'acmecrm' } })).body.integrationId;
@@ -109,7 +43,7 @@ after(async () => {
   if (isv) await isv.close();
   if (s) assert.equal(await s.stop(), 0);
   if (provider) await provider.close();
-  if (connectorDir) rmSync(connectorDir, { recursive: true, force: true });
+  if (connectors) rmSync(connectors, { recursive: true, force: true });
 });
 
 async function newUser(username) {
