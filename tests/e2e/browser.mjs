@@ -31,6 +31,24 @@ export async function startBrowser() {
   };
 }
 
+// What the modal's callback passed to the ISV page (window.results), once it has been called.
+export async function results(page) {
+  await page.waitForFunction(() => window.results.length > 0);
+  return page.evaluate(() => window.results);
+}
+
+// The modal from its settings step to its end: Next to the review, checkReview() there, Next to
+// install, wait for the done step and close it; resolves with results(page).
+export async function reviewAndFinish(page, frame, checkReview) {
+  await frame.click('#next');
+  await frame.waitForSelector('dl.review');
+  await checkReview();
+  await frame.click('#next');
+  await frame.waitForSelector('.ok');
+  await frame.click('#next');
+  return results(page);
+}
+
 // The ISV's page: loads the SDK from the Solder server, as an ISV embeds it.
 export async function startIsvPage(solderUrl) {
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8">

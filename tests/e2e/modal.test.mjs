@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer, api } from '../api/server.mjs';
-import { startBrowser, startIsvPage } from './browser.mjs';
+import { startBrowser, startIsvPage, results, reviewAndFinish } from './browser.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // Screenshots refresh docs/img/ only when asked (SOLDER_SCREENSHOTS=docs/img), so a test run leaves
@@ -70,11 +70,6 @@ async function install(page, tok, params = {}) {
 async function shot(page, name) {
   mkdirSync(IMG, { recursive: true });
   await page.screenshot({ path: path.join(IMG, name) });
-}
-
-async function results(page) {
-  await page.waitForFunction(() => window.results.length > 0);
-  return page.evaluate(() => window.results);
 }
 
 before(async () => {
@@ -188,13 +183,9 @@ test('edit reopens the modal on the installation with its values', async () => {
   assert.equal(await frame.inputValue(`#f-${syncId}-channel`), '#shipped-orders', 'prefilled from the installation');
   assert.equal(await frame.inputValue(`#f-${syncId}-dailyLimit`), '25');
   await frame.fill(`#f-${syncId}-channel`, '#ops');
-  await frame.click('#next');
-  await frame.waitForSelector('dl.review');
-  assert.equal(await frame.textContent('#next'), 'Save');
-  await frame.click('#next');
-  await frame.waitForSelector('.ok');
-  await frame.click('#next');
-  const got = await results(page);
+  const got = await reviewAndFinish(page, frame, async () => {
+    assert.equal(await frame.textContent('#next'), 'Save');
+  });
   assert.equal(got[0].success, true);
   const inst = await api(s, 'GET', `${V}/installations`);
   const mine = inst.body.data.find((i) => i.userId === users.alice);
@@ -225,13 +216,10 @@ test('an app with a credential form: the Connect step stores the credential', as
   await frame.fill('#c-store_hash', 'abc123');
   await frame.fill('#c-access_token', 'tok_secret');
   await shot(page, 'modal-2-connect.png');
-  await frame.click('#next');
-  await frame.waitForSelector('dl.review');
-  assert.match(await frame.textContent('#body'), /connected just now/);
-  await frame.click('#next');
-  await frame.waitForSelector('.ok');
-  await frame.click('#next');
-  assert.equal((await results(page))[0].success, true);
+  const got = await reviewAndFinish(page, frame, async () => {
+    assert.match(await frame.textContent('#body'), /connected just now/);
+  });
+  assert.equal(got[0].success, true);
   const creds = await api(s, 'GET', `${V}/users/${dave}/credentials`);
   assert.deepEqual(creds.body.data.map((c) => c.type), ['bigcommerce']);
   assert.ok(!JSON.stringify(creds.body).includes('tok_secret'), 'the secret is never returned');

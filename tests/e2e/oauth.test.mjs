@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { startServer, api, connectorDir } from '../api/server.mjs';
 import { startOAuthProvider, acmeConnector } from '../api/oauth-provider.mjs';
-import { startBrowser, startIsvPage } from './browser.mjs';
+import { startBrowser, startIsvPage, results, reviewAndFinish } from './browser.mjs';
 
 const V = '/2024-03';
 
@@ -101,14 +101,10 @@ test('Connect opens the provider; approving continues to settings and installs w
   assert.deepEqual(creds.map((c) => [c.type, c.name]), [['acmecrm', 'Acme CRM (eu)']]);
 
   await frame.fill(`#f-${workflowId}-team`, 'sales');
-  await frame.click('#next');
-  await frame.waitForSelector('dl.review');
-  assert.match(await frame.textContent('#body'), /connected just now/);
-  await frame.click('#next');
-  await frame.waitForSelector('.ok');
-  await frame.click('#next');
-  await page.waitForFunction(() => window.results.length > 0);
-  assert.equal((await page.evaluate(() => window.results))[0].success, true);
+  const got = await reviewAndFinish(page, frame, async () => {
+    assert.match(await frame.textContent('#body'), /connected just now/);
+  });
+  assert.equal(got[0].success, true);
 
   // The installation uses the credential connected in the modal, and its first run calls the
   // provider with the access token the provider issued for that authorization.
@@ -151,8 +147,7 @@ test('denying at the provider shows its error in the modal, stores nothing, and 
   await frame.waitForSelector(`#f-${workflowId}-team`, { timeout: 20000 });
   assert.deepEqual((await credentialsOf(user.userId)).map((c) => c.name), ['Acme CRM (us)']);
   await frame.press(`#f-${workflowId}-team`, 'Escape');
-  await page.waitForFunction(() => window.results.length > 0);
-  assert.deepEqual(await page.evaluate(() => window.results), [{ success: false }]);
+  assert.deepEqual(await results(page), [{ success: false }]);
   await page.close();
 });
 
