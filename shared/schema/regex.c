@@ -942,6 +942,7 @@ static void build_simple(struct schema_regex *re)
     re->simple_bol = bol;
     re->simple_eol = eol;
     re->simple_ascii = ascii;
+    re->single_run = re->simple_linear && ascii && n == 1 && eol;
 }
 
 /*
@@ -954,7 +955,6 @@ static void build_dfa(struct schema_regex *re)
 {
     if (!re->simple || !re->simple_linear || !re->simple_ascii || re->nsimple == 0)
         return;
-    re->single_run = re->nsimple == 1 && re->simple_eol;
     int n = re->nsimple, base[DFA_MAX_STATES + 1], total = 2, done = 1;
     for (int i = 0; i < n; i++) {
         const struct simple_item *it = &re->simple[i];
@@ -977,11 +977,11 @@ static void build_dfa(struct schema_regex *re)
     for (int i = 0; i < n; i++) {
         const struct simple_item *it = &re->simple[i];
         int cap = it->max == INT_MAX ? it->min : it->max;
+        bool rest_empty = true; /* the items after this one may take nothing */
+        for (int j = i + 1; j < n; j++)
+            rest_empty = rest_empty && re->simple[j].min == 0;
         for (int c = 0; c <= cap; c++) {
             int state = base[i] + c;
-            bool rest_empty = true;
-            for (int j = i + 1; j < n; j++)
-                rest_empty = rest_empty && re->simple[j].min == 0;
             accept[state] = c >= it->min && rest_empty;
             for (int b = 0; b < 256; b++) {
                 int k = i, count = c, next = 0;

@@ -992,16 +992,32 @@ done:
 
 #define SMALL_MEMBERS 64
 
+static bool plain_object_ok(struct vstate *st, const struct node *n, const cJSON *inst);
+static bool plain_array_ok(struct vstate *st, const struct node *n, const cJSON *inst);
+
 /*
- * v_node for the first-error mode (no error list, no annotations): starts past "$ref"-only hops
- * (node.fast) and checks a leaf inline.
+ * v_node for the first-error mode (no error list, no annotations) on f, a node already past its
+ * "$ref"-only hops (node.fast): a leaf is checked inline, and a plain object or array of the
+ * resource in scope (so the dynamic scope stays as it is) directly.
  */
+static inline bool v_at(struct vstate *st, const struct node *f, const cJSON *inst)
+{
+    if (f->leaf)
+        return leaf_ok(f, inst);
+    if ((f->plain_object || f->plain_array) && st->scope[st->n_scope - 1] == f->res &&
+        st->depth < SCHEMA_MAX_DEPTH) {
+        st->depth++;
+        bool ok = f->plain_object ? plain_object_ok(st, f, inst) : plain_array_ok(st, f, inst);
+        st->depth--;
+        return ok;
+    }
+    return v_node(st, f, inst, NULL);
+}
+
+/* v_at from the first node past n's "$ref"-only hops. */
 static inline bool v_fast(struct vstate *st, const struct node *n, const cJSON *inst)
 {
-    n = n->fast;
-    if (n->leaf)
-        return leaf_ok(n, inst);
-    return v_node(st, n, inst, NULL);
+    return v_at(st, n->fast, inst);
 }
 
 /* v_object without an error list: one pass, stopping at the first failure. */
@@ -1167,8 +1183,8 @@ done:
     return valid;
 }
 
-static bool v_array(struct vstate *st, const struct node *n, const cJSON *inst, struct annot *ann,
-                    size_t size)
+/* maxItems and minItems for an array of size items; records their errors. */
+static bool v_item_count(struct vstate *st, const struct node *n, size_t size)
 {
     bool valid = true;
     if (n->max_items >= 0 && (double)size > n->max_items) {
@@ -1181,6 +1197,13 @@ static bool v_array(struct vstate *st, const struct node *n, const cJSON *inst, 
                n->min_items == 1 ? "" : "s");
         valid = false;
     }
+    return valid;
+}
+
+static bool v_array(struct vstate *st, const struct node *n, const cJSON *inst, struct annot *ann,
+                    size_t size)
+{
+    bool valid = v_item_count(st, n, size);
     if (!valid && !st->collect)
         return false;
     if (n->unique_items && size > 1) {
@@ -1349,23 +1372,6 @@ static bool v_leaf(struct vstate *st, const struct node *n, const cJSON *inst)
     return valid;
 }
 
-static bool plain_object_ok(struct vstate *st, const struct node *n, const cJSON *inst);
-static bool plain_array_ok(struct vstate *st, const struct node *n, const cJSON *inst);
-
-/* v_node for a member or item in the first-error pass: a plain object or array of the resource
- * in scope (so the dynamic scope stays as it is) is checked directly. */
-static inline bool v_sub(struct vstate *st, const struct node *f, const cJSON *m)
-{
-    if ((f->plain_object || f->plain_array) && st->scope[st->n_scope - 1] == f->res &&
-        st->depth < SCHEMA_MAX_DEPTH) {
-        st->depth++;
-        bool ok = f->plain_object ? plain_object_ok(st, f, m) : plain_array_ok(st, f, m);
-        st->depth--;
-        return ok;
-    }
-    return v_node(st, f, m, NULL);
-}
-
 /* The first-error pass over a node with plain_object set (no annotations wanted). */
 static bool plain_object_ok(struct vstate *st, const struct node *n, const cJSON *inst)
 {
@@ -1380,8 +1386,7 @@ static bool plain_object_ok(struct vstate *st, const struct node *n, const cJSON
         int p = match_prop(n, m->string, &cursor);
         if (p >= 0) {
             seen |= (uint64_t)1 << p;
-            const struct node *f = n->props[p].fast;
-            if (f->leaf ? !leaf_ok(f, m) : !v_sub(st, f, m))
+            if (!v_at(st, n->props[p].fast, m))
                 return false;
         } else if (n->additional_props && !v_node(st, n->additional_props, m, NULL)) {
             return false;
@@ -1407,7 +1412,7 @@ static bool plain_array_ok(struct vstate *st, const struct node *n, const cJSON 
     if (n->items) {
         const struct node *f = n->items->fast;
         for (const cJSON *e = inst->child; e; e = e->next)
-            if (f->leaf ? !leaf_ok(f, e) : !v_sub(st, f, e))
+            if (!v_at(st, f, e))
                 return false;
     }
     return true;
@@ -1481,19 +1486,8 @@ static bool plain_array_all(struct vstate *st, const struct node *n, const cJSON
     }
     if (t != T_ARRAY)
         return valid;
-    if (n->max_items >= 0 || n->min_items >= 0) {
-        size_t size = count_members(inst);
-        if (n->max_items >= 0 && (double)size > n->max_items) {
-            errorf(st, "maxItems", "must have at most %.0f item%s", n->max_items,
-                   n->max_items == 1 ? "" : "s");
-            valid = false;
-        }
-        if (n->min_items >= 0 && (double)size < n->min_items) {
-            errorf(st, "minItems", "must have at least %.0f item%s", n->min_items,
-                   n->min_items == 1 ? "" : "s");
-            valid = false;
-        }
-    }
+    if ((n->max_items >= 0 || n->min_items >= 0) && !v_item_count(st, n, count_members(inst)))
+        valid = false;
     if (!n->items)
         return valid;
     const struct node *f = n->items->fast;
