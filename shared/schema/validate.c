@@ -1345,17 +1345,22 @@ static bool v_unevaluated(struct vstate *st, const struct node *n, const cJSON *
     return valid;
 }
 
+/* "type" for an instance of type bits t; records its error. */
+static inline bool v_type(struct vstate *st, const struct node *n, uint32_t t, const cJSON *inst)
+{
+    if (!n->has_types || type_ok(n->types, t, inst))
+        return true;
+    ERR(st, "type", n->type_msg);
+    return false;
+}
+
 /* The keywords of a leaf node (no applicators, no object or array keywords): never recurses. */
 static bool v_leaf(struct vstate *st, const struct node *n, const cJSON *inst)
 {
-    bool valid = true;
     uint32_t t = type_of(inst);
-    if (n->has_types && !type_ok(n->types, t, inst)) {
-        ERR(st, "type", n->type_msg);
-        if (!st->collect)
-            return false;
-        valid = false;
-    }
+    bool valid = v_type(st, n, t, inst);
+    if (!valid && !st->collect)
+        return false;
     unsigned g = n->groups;
     if ((g & G_ENUM_CONST) && !v_enum_const(st, n, inst)) {
         if (!st->collect)
@@ -1437,12 +1442,8 @@ static void rotate_errors(struct vstate *st, size_t a, size_t b, size_t c)
  */
 static bool plain_object_all(struct vstate *st, const struct node *n, const cJSON *inst)
 {
-    bool valid = true;
     uint32_t t = type_of(inst);
-    if (n->has_types && !type_ok(n->types, t, inst)) {
-        ERR(st, "type", n->type_msg);
-        valid = false;
-    }
+    bool valid = v_type(st, n, t, inst);
     if (t != T_OBJECT)
         return valid;
     size_t m0 = mark(st);
@@ -1478,12 +1479,8 @@ static bool plain_object_all(struct vstate *st, const struct node *n, const cJSO
 /* The collecting pass over a node with plain_array set (no annotations wanted). */
 static bool plain_array_all(struct vstate *st, const struct node *n, const cJSON *inst)
 {
-    bool valid = true;
     uint32_t t = type_of(inst);
-    if (n->has_types && !type_ok(n->types, t, inst)) {
-        ERR(st, "type", n->type_msg);
-        valid = false;
-    }
+    bool valid = v_type(st, n, t, inst);
     if (t != T_ARRAY)
         return valid;
     if ((n->max_items >= 0 || n->min_items >= 0) && !v_item_count(st, n, count_members(inst)))
@@ -1535,14 +1532,10 @@ static bool v_body(struct vstate *st, const struct node *n, const cJSON *inst, s
         }
         return false;
     }
-    bool valid = true;
     uint32_t t = type_of(inst);
-    if (n->has_types && !type_ok(n->types, t, inst)) {
-        ERR(st, "type", n->type_msg);
-        if (!st->collect)
-            return false;
-        valid = false;
-    }
+    bool valid = v_type(st, n, t, inst);
+    if (!valid && !st->collect)
+        return false;
     unsigned g = n->groups;
     if ((g & G_ENUM_CONST) && !v_enum_const(st, n, inst)) {
         if (!st->collect)
