@@ -127,7 +127,7 @@ void ws_publish(struct app *app, const char *env_id, const char *user_id, const 
     pthread_mutex_unlock(&hub->mu);
     if (!wanted)
         return;
-    char *text = cJSON_PrintUnformatted(event);
+    char *text = json_print(event);
     struct ws_msg *m = text ? msg_new(env_id, user_id, text, strlen(text)) : NULL;
     free(text);
     if (!m)
@@ -207,7 +207,7 @@ void ws_flush(struct app *app)
 
 static void send_json(struct ws_session *s, cJSON *o)
 {
-    char *text = cJSON_PrintUnformatted(o);
+    char *text = json_print(o);
     if (text)
         session_enqueue(s, text, strlen(text));
     free(text);

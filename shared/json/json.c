@@ -94,11 +94,6 @@ const char *json_get_str(const cJSON *obj, const char *key)
     return cJSON_IsString(m) ? m->valuestring : NULL;
 }
 
-char *json_print(const cJSON *v)
-{
-    return cJSON_PrintUnformatted(v);
-}
-
 bool json_equal(const cJSON *a, const cJSON *b)
 {
     if (cJSON_IsNumber(a) && cJSON_IsNumber(b))

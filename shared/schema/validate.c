@@ -406,22 +406,10 @@ static void truncate_to(struct vstate *st, size_t m)
     }
 }
 
-/* Formats a number the way JSON would show it. */
-void schema_format_number(char *out, size_t size, double d)
-{
-    if (floor(d) == d && fabs(d) < 1e15) {
-        snprintf(out, size, "%lld", (long long)d);
-        return;
-    }
-    snprintf(out, size, "%.15g", d);
-    if (strtod(out, NULL) != d)
-        snprintf(out, size, "%.17g", d);
-}
-
 /* Compact JSON of v, shortened with "..." past max bytes, into out. */
 void schema_json_excerpt(char *out, size_t size, const cJSON *v)
 {
-    char *t = cJSON_PrintUnformatted(v);
+    char *t = json_print(v);
     if (!t) {
         snprintf(out, size, "(value)");
         return;

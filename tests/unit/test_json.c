@@ -1,14 +1,113 @@
-/* JSON helpers and base64: depth bound, error positions, trailing text, equality, codecs. */
+/*
+ * JSON helpers and base64: depth bound, error positions, trailing text, equality, codecs; the
+ * number printer against JavaScript's own texts (tests/cases/json/numbers.json, which the WASM
+ * build reads too) and the printer over cJSON trees.
+ */
 #include "check.h"
 
 #include "json/json.h"
 #include "util/base64.h"
 #include "util/buf.h"
 
+#include <stdint.h>
 #include <stdlib.h>
+
+#ifndef SOLDER_CASES_DIR
+#define SOLDER_CASES_DIR "tests/cases"
+#endif
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    struct buf b = {0};
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        buf_append(&b, chunk, n);
+    fclose(f);
+    *len = b.len;
+    return buf_take(&b);
+}
+
+/* Every number of the case file prints as JavaScript printed it, alone and inside json_print. */
+static void test_number_cases(void)
+{
+    size_t len = 0;
+    char *text = read_file(SOLDER_CASES_DIR "/json/numbers.json", &len);
+    CHECK(text != NULL);
+    cJSON *doc = text ? json_parse(text, len, JSON_MAX_DEPTH, NULL) : NULL;
+    free(text);
+    const cJSON *cases = cJSON_GetObjectItem(doc, "cases");
+    CHECK(cJSON_GetArraySize(cases) > 4000);
+    int bad = 0;
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cases)
+    {
+        const char *bits = cJSON_GetArrayItem(c, 0)->valuestring;
+        const char *want = cJSON_GetArrayItem(c, 1)->valuestring;
+        uint64_t u = strtoull(bits, NULL, 16);
+        double n;
+        memcpy(&n, &u, sizeof n);
+        char got[JSON_NUMBER_MAX];
+        size_t glen = json_number_text(got, n);
+        cJSON *num = cJSON_CreateNumber(n);
+        char *printed = json_print(num);
+        cJSON_Delete(num);
+        bool finite = strcmp(want, "NaN") != 0 && strstr(want, "Infinity") == NULL;
+        if (strcmp(got, want) != 0 || glen != strlen(want) || !printed ||
+            strcmp(printed, finite ? want : "null") != 0) {
+            if (bad++ < 20)
+                fprintf(stderr, "number %s: got %s / %s, JavaScript prints %s\n", bits, got,
+                        printed ? printed : "(null)", want);
+        }
+        free(printed);
+    }
+    CHECK_INT(bad, 0);
+    cJSON_Delete(doc);
+}
+
+/* json_print: strings escaped as cJSON escapes them, numbers as JavaScript writes them. */
+static void test_print(void)
+{
+    const char *src = "{\"s\":\"a\\\"b\\\\c\\n\\t\\u0001\\u001f é/\",\"n\":[1e-7,1e21,-0,0.1,"
+                      "123456789012,2.5e-8],\"o\":{},\"a\":[],\"t\":true,\"f\":false,\"z\":null}";
+    cJSON *v = cJSON_Parse(src);
+    char *mine = json_print(v);
+    CHECK_STR(mine, "{\"s\":\"a\\\"b\\\\c\\n\\t\\u0001\\u001f é/\",\"n\":[1e-7,1e+21,0,0.1,"
+                    "123456789012,2.5e-8],\"o\":{},\"a\":[],\"t\":true,\"f\":false,\"z\":null}");
+    /* Apart from numbers, byte for byte what cJSON writes. */
+    cJSON_DeleteItemFromObject(v, "n");
+    char *theirs = cJSON_PrintUnformatted(v);
+    free(mine);
+    mine = json_print(v);
+    CHECK_STR(mine, theirs);
+    free(mine);
+    free(theirs);
+    cJSON_Delete(v);
+
+    cJSON *inf = cJSON_CreateArray();
+    cJSON_AddItemToArray(inf, cJSON_CreateNumber(1.0 / 0.0));
+    cJSON_AddItemToArray(inf, cJSON_CreateNumber(0.0 / 0.0));
+    char *t = json_print(inf);
+    CHECK_STR(t, "[null,null]");
+    free(t);
+    cJSON_Delete(inf);
+
+    /* A regression: the mapping path and the cJSON path printed 1e-7 differently. */
+    char num[JSON_NUMBER_MAX];
+    json_number_text(num, 1e-7);
+    CHECK_STR(num, "1e-7");
+    json_number_text(num, -1.5e300);
+    CHECK_STR(num, "-1.5e+300");
+}
 
 int main(void)
 {
+    test_number_cases();
+    test_print();
+
     struct json_error err;
     const char *ok = "{\"a\":[1,2,{\"b\":null}]}";
     cJSON *v = json_parse(ok, strlen(ok), JSON_MAX_DEPTH, &err);
