@@ -32,13 +32,7 @@ test: bootstrap
 	@cd build/test && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --output-on-failure -j$(JOBS) 2>&1 | tee ctest.log; \
-		status=$${PIPESTATUS[0]}; \
-		summary=$$(grep -E '^[0-9]+% tests passed' ctest.log | tail -1); \
-		total=$$(echo "$$summary" | sed -E 's/.* out of ([0-9]+).*/\1/'); \
-		failed=$$(echo "$$summary" | sed -E 's/.*, ([0-9]+) tests failed.*/\1/'); \
-		skipped=$$(grep -c '\*\*\*Skipped' ctest.log); \
-		echo "solder: $$((total - failed - skipped)) passed, $$failed failed, $$skipped skipped"; \
-		exit $$status
+		$(CURDIR)/scripts/test-summary.sh . $${PIPESTATUS[0]}
 
 bench: build
 	@tests/bench/run.sh build
