@@ -1,92 +1,12 @@
 /*
- * JSON helpers: a depth-bounded parse with a position on error, typed member access, equality.
- * Does not implement a parser of its own: cJSON parses, this file bounds and reports.
+ * JSON helpers: typed member access, equality, a value as text. The reader is parse.c, the writer
+ * print.c and number.c.
  */
 #include "json/json.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-
-static void set_error(struct json_error *err, const char *text, size_t offset, const char *msg)
-{
-    if (!err)
-        return;
-    snprintf(err->message, sizeof err->message, "%s", msg);
-    err->offset = offset;
-    err->line = 1;
-    err->column = 1;
-    for (size_t i = 0; i < offset; i++) {
-        if (text[i] == '\n') {
-            err->line++;
-            err->column = 1;
-        } else {
-            err->column++;
-        }
-    }
-}
-
-/* Scans brackets outside strings; returns the offset where depth first exceeds max, or -1. */
-static long depth_violation(const char *text, size_t len, int max_depth)
-{
-    int depth = 0;
-    bool in_string = false;
-    for (size_t i = 0; i < len; i++) {
-        char c = text[i];
-        if (in_string) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_string = false;
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '{' || c == '[') {
-            if (++depth > max_depth)
-                return (long)i;
-        } else if (c == '}' || c == ']') {
-            depth--;
-        }
-    }
-    return -1;
-}
-
-cJSON *json_parse(const char *text, size_t len, int max_depth, struct json_error *err)
-{
-    long deep = depth_violation(text, len, max_depth);
-    if (deep >= 0) {
-        char msg[96];
-        snprintf(msg, sizeof msg, "JSON nesting deeper than %d levels", max_depth);
-        set_error(err, text, (size_t)deep, msg);
-        return NULL;
-    }
-    size_t start = 0;
-    while (start < len && (text[start] == ' ' || text[start] == '\t' || text[start] == '\n' ||
-                           text[start] == '\r'))
-        start++;
-    if (start == len) {
-        set_error(err, text, len, "empty JSON document");
-        return NULL;
-    }
-    const char *end = NULL;
-    cJSON *v = cJSON_ParseWithLengthOpts(text, len, &end, false);
-    if (!v) {
-        size_t off = end && end >= text ? (size_t)(end - text) : 0;
-        if (off > len)
-            off = len;
-        set_error(err, text, off, off >= len ? "unexpected end of JSON" : "invalid JSON");
-        return NULL;
-    }
-    size_t pos = (size_t)(end - text);
-    while (pos < len && (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\n' ||
-                         text[pos] == '\r' || text[pos] == '\0'))
-        pos++;
-    if (pos < len) {
-        set_error(err, text, pos, "unexpected text after the JSON value");
-        cJSON_Delete(v);
-        return NULL;
-    }
-    return v;
-}
 
 const char *json_get_str(const cJSON *obj, const char *key)
 {

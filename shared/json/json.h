@@ -28,9 +28,11 @@ struct json_error {
 };
 
 /*
- * Parses len bytes of text (need not be NUL-terminated) as one JSON document, refusing nesting
- * deeper than max_depth and anything but white space after the value. Returns the value, or NULL
- * with *err filled (err may be NULL).
+ * Parses len bytes of text (need not be NUL-terminated) as one JSON document (RFC 8259, as strictly
+ * as JSON.parse), refusing nesting deeper than max_depth and anything but white space after the
+ * value. Returns the value, or NULL with *err filled (err may be NULL). Never calls cJSON's parser,
+ * whose shared error pointer makes parsing on several threads at once a data race: nothing in
+ * Solder may call cJSON_Parse*.
  */
 cJSON *json_parse(const char *text, size_t len, int max_depth, struct json_error *err);
 

@@ -204,7 +204,7 @@ static unsigned vocab_of_meta(struct compiler *c, const char *meta_uri)
     if (!meta) {
         const char *text = schema_meta_lookup(uri);
         if (text)
-            meta = parsed = cJSON_Parse(text);
+            meta = parsed = json_parse(text, strlen(text), JSON_MAX_DEPTH, NULL);
     }
     free(uri);
     unsigned v = V_ALL_DEFAULT;
@@ -379,7 +379,7 @@ static const cJSON *document(struct compiler *c, const char *uri)
     } else {
         const char *text = schema_meta_lookup(uri);
         if (text)
-            copy = cJSON_Parse(text);
+            copy = json_parse(text, strlen(text), JSON_MAX_DEPTH, NULL);
     }
     if (!copy)
         return NULL;

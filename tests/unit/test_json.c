@@ -68,6 +68,47 @@ static void test_number_cases(void)
     cJSON_Delete(doc);
 }
 
+/* json_parse then json_print on every text of the case file (the WASM build runs it too). */
+static void test_parse_cases(void)
+{
+    size_t len = 0;
+    char *text = read_file(SOLDER_CASES_DIR "/json/parse.json", &len);
+    CHECK(text != NULL);
+    cJSON *doc = text ? json_parse(text, len, JSON_MAX_DEPTH, NULL) : NULL;
+    free(text);
+    const cJSON *cases = cJSON_GetObjectItem(doc, "cases");
+    CHECK(cJSON_GetArraySize(cases) >= 30);
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cases)
+    {
+        const char *name = json_get_str(c, "name"), *src = json_get_str(c, "text");
+        const char *want = json_get_str(c, "result"), *want_err = json_get_str(c, "error");
+        struct json_error err = {0};
+        cJSON *v = json_parse(src, strlen(src), JSON_MAX_DEPTH, &err);
+        char *got = v ? json_print(v) : NULL;
+        bool good = want ? got && strcmp(got, want) == 0
+                         : !v && want_err && strcmp(err.message, want_err) == 0 &&
+                               err.line == cJSON_GetObjectItem(c, "line")->valueint &&
+                               err.column == cJSON_GetObjectItem(c, "column")->valueint;
+        CHECK(good);
+        if (!good)
+            fprintf(stderr, "  case \"%s\": got %s (%s at %d:%d)\n", name, got ? got : "no value",
+                    err.message, err.line, err.column);
+        free(got);
+        cJSON_Delete(v);
+    }
+    cJSON_Delete(doc);
+
+    /* Lengths, not NULs, end the text: a NUL inside is refused, trailing NULs are allowed. */
+    cJSON *nul = json_parse("[1]\0\0", 5, JSON_MAX_DEPTH, NULL);
+    CHECK(nul != NULL);
+    cJSON_Delete(nul);
+    struct json_error err;
+    CHECK(json_parse("[1\0]", 4, JSON_MAX_DEPTH, &err) == NULL);
+    CHECK(json_parse("[1,2]", 3, JSON_MAX_DEPTH, &err) == NULL);
+    CHECK_STR(err.message, "unexpected end of JSON");
+}
+
 /* json_print: strings escaped as cJSON escapes them, numbers as JavaScript writes them. */
 static void test_print(void)
 {
@@ -106,6 +147,7 @@ static void test_print(void)
 int main(void)
 {
     test_number_cases();
+    test_parse_cases();
     test_print();
 
     struct json_error err;

@@ -1,5 +1,6 @@
-// The WASM build prints every number of tests/cases/json/numbers.json as JavaScript does, as the
-// native build does (tests/unit/test_json.c runs the same file).
+// The WASM build prints every number of tests/cases/json/numbers.json as JavaScript does, and reads
+// and writes the texts of tests/cases/json/parse.json, as the native build does
+// (tests/unit/test_json.c runs the same files).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -24,4 +25,20 @@ testNeeding(!wasmPath && 'SOLDER_WASM not set (no WASM build)', 'WASM number pri
     if (got !== text) wrong.push(`${bits}: got ${got}, JavaScript prints ${text}`);
   }
   assert.deepEqual(wrong.slice(0, 20), []);
+});
+
+const parseCases = JSON.parse(readFileSync(path.join(here, '../cases/json/parse.json'), 'utf8')).cases;
+
+testNeeding(!wasmPath && 'SOLDER_WASM not set (no WASM build)', 'WASM JSON reader and writer match the shared cases', async () => {
+  const SolderCore = createRequire(import.meta.url)(wasmPath);
+  const core = await SolderCore();
+  const reprint = core.cwrap('solder_json_reprint', 'number', ['string']);
+  assert.ok(parseCases.length >= 30);
+  for (const c of parseCases) {
+    const ptr = reprint(c.text);
+    const got = JSON.parse(core.UTF8ToString(ptr));
+    core._solder_free(ptr);
+    if ('result' in c) assert.deepEqual(got, { result: c.result }, c.name);
+    else assert.deepEqual(got, { error: c.error, line: c.line, column: c.column }, c.name);
+  }
 });
