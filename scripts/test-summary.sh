@@ -3,16 +3,17 @@
 # run in BUILD_DIR (its ctest.log and Testing/Temporary/LastTest.log), naming what skipped: whole
 # entries (exit 77) and tests node's runner skipped inside an entry that passed. In CI (CI=true)
 # anything skipped fails the run, since a missing suite must not pass for a green one.
-# Usage: scripts/test-summary.sh BUILD_DIR CTEST_EXIT_STATUS
+# Usage: scripts/test-summary.sh BUILD_DIR CTEST_EXIT_STATUS [LEG]   (LEG: e.g. tsan)
 set -u
 dir=$1
 status=$2
+name=solder${3:+ $3}
 log=$dir/ctest.log
 last=$dir/Testing/Temporary/LastTest.log
 
 summary=$(grep -E '^[0-9]+% tests passed' "$log" | tail -1)
 if [ -z "$summary" ]; then
-    echo "solder: ctest did not report a result (see $log)"
+    echo "$name: ctest did not report a result (see $log)"
     exit $((status ? status : 1))
 fi
 total=$(echo "$summary" | sed -E 's/.* out of ([0-9]+).*/\1/')
@@ -23,16 +24,16 @@ skipped=$(printf '%s' "$skipped_names" | grep -c .)
 inner=$(awk '/^[0-9]+\/[0-9]+ Test(ing)?: /{name=$3} /^ℹ skipped [1-9]/{print name " (" $3 ")"}' \
     "$last" 2>/dev/null | sort -u)
 
-echo "solder: $((total - failed - skipped)) passed, $failed failed, $skipped skipped"
-[ -n "$skipped_names" ] && echo "solder: skipped: $(echo $skipped_names)"
-[ -n "$inner" ] && echo "solder: tests skipped inside passing entries: $(echo $inner)"
+echo "$name: $((total - failed - skipped)) passed, $failed failed, $skipped skipped"
+[ -n "$skipped_names" ] && echo "$name: skipped: $(echo $skipped_names)"
+[ -n "$inner" ] && echo "$name: tests skipped inside passing entries: $(echo $inner)"
 
 ci=$(printf '%s' "${CI:-}" | tr 'A-Z' 'a-z')
 case "$ci" in
 '' | 0 | false | no) ;;
 *)
     if [ -n "$skipped_names$inner" ]; then
-        echo "solder: CI=$CI and something skipped: failing the run"
+        echo "$name: CI=$CI and something skipped: failing the run"
         exit 1
     fi
     ;;

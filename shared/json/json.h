@@ -40,8 +40,9 @@ cJSON *json_parse(const char *text, size_t len, int max_depth, struct json_error
 const char *json_get_str(const cJSON *obj, const char *key);
 
 /* Compact JSON text of v, numbers as JavaScript prints them (json_number_text; NaN and infinities
- * as null). Returns malloc'd text or NULL on OOM. Every JSON Solder writes goes through here or
- * json_write, never through cJSON_Print*, so that the same number reads the same everywhere. */
+ * as null). Returns malloc'd text, or NULL on OOM or when v is NULL (as cJSON_PrintUnformatted).
+ * Every JSON Solder writes goes through here or json_write, never through cJSON_Print*, so that the
+ * same number reads the same everywhere. */
 char *json_print(const cJSON *v);
 
 /* Appends v's compact JSON text to out (as json_print); a string or a number alone likewise. */

@@ -12,6 +12,7 @@
  * place, so cJSON_Delete frees them (cJSON's default allocator, which Solder never replaces).
  */
 #include "json/json.h"
+#include "util/utf8.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -122,26 +123,6 @@ static int hex4(const char *p)
     return v;
 }
 
-static char *put_utf8(char *o, uint32_t cp)
-{
-    if (cp < 0x80) {
-        *o++ = (char)cp;
-    } else if (cp < 0x800) {
-        *o++ = (char)(0xc0 | cp >> 6);
-        *o++ = (char)(0x80 | (cp & 0x3f));
-    } else if (cp < 0x10000) {
-        *o++ = (char)(0xe0 | cp >> 12);
-        *o++ = (char)(0x80 | (cp >> 6 & 0x3f));
-        *o++ = (char)(0x80 | (cp & 0x3f));
-    } else {
-        *o++ = (char)(0xf0 | cp >> 18);
-        *o++ = (char)(0x80 | (cp >> 12 & 0x3f));
-        *o++ = (char)(0x80 | (cp >> 6 & 0x3f));
-        *o++ = (char)(0x80 | (cp & 0x3f));
-    }
-    return o;
-}
-
 /* Reads the string at r->p (its opening quote) into a malloc'd NUL-terminated copy; NULL with the
  * problem recorded on failure. Escapes never make the text longer, so the raw length bounds it. */
 static char *read_string(struct reader *r)
@@ -194,7 +175,7 @@ static char *read_string(struct reader *r)
             s += 6;
             cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
         }
-        o = put_utf8(o, (uint32_t)cp);
+        o += utf8_encode((uint32_t)cp, o);
     }
     *o = '\0';
     r->p = close + 1;

@@ -112,6 +112,8 @@ void json_write(struct buf *out, const cJSON *v)
 
 char *json_print(const cJSON *v)
 {
+    if (!v)
+        return NULL;
     struct buf out = {0};
     json_write(&out, v);
     return buf_take(&out);

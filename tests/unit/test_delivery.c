@@ -161,14 +161,14 @@ static void *serve_conn(void *arg)
             poll(&p, 1, 5000);
             keep = false;
         } else if (strcmp(path, "/big") == 0) {
-            static char big[5001];
+            char big[5001] = {0}; /* per connection: connections run on threads of their own */
             memset(big, 'x', 5000);
             respond(c->fd, "200 OK", "", big);
         } else if (strcmp(path, "/stream") == 0) {
             /* 2 MiB without Content-Length, ended by closing the connection. */
             const char *head = "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n";
             send_all(c->fd, head, strlen(head));
-            static char chunk[64 * 1024];
+            char chunk[64 * 1024];
             memset(chunk, 'y', sizeof chunk);
             for (int i = 0; i < 32; i++)
                 send_all(c->fd, chunk, sizeof chunk);

@@ -4,6 +4,7 @@
  * build reads too) and the printer over cJSON trees.
  */
 #include "check.h"
+#include "cli/cli.h"
 
 #include "json/json.h"
 #include "util/base64.h"
@@ -16,30 +17,21 @@
 #define SOLDER_CASES_DIR "tests/cases"
 #endif
 
-static char *read_file(const char *path, size_t *len)
+/* The "cases" array of a case file in tests/cases/json (doc owns it; the caller deletes doc). */
+static const cJSON *load_cases(const char *file, cJSON **doc)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    struct buf b = {0};
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_append(&b, chunk, n);
-    fclose(f);
-    *len = b.len;
-    return buf_take(&b);
+    char path[512];
+    snprintf(path, sizeof path, "%s/json/%s", SOLDER_CASES_DIR, file);
+    *doc = cli_read_json(path);
+    CHECK(*doc != NULL);
+    return cJSON_GetObjectItem(*doc, "cases");
 }
 
 /* Every number of the case file prints as JavaScript printed it, alone and inside json_print. */
 static void test_number_cases(void)
 {
-    size_t len = 0;
-    char *text = read_file(SOLDER_CASES_DIR "/json/numbers.json", &len);
-    CHECK(text != NULL);
-    cJSON *doc = text ? json_parse(text, len, JSON_MAX_DEPTH, NULL) : NULL;
-    free(text);
-    const cJSON *cases = cJSON_GetObjectItem(doc, "cases");
+    cJSON *doc;
+    const cJSON *cases = load_cases("numbers.json", &doc);
     CHECK(cJSON_GetArraySize(cases) > 4000);
     int bad = 0;
     const cJSON *c;
@@ -71,12 +63,8 @@ static void test_number_cases(void)
 /* json_parse then json_print on every text of the case file (the WASM build runs it too). */
 static void test_parse_cases(void)
 {
-    size_t len = 0;
-    char *text = read_file(SOLDER_CASES_DIR "/json/parse.json", &len);
-    CHECK(text != NULL);
-    cJSON *doc = text ? json_parse(text, len, JSON_MAX_DEPTH, NULL) : NULL;
-    free(text);
-    const cJSON *cases = cJSON_GetObjectItem(doc, "cases");
+    cJSON *doc;
+    const cJSON *cases = load_cases("parse.json", &doc);
     CHECK(cJSON_GetArraySize(cases) >= 30);
     const cJSON *c;
     cJSON_ArrayForEach(c, cases)
