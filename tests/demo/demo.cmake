@@ -4,4 +4,14 @@ file(GLOB SANDBOX_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/demo/bigcommerce
 add_executable(bigcommerce-sandbox ${SANDBOX_SOURCES})
 target_link_libraries(bigcommerce-sandbox PRIVATE PkgConfig::LWS PkgConfig::CJSON PkgConfig::CURL
                       Threads::Threads)
+target_compile_definitions(bigcommerce-sandbox PRIVATE
+    SANDBOX_WEB_DIR="${CMAKE_SOURCE_DIR}/demo/bigcommerce-sandbox/web")
 set_target_properties(bigcommerce-sandbox PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
+
+# demo/acmeco: the demo's ISV, a fulfilment app that uses Solder over its public API.
+file(GLOB ACMECO_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/demo/acmeco/*.c)
+add_executable(acmeco ${ACMECO_SOURCES})
+target_link_libraries(acmeco PRIVATE PkgConfig::LWS PkgConfig::CJSON PkgConfig::CURL
+                      PkgConfig::OPENSSL)
+target_compile_definitions(acmeco PRIVATE ACMECO_WEB_DIR="${CMAKE_SOURCE_DIR}/demo/acmeco/web")
+set_target_properties(acmeco PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
