@@ -36,6 +36,40 @@ static bool check_base_url(struct request *req, const cJSON *data)
     return true;
 }
 
+/*
+ * The base URL a credential gives the connector (its baseUrl override, or the connector's base URL
+ * over the credential's values, e.g. a sandbox store's API URL) must be on a host the connector or
+ * the server allows; replies 422 at the field that names the host otherwise.
+ */
+static bool check_hosts(struct request *req, const struct connector *c, const cJSON *form,
+                        const char *override)
+{
+    char err[256], field[64] = "baseUrl";
+    char *base = NULL;
+    if (override) {
+        base = strdup(override);
+    } else if (c->base_url) {
+        cJSON *scope = cJSON_CreateObject();
+        cJSON_AddItemReferenceToObject(scope, "credential", (cJSON *)form);
+        base = connector_template(c->base_url, scope, false, err, sizeof err);
+        cJSON_Delete(scope);
+        connector_base_url_field(c, field, sizeof field);
+    }
+    bool ok = !base || connector_url_permitted(c, base, err, sizeof err);
+    free(base);
+    if (!ok) {
+        cJSON *errors = cJSON_CreateArray(), *e = cJSON_CreateObject();
+        char path[80];
+        snprintf(path, sizeof path, "/%s", field);
+        cJSON_AddStringToObject(e, "instancePath", path);
+        cJSON_AddStringToObject(e, "keyword", "host");
+        cJSON_AddStringToObject(e, "message", err);
+        cJSON_AddItemToArray(errors, e);
+        api_reply_invalid(req, "the credential points at a host this app may not call", errors);
+    }
+    return ok;
+}
+
 void api_credentials_create(struct request *req)
 {
     const cJSON *body = api_body_object(req);
@@ -72,6 +106,16 @@ void api_credentials_create(struct request *req)
         store_user_clear(&u);
         return;
     }
+    cJSON *stored = cJSON_Duplicate(data, true);
+    connector_credential_defaults(c, form);
+    connector_credential_defaults(c, stored);
+    if (!check_hosts(req, c, form, json_get_str(data, "baseUrl"))) {
+        cJSON_Delete(stored);
+        cJSON_Delete(form);
+        store_user_clear(&u);
+        return;
+    }
+    data = stored;
     char *text = json_print(data);
     char *name = NULL;
     if (c->credential_name) {
@@ -83,6 +127,7 @@ void api_credentials_create(struct request *req)
         cJSON_Delete(scope);
     }
     cJSON_Delete(form);
+    cJSON_Delete(stored);
     if (!text || strlen(text) > CREDENTIAL_MAX_BYTES) {
         reply_error(req, 413, "too_large", "credential data is larger than %d bytes",
                     CREDENTIAL_MAX_BYTES);

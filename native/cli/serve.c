@@ -124,6 +124,7 @@ int cli_serve(int argc, char **argv)
         app_release(&app);
         return 1;
     }
+    connectors_set_network(app.connectors, engine.allow_private, allow_hosts);
     if (store_checkpointer_start(app.db_path, err, sizeof err) != 0)
         fprintf(stderr, "solder serve: %s (commits will checkpoint)\n", err);
     app.ws = ws_hub_new();

@@ -35,6 +35,10 @@ struct connectors;
 struct connectors *connectors_load(const char *dir, const char *data_dir, FILE *log, char *err,
                                    size_t err_len);
 void connectors_free(struct connectors *c);
+/* The hosts the server allows besides each connector's own (see connector_url_permitted):
+ * allow_private (--allow-private-network) and allow_hosts (--allow-hosts, comma-separated, may be
+ * NULL). Call once after connectors_load, before the engine starts. */
+void connectors_set_network(struct connectors *c, bool allow_private, const char *allow_hosts);
 
 int connectors_count(const struct connectors *c);
 const struct connector *connectors_at(const struct connectors *c, int i);

@@ -41,6 +41,10 @@ int connectors_credential_for(const struct connectors *c, struct store *s, const
     }
     *data = connectors_credential_open(c, json_get_str(row, "sealed"));
     cJSON_Delete(row);
+    /* A credential stored before its form gained a property with a default gets the default. */
+    const struct connector *conn = connectors_find(c, app);
+    if (*data && conn)
+        connector_credential_defaults(conn, *data);
     if (!*data) {
         snprintf(err, err_len, "credential %s cannot be decrypted with this server's master key",
                  id);

@@ -258,6 +258,8 @@ int connector_render_page(const struct connector *c, const struct connector_requ
         connector_fail(err, n, "out of memory");
         goto fail;
     }
+    if (!connector_url_permitted(c, out->url, err, n))
+        goto fail;
 
     if (add_headers(out, r->headers, scope, err, n) != 0)
         goto fail;
