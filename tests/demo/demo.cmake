@@ -15,3 +15,13 @@ target_link_libraries(acmeco PRIVATE PkgConfig::LWS PkgConfig::CJSON PkgConfig::
                       PkgConfig::OPENSSL)
 target_compile_definitions(acmeco PRIVATE ACMECO_WEB_DIR="${CMAKE_SOURCE_DIR}/demo/acmeco/web")
 set_target_properties(acmeco PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
+
+# The demo loop in Chromium (tests/demo/*.test.mjs, run by the browser tests' runner): Solder,
+# AcmeCo and the sandbox on free ports with temporary data, driven as a person uses them.
+if(NODE)
+    add_test(NAME demo COMMAND ${NODE} ${CMAKE_SOURCE_DIR}/tests/e2e/run.mjs
+             ${CMAKE_SOURCE_DIR}/tests/demo)
+    set_tests_properties(demo PROPERTIES
+        ENVIRONMENT "SOLDER_BIN=$<TARGET_FILE:solder>;ACMECO_BIN=$<TARGET_FILE:acmeco>;SANDBOX_BIN=$<TARGET_FILE:bigcommerce-sandbox>"
+        SKIP_RETURN_CODE 77 TIMEOUT 600 RUN_SERIAL TRUE)
+endif()

@@ -204,9 +204,9 @@ function renderConnect() {
   }
   for (const p of c.meta.properties || []) {
     const id = `c-${p.name}`;
-    const secret = SECRET_NAME.test(p.name);
+    const secret = p.secret === true || SECRET_NAME.test(p.name);
     const input = el('input', { id, type: secret ? 'password' : 'text', autocomplete: secret ? 'new-password' : 'off', spellcheck: 'false' });
-    input.value = c.values[p.name] ?? '';
+    input.value = c.values[p.name] ?? (typeof p.default === 'string' ? p.default : '');
     const errs = c.errors.filter((e) => e.path === `/${p.name}`);
     const help = p.description ? el('span', { class: 'help', id: `${id}-help`, text: p.description }) : null;
     const err = errs.length ? el('div', { class: 'error', id: `${id}-error`, text: errs.map((e) => e.message).join('; ') }) : null;

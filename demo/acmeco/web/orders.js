@@ -1,7 +1,7 @@
-// AcmeCo's Orders page: the tenant's orders, refreshed every second from AcmeCo's backend (which
+// AcmeCo's Orders page: the tenant's orders, refreshed twice a second from AcmeCo's backend (which
 // receives them from Solder's workflow #1), and the Fulfilled / Cancelled actions, which AcmeCo's
 // backend turns into POST /run/event "Fulfillment Updated".
-const POLL_MS = 1000;
+const POLL_MS = 500;
 const $ = (id) => document.getElementById(id);
 let known = null; // order ids already shown, to highlight arrivals
 
