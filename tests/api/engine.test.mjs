@@ -23,7 +23,7 @@ function definition(extraFields = []) {
     fields: [{ name: 'sinkUrl', title: 'Where to send orders', required: true,
       schema: { type: 'string', format: 'uri' } }, ...extraFields],
     blocks: [
-      { id: 'shape', type: 'transform', inputs: { vars: "{'status_id': event.status = 'FULFILLED' ? 10 : 11}" } },
+      { id: 'shape', type: 'transform', inputs: { vars: "{'status_id': $lookup({'FULFILLED': 10, 'CANCELLED': 5}, event.status)}" } },
       { id: 'stream', name: 'Stream Data', type: 'streamData',
         inputs: { url: 'config.sinkUrl & "/orders"',
           body: "{'orderId': $number(event.orderId), 'status_id': vars.status_id, 'user': user.username}" } },

@@ -33,7 +33,7 @@ const workflow2 = {
   trigger: { type: 'customEvent', event: 'Fulfillment Updated' },
   blocks: [{ id: 'bc', name: 'Update order status', type: 'appAction', app: 'bigcommerce',
     action: 'updateOrderStatus',
-    inputs: { id: '$number(event.orderId)', status_id: "event.status = 'FULFILLED' ? 10 : 11" } }],
+    inputs: { id: '$number(event.orderId)', status_id: "$lookup({'FULFILLED': 10, 'CANCELLED': 5}, event.status)" } }],
 };
 
 async function release(definition) {
