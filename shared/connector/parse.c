@@ -402,7 +402,8 @@ struct connector *connector_parse(const cJSON *doc, char *err, size_t n)
     const cJSON *fields = cJSON_GetObjectItem(auth, "fields");
     if (ok && fields) {
         char *msg = NULL;
-        c->auth_schema = schema_compile(fields, NULL, &msg);
+        static const struct schema_options formats = {.format_assertion = true};
+        c->auth_schema = schema_compile(fields, &formats, &msg);
         if (!c->auth_schema) {
             connector_fail(err, n, "auth.fields: %s", msg ? msg : "not a valid JSON Schema");
             ok = false;

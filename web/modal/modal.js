@@ -102,6 +102,9 @@ async function loadCore() {
   }
 }
 
+// "format" is an assertion, as on the server (uri, email, date-time, …).
+const FORMATS = JSON.stringify({ formatAssertion: true });
+
 // Mirrors workflow_config_validate (shared/workflow/describe.c): same paths, same messages.
 function validateValues(fields, values, workflowId) {
   const errors = [];
@@ -112,7 +115,7 @@ function validateValues(fields, values, workflowId) {
       if (f.required) errors.push({ workflowId, path: `/${f.name}`, message: 'a value is required' });
       continue;
     }
-    const r = state.core.validate(JSON.stringify(f.schema ?? { type: 'string' }), JSON.stringify(v), '');
+    const r = state.core.validate(JSON.stringify(f.schema ?? { type: 'string' }), JSON.stringify(v), FORMATS);
     if (r.valid === false) {
       for (const e of r.errors) errors.push({ workflowId, path: `/${f.name}${e.instancePath}`, message: e.message });
       if (r.errors.length === 0) errors.push({ workflowId, path: `/${f.name}`, message: 'invalid value' });
