@@ -63,6 +63,17 @@ int connectors_credential_for(const struct connectors *c, struct store *s, const
                               const char *user_id, const char *app, const char *installation_id,
                               cJSON **data, char id[ID_LEN + 1], char *err, size_t err_len);
 
+/*
+ * Sends conn's test request (auth.test) with a new credential's clear data through a client made
+ * with options, as Connect does before storing it. Returns true when the app answered 2xx; false
+ * with the app's refusal or the network failure in err ("BigCommerce refused the credential: HTTP
+ * 401 Unauthorized: …"). Any thread; conn without a test request passes.
+ */
+struct http_client_options;
+bool connectors_credential_test(const struct connector *conn, const cJSON *data,
+                                const struct http_client_options *options, char *err,
+                                size_t err_len);
+
 /* ---- OAuth2 authorization code with PKCE (connectors/oauth.c) ---- */
 
 /* How long an authorization may take from oauthUrl to the callback. */

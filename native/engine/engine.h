@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 struct app;
+struct http_client_options;
 
 struct engine_config {
     int workers;             /* threads; -1 = one per core; 0 = none (jobs wait in the queue) */
@@ -28,6 +29,10 @@ void engine_wake(struct app *app);
  * and live updates. Called on the API thread. */
 void engine_notify_installation(struct app *app, const char *env_id, const char *user_id,
                                 const char *workflow_id);
+
+/* The options of the engine's outbound HTTP clients (the network guard's settings), for other
+ * threads that call out the same way; NULL before engine_start. */
+const struct http_client_options *engine_http_options(struct app *app);
 
 /* The PEM of the public key that verifies X-Alloy-Signature, or NULL before engine_start. */
 const char *engine_signature_public_pem(struct app *app);

@@ -137,6 +137,20 @@ int http_identify_api_key(struct app *app, const char *key, size_t klen, struct 
 bool http_identify_user_token(struct app *app, const char *token, struct identity *who, char *msg,
                               size_t msg_len);
 
+/*
+ * Work off the service thread (http/defer.c): runs work(arg) on a thread of its own, then
+ * done(req, arg) back on the service thread, which replies; meanwhile the request is deferred.
+ * When the connection closed in between, done gets req NULL (and only frees arg). Returns false,
+ * with nothing started, when too many jobs run already: the handler replies itself then.
+ */
+bool http_defer(struct request *req, void (*work)(void *arg),
+                void (*done)(struct request *req, void *arg), void *arg);
+/* The server's side: a closed connection's job forgets it; flush runs the finished jobs' done
+ * steps (on a wake-up); drain waits for every job (at shutdown). */
+void http_defer_forget(struct request *req);
+void http_defer_flush(void);
+void http_defer_drain(void);
+
 /* Maps a store status to the matching reply (404 / 409 / 500). what names the object ("user"). */
 void reply_store_error(struct request *req, int rc, const char *what);
 

@@ -364,7 +364,7 @@ static void dispatch(struct request *req)
     if (app->batch.open && !(req->route->flags & ROUTE_BATCH))
         batch_flush(app); /* other handlers run outside the shared transaction */
     req->route->handler(req);
-    if (!req->replied)
+    if (!req->replied && !req->deferred)
         reply_error(req, 500, "internal", "handler gave no answer (request %s)", req->request_id);
     if (app->batch.count >= APP_BATCH_MAX)
         batch_flush(app);
@@ -489,13 +489,16 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
         if (req && req->app) {
-            if (req->deferred)
+            if (req->deferred) {
                 batch_forget(app, req);
+                http_defer_forget(req);
+            }
             app->inflight--;
             request_reset(req);
         }
         return 0;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+        http_defer_flush();
         ws_flush(app);
         return 0;
     default:
@@ -576,6 +579,7 @@ int app_run_server(struct app *app)
         batch_flush(app);
     }
     batch_flush(app);
+    http_defer_drain();
     free(app->batch.reqs);
     signal_context = NULL;
     lws_context_destroy(app->lws);

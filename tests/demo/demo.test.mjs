@@ -76,6 +76,13 @@ async function installBigCommerce(page, creds, who) {
   assert.equal(await frame.inputValue('#c-api_url'), 'https://api.bigcommerce.com', 'the real API is the default');
   await frame.fill('#c-api_url', creds.url);
   await frame.fill('#c-store_hash', creds.hash);
+  if (who === 'gregg') { // a mistyped token: Connect tries it against the store and shows why not
+    await frame.fill('#c-access_token', `${creds.token}x`);
+    await frame.click('#next');
+    await frame.waitForSelector('#problem:not([hidden])', { timeout: 15000 });
+    assert.match(await frame.textContent('#problem'), /BigCommerce refused the credential: HTTP 401 Unauthorized/);
+    assert.equal(await frame.locator('#steps [aria-current=step]').textContent(), 'Connect', 'still on Connect');
+  }
   await frame.fill('#c-access_token', creds.token);
   if (who === 'gregg') await shot(page, 'demo-3-modal-connect.png');
   await frame.click('#next');
