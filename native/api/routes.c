@@ -72,6 +72,8 @@ const struct route API_ROUTES[] = {
     {HTTP_GET, "/users/:userId/credentials", api_credentials_list, USER},
     {HTTP_GET, "/credentials/users/:userId", api_credentials_list, USER},
     {HTTP_DELETE, "/users/:userId/credentials/:credentialId", api_credentials_delete, USER},
+    {HTTP_GET, "/users/:userId/credentials/:app", api_oauth_url, USER},
+    {HTTP_GET, "/credentials/:name", api_credential_metadata_get, USER},
     {HTTP_POST, "/hooks/:subscriptionId", api_hooks_receive, ROUTE_PUBLIC},
     {HTTP_GET, "/headless/oauthUrl", api_oauth_url, USER},
     {HTTP_GET, "/oauth/callback", api_oauth_callback, ROUTE_PUBLIC | ROUTE_BROWSER},

@@ -562,6 +562,8 @@ int app_run_server(struct app *app)
     printf("solder: listening on http://%s:%d\n", app->cfg.listen_host, port);
     printf("solder: API        %s/2024-03/users\n", app->cfg.public_url);
     printf("solder: health     %s/healthz\n", app->cfg.public_url);
+    printf("solder: SDK        %s/sdk/embedded.js\n", app->cfg.public_url);
+    printf("solder: modal      %s/forge-install\n", app->cfg.public_url);
     fflush(stdout);
 
     signal_context = app->lws;
