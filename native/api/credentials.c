@@ -7,6 +7,7 @@
 #include "connectors/connectors.h"
 #include "engine/engine.h"
 #include "json/json.h"
+#include "util/buf.h"
 #include "store/credentials.h"
 
 #include <stdlib.h>
@@ -43,7 +44,7 @@ static bool check_base_url(struct request *req, const cJSON *data)
  * the server allows; replies 422 at the field that names the host otherwise.
  */
 static bool check_hosts(struct request *req, const struct connector *c, const cJSON *form,
-                        const char *override)
+                        const char *override, char *elsewhere, size_t elsewhere_len)
 {
     char err[256], field[64] = "baseUrl";
     char *base = NULL;
@@ -57,6 +58,8 @@ static bool check_hosts(struct request *req, const struct connector *c, const cJ
         connector_base_url_field(c, field, sizeof field);
     }
     bool ok = !base || connector_url_permitted(c, base, err, sizeof err);
+    if (!ok || !base || !c->hosts || connector_url_own_host(c, base, elsewhere, elsewhere_len))
+        elsewhere[0] = '\0';
     free(base);
     if (!ok) {
         cJSON *errors = cJSON_CreateArray(), *e = cJSON_CreateObject();
@@ -189,7 +192,8 @@ void api_credentials_create(struct request *req)
     cJSON *stored = cJSON_Duplicate(data, true);
     connector_credential_defaults(c, form);
     connector_credential_defaults(c, stored);
-    if (!check_hosts(req, c, form, json_get_str(data, "baseUrl"))) {
+    char elsewhere[300];
+    if (!check_hosts(req, c, form, json_get_str(data, "baseUrl"), elsewhere, sizeof elsewhere)) {
         cJSON_Delete(stored);
         cJSON_Delete(form);
         store_user_clear(&u);
@@ -205,6 +209,12 @@ void api_credentials_create(struct request *req)
         char err[64];
         name = connector_template(c->credential_name, scope, false, err, sizeof err);
         cJSON_Delete(scope);
+    }
+    if (elsewhere[0]) { /* a sandbox's credential is told apart from the real store's by host */
+        struct buf b = {0};
+        buf_printf(&b, "%s (%s)", name ? name : c->name, elsewhere);
+        free(name);
+        name = buf_take(&b);
     }
     cJSON_Delete(form);
     cJSON_Delete(stored);

@@ -274,6 +274,10 @@ struct connector_network {
  */
 bool connector_url_permitted(const struct connector *c, const char *url, char *err, size_t err_len);
 
+/* True when url's host is one of c's own hosts; authority receives "host:port" either way ("" when
+ * url is not an http(s) URL). A credential pointed elsewhere (a sandbox) is named with it. */
+bool connector_url_own_host(const struct connector *c, const char *url, char *authority, size_t n);
+
 /* Adds to data (a credential's values) the default of every property of c's credential form that
  * data lacks. */
 void connector_credential_defaults(const struct connector *c, cJSON *data);

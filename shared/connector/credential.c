@@ -151,6 +151,21 @@ bool connector_url_permitted(const struct connector *c, const char *url, char *e
     return false;
 }
 
+bool connector_url_own_host(const struct connector *c, const char *url, char *authority, size_t n)
+{
+    char host[HOST_MAX];
+    int port;
+    if (!url_host(url, host, &port)) {
+        snprintf(authority, n, "%s", "");
+        return false;
+    }
+    snprintf(authority, n, "%s:%d", host, port);
+    for (char **h = c->hosts; h && *h; h++)
+        if (pattern_matches(*h, host, port))
+            return true;
+    return false;
+}
+
 void connector_credential_defaults(const struct connector *c, cJSON *data)
 {
     const cJSON *p;

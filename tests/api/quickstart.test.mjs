@@ -90,7 +90,8 @@ test('the user stores a BigCommerce credential and installs both workflows headl
   assert.equal(r.body.success, true);
   const list = await api(s, 'GET', `${V}/users/${userId}/credentials`);
   assert.deepEqual(list.body.data.map((c) => [c.credentialId, c.type, c.name]),
-    [[r.body.credentialId, 'bigcommerce', 'BigCommerce acme1']]);
+    [[r.body.credentialId, 'bigcommerce', `BigCommerce acme1 (${new URL(shop.url).host})`]],
+    'a credential pointed at another host than BigCommerce\'s is named with that host');
 
   await install(userId, [{ workflowId: wf1, blockId: 'config', fields: [{ name: 'webhookUrl', value: sink.url }] }]);
   // Activation subscribes through the connector: the store now has our hook.
