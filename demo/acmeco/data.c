@@ -3,6 +3,7 @@
  * total, BigCommerce status at arrival, fulfilment — not as the whole BigCommerce payload.
  */
 #include "data.h"
+#include "demo_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,13 +53,13 @@ bool data_load(const char *path)
     file = path;
     orders = cJSON_CreateArray();
     seen = cJSON_CreateArray();
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    FILE *exists = fopen(path, "rb");
+    if (!exists)
         return true;
-    char *text = malloc(DATA_MAX_FILE + 1);
-    size_t len = text ? fread(text, 1, DATA_MAX_FILE + 1, f) : 0;
-    fclose(f);
-    cJSON *doc = text && len <= DATA_MAX_FILE ? cJSON_ParseWithLength(text, len) : NULL;
+    fclose(exists);
+    size_t len = 0;
+    char *text = demo_read_file(path, DATA_MAX_FILE, &len);
+    cJSON *doc = text ? cJSON_ParseWithLength(text, len) : NULL;
     free(text);
     if (!cJSON_IsObject(doc)) {
         cJSON_Delete(doc);
@@ -99,17 +100,8 @@ void data_save(void)
             cJSON_AddStringToObject(users, TENANTS[i].username, TENANTS[i].user_id);
     cJSON_AddItemReferenceToObject(doc, "orders", orders);
     cJSON_AddItemReferenceToObject(doc, "seen", seen);
-    char *text = cJSON_Print(doc);
+    demo_write_json(file, doc, "acmeco");
     cJSON_Delete(doc);
-    char tmp[1100];
-    snprintf(tmp, sizeof tmp, "%s.tmp", file);
-    FILE *f = text ? fopen(tmp, "w") : NULL;
-    bool ok = f && fputs(text, f) >= 0;
-    if (f)
-        ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, file) != 0)
-        fprintf(stderr, "acmeco: cannot write %s\n", file);
-    free(text);
 }
 
 void data_free(void)

@@ -14,10 +14,10 @@
  *          [--data FILE]
  */
 #include "data.h"
+#include "demo_util.h"
 #include "solder.h"
 #include "verify.h"
 
-#include <ctype.h>
 #include <curl/curl.h>
 #include <libwebsockets.h>
 #include <signal.h>
@@ -173,35 +173,10 @@ static void sign_in(struct conn *c, struct tenant *t)
     redirect(c, "/orders");
 }
 
-/* The value of name in a form body (a=1&b=2), decoded. */
-static void form_value(const char *body, const char *name, char *out, size_t cap)
-{
-    out[0] = '\0';
-    size_t nl = strlen(name);
-    for (const char *p = body; p && *p;) {
-        const char *amp = strchr(p, '&');
-        size_t len = amp ? (size_t)(amp - p) : strlen(p);
-        if (len > nl && strncmp(p, name, nl) == 0 && p[nl] == '=') {
-            size_t o = 0;
-            for (size_t i = nl + 1; i < len && o + 1 < cap; i++) {
-                if (p[i] == '+')
-                    out[o++] = ' ';
-                else if (p[i] == '%' && i + 2 < len && isxdigit((unsigned char)p[i + 1]) &&
-                         isxdigit((unsigned char)p[i + 2])) {
-                    char hex[3] = {p[i + 1], p[i + 2], 0};
-                    out[o++] = (char)strtol(hex, NULL, 16);
-                    i += 2;
-                } else
-                    out[o++] = p[i];
-            }
-            out[o] = '\0';
-            return;
-        }
-        p = amp ? amp + 1 : NULL;
-    }
-}
-
 /* ---- pages and assets --------------------------------------------------------------------- */
+
+/* Largest page, style or script served. */
+#define MAX_ASSET (1024 * 1024)
 
 static char *read_file(const char *name, size_t *len)
 {
@@ -209,39 +184,7 @@ static char *read_file(const char *name, size_t *len)
     if (strstr(name, ".."))
         return NULL;
     snprintf(path, sizeof path, "%s/%s", ACMECO_WEB_DIR, name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *text = NULL;
-    size_t n = 0;
-    FILE *out = open_memstream(&text, &n);
-    char chunk[4096];
-    size_t got;
-    while (out && (got = fread(chunk, 1, sizeof chunk, f)) > 0)
-        fwrite(chunk, 1, got, out);
-    if (out)
-        fclose(out);
-    fclose(f);
-    *len = n;
-    return text;
-}
-
-static void put_escaped(FILE *f, const char *s)
-{
-    for (; s && *s; s++) {
-        if (*s == '<')
-            fputs("&lt;", f);
-        else if (*s == '>')
-            fputs("&gt;", f);
-        else if (*s == '&')
-            fputs("&amp;", f);
-        else if (*s == '"')
-            fputs("&quot;", f);
-        else if (*s == '\'')
-            fputs("&#39;", f);
-        else
-            fputc(*s, f);
-    }
+    return demo_read_file(path, MAX_ASSET, len);
 }
 
 /* An HTML page of web/ with its @NAME@ placeholders filled in (escaped). */
@@ -267,7 +210,7 @@ static void page(struct conn *c, const char *name, const struct tenant *t)
         while (k < nvars && strncmp(p, VARS[k].key, strlen(VARS[k].key)) != 0)
             k++;
         if (k < nvars) {
-            put_escaped(out, VARS[k].value);
+            demo_html_escape(out, VARS[k].value);
             p += strlen(VARS[k].key);
         } else {
             fputc(*p++, out);
@@ -436,7 +379,7 @@ static void route(struct conn *c)
         asset(c, c->path + 8);
     } else if (post && strcmp(c->path, "/signin") == 0) {
         char name[64];
-        form_value(c->body ? c->body : "", "tenant", name, sizeof name);
+        demo_form_value(c->body ? c->body : "", "tenant", name, sizeof name);
         struct tenant *who = data_tenant(name);
         if (who)
             sign_in(c, who);

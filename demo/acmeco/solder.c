@@ -2,6 +2,7 @@
 #include "solder.h"
 
 #include <curl/curl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,15 +48,16 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg)
     return add;
 }
 
-static long perform(const char *method, const char *path, const char *body, struct sink *out)
+/* One request to url; with_key sends the API key (the public key's path needs none). */
+static long perform(const char *method, const char *url, bool with_key, const char *body,
+                    struct sink *out)
 {
     CURL *c = curl_easy_init();
     if (!c)
         return 0;
-    char url[1024];
-    snprintf(url, sizeof url, "%s/2024-03%s", base, path);
-    struct curl_slist *h = curl_slist_append(NULL, auth);
-    h = curl_slist_append(h, "Accept: application/json");
+    struct curl_slist *h = curl_slist_append(NULL, "Accept: application/json");
+    if (with_key)
+        h = curl_slist_append(h, auth);
     if (body)
         h = curl_slist_append(h, "Content-Type: application/json");
     curl_easy_setopt(c, CURLOPT_URL, url);
@@ -78,8 +80,10 @@ static long perform(const char *method, const char *path, const char *body, stru
 long solder_call(const char *method, const char *path, const cJSON *body, cJSON **out)
 {
     char *text = body ? cJSON_PrintUnformatted(body) : NULL;
+    char url[1024];
+    snprintf(url, sizeof url, "%s/2024-03%s", base, path);
     struct sink s = {0};
-    long status = perform(method, path, text, &s);
+    long status = perform(method, url, true, text, &s);
     free(text);
     *out = s.data ? cJSON_Parse(s.data) : NULL;
     if (!*out)
@@ -90,22 +94,10 @@ long solder_call(const char *method, const char *path, const cJSON *body, cJSON 
 
 char *solder_get_text(const char *path)
 {
-    CURL *c = curl_easy_init();
-    if (!c)
-        return NULL;
     char url[1024];
     snprintf(url, sizeof url, "%s%s", base, path);
     struct sink s = {0};
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, SOLDER_TIMEOUT_MS);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    long status = 0;
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(c);
-    if (status != 200) {
+    if (perform("GET", url, false, NULL, &s) != 200) {
         free(s.data);
         return NULL;
     }

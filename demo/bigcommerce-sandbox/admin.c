@@ -5,27 +5,12 @@
  * shop front: no products or customers are shown.
  */
 #include "admin.h"
+#include "demo_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static void esc(FILE *f, const char *s)
-{
-    for (; s && *s; s++) {
-        if (*s == '<')
-            fputs("&lt;", f);
-        else if (*s == '>')
-            fputs("&gt;", f);
-        else if (*s == '&')
-            fputs("&amp;", f);
-        else if (*s == '"')
-            fputs("&quot;", f);
-        else
-            fputc(*s, f);
-    }
-}
 
 static const char *str(const cJSON *o, const char *name)
 {
@@ -52,7 +37,7 @@ static void credential_row(FILE *f, const char *label, const char *id, const cha
 {
     fprintf(f, "<div class=cred><dt>%s</dt><dd><code id=%s%s>", label, id,
             secret ? " class=secret" : "");
-    esc(f, value);
+    demo_html_escape(f, value);
     fprintf(f,
             "</code><button type=button class=copy data-copy=%s aria-label=\"Copy %s\">Copy"
             "</button></dd></div>",
@@ -70,14 +55,14 @@ static void orders_table(FILE *f, const struct shop *s)
         int id = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(o, "id"));
         int status = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(o, "status_id"));
         fprintf(f, "<tr data-order=%d><td class=id>#%d</td><td>", id, id);
-        esc(f, str(o, "date_created"));
+        demo_html_escape(f, str(o, "date_created"));
         fprintf(f, "</td><td><strong>");
-        esc(f, str(b, "first_name"));
+        demo_html_escape(f, str(b, "first_name"));
         fprintf(f, "</strong> <span class=muted>");
-        esc(f, str(b, "email"));
+        demo_html_escape(f, str(b, "email"));
         fprintf(f, "</span></td><td class=num>$%.2f</td><td><span class=\"pill %s\">",
                 atof(str(o, "total_inc_tax")), status_class(status));
-        esc(f, str(o, "status"));
+        demo_html_escape(f, str(o, "status"));
         fprintf(f, "</span></td></tr>");
     }
     if (n == 0)
@@ -95,9 +80,9 @@ static void hooks_list(FILE *f, const struct shop *s)
         fprintf(f, "<li><span class=\"pill %s\">%s</span> <code>",
                 cJSON_IsTrue(cJSON_GetObjectItem(h, "is_active")) ? "ok" : "neutral",
                 cJSON_IsTrue(cJSON_GetObjectItem(h, "is_active")) ? "active" : "inactive");
-        esc(f, str(h, "scope"));
+        demo_html_escape(f, str(h, "scope"));
         fprintf(f, "</code> &rarr; <code>");
-        esc(f, str(h, "destination"));
+        demo_html_escape(f, str(h, "destination"));
         fprintf(f, "</code></li>");
         n++;
     }
@@ -117,7 +102,7 @@ char *admin_page(struct shop *const *shops, int n, const struct shop *current, c
     fprintf(f, "<!doctype html><html lang=en><head><meta charset=utf-8>"
                "<meta name=viewport content=\"width=device-width, initial-scale=1\">"
                "<title>");
-    esc(f, title);
+    demo_html_escape(f, title);
     fprintf(f, " · BigCommerce sandbox</title><link rel=stylesheet href=/admin/admin.css>"
                "<script src=/admin/admin.js defer></script></head><body>"
                "<header class=top><span class=logo>B</span><span class=brand>BigCommerce"
@@ -125,17 +110,17 @@ char *admin_page(struct shop *const *shops, int n, const struct shop *current, c
                "<div class=layout><nav class=side aria-label=Stores><p class=label>Stores</p>");
     for (int i = 0; i < n; i++) {
         fprintf(f, "<a href=\"/?store=");
-        esc(f, shop_hash(shops[i]));
+        demo_html_escape(f, shop_hash(shops[i]));
         fprintf(f, "\"%s><span class=dot></span>", shops[i] == current ? " aria-current=page" : "");
-        esc(f, shop_name(shops[i])[0] ? shop_name(shops[i]) : shop_hash(shops[i]));
+        demo_html_escape(f, shop_name(shops[i])[0] ? shop_name(shops[i]) : shop_hash(shops[i]));
         fprintf(f, "<small>");
-        esc(f, shop_hash(shops[i]));
+        demo_html_escape(f, shop_hash(shops[i]));
         fprintf(f, "</small></a>");
     }
     fprintf(f, "</nav><main><h1>");
-    esc(f, title);
+    demo_html_escape(f, title);
     fprintf(f, "</h1><p class=sub>Store hash <code>");
-    esc(f, shop_hash(current));
+    demo_html_escape(f, shop_hash(current));
     fprintf(f, "</code> &middot; %d orders</p>", cJSON_GetArraySize(shop_orders(current)));
 
     fprintf(f, "<div class=grid><section class=card aria-labelledby=cred-h><h2 id=cred-h>"
@@ -149,7 +134,7 @@ char *admin_page(struct shop *const *shops, int n, const struct shop *current, c
     fprintf(f, "<section class=card aria-labelledby=place-h><h2 id=place-h>Place order</h2>"
                "<form method=post action=/place-order class=place><input type=hidden name=store "
                "value=\"");
-    esc(f, shop_hash(current));
+    demo_html_escape(f, shop_hash(current));
     fprintf(f, "\"><label>First name<input name=first_name required autocomplete=off "
                "value=Ada></label><label>Email<input name=email type=email required "
                "autocomplete=off value=\"ada@example.com\"></label><label>Amount (USD)<input "

@@ -14,9 +14,9 @@
  *                       [--store HASH[:TOKEN[:NAME]]]... [--data FILE] [--seed N]
  */
 #include "admin.h"
+#include "demo_util.h"
 #include "shop.h"
 
-#include <ctype.h>
 #include <curl/curl.h>
 #include <libwebsockets.h>
 #include <signal.h>
@@ -81,39 +81,11 @@ static cJSON *body_json(struct conn *c)
     return c->body ? cJSON_ParseWithLength(c->body, c->body_len) : NULL;
 }
 
-/* The value of name in an application/x-www-form-urlencoded body, decoded into out. */
-static void form_value(const char *body, const char *name, char *out, size_t cap)
-{
-    out[0] = '\0';
-    size_t nl = strlen(name);
-    for (const char *p = body; p && *p;) {
-        const char *amp = strchr(p, '&');
-        size_t len = amp ? (size_t)(amp - p) : strlen(p);
-        if (len > nl && strncmp(p, name, nl) == 0 && p[nl] == '=') {
-            size_t o = 0;
-            for (size_t i = nl + 1; i < len && o + 1 < cap; i++) {
-                if (p[i] == '+')
-                    out[o++] = ' ';
-                else if (p[i] == '%' && i + 2 < len && isxdigit((unsigned char)p[i + 1]) &&
-                         isxdigit((unsigned char)p[i + 2])) {
-                    char hex[3] = {p[i + 1], p[i + 2], 0};
-                    out[o++] = (char)strtol(hex, NULL, 16);
-                    i += 2;
-                } else
-                    out[o++] = p[i];
-            }
-            out[o] = '\0';
-            return;
-        }
-        p = amp ? amp + 1 : NULL;
-    }
-}
-
 /* A whole-number query argument, clamped to [min, max]; dflt when absent or not a number. */
 static long query_long(const struct conn *c, const char *name, long dflt, long min, long max)
 {
     char v[32];
-    form_value(c->query, name, v, sizeof v);
+    demo_form_value(c->query, name, v, sizeof v);
     char *end;
     long n = strtol(v, &end, 10);
     if (!v[0] || *end)
@@ -185,29 +157,20 @@ static void save(void)
     cJSON *doc = cJSON_CreateObject(), *list = cJSON_AddArrayToObject(doc, "stores");
     for (int i = 0; i < nshops; i++)
         cJSON_AddItemToArray(list, shop_export(shops[i]));
-    char *text = cJSON_Print(doc);
+    demo_write_json(data_file, doc, "sandbox");
     cJSON_Delete(doc);
-    char tmp[1100];
-    snprintf(tmp, sizeof tmp, "%s.tmp", data_file);
-    FILE *f = text ? fopen(tmp, "w") : NULL;
-    bool ok = f && fputs(text, f) >= 0;
-    if (f)
-        ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, data_file) != 0)
-        fprintf(stderr, "sandbox: cannot write %s\n", data_file);
-    free(text);
 }
 
 /* Reads the stores of data_file; false when it exists but is not a stores file. */
 static bool load(void)
 {
-    FILE *f = fopen(data_file, "rb");
-    if (!f)
+    FILE *exists = fopen(data_file, "rb");
+    if (!exists)
         return true;
-    char *text = malloc(MAX_DATA_FILE + 1);
-    size_t len = text ? fread(text, 1, MAX_DATA_FILE + 1, f) : 0;
-    fclose(f);
-    cJSON *doc = text && len <= MAX_DATA_FILE ? cJSON_ParseWithLength(text, len) : NULL;
+    fclose(exists);
+    size_t len = 0;
+    char *text = demo_read_file(data_file, MAX_DATA_FILE, &len);
+    cJSON *doc = text ? cJSON_ParseWithLength(text, len) : NULL;
     free(text);
     const cJSON *list = cJSON_GetObjectItem(doc, "stores"), *it;
     bool ok = cJSON_IsArray(list);
@@ -227,7 +190,7 @@ static bool load(void)
 static struct shop *chosen_shop(const char *args)
 {
     char hash[64];
-    form_value(args ? args : "", "store", hash, sizeof hash);
+    demo_form_value(args ? args : "", "store", hash, sizeof hash);
     struct shop *s = find_shop(hash, strlen(hash));
     return s ? s : shops[0];
 }
@@ -247,19 +210,8 @@ static void asset(struct conn *c, const char *name, const char *type)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", SANDBOX_WEB_DIR, name);
-    FILE *f = fopen(path, "rb");
-    char *text = NULL;
-    size_t len = 0;
-    if (f) {
-        FILE *out = open_memstream(&text, &len);
-        char chunk[4096];
-        size_t n;
-        while (out && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-            fwrite(chunk, 1, n, out);
-        if (out)
-            fclose(out);
-        fclose(f);
-    }
+    size_t len;
+    char *text = demo_read_file(path, MAX_BODY, &len);
     if (!text) {
         reply_error(c, 404, "Not found.");
         return;
@@ -275,9 +227,9 @@ static void place_order(struct conn *c)
     char name[128], email[128], amount[32];
     const char *body = c->body ? c->body : "";
     struct shop *shop = chosen_shop(body);
-    form_value(body, "first_name", name, sizeof name);
-    form_value(body, "email", email, sizeof email);
-    form_value(body, "amount", amount, sizeof amount);
+    demo_form_value(body, "first_name", name, sizeof name);
+    demo_form_value(body, "email", email, sizeof email);
+    demo_form_value(body, "amount", amount, sizeof amount);
     cJSON *in = cJSON_CreateObject();
     cJSON *b = cJSON_AddObjectToObject(in, "billing_address");
     cJSON_AddStringToObject(b, "first_name", name);

@@ -75,6 +75,11 @@ bool api_required_string(struct request *req, const cJSON *obj, const char *fiel
 bool api_user_param(struct request *req, const cJSON *body, bool required, struct user *out,
                     bool *present);
 
+/* api/workflows.c: the users who installed a workflow (id or name), in installation order, as
+ * {userId, username?, fullName}; with detail also workflowActive, installedVersion, installedAt.
+ * NULL after replying 404 (or 500). */
+cJSON *api_workflow_installers(struct request *req, const char *workflow, bool detail);
+
 /* "2024-05-01T11:50:14.043Z" for a time in milliseconds. */
 cJSON *api_time_json(int64_t ms);
 void api_time_text(int64_t ms, char out[32]);

@@ -6,7 +6,6 @@
 
 #include "json/json.h"
 #include "plat.h"
-#include "store/runs.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,30 +132,9 @@ static int collect_user(const struct user *u, void *arg)
 /* GET /users?parentWorkflowId=: the users who installed that workflow, in installation order. */
 static void users_of_workflow(struct request *req, const char *workflow)
 {
-    cJSON *wf = api_load_workflow(req, workflow);
-    if (!wf)
+    cJSON *data = api_workflow_installers(req, workflow, false);
+    if (!data)
         return;
-    cJSON *rows;
-    int rc =
-        store_installations_of_workflow(req->app->store, json_get_str(wf, "workflowId"), &rows);
-    cJSON_Delete(wf);
-    if (rc != STORE_OK) {
-        reply_store_error(req, rc, "installation");
-        return;
-    }
-    cJSON *data = cJSON_CreateArray();
-    const cJSON *r;
-    cJSON_ArrayForEach(r, rows)
-    {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "userId", json_get_str(r, "userId"));
-        if (json_get_str(r, "username"))
-            cJSON_AddStringToObject(o, "username", json_get_str(r, "username"));
-        cJSON_AddStringToObject(o, "fullName",
-                                json_get_str(r, "fullName") ? json_get_str(r, "fullName") : "");
-        cJSON_AddItemToArray(data, o);
-    }
-    cJSON_Delete(rows);
     cJSON *out = cJSON_CreateObject();
     cJSON_AddItemToObject(out, "data", data);
     reply_json(req, 200, out);

@@ -1,7 +1,9 @@
 # The demo's programs: demo/bigcommerce-sandbox (a BigCommerce-compatible store the connector tests
 # and the quick-start test run against).
 file(GLOB SANDBOX_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/demo/bigcommerce-sandbox/*.c)
-add_executable(bigcommerce-sandbox ${SANDBOX_SOURCES})
+file(GLOB DEMO_COMMON_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/demo/common/*.c)
+add_executable(bigcommerce-sandbox ${SANDBOX_SOURCES} ${DEMO_COMMON_SOURCES})
+target_include_directories(bigcommerce-sandbox PRIVATE ${CMAKE_SOURCE_DIR}/demo/common)
 target_link_libraries(bigcommerce-sandbox PRIVATE PkgConfig::LWS PkgConfig::CJSON PkgConfig::CURL
                       Threads::Threads)
 target_compile_definitions(bigcommerce-sandbox PRIVATE
@@ -10,7 +12,8 @@ set_target_properties(bigcommerce-sandbox PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${
 
 # demo/acmeco: the demo's ISV, a fulfilment app that uses Solder over its public API.
 file(GLOB ACMECO_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/demo/acmeco/*.c)
-add_executable(acmeco ${ACMECO_SOURCES})
+add_executable(acmeco ${ACMECO_SOURCES} ${DEMO_COMMON_SOURCES})
+target_include_directories(acmeco PRIVATE ${CMAKE_SOURCE_DIR}/demo/common)
 target_link_libraries(acmeco PRIVATE PkgConfig::LWS PkgConfig::CJSON PkgConfig::CURL
                       PkgConfig::OPENSSL)
 target_compile_definitions(acmeco PRIVATE ACMECO_WEB_DIR="${CMAKE_SOURCE_DIR}/demo/acmeco/web")

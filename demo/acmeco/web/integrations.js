@@ -3,24 +3,8 @@
 // /users/{id}/token with the API key the browser never sees), Alloy.setToken, then
 // Alloy.getIntegrations for the list and Alloy.install / edit / deactivate / reactivate for the
 // buttons. A fresh token is fetched before each modal, since tokens live one hour.
-const $ = (id) => document.getElementById(id);
+const { $, el, problem } = window.acme;
 const SOLDER = document.querySelector('meta[name="solder-url"]').content;
-
-const el = (tag, attrs = {}, ...kids) => {
-  const n = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'text') n.textContent = v;
-    else if (k === 'class') n.className = v;
-    else n.setAttribute(k, v);
-  }
-  n.append(...kids.filter(Boolean));
-  return n;
-};
-
-function problem(text) {
-  $('problem').textContent = text || '';
-  $('problem').hidden = !text;
-}
 
 async function freshToken() {
   const res = await fetch('/api/token', { cache: 'no-store' });

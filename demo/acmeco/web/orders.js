@@ -2,27 +2,11 @@
 // receives them from Solder's workflow #1), and the Fulfilled / Cancelled actions, which AcmeCo's
 // backend turns into POST /run/event "Fulfillment Updated".
 const POLL_MS = 500;
-const $ = (id) => document.getElementById(id);
+const { $, el, problem } = window.acme;
 let known = null; // order ids already shown, to highlight arrivals
-
-const el = (tag, attrs = {}, ...kids) => {
-  const n = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'text') n.textContent = v;
-    else if (k === 'class') n.className = v;
-    else n.setAttribute(k, v);
-  }
-  n.append(...kids.filter(Boolean));
-  return n;
-};
 
 const money = (o) => new Intl.NumberFormat('en-US', { style: 'currency', currency: o.currency || 'USD' }).format(o.total);
 const when = (s) => new Date(s * 1000).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
-
-function problem(text) {
-  $('problem').textContent = text || '';
-  $('problem').hidden = !text;
-}
 
 async function fulfil(order, status, button) {
   button.disabled = true;
