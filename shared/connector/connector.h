@@ -282,6 +282,10 @@ bool connector_url_own_host(const struct connector *c, const char *url, char *au
  * data lacks. */
 void connector_credential_defaults(const struct connector *c, cJSON *data);
 
+/* A copy of scope whose credential has the defaults of c's credential form added, or NULL when
+ * scope has no credential or it lacks nothing (then scope itself serves). */
+cJSON *connector_scope_defaults(const struct connector *c, const cJSON *scope);
+
 /* The credential property a "{+credential.NAME}" at the start of c's base URL names (e.g.
  * "api_url"), copied into out; false when the base URL starts otherwise. */
 bool connector_base_url_field(const struct connector *c, char *out, size_t n);

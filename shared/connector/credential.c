@@ -177,6 +177,23 @@ void connector_credential_defaults(const struct connector *c, cJSON *data)
     }
 }
 
+cJSON *connector_scope_defaults(const struct connector *c, const cJSON *scope)
+{
+    const cJSON *cred = cJSON_GetObjectItem(scope, "credential"), *p;
+    bool lacks = false;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItem(c->auth_fields, "properties"))
+    {
+        if (cJSON_GetObjectItem(p, "default") && p->string &&
+            !cJSON_GetObjectItemCaseSensitive(cred, p->string))
+            lacks = true;
+    }
+    if (!cJSON_IsObject(cred) || !lacks)
+        return NULL;
+    cJSON *copy = cJSON_Duplicate(scope, true);
+    connector_credential_defaults(c, cJSON_GetObjectItem(copy, "credential"));
+    return copy;
+}
+
 bool connector_base_url_field(const struct connector *c, char *out, size_t n)
 {
     static const char PREFIX[] = "{+credential.";
