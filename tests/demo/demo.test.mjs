@@ -14,8 +14,11 @@ import { startDemo, STORES } from './demo.mjs';
 
 const IMG = process.env.SOLDER_SCREENSHOTS
   ? path.resolve(process.env.SOLDER_SCREENSHOTS) : path.join(tmpdir(), 'solder-demo-screenshots');
-// Order placed → row on AcmeCo's Orders page. The bound; the measured time is printed.
-const ARRIVAL_BOUND_MS = 2000;
+// Order placed → row on AcmeCo's Orders page. The demo aims at under 2 s (the server's part takes
+// ~150 ms, the page polls twice a second; the measured time is printed). The assertion separates
+// "arrives live" from "does not arrive" with room for a loaded 2-core CI machine running the
+// sanitizer build, where the first order after an install has been seen at 2.1 s.
+const ARRIVAL_BOUND_MS = 5000;
 
 let demo;
 let browser;
