@@ -27,7 +27,11 @@ build: bootstrap
 run: build
 	./build/solder serve --listen 127.0.0.1:8080 --data ./data
 
-demo: build
+# The demo needs the server, its browser core, AcmeCo and the sandbox, not the tests and benches.
+demo: bootstrap
+	@cmake -S . -B build -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) >/dev/null
+	@cmake --build build -j$(JOBS) --target solder acmeco bigcommerce-sandbox \
+		$$(cmake --build build --target help | grep -qw solder_web && echo solder_web)
 	@demo/run.sh build
 
 demo-reset:
