@@ -132,6 +132,14 @@ void api_workflow_rerun(struct request *req);
 void api_logs(struct request *req);
 void api_users_delete_logs(struct request *req);
 
+/* api/auth.c: dashboard sign-in */
+void api_auth_state(struct request *req);
+void api_auth_setup(struct request *req);
+void api_auth_login(struct request *req);
+void api_auth_session_get(struct request *req);
+void api_auth_session_put(struct request *req);
+void api_auth_logout(struct request *req);
+
 /* api/settings.c */
 void api_settings_get(struct request *req);
 void api_settings_update(struct request *req);

@@ -76,6 +76,13 @@ const struct route API_ROUTES[] = {
     {HTTP_GET, "/headless/oauthUrl", api_oauth_url, USER},
     {HTTP_GET, "/oauth/callback", api_oauth_callback, ROUTE_PUBLIC | ROUTE_BROWSER},
     {HTTP_GET, "/oauth/status", api_oauth_status, ROUTE_PUBLIC | ROUTE_BROWSER},
+
+    {HTTP_GET, "/auth/state", api_auth_state, ROUTE_PUBLIC},
+    {HTTP_POST, "/auth/setup", api_auth_setup, ROUTE_PUBLIC},
+    {HTTP_POST, "/auth/login", api_auth_login, ROUTE_PUBLIC},
+    {HTTP_GET, "/auth/session", api_auth_session_get, ROUTE_SESSION},
+    {HTTP_PUT, "/auth/session", api_auth_session_put, ROUTE_SESSION},
+    {HTTP_POST, "/auth/logout", api_auth_logout, ROUTE_SESSION},
 };
 
 const size_t API_ROUTE_COUNT = sizeof API_ROUTES / sizeof API_ROUTES[0];
