@@ -155,15 +155,6 @@ int store_api_keys_of(struct store *s, const char *env_id, cJSON **rows)
                        rows, "s", env_id);
 }
 
-int store_api_key_revoke_in(struct store *s, const char *env_id, const char *id, int64_t now)
-{
-    int rc = store_query(s,
-                         "UPDATE api_keys SET revoked_at = ?3 WHERE id = ?2 AND env_id = ?1 "
-                         "AND revoked_at IS NULL",
-                         NULL, "ssi", env_id, id, now);
-    return store_changed(s, rc);
-}
-
 int store_api_key_revoke(struct store *s, const char *id, int64_t now)
 {
     sqlite3_stmt *st = store_stmt(s, STMT_KEY_REVOKE);

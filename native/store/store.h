@@ -91,8 +91,6 @@ int store_api_key_revoke(struct store *s, const char *id, int64_t now);
 /* The valid keys of one environment, newest first: [{id, prefix, environment, createdAt,
  * lastUsedAt?}] (times in ms). */
 int store_api_keys_of(struct store *s, const char *env_id, struct cJSON **rows);
-/* Revokes key id only when it belongs to env_id; STORE_NOT_FOUND otherwise. */
-int store_api_key_revoke_in(struct store *s, const char *env_id, const char *id, int64_t now);
 int store_api_key_count(struct store *s);
 /* Calls fn for every key, newest first; stops early when fn returns non-zero. */
 int store_api_key_each(struct store *s, int (*fn)(const struct api_key *, void *), void *arg);
