@@ -170,66 +170,64 @@ static int admin_list(int argc, char **argv)
     return rc;
 }
 
-/* The account named by --email; false after printing a message. */
-static bool find_account(struct store *s, const char *cmd, const char *email,
-                         struct dashboard_account *a)
+/* Opens the store and finds the account --email names; NULL after printing a message, with *rc
+ * the exit status. */
+static struct store *open_account(int argc, char **argv, struct dashboard_account *a, int *rc)
 {
+    const char *email;
+    struct store *s = open_store(argc, argv, true, &email, rc);
+    if (!s)
+        return NULL;
     int r = store_dashboard_account_find(s, email, a);
     if (r == STORE_OK)
-        return true;
+        return s;
     if (r == STORE_NOT_FOUND)
-        fprintf(stderr, "solder %s: no account with email %s\n", cmd, email);
+        fprintf(stderr, "solder %s: no account with email %s\n", argv[0], email);
     else
-        fprintf(stderr, "solder %s: %s\n", cmd, store_errmsg(s));
-    return false;
+        fprintf(stderr, "solder %s: %s\n", argv[0], store_errmsg(s));
+    store_close(s);
+    *rc = 1;
+    return NULL;
 }
 
 static int admin_delete(int argc, char **argv)
 {
-    const char *email;
+    struct dashboard_account a;
     int rc;
-    struct store *s = open_store(argc, argv, true, &email, &rc);
+    struct store *s = open_account(argc, argv, &a, &rc);
     if (!s)
         return rc;
-    struct dashboard_account a;
-    rc = 1;
-    if (find_account(s, argv[0], email, &a)) {
-        if (store_dashboard_account_delete(s, a.id) == STORE_OK) {
-            printf("deleted dashboard account %s\n", a.email);
-            rc = 0;
-        } else {
-            fprintf(stderr, "solder %s: %s\n", argv[0], store_errmsg(s));
-        }
-        store_dashboard_account_clear(&a);
-    }
+    rc = store_dashboard_account_delete(s, a.id) == STORE_OK ? 0 : 1;
+    if (rc == 0)
+        printf("deleted dashboard account %s\n", a.email);
+    else
+        fprintf(stderr, "solder %s: %s\n", argv[0], store_errmsg(s));
+    store_dashboard_account_clear(&a);
     store_close(s);
     return rc;
 }
 
 static int admin_reset_password(int argc, char **argv)
 {
-    const char *email;
+    struct dashboard_account a;
     int rc;
-    struct store *s = open_store(argc, argv, true, &email, &rc);
+    struct store *s = open_account(argc, argv, &a, &rc);
     if (!s)
         return rc;
-    struct dashboard_account a;
     char pw[PASSWORD_MAX_BYTES + 2], hash[PASSWORD_HASH_MAX];
     rc = 1;
-    if (find_account(s, argv[0], email, &a)) {
-        if (read_password(argv[0], pw)) {
-            if (crypto_password_hash(pw, hash) != 0)
-                fprintf(stderr, "solder %s: cannot hash the password\n", argv[0]);
-            else if (store_dashboard_account_set_password(s, a.id, hash) != STORE_OK)
-                fprintf(stderr, "solder %s: %s\n", argv[0], store_errmsg(s));
-            else {
-                printf("changed the password of %s; its sessions have ended\n", a.email);
-                rc = 0;
-            }
+    if (read_password(argv[0], pw)) {
+        if (crypto_password_hash(pw, hash) != 0)
+            fprintf(stderr, "solder %s: cannot hash the password\n", argv[0]);
+        else if (store_dashboard_account_set_password(s, a.id, hash) != STORE_OK)
+            fprintf(stderr, "solder %s: %s\n", argv[0], store_errmsg(s));
+        else {
+            printf("changed the password of %s; its sessions have ended\n", a.email);
+            rc = 0;
         }
-        store_dashboard_account_clear(&a);
     }
     OPENSSL_cleanse(pw, sizeof pw);
+    store_dashboard_account_clear(&a);
     store_close(s);
     return rc;
 }

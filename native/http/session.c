@@ -8,6 +8,7 @@
 #include "app.h"
 #include "plat.h"
 #include "util/base64.h"
+#include "util/cookie.h"
 
 #include <libwebsockets.h>
 #include <openssl/crypto.h>
@@ -68,33 +69,11 @@ static bool read_cookie(struct lws *wsi, char out[SESSION_VALUE_LEN + 1])
     if (n <= 0 || n > COOKIE_HEADER_MAX)
         return false;
     char *header = malloc((size_t)n + 1);
-    if (!header || lws_hdr_copy(wsi, header, n + 1, WSI_TOKEN_HTTP_COOKIE) < 0) {
-        free(header);
-        return false;
-    }
-    static const char NAME[] = SESSION_COOKIE "=";
-    bool found = false;
-    for (char *p = header; *p && !found;) {
-        while (*p == ' ' || *p == ';')
-            p++;
-        char *end = strchr(p, ';');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        while (len && p[len - 1] == ' ')
-            len--;
-        if (len == sizeof NAME - 1 + SESSION_VALUE_LEN && strncmp(p, NAME, sizeof NAME - 1) == 0) {
-            const char *v = p + sizeof NAME - 1;
-            found = true;
-            for (int i = 0; i < SESSION_VALUE_LEN && found; i++)
-                found = base64url_char(v[i]);
-            if (found) {
-                memcpy(out, v, SESSION_VALUE_LEN);
-                out[SESSION_VALUE_LEN] = '\0';
-            }
-        }
-        p = end ? end : p + len;
-        if (!end)
-            break;
-    }
+    bool found = header && lws_hdr_copy(wsi, header, n + 1, WSI_TOKEN_HTTP_COOKIE) >= 0 &&
+                 cookie_value(header, SESSION_COOKIE, out, SESSION_VALUE_LEN + 1) &&
+                 strlen(out) == SESSION_VALUE_LEN;
+    for (int i = 0; found && i < SESSION_VALUE_LEN; i++)
+        found = base64url_char(out[i]);
     free(header);
     return found;
 }

@@ -5,6 +5,7 @@
 #include "crypto/crypto.h"
 #include "crypto/password.h"
 #include "store/dashboard.h"
+#include "util/cookie.h"
 #include "util/email.h"
 
 #include <stdio.h>
@@ -62,6 +63,25 @@ static void test_email(void)
     memset(local, 'x', 65);
     snprintf(local + 65, sizeof local - 65, "@b.co");
     CHECK(!email_plausible(local)); /* local part over 64 */
+}
+
+static void test_cookie(void)
+{
+    char v[16];
+    CHECK(cookie_value("solder_session=abc", "solder_session", v, sizeof v));
+    CHECK_STR(v, "abc");
+    CHECK(cookie_value("x=1; solder_session=def ; y=2", "solder_session", v, sizeof v));
+    CHECK_STR(v, "def");
+    CHECK(cookie_value("xsolder_session=1;solder_sessionx=2;solder_session=3", "solder_session", v,
+                       sizeof v));
+    CHECK_STR(v, "3");
+    CHECK(cookie_value("a=; b=2", "a", v, sizeof v));
+    CHECK_STR(v, "");
+    CHECK(!cookie_value("a=0123456789abcdef", "a", v, sizeof v)); /* does not fit */
+    CHECK(!cookie_value("b=1; c=2", "a", v, sizeof v));
+    CHECK(!cookie_value("a", "a", v, sizeof v));
+    CHECK(!cookie_value("", "a", v, sizeof v));
+    CHECK(!cookie_value(NULL, "a", v, sizeof v));
 }
 
 static void test_store(struct store *s)
@@ -162,6 +182,7 @@ int main(void)
 {
     test_password();
     test_email();
+    test_cookie();
     char dir[] = "/tmp/solder-dashboard-XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
     char path[128], err[256];
