@@ -241,6 +241,12 @@ int store_login_failures(struct store *s, const char *key, int *failures, int64_
 
 int store_login_failure_add(struct store *s, const char *key, int64_t now, int64_t window_ms)
 {
+    /* Counts whose window is over count for nothing: drop them, so guessed emails do not pile up.
+     */
+    int rc = store_query(s, "DELETE FROM login_failures WHERE first_at + ?2 <= ?1 AND key <> ?3",
+                         NULL, "iis", now, window_ms, key);
+    if (rc != STORE_OK)
+        return rc;
     return store_query(s,
                        "INSERT INTO login_failures(key, failures, first_at) VALUES (?1, 1, ?2) "
                        "ON CONFLICT(key) DO UPDATE SET "

@@ -65,7 +65,8 @@ int store_setup_token_take(struct store *s, const unsigned char hash[32], int64_
 
 /* Failed sign-ins counted under key since *first_at (both 0 when none). */
 int store_login_failures(struct store *s, const char *key, int *failures, int64_t *first_at);
-/* Counts one more failure; a count older than window_ms starts again at one. */
+/* Counts one more failure; a count older than window_ms starts again at one. Other keys' counts
+ * older than window_ms are deleted. */
 int store_login_failure_add(struct store *s, const char *key, int64_t now, int64_t window_ms);
 int store_login_failures_clear(struct store *s, const char *key);
 

@@ -173,6 +173,13 @@ static void test_store(struct store *s)
     CHECK_INT(store_login_failures(s, "account:x", &failures, &first), STORE_OK);
     CHECK_INT(failures, 1);
     CHECK_INT(first, 1500);
+    CHECK_INT(store_login_failure_add(s, "address:y", 1700, 500), STORE_OK);
+    CHECK_INT(store_login_failure_add(s, "address:z", 2100, 500), STORE_OK); /* x's window over */
+    CHECK_INT(store_login_failures(s, "account:x", &failures, &first), STORE_OK);
+    CHECK_INT(failures, 0);
+    CHECK_INT(store_login_failures(s, "address:y", &failures, &first), STORE_OK);
+    CHECK_INT(failures, 1); /* 1700 + 500 > 2100: still counted */
+    CHECK_INT(store_login_failure_add(s, "account:x", 2100, 500), STORE_OK);
     CHECK_INT(store_login_failures_clear(s, "account:x"), STORE_OK);
     CHECK_INT(store_login_failures(s, "account:x", &failures, &first), STORE_OK);
     CHECK_INT(failures, 0);
