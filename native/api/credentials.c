@@ -36,6 +36,21 @@ static bool check_base_url(struct request *req, const cJSON *data)
     return true;
 }
 
+/* The connector's base URL rendered with the form's values: a value that cannot stand in its host
+ * (connector_url) is refused now, with the credential, rather than at every call. Replies 422. */
+static bool base_url_ok(struct request *req, const struct connector *c, const cJSON *form)
+{
+    cJSON *scope = cJSON_CreateObject();
+    cJSON_AddItemToObject(scope, "credential", cJSON_Duplicate(form, true));
+    char err[256];
+    char *url = connector_url(c, c->base_url, scope, err, sizeof err);
+    cJSON_Delete(scope);
+    free(url);
+    if (!url)
+        reply_error(req, 422, "validation_failed", "credential.data: %s", err);
+    return url != NULL;
+}
+
 void api_credentials_create(struct request *req)
 {
     const cJSON *body = api_body_object(req);
@@ -68,6 +83,11 @@ void api_credentials_create(struct request *req)
         api_reply_invalid(req, "the credential data does not fit the app's form",
                           schema_result_to_json(&sr));
         schema_result_free(&sr);
+        cJSON_Delete(form);
+        store_user_clear(&u);
+        return;
+    }
+    if (!cJSON_GetObjectItem(data, "baseUrl") && c->base_url && !base_url_ok(req, c, form)) {
         cJSON_Delete(form);
         store_user_clear(&u);
         return;

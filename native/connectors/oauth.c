@@ -163,11 +163,16 @@ char *connectors_oauth_url(struct connectors *c, struct store *s, const char *en
         snprintf(err, n, "no OAuth2 client is configured for %s", conn->name);
         return NULL;
     }
+    /* Both URLs are checked now: the token URL receives the client secret, so a parameter that
+     * would send it elsewhere is refused before the user is sent anywhere. */
     cJSON *scope = cJSON_CreateObject();
     cJSON_AddItemToObject(scope, "credential", cJSON_Duplicate(params, true));
-    char *authorize = connector_template(conn->oauth_authorize_url, scope, false, err, n);
+    char *authorize = connector_url(conn, conn->oauth_authorize_url, scope, err, n);
+    char *token_url = authorize ? connector_url(conn, conn->oauth_token_url, scope, err, n) : NULL;
     cJSON_Delete(scope);
-    if (!authorize) {
+    free(token_url);
+    if (!authorize || !token_url) {
+        free(authorize);
         *status = 400;
         return NULL;
     }
@@ -249,7 +254,7 @@ static cJSON *token_request(struct http_client *http, const struct connector *co
     *retryable = false;
     cJSON *scope = cJSON_CreateObject();
     cJSON_AddItemToObject(scope, "credential", cJSON_Duplicate(params, true));
-    char *url = connector_template(conn->oauth_token_url, scope, false, err, n);
+    char *url = connector_url(conn, conn->oauth_token_url, scope, err, n);
     cJSON_Delete(scope);
     if (!url)
         return NULL;
