@@ -258,6 +258,10 @@ void api_headless_complete(struct request *req)
         reply_error(req, 404, "not_found", "no installation session %s", session_id);
         return;
     }
+    if (!api_integration_allowed(req, json_get_str(session, "integrationId"))) {
+        cJSON_Delete(session);
+        return;
+    }
     if (strcmp(json_get_str(session, "state"), "started") != 0) {
         cJSON_Delete(session);
         reply_error(req, 409, "conflict", "installation %s is already complete", session_id);
@@ -384,6 +388,8 @@ void api_installations_list(struct request *req)
     {
         const char *user = json_get_str(r, "userId"), *integ = json_get_str(r, "integrationId");
         if (req->who.kind == IDENTITY_USER_TOKEN && strcmp(user, req->who.user_id) != 0)
+            continue;
+        if (req->who.install_link && strcmp(integ, req->who.integration_id) != 0)
             continue;
         if (!cur || strcmp(json_get_str(cur, "userId"), user) != 0 ||
             strcmp(json_get_str(cur, "integrationId"), integ) != 0) {
