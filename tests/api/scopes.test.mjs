@@ -112,6 +112,6 @@ test("a deleted user's token does not authenticate as a new user whose username 
   // The websocket refuses it too.
   const ws = await connectWs(`${s.url}/ws`);
   ws.send(JSON.stringify({ type: 'auth', token }));
-  const { code: closed } = await ws.closed;
+  const { code: closed } = await ws.closedWithin(15000);
   assert.equal(closed, 4401);
 });

@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 
 // Connects to url (http:// or ws://). Resolves to {send(text), messages, closed, close()} once the
 // handshake is done; messages collects every text message parsed as JSON, closed resolves to
-// {code, reason} when the server closes (or the connection ends: code 1006).
+// {code, reason} when the server closes (or the connection ends: code 1006); closedWithin(ms)
+// rejects when that takes longer.
 export function connectWs(url, protocol = 'solder-events') {
   const u = new URL(url.replace(/^ws/, 'http'));
   return new Promise((resolve, reject) => {
@@ -58,6 +59,12 @@ export function connectWs(url, protocol = 'solder-events') {
         closed,
         send: (text) => frame(1, text),
         close: () => { if (!done) frame(8, Buffer.from([0x03, 0xe8])); socket.end(); },
+        // closed, or a rejection when the server has not closed within timeoutMs.
+        closedWithin(timeoutMs = 15000) {
+          let t;
+          const late = new Promise((_, fail) => { t = setTimeout(() => fail(new Error(`ws: still open after ${timeoutMs} ms`)), timeoutMs); });
+          return Promise.race([closed, late]).finally(() => clearTimeout(t));
+        },
         // Resolves once fn(messages) is truthy; rejects after timeoutMs.
         until(fn, timeoutMs = 10000) {
           return new Promise((ok, fail) => {
