@@ -140,5 +140,7 @@ void api_users_delete_logs(struct request *req);
 /* api/settings.c */
 void api_settings_get(struct request *req);
 void api_settings_update(struct request *req);
+/* POST /settings/signing-secret: a new outbound signing secret, shown this once. */
+void api_settings_signing_secret(struct request *req);
 
 #endif

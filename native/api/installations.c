@@ -1,13 +1,15 @@
 /*
  * Installing without the modal (headless): start a session that lists the fields each workflow
  * needs, complete it with values (validated against each field's schema, 422 with every problem),
- * which creates the user's installations in one transaction. Also the list of installations and
- * the bulk deactivation of a user's workflows.
+ * which creates the user's installations in one transaction (values of password/writeOnly fields
+ * sealed). Also the list of installations (without those values) and the bulk deactivation of a
+ * user's workflows.
  */
 #include "api/api.h"
 
 #include "engine/definitions.h"
 #include "engine/engine.h"
+#include "engine/sealed.h"
 #include "json/json.h"
 #include "util/buf.h"
 #include "store/catalog.h"
@@ -316,6 +318,9 @@ void api_headless_complete(struct request *req)
         cJSON_ArrayForEach(w, ids)
         {
             char child[ID_LEN + 1];
+            /* Secret field values (password, writeOnly) reach the store sealed only. */
+            if (rc == STORE_OK && sealed_config_seal(&req->app->master, defs[i], configs[i]) != 0)
+                rc = STORE_ERROR;
             if (rc == STORE_OK)
                 rc = store_installation_upsert(
                     s, req->who.env.id, w->valuestring, user_id, integration_id, versions[i],
@@ -414,8 +419,13 @@ void api_installations_list(struct request *req)
         cJSON_AddStringToObject(fd, "workflowId", json_get_str(r, "workflowId"));
         cJSON_AddStringToObject(fd, "app", "configurableFields");
         cJSON_AddStringToObject(fd, "blockId", "config");
-        cJSON_AddItemToObject(fd, "values",
-                              cJSON_Duplicate(cJSON_GetObjectItem(r, "config"), true));
+        /* Secret field values are never answered, not even sealed. */
+        cJSON *values = cJSON_Duplicate(cJSON_GetObjectItem(r, "config"), true);
+        const cJSON *version = cJSON_GetObjectItem(r, "version");
+        sealed_config_hide(definitions_get(req->app->store, json_get_str(r, "workflowId"),
+                                           cJSON_IsNumber(version) ? version->valueint : 0, NULL),
+                           values);
+        cJSON_AddItemToObject(fd, "values", values);
         cJSON_AddItemToArray(cJSON_GetObjectItem(cur, "formData"), fd);
         if (cJSON_GetObjectItem(r, "active")->valueint)
             cJSON_ReplaceItemInObject(cur, "enabled", cJSON_CreateTrue());

@@ -64,6 +64,7 @@ const struct route API_ROUTES[] = {
     {HTTP_GET, "/logs", api_logs, 0},
     {HTTP_GET, "/settings", api_settings_get, 0},
     {HTTP_PUT, "/settings", api_settings_update, 0},
+    {HTTP_POST, "/settings/signing-secret", api_settings_signing_secret, 0},
 
     {HTTP_GET, "/metadata/apps", api_apps_list, USER},
     {HTTP_GET, "/apps", api_apps_list, USER},

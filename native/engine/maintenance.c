@@ -8,6 +8,7 @@
 #include "app.h"
 #include "engine/delivery.h"
 #include "engine/retry.h"
+#include "engine/sealed.h"
 #include "json/json.h"
 #include "store/catalog.h"
 #include "engine/definitions.h"
@@ -46,6 +47,14 @@ static void stream_errors(struct engine *e, struct store *s, struct http_client 
         cJSON_AddStringToObject(body, "message", json_get_str(r, "message"));
         cJSON_AddNumberToObject(body, "errorOccurredAtMs",
                                 cJSON_GetObjectItem(r, "createdAt")->valuedouble);
+        /* Stored sealed; one that does not open is reported, never sent unsigned. */
+        char *secret = sealed_setting_open(&e->app->master, json_get_str(r, "secret"));
+        if (json_get_str(r, "secret") && !secret) {
+            fprintf(stderr, "solder: error stream: the webhook secret cannot be opened\n");
+            store_error_mark_streamed(s, id);
+            cJSON_Delete(body);
+            continue;
+        }
         char *text = json_print(body);
         cJSON_Delete(body);
         struct delivery d = {
@@ -56,7 +65,7 @@ static void stream_errors(struct engine *e, struct store *s, struct http_client 
             .execution_uuid = json_get_str(r, "executionId"),
             .idempotency_key = id,
             .timestamp_s = store_now() / 1000,
-            .webhook_secret = json_get_str(r, "secret"),
+            .webhook_secret = secret,
             .signer = e->signer,
             .method = "POST",
             .url = url,
@@ -78,6 +87,10 @@ static void stream_errors(struct engine *e, struct store *s, struct http_client 
         } else {
             fprintf(stderr, "solder: error stream: %s\n", err);
             store_error_mark_streamed(s, id);
+        }
+        if (secret) {
+            memset(secret, 0, strlen(secret));
+            free(secret);
         }
         free(text);
     }

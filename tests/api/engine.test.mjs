@@ -168,10 +168,21 @@ test('an event reaches the sink mapped, signed twice, and is logged', async () =
   assert.equal(got.headers['x-alloy-executionuuid'], r.body.executions[0]);
   assert.equal(got.headers['webhook-id'], got.headers['idempotency-key']);
 
+  // The signing secret is shown only when it is rotated: rotate, then verify the next delivery.
   const settings = await api(s, 'GET', `${V}/settings`);
-  assert.match(settings.body.signingSecret, /^whsec_/);
-  assert.ok(verifyStandardWebhook(settings.body.signingSecret, got.headers, got.body));
-  assert.ok(!verifyStandardWebhook(settings.body.signingSecret, got.headers, got.body + ' '));
+  assert.equal(settings.body.signingSecretSet, true);
+  assert.equal(settings.body.signingSecret, undefined, 'the secret is never read back');
+  const rotated = await api(s, 'POST', `${V}/settings/signing-secret`);
+  assert.equal(rotated.status, 200);
+  assert.match(rotated.body.signingSecret, /^whsec_/);
+  assert.ok(!verifyStandardWebhook(rotated.body.signingSecret, got.headers, got.body), 'signed with the old secret');
+  const again = await api(s, 'POST', `${V}/run/event`, { body: { event: 'Fulfillment Updated', userId,
+    data: { orderId: '124', status: 'FULFILLED' } } });
+  assert.equal(again.status, 200);
+  await sink.waitFor('/orders', 2);
+  const next = sink.on('/orders')[1];
+  assert.ok(verifyStandardWebhook(rotated.body.signingSecret, next.headers, next.body));
+  assert.ok(!verifyStandardWebhook(rotated.body.signingSecret, next.headers, next.body + ' '));
   const pem = (await api(s, 'GET', '/security/public_key.pem', { key: null })).text;
   assert.ok(verifyAlloySignature(pem, 'POST', `${sink.url}/orders`, got.body, got.headers['x-alloy-signature']));
   assert.ok(!verifyAlloySignature(pem, 'PUT', `${sink.url}/orders`, got.body, got.headers['x-alloy-signature']));
