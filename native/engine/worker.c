@@ -199,6 +199,8 @@ cJSON *worker_run_execution(struct worker *w, const cJSON *job)
     } else {
         struct wf_host host = {host_call, on_step, &r, NULL};
         outcome = workflow_execute(def, &st, &host);
+        /* A mapping error may quote a value: the execution's error is shown and streamed too. */
+        outbound_redact_buffer(&r.secrets, st.message, sizeof st.message);
     }
     int64_t now = store_now();
     int64_t run_at = -1;

@@ -153,10 +153,38 @@ test('logs, errors and live updates show [redacted] for every secret, wherever i
   assert.deepEqual(found, [], 'no secret in clear in the database files');
 });
 
+test('a mapping error that quotes a secret is redacted in the execution error and the error stream', async () => {
+  const c = await api(s, 'POST', `${V}/workflows`, { body: { integrationId, definition: {
+    name: 'Quoting', trigger: { type: 'webhook' },
+    fields: [{ name: 'apiPassword', required: true, schema: { type: 'string', writeOnly: true } }],
+    blocks: [{ id: 'boom', type: 'transform', inputs: { vars: "{'x': $error('refused ' & config.apiPassword)}" } }] } } });
+  assert.equal(c.body.valid, true, JSON.stringify(c.body));
+  const wf = c.body.workflowId;
+  assert.equal((await api(s, 'POST', `${V}/workflows/${wf}/release`)).status, 200);
+  const start = await api(s, 'POST', `${V}/headless/startInstallation`, { body: { userId, integrationId, workflowIds: [wf] } });
+  const done = await api(s, 'POST', `${V}/headless/completeInstallation`, { body: {
+    installationId: start.body.installationId, data: [{ workflowId: wf, blockId: 'config', fields: [
+      { name: 'apiPassword', value: CONFIG.apiPassword }] }] } });
+  assert.equal(done.status, 200, JSON.stringify(done.body));
+  const before = stub.requests.filter((q) => q.url === '/errors').length;
+  const r = await api(s, 'POST', `${V}/run/workflow`, { body: { workflowId: wf, userId, data: {} } });
+  const x = await waitUntil('the execution', async () => {
+    const logs = (await api(s, 'GET', `${V}/workflows/${wf}/logs?userId=${userId}`)).body.data || [];
+    return logs.find((l) => l.executionId === r.body.executionId && l.finished);
+  });
+  assert.equal(x.error, "input 'vars': D3137 refused [redacted]");
+  const errors = await api(s, 'GET', `${V}/workflows/${wf}/errors?userId=${userId}`);
+  assert.deepEqual(leaks(errors.text), []);
+  assert.match(errors.text, /refused \[redacted\]/);
+  await waitUntil('the error stream', () => stub.requests.filter((q) => q.url === '/errors').length > before);
+  assert.deepEqual(leaks(stub.requests.filter((q) => q.url === '/errors').map((q) => q.body).join()), []);
+});
+
 test('password/writeOnly field values and settings secrets are sealed on disk and never returned', async () => {
   const inst = await api(s, 'GET', `${V}/installations?userId=${userId}`);
   const values = inst.body.data.flatMap((i) => i.formData.map((f) => f.values));
-  assert.deepEqual(values, [{ region: 'eu-west' }], 'only the plain field is answered');
+  assert.deepEqual(values.map((v) => JSON.stringify(v)).sort(), ['{"region":"eu-west"}', '{}'],
+    'only the plain field is answered');
   assert.match(sql(`SELECT json_extract(config, '$.apiToken."$sealed"') FROM installations WHERE workflow_id = '${workflowId}'`), /^v1\./);
   const settings = await api(s, 'GET', `${V}/settings`);
   assert.deepEqual(Object.keys(settings.body).sort(),
