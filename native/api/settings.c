@@ -112,8 +112,5 @@ void api_settings_signing_secret(struct request *req)
         cJSON_AddStringToObject(out, "signingSecret", secret);
         reply_json(req, 200, out);
     }
-    if (secret) {
-        memset(secret, 0, strlen(secret));
-        free(secret);
-    }
+    secrets_free(secret);
 }

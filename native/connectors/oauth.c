@@ -146,10 +146,7 @@ static cJSON *params_seal(const struct secrets_key *k, const cJSON *params)
 {
     char *text = json_print(params);
     char *sealed = text ? secrets_seal(k, text, strlen(text)) : NULL;
-    if (text) {
-        memset(text, 0, strlen(text));
-        free(text);
-    }
+    secrets_free(text);
     cJSON *box = sealed ? cJSON_CreateObject() : NULL;
     if (box)
         cJSON_AddStringToObject(box, "$sealed", sealed);
@@ -166,10 +163,7 @@ static cJSON *params_open(const struct secrets_key *k, const cJSON *stored)
         return cJSON_IsObject(stored) ? cJSON_Duplicate(stored, true) : NULL;
     char *text = secrets_open(k, sealed, NULL);
     cJSON *params = text ? json_parse(text, strlen(text), JSON_MAX_DEPTH, NULL) : NULL;
-    if (text) {
-        memset(text, 0, strlen(text));
-        free(text);
-    }
+    secrets_free(text);
     return params;
 }
 

@@ -88,10 +88,7 @@ static void stream_errors(struct engine *e, struct store *s, struct http_client 
             fprintf(stderr, "solder: error stream: %s\n", err);
             store_error_mark_streamed(s, id);
         }
-        if (secret) {
-            memset(secret, 0, strlen(secret));
-            free(secret);
-        }
+        secrets_free(secret);
         free(text);
     }
     cJSON_Delete(rows);

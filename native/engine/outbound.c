@@ -6,6 +6,7 @@
  */
 #include "engine/outbound.h"
 
+#include "crypto/secrets.h"
 #include "engine/delivery.h"
 #include "json/json.h"
 #include "store/store.h"
@@ -89,10 +90,8 @@ void outbound_secrets_add_all(struct outbound_secrets *s, const cJSON *v, const 
 
 void outbound_secrets_free(struct outbound_secrets *s)
 {
-    for (size_t i = 0; s && i < s->count; i++) {
-        memset(s->values[i], 0, strlen(s->values[i]));
-        free(s->values[i]);
-    }
+    for (size_t i = 0; s && i < s->count; i++)
+        secrets_free(s->values[i]);
     if (s) {
         free(s->values);
         s->values = NULL;

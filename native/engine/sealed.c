@@ -34,14 +34,6 @@ static const char *sealed_text(const cJSON *v)
     return cJSON_IsObject(v) && cJSON_GetArraySize(v) == 1 ? json_get_str(v, SEALED_MEMBER) : NULL;
 }
 
-static void wipe_free(char *text)
-{
-    if (text) {
-        memset(text, 0, strlen(text));
-        free(text);
-    }
-}
-
 int sealed_config_seal(const struct secrets_key *k, const struct workflow_def *def, cJSON *config)
 {
     for (int i = 0; def && i < def->nfields; i++) {
@@ -50,7 +42,7 @@ int sealed_config_seal(const struct secrets_key *k, const struct workflow_def *d
             continue;
         char *plain = json_print(v);
         char *sealed = plain ? secrets_seal(k, plain, strlen(plain)) : NULL;
-        wipe_free(plain);
+        secrets_free(plain);
         if (!sealed)
             return -1;
         cJSON *box = cJSON_CreateObject();
@@ -75,7 +67,7 @@ int sealed_config_open(const struct secrets_key *k, const struct workflow_def *d
         if (text) {
             char *plain = secrets_open(k, text, NULL);
             value = plain ? json_parse(plain, strlen(plain), JSON_MAX_DEPTH, NULL) : NULL;
-            wipe_free(plain);
+            secrets_free(plain);
             if (!value) {
                 snprintf(err, n, "the value of field '%.60s' cannot be opened", name);
                 return -1;
@@ -165,7 +157,7 @@ static int upgrade_configs(struct store *s, const struct secrets_key *k)
         char *after = json_print(config);
         if (rc == STORE_OK && before && after && strcmp(before, after) != 0)
             rc = store_installation_set_config(s, json_get_str(r, "id"), config);
-        wipe_free(before);
+        secrets_free(before);
         free(after);
     }
     cJSON_Delete(rows);
@@ -202,7 +194,7 @@ char *sealed_new_signing_secret(void *key)
 {
     char *secret = sign_whsec_generate();
     char *sealed = sealed_setting_seal(key, secret);
-    wipe_free(secret);
+    secrets_free(secret);
     return sealed;
 }
 
@@ -211,7 +203,7 @@ const char *worker_signing_secret(struct worker *w, const char *env_id)
     unsigned long gen = __atomic_load_n(&w->engine->settings_gen, __ATOMIC_ACQUIRE);
     if (w->secret && strcmp(w->secret_env, env_id) == 0 && w->secret_gen == gen)
         return w->secret;
-    wipe_free(w->secret);
+    secrets_free(w->secret);
     w->secret = NULL;
     const struct secrets_key *k = &w->engine->app->master;
     cJSON *row = NULL;
