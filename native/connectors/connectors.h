@@ -25,6 +25,7 @@
 struct app;
 struct http_client;
 struct connectors;
+struct outbound_ctx;
 
 /*
  * Loads every DIR/NAME.json except connector.schema.json, validating each against
@@ -35,6 +36,10 @@ struct connectors;
 struct connectors *connectors_load(const char *dir, const char *data_dir, FILE *log, char *err,
                                    size_t err_len);
 void connectors_free(struct connectors *c);
+/* The hosts the server allows besides each connector's own (see connector_url_permitted):
+ * allow_private (--allow-private-network) and allow_hosts (--allow-hosts, comma-separated, may be
+ * NULL). Call once after connectors_load, before the engine starts. */
+void connectors_set_network(struct connectors *c, bool allow_private, const char *allow_hosts);
 
 int connectors_count(const struct connectors *c);
 const struct connector *connectors_at(const struct connectors *c, int i);
@@ -58,6 +63,17 @@ cJSON *connectors_credential_open(const struct connectors *c, const char *sealed
 int connectors_credential_for(const struct connectors *c, struct store *s, const char *env_id,
                               const char *user_id, const char *app, const char *installation_id,
                               cJSON **data, char id[ID_LEN + 1], char *err, size_t err_len);
+
+/*
+ * Sends conn's test request (auth.test) with a new credential's clear data through a client made
+ * with options, as Connect does before storing it. Returns true when the app answered 2xx; false
+ * with the app's refusal or the network failure in err ("BigCommerce refused the credential: HTTP
+ * 401 Unauthorized: …"). Any thread; conn without a test request passes.
+ */
+struct http_client_options;
+bool connectors_credential_test(const struct connector *conn, const cJSON *data,
+                                const struct http_client_options *options, char *err,
+                                size_t err_len);
 
 /* ---- OAuth2 authorization code with PKCE (connectors/oauth.c) ---- */
 
@@ -126,25 +142,27 @@ int connectors_oauth_refresh(struct connectors *c, struct store *s, struct http_
 
 /* ---- app actions (connectors/action.c), on a worker thread ---- */
 
-/* Who an action call is for, for the credential lookup and the X-Alloy-* headers. */
+/* Who an action call is for, for the credential lookup; outbound sends it (engine/outbound.h:
+ * client, X-Alloy-* headers, signatures, and where the credential's values are remembered as
+ * secret). */
 struct connector_call {
     const char *env_id;
     const char *user_id;
     const char *installation_id; /* whose chosen credentials apply; may be NULL */
-    const char *workflow_id;
-    const char *execution_id;
+    const struct outbound_ctx *outbound;
     const char *step_key;
 };
 
 /*
  * Runs block (an appAction) with its evaluated inputs: finds the connector and action, checks the
- * inputs, loads the user's credential, renders, sends through http and fills res: the action's
- * output on success; on failure the provider's status and message, retryable as engine/retry.h
- * decides (network errors, 408, 429, 5xx).
+ * inputs, loads the user's credential (its values become secrets of the execution), renders, sends
+ * through engine/outbound.h and fills res: the action's output on success; on failure the
+ * provider's status and message, retryable as engine/retry.h decides (network errors, 408, 429,
+ * 5xx), or the reason the request could not be signed.
  */
-void connectors_action_run(struct connectors *c, struct store *s, struct http_client *http,
-                           const struct connector_call *call, const struct wf_block *block,
-                           const cJSON *inputs, struct wf_call_result *res);
+void connectors_action_run(struct connectors *c, struct store *s, const struct connector_call *call,
+                           const struct wf_block *block, const cJSON *inputs,
+                           struct wf_call_result *res);
 
 /* ---- app triggers: webhooks and polling (connectors/hooks.c) ---- */
 

@@ -262,6 +262,11 @@ void engine_notify_installation(struct app *app, const char *env_id, const char 
     connectors_notify(app->connectors);
 }
 
+const struct http_client_options *engine_http_options(struct app *app)
+{
+    return app->engine ? &app->engine->http : NULL;
+}
+
 const char *engine_signature_public_pem(struct app *app)
 {
     return app->engine ? app->engine->signer_public_pem : NULL;

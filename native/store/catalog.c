@@ -114,7 +114,8 @@ int store_workflow_release(struct store *s, const char *env, const char *id,
                            const char *trigger_event, const cJSON *blocks, const cJSON *fields,
                            int *version)
 {
-    if (store_begin(s) != STORE_OK)
+    bool own = sqlite3_get_autocommit(s->db) != 0; /* else part of the caller's transaction */
+    if (own && store_begin(s) != STORE_OK)
         return STORE_ERROR;
     cJSON *rows;
     int rc = store_query(s,
@@ -134,9 +135,9 @@ int store_workflow_release(struct store *s, const char *env, const char *id,
                          trigger_event, blocks, fields, store_now());
     }
     cJSON_Delete(row);
-    if (rc == STORE_OK)
+    if (own && rc == STORE_OK)
         rc = store_commit(s);
-    if (rc != STORE_OK)
+    if (own && rc != STORE_OK)
         store_rollback(s);
     return rc;
 }
@@ -244,7 +245,8 @@ int store_settings_update(struct store *s, const char *env, const char *url, con
                        NULL, "sssi", env, url, secret, (int64_t)retention_days);
 }
 
-int store_signing_secret(struct store *s, const char *env, char *(*make_secret)(void), cJSON **row)
+int store_signing_secret(struct store *s, const char *env, char *(*make_secret)(void *arg),
+                         void *arg, cJSON **row)
 {
     int rc = store_settings(s, env, row);
     if (rc != STORE_OK || (*row && json_get_str(*row, "signingSecret")))
@@ -252,7 +254,7 @@ int store_signing_secret(struct store *s, const char *env, char *(*make_secret)(
     cJSON_Delete(*row);
     *row = NULL;
     /* First use: set one (coalesce keeps a secret another connection set meanwhile). */
-    char *fresh = make_secret();
+    char *fresh = make_secret(arg);
     if (!fresh)
         return STORE_ERROR;
     rc = store_query(s,
@@ -262,6 +264,14 @@ int store_signing_secret(struct store *s, const char *env, char *(*make_secret)(
                      NULL, "ss", env, fresh);
     free(fresh);
     return rc == STORE_OK ? store_settings(s, env, row) : rc;
+}
+
+int store_signing_secret_set(struct store *s, const char *env, const char *sealed_secret)
+{
+    return store_query(s,
+                       "INSERT INTO settings(env_id, signing_secret) VALUES (?1, ?2) "
+                       "ON CONFLICT(env_id) DO UPDATE SET signing_secret = ?2",
+                       NULL, "ss", env, sealed_secret);
 }
 
 int store_server_key_set_private(struct store *s, const char *name, const char *private_pem)

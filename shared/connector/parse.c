@@ -345,6 +345,25 @@ static bool parse_trigger(const cJSON *doc, struct connector_trigger *t, char *e
            compile(doc, "payload", where, &t->payload, err, n);
 }
 
+/* A declared host: lower-case labels of letters, digits, '-' and '*' (one label's characters),
+ * optionally ":port". */
+static bool host_pattern_ok(const cJSON *h)
+{
+    if (!cJSON_IsString(h) || !h->valuestring[0])
+        return false;
+    const char *s = h->valuestring;
+    size_t host_len = strcspn(s, ":");
+    for (size_t i = 0; i < host_len; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || strchr("-.*", s[i])))
+            return false;
+    if (s[0] == '.' || s[host_len - 1] == '.' || strstr(s, ".."))
+        return false;
+    if (!s[host_len])
+        return true;
+    const char *port = s + host_len + 1;
+    return *port && strspn(port, "0123456789") == strlen(port) && strlen(port) <= 5;
+}
+
 static enum connector_auth auth_type(const char *s)
 {
     if (!s || strcmp(s, "none") == 0)
@@ -372,6 +391,22 @@ struct connector *connector_parse(const cJSON *doc, char *err, size_t n)
     c->icon = dup_str(doc, "icon");
     c->description = dup_str(doc, "description");
     c->base_url = dup_str(doc, "baseUrl");
+    const cJSON *hosts = cJSON_GetObjectItem(doc, "hosts"), *h;
+    cJSON_ArrayForEach(h, hosts)
+    {
+        if (!host_pattern_ok(h)) {
+            connector_fail(err, n,
+                           "hosts: '%.80s' is not a host pattern (labels, '*' for one label)",
+                           cJSON_IsString(h) ? h->valuestring : "");
+            connector_free(c);
+            return NULL;
+        }
+    }
+    if (cJSON_IsArray(hosts) && cJSON_GetArraySize(hosts) > 0) {
+        c->hosts = calloc((size_t)cJSON_GetArraySize(hosts) + 1, sizeof *c->hosts);
+        int nh = 0;
+        cJSON_ArrayForEach(h, hosts) if (c->hosts) c->hosts[nh++] = strdup(h->valuestring);
+    }
     const cJSON *auth = cJSON_GetObjectItem(doc, "auth");
     c->auth = auth_type(json_get_str(auth, "type"));
     c->basic_username = dup_str(auth, "username");
@@ -388,10 +423,15 @@ struct connector *connector_parse(const cJSON *doc, char *err, size_t n)
     bool ok = string_map(auth, "headers", "auth", &c->auth_headers, err, n) &&
               string_map(auth, "query", "auth", &c->auth_query, err, n) &&
               compile(doc, "errorMessage", "connector", &c->error_message, err, n);
+    if (ok && cJSON_GetObjectItem(auth, "test")) {
+        c->has_test = true;
+        ok = parse_request(cJSON_GetObjectItem(auth, "test"), "auth.test", &c->test, err, n);
+    }
     const cJSON *fields = cJSON_GetObjectItem(auth, "fields");
     if (ok && fields) {
         char *msg = NULL;
-        c->auth_schema = schema_compile(fields, NULL, &msg);
+        static const struct schema_options formats = {.format_assertion = true};
+        c->auth_schema = schema_compile(fields, &formats, &msg);
         if (!c->auth_schema) {
             connector_fail(err, n, "auth.fields: %s", msg ? msg : "not a valid JSON Schema");
             ok = false;
@@ -471,6 +511,11 @@ void connector_free(struct connector *c)
     free(c->icon);
     free(c->description);
     free(c->base_url);
+    for (char **h = c->hosts; h && *h; h++)
+        free(*h);
+    free(c->hosts);
+    if (c->has_test)
+        request_clear(&c->test);
     cJSON_Delete(c->auth_fields);
     schema_free(c->auth_schema);
     cJSON_Delete(c->auth_headers);
@@ -518,6 +563,13 @@ cJSON *connector_credential_metadata(const struct connector *c, const char *key)
         cJSON_AddStringToObject(e, "displayName", title ? title : p->string);
         if (desc)
             cJSON_AddStringToObject(e, "description", desc);
+        const cJSON *dflt = cJSON_GetObjectItem(p, "default");
+        if (dflt)
+            cJSON_AddItemToObject(e, "default", cJSON_Duplicate(dflt, true));
+        const char *format = json_get_str(p, "format");
+        if (cJSON_IsTrue(cJSON_GetObjectItem(p, "writeOnly")) ||
+            (format && strcmp(format, "password") == 0))
+            cJSON_AddTrueToObject(e, "secret");
         cJSON_AddItemToArray(props, e);
     }
     return o;

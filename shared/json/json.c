@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *json_get_str(const cJSON *obj, const char *key)
@@ -43,4 +44,17 @@ bool json_equal(const cJSON *a, const cJSON *b)
 char *json_text(const cJSON *v)
 {
     return cJSON_IsString(v) ? strdup(v->valuestring) : json_print(v);
+}
+
+void json_replace(cJSON *parent, cJSON *item, cJSON *with)
+{
+    if (!with)
+        return;
+    if (item->string) {
+        if (with->string && !(with->type & cJSON_StringIsConst))
+            free(with->string);
+        with->string = strdup(item->string);
+        with->type &= ~cJSON_StringIsConst;
+    }
+    cJSON_ReplaceItemViaPointer(parent, item, with);
 }
