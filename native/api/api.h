@@ -83,6 +83,19 @@ void api_time_text(int64_t ms, char out[32]);
  * present but not an integer in range. */
 bool api_query_int(struct request *req, const char *name, long min, long max, long def, long *out);
 
+/* api/logs.c: one execution row (store_execution_find's columns) with its steps, in the
+ * reference's log shape (results, inputs); the caller owns the answer. */
+cJSON *api_execution_json(struct store *s, const cJSON *x);
+
+/* api/history.c */
+void api_history_executions(struct request *req);
+void api_history_execution(struct request *req);
+void api_history_analytics(struct request *req);
+
+/* api/builder.c */
+void api_builder_workflows(struct request *req);
+void api_builder_version(struct request *req);
+
 /* api/integrations.c */
 void api_integrations_create(struct request *req);
 void api_integrations_list(struct request *req);

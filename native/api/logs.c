@@ -23,8 +23,7 @@ static void add_time(cJSON *o, const char *name, const cJSON *row, const char *c
         cJSON_AddItemToObject(o, name, api_time_json((int64_t)v->valuedouble));
 }
 
-/* One execution with its steps, in the reference's log shape. */
-static cJSON *execution_json(struct store *s, const cJSON *x)
+cJSON *api_execution_json(struct store *s, const cJSON *x)
 {
     const char *status = json_get_str(x, "status");
     cJSON *o = cJSON_CreateObject();
@@ -115,7 +114,7 @@ void api_workflow_logs(struct request *req)
             cJSON *data = cJSON_CreateArray();
             const cJSON *x;
             cJSON_ArrayForEach(x, rows)
-                cJSON_AddItemToArray(data, execution_json(req->app->store, x));
+                cJSON_AddItemToArray(data, api_execution_json(req->app->store, x));
             cJSON_Delete(rows);
             cJSON *out = cJSON_CreateObject();
             cJSON_AddItemToObject(out, "data", data);

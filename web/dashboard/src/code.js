@@ -1,0 +1,44 @@
+// <CodeEditor>: a CodeMirror editor (expression or JSON) as a Preact component. The editor module
+// is its own chunk, loaded on first use; a plain textarea with the same label stands in meanwhile.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { html } from './html.js';
+
+let editorModule = null;
+export const loadEditor = () => (editorModule ||= import('./editor.js'));
+
+export function CodeEditor({ kind = 'expression', value, onChange, label, getContext, placeholder, describedBy, viewRef, id }) {
+  const host = useRef(null);
+  const view = useRef(null);
+  const latest = useRef({ onChange, getContext });
+  latest.current = { onChange, getContext };
+  const [ready, setReady] = useState(false);
+
+  useEffect(() => {
+    let alive = true;
+    loadEditor().then((m) => {
+      if (!alive || !host.current) return;
+      const make = kind === 'json' ? m.jsonEditor : m.expressionEditor;
+      view.current = make(host.current, {
+        value, label, placeholder, describedBy,
+        onChange: (text) => latest.current.onChange(text),
+        getContext: () => latest.current.getContext && latest.current.getContext(),
+      });
+      view.current.setText = (text) => m.setText(view.current, text);
+      view.current.insert = (text) => m.insertText(view.current, text);
+      if (viewRef) viewRef.current = view.current;
+      setReady(true);
+    });
+    return () => { alive = false; if (view.current) view.current.destroy(); view.current = null; };
+  }, []);
+
+  useEffect(() => {
+    const v = view.current;
+    if (v && v.state.doc.toString() !== (value || '')) v.setText(value || '');
+  }, [value]);
+
+  return html`<div class=${`code code-${kind}`} id=${id}>
+    <div ref=${host} class="code-host"></div>
+    ${!ready && html`<textarea class="code-fallback" aria-label=${label} aria-describedby=${describedBy} rows=${kind === 'json' ? 8 : 2}
+      value=${value || ''} onInput=${(e) => onChange(e.currentTarget.value)}></textarea>`}
+  </div>`;
+}
