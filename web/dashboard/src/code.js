@@ -12,6 +12,12 @@ export function CodeEditor({ kind = 'expression', value, onChange, label, getCon
   const latest = useRef({ onChange, getContext });
   latest.current = { onChange, getContext };
   const [ready, setReady] = useState(false);
+  // The texts this editor reported lately: a value prop equal to one of them is the echo of the
+  // user's own typing (renders can lag a few keystrokes behind), not a change from outside, and
+  // must not be written back over what was typed since.
+  const emitted = useRef([value || '']);
+  const remember = (text) => { emitted.current = [...emitted.current.slice(-31), text]; };
+  const applying = useRef(false);
 
   useEffect(() => {
     let alive = true;
@@ -20,7 +26,11 @@ export function CodeEditor({ kind = 'expression', value, onChange, label, getCon
       const make = kind === 'json' ? m.jsonEditor : m.expressionEditor;
       view.current = make(host.current, {
         value, label, placeholder, describedBy,
-        onChange: (text) => latest.current.onChange(text),
+        onChange: (text) => {
+          if (applying.current) return;
+          remember(text);
+          latest.current.onChange(text);
+        },
         getContext: () => latest.current.getContext && latest.current.getContext(),
       });
       view.current.setText = (text) => m.setText(view.current, text);
@@ -33,12 +43,16 @@ export function CodeEditor({ kind = 'expression', value, onChange, label, getCon
 
   useEffect(() => {
     const v = view.current;
-    if (v && v.state.doc.toString() !== (value || '')) v.setText(value || '');
+    const text = value || '';
+    if (!v || emitted.current.includes(text) || v.state.doc.toString() === text) return;
+    emitted.current = [text];
+    applying.current = true;
+    try { v.setText(text); } finally { applying.current = false; }
   }, [value]);
 
   return html`<div class=${`code code-${kind}`} id=${id}>
     <div ref=${host} class="code-host"></div>
     ${!ready && html`<textarea class="code-fallback" aria-label=${label} aria-describedby=${describedBy} rows=${kind === 'json' ? 8 : 2}
-      value=${value || ''} onInput=${(e) => onChange(e.currentTarget.value)}></textarea>`}
+      value=${value || ''} onInput=${(e) => { remember(e.currentTarget.value); onChange(e.currentTarget.value); }}></textarea>`}
   </div>`;
 }

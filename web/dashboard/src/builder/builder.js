@@ -2,10 +2,9 @@
 // block list with nested branches, the palette, the inspector on the right, drafts saved as they
 // are edited (the server's validation errors shown at their block and field), "Release this
 // Version", versions with a diff, import and export as JSON.
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { ApiError, get, post, put } from '../api.js';
-import { navigate } from '../router.js';
 import { AppIcon, Dialog, ErrorNote, Loading, toast, useData, useId } from '../ui.js';
 import { triggerLabel } from '../pages/integrations.js';
 import { BLOCK_BY_TYPE, BUILTIN_BLOCKS, childLists, getAt, newBlock, pointer, updateAt } from './model.js';
@@ -49,9 +48,9 @@ function Builder({ wf, draft, apps, events, integration }) {
       setErrors(r.valid ? [] : r.errors || []);
       setSaveState('saved');
     } catch (e) {
-      if (e instanceof ApiError && e.status === 409) setErrors([{ path: '/name', message: e.message }]);
       setSaveState('failed');
-      toast(`Not saved: ${e.message}`, 'error');
+      if (e instanceof ApiError && e.status === 409) setErrors([{ path: '/name', message: `${e.message}: choose another name` }]);
+      else toast(`Not saved: ${e.message}`, 'error');
     }
   };
   const change = (next) => {
@@ -179,9 +178,15 @@ function TriggerCard({ trigger, apps, selected, errors, onSelect }) {
   return html`<button type="button" class=${`node node-trigger${selected ? ' selected' : ''}${errors ? ' invalid' : ''}`} aria-pressed=${selected ? 'true' : 'false'} onClick=${onSelect}>
     <span class="node-kind">Trigger</span>
     <span class="node-main">${trigger ? html`<${AppIcon} icon=${icon} name=${trigger.type} size=${28} />` : html`<span class="app-icon app-initial" aria-hidden="true">+</span>`}
-      <span class="node-name">${trigger ? triggerLabel(trigger) : 'Choose a trigger'}</span></span>
+      <span class="node-name">${trigger ? appTriggerLabel(trigger, app) : 'Choose a trigger'}</span></span>
     ${errors > 0 && html`<span class="badge badge-error">${errors}</span>`}
   </button>`;
+}
+
+function appTriggerLabel(trigger, app) {
+  if (!app) return triggerLabel(trigger);
+  const t = app.triggers.find((x) => x.name === trigger.trigger);
+  return `${app.displayName}: ${t ? t.title || t.name : trigger.trigger}`;
 }
 
 function BlockList({ def, listPath, apps, selected, errorsAt, onSelect, onAdd, onRemove, onMove }) {
@@ -277,4 +282,3 @@ function ImportDialog({ open, onClose, onImport }) {
   <//>`;
 }
 
-export function useNavigateAway() { return navigate; }
