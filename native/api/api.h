@@ -145,8 +145,27 @@ void api_workflow_rerun(struct request *req);
 void api_logs(struct request *req);
 void api_users_delete_logs(struct request *req);
 
+/* api/auth.c: dashboard sign-in */
+void api_auth_state(struct request *req);
+void api_auth_setup(struct request *req);
+void api_auth_login(struct request *req);
+void api_auth_session_get(struct request *req);
+void api_auth_session_put(struct request *req);
+void api_auth_logout(struct request *req);
+
 /* api/settings.c */
 void api_settings_get(struct request *req);
 void api_settings_update(struct request *req);
+void api_settings_rotate_signing_secret(struct request *req);
+void api_settings_test_error_webhook(struct request *req);
+
+/* api/apikeys.c */
+void api_keys_list(struct request *req);
+void api_keys_create(struct request *req);
+void api_keys_revoke(struct request *req);
+
+/* api/promote.c */
+void api_promote_preview(struct request *req);
+void api_promote(struct request *req);
 
 #endif

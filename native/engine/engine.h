@@ -32,4 +32,17 @@ void engine_notify_installation(struct app *app, const char *env_id, const char 
 /* The PEM of the public key that verifies X-Alloy-Signature, or NULL before engine_start. */
 const char *engine_signature_public_pem(struct app *app);
 
+/* An environment's outbound signing secret was replaced: workers read it again before their next
+ * call. Thread-safe. */
+void engine_signing_secret_changed(void);
+
+/*
+ * Sends a sample execution error to the environment's error webhook the way the error stream
+ * sends real ones (signed, X-Alloy-* headers), on the calling thread and waiting at most
+ * ENGINE_WEBHOOK_TEST_TIMEOUT_MS. Returns {"status": "delivered" | "failed", "httpStatus"?,
+ * "error"?} (caller owns), or NULL before engine_start.
+ */
+#define ENGINE_WEBHOOK_TEST_TIMEOUT_MS 5000L
+struct cJSON *engine_error_webhook_test(struct app *app, const char *env_id);
+
 #endif
