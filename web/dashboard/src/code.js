@@ -1,5 +1,7 @@
 // <CodeEditor>: a CodeMirror editor (expression or JSON) as a Preact component. The editor module
 // is its own chunk, loaded on first use; a plain textarea with the same label stands in meanwhile.
+// The editor lives in a shadow root: there CodeMirror styles itself with constructed style sheets,
+// which the dashboard's Content-Security-Policy (style-src 'self', no inline <style>) allows.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from './html.js';
 
@@ -9,8 +11,8 @@ export const loadEditor = () => (editorModule ||= import('./editor.js'));
 export function CodeEditor({ kind = 'expression', value, onChange, label, getContext, placeholder, describedBy, viewRef, id }) {
   const host = useRef(null);
   const view = useRef(null);
-  const latest = useRef({ onChange, getContext });
-  latest.current = { onChange, getContext };
+  const latest = useRef({ onChange, getContext, value });
+  latest.current = { onChange, getContext, value };
   const [ready, setReady] = useState(false);
   // The texts this editor reported lately: a value prop equal to one of them is the echo of the
   // user's own typing (renders can lag a few keystrokes behind), not a change from outside, and
@@ -24,8 +26,9 @@ export function CodeEditor({ kind = 'expression', value, onChange, label, getCon
     loadEditor().then((m) => {
       if (!alive || !host.current) return;
       const make = kind === 'json' ? m.jsonEditor : m.expressionEditor;
-      view.current = make(host.current, {
-        value, label, placeholder, describedBy,
+      const root = host.current.shadowRoot || host.current.attachShadow({ mode: 'open' });
+      view.current = make(root, {
+        value: latest.current.value, label, placeholder, describedBy,
         onChange: (text) => {
           if (applying.current) return;
           remember(text);

@@ -107,35 +107,39 @@ const theme = EditorView.theme({
   '.cm-placeholder': { color: '#6b7280' },
 });
 
-function baseExtensions({ label, onChange, describedBy }) {
+// describedBy is not passed on: an id reference cannot cross the shadow root the editor lives in.
+function baseExtensions({ label, onChange }) {
   return [
     history(), drawSelection(), highlightSpecialChars(), bracketMatching(), closeBrackets(),
     keymap.of([...defaultKeymap, ...historyKeymap, ...completionKeymap]),
     EditorView.lineWrapping, theme,
-    EditorView.contentAttributes.of({ 'aria-label': label, ...(describedBy ? { 'aria-describedby': describedBy } : {}) }),
+    EditorView.contentAttributes.of({ 'aria-label': label }),
     EditorView.updateListener.of((u) => { if (u.docChanged) onChange(u.state.doc.toString()); }),
   ];
 }
 
-// An editor for one JSONata expression inside parent; getContext() gives the data for completion.
-export function expressionEditor(parent, { value, onChange, label, getContext, placeholder, describedBy }) {
+// An editor for one JSONata expression inside root (a shadow root); getContext() gives the data for
+// completion.
+export function expressionEditor(root, { value, onChange, label, getContext, placeholder }) {
   return new EditorView({
-    parent,
+    parent: root,
+    root,
     state: EditorState.create({
       doc: value || '',
-      extensions: [...baseExtensions({ label, onChange, describedBy }), jsonataLanguage, syntaxHighlighting(highlight),
+      extensions: [...baseExtensions({ label, onChange }), jsonataLanguage, syntaxHighlighting(highlight),
         autocompletion({ override: [fieldCompletion(getContext)], activateOnTyping: true }),
         placeholderExt(placeholder || '')],
     }),
   });
 }
 
-export function jsonEditor(parent, { value, onChange, label, describedBy }) {
+export function jsonEditor(root, { value, onChange, label }) {
   return new EditorView({
-    parent,
+    parent: root,
+    root,
     state: EditorState.create({
       doc: value || '',
-      extensions: [...baseExtensions({ label, onChange, describedBy }), json(), syntaxHighlighting(highlight)],
+      extensions: [...baseExtensions({ label, onChange }), json(), syntaxHighlighting(highlight)],
     }),
   });
 }

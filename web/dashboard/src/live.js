@@ -1,7 +1,7 @@
 // Live updates for the Executions page: the /ws channel (subprotocol solder-events), authenticated
-// by the session (cookie sent with the upgrade, plus the session's CSRF token in the first
-// message), reconnecting with jittered backoff. Pages subscribe with onLive(fn); while the socket is
-// down they poll instead (every 3 s), so a page never goes stale.
+// by the session cookie the browser sends with the handshake, reconnecting with jittered backoff.
+// Pages subscribe with onLive(fn); while the socket is down they poll instead (every 3 s), so a
+// page never goes stale.
 import { getSession } from './session.js';
 
 const subscribers = new Set();
@@ -25,7 +25,6 @@ function connect() {
   try { ws = new WebSocket(url, 'solder-events'); } catch { return schedule(); }
   socket = ws;
   setState('connecting');
-  ws.onopen = () => ws.send(JSON.stringify({ type: 'auth', session: session.csrfToken }));
   ws.onmessage = (m) => {
     let e;
     try { e = JSON.parse(m.data); } catch { return; }

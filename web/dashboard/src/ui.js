@@ -83,9 +83,11 @@ export function useId(prefix = 'f') {
   return ref.current;
 }
 
+// A labelled control; `required` marks the label with an asterisk (forms where every field is
+// required, such as signing in, leave it out and say so in their text).
 export function Field({ label, hint, error, children, id, required }) {
   return html`<div class=${`field${error ? ' has-error' : ''}`}>
-    <label for=${id}>${label}${required && html`<span class="req" aria-hidden="true"> *</span>`}</label>
+    <label for=${id}>${label}${required === 'mark' && html`<span class="req" aria-hidden="true"> *</span>`}</label>
     ${children}
     ${hint && !error && html`<p class="hint" id=${`${id}-hint`}>${hint}</p>`}
     ${error && html`<p class="field-error" id=${`${id}-error`} role="alert">${error}</p>`}
@@ -95,7 +97,7 @@ export function Field({ label, hint, error, children, id, required }) {
 export function TextInput({ label, value, onInput, hint, error, type = 'text', required, placeholder, autocomplete, autofocus, name }) {
   const id = useId('in');
   return html`<${Field} label=${label} hint=${hint} error=${error} id=${id} required=${required}>
-    <input id=${id} name=${name} type=${type} value=${value ?? ''} required=${required} placeholder=${placeholder}
+    <input id=${id} name=${name} type=${type} value=${value ?? ''} required=${!!required} placeholder=${placeholder}
       autocomplete=${autocomplete} autofocus=${autofocus}
       aria-invalid=${error ? 'true' : undefined}
       aria-describedby=${error ? `${id}-error` : hint ? `${id}-hint` : undefined}

@@ -97,7 +97,7 @@ function EventEditor({ isNew, event }) {
   return html`<${Page} title=${isNew ? 'New Custom Event' : event.name} crumbs=${[{ href: '/events', label: 'Custom Events' }]}>
     <form class="form-grid" onSubmit=${save} novalidate>
       <div>
-        <${TextInput} label="Event name" value=${name} onInput=${setName} required placeholder="Fulfillment Updated" error=${fieldErrors.name} />
+        <${TextInput} label="Event name" value=${name} onInput=${setName} required="mark" placeholder="Fulfillment Updated" error=${fieldErrors.name} />
         <${TextInput} label="Description" value=${description} onInput=${setDescription} placeholder="Sent when an order's fulfillment changes" />
         <fieldset class="segmented"><legend>Event Schema</legend>
           <label class=${mode === 'sample' ? 'on' : ''}><input type="radio" name="schema-mode" checked=${mode === 'sample'} onChange=${() => switchMode('sample')} /> Sample</label>
