@@ -32,14 +32,15 @@ void api_builder_workflows(struct request *req)
         cJSON_AddStringToObject(o, "workflowId", json_get_str(wf, "workflowId"));
         cJSON_AddStringToObject(o, "name", json_get_str(wf, "name"));
         cJSON_AddNumberToObject(o, "version", cJSON_GetObjectItem(wf, "version")->valuedouble);
-        cJSON_AddItemToObject(o, "createdAt",
-                              api_time_json((int64_t)cJSON_GetObjectItem(wf, "createdAt")
-                                                ->valuedouble));
-        cJSON_AddItemToObject(o, "updatedAt",
-                              api_time_json((int64_t)cJSON_GetObjectItem(wf, "updatedAt")
-                                                ->valuedouble));
+        cJSON_AddItemToObject(
+            o, "createdAt",
+            api_time_json((int64_t)cJSON_GetObjectItem(wf, "createdAt")->valuedouble));
+        cJSON_AddItemToObject(
+            o, "updatedAt",
+            api_time_json((int64_t)cJSON_GetObjectItem(wf, "updatedAt")->valuedouble));
         const cJSON *draft = cJSON_GetObjectItem(wf, "draft");
-        cJSON_AddItemToObject(o, "draft", draft ? cJSON_Duplicate(draft, true) : cJSON_CreateNull());
+        cJSON_AddItemToObject(o, "draft",
+                              draft ? cJSON_Duplicate(draft, true) : cJSON_CreateNull());
         cJSON_AddItemToArray(data, o);
     }
     cJSON_Delete(rows);
@@ -60,8 +61,8 @@ void api_builder_version(struct request *req)
     if (!wf)
         return;
     cJSON *row = NULL;
-    int rc = store_workflow_version(req->app->store, json_get_str(wf, "workflowId"), (int)version,
-                                    &row);
+    int rc =
+        store_workflow_version(req->app->store, json_get_str(wf, "workflowId"), (int)version, &row);
     if (rc != STORE_OK) {
         reply_store_error(req, rc, "workflow");
     } else if (!row || cJSON_GetObjectItem(row, "version")->valuedouble != (double)version) {
@@ -71,9 +72,9 @@ void api_builder_version(struct request *req)
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "workflowId", json_get_str(wf, "workflowId"));
         cJSON_AddNumberToObject(o, "versionId", (double)version);
-        cJSON_AddItemToObject(o, "releasedAt",
-                              api_time_json((int64_t)cJSON_GetObjectItem(row, "releasedAt")
-                                                ->valuedouble));
+        cJSON_AddItemToObject(
+            o, "releasedAt",
+            api_time_json((int64_t)cJSON_GetObjectItem(row, "releasedAt")->valuedouble));
         cJSON *def = cJSON_DetachItemFromObject(row, "definition");
         cJSON_AddItemToObject(o, "definition", def ? def : cJSON_CreateNull());
         cJSON *out = cJSON_CreateObject();

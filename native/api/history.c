@@ -1,8 +1,8 @@
 /*
- * The dashboard's view of what ran, across workflows: GET /logs/executions (filtered, newest first),
- * GET /logs/executions/{id} (one run with its steps and trigger payload) and GET /logs/analytics
- * (runs and errors per hour or day, the blocks that fail most). API key or dashboard session, one
- * environment. The per-workflow log of the Alloy API is logs.c.
+ * The dashboard's view of what ran, across workflows: GET /logs/executions (filtered, newest
+ * first), GET /logs/executions/{id} (one run with its steps and trigger payload) and GET
+ * /logs/analytics (runs and errors per hour or day, the blocks that fail most). API key or
+ * dashboard session, one environment. The per-workflow log of the Alloy API is logs.c.
  */
 #include "api/api.h"
 
@@ -165,8 +165,8 @@ void api_history_execution(struct request *req)
         store_user_clear(&u);
     }
     cJSON *ev = NULL;
-    if (json_get_str(x, "eventId") && store_event_payload(s, json_get_str(x, "eventId"), &ev) ==
-                                          STORE_OK && ev) {
+    if (json_get_str(x, "eventId") &&
+        store_event_payload(s, json_get_str(x, "eventId"), &ev) == STORE_OK && ev) {
         cJSON *trigger = cJSON_AddObjectToObject(o, "trigger");
         copy_str(trigger, "name", ev, "name");
         cJSON *payload = cJSON_DetachItemFromObject(ev, "payload");

@@ -262,7 +262,11 @@ test('with that key: a user installs through the modal, /run/event runs live on 
     data: { orderId: String(order.id), status: 'FULFILLED' } } });
   assert.equal(run.status, 200, JSON.stringify(run.body));
   const row = page.getByRole('row').filter({ hasText: 'Fulfillment Updated → BigCommerce order status' });
-  await row.filter({ hasText: 'success' }).waitFor({ timeout: 20000 });
+  await row.filter({ hasText: 'success' }).waitFor({ timeout: 20000 }).catch(async (e) => {
+    console.log('rows:', await page.getByRole('row').allTextContents(), 'live:', await page.locator('.live').textContent());
+    console.log((await api(s, 'GET', `${V}/logs/executions?workflowId=${ids.wf2}`, { key })).body);
+    throw e;
+  });
   assert.equal(await page.evaluate(() => window.stillThisPage), true, 'the run appeared without a reload');
   assert.match(await row.textContent(), /acme-merchant/);
   const changed = await waitUntil('the order to be Completed', async () => {
@@ -388,6 +392,7 @@ test('at 768 px wide nothing overflows; the first load stays within 350 KB gzipp
     try { bytes.set(u.pathname, gzipSync(await r.body(), { level: 9 }).length); } catch { /* redirects */ }
   });
   await go(p, `/workflows/${ids.wf2}`);
+  await p.getByRole('button', { name: /Update an order status/ }).first().click();
   await p.getByRole('textbox', { name: 'Status ID expression' }).waitFor();
   await p.waitForLoadState('networkidle');
   await go(p, '/analytics');

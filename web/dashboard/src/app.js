@@ -130,7 +130,7 @@ function Header({ session }) {
   };
   const envs = [['development', 'Development'], ['production', 'Production']];
   return html`<header class="topbar">
-    <a class="brand" href="/integrations" aria-label="Solder home"><span class="brand-mark" aria-hidden="true">S</span>Solder</a>
+    <a class="brand" href="/integrations"><span class="brand-mark" aria-hidden="true">S</span>Solder</a>
     <div class="env-switch" role="radiogroup" aria-label="Environment">
       ${envs.map(([value, label]) => html`<button type="button" role="radio" aria-checked=${session.environment === value ? 'true' : 'false'}
           class=${`env env-${value}${session.environment === value ? ' on' : ''}`} disabled=${busy}

@@ -1,7 +1,8 @@
 // Live updates for the Executions page: the /ws channel (subprotocol solder-events), authenticated
 // by the session cookie the browser sends with the handshake, reconnecting with jittered backoff.
-// Pages subscribe with onLive(fn); while the socket is down they poll instead (every 3 s), so a
-// page never goes stale.
+// Pages subscribe with onLive(fn); while the socket is down they poll instead (every 3 s), and
+// every 10 s while it is up (events missed during a reconnection are not replayed), so a page never
+// goes stale.
 import { getSession } from './session.js';
 
 const subscribers = new Set();
@@ -46,11 +47,16 @@ function schedule() {
   timer = setTimeout(connect, delay);
 }
 
-// fn(event) for every pushed event; fn({type: 'poll'}) every 3 s while there is no live socket.
+// fn(event) for every pushed event; fn({type: 'poll'}) every 3 s while there is no live socket,
+// every 10 s while there is.
 export function onLive(fn) {
   subscribers.add(fn);
   if (!socket) connect();
-  const poll = setInterval(() => { if (state !== 'live') fn({ type: 'poll' }); }, 3000);
+  let ticks = 0;
+  const poll = setInterval(() => {
+    ticks += 1;
+    if (ticks % (state === 'live' ? 10 : 3) === 0) fn({ type: 'poll' });
+  }, 1000);
   return () => {
     subscribers.delete(fn);
     clearInterval(poll);

@@ -95,7 +95,7 @@ export function ExecutionPage({ id }) {
     ${data.error && html`<div class="note note-error" role="alert"><strong>${data.errorBlock || 'Error'}:</strong> ${data.error}</div>`}
     ${data.trigger && html`<details class="step" open><summary><span class="step-name">Trigger · ${data.trigger.name}</span></summary>
       <${JsonView} value=${data.trigger.payload} label="Trigger data" /></details>`}
-    <ol class="steps">${(data.results || []).map((s) => html`<li><details class=${`step step-${s.status}`} open=${s.status === 'error'}>
+    <ol class="steps">${(data.results || []).map((s) => html`<li><details class=${`step step-${s.status}`} open>
       <summary><span class="step-name">${s.blockName}</span> <code class="muted small">${s.stepKey}</code> <${Badge} status=${s.status} />
         <span class="muted small">${s.startedAt && s.stoppedAt ? `${new Date(s.stoppedAt) - new Date(s.startedAt)} ms` : ''}</span></summary>
       ${s.error && html`<div class="note note-error">${s.error}</div>`}
