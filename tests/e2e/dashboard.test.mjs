@@ -122,6 +122,13 @@ test('New Integration → BigCommerce, New Workflow, rename, order created → S
   await page.keyboard.press('Enter');
   await page.getByRole('button', { name: 'New BigCommerce orders to AcmeCo (rename)' }).waitFor();
 
+  await page.getByRole('radio', { name: /^Schedule/ }).check();
+  await page.getByLabel('Cron expression (UTC)').fill('0 9 * * 1-5');
+  await page.locator('.next-runs li').nth(4).waitFor();
+  assert.match(await page.locator('.next-runs li').first().textContent(), /09:00:00 UTC/);
+  await shot('dashboard-builder-trigger.png');
+  await page.getByLabel('Cron expression (UTC)').fill('61 * * * *');
+  await page.getByRole('alert').filter({ hasText: /minute/ }).waitFor();
   await page.getByRole('radio', { name: /^App event/ }).check();
   assert.equal(await page.getByLabel('App', { exact: true }).inputValue(), 'bigcommerce');
   assert.equal(await page.getByLabel('Event', { exact: true }).inputValue(), 'orderCreated');
