@@ -78,6 +78,11 @@ bool api_user_param(struct request *req, const cJSON *body, bool required, struc
 /* "2024-05-01T11:50:14.043Z" for a time in milliseconds. */
 cJSON *api_time_json(int64_t ms);
 void api_time_text(int64_t ms, char out[32]);
+/* Adds o[name] = the time of row[column] (ms) as api_time_json, when that column is a number. */
+void api_add_time(cJSON *o, const char *name, const cJSON *row, const char *column);
+
+/* Answers 200 {"data": data, "page", "limit"} (takes data). */
+void api_reply_page(struct request *req, cJSON *data, long page, long limit);
 
 /* An integer query parameter within [min, max], else def; replies 400 and returns false when it is
  * present but not an integer in range. */

@@ -32,12 +32,8 @@ void api_builder_workflows(struct request *req)
         cJSON_AddStringToObject(o, "workflowId", json_get_str(wf, "workflowId"));
         cJSON_AddStringToObject(o, "name", json_get_str(wf, "name"));
         cJSON_AddNumberToObject(o, "version", cJSON_GetObjectItem(wf, "version")->valuedouble);
-        cJSON_AddItemToObject(
-            o, "createdAt",
-            api_time_json((int64_t)cJSON_GetObjectItem(wf, "createdAt")->valuedouble));
-        cJSON_AddItemToObject(
-            o, "updatedAt",
-            api_time_json((int64_t)cJSON_GetObjectItem(wf, "updatedAt")->valuedouble));
+        api_add_time(o, "createdAt", wf, "createdAt");
+        api_add_time(o, "updatedAt", wf, "updatedAt");
         const cJSON *draft = cJSON_GetObjectItem(wf, "draft");
         cJSON_AddItemToObject(o, "draft",
                               draft ? cJSON_Duplicate(draft, true) : cJSON_CreateNull());
@@ -72,9 +68,7 @@ void api_builder_version(struct request *req)
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "workflowId", json_get_str(wf, "workflowId"));
         cJSON_AddNumberToObject(o, "versionId", (double)version);
-        cJSON_AddItemToObject(
-            o, "releasedAt",
-            api_time_json((int64_t)cJSON_GetObjectItem(row, "releasedAt")->valuedouble));
+        api_add_time(o, "releasedAt", row, "releasedAt");
         cJSON *def = cJSON_DetachItemFromObject(row, "definition");
         cJSON_AddItemToObject(o, "definition", def ? def : cJSON_CreateNull());
         cJSON *out = cJSON_CreateObject();

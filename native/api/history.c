@@ -33,13 +33,6 @@ static const struct {
 
 static const char *const STATUSES[] = {"queued", "running", "success", "stopped", "error"};
 
-static void add_time(cJSON *o, const char *name, const cJSON *row, const char *column)
-{
-    const cJSON *v = cJSON_GetObjectItem(row, column);
-    if (cJSON_IsNumber(v))
-        cJSON_AddItemToObject(o, name, api_time_json((int64_t)v->valuedouble));
-}
-
 static void copy_str(cJSON *o, const char *name, const cJSON *row, const char *column)
 {
     if (json_get_str(row, column))
@@ -74,9 +67,9 @@ static cJSON *summary_json(const cJSON *x)
     cJSON_AddNumberToObject(o, "workflowVersion", cJSON_GetObjectItem(x, "version")->valuedouble);
     copy_str(o, "status", x, "status");
     cJSON_AddNumberToObject(o, "attempt", cJSON_GetObjectItem(x, "attempt")->valuedouble);
-    add_time(o, "createdAt", x, "createdAt");
-    add_time(o, "startedAt", x, "startedAt");
-    add_time(o, "stoppedAt", x, "finishedAt");
+    api_add_time(o, "createdAt", x, "createdAt");
+    api_add_time(o, "startedAt", x, "startedAt");
+    api_add_time(o, "stoppedAt", x, "finishedAt");
     copy_str(o, "error", x, "error");
     copy_str(o, "errorBlock", x, "errorBlock");
     return o;
@@ -132,11 +125,7 @@ void api_history_executions(struct request *req)
     const cJSON *x;
     cJSON_ArrayForEach(x, rows) cJSON_AddItemToArray(data, summary_json(x));
     cJSON_Delete(rows);
-    cJSON *out = cJSON_CreateObject();
-    cJSON_AddItemToObject(out, "data", data);
-    cJSON_AddNumberToObject(out, "page", (double)page);
-    cJSON_AddNumberToObject(out, "limit", (double)limit);
-    reply_json(req, 200, out);
+    api_reply_page(req, data, page, limit);
 }
 
 void api_history_execution(struct request *req)
@@ -240,7 +229,7 @@ void api_history_analytics(struct request *req)
         copy_str(o, "workflowName", bl, "workflowName");
         copy_str(o, "block", bl, "block");
         cJSON_AddNumberToObject(o, "errors", cJSON_GetObjectItem(bl, "errors")->valuedouble);
-        add_time(o, "lastAt", bl, "lastAt");
+        api_add_time(o, "lastAt", bl, "lastAt");
         cJSON_AddItemToArray(top, o);
     }
     cJSON_Delete(blocks);
