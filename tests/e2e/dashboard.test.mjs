@@ -415,7 +415,7 @@ test('at 768 px wide nothing overflows; the first load stays within 350 KB gzipp
   console.log(`first load, gzipped: ${[...bytes].map(([k, v]) => `${k} ${v}`).join(', ')}; total ${total} bytes`);
   assert.ok(bytes.has('/dashboard/dist/core.wasm'), 'the WASM core was loaded and counted');
   assert.ok(total <= BUDGET_BYTES, `first load ${total} bytes gzipped > ${BUDGET_BYTES}`);
-  for (const url of ['/integrations', `/workflows/${ids.wf2}`, '/executions', '/settings']) {
+  for (const url of ['/integrations', '/executions', '/settings', `/workflows/${ids.wf2}`]) {
     await go(p, url);
     await p.waitForLoadState('networkidle');
     const width = await p.evaluate(() => document.documentElement.scrollWidth);
