@@ -199,3 +199,19 @@ cJSON *api_load_integration(struct request *req, const char *id_or_name)
     }
     return row;
 }
+
+void api_add_time(cJSON *o, const char *name, const cJSON *row, const char *column)
+{
+    const cJSON *v = cJSON_GetObjectItem(row, column);
+    if (cJSON_IsNumber(v))
+        cJSON_AddItemToObject(o, name, api_time_json((int64_t)v->valuedouble));
+}
+
+void api_reply_page(struct request *req, cJSON *data, long page, long limit)
+{
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddItemToObject(out, "data", data);
+    cJSON_AddNumberToObject(out, "page", (double)page);
+    cJSON_AddNumberToObject(out, "limit", (double)limit);
+    reply_json(req, 200, out);
+}

@@ -16,15 +16,7 @@
 /* Largest page of executions (the reference's limit). */
 #define LOGS_MAX_LIMIT 30
 
-static void add_time(cJSON *o, const char *name, const cJSON *row, const char *column)
-{
-    const cJSON *v = cJSON_GetObjectItem(row, column);
-    if (cJSON_IsNumber(v))
-        cJSON_AddItemToObject(o, name, api_time_json((int64_t)v->valuedouble));
-}
-
-/* One execution with its steps, in the reference's log shape. */
-static cJSON *execution_json(struct store *s, const cJSON *x)
+cJSON *api_execution_json(struct store *s, const cJSON *x)
 {
     const char *status = json_get_str(x, "status");
     cJSON *o = cJSON_CreateObject();
@@ -37,9 +29,9 @@ static cJSON *execution_json(struct store *s, const cJSON *x)
     cJSON_AddBoolToObject(o, "finished",
                           strcmp(status, "queued") != 0 && strcmp(status, "running") != 0);
     cJSON_AddNumberToObject(o, "attempt", cJSON_GetObjectItem(x, "attempt")->valuedouble);
-    add_time(o, "createdAt", x, "createdAt");
-    add_time(o, "startedAt", x, "startedAt");
-    add_time(o, "stoppedAt", x, "finishedAt");
+    api_add_time(o, "createdAt", x, "createdAt");
+    api_add_time(o, "startedAt", x, "startedAt");
+    api_add_time(o, "stoppedAt", x, "finishedAt");
     if (json_get_str(x, "error"))
         cJSON_AddStringToObject(o, "error", json_get_str(x, "error"));
     if (json_get_str(x, "errorBlock"))
@@ -60,8 +52,8 @@ static cJSON *execution_json(struct store *s, const cJSON *x)
         cJSON_AddStringToObject(r, "stepKey", json_get_str(st, "stepKey"));
         cJSON_AddStringToObject(r, "status", json_get_str(st, "status"));
         cJSON_AddNumberToObject(r, "attempt", cJSON_GetObjectItem(st, "attempt")->valuedouble);
-        add_time(r, "startedAt", st, "startedAt");
-        add_time(r, "stoppedAt", st, "stoppedAt");
+        api_add_time(r, "startedAt", st, "startedAt");
+        api_add_time(r, "stoppedAt", st, "stoppedAt");
         cJSON *data = cJSON_AddArrayToObject(r, "data");
         const cJSON *out = cJSON_GetObjectItem(st, "output");
         if (out) {
@@ -115,13 +107,9 @@ void api_workflow_logs(struct request *req)
             cJSON *data = cJSON_CreateArray();
             const cJSON *x;
             cJSON_ArrayForEach(x, rows)
-                cJSON_AddItemToArray(data, execution_json(req->app->store, x));
+                cJSON_AddItemToArray(data, api_execution_json(req->app->store, x));
             cJSON_Delete(rows);
-            cJSON *out = cJSON_CreateObject();
-            cJSON_AddItemToObject(out, "data", data);
-            cJSON_AddNumberToObject(out, "page", (double)page);
-            cJSON_AddNumberToObject(out, "limit", (double)limit);
-            reply_json(req, 200, out);
+            api_reply_page(req, data, page, limit);
         }
         cJSON_Delete(wf);
     }
@@ -153,7 +141,7 @@ void api_workflow_errors(struct request *req)
                 cJSON_AddStringToObject(o, "userId", json_get_str(e, "userId"));
                 cJSON_AddStringToObject(o, "block",
                                         json_get_str(e, "block") ? json_get_str(e, "block") : "");
-                add_time(o, "errorOccurredAt", e, "createdAt");
+                api_add_time(o, "errorOccurredAt", e, "createdAt");
                 cJSON_AddStringToObject(o, "message", json_get_str(e, "message"));
                 cJSON_AddItemToArray(data, o);
             }
@@ -268,9 +256,9 @@ void api_logs(struct request *req)
         cJSON_AddStringToObject(d, "error", json_get_str(e, "message"));
         if (json_get_str(e, "block"))
             cJSON_AddStringToObject(d, "block", json_get_str(e, "block"));
-        add_time(o, "startedAt", e, "startedAt");
-        add_time(o, "completedAt", e, "completedAt");
-        add_time(o, "createdAt", e, "createdAt");
+        api_add_time(o, "startedAt", e, "startedAt");
+        api_add_time(o, "completedAt", e, "completedAt");
+        api_add_time(o, "createdAt", e, "createdAt");
         cJSON_AddFalseToObject(o, "customVersion");
         cJSON_AddNumberToObject(o, "workflowVersion",
                                 cJSON_GetObjectItem(e, "version")->valuedouble);
