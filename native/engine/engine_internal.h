@@ -15,9 +15,6 @@
 #include "engine/http_client.h"
 #include "store/store.h"
 
-/* A claimed execution's lease: longer than any single attempt (the per-call timeout is 30 s and an
- * execution makes few calls), so a live worker never loses its job to another. */
-#define ENGINE_LEASE_MS 120000
 /* Executions claimed per store round trip: amortises the claim transaction. */
 #define ENGINE_CLAIM_BATCH 32
 /* Nice value of worker threads, relative to the API thread's (see worker_main). */
@@ -45,6 +42,15 @@ struct engine {
     pthread_t *workers;
     pthread_t maintenance;
     bool maintenance_started;
+
+    long lease_ms;
+    char owner[ID_LEN + 1]; /* this process's lease owner token, new at each start */
+    size_t max_step_output; /* bytes of a step's recorded inputs or output */
+    int lock_fd;            /* DATA/engine.lock, held shared while the engine runs */
+    pthread_t leases;       /* renews the leases held, until the workers are gone */
+    pthread_cond_t leases_cv;
+    bool leases_started;
+    bool leases_stopping;
 };
 
 /* One worker thread's resources. */
@@ -69,9 +75,10 @@ void engine_wake_maintenance(struct engine *e);
  * the outcome to record (owned). worker.c */
 cJSON *worker_run_execution(struct worker *w, const cJSON *job);
 
-/* Writes the outcomes of a batch of executions in one transaction, then publishes them. With next,
- * the same transaction claims the worker's next batch into *next (NULL when the write failed). */
-void worker_record(struct worker *w, const cJSON *records, cJSON **next);
+/* Writes one execution's outcome and steps in one transaction, fenced by the claim it ran under,
+ * then publishes it. An outcome whose claim was taken over is dropped (and logged). With next, the
+ * same transaction claims the worker's next batch into *next (NULL when the write failed). */
+void worker_record(struct worker *w, const cJSON *record, cJSON **next);
 
 /* Streams pending errors to the ISV webhooks and purges old executions. maintenance.c */
 void *maintenance_main(void *arg);

@@ -1,8 +1,9 @@
 /*
  * Running one claimed execution: build (or resume) its context, run the workflow executor with this
  * file's host (outgoing HTTP for streamData and http blocks), then record the steps and the outcome
- * in one transaction: done, stopped, failed (with an error row), or requeued for a retry or a
- * delay. Connector app actions are not run here (they need connectors).
+ * in one transaction, fenced by the execution's claim: done, stopped, failed (with an error row),
+ * or requeued for a retry or a delay. Steps' inputs and outputs are capped in size. Connector app
+ * actions are not run here (they need connectors).
  */
 #include "engine/engine_internal.h"
 
@@ -100,6 +101,18 @@ static void publish(struct run *r, const char *type, const char *status, const c
     cJSON_Delete(ev);
 }
 
+/* Bytes of a truncated step value's text kept as its preview. */
+#define STEP_PREVIEW_BYTES 1024
+
+/* Replaces member key of a step record by a truncation marker when its text is over the cap. */
+static void cap_member(cJSON *o, const char *key, size_t max_bytes)
+{
+    size_t preview = max_bytes / 2 < STEP_PREVIEW_BYTES ? max_bytes / 2 : STEP_PREVIEW_BYTES;
+    cJSON *marker = json_truncation(cJSON_GetObjectItemCaseSensitive(o, key), max_bytes, preview);
+    if (marker)
+        cJSON_ReplaceItemInObjectCaseSensitive(o, key, marker);
+}
+
 static void on_step(void *ctx, const struct wf_step *st)
 {
     struct run *r = ctx;
@@ -119,6 +132,8 @@ static void on_step(void *ctx, const struct wf_step *st)
         cJSON_AddItemToObject(o, "output", cJSON_Duplicate(st->output, true));
     if (st->error)
         cJSON_AddStringToObject(o, "error", st->error);
+    cap_member(o, "inputs", r->w->engine->max_step_output);
+    cap_member(o, "output", r->w->engine->max_step_output);
     cJSON_AddItemToArray(r->steps, o);
 }
 
@@ -354,6 +369,9 @@ static cJSON *saved_state(const struct wf_state *st, int seq)
     return o;
 }
 
+/* Every expression of a workflow, as those of actions and hooks. */
+static const struct mapping_limits WORKFLOW_LIMITS = ENGINE_EXPRESSION_LIMITS;
+
 cJSON *worker_run_execution(struct worker *w, const cJSON *job)
 {
     struct store *s = w->store;
@@ -400,7 +418,7 @@ cJSON *worker_run_execution(struct worker *w, const cJSON *job)
                        : "the workflow version cannot be loaded");
         error = message;
     } else {
-        struct wf_host host = {host_call, on_step, &r, NULL};
+        struct wf_host host = {host_call, on_step, &r, &WORKFLOW_LIMITS};
         outcome = workflow_execute(def, &st, &host);
     }
     int64_t now = store_now();
@@ -439,7 +457,7 @@ cJSON *worker_run_execution(struct worker *w, const cJSON *job)
         status = "error";
     }
 
-    /* The outcome, written with the rest of the batch by worker_record. */
+    /* The outcome, written by worker_record. */
     cJSON *rec = cJSON_CreateObject();
     cJSON_AddStringToObject(rec, "id", exec_id);
     cJSON_AddStringToObject(rec, "envId", r.env_id);
@@ -462,7 +480,8 @@ cJSON *worker_run_execution(struct worker *w, const cJSON *job)
     return rec;
 }
 
-/* Writes one execution's steps and outcome (inside the caller's transaction). */
+/* Writes one execution's steps and outcome (inside the caller's transaction), each write fenced by
+ * the claim the run had: STORE_NOT_FOUND, with nothing written, when it was taken over. */
 static int record_one(struct store *s, const cJSON *rec)
 {
     const char *id = json_get_str(rec, "id"), *status = json_get_str(rec, "status");
@@ -484,9 +503,9 @@ static int record_one(struct store *s, const cJSON *rec)
         if (rc != STORE_OK)
             return rc;
     }
-    int rc = run_at ? store_execution_requeue(s, id, (int64_t)run_at->valuedouble, state, error,
-                                              error_block)
-                    : store_execution_finish(s, id, status, error, error_block, state);
+    int rc = run_at ? store_execution_requeue(s, id, attempt, (int64_t)run_at->valuedouble, state,
+                                              error, error_block)
+                    : store_execution_finish(s, id, attempt, status, error, error_block, state);
     if (rc == STORE_OK && status && strcmp(status, "error") == 0)
         rc = store_error_insert(s, json_get_str(rec, "envId"), id, json_get_str(rec, "workflowId"),
                                 json_get_str(rec, "installationId"), json_get_str(rec, "userId"),
@@ -494,16 +513,25 @@ static int record_one(struct store *s, const cJSON *rec)
     return rc;
 }
 
-void worker_record(struct worker *w, const cJSON *records, cJSON **next)
+void worker_record(struct worker *w, const cJSON *rec, cJSON **next)
 {
     struct store *s = w->store;
-    if (cJSON_GetArraySize(records) == 0)
-        return;
+    struct engine *e = w->engine;
+    const char *id = json_get_str(rec, "id"), *status = json_get_str(rec, "status");
+    int attempt = cJSON_GetObjectItem(rec, "attempt")->valueint;
     int rc = store_begin(s);
-    const cJSON *rec;
-    cJSON_ArrayForEach(rec, records) if (rc == STORE_OK) rc = record_one(s, rec);
+    if (rc == STORE_OK)
+        rc = record_one(s, rec);
+    if (rc == STORE_NOT_FOUND) {
+        store_rollback(s);
+        fprintf(stderr,
+                "solder: worker %d: execution %s: the outcome of attempt %d (%s) is dropped: "
+                "another worker took the execution over\n",
+                w->index, id, attempt, status ? status : "queued again");
+        return;
+    }
     if (rc == STORE_OK && next)
-        rc = store_claim(s, store_now(), ENGINE_LEASE_MS, ENGINE_CLAIM_BATCH, next);
+        rc = store_claim(s, store_now(), e->lease_ms, ENGINE_CLAIM_BATCH, e->owner, next);
     if (rc == STORE_OK)
         rc = store_commit(s);
     if (rc != STORE_OK) {
@@ -511,25 +539,20 @@ void worker_record(struct worker *w, const cJSON *records, cJSON **next)
             cJSON_Delete(*next);
             *next = NULL;
         }
-        /* Left running: the leases run out and the executions are claimed again. */
-        fprintf(stderr, "solder: cannot record %d execution outcomes: %s\n",
-                cJSON_GetArraySize(records), store_errmsg(s));
+        /* Left running without a renewer: its lease runs out and it is claimed again. */
+        fprintf(stderr, "solder: cannot record the outcome of execution %s: %s\n", id,
+                store_errmsg(s));
         store_rollback(s);
+        store_lease_release(s, id, attempt);
         return;
     }
-    bool errors = false;
-    cJSON_ArrayForEach(rec, records)
-    {
-        const char *status = json_get_str(rec, "status");
-        errors |= status && strcmp(status, "error") == 0;
-        struct run r = {.w = w,
-                        .exec_id = json_get_str(rec, "id"),
-                        .env_id = json_get_str(rec, "envId"),
-                        .workflow_id = json_get_str(rec, "workflowId"),
-                        .user_id = json_get_str(rec, "userId")};
-        publish(&r, "execution", status ? status : "queued", json_get_str(rec, "errorBlock"),
-                json_get_str(rec, "error"));
-    }
-    if (errors)
-        engine_wake_maintenance(w->engine); /* it streams errors to the ISV */
+    struct run r = {.w = w,
+                    .exec_id = id,
+                    .env_id = json_get_str(rec, "envId"),
+                    .workflow_id = json_get_str(rec, "workflowId"),
+                    .user_id = json_get_str(rec, "userId")};
+    publish(&r, "execution", status ? status : "queued", json_get_str(rec, "errorBlock"),
+            json_get_str(rec, "error"));
+    if (status && strcmp(status, "error") == 0)
+        engine_wake_maintenance(e); /* it streams errors to the ISV */
 }
