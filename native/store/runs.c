@@ -254,10 +254,12 @@ int store_claim(struct store *s, int64_t now, int64_t lease_ms, int limit, const
         s,
         "UPDATE executions SET status = 'running', lease_until = ?1 + ?2, lease_owner = ?4, "
         "attempt = attempt + 1, started_at = coalesce(started_at, ?1) "
+        /* Expired leases first: work a stalled or dead process held waits no longer for the
+         * backlog queued after it. */
         "WHERE id IN (SELECT id FROM (SELECT id FROM executions "
-        "  WHERE status = 'queued' AND run_at <= ?1 ORDER BY run_at LIMIT ?3) "
+        "  WHERE status = 'running' AND lease_until < ?1 LIMIT ?3) "
         "  UNION ALL SELECT id FROM (SELECT id FROM executions "
-        "  WHERE status = 'running' AND lease_until < ?1 LIMIT ?3) LIMIT ?3) "
+        "  WHERE status = 'queued' AND run_at <= ?1 ORDER BY run_at LIMIT ?3) LIMIT ?3) "
         "RETURNING id, env_id AS envId, installation_id AS installationId, "
         "workflow_id AS workflowId, user_id AS userId, version, event_id AS eventId, "
         "attempt, state AS state_json, created_at AS createdAt, "

@@ -80,7 +80,8 @@ int store_schedule_set(struct store *s, const char *installation_id, int64_t nex
 /* ---- running ---- */
 
 /*
- * Claims up to limit due executions (queued and due, or running with an expired lease), marking
+ * Claims up to limit due executions (running with an expired lease first, then queued and due, the
+ * longest due first), marking
  * them running until now + lease_ms under owner (the claiming process's token, see
  * store_leases_renew) and counting the attempt: the attempt number is the claim's fencing token.
  * Columns: id, envId, installationId, workflowId, userId, version, eventId, attempt, state (JSON),
