@@ -1,7 +1,7 @@
 /*
  * The worker pool: start, stop, wake, the claim loop each worker runs and the heartbeat that renews
- * the process's leases. What a worker does with a claimed execution is in worker.c; error streaming
- * and retention in maintenance.c.
+ * the process's leases. What a worker does with a claimed execution is in worker.c, the writing of
+ * outcomes in recorder.c, error streaming and retention in maintenance.c.
  */
 #include "engine/engine_internal.h"
 
@@ -106,44 +106,26 @@ static void *worker_main(void *arg)
         fprintf(stderr, "solder: worker %d cannot start: %s\n", w->index, err);
         goto out;
     }
-    /* Each outcome is written when its execution ends; the last of a batch shares its transaction
-     * with the claim of the next batch. On stop, what is held is run and recorded, and nothing more
-     * is claimed. */
-    cJSON *jobs = NULL;
-    int64_t claimed_at = 0;
+    /* Each outcome goes to the recorder when its execution ends. On stop, what is held is run and
+     * handed over, and nothing more is claimed. */
     for (;;) {
-        bool stop = stopping(e);
-        if (!jobs) {
-            if (stop)
-                break;
-            claimed_at = store_now();
-            if (store_claim(w->store, claimed_at, e->lease_ms, ENGINE_CLAIM_BATCH, e->owner,
-                            &jobs) != STORE_OK) {
-                fprintf(stderr, "solder: worker %d: claim failed: %s\n", w->index,
-                        store_errmsg(w->store));
-                wait_for_work(e, ENGINE_IDLE_POLL_MS);
-                continue;
-            }
-        }
-        int n = cJSON_GetArraySize(jobs), i = 0;
-        cJSON *next = NULL;
-        int64_t next_claimed_at = 0;
-        const cJSON *job;
-        cJSON_ArrayForEach(job, jobs)
-        {
-            bool last = ++i == n;
-            if (!still_held(w, job, claimed_at))
-                continue;
-            cJSON *record = worker_run_execution(w, job);
-            next_claimed_at = store_now();
-            worker_record(w, record, last && !stop ? &next : NULL);
-            cJSON_Delete(record);
-        }
-        cJSON_Delete(jobs);
-        jobs = next;
-        claimed_at = next_claimed_at;
-        if (n == 0)
+        if (stopping(e))
+            break;
+        cJSON *jobs = NULL;
+        int64_t claimed_at = store_now();
+        if (store_claim(w->store, claimed_at, e->lease_ms, ENGINE_CLAIM_BATCH, e->owner, &jobs) !=
+            STORE_OK) {
+            fprintf(stderr, "solder: worker %d: claim failed: %s\n", w->index,
+                    store_errmsg(w->store));
             wait_for_work(e, ENGINE_IDLE_POLL_MS);
+            continue;
+        }
+        const cJSON *job;
+        cJSON_ArrayForEach(job, jobs) if (still_held(w, job, claimed_at))
+            recorder_push(e, worker_run_execution(w, job));
+        if (cJSON_GetArraySize(jobs) == 0)
+            wait_for_work(e, ENGINE_IDLE_POLL_MS);
+        cJSON_Delete(jobs);
     }
 out:
     free(w->secret);
@@ -286,6 +268,9 @@ int engine_start(struct app *app, const struct engine_config *cfg)
     pthread_cond_init(&e->cv, NULL);
     pthread_cond_init(&e->maint_cv, NULL);
     pthread_cond_init(&e->leases_cv, NULL);
+    pthread_cond_init(&e->records_cv, NULL);
+    pthread_cond_init(&e->records_space_cv, NULL);
+    e->records = cJSON_CreateArray();
     e->allow_hosts = split_hosts(cfg->allow_hosts);
     e->http.allow_private = cfg->allow_private;
     e->sign_rsa = !cfg->no_rsa_signature;
@@ -311,6 +296,16 @@ int engine_start(struct app *app, const struct engine_config *cfg)
     e->workers = calloc((size_t)e->nworkers, sizeof *e->workers);
     app->engine = e;
     e->leases_started = pthread_create(&e->leases, NULL, leases_main, e) == 0;
+    if (e->nworkers > 0) {
+        e->recorder_store = store_open(app->db_path, err, sizeof err);
+        if (!e->recorder_store) {
+            fprintf(stderr, "solder: the recorder cannot open the store: %s\n", err);
+            e->nworkers = 0;
+            engine_stop(app);
+            return -1;
+        }
+        e->recorder_started = pthread_create(&e->recorder, NULL, recorder_main, e) == 0;
+    }
     for (int i = 0; i < e->nworkers; i++) {
         struct worker *w = calloc(1, sizeof *w);
         w->engine = e;
@@ -335,6 +330,15 @@ void engine_stop(struct app *app)
         pthread_join(e->workers[i], NULL);
     if (e->maintenance_started)
         pthread_join(e->maintenance, NULL);
+    if (e->recorder_started) {
+        pthread_mutex_lock(&e->mu);
+        e->recorder_stopping = true;
+        pthread_cond_signal(&e->records_cv);
+        pthread_mutex_unlock(&e->mu);
+        pthread_join(e->recorder, NULL);
+    }
+    store_close(e->recorder_store);
+    cJSON_Delete(e->records);
     if (e->leases_started) {
         pthread_mutex_lock(&e->mu);
         e->leases_stopping = true;
@@ -353,6 +357,8 @@ void engine_stop(struct app *app)
     pthread_cond_destroy(&e->cv);
     pthread_cond_destroy(&e->maint_cv);
     pthread_cond_destroy(&e->leases_cv);
+    pthread_cond_destroy(&e->records_cv);
+    pthread_cond_destroy(&e->records_space_cv);
     pthread_mutex_destroy(&e->mu);
     free(e);
     app->engine = NULL;

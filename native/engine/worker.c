@@ -1,9 +1,9 @@
 /*
  * Running one claimed execution: build (or resume) its context, run the workflow executor with this
- * file's host (outgoing HTTP for streamData and http blocks), then record the steps and the outcome
- * in one transaction, fenced by the execution's claim: done, stopped, failed (with an error row),
- * or requeued for a retry or a delay. Steps' inputs and outputs are capped in size. Connector app
- * actions are not run here (they need connectors).
+ * file's host (outgoing HTTP for streamData and http blocks), and hand the outcome to the recorder
+ * (recorder.c): done, stopped, failed, or to be requeued for a retry or a delay, with the steps
+ * run, their inputs and outputs capped in size. Connector app actions are not run here (they need
+ * connectors).
  */
 #include "engine/engine_internal.h"
 
@@ -457,7 +457,7 @@ cJSON *worker_run_execution(struct worker *w, const cJSON *job)
         status = "error";
     }
 
-    /* The outcome, written by worker_record. */
+    /* The outcome, written by the recorder. */
     cJSON *rec = cJSON_CreateObject();
     cJSON_AddStringToObject(rec, "id", exec_id);
     cJSON_AddStringToObject(rec, "envId", r.env_id);
@@ -480,79 +480,15 @@ cJSON *worker_run_execution(struct worker *w, const cJSON *job)
     return rec;
 }
 
-/* Writes one execution's steps and outcome (inside the caller's transaction), each write fenced by
- * the claim the run had: STORE_NOT_FOUND, with nothing written, when it was taken over. */
-static int record_one(struct store *s, const cJSON *rec)
+void worker_publish_outcome(struct engine *e, const cJSON *rec)
 {
-    const char *id = json_get_str(rec, "id"), *status = json_get_str(rec, "status");
-    const char *error = json_get_str(rec, "error"), *error_block = json_get_str(rec, "errorBlock");
-    const cJSON *state = cJSON_GetObjectItem(rec, "state"),
-                *run_at = cJSON_GetObjectItem(rec, "runAt");
-    int attempt = cJSON_GetObjectItem(rec, "attempt")->valueint;
-    const cJSON *st;
-    cJSON_ArrayForEach(st, cJSON_GetObjectItem(rec, "steps"))
-    {
-        int rc = store_step_insert(s, id, cJSON_GetObjectItem(st, "seq")->valueint,
-                                   json_get_str(st, "id"), json_get_str(st, "type"),
-                                   json_get_str(st, "name"), json_get_str(st, "key"),
-                                   json_get_str(st, "status"), attempt,
-                                   (int64_t)cJSON_GetObjectItem(st, "started")->valuedouble,
-                                   (int64_t)cJSON_GetObjectItem(st, "stopped")->valuedouble,
-                                   cJSON_GetObjectItem(st, "inputs"),
-                                   cJSON_GetObjectItem(st, "output"), json_get_str(st, "error"));
-        if (rc != STORE_OK)
-            return rc;
-    }
-    int rc = run_at ? store_execution_requeue(s, id, attempt, (int64_t)run_at->valuedouble, state,
-                                              error, error_block)
-                    : store_execution_finish(s, id, attempt, status, error, error_block, state);
-    if (rc == STORE_OK && status && strcmp(status, "error") == 0)
-        rc = store_error_insert(s, json_get_str(rec, "envId"), id, json_get_str(rec, "workflowId"),
-                                json_get_str(rec, "installationId"), json_get_str(rec, "userId"),
-                                error_block, error ? error : "execution failed");
-    return rc;
-}
-
-void worker_record(struct worker *w, const cJSON *rec, cJSON **next)
-{
-    struct store *s = w->store;
-    struct engine *e = w->engine;
-    const char *id = json_get_str(rec, "id"), *status = json_get_str(rec, "status");
-    int attempt = cJSON_GetObjectItem(rec, "attempt")->valueint;
-    int rc = store_begin(s);
-    if (rc == STORE_OK)
-        rc = record_one(s, rec);
-    if (rc == STORE_NOT_FOUND) {
-        store_rollback(s);
-        fprintf(stderr,
-                "solder: worker %d: execution %s: the outcome of attempt %d (%s) is dropped: "
-                "another worker took the execution over\n",
-                w->index, id, attempt, status ? status : "queued again");
-        return;
-    }
-    if (rc == STORE_OK && next)
-        rc = store_claim(s, store_now(), e->lease_ms, ENGINE_CLAIM_BATCH, e->owner, next);
-    if (rc == STORE_OK)
-        rc = store_commit(s);
-    if (rc != STORE_OK) {
-        if (next) {
-            cJSON_Delete(*next);
-            *next = NULL;
-        }
-        /* Left running without a renewer: its lease runs out and it is claimed again. */
-        fprintf(stderr, "solder: cannot record the outcome of execution %s: %s\n", id,
-                store_errmsg(s));
-        store_rollback(s);
-        store_lease_release(s, id, attempt);
-        return;
-    }
-    struct run r = {.w = w,
-                    .exec_id = id,
+    struct worker w = {.engine = e};
+    struct run r = {.w = &w,
+                    .exec_id = json_get_str(rec, "id"),
                     .env_id = json_get_str(rec, "envId"),
                     .workflow_id = json_get_str(rec, "workflowId"),
                     .user_id = json_get_str(rec, "userId")};
+    const char *status = json_get_str(rec, "status");
     publish(&r, "execution", status ? status : "queued", json_get_str(rec, "errorBlock"),
             json_get_str(rec, "error"));
-    if (status && strcmp(status, "error") == 0)
-        engine_wake_maintenance(e); /* it streams errors to the ISV */
 }
