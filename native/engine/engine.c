@@ -316,6 +316,16 @@ int engine_start(struct app *app, const struct engine_config *cfg)
     return 0;
 }
 
+/* Sets a thread's stop flag, wakes it where it waits (cv) and waits for it to end. */
+static void stop_thread(struct engine *e, bool *flag, pthread_cond_t *cv, pthread_t thread)
+{
+    pthread_mutex_lock(&e->mu);
+    *flag = true;
+    pthread_cond_signal(cv);
+    pthread_mutex_unlock(&e->mu);
+    pthread_join(thread, NULL);
+}
+
 void engine_stop(struct app *app)
 {
     struct engine *e = app->engine;
@@ -330,22 +340,12 @@ void engine_stop(struct app *app)
         pthread_join(e->workers[i], NULL);
     if (e->maintenance_started)
         pthread_join(e->maintenance, NULL);
-    if (e->recorder_started) {
-        pthread_mutex_lock(&e->mu);
-        e->recorder_stopping = true;
-        pthread_cond_signal(&e->records_cv);
-        pthread_mutex_unlock(&e->mu);
-        pthread_join(e->recorder, NULL);
-    }
+    if (e->recorder_started)
+        stop_thread(e, &e->recorder_stopping, &e->records_cv, e->recorder);
     store_close(e->recorder_store);
     cJSON_Delete(e->records);
-    if (e->leases_started) {
-        pthread_mutex_lock(&e->mu);
-        e->leases_stopping = true;
-        pthread_cond_signal(&e->leases_cv);
-        pthread_mutex_unlock(&e->mu);
-        pthread_join(e->leases, NULL);
-    }
+    if (e->leases_started)
+        stop_thread(e, &e->leases_stopping, &e->leases_cv, e->leases);
     if (e->lock_fd >= 0)
         close(e->lock_fd); /* releases the lock */
     free(e->workers);

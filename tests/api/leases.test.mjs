@@ -99,6 +99,30 @@ function checkDeliveries(sink, xs, ids, statusOf, maxDuplicates) {
   return duplicates;
 }
 
+// Runs body({sink, a, second}) with a sink (startSink options) and a server, `second()` starting
+// another on the same data directory; then stops them all.
+async function withServers(sinkOptions, body) {
+  const flags = ['--allow-private-network', '--workers', '2', '--lease-ms', String(LEASE_MS)];
+  const sink = await startSink(sinkOptions);
+  const a = await startServer(flags);
+  const others = [];
+  const second = async () => {
+    others.push(await startServer(flags, { dataDir: a.dataDir }));
+    return others[others.length - 1];
+  };
+  try {
+    await body({ sink, a, second });
+  } finally {
+    for (const o of others) await o.stop({ keep: true });
+    await a.stop();
+    await sink.close();
+  }
+}
+
+// The sink's answer to an order is statusOf(orderId).
+const answering = (statusOf, delayMs) =>
+  ({ delay: () => delayMs, status: (q) => statusOf(JSON.parse(q.body).orderId) });
+
 async function errorRows(s, workflowId) {
   const r = await api(s, 'GET', `${V}/workflows/${workflowId}/errors`);
   assert.equal(r.status, 200);
@@ -110,11 +134,9 @@ async function errorRows(s, workflowId) {
 test('a block slower than the lease keeps its claim: one delivery, one outcome, no takeover', async () => {
   // Orders 0-3 are held by the sink for three leases; the leases are renewed meanwhile, so neither
   // the other worker nor the other process takes them (or the rest of the batch) over.
-  const sink = await startSink({ delay: (q) => (JSON.parse(q.body).orderId < 4 ? 3 * LEASE_MS : 0) });
-  const flags = ['--allow-private-network', '--workers', '2', '--lease-ms', String(LEASE_MS)];
-  const a = await startServer(flags);
-  const b = await startServer(flags, { dataDir: a.dataDir });
-  try {
+  const slow = { delay: (q) => (JSON.parse(q.body).orderId < 4 ? 3 * LEASE_MS : 0) };
+  await withServers(slow, async ({ sink, a, second }) => {
+    const b = await second();
     const { workflowId, userId } = await setUp(a, sink.url);
     const ids = await fire([a, b], userId, 0, 40);
     const xs = await allFinished(a, workflowId, 40);
@@ -134,26 +156,18 @@ test('a block slower than the lease keeps its claim: one delivery, one outcome, 
     assert.ok(lag < 1500, `an outcome was recorded ${lag} ms after its execution ended`);
     assert.deepEqual(dropped(a, b), []);
     assert.deepEqual(takenOver(a, b), []);
-  } finally {
-    await b.stop({ keep: true });
-    await a.stop();
-    await sink.close();
-  }
+  });
 });
 
 test('a second process started on the same data directory under load voids none of the first\'s claims', async () => {
   // Each delivery takes 5 ms, so the first process holds claimed batches when the second starts;
   // every seventh order is refused (422) and must be recorded as an error, once.
   const statusOf = (orderId) => (orderId % 7 === 0 ? 422 : 200);
-  const sink = await startSink({ delay: () => 5, status: (q) => statusOf(JSON.parse(q.body).orderId) });
-  const flags = ['--allow-private-network', '--workers', '2', '--lease-ms', String(LEASE_MS)];
-  const a = await startServer(flags);
-  let b;
-  try {
+  await withServers(answering(statusOf, 5), async ({ sink, a, second }) => {
     const { workflowId, userId } = await setUp(a, sink.url);
     const ids = await fire([a], userId, 0, 150);
     await waitUntil('deliveries under way', () => sink.on('/orders').length >= 10);
-    b = await startServer(flags, { dataDir: a.dataDir });
+    const b = await second();
     assert.doesNotMatch(b.output(), /requeued/, 'the second process requeued claims of the first');
     Object.assign(ids, await fire([a, b], userId, 150, 300));
     const xs = await allFinished(b, workflowId, 300);
@@ -164,20 +178,13 @@ test('a second process started on the same data directory under load voids none 
     assert.deepEqual([...errors.keys()].sort(), [...failed].sort(), 'an error row for each refused order');
     assert.ok([...errors.values()].every((n) => n === 1), 'one error row per failed execution');
     assert.deepEqual(dropped(a, b), []);
-  } finally {
-    if (b) await b.stop({ keep: true });
-    await a.stop();
-    await sink.close();
-  }
+  });
 });
 
 test('a process stopped under load past its leases and resumed: its executions are taken over, its late outcomes dropped', async () => {
   const statusOf = (orderId) => (orderId % 10 === 3 ? 422 : 200);
-  const sink = await startSink({ delay: () => 30, status: (q) => statusOf(JSON.parse(q.body).orderId) });
-  const flags = ['--allow-private-network', '--workers', '2', '--lease-ms', String(LEASE_MS)];
-  const a = await startServer(flags);
-  const b = await startServer(flags, { dataDir: a.dataDir });
-  try {
+  await withServers(answering(statusOf, 30), async ({ sink, a, second }) => {
+    const b = await second();
     const { workflowId, userId } = await setUp(a, sink.url);
     const ids = await fire([b], userId, 0, 200);
     // Both processes deliver, then the first stops for three leases while it holds claims.
@@ -186,9 +193,12 @@ test('a process stopped under load past its leases and resumed: its executions a
     await new Promise((r) => setTimeout(r, 3 * LEASE_MS));
     a.proc.kill('SIGCONT');
     const xs = await allFinished(b, workflowId, 200);
-    // Only a call in flight when the process stopped can arrive twice (at least once delivery):
-    // one per worker of the four, each matched by a dropped outcome.
-    const duplicates = checkDeliveries(sink, xs, ids, statusOf, 4);
+    // Only a call in flight, or whose outcome awaited its commit (up to 5 ms), when its claim was
+    // lost can arrive twice (at least once delivery): with a 30 ms sink, at most two per worker —
+    // of the stopped process, and of the other one too when the stop caught the first holding the
+    // store's write lock for longer than a lease. Each is matched by a dropped late outcome; a
+    // whole batch run again would be dozens.
+    const duplicates = checkDeliveries(sink, xs, ids, statusOf, 8);
     await waitUntil('late outcomes logged', () => dropped(a, b).length >= duplicates, 10000);
     const retaken = xs.filter((x) => x.attempt > 1);
     assert.ok(retaken.length > 0, 'the stopped process held claims that were taken over');
@@ -199,9 +209,5 @@ test('a process stopped under load past its leases and resumed: its executions a
     console.log(`# stopped for ${3 * LEASE_MS} ms: ${retaken.length} executions taken over, ` +
       `${duplicates} delivered twice, ${dropped(a, b).length} late outcomes dropped, ` +
       `${takenOver(a, b).length} left unrun by the resumed process`);
-  } finally {
-    await b.stop({ keep: true });
-    await a.stop();
-    await sink.close();
-  }
+  });
 });
