@@ -136,8 +136,8 @@ out:
 }
 
 /* The heartbeat of this process's claims: every third of a lease, extends the lease of every
- * execution it still holds, until the workers are gone. Runs at the API thread's priority, so busy
- * workers cannot starve it. */
+ * execution it still holds, until the recorder has written the last outcome. Runs at the API
+ * thread's priority, so busy workers cannot starve it. */
 static void *leases_main(void *arg)
 {
     struct engine *e = arg;
@@ -297,14 +297,17 @@ int engine_start(struct app *app, const struct engine_config *cfg)
     app->engine = e;
     e->leases_started = pthread_create(&e->leases, NULL, leases_main, e) == 0;
     if (e->nworkers > 0) {
+        /* Without the recorder no outcome would be written: the engine does not start. */
         e->recorder_store = store_open(app->db_path, err, sizeof err);
-        if (!e->recorder_store) {
-            fprintf(stderr, "solder: the recorder cannot open the store: %s\n", err);
+        int rc = e->recorder_store ? pthread_create(&e->recorder, NULL, recorder_main, e) : -1;
+        e->recorder_started = rc == 0;
+        if (!e->recorder_started) {
+            fprintf(stderr, "solder: the recorder cannot start: %s\n",
+                    e->recorder_store ? strerror(rc) : err);
             e->nworkers = 0;
             engine_stop(app);
             return -1;
         }
-        e->recorder_started = pthread_create(&e->recorder, NULL, recorder_main, e) == 0;
     }
     for (int i = 0; i < e->nworkers; i++) {
         struct worker *w = calloc(1, sizeof *w);
