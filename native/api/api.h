@@ -91,16 +91,27 @@ void api_time_text(int64_t ms, char out[32]);
 /* Adds o[name] = the time of row[column] (ms) as api_time_json, when that column is a number. */
 void api_add_time(cJSON *o, const char *name, const cJSON *row, const char *column);
 
-/* Answers 200 {"data": data, "page", "limit"} (takes data). */
-void api_reply_page(struct request *req, cJSON *data, long page, long limit);
+/* Answers 200 {"data": data, "page", "limit"} (takes data), with "truncated": true when something
+ * was left out to keep the answer within its budget. */
+void api_reply_page(struct request *req, cJSON *data, long page, long limit, bool truncated);
 
 /* An integer query parameter within [min, max], else def; replies 400 and returns false when it is
  * present but not an integer in range. */
 bool api_query_int(struct request *req, const char *name, long min, long max, long def, long *out);
 
+/* The byte budget of one logs answer (step inputs and outputs it may carry, see
+ * --max-logs-response); api_execution_json takes from it. */
+struct logs_budget {
+    size_t left;
+    bool truncated; /* something was left out */
+};
+/* The budget of one answer: the server's --max-logs-response. */
+struct logs_budget api_logs_budget(const struct request *req);
+
 /* api/logs.c: one execution row (store_execution_find's columns) with its steps, in the
- * reference's log shape (results, inputs); the caller owns the answer. */
-cJSON *api_execution_json(struct store *s, const cJSON *x);
+ * reference's log shape (results, inputs), within b: once it is spent, step data is replaced by
+ * truncation markers and further steps are left out. The caller owns the answer. */
+cJSON *api_execution_json(struct store *s, const cJSON *x, struct logs_budget *b);
 
 /* api/history.c */
 void api_history_executions(struct request *req);

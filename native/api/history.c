@@ -125,7 +125,7 @@ void api_history_executions(struct request *req)
     const cJSON *x;
     cJSON_ArrayForEach(x, rows) cJSON_AddItemToArray(data, summary_json(x));
     cJSON_Delete(rows);
-    api_reply_page(req, data, page, limit);
+    api_reply_page(req, data, page, limit, false);
 }
 
 void api_history_execution(struct request *req)
@@ -145,7 +145,10 @@ void api_history_execution(struct request *req)
         cJSON_Delete(x);
         return;
     }
-    cJSON *o = api_execution_json(s, x);
+    struct logs_budget budget = api_logs_budget(req);
+    cJSON *o = api_execution_json(s, x, &budget);
+    if (budget.truncated)
+        cJSON_AddTrueToObject(o, "truncated");
     cJSON_AddStringToObject(o, "workflowName", json_get_str(wf, "name"));
     struct user u;
     if (store_user_find(s, req->who.env.id, json_get_str(x, "userId"), &u) == STORE_OK) {

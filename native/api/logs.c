@@ -1,6 +1,7 @@
 /*
- * Seeing what happened: per-workflow execution logs with each block's inputs and outputs, errors,
- * analytics, reruns, the account-wide error log, and the GDPR deletion of a user's logs.
+ * Seeing what happened: per-workflow execution logs with each block's inputs and outputs (within a
+ * byte budget per answer), errors, analytics, reruns, the account-wide error log, and the GDPR
+ * deletion of a user's logs.
  */
 #include "api/api.h"
 
@@ -16,7 +17,47 @@
 /* Largest page of executions (the reference's limit). */
 #define LOGS_MAX_LIMIT 30
 
-cJSON *api_execution_json(struct store *s, const cJSON *x)
+/* What one answer spends on an execution or a step besides its inputs and outputs (ids, names,
+ * times; step names and keys counted on top): an estimate that keeps the answer near its cap. */
+#define LOGS_EXECUTION_BYTES 512
+#define LOGS_STEP_BYTES      320
+
+static bool spend(struct logs_budget *b, size_t bytes)
+{
+    if (bytes > b->left) {
+        b->truncated = true;
+        return false;
+    }
+    b->left -= bytes;
+    return true;
+}
+
+/* A step's inputs or output for the answer: the stored value when the budget allows, else a
+ * truncation marker with its size. */
+static cJSON *step_value(struct logs_budget *b, const cJSON *st, const char *key,
+                         const char *bytes_key)
+{
+    const cJSON *v = cJSON_GetObjectItem(st, key);
+    const cJSON *bytes = cJSON_GetObjectItem(st, bytes_key);
+    size_t n = cJSON_IsNumber(bytes) ? (size_t)bytes->valuedouble : 0;
+    if (v && spend(b, n))
+        return cJSON_Duplicate(v, true);
+    if (!cJSON_IsNumber(bytes))
+        return NULL;
+    b->truncated = true;
+    return json_truncated_marker(n, NULL, 0);
+}
+
+static size_t str_bytes(const cJSON *row, const char *key)
+{
+    const char *v = json_get_str(row, key);
+    return v ? strlen(v) : 0;
+}
+
+/* One execution with its steps, in the reference's log shape, within the answer's budget: once it
+ * is spent, step data is replaced by truncation markers and further steps are left out (the
+ * execution then says "truncated": true). */
+cJSON *api_execution_json(struct store *s, const cJSON *x, struct logs_budget *b)
 {
     const char *status = json_get_str(x, "status");
     cJSON *o = cJSON_CreateObject();
@@ -36,13 +77,21 @@ cJSON *api_execution_json(struct store *s, const cJSON *x)
         cJSON_AddStringToObject(o, "error", json_get_str(x, "error"));
     if (json_get_str(x, "errorBlock"))
         cJSON_AddStringToObject(o, "errorBlock", json_get_str(x, "errorBlock"));
+    bool was_truncated = b->truncated;
+    b->truncated = false;
+    spend(b, LOGS_EXECUTION_BYTES + str_bytes(x, "error"));
     cJSON *steps = NULL;
-    store_steps_of_execution(s, json_get_str(x, "executionId"), &steps);
+    /* At most the steps the budget can list (one more, to see whether any was left out). */
+    store_steps_of_execution(s, json_get_str(x, "executionId"), (int64_t)b->left,
+                             (int)(b->left / LOGS_STEP_BYTES) + 1, &steps);
     cJSON *results = cJSON_AddArrayToObject(o, "results");
     cJSON *inputs = cJSON_AddArrayToObject(o, "inputs");
     const cJSON *st;
     cJSON_ArrayForEach(st, steps)
     {
+        if (!spend(b, LOGS_STEP_BYTES + 2 * str_bytes(st, "stepKey") + str_bytes(st, "blockId") +
+                          str_bytes(st, "blockName") + str_bytes(st, "error")))
+            break;
         cJSON *r = cJSON_CreateObject();
         cJSON_AddStringToObject(r, "blockId", json_get_str(st, "blockId"));
         cJSON_AddStringToObject(r, "blockName",
@@ -55,10 +104,10 @@ cJSON *api_execution_json(struct store *s, const cJSON *x)
         api_add_time(r, "startedAt", st, "startedAt");
         api_add_time(r, "stoppedAt", st, "stoppedAt");
         cJSON *data = cJSON_AddArrayToObject(r, "data");
-        const cJSON *out = cJSON_GetObjectItem(st, "output");
+        cJSON *out = step_value(b, st, "output", "outputBytes");
         if (out) {
             cJSON *item = cJSON_CreateObject();
-            cJSON_AddItemToObject(item, "json", cJSON_Duplicate(out, true));
+            cJSON_AddItemToObject(item, "json", out);
             cJSON_AddItemToArray(data, item);
         }
         if (json_get_str(st, "error"))
@@ -67,11 +116,14 @@ cJSON *api_execution_json(struct store *s, const cJSON *x)
         cJSON *in = cJSON_CreateObject();
         cJSON_AddStringToObject(in, "blockId", json_get_str(st, "blockId"));
         cJSON_AddStringToObject(in, "stepKey", json_get_str(st, "stepKey"));
-        const cJSON *iv = cJSON_GetObjectItem(st, "inputs");
-        cJSON_AddItemToObject(in, "data", iv ? cJSON_Duplicate(iv, true) : cJSON_CreateObject());
+        cJSON *iv = step_value(b, st, "inputs", "inputsBytes");
+        cJSON_AddItemToObject(in, "data", iv ? iv : cJSON_CreateObject());
         cJSON_AddItemToArray(inputs, in);
     }
     cJSON_Delete(steps);
+    if (b->truncated)
+        cJSON_AddTrueToObject(o, "truncated");
+    b->truncated |= was_truncated;
     return o;
 }
 
@@ -104,12 +156,13 @@ void api_workflow_logs(struct request *req)
         if (rc != STORE_OK) {
             reply_store_error(req, rc, "execution");
         } else {
+            struct logs_budget budget = api_logs_budget(req);
             cJSON *data = cJSON_CreateArray();
             const cJSON *x;
             cJSON_ArrayForEach(x, rows)
-                cJSON_AddItemToArray(data, api_execution_json(req->app->store, x));
+                cJSON_AddItemToArray(data, api_execution_json(req->app->store, x, &budget));
             cJSON_Delete(rows);
-            api_reply_page(req, data, page, limit);
+            api_reply_page(req, data, page, limit, budget.truncated);
         }
         cJSON_Delete(wf);
     }
