@@ -1,6 +1,6 @@
 /*
- * A compact backtracking regular-expression engine with ECMA-262 syntax and Unicode ("u" flag)
- * semantics, as JSON Schema's `pattern` and `patternProperties` require. No flags, no I/O.
+ * JSON Schema's regular expressions: ECMA-262 syntax with Unicode ("u" flag) semantics, as
+ * `pattern` and `patternProperties` require, on the shared engine (regex/regex.h).
  *
  * Lifecycle: schema_regex_compile returns an immutable program (shareable between threads), used
  * by any number of schema_regex_search calls, released with schema_regex_free.

@@ -1,0 +1,213 @@
+/*
+ * Lookups in the generated Unicode tables (see unicode.h): property names to code point sets,
+ * case folding and case mapping. Binary searches over sorted tables; no allocation. Does not do
+ * normalisation, collation or locale-tailored case mapping.
+ */
+#include "unicode/unicode.h"
+#include "unicode/tables.h"
+#include "util/utf8.h"
+
+#include <string.h>
+
+const char *unicode_version(void)
+{
+    return UNICODE_TABLES_VERSION;
+}
+
+static int find_alias(enum unicode_kind kind, const char *name, size_t len)
+{
+    int lo = 0, hi = UNICODE_NALIASES - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        const struct unicode_alias *a = &UNICODE_ALIASES[mid];
+        int c = (int)a->kind - (int)kind;
+        if (c == 0) {
+            c = strncmp(a->name, name, len);
+            if (c == 0 && a->name[len])
+                c = 1;
+        }
+        if (c == 0)
+            return a->property;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return -1;
+}
+
+static bool is_name(const char *s, size_t len, const char *a, const char *b)
+{
+    return (strlen(a) == len && memcmp(s, a, len) == 0) || (strlen(b) == len && !memcmp(s, b, len));
+}
+
+bool unicode_property(const char *name, size_t name_len, const char *value, size_t value_len,
+                      const struct unicode_range **ranges, int *n)
+{
+    int p = -1;
+    if (!value) {
+        p = find_alias(UNICODE_GC, name, name_len);
+        if (p < 0)
+            p = find_alias(UNICODE_BINARY, name, name_len);
+    } else if (is_name(name, name_len, "General_Category", "gc")) {
+        p = find_alias(UNICODE_GC, value, value_len);
+    } else if (is_name(name, name_len, "Script", "sc")) {
+        p = find_alias(UNICODE_SC, value, value_len);
+    } else if (is_name(name, name_len, "Script_Extensions", "scx")) {
+        p = find_alias(UNICODE_SCX, value, value_len);
+    }
+    if (p < 0)
+        return false;
+    *ranges = &UNICODE_RANGES[UNICODE_PROPERTIES[p].first];
+    *n = UNICODE_PROPERTIES[p].count;
+    return true;
+}
+
+static const struct unicode_pair *find_pair(const struct unicode_pair *t, int n, uint32_t c)
+{
+    int lo = 0, hi = n - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (t[mid].from == c)
+            return &t[mid];
+        if (t[mid].from < c)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return NULL;
+}
+
+static const struct unicode_special *find_special(const struct unicode_special *t, int n,
+                                                  uint32_t c)
+{
+    int lo = 0, hi = n - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (t[mid].from == c)
+            return &t[mid];
+        if (t[mid].from < c)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return NULL;
+}
+
+uint32_t unicode_fold(uint32_t c)
+{
+    if (c < 128)
+        return c >= 'A' && c <= 'Z' ? c + 32 : c;
+    const struct unicode_pair *p = find_pair(UNICODE_FOLD, UNICODE_NFOLD, c);
+    return p ? p->to : c;
+}
+
+uint32_t unicode_canon_nonu(uint32_t unit)
+{
+    if (unit < 128)
+        return unit >= 'a' && unit <= 'z' ? unit - 32 : unit;
+    const struct unicode_pair *p = find_pair(UNICODE_CANON_NONU, UNICODE_NCANON_NONU, unit);
+    return p ? p->to : unit;
+}
+
+void unicode_case_pairs(bool unicode, const struct unicode_pair **pairs, int *n)
+{
+    *pairs = unicode ? UNICODE_FOLD : UNICODE_CANON_NONU;
+    *n = unicode ? UNICODE_NFOLD : UNICODE_NCANON_NONU;
+}
+
+static int map_one(uint32_t c, bool upper, uint32_t out[3])
+{
+    const struct unicode_special *s =
+        upper ? find_special(UNICODE_SPECIAL_UPPER, UNICODE_NSPECIAL_UPPER, c)
+              : find_special(UNICODE_SPECIAL_LOWER, UNICODE_NSPECIAL_LOWER, c);
+    if (s) {
+        memcpy(out, s->to, (size_t)s->n * sizeof *out);
+        return s->n;
+    }
+    const struct unicode_pair *p = upper ? find_pair(UNICODE_UPPER, UNICODE_NUPPER, c)
+                                         : find_pair(UNICODE_LOWER, UNICODE_NLOWER, c);
+    out[0] = p ? p->to : c;
+    return 1;
+}
+
+int unicode_upper(uint32_t c, uint32_t out[3])
+{
+    return map_one(c, true, out);
+}
+
+int unicode_lower(uint32_t c, uint32_t out[3])
+{
+    return map_one(c, false, out);
+}
+
+/* The sets the Final_Sigma rule reads. */
+struct sigma_sets {
+    const struct unicode_range *cased, *ignorable;
+    int ncased, nignorable;
+};
+
+static bool in_ranges(const struct unicode_range *r, int n, uint32_t c)
+{
+    int lo = 0, hi = n - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (c < r[mid].lo)
+            hi = mid - 1;
+        else if (c > r[mid].hi)
+            lo = mid + 1;
+        else
+            return true;
+    }
+    return false;
+}
+
+/* Final_Sigma (Unicode 3.13, table 3-17): the capital sigma before s[at] ends a word, that is no
+ * cased letter follows it (past case-ignorable ones). The "preceded by a cased letter" half is
+ * the caller's. */
+static bool sigma_ends_word(const struct sigma_sets *ss, const char *s, size_t len, size_t at)
+{
+    while (at < len) {
+        uint32_t c = utf8_decode(s, len, &at);
+        if (in_ranges(ss->cased, ss->ncased, c))
+            return false;
+        if (!in_ranges(ss->ignorable, ss->nignorable, c))
+            return true;
+    }
+    return true;
+}
+
+size_t unicode_case_map(const char *s, size_t len, bool upper, char *out)
+{
+    struct sigma_sets ss;
+    unicode_property("Cased", 5, NULL, 0, &ss.cased, &ss.ncased);
+    unicode_property("Case_Ignorable", 14, NULL, 0, &ss.ignorable, &ss.nignorable);
+    size_t o = 0, i = 0;
+    bool after_cased = false; /* a cased letter, then only case-ignorable ones, precede i */
+    while (i < len) {
+        unsigned char b = (unsigned char)s[i];
+        if (b < 0x80) {
+            out[o++] = (char)(upper ? (b >= 'a' && b <= 'z' ? b - 32 : b)
+                                    : (b >= 'A' && b <= 'Z' ? b + 32 : b));
+            bool letter = (b | 32) >= 'a' && (b | 32) <= 'z';
+            bool ignorable = b == '\'' || b == '.' || b == ':' || b == '^' || b == '`';
+            after_cased = letter || (ignorable && after_cased);
+            i++;
+            continue;
+        }
+        uint32_t c = utf8_decode(s, len, &i);
+        uint32_t m[3];
+        int k;
+        if (!upper && c == 0x3a3 && after_cased && sigma_ends_word(&ss, s, len, i)) {
+            m[0] = 0x3c2;
+            k = 1;
+        } else {
+            k = map_one(c, upper, m);
+        }
+        for (int j = 0; j < k; j++)
+            o += utf8_encode(m[j], out + o);
+        after_cased = in_ranges(ss.cased, ss.ncased, c) ||
+                      (after_cased && in_ranges(ss.ignorable, ss.nignorable, c));
+    }
+    return o;
+}
