@@ -455,22 +455,23 @@ static enum regex_result search(const struct regex *re, const uint32_t *s, size_
     return REGEX_NOMATCH;
 }
 
+enum regex_result regex_exec_units(const struct regex *re, const struct regex_subject *sub,
+                                   size_t from, long *span)
+{
+    if (from > sub->n)
+        return REGEX_NOMATCH;
+    return search(re, sub->unit, sub->n, from, span);
+}
+
 enum regex_result regex_exec(const struct regex *re, const struct regex_subject *sub, size_t from,
                              long *span)
 {
     if (from > sub->len)
         return REGEX_NOMATCH;
-    size_t ncaps = 2 * ((size_t)re->ncaps + 1);
-    long small[32];
-    long *caps = ncaps <= 32 ? small : malloc(ncaps * sizeof *caps);
-    if (!caps)
-        return REGEX_LIMIT;
-    enum regex_result r = search(re, sub->unit, sub->n, unit_at(sub, from), caps);
+    enum regex_result r = search(re, sub->unit, sub->n, unit_at(sub, from), span);
     if (r == REGEX_MATCH)
-        for (size_t i = 0; i < ncaps; i++)
-            span[i] = caps[i] < 0 ? -1 : (long)sub->offset[caps[i]];
-    if (caps != small)
-        free(caps);
+        for (size_t i = 0; i < 2 * ((size_t)re->ncaps + 1); i++)
+            span[i] = span[i] < 0 ? -1 : (long)sub->offset[span[i]];
     return r;
 }
 

@@ -80,6 +80,10 @@ void regex_subject_free(struct regex_subject *sub);
 enum regex_result regex_exec(const struct regex *re, const struct regex_subject *sub, size_t from,
                              long *span);
 
+/* regex_exec in the subject's units: from and span are indices into sub->unit. */
+enum regex_result regex_exec_units(const struct regex *re, const struct regex_subject *sub,
+                                   size_t from, long *span);
+
 /*
  * Whether re matches anywhere in text, like RegExp.prototype.test without g or y. Patterns that
  * are only repeated character sets between optional anchors take shortcuts (a byte automaton,
