@@ -8,8 +8,9 @@
  *                       when the group did not take part), in UTF-16 code units as JavaScript
  *                       counts them, or the string "limit" when the step budget ran out.
  *   regex_driver case   writes, for every code point, $uppercase and $lowercase of it through the
- *                       JSONata engine as "CP UPPER LOWER" lines in hex, code points separated by
- *                       '.', for the code points either mapping changes.
+ *                       JSONata engine as "CP UPPER LOWER ASSIGNED" lines: hex, the code points of
+ *                       a mapping separated by '.', and 1 or 0 for whether the tables have the
+ *                       code point assigned.
  *   regex_driver map    reads JSON lines holding one string and answers each with
  *                       [$uppercase, $lowercase] of it.
  *   regex_driver version prints the Unicode version of the tables.
@@ -173,6 +174,11 @@ static void put_item(struct buf *b, const char **p)
 static int run_case(void)
 {
     enum { CHUNK = 4096 };
+    const struct unicode_range *assigned;
+    int nassigned;
+    if (!unicode_property("Assigned", 8, NULL, 0, &assigned, &nassigned))
+        return 1;
+    int next = 0; /* the first range of assigned not below the code point */
     for (uint32_t base = 0; base <= 0x10ffff; base += CHUNK) {
         struct buf in = {0};
         for (uint32_t c = base; c < base + CHUNK && c <= 0x10ffff; c++) {
@@ -212,6 +218,9 @@ static int run_case(void)
                 buf_putc(&line, ' ');
                 put_item(&line, &l);
             }
+            while (next < nassigned && assigned[next].hi < c)
+                next++;
+            buf_printf(&line, " %d", next < nassigned && assigned[next].lo <= c);
             char *t = buf_take(&line);
             puts(t);
             free(t);
