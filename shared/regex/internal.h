@@ -95,9 +95,8 @@ bool regex_in_ranges(const struct unicode_range *r, int n, uint32_t c);
 /* shortcut.c: rewrites alternations of single characters ("a|b") and non-capturing groups around
  * one character into classes; false when out of memory. */
 bool regex_simplify(struct regex *re);
-/* shortcut.c: recognises the simple patterns regex_test can take without the matcher. */
+/* shortcut.c: recognises the simple patterns regex_test (also there) can take without the
+ * matcher. */
 void regex_build_shortcuts(struct regex *re);
-/* REGEX_MATCH / REGEX_NOMATCH / REGEX_LIMIT by a shortcut, or 2 when none applies to text. */
-int regex_shortcut_test(const struct regex *re, const char *text, size_t len);
 
 #endif

@@ -498,11 +498,3 @@ enum regex_result regex_test_general(const struct regex *re, const char *text, s
         free(caps);
     return r;
 }
-
-enum regex_result regex_test(const struct regex *re, const char *text, size_t len)
-{
-    int r = regex_shortcut_test(re, text, len);
-    if (r != 2)
-        return (enum regex_result)r;
-    return regex_test_general(re, text, len);
-}

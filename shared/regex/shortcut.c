@@ -307,7 +307,7 @@ static int simple_match(const struct regex *re, int i, const unsigned char *s, s
 }
 
 /* simple_search for a simple_linear program: each item takes its longest run. */
-static int simple_walk(const struct regex *re, const unsigned char *s,
+static enum regex_result simple_walk(const struct regex *re, const unsigned char *s,
                                             size_t len)
 {
     size_t pos = 0;
@@ -326,7 +326,7 @@ static int simple_walk(const struct regex *re, const unsigned char *s,
     return !re->simple_eol || pos == len ? REGEX_MATCH : REGEX_NOMATCH;
 }
 
-static int simple_search(const struct regex *re, const unsigned char *s,
+static enum regex_result simple_search(const struct regex *re, const unsigned char *s,
                                               size_t len)
 {
     if (re->simple_linear)
@@ -346,7 +346,7 @@ static int simple_search(const struct regex *re, const unsigned char *s,
     return REGEX_NOMATCH;
 }
 
-int regex_shortcut_test(const struct regex *re, const char *subject, size_t len)
+enum regex_result regex_test(const struct regex *re, const char *subject, size_t len)
 {
     if (re->single_run) {
         /* over ASCII, bytes are characters; any other byte is outside the set */
@@ -376,7 +376,7 @@ int regex_shortcut_test(const struct regex *re, const char *subject, size_t len)
         if (re->simple_ascii || i == len)
             return simple_search(re, s, len);
     }
-    return 2;
+    return regex_test_general(re, subject, len);
 }
 
 void regex_build_shortcuts(struct regex *re)

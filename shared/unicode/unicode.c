@@ -179,25 +179,30 @@ static bool sigma_ends_word(const struct sigma_sets *ss, const char *s, size_t l
 
 size_t unicode_case_map(const char *s, size_t len, bool upper, char *out)
 {
-    struct sigma_sets ss;
-    unicode_property("Cased", 5, NULL, 0, &ss.cased, &ss.ncased);
-    unicode_property("Case_Ignorable", 14, NULL, 0, &ss.ignorable, &ss.nignorable);
+    struct sigma_sets ss = {0};
     size_t o = 0, i = 0;
     bool after_cased = false; /* a cased letter, then only case-ignorable ones, precede i */
     while (i < len) {
         unsigned char b = (unsigned char)s[i];
         if (b < 0x80) {
-            out[o++] = (char)(upper ? (b >= 'a' && b <= 'z' ? b - 32 : b)
-                                    : (b >= 'A' && b <= 'Z' ? b + 32 : b));
-            bool letter = (b | 32) >= 'a' && (b | 32) <= 'z';
+            i++;
+            if (upper) {
+                out[o++] = (char)((unsigned)(b - 'a') < 26u ? b - 32 : b);
+                continue;
+            }
+            out[o++] = (char)((unsigned)(b - 'A') < 26u ? b + 32 : b);
+            bool letter = (unsigned)(b | 32) - 'a' < 26u;
             bool ignorable = b == '\'' || b == '.' || b == ':' || b == '^' || b == '`';
             after_cased = letter || (ignorable && after_cased);
-            i++;
             continue;
         }
         uint32_t c = utf8_decode(s, len, &i);
         uint32_t m[3];
         int k;
+        if (!upper && !ss.cased) {
+            unicode_property("Cased", 5, NULL, 0, &ss.cased, &ss.ncased);
+            unicode_property("Case_Ignorable", 14, NULL, 0, &ss.ignorable, &ss.nignorable);
+        }
         if (!upper && c == 0x3a3 && after_cased && sigma_ends_word(&ss, s, len, i)) {
             m[0] = 0x3c2;
             k = 1;
@@ -206,8 +211,9 @@ size_t unicode_case_map(const char *s, size_t len, bool upper, char *out)
         }
         for (int j = 0; j < k; j++)
             o += utf8_encode(m[j], out + o);
-        after_cased = in_ranges(ss.cased, ss.ncased, c) ||
-                      (after_cased && in_ranges(ss.ignorable, ss.nignorable, c));
+        if (!upper)
+            after_cased = in_ranges(ss.cased, ss.ncased, c) ||
+                          (after_cased && in_ranges(ss.ignorable, ss.nignorable, c));
     }
     return o;
 }

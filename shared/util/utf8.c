@@ -73,7 +73,10 @@ bool utf8_valid(const char *s, size_t n)
 
 size_t utf8_count(const char *s, size_t n)
 {
-    size_t c = 0, i = 0;
+    size_t i = 0;
+    while (i < n && (unsigned char)s[i] < 0x80)
+        i++;
+    size_t c = i;
     while (i < n) {
         if ((unsigned char)s[i] < 0x80)
             i++;
