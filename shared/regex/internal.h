@@ -27,7 +27,7 @@ enum rtype {
 struct rnode {
     enum rtype type;
     struct rnode *next, *prev;
-    uint32_t cp;                       /* R_CHAR, canonicalised under the i flag */
+    uint32_t cp;                        /* R_CHAR, canonicalised under the i flag */
     const struct unicode_range *ranges; /* R_CLASS: sorted, merged, canonicalised under i */
     int nranges;
     bool negate;         /* R_CLASS, R_LOOK */
@@ -36,8 +36,8 @@ struct rnode {
     struct rnode **alts_last;
     int nalts;
     struct rnode *body, *body_last; /* R_GROUP, R_REPEAT, R_LOOK */
-    uint64_t ascii[2]; /* R_CLASS: whether each code point below 128 matches, all flags applied */
-    int cap;           /* R_GROUP: capture index, or -1; R_BACKREF: the group referred to */
+    uint64_t ascii[2];  /* R_CLASS: whether each code point below 128 matches, all flags applied */
+    int cap;            /* R_GROUP: capture index, or -1; R_BACKREF: the group referred to */
     int cap_lo, cap_hi; /* R_REPEAT, R_LOOK: the groups inside the body (cap_lo > cap_hi: none) */
     int min, max;       /* R_REPEAT; max INT_MAX for unbounded */
     bool greedy;

@@ -43,9 +43,9 @@ struct parser {
     size_t err_size;
     bool failed;
     int nesting;
-    int total_caps;   /* capturing groups in the whole pattern (for \N in Annex B) */
-    bool named;       /* the pattern has a named group: \k is a reference */
-    uint32_t pending; /* without u: the low surrogate of a class member outside the BMP */
+    int total_caps;     /* capturing groups in the whole pattern (for \N in Annex B) */
+    bool named;         /* the pattern has a named group: \k is a reference */
+    uint32_t pending;   /* without u: the low surrogate of a class member outside the BMP */
     struct rnode **all; /* every node, for resolving references */
     int nall, capall;
 };
@@ -198,8 +198,8 @@ static void set_canonicalise(struct parser *ps, struct set *s)
 static const struct unicode_range DIGITS[] = {{'0', '9'}};
 static const struct unicode_range WORD[] = {{'0', '9'}, {'A', 'Z'}, {'_', '_'}, {'a', 'z'}};
 /* \w under the u and i flags adds the two characters that canonicalise into it (ſ, K). */
-static const struct unicode_range WORD_UI[] = {
-    {'0', '9'}, {'A', 'Z'}, {'_', '_'}, {'a', 'z'}, {0x17f, 0x17f}, {0x212a, 0x212a}};
+static const struct unicode_range WORD_UI[] = {{'0', '9'}, {'A', 'Z'},     {'_', '_'},
+                                               {'a', 'z'}, {0x17f, 0x17f}, {0x212a, 0x212a}};
 static const struct unicode_range SPACE[] = {
     {0x09, 0x0d},     {0x20, 0x20},     {0xa0, 0xa0},     {0x1680, 0x1680}, {0x2000, 0x200a},
     {0x2028, 0x2029}, {0x202f, 0x202f}, {0x205f, 0x205f}, {0x3000, 0x3000}, {0xfeff, 0xfeff}};
@@ -251,8 +251,8 @@ static bool read_unicode_escape(struct parser *ps, uint32_t *out)
     uint32_t v;
     if (!read_hex(ps, 4, &v))
         return false;
-    if (ps->re->unicode && v >= 0xd800 && v <= 0xdbff && ps->end - ps->p >= 6 &&
-        ps->p[0] == '\\' && ps->p[1] == 'u') {
+    if (ps->re->unicode && v >= 0xd800 && v <= 0xdbff && ps->end - ps->p >= 6 && ps->p[0] == '\\' &&
+        ps->p[1] == 'u') {
         const char *at = ps->p;
         ps->p += 2;
         uint32_t lo;
@@ -285,9 +285,9 @@ static void property_escape(struct parser *ps, struct set *s, bool negate)
     const char *close = ps->p++;
     const struct unicode_range *r;
     int n;
-    bool ok = eq ? unicode_property(name, (size_t)(eq - name), eq + 1, (size_t)(close - eq - 1),
-                                    &r, &n)
-                 : unicode_property(name, (size_t)(close - name), NULL, 0, &r, &n);
+    bool ok =
+        eq ? unicode_property(name, (size_t)(eq - name), eq + 1, (size_t)(close - eq - 1), &r, &n)
+           : unicode_property(name, (size_t)(close - name), NULL, 0, &r, &n);
     if (!ok) {
         fail(ps, "invalid property name");
         return;

@@ -307,8 +307,7 @@ static int simple_match(const struct regex *re, int i, const unsigned char *s, s
 }
 
 /* simple_search for a simple_linear program: each item takes its longest run. */
-static enum regex_result simple_walk(const struct regex *re, const unsigned char *s,
-                                            size_t len)
+static enum regex_result simple_walk(const struct regex *re, const unsigned char *s, size_t len)
 {
     size_t pos = 0;
     for (int i = 0; i < re->nsimple; i++) {
@@ -326,8 +325,7 @@ static enum regex_result simple_walk(const struct regex *re, const unsigned char
     return !re->simple_eol || pos == len ? REGEX_MATCH : REGEX_NOMATCH;
 }
 
-static enum regex_result simple_search(const struct regex *re, const unsigned char *s,
-                                              size_t len)
+static enum regex_result simple_search(const struct regex *re, const unsigned char *s, size_t len)
 {
     if (re->simple_linear)
         return simple_walk(re, s, len);
@@ -386,4 +384,3 @@ void regex_build_shortcuts(struct regex *re)
     build_simple(re);
     build_dfa(re);
 }
-

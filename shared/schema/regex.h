@@ -47,8 +47,7 @@ static inline enum schema_regex_result schema_regex_search(const struct schema_r
  * the shortcuts against it.
  */
 static inline enum schema_regex_result schema_regex_search_general(const struct schema_regex *re,
-                                                                   const char *subject,
-                                                                   size_t len)
+                                                                   const char *subject, size_t len)
 {
     return (enum schema_regex_result)regex_test_general((const struct regex *)re, subject, len);
 }

@@ -73,8 +73,8 @@ static cJSON *one_subject(const struct regex *re, const char *text)
     if (x == REGEX_LIMIT)
         cJSON_AddStringToObject(r, "m", "limit");
     else
-        cJSON_AddItemToObject(r, "m", x == REGEX_MATCH ? match_json(re, &sub, span)
-                                                        : cJSON_CreateNull());
+        cJSON_AddItemToObject(r, "m",
+                              x == REGEX_MATCH ? match_json(re, &sub, span) : cJSON_CreateNull());
     if (regex_flag(re, 'g') || regex_flag(re, 'y')) {
         cJSON *all = cJSON_CreateArray();
         size_t last = 0;
