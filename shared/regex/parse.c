@@ -283,16 +283,17 @@ static void property_escape(struct parser *ps, struct set *s, bool negate)
         return;
     }
     const char *close = ps->p++;
-    const struct unicode_range *r;
+    struct unicode_range *r;
     int n;
-    bool ok =
+    enum unicode_lookup found =
         eq ? unicode_property(name, (size_t)(eq - name), eq + 1, (size_t)(close - eq - 1), &r, &n)
            : unicode_property(name, (size_t)(close - name), NULL, 0, &r, &n);
-    if (!ok) {
-        fail(ps, "invalid property name");
+    if (found != UNICODE_FOUND) {
+        fail(ps, found == UNICODE_UNKNOWN ? "invalid property name" : "out of memory");
         return;
     }
     set_add_table(ps, s, r, n, negate);
+    free(r);
 }
 
 /*
@@ -578,17 +579,24 @@ static bool parse_int(struct parser *ps, int *out)
     return true;
 }
 
-static bool id_char(uint32_t c, bool start)
+static bool id_char(struct parser *ps, uint32_t c, bool start)
 {
     if (c < 128)
         return c == '$' || c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
                (!start && c >= '0' && c <= '9');
     if (!start && (c == 0x200c || c == 0x200d))
         return true;
-    const struct unicode_range *r;
+    struct unicode_range *r;
     int n;
     const char *prop = start ? "ID_Start" : "ID_Continue";
-    return unicode_property(prop, strlen(prop), NULL, 0, &r, &n) && regex_in_ranges(r, n, c);
+    enum unicode_lookup found = unicode_property(prop, strlen(prop), NULL, 0, &r, &n);
+    if (found != UNICODE_FOUND) {
+        fail(ps, "out of memory");
+        return false;
+    }
+    bool in = regex_in_ranges(r, n, c);
+    free(r);
+    return in;
 }
 
 /* A group name after '<', through the closing '>'; NULL (failed) when it is not an identifier. */
@@ -597,7 +605,7 @@ static const char *group_name(struct parser *ps)
     const char *start = ps->p;
     bool first = true;
     while (ps->p < ps->end && *ps->p != '>') {
-        if (!id_char(next_cp(ps), first)) {
+        if (!id_char(ps, next_cp(ps), first)) {
             fail(ps, "invalid capture group name");
             return NULL;
         }

@@ -11,10 +11,13 @@
 
 enum unicode_kind { UNICODE_GC, UNICODE_SC, UNICODE_SCX, UNICODE_BINARY };
 
-/* One property value's code points: UNICODE_RANGES[first .. first + count), sorted, disjoint. */
+/* One property value's code points: count sorted, disjoint ranges encoded from
+ * UNICODE_RANGE_BYTES[offset] on, each as two base-128 numbers (low bits first, high bit set on
+ * every byte but a number's last): the gap since the previous range's end and the length less
+ * one. */
 struct unicode_property {
     enum unicode_kind kind;
-    int first, count;
+    int offset, count;
 };
 
 /* A name or alias of a property value, sorted by (kind, name) for a binary search. */
@@ -32,7 +35,12 @@ struct unicode_special {
 };
 
 extern const char UNICODE_TABLES_VERSION[];
-extern const struct unicode_range UNICODE_RANGES[];
+extern const uint8_t UNICODE_RANGE_BYTES[];
+/* Cased and Case_Ignorable once more as plain ranges, for the Final_Sigma rule. */
+extern const struct unicode_range UNICODE_CASED[];
+extern const int UNICODE_NCASED;
+extern const struct unicode_range UNICODE_CASE_IGNORABLE[];
+extern const int UNICODE_NCASE_IGNORABLE;
 extern const struct unicode_property UNICODE_PROPERTIES[];
 extern const int UNICODE_NPROPERTIES;
 extern const struct unicode_alias UNICODE_ALIASES[];

@@ -7,6 +7,7 @@
 #include "unicode/tables.h"
 #include "util/utf8.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 const char *unicode_version(void)
@@ -41,8 +42,8 @@ static bool is_name(const char *s, size_t len, const char *a, const char *b)
     return (strlen(a) == len && memcmp(s, a, len) == 0) || (strlen(b) == len && !memcmp(s, b, len));
 }
 
-bool unicode_property(const char *name, size_t name_len, const char *value, size_t value_len,
-                      const struct unicode_range **ranges, int *n)
+enum unicode_lookup unicode_property(const char *name, size_t name_len, const char *value,
+                                     size_t value_len, struct unicode_range **ranges, int *n)
 {
     int p = -1;
     if (!value) {
@@ -57,10 +58,30 @@ bool unicode_property(const char *name, size_t name_len, const char *value, size
         p = find_alias(UNICODE_SCX, value, value_len);
     }
     if (p < 0)
-        return false;
-    *ranges = &UNICODE_RANGES[UNICODE_PROPERTIES[p].first];
-    *n = UNICODE_PROPERTIES[p].count;
-    return true;
+        return UNICODE_UNKNOWN;
+    const struct unicode_property *pr = &UNICODE_PROPERTIES[p];
+    struct unicode_range *r = malloc((size_t)(pr->count ? pr->count : 1) * sizeof *r);
+    if (!r)
+        return UNICODE_NO_MEMORY;
+    const uint8_t *b = &UNICODE_RANGE_BYTES[pr->offset];
+    uint32_t next = 0;
+    for (int i = 0; i < pr->count; i++) {
+        uint32_t v[2];
+        for (int k = 0; k < 2; k++) {
+            v[k] = 0;
+            for (int shift = 0;; shift += 7) {
+                v[k] |= (uint32_t)(*b & 0x7f) << shift;
+                if (!(*b++ & 0x80))
+                    break;
+            }
+        }
+        r[i].lo = next + v[0];
+        r[i].hi = r[i].lo + v[1];
+        next = r[i].hi + 1;
+    }
+    *ranges = r;
+    *n = pr->count;
+    return UNICODE_FOUND;
 }
 
 static const struct unicode_pair *find_pair(const struct unicode_pair *t, int n, uint32_t c)
@@ -141,12 +162,6 @@ int unicode_lower(uint32_t c, uint32_t out[3])
     return map_one(c, false, out);
 }
 
-/* The sets the Final_Sigma rule reads. */
-struct sigma_sets {
-    const struct unicode_range *cased, *ignorable;
-    int ncased, nignorable;
-};
-
 static bool in_ranges(const struct unicode_range *r, int n, uint32_t c)
 {
     int lo = 0, hi = n - 1;
@@ -165,13 +180,23 @@ static bool in_ranges(const struct unicode_range *r, int n, uint32_t c)
 /* Final_Sigma (Unicode 3.13, table 3-17): the capital sigma before s[at] ends a word, that is no
  * cased letter follows it (past case-ignorable ones). The "preceded by a cased letter" half is
  * the caller's. */
-static bool sigma_ends_word(const struct sigma_sets *ss, const char *s, size_t len, size_t at)
+static bool cased(uint32_t c)
+{
+    return in_ranges(UNICODE_CASED, UNICODE_NCASED, c);
+}
+
+static bool case_ignorable(uint32_t c)
+{
+    return in_ranges(UNICODE_CASE_IGNORABLE, UNICODE_NCASE_IGNORABLE, c);
+}
+
+static bool sigma_ends_word(const char *s, size_t len, size_t at)
 {
     while (at < len) {
         uint32_t c = utf8_decode(s, len, &at);
-        if (in_ranges(ss->cased, ss->ncased, c))
+        if (cased(c))
             return false;
-        if (!in_ranges(ss->ignorable, ss->nignorable, c))
+        if (!case_ignorable(c))
             return true;
     }
     return true;
@@ -179,7 +204,6 @@ static bool sigma_ends_word(const struct sigma_sets *ss, const char *s, size_t l
 
 size_t unicode_case_map(const char *s, size_t len, bool upper, char *out)
 {
-    struct sigma_sets ss = {0};
     size_t o = 0, i = 0;
     bool after_cased = false; /* a cased letter, then only case-ignorable ones, precede i */
     while (i < len) {
@@ -199,11 +223,7 @@ size_t unicode_case_map(const char *s, size_t len, bool upper, char *out)
         uint32_t c = utf8_decode(s, len, &i);
         uint32_t m[3];
         int k;
-        if (!upper && !ss.cased) {
-            unicode_property("Cased", 5, NULL, 0, &ss.cased, &ss.ncased);
-            unicode_property("Case_Ignorable", 14, NULL, 0, &ss.ignorable, &ss.nignorable);
-        }
-        if (!upper && c == 0x3a3 && after_cased && sigma_ends_word(&ss, s, len, i)) {
+        if (!upper && c == 0x3a3 && after_cased && sigma_ends_word(s, len, i)) {
             m[0] = 0x3c2;
             k = 1;
         } else {
@@ -212,8 +232,7 @@ size_t unicode_case_map(const char *s, size_t len, bool upper, char *out)
         for (int j = 0; j < k; j++)
             o += utf8_encode(m[j], out + o);
         if (!upper)
-            after_cased = in_ranges(ss.cased, ss.ncased, c) ||
-                          (after_cased && in_ranges(ss.ignorable, ss.nignorable, c));
+            after_cased = cased(c) || (after_cased && case_ignorable(c));
     }
     return o;
 }

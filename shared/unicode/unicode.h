@@ -23,14 +23,16 @@ struct unicode_pair {
 /* The version of the Unicode Character Database the tables were made from ("15.0.0"). */
 const char *unicode_version(void);
 
+/* The result of unicode_property: *n sorted, disjoint ranges (the caller frees ranges). */
+enum unicode_lookup { UNICODE_FOUND, UNICODE_UNKNOWN, UNICODE_NO_MEMORY };
+
 /*
  * The code points of \p{name} (value NULL) or \p{name=value} as ECMA-262 reads them: a
  * General_Category value, a binary property, or General_Category / Script / Script_Extensions
- * (and their short names) with a value. Sets *ranges (sorted, disjoint, static) and *n; false
- * when the name or the value is unknown.
+ * (and their short names) with a value. On UNICODE_FOUND, *ranges (malloc'd) and *n are set.
  */
-bool unicode_property(const char *name, size_t name_len, const char *value, size_t value_len,
-                      const struct unicode_range **ranges, int *n);
+enum unicode_lookup unicode_property(const char *name, size_t name_len, const char *value,
+                                     size_t value_len, struct unicode_range **ranges, int *n);
 
 /* Simple case folding (CaseFolding.txt, statuses C and S). */
 uint32_t unicode_fold(uint32_t c);

@@ -174,9 +174,9 @@ static void put_item(struct buf *b, const char **p)
 static int run_case(void)
 {
     enum { CHUNK = 4096 };
-    const struct unicode_range *assigned;
+    struct unicode_range *assigned;
     int nassigned;
-    if (!unicode_property("Assigned", 8, NULL, 0, &assigned, &nassigned))
+    if (unicode_property("Assigned", 8, NULL, 0, &assigned, &nassigned) != UNICODE_FOUND)
         return 1;
     int next = 0; /* the first range of assigned not below the code point */
     for (uint32_t base = 0; base <= 0x10ffff; base += CHUNK) {
@@ -195,6 +195,7 @@ static int run_case(void)
         char *lower = jsonata_case("$lowercase($)", text);
         if (!upper || !lower) {
             fprintf(stderr, "regex_driver: $uppercase/$lowercase failed near U+%04X\n", base);
+            free(assigned);
             return 1;
         }
         const char *u = upper, *l = lower;
@@ -229,6 +230,7 @@ static int run_case(void)
         free(upper);
         free(lower);
     }
+    free(assigned);
     return 0;
 }
 
