@@ -90,8 +90,6 @@ void *regex_mem(struct regex *re, size_t n);
 /* ECMA-262 Canonicalize for re's mode (simple case folding with u, uppercasing without). */
 uint32_t regex_canon(const struct regex *re, uint32_t c);
 
-bool regex_in_ranges(const struct unicode_range *r, int n, uint32_t c);
-
 /* shortcut.c: rewrites alternations of single characters ("a|b") and non-capturing groups around
  * one character into classes; false when out of memory. */
 bool regex_simplify(struct regex *re);

@@ -19,21 +19,6 @@
 /* Captures saved on the C stack around a quantified group or a lookaround; more are malloc'd. */
 #define SAVED_INLINE 4
 
-bool regex_in_ranges(const struct unicode_range *r, int n, uint32_t c)
-{
-    int lo = 0, hi = n - 1;
-    while (lo <= hi) {
-        int mid = (lo + hi) / 2;
-        if (c < r[mid].lo)
-            hi = mid - 1;
-        else if (c > r[mid].hi)
-            lo = mid + 1;
-        else
-            return true;
-    }
-    return false;
-}
-
 uint32_t regex_canon(const struct regex *re, uint32_t c)
 {
     return re->unicode ? unicode_fold(c) : unicode_canon_nonu(c);
@@ -139,7 +124,7 @@ static bool single_match(const struct regex *re, const struct rnode *n, uint32_t
     case R_CLASS:
         if (c < 128)
             return (n->ascii[c / 64] >> (c % 64)) & 1;
-        return regex_in_ranges(n->ranges, n->nranges, re->icase ? regex_canon(re, c) : c) !=
+        return unicode_in_ranges(n->ranges, n->nranges, re->icase ? regex_canon(re, c) : c) !=
                n->negate;
     default:
         return false;
@@ -217,7 +202,7 @@ static bool repeat(struct mstate *st, const struct rnode *n, size_t pos, int cou
             while (most < limit) {
                 uint32_t c = st->s[pos + most];
                 if (c < 128 ? !((b->ascii[c / 64] >> (c % 64)) & 1)
-                            : regex_in_ranges(b->ranges, b->nranges, c) == b->negate)
+                            : unicode_in_ranges(b->ranges, b->nranges, c) == b->negate)
                     break;
                 most++;
             }

@@ -594,7 +594,7 @@ static bool id_char(struct parser *ps, uint32_t c, bool start)
         fail(ps, "out of memory");
         return false;
     }
-    bool in = regex_in_ranges(r, n, c);
+    bool in = unicode_in_ranges(r, n, c);
     free(r);
     return in;
 }
@@ -1099,7 +1099,7 @@ struct regex *regex_compile(const char *pattern, size_t len, const struct regex_
             continue;
         for (uint32_t c = 0; c < 128; c++) {
             uint32_t k = re->icase ? regex_canon(re, c) : c;
-            if (regex_in_ranges(n->ranges, n->nranges, k) != n->negate)
+            if (unicode_in_ranges(n->ranges, n->nranges, k) != n->negate)
                 n->ascii[c / 64] |= (uint64_t)1 << (c % 64);
         }
     }

@@ -84,35 +84,36 @@ enum unicode_lookup unicode_property(const char *name, size_t name_len, const ch
     return UNICODE_FOUND;
 }
 
-static const struct unicode_pair *find_pair(const struct unicode_pair *t, int n, uint32_t c)
+/* The index of code point c in a table of n entries of size bytes, each starting with its uint32_t
+ * "from" (struct unicode_pair, struct unicode_special) and sorted by it; -1 when absent. */
+static int find_from(const void *table, int n, size_t size, uint32_t c)
 {
     int lo = 0, hi = n - 1;
     while (lo <= hi) {
         int mid = (lo + hi) / 2;
-        if (t[mid].from == c)
-            return &t[mid];
-        if (t[mid].from < c)
+        uint32_t from;
+        memcpy(&from, (const char *)table + (size_t)mid * size, sizeof from);
+        if (from == c)
+            return mid;
+        if (from < c)
             lo = mid + 1;
         else
             hi = mid - 1;
     }
-    return NULL;
+    return -1;
+}
+
+static const struct unicode_pair *find_pair(const struct unicode_pair *t, int n, uint32_t c)
+{
+    int i = find_from(t, n, sizeof *t, c);
+    return i < 0 ? NULL : &t[i];
 }
 
 static const struct unicode_special *find_special(const struct unicode_special *t, int n,
                                                   uint32_t c)
 {
-    int lo = 0, hi = n - 1;
-    while (lo <= hi) {
-        int mid = (lo + hi) / 2;
-        if (t[mid].from == c)
-            return &t[mid];
-        if (t[mid].from < c)
-            lo = mid + 1;
-        else
-            hi = mid - 1;
-    }
-    return NULL;
+    int i = find_from(t, n, sizeof *t, c);
+    return i < 0 ? NULL : &t[i];
 }
 
 uint32_t unicode_fold(uint32_t c)
@@ -162,7 +163,7 @@ int unicode_lower(uint32_t c, uint32_t out[3])
     return map_one(c, false, out);
 }
 
-static bool in_ranges(const struct unicode_range *r, int n, uint32_t c)
+bool unicode_in_ranges(const struct unicode_range *r, int n, uint32_t c)
 {
     int lo = 0, hi = n - 1;
     while (lo <= hi) {
@@ -177,17 +178,14 @@ static bool in_ranges(const struct unicode_range *r, int n, uint32_t c)
     return false;
 }
 
-/* Final_Sigma (Unicode 3.13, table 3-17): the capital sigma before s[at] ends a word, that is no
- * cased letter follows it (past case-ignorable ones). The "preceded by a cased letter" half is
- * the caller's. */
 static bool cased(uint32_t c)
 {
-    return in_ranges(UNICODE_CASED, UNICODE_NCASED, c);
+    return unicode_in_ranges(UNICODE_CASED, UNICODE_NCASED, c);
 }
 
 static bool case_ignorable(uint32_t c)
 {
-    return in_ranges(UNICODE_CASE_IGNORABLE, UNICODE_NCASE_IGNORABLE, c);
+    return unicode_in_ranges(UNICODE_CASE_IGNORABLE, UNICODE_NCASE_IGNORABLE, c);
 }
 
 static bool sigma_ends_word(const char *s, size_t len, size_t at)

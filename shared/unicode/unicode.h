@@ -34,6 +34,9 @@ enum unicode_lookup { UNICODE_FOUND, UNICODE_UNKNOWN, UNICODE_NO_MEMORY };
 enum unicode_lookup unicode_property(const char *name, size_t name_len, const char *value,
                                      size_t value_len, struct unicode_range **ranges, int *n);
 
+/* Whether c is in the n sorted, disjoint ranges r. */
+bool unicode_in_ranges(const struct unicode_range *r, int n, uint32_t c);
+
 /* Simple case folding (CaseFolding.txt, statuses C and S). */
 uint32_t unicode_fold(uint32_t c);
 /* ECMA-262 Canonicalize without the u flag, for one UTF-16 code unit. */
