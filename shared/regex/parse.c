@@ -599,28 +599,39 @@ static bool id_char(struct parser *ps, uint32_t c, bool start)
     return in;
 }
 
-/* A group name after '<', through the closing '>'; NULL (failed) when it is not an identifier. */
+/* A group name after '<', through the closing '>', its \u escapes decoded (read as with u in
+ * either mode); NULL (failed) when it is not an identifier. */
 static const char *group_name(struct parser *ps)
 {
-    const char *start = ps->p;
-    bool first = true;
-    while (ps->p < ps->end && *ps->p != '>') {
-        if (!id_char(ps, next_cp(ps), first)) {
-            fail(ps, "invalid capture group name");
-            return NULL;
-        }
-        first = false;
-    }
-    if (ps->p >= ps->end || first) {
+    const char *close = memchr(ps->p, '>', (size_t)(ps->end - ps->p));
+    if (!close || close == ps->p) {
         fail(ps, "invalid capture group name");
         return NULL;
     }
-    size_t len = (size_t)(ps->p - start);
-    char *name = mem(ps, len + 1);
+    char *name = mem(ps, (size_t)(close - ps->p) + 1);
     if (!name)
         return NULL;
-    memcpy(name, start, len);
-    ps->p++;
+    size_t len = 0;
+    while (ps->p < close) {
+        uint32_t c;
+        if (*ps->p == '\\' && ps->p + 1 < close && ps->p[1] == 'u') {
+            bool unicode = ps->re->unicode;
+            ps->re->unicode = true;
+            ps->p += 2;
+            bool ok = read_unicode_escape(ps, &c);
+            ps->re->unicode = unicode;
+            if (!ok || ps->p > close)
+                c = '\\'; /* not an identifier character */
+        } else {
+            c = next_cp(ps);
+        }
+        if (!id_char(ps, c, len == 0)) {
+            fail(ps, "invalid capture group name");
+            return NULL;
+        }
+        len += utf8_encode(c, name + len);
+    }
+    ps->p = close + 1;
     return name;
 }
 

@@ -244,15 +244,18 @@ function genAtom(ctx, depth) {
         if (kind < 0.55) {
             const name = 'n' + ctx.groups++;
             ctx.names.push(name);
-            return `(?<${name}>` + genAlt(ctx, depth + 1) + ')';
+            return `(?<${spell(name)}>` + genAlt(ctx, depth + 1) + ')';
         }
         if (kind < 0.75) return '(?:' + genAlt(ctx, depth + 1) + ')';
         return '(' + pick(['?=', '?!', '?<=', '?<!']) + genAlt(ctx, depth + 1) + ')';
     }
     if (r < 0.87 && ctx.groups > 0) return '\\' + int(1, ctx.groups);
-    if (r < 0.9 && ctx.names.length) return `\\k<${pick(ctx.names)}>`;
+    if (r < 0.9 && ctx.names.length) return `\\k<${spell(pick(ctx.names))}>`;
     return pick(['^', '$', '\\b', '\\B']);
 }
+
+// A group name, sometimes with its first letter as a \u escape (read as with u in either mode).
+const spell = (name) => (chance(0.2) ? pick(['\\u006e', '\\u{6e}']) + name.slice(1) : name);
 
 function genQuant() {
     const r = rand();
