@@ -228,6 +228,11 @@ function genClass(u) {
     return s.replace(/\\-$|-$/, '') + ']';
 }
 
+const ODD_ESCAPES = ['\\cA', '\\cz', '\\x41', '\\x4', '\\0', '\\101', '\\18', '\\8', ']', '{', '}',
+    'a{', 'a{1', 'a{,2}', '\\c', '\\c1', '[\\c_]', '[\\c]', '\\k', '\\-', '\\a', '[\\d-z]', '[a-\\w]',
+    '\\u{41}', '\\u00', '\\uD801\\uDC00', '[\\b]', '\\/', '[\\1]', '\\p', '\\p{L', '\\P{Latin}',
+    '[\\ud801\\udc00-\\ud801\\udc28]'];
+
 function genAtom(ctx, depth) {
     const r = rand();
     if (r < 0.3) return genChar(ctx.u);
@@ -249,6 +254,7 @@ function genAtom(ctx, depth) {
         if (kind < 0.75) return '(?:' + genAlt(ctx, depth + 1) + ')';
         return '(' + pick(['?=', '?!', '?<=', '?<!']) + genAlt(ctx, depth + 1) + ')';
     }
+    if (r < 0.84) return pick(ODD_ESCAPES); // Annex B without u, mostly errors with it
     if (r < 0.87 && ctx.groups > 0) return '\\' + int(1, ctx.groups);
     if (r < 0.9 && ctx.names.length) return `\\k<${spell(pick(ctx.names))}>`;
     return pick(['^', '$', '\\b', '\\B']);
