@@ -91,7 +91,8 @@ void *regex_mem(struct regex *re, size_t n);
 uint32_t regex_canon(const struct regex *re, uint32_t c);
 
 /* shortcut.c: rewrites alternations of single characters ("a|b") and non-capturing groups around
- * one character into classes; false when out of memory. */
+ * one character into classes, and unwraps non-capturing groups under quantifiers; false when out
+ * of memory. */
 bool regex_simplify(struct regex *re);
 /* shortcut.c: recognises the simple patterns regex_test (also there) can take without the
  * matcher. */

@@ -16,8 +16,6 @@
 /* Bounds the matcher's recursion (one level per open group or quantifier iteration), to keep the
  * C stack (1 MiB in the WASM build) from overflowing on long subjects with complex repetitions. */
 #define REGEX_MAX_DEPTH 3000
-/* Captures saved on the C stack around a quantified group or a lookaround; more are malloc'd. */
-#define SAVED_INLINE 4
 
 uint32_t regex_canon(const struct regex *re, uint32_t c)
 {
@@ -98,16 +96,51 @@ struct kont {
     int count;
 };
 
+/* One capture slot's value before a change, so that a failed path can put it back. */
+struct undo {
+    int slot;
+    long old;
+};
+
 struct mstate {
     const struct regex *re;
     const uint32_t *s;
     size_t n;
     long *caps; /* 2 per group, -1 when unset */
+    /* Every change to caps since the search began; a run that fails undoes those made after it
+     * started, so a capture costs no level of recursion. */
+    struct undo *trail;
+    size_t ntrail, captrail;
     size_t end; /* where the top-level match ended */
     long steps;
     int depth;
     bool aborted;
 };
+
+static void set_cap(struct mstate *st, int slot, long v)
+{
+    if (st->ntrail == st->captrail) {
+        size_t cap = st->captrail ? 2 * st->captrail : 64;
+        struct undo *t = realloc(st->trail, cap * sizeof *t);
+        if (!t) {
+            st->aborted = true;
+            return;
+        }
+        st->trail = t;
+        st->captrail = cap;
+    }
+    st->trail[st->ntrail].slot = slot;
+    st->trail[st->ntrail++].old = st->caps[slot];
+    st->caps[slot] = v;
+}
+
+static void undo_to(struct mstate *st, size_t mark)
+{
+    while (st->ntrail > mark) {
+        st->ntrail--;
+        st->caps[st->trail[st->ntrail].slot] = st->trail[st->ntrail].old;
+    }
+}
 
 static bool is_lt(uint32_t c)
 {
@@ -147,40 +180,6 @@ static const struct rnode *first_of(const struct rnode *body, const struct rnode
 static const struct rnode *after(const struct rnode *n, bool back)
 {
     return back ? n->prev : n->next;
-}
-
-/* Saved captures lo..hi (inclusive group numbers) of a quantified group or a lookaround. */
-struct saved {
-    long inl[2 * SAVED_INLINE];
-    long *v;
-};
-
-static bool save_caps(struct mstate *st, struct saved *sv, int lo, int hi, bool clear)
-{
-    sv->v = NULL;
-    if (lo > hi)
-        return true;
-    size_t n = 2 * (size_t)(hi - lo + 1);
-    sv->v = n <= 2 * SAVED_INLINE ? sv->inl : malloc(n * sizeof *sv->v);
-    if (!sv->v) {
-        st->aborted = true;
-        return false;
-    }
-    memcpy(sv->v, st->caps + 2 * lo, n * sizeof *sv->v);
-    if (clear)
-        for (size_t i = 0; i < n; i++)
-            st->caps[2 * lo + i] = -1;
-    return true;
-}
-
-static void restore_caps(struct mstate *st, struct saved *sv, int lo, int hi, bool restore)
-{
-    if (!sv->v)
-        return;
-    if (restore)
-        memcpy(st->caps + 2 * lo, sv->v, 2 * (size_t)(hi - lo + 1) * sizeof *sv->v);
-    if (sv->v != sv->inl)
-        free(sv->v);
 }
 
 static bool run(struct mstate *st, const struct rnode *n, size_t pos, const struct kont *k,
@@ -232,48 +231,42 @@ static bool repeat(struct mstate *st, const struct rnode *n, size_t pos, int cou
     }
     struct kont kk = {K_REPEAT, back, n, k, pos, count + 1};
     const struct rnode *body = first_of(n->body, n->body_last, back);
-    if (n->greedy) {
-        if (count < n->max) {
-            struct saved sv;
-            if (!save_caps(st, &sv, n->cap_lo, n->cap_hi, true))
-                return false;
-            bool ok = run(st, body, pos, &kk, back);
-            restore_caps(st, &sv, n->cap_lo, n->cap_hi, !ok);
-            if (ok)
+    bool more = count < n->max, done = count >= n->min;
+    for (int pass = 0; pass < 2; pass++) {
+        if ((pass == 0) == n->greedy) {
+            if (!more)
+                continue;
+            /* each iteration starts with the captures inside it cleared */
+            size_t mark = st->ntrail;
+            for (int g = n->cap_lo; g <= n->cap_hi; g++) {
+                set_cap(st, 2 * g, -1);
+                set_cap(st, 2 * g + 1, -1);
+            }
+            if (run(st, body, pos, &kk, back))
                 return true;
+            undo_to(st, mark);
+        } else if (done && run(st, after(n, back), pos, k, back)) {
+            return true;
         }
         if (st->aborted)
             return false;
-        return count >= n->min && run(st, after(n, back), pos, k, back);
     }
-    if (count >= n->min && run(st, after(n, back), pos, k, back))
-        return true;
-    if (st->aborted || count >= n->max)
-        return false;
-    struct saved sv;
-    if (!save_caps(st, &sv, n->cap_lo, n->cap_hi, true))
-        return false;
-    bool ok = run(st, body, pos, &kk, back);
-    restore_caps(st, &sv, n->cap_lo, n->cap_hi, !ok);
-    return ok;
+    return false;
 }
 
-/* A lookaround at pos, then the rest (next, k, back) of the sequence it stands in. */
+/* A lookaround at pos, then the rest (next, k, back) of the sequence it stands in. The captures
+ * a positive one sets stay while the rest matches; the caller's failure undoes them. */
 static bool look(struct mstate *st, const struct rnode *n, size_t pos, const struct rnode *next,
                  const struct kont *k, bool back)
 {
-    struct saved sv;
-    if (!save_caps(st, &sv, n->cap_lo, n->cap_hi, false))
-        return false;
     struct kont acc = {K_ACCEPT, n->behind, NULL, NULL, 0, 0};
+    size_t mark = st->ntrail;
     bool found = run(st, first_of(n->body, n->body_last, n->behind), pos, &acc, n->behind);
-    bool ok = false;
-    if (!st->aborted && found != n->negate)
-        ok = run(st, next, pos, k, back);
-    /* a positive lookaround's captures hold while the rest of the match does; a negative one
-     * that let the match go on had failed inside, which restored them already */
-    restore_caps(st, &sv, n->cap_lo, n->cap_hi, !ok);
-    return ok;
+    if (st->aborted || found == n->negate)
+        return false;
+    if (n->negate)
+        undo_to(st, mark);
+    return run(st, next, pos, k, back);
 }
 
 static bool backref(struct mstate *st, const struct rnode *n, size_t *pos, bool back)
@@ -304,6 +297,7 @@ static bool run(struct mstate *st, const struct rnode *n, size_t pos, const stru
         return false;
     }
     st->depth++;
+    size_t mark = st->ntrail;
     bool result = false;
     for (;;) {
         if (!n) {
@@ -320,15 +314,14 @@ static bool run(struct mstate *st, const struct rnode *n, size_t pos, const stru
             }
             if (k->kind == K_CAPTURE) {
                 int i = k->node->cap;
-                long s0 = st->caps[2 * i], s1 = st->caps[2 * i + 1];
-                st->caps[2 * i] = (long)(k->back ? pos : k->start);
-                st->caps[2 * i + 1] = (long)(k->back ? k->start : pos);
-                result = run(st, after(k->node, k->back), pos, k->up, k->back);
-                if (!result) {
-                    st->caps[2 * i] = s0;
-                    st->caps[2 * i + 1] = s1;
-                }
-                break;
+                set_cap(st, 2 * i, (long)(k->back ? pos : k->start));
+                set_cap(st, 2 * i + 1, (long)(k->back ? k->start : pos));
+                if (st->aborted)
+                    break;
+                back = k->back;
+                n = after(k->node, back);
+                k = k->up;
+                continue;
             }
             if (k->kind == K_REPEAT) {
                 if (pos == k->start && k->count > k->node->min)
@@ -392,6 +385,8 @@ static bool run(struct mstate *st, const struct rnode *n, size_t pos, const stru
         result = repeat(st, n, pos, 0, k, back);
         break;
     }
+    if (!result)
+        undo_to(st, mark);
     st->depth--;
     return result;
 }
@@ -415,6 +410,7 @@ static enum regex_result search(const struct regex *re, const uint32_t *s, size_
                                 long *caps)
 {
     struct mstate st = {.re = re, .s = s, .n = n, .caps = caps};
+    enum regex_result result = REGEX_NOMATCH;
     size_t ncaps = 2 * ((size_t)re->ncaps + 1);
     bool anchored = re->root && re->root->type == R_BOL && !re->multiline;
     const struct rnode *r = re->root;
@@ -427,17 +423,22 @@ static enum regex_result search(const struct regex *re, const uint32_t *s, size_
         }
         for (size_t i = 0; i < ncaps; i++)
             caps[i] = -1;
+        st.ntrail = 0;
         if (run(&st, r, at, NULL, false)) {
             caps[0] = (long)at;
             caps[1] = (long)st.end;
-            return REGEX_MATCH;
+            result = REGEX_MATCH;
+            break;
         }
-        if (st.aborted)
-            return REGEX_LIMIT;
+        if (st.aborted) {
+            result = REGEX_LIMIT;
+            break;
+        }
         if (re->sticky || anchored)
             break;
     }
-    return REGEX_NOMATCH;
+    free(st.trail);
+    return result;
 }
 
 enum regex_result regex_exec_units(const struct regex *re, const struct regex_subject *sub,

@@ -90,7 +90,8 @@ static bool simplify_list(struct regex *re, struct rnode *n)
 /*
  * Rewrites alternations of single characters ("a|b", "[0-9]|x") and non-capturing groups around
  * one character into classes, so that repeating them takes the matcher's fast path instead of one
- * recursion level per repetition.
+ * recursion level per repetition, and lets a quantifier over a non-capturing group repeat the
+ * group's contents directly.
  */
 static bool simplify(struct regex *re, struct rnode *n)
 {
@@ -109,6 +110,13 @@ static bool simplify(struct regex *re, struct rnode *n)
     case R_REPEAT:
         if (!simplify_list(re, n->body))
             return false;
+        if (n->type == R_REPEAT && n->body->type == R_GROUP && n->body->cap < 0 && n->body->body &&
+            !n->body->next) {
+            /* (?:ab)+ repeats ab itself: one level of recursion less per iteration */
+            const struct rnode *g = n->body;
+            n->body = g->body;
+            n->body_last = g->body_last;
+        }
         if (n->type == R_GROUP && n->cap < 0 && single_char(n->body)) {
             const struct rnode *b = n->body;
             n->type = b->type;
