@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "crypto/crypto.h"
 #include "http/http.h"
@@ -29,6 +30,10 @@ struct app_config {
     char public_url[256]; /* empty: http://HOST:PORT */
     size_t max_body;
     char web_dir[512]; /* the front end's files (web/) */
+    /* Dashboard sign-in (http/session.c, api/auth.c); 0 takes the defaults of http/session.h. */
+    int64_t session_idle_ms;  /* a session unused this long ends */
+    int64_t session_max_ms;   /* a session ends this long after sign-in, however much it is used */
+    int64_t login_lockout_ms; /* how long too many failed sign-ins refuse an account or address */
 };
 
 /* Requests whose writes share one transaction, answered when it commits (http/server.c). */
@@ -54,6 +59,9 @@ struct app {
     struct ws_hub *ws;             /* live-update subscribers (http/ws.c) */
     struct connectors *connectors; /* apps, credentials, app triggers (connectors/) */
     struct batch batch;
+    /* The dashboard's one-time setup token while no operator account exists, printed once when
+     * the server starts listening, then wiped (app_prepare creates it; only its hash is stored). */
+    char setup_token[48];
 };
 
 /*
@@ -79,7 +87,8 @@ int app_run_server(struct app *app);
 /*
  * Prepares a data directory for serving: store migrated, account and environments, the token
  * signing key, and on first start a development API key (printed once and written to
- * DATA/dev-api-key, mode 0600). Fills app->store and app->signing_key.
+ * DATA/dev-api-key, mode 0600); while no dashboard account exists, a new setup token in
+ * app->setup_token. Fills app->store and app->signing_key.
  */
 int app_prepare(struct app *app, char *err, size_t err_len);
 void app_release(struct app *app);

@@ -38,6 +38,7 @@ const char *http_method_name(enum http_method m);
 #define ROUTE_USER_TOKEN 0x02u /* also accepts a user token in x-alloy-user-token */
 #define ROUTE_BROWSER    0x04u /* answers CORS preflights and adds CORS headers */
 #define ROUTE_BATCH      0x08u /* may write inside the server's group-commit transaction */
+#define ROUTE_SESSION    0x10u /* only a dashboard session may call it (not an API key) */
 
 #define ROUTE_MAX_PARAMS 4
 #define ROUTE_PARAM_MAX  256
@@ -53,13 +54,15 @@ struct route {
 
 /* Who is calling, once auth has run. */
 struct identity {
-    enum { IDENTITY_NONE, IDENTITY_API_KEY, IDENTITY_USER_TOKEN } kind;
+    enum { IDENTITY_NONE, IDENTITY_API_KEY, IDENTITY_USER_TOKEN, IDENTITY_SESSION } kind;
     struct environment env;
     char key_id[ID_LEN + 1];  /* API key */
     char user_id[ID_LEN + 1]; /* user token: the only user it may act for */
     char jti[ID_LEN + 1];     /* user token: its id */
     bool install_link;        /* the token of a hosted install link (single use) */
     int64_t token_exp;        /* user token: expiry, seconds */
+    char session[48];         /* dashboard session: the cookie's value (http/session.h) */
+    char account[ID_LEN + 1]; /* dashboard session: the operator account */
 };
 
 struct request {
@@ -136,6 +139,20 @@ void reply_header(struct request *req, const char *name, const char *value);
 int http_identify_api_key(struct app *app, const char *key, size_t klen, struct identity *who);
 bool http_identify_user_token(struct app *app, const char *token, struct identity *who, char *msg,
                               size_t msg_len);
+
+/*
+ * Work off the service thread (http/defer.c): runs work(arg) on a thread of its own, then
+ * done(req, arg) back on the service thread, which replies; meanwhile the request is deferred.
+ * When the connection closed in between, done gets req NULL (and only frees arg). Returns false,
+ * with nothing started, when too many jobs run already: the handler replies itself then.
+ */
+bool http_defer(struct request *req, void (*work)(void *arg),
+                void (*done)(struct request *req, void *arg), void *arg);
+/* The server's side: a closed connection's job forgets it; flush runs the finished jobs' done
+ * steps (on a wake-up); drain waits for every job (at shutdown). */
+void http_defer_forget(struct request *req);
+void http_defer_flush(void);
+void http_defer_drain(void);
 
 /* Maps a store status to the matching reply (404 / 409 / 500). what names the object ("user"). */
 void reply_store_error(struct request *req, int rc, const char *what);

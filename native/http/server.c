@@ -1,6 +1,8 @@
 /*
  * The HTTP server: libwebsockets glue and the request pipeline every handler sits behind
  * (route -> CORS preflight -> auth -> body limit -> JSON parse -> handler), plus the access log.
+ * Dashboard pages a browser opens are answered before routing (http/static.c); the dashboard's
+ * session cookie and CSRF check are the auth step's third way in (http/session.c).
  * It does not know any API area: those are rows of API_ROUTES.
  *
  * Threading: everything here runs on the lws service thread; a handler must not block for long.
@@ -8,6 +10,7 @@
 #include "app.h"
 
 #include "engine/engine.h"
+#include "http/session.h"
 #include "http/static.h"
 #include "store/runs.h"
 #include "http/ws.h"
@@ -190,6 +193,9 @@ static bool authenticate(struct request *req)
     struct app *app = req->app;
     if (req->route->flags & ROUTE_PUBLIC)
         return true;
+    if ((req->route->flags & ROUTE_SESSION) ||
+        (!req->authorization && !(req->user_token && (req->route->flags & ROUTE_USER_TOKEN))))
+        return http_session_authenticate(req); /* the dashboard's cookie */
     if (req->authorization) {
         const char *a = req->authorization;
         if (strncasecmp(a, "bearer ", 7) == 0) {
@@ -300,6 +306,8 @@ static void dispatch(struct request *req)
     const char *path = router_strip_version(req->path, version);
     bool wrong_method = false;
     enum http_method m = req->method == HTTP_OPTIONS ? HTTP_GET : req->method;
+    if (static_serve_dashboard(req, app->cfg.web_dir))
+        return; /* a browser opening a dashboard page */
 
     req->route = router_match(API_ROUTES, API_ROUTE_COUNT, m, path, req->params, &req->nparams,
                               &wrong_method);
@@ -364,7 +372,7 @@ static void dispatch(struct request *req)
     if (app->batch.open && !(req->route->flags & ROUTE_BATCH))
         batch_flush(app); /* other handlers run outside the shared transaction */
     req->route->handler(req);
-    if (!req->replied)
+    if (!req->replied && !req->deferred)
         reply_error(req, 500, "internal", "handler gave no answer (request %s)", req->request_id);
     if (app->batch.count >= APP_BATCH_MAX)
         batch_flush(app);
@@ -489,13 +497,16 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
         if (req && req->app) {
-            if (req->deferred)
+            if (req->deferred) {
                 batch_forget(app, req);
+                http_defer_forget(req);
+            }
             app->inflight--;
             request_reset(req);
         }
         return 0;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+        http_defer_flush();
         ws_flush(app);
         return 0;
     default:
@@ -559,6 +570,14 @@ int app_run_server(struct app *app)
     printf("solder: listening on http://%s:%d\n", app->cfg.listen_host, port);
     printf("solder: API        %s/2024-03/users\n", app->cfg.public_url);
     printf("solder: health     %s/healthz\n", app->cfg.public_url);
+    printf("solder: dashboard  %s/\n", app->cfg.public_url);
+    printf("solder: SDK        %s/sdk/embedded.js\n", app->cfg.public_url);
+    printf("solder: modal      %s/forge-install\n", app->cfg.public_url);
+    if (app->setup_token[0]) {
+        printf("solder: dashboard setup (one time, valid 1 hour):\n\n    %s/setup?token=%s\n\n",
+               app->cfg.public_url, app->setup_token);
+        memset(app->setup_token, 0, sizeof app->setup_token);
+    }
     fflush(stdout);
 
     signal_context = app->lws;
@@ -576,6 +595,7 @@ int app_run_server(struct app *app)
         batch_flush(app);
     }
     batch_flush(app);
+    http_defer_drain();
     free(app->batch.reqs);
     signal_context = NULL;
     lws_context_destroy(app->lws);
