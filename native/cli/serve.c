@@ -26,11 +26,28 @@ static int parse_listen(const char *s, struct app_config *cfg)
     return 0;
 }
 
+/* A connection-count option's value (text NULL: *out unchanged). Returns 0, or -1 after saying
+ * what is wrong. */
+static int connection_count(const char *option, const char *text, long min, int *out)
+{
+    if (!text)
+        return 0;
+    char *end;
+    long n = strtol(text, &end, 10);
+    if (!*text || *end || n < min || n > 1000000) {
+        fprintf(stderr, "solder serve: --%s must be a number from %ld to 1000000, got '%s'\n",
+                option, min, text);
+        return -1;
+    }
+    *out = (int)n;
+    return 0;
+}
+
 int cli_serve(int argc, char **argv)
 {
     const char *listen = "127.0.0.1:8080", *data = "./data", *public_url = "", *max_body = NULL,
                *workers = NULL, *allow_hosts = NULL, *web_dir = SOLDER_WEB_DIR,
-               *connectors_dir = SOLDER_CONNECTORS_DIR;
+               *connectors_dir = SOLDER_CONNECTORS_DIR, *max_conns = NULL, *max_per_addr = NULL;
     int allow_private = 0, no_rsa = 0;
     const struct cli_opt opts[] = {
         {"listen", "ADDR:PORT", "address to listen on (port 0 picks a free one)", "SOLDER_LISTEN",
@@ -41,6 +58,12 @@ int cli_serve(int argc, char **argv)
          "SOLDER_PUBLIC_URL", &public_url, NULL, NULL, NULL},
         {"max-body", "BYTES", "largest request body accepted (default 1048576)", "SOLDER_MAX_BODY",
          &max_body, NULL, NULL, NULL},
+        {"max-connections", "N", "connections open at once (default 2048)",
+         "SOLDER_MAX_CONNECTIONS", &max_conns, NULL, NULL, NULL},
+        {"max-connections-per-address", "N",
+         "connections from one client address, an IPv6 /64 (default 128; 0: no cap, as behind a "
+         "reverse proxy)",
+         "SOLDER_MAX_CONNECTIONS_PER_ADDRESS", &max_per_addr, NULL, NULL, NULL},
         {"web-dir", "DIR", "directory of the front end's files (SDK, modal, dashboard)",
          "SOLDER_WEB_DIR", &web_dir, NULL, NULL, NULL},
         {"connectors", "DIR", "directory of the connector files (one JSON file per app)",
@@ -96,6 +119,12 @@ int cli_serve(int argc, char **argv)
         }
         app.cfg.max_body = (size_t)v;
     }
+    app.cfg.max_connections = APP_DEFAULT_MAX_CONNECTIONS;
+    app.cfg.max_per_address = APP_DEFAULT_MAX_PER_ADDRESS;
+    if (connection_count("max-connections", max_conns, 1, &app.cfg.max_connections) != 0 ||
+        connection_count("max-connections-per-address", max_per_addr, 0,
+                         &app.cfg.max_per_address) != 0)
+        return 2;
     struct engine_config engine = {-1, allow_private != 0, allow_hosts, no_rsa != 0};
     if (workers) {
         char *end;

@@ -6,10 +6,15 @@
  * STYLE.md (route -> auth -> limits -> JSON parse) and then calls the handler, which answers with
  * exactly one reply_* call. Everything a handler reads through the request lives until the reply is
  * written.
+ *
+ * Threading: handlers run on an API thread (http/pool.c), ROUTE_INLINE ones on the lws service
+ * thread. A request belongs to one thread at a time; a handler never touches lws itself
+ * (request_header asks the service thread when needed).
  */
 #ifndef SOLDER_HTTP_H
 #define SOLDER_HTTP_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -38,6 +43,7 @@ const char *http_method_name(enum http_method m);
 #define ROUTE_USER_TOKEN 0x02u /* also accepts a user token in x-alloy-user-token */
 #define ROUTE_BROWSER    0x04u /* answers CORS preflights and adds CORS headers */
 #define ROUTE_BATCH      0x08u /* may write inside the server's group-commit transaction */
+#define ROUTE_INLINE     0x10u /* public and instant: answered on the lws service thread itself */
 
 #define ROUTE_MAX_PARAMS 4
 #define ROUTE_PARAM_MAX  256
@@ -63,12 +69,15 @@ struct identity {
 };
 
 struct request {
-    struct app *app;
+    struct app *app; /* on an API thread: that thread's view (its own store connection) */
     struct lws *wsi;
-    bool deferred; /* the reply waits for the group commit (see app_batch_join) */
+    struct request *next;  /* in the API threads' queues */
+    atomic_bool abandoned; /* the connection closed: the reply will never be written */
+    bool deferred;         /* the reply waits for the group commit (see app_batch_join) */
     enum http_method method;
     char path[1024];
-    char *query; /* raw query string without '?', never NULL after setup */
+    const char *route_path; /* path without its dated version prefix, once routed */
+    char *query;            /* raw query string without '?', never NULL after setup */
     char request_id[17];
     int64_t started_us;
 
@@ -115,7 +124,8 @@ bool url_decode(const char *src, size_t len, char *dst, size_t cap, bool plus_is
 
 /* The decoded value of query parameter name (malloc'd), or NULL when absent. */
 char *request_query(const struct request *req, const char *name);
-/* A request header that lws does not parse itself, by name (any case); malloc'd, NULL if absent. */
+/* A request header by name (any case); malloc'd, NULL if absent. From an API thread this asks the
+ * lws thread, which owns the headers, and waits for its answer. */
 char *request_header(const struct request *req, const char *name);
 
 /* Replies. Each takes ownership of what it is given; the first reply wins, later ones are ignored.

@@ -87,6 +87,17 @@ static bool send_file(struct request *req, const char *web_dir, const char *rel)
     return true;
 }
 
+bool static_claims(const char *path)
+{
+    for (size_t i = 0; i < sizeof PAGES / sizeof PAGES[0]; i++)
+        if (strcmp(path, PAGES[i].path) == 0)
+            return true;
+    for (size_t i = 0; i < sizeof FOLDERS / sizeof FOLDERS[0]; i++)
+        if (strncmp(path, FOLDERS[i], strlen(FOLDERS[i])) == 0)
+            return true;
+    return false;
+}
+
 bool static_serve(struct request *req, const char *web_dir, const char *path)
 {
     if ((req->method != HTTP_GET && req->method != HTTP_HEAD) || !web_dir || !*web_dir)

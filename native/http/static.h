@@ -10,7 +10,12 @@
 
 #include "http/http.h"
 
-/* Answers req from the web directory when path names a static page or file; false otherwise. */
+/* Whether path is one static_serve may answer (a page or a path in a served folder), from the
+ * path alone: no file is looked at. */
+bool static_claims(const char *path);
+
+/* Answers req from the web directory when path names a static page or file; false otherwise.
+ * Reads the file: run it where blocking is harmless (an API thread). */
 bool static_serve(struct request *req, const char *web_dir, const char *path);
 
 #endif
