@@ -23,7 +23,7 @@
 /* Connections from one client address (an IPv6 /64) by default: one address cannot take every
  * slot. A reverse proxy in front shows every client as its own address: raise or disable it then.
  */
-#define APP_DEFAULT_MAX_PER_ADDRESS 128
+#define APP_DEFAULT_MAX_PER_ADDRESS 256
 /* Seconds a connection may take to send a request's headers, from its first byte (or from the
  * accept): slow or silent senders give their slot back this soon. */
 #define APP_HEADER_TIMEOUT_S 5

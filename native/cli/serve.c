@@ -61,7 +61,7 @@ int cli_serve(int argc, char **argv)
         {"max-connections", "N", "connections open at once (default 2048)",
          "SOLDER_MAX_CONNECTIONS", &max_conns, NULL, NULL, NULL},
         {"max-connections-per-address", "N",
-         "connections from one client address, an IPv6 /64 (default 128; 0: no cap, as behind a "
+         "connections from one client address, an IPv6 /64 (default 256; 0: no cap, as behind a "
          "reverse proxy)",
          "SOLDER_MAX_CONNECTIONS_PER_ADDRESS", &max_per_addr, NULL, NULL, NULL},
         {"web-dir", "DIR", "directory of the front end's files (SDK, modal, dashboard)",

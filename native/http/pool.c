@@ -39,7 +39,7 @@ struct api_thread {
 struct api_pool {
     struct app *app;
     pthread_mutex_t mu;
-    pthread_cond_t work; /* a queue got a request, or the pool is stopping */
+    pthread_cond_t work, batch_work; /* their queue got a request, or the pool is stopping */
     pthread_cond_t answered;
     struct queue jobs, batch_jobs, finished;
     struct header_ask *asks;
@@ -175,7 +175,7 @@ static void *api_main(void *arg)
     for (;;) {
         struct queue *q = t->batch ? &p->batch_jobs : &p->jobs;
         while (!q->head && !p->stopping)
-            pthread_cond_wait(&p->work, &p->mu);
+            pthread_cond_wait(t->batch ? &p->batch_work : &p->work, &p->mu);
         if (!q->head)
             break;
         struct queue work = queue_take(q, t->batch ? APP_BATCH_MAX : 1);
@@ -188,8 +188,10 @@ static void *api_main(void *arg)
             req->app = p->app;
 
         pthread_mutex_lock(&p->mu);
+        bool wake = !p->finished.head && done.head; /* else the service thread is woken already */
         queue_append(&p->finished, &done);
-        lws_cancel_service(p->app->lws);
+        if (wake)
+            lws_cancel_service(p->app->lws);
     }
     pthread_mutex_unlock(&p->mu);
     return NULL;
@@ -206,6 +208,7 @@ struct api_pool *pool_start(struct app *app, int threads, char *err, size_t err_
     p->app = app;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->work, NULL);
+    pthread_cond_init(&p->batch_work, NULL);
     pthread_cond_init(&p->answered, NULL);
     for (int i = 0; i < n; i++) {
         struct api_thread *t = &p->threads[i];
@@ -231,9 +234,10 @@ struct api_pool *pool_start(struct app *app, int threads, char *err, size_t err_
 
 void pool_submit(struct api_pool *p, struct request *req)
 {
+    bool batch = req->route && (req->route->flags & ROUTE_BATCH);
     pthread_mutex_lock(&p->mu);
-    queue_push(req->route && (req->route->flags & ROUTE_BATCH) ? &p->batch_jobs : &p->jobs, req);
-    pthread_cond_broadcast(&p->work);
+    queue_push(batch ? &p->batch_jobs : &p->jobs, req);
+    pthread_cond_signal(batch ? &p->batch_work : &p->work);
     pthread_mutex_unlock(&p->mu);
 }
 
@@ -285,6 +289,7 @@ void pool_stop(struct api_pool *p)
     pthread_mutex_lock(&p->mu);
     p->stopping = true;
     pthread_cond_broadcast(&p->work);
+    pthread_cond_broadcast(&p->batch_work);
     pthread_mutex_unlock(&p->mu);
     for (int i = 0; i < p->nthreads; i++) {
         struct api_thread *t = &p->threads[i];
@@ -310,6 +315,7 @@ void pool_free(struct api_pool *p)
     }
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->work);
+    pthread_cond_destroy(&p->batch_work);
     pthread_cond_destroy(&p->answered);
     free(p);
 }

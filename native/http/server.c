@@ -250,8 +250,8 @@ enum phase {
     PHASE_REPLY, /* the reply is ready to be written */
 };
 
-/* One per HTTP connection (lws's per-session data of the "http" protocol): the transaction in
- * progress. Lives as long as the connection; reset between transactions. */
+/* The transaction in progress on an HTTP connection: lws's per-session data of the "http"
+ * protocol, which lws allocates afresh for each request (and frees after HTTP_DROP_PROTOCOL). */
 struct http_conn {
     struct request *req;
     enum phase phase;
