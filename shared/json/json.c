@@ -133,20 +133,25 @@ static const cJSON *named_find(const struct named *v, size_t n, const char *name
     return lo < n && strcmp(v[lo].name, name) == 0 ? v[lo].value : NULL;
 }
 
-/* json_equal for two objects of size members each, wider than WIDE_OBJECT. */
+/* json_equal for two objects of the same size: each member of a equals b's member of its name. */
+static bool members_equal(const cJSON *a, const cJSON *b)
+{
+    const cJSON *m;
+    cJSON_ArrayForEach(m, a)
+    {
+        const cJSON *o = cJSON_GetObjectItemCaseSensitive(b, m->string);
+        if (!o || !json_equal(m, o))
+            return false;
+    }
+    return true;
+}
+
+/* members_equal for objects of size members each, wider than WIDE_OBJECT. */
 static bool wide_objects_equal(const cJSON *a, const cJSON *b, size_t size)
 {
     struct named *index = malloc(size * sizeof *index);
-    if (!index) {
-        const cJSON *m;
-        cJSON_ArrayForEach(m, a)
-        {
-            const cJSON *o = cJSON_GetObjectItemCaseSensitive(b, m->string);
-            if (!o || !json_equal(m, o))
-                return false;
-        }
-        return true;
-    }
+    if (!index)
+        return members_equal(a, b);
     size_t n = 0;
     /* cJSON's lookup stops at a member without a name: the ones after it are never found. */
     for (const cJSON *m = b->child; m && m->string; m = m->next, n++)
@@ -169,16 +174,7 @@ bool json_equal(const cJSON *a, const cJSON *b)
         int size = cJSON_GetArraySize(a);
         if (size != cJSON_GetArraySize(b))
             return false;
-        if (size > WIDE_OBJECT)
-            return wide_objects_equal(a, b, (size_t)size);
-        const cJSON *m;
-        cJSON_ArrayForEach(m, a)
-        {
-            const cJSON *o = cJSON_GetObjectItemCaseSensitive(b, m->string);
-            if (!o || !json_equal(m, o))
-                return false;
-        }
-        return true;
+        return size > WIDE_OBJECT ? wide_objects_equal(a, b, (size_t)size) : members_equal(a, b);
     }
     if (cJSON_IsArray(a) && cJSON_IsArray(b)) {
         const cJSON *x = a->child, *y = b->child;

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { startServer } from './server.mjs';
+import { whileProbing as probing } from './prober.mjs';
 
 const V = '/2024-03';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -19,11 +19,18 @@ const STALL_MS = 1000;
 let s;
 let port;
 let user;
+// A body trickled one byte every 500 ms from the start, ended by the 30 s body deadline while the
+// other tests run (checked by the last one).
+let slowBody;
 
 before(async () => {
   s = await startServer(['--workers', '0', '--max-connections-per-address', '200']);
   port = Number(new URL(s.url).port);
   user = (await call('POST', '/users', { username: 'limits' })).body.userId;
+  slowBody = raw((sock) => {
+    sock.write(`POST ${V}/users HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n`);
+    const t = setInterval(() => { if (sock.destroyed) clearInterval(t); else sock.write('x'); }, 500);
+  }, { localAddress: '127.0.0.60', timeoutMs: 60000 });
 });
 after(async () => { assert.equal(await s.stop(), 0); });
 
@@ -95,56 +102,11 @@ async function connectMany(count, localAddress, server = port) {
   return socks;
 }
 
-// The prober: a thread of its own (so this thread's work, such as building a large body, does not
-// delay it) sending GET /healthz from 127.0.0.1 every 40 ms until told to stop; it posts the
-// latencies, or null for an attempt that got no 200.
-const PROBER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const net = require('node:net');
-let running = true;
-parentPort.on('message', () => { running = false; });
-function probe() {
-  return new Promise((resolve) => {
-    const t0 = performance.now();
-    const sock = net.connect({ port: workerData.port, host: '127.0.0.1', localAddress: '127.0.0.1' });
-    const timer = setTimeout(() => { sock.destroy(); resolve(null); }, 10000);
-    let got = '';
-    sock.on('connect', () => sock.write('GET /healthz HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n'));
-    sock.on('data', (d) => {
-      got += d;
-      if (got.includes('\\r\\n\\r\\n')) {
-        clearTimeout(timer);
-        sock.destroy();
-        resolve(got.startsWith('HTTP/1.1 200') ? performance.now() - t0 : null);
-      }
-    });
-    sock.on('error', () => { clearTimeout(timer); resolve(null); });
-  });
-}
-(async () => {
-  const times = [];
-  while (running || times.length < workerData.min) {
-    times.push(await probe());
-    await new Promise((r) => setTimeout(r, 40));
-  }
-  parentPort.postMessage(times);
-})();
-`;
-
-// Runs work() while another thread probes /healthz (at least min times); returns {result, times}.
+// Runs work() while another thread probes /healthz (at least min times); every probe must get 200.
 async function whileProbing(work, min = 3) {
-  const worker = new Worker(PROBER, { eval: true, workerData: { port, min } });
-  const posted = new Promise((resolve) => worker.on('message', resolve));
-  let result;
-  try {
-    result = await work();
-  } finally {
-    worker.postMessage('stop');
-  }
-  const times = await posted;
-  await worker.terminate();
-  assert.ok(times.every((t) => t !== null), 'every healthz was answered with 200');
-  return { result, times };
+  const r = await probing(port, work, min);
+  assert.ok(r.times.every((t) => t !== null), 'every healthz was answered with 200');
+  return r;
 }
 
 const worst = (times) => Math.max(...times);
@@ -328,4 +290,11 @@ test('an unauthenticated chunked body is refused without being stored, and the s
   const list = await call('GET', '/users');
   assert.ok(!JSON.stringify(list.body).includes('"anon"'));
   assert.equal((await healthz()).status, 200);
+});
+
+test('a body trickled byte by byte ends at the 30 s body deadline with 408', async () => {
+  const r = await slowBody;
+  assert.equal(r.status, 408, r.head);
+  assert.match(r.body, /did not arrive within 30 s/);
+  assert.ok(r.ms > 29000 && r.ms < 45000, `answered after ${r.ms.toFixed(0)} ms`);
 });

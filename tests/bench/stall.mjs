@@ -1,6 +1,6 @@
 // How long another client's GET /healthz takes while the server is under each kind of slow or
 // heavy request: idle and trickling connections, heavy validation, a held database lock, chunked
-// bodies. Reports the healthz latency (median and worst of probes every 50 ms) and what the
+// bodies. Reports the healthz latency (median and worst of probes every 40 ms) and what the
 // attacking request got. A report, not a test: tests/api/limits.test.mjs asserts the bounds.
 // Usage: node tests/bench/stall.mjs [path/to/solder]   (default build/solder)
 import { spawn } from 'node:child_process';
@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { whileProbing } from '../api/prober.mjs';
 
 const BIN = process.argv[2] || 'build/solder';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -47,46 +47,10 @@ async function call(s, method, p, body, extra = {}) {
   return { status: res.status, body: await res.text() };
 }
 
-// The prober: a thread of its own (its own event loop, so the attacks' work in this one does not
-// delay it) that sends GET /healthz on a fresh connection from 127.0.0.1 every 50 ms and records
-// how long each answer took (Infinity past 10 s), at least 10 times.
-const PROBER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const net = require('node:net');
-let running = true;
-const times = [];
-function probe() {
-  return new Promise((resolve) => {
-    const t0 = performance.now();
-    const sock = net.connect({ port: workerData.port, host: '127.0.0.1', localAddress: '127.0.0.1' });
-    const timer = setTimeout(() => { sock.destroy(); resolve(Infinity); }, 10000);
-    let got = '';
-    sock.on('connect', () => sock.write('GET /healthz HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n'));
-    sock.on('data', (d) => {
-      got += d;
-      if (got.includes('\\r\\n\\r\\n')) { clearTimeout(timer); sock.destroy(); resolve(performance.now() - t0); }
-    });
-    sock.on('error', () => { clearTimeout(timer); resolve(Infinity); });
-  });
-}
-parentPort.on('message', () => { running = false; });
-(async () => {
-  while (running || times.length < 10) {
-    times.push(await probe());
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  parentPort.postMessage(times);
-})();
-`;
-
-// Probes /healthz while attack() runs; returns {p50, max, n, result}.
+// Probes /healthz while attack() runs; returns {p50, max, n, result} (Infinity: no answer).
 async function during(s, attack) {
-  const worker = new Worker(PROBER, { eval: true, workerData: { port: s.port } });
-  const times = new Promise((resolve) => worker.on('message', resolve));
-  let result;
-  try { result = await attack(); } finally { worker.postMessage('stop'); }
-  const t = (await times).sort((a, b) => a - b);
-  await worker.terminate();
+  const { result, times } = await whileProbing(s.port, attack, 10);
+  const t = times.map((x) => (x === null ? Infinity : x)).sort((a, b) => a - b);
   return { p50: t[Math.floor(t.length / 2)], max: t[t.length - 1], n: t.length, result };
 }
 

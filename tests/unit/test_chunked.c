@@ -4,6 +4,7 @@
  */
 #include "check.h"
 
+#include "cli/cli.h"
 #include "http/chunked.h"
 #include "json/json.h"
 
@@ -39,18 +40,7 @@ static enum chunked_status feed(const char *in, size_t len, size_t piece, size_t
 
 int main(void)
 {
-    FILE *f = fopen(SOLDER_CASES_DIR "/chunked.json", "rb");
-    CHECK(f != NULL);
-    if (!f)
-        return check_summary("chunked");
-    struct buf text = {0};
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_append(&text, chunk, n);
-    fclose(f);
-    cJSON *cases = json_parse(text.data, text.len, JSON_MAX_DEPTH, NULL);
-    buf_free(&text);
+    cJSON *cases = cli_read_json(SOLDER_CASES_DIR "/chunked.json");
     CHECK(cJSON_GetArraySize(cases) >= 19);
     const cJSON *c;
     cJSON_ArrayForEach(c, cases)
