@@ -1,17 +1,19 @@
 # Solder's front door. Every target installs what it needs first (scripts/bootstrap.sh).
 #   make build   release build, binary at build/solder
 #   make run     build and start the server on 127.0.0.1:8080 with SQLite in ./data
+#   make demo    build and start Solder, AcmeCo and the BigCommerce sandbox (data in ./demo-data)
+#   make demo-reset  the same, from a clean ./demo-data
 #   make test    sanitizer build (ASan + UBSan, -Werror), format check, every suite through ctest
 #   make bench   release build, then every benchmark in tests/bench
 #   make fuzz    libFuzzer targets (clang) in build/fuzz
-#   make clean   remove build outputs (not ./data)
+#   make clean   remove build outputs (not ./data or ./demo-data)
 
 SHELL := /bin/bash
 MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc)
 BUILD_TYPE ?= RelWithDebInfo
 
-.PHONY: all build run test bench fuzz clean bootstrap format-check
+.PHONY: all build run demo demo-reset test bench fuzz clean bootstrap format-check
 
 all: build
 
@@ -24,6 +26,17 @@ build: bootstrap
 
 run: build
 	./build/solder serve --listen 127.0.0.1:8080 --data ./data
+
+# The demo needs the server, its browser core, AcmeCo and the sandbox, not the tests and benches.
+demo: bootstrap
+	@cmake -S . -B build -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) >/dev/null
+	@cmake --build build -j$(JOBS) --target solder acmeco bigcommerce-sandbox \
+		$$(cmake --build build --target help | grep -qw solder_web && echo solder_web)
+	@demo/run.sh build
+
+demo-reset:
+	rm -rf ./demo-data
+	@$(MAKE) demo
 
 test: bootstrap
 	@cmake -S . -B build/test -DCMAKE_BUILD_TYPE=Debug -DSOLDER_SANITIZE=ON -DSOLDER_WERROR=ON >/dev/null

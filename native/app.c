@@ -1,5 +1,10 @@
-/* Server start-up and tear-down around the HTTP loop: data directory, store, keys. */
+/* Server start-up and tear-down around the HTTP loop: data directory, store, keys, and the
+ * dashboard's setup token while it has no account. */
 #include "app.h"
+
+#include "plat.h"
+#include "store/dashboard.h"
+#include "util/base64.h"
 
 #include <errno.h>
 #include <openssl/crypto.h>
@@ -40,6 +45,32 @@ static int write_secret_file(const char *path, const char *text)
     return close(fd) == 0 && ok ? 0 : -1;
 }
 
+/* How long the dashboard's one-time setup link works. */
+#define SETUP_TOKEN_TTL_MS (3600 * 1000LL)
+
+/* While no dashboard account exists: a fresh one-time setup token (replacing any earlier one) in
+ * app->setup_token, printed once the server listens (http/server.c). */
+static int make_setup_token(struct app *app)
+{
+    int accounts = store_dashboard_account_count(app->store);
+    if (accounts != 0)
+        return accounts > 0 ? 0 : -1;
+    unsigned char raw[32], hash[32];
+    if (plat_random(raw, sizeof raw) != 0)
+        return -1;
+    char *token = base64_encode(raw, sizeof raw, true);
+    OPENSSL_cleanse(raw, sizeof raw);
+    if (!token)
+        return -1;
+    crypto_sha256(token, strlen(token), hash);
+    int rc = store_setup_token_replace(app->store, hash, store_now() + SETUP_TOKEN_TTL_MS);
+    if (rc == STORE_OK)
+        snprintf(app->setup_token, sizeof app->setup_token, "%s", token);
+    OPENSSL_cleanse(token, strlen(token));
+    free(token);
+    return rc == STORE_OK ? 0 : -1;
+}
+
 int app_prepare(struct app *app, char *err, size_t err_len)
 {
     snprintf(app->db_path, sizeof app->db_path, "%s/solder.db", app->cfg.data_dir);
@@ -52,6 +83,11 @@ int app_prepare(struct app *app, char *err, size_t err_len)
     app->jwks = crypto_jwks_json(&app->signing_key);
     if (!app->jwks) {
         snprintf(err, err_len, "cannot build the JWKS document");
+        return -1;
+    }
+    if (make_setup_token(app) != 0) {
+        snprintf(err, err_len, "cannot create the dashboard setup token: %s",
+                 store_errmsg(app->store));
         return -1;
     }
     if (store_api_key_count(app->store) == 0) {

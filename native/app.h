@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "crypto/crypto.h"
 #include "http/http.h"
@@ -56,6 +57,10 @@ struct app_config {
     char web_dir[512]; /* the front end's files (web/) */
     int max_connections;
     int max_per_address; /* 0: no per-address cap */
+    /* Dashboard sign-in (http/session.c, api/auth.c); 0 takes the defaults of http/session.h. */
+    int64_t session_idle_ms;  /* a session unused this long ends */
+    int64_t session_max_ms;   /* a session ends this long after sign-in, however much it is used */
+    int64_t login_lockout_ms; /* how long too many failed sign-ins refuse an account or address */
 };
 
 /* Requests whose writes share one transaction, answered when it commits (http/pool.c). */
@@ -83,6 +88,9 @@ struct app {
     struct api_pool *pool;         /* the API threads (http/pool.c), while serving */
     struct conns *conns;           /* connection admission (http/conns.c), while serving */
     struct batch batch;
+    /* The dashboard's one-time setup token while no operator account exists, printed once when
+     * the server starts listening, then wiped (app_prepare creates it; only its hash is stored). */
+    char setup_token[48];
 };
 
 /*
@@ -109,7 +117,8 @@ int app_run_server(struct app *app);
 /*
  * Prepares a data directory for serving: store migrated, account and environments, the token
  * signing key, and on first start a development API key (printed once and written to
- * DATA/dev-api-key, mode 0600). Fills app->store and app->signing_key.
+ * DATA/dev-api-key, mode 0600); while no dashboard account exists, a new setup token in
+ * app->setup_token. Fills app->store and app->signing_key.
  */
 int app_prepare(struct app *app, char *err, size_t err_len);
 void app_release(struct app *app);

@@ -13,6 +13,7 @@ struct command {
 static const struct command COMMANDS[] = {
     {"serve", cli_serve, "run the API server (HTTP, websocket, workers)"},
     {"key", cli_key, "create, list and revoke API keys"},
+    {"admin", cli_admin, "create, list, delete dashboard accounts and reset their passwords"},
     {"import", cli_import, "load events, integrations and workflows from a JSON document"},
     {"export", cli_export, "write an environment's events, integrations and workflows as JSON"},
     {"map", cli_map, "evaluate a JSONata mapping against JSON input"},

@@ -1,26 +1,37 @@
 /*
- * bigcommerce-sandbox: a small BigCommerce-compatible store for tests and the demo. Serves, under
- * /stores/{store_hash}: v2 orders (list, get, create, update status), v2 order statuses and v3
- * hooks, authenticated with X-Auth-Token; and at / a page to place an order and watch statuses
- * change. Registered hooks receive store/order/created as BigCommerce sends it.
+ * bigcommerce-sandbox: a small BigCommerce-compatible server of one or more stores, for tests and
+ * the demo. Serves, under /stores/{store_hash}: v2 orders (list, get, create, update status), v2
+ * order statuses, the v2 store, v3 hooks and v3 catalog products, authenticated with the store's
+ * X-Auth-Token; and at / a store-admin page (admin.c) to place orders, watch their statuses and
+ * copy each store's API credentials. Registered hooks receive store/order/created as BigCommerce
+ * sends it.
  *
- * Not a BigCommerce emulator: no pagination, filters, products or customers, and state lives in
- * memory only.
+ * Not a BigCommerce emulator: no filters, customers or checkout. With --data FILE the stores are
+ * kept in FILE (rewritten after every change) and read back at the next start; without it they
+ * live in memory only.
  *
  *   bigcommerce-sandbox [--listen ADDR:PORT] [--store-hash HASH] [--token TOKEN]
+ *                       [--store HASH[:TOKEN[:NAME]]]... [--data FILE] [--seed N]
  */
+#include "admin.h"
+#include "demo_util.h"
 #include "shop.h"
 
-#include <ctype.h>
 #include <curl/curl.h>
 #include <libwebsockets.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Largest request body read: orders and hooks are small; this bounds memory per connection. */
 #define MAX_BODY (256 * 1024)
+
+/* Stores one sandbox serves: a demo needs a few; this bounds the store table. */
+#define MAX_STORES 16
+/* Largest data file read back: a demo's stores are small; this stops a stray huge file. */
+#define MAX_DATA_FILE (16 * 1024 * 1024)
 
 /* BigCommerce's page sizes: 50 when a list call names none, at most 250. */
 #define PAGE_DEFAULT_LIMIT 50
@@ -31,6 +42,7 @@ struct conn {
     char path[512];
     char query[1024]; /* the decoded query arguments, "a=1&b=2" */
     char token[256];
+    char host[128]; /* the Host header, for the API URL the admin page shows */
     char *body;
     size_t body_len;
     bool too_large;
@@ -40,8 +52,9 @@ struct conn {
     char location[64];
 };
 
-static struct shop *shop;
-static char token[256] = "sandbox-token";
+static struct shop *shops[MAX_STORES];
+static int nshops;
+static const char *data_file;
 static volatile sig_atomic_t stopping;
 static struct lws_context *context;
 
@@ -68,39 +81,11 @@ static cJSON *body_json(struct conn *c)
     return c->body ? cJSON_ParseWithLength(c->body, c->body_len) : NULL;
 }
 
-/* The value of name in an application/x-www-form-urlencoded body, decoded into out. */
-static void form_value(const char *body, const char *name, char *out, size_t cap)
-{
-    out[0] = '\0';
-    size_t nl = strlen(name);
-    for (const char *p = body; p && *p;) {
-        const char *amp = strchr(p, '&');
-        size_t len = amp ? (size_t)(amp - p) : strlen(p);
-        if (len > nl && strncmp(p, name, nl) == 0 && p[nl] == '=') {
-            size_t o = 0;
-            for (size_t i = nl + 1; i < len && o + 1 < cap; i++) {
-                if (p[i] == '+')
-                    out[o++] = ' ';
-                else if (p[i] == '%' && i + 2 < len && isxdigit((unsigned char)p[i + 1]) &&
-                         isxdigit((unsigned char)p[i + 2])) {
-                    char hex[3] = {p[i + 1], p[i + 2], 0};
-                    out[o++] = (char)strtol(hex, NULL, 16);
-                    i += 2;
-                } else
-                    out[o++] = p[i];
-            }
-            out[o] = '\0';
-            return;
-        }
-        p = amp ? amp + 1 : NULL;
-    }
-}
-
 /* A whole-number query argument, clamped to [min, max]; dflt when absent or not a number. */
 static long query_long(const struct conn *c, const char *name, long dflt, long min, long max)
 {
     char v[32];
-    form_value(c->query, name, v, sizeof v);
+    demo_form_value(c->query, name, v, sizeof v);
     char *end;
     long n = strtol(v, &end, 10);
     if (!v[0] || *end)
@@ -155,75 +140,96 @@ static cJSON *v3_list(const struct conn *c, const cJSON *all)
     return o;
 }
 
-static void html_escape(FILE *f, const char *s)
+static struct shop *find_shop(const char *hash, size_t len)
 {
-    for (; s && *s; s++) {
-        if (*s == '<')
-            fputs("&lt;", f);
-        else if (*s == '>')
-            fputs("&gt;", f);
-        else if (*s == '&')
-            fputs("&amp;", f);
-        else if (*s == '"')
-            fputs("&quot;", f);
+    for (int i = 0; i < nshops; i++)
+        if (strlen(shop_hash(shops[i])) == len && strncmp(shop_hash(shops[i]), hash, len) == 0)
+            return shops[i];
+    return NULL;
+}
+
+/* Writes every store to data_file (through a temporary file and a rename, so a crash leaves the
+ * old or the new file, never half of one). */
+static void save(void)
+{
+    if (!data_file)
+        return;
+    cJSON *doc = cJSON_CreateObject(), *list = cJSON_AddArrayToObject(doc, "stores");
+    for (int i = 0; i < nshops; i++)
+        cJSON_AddItemToArray(list, shop_export(shops[i]));
+    demo_write_json(data_file, doc, "sandbox");
+    cJSON_Delete(doc);
+}
+
+/* Reads the stores of data_file; false when it exists but is not a stores file. */
+static bool load(void)
+{
+    FILE *exists = fopen(data_file, "rb");
+    if (!exists)
+        return true;
+    fclose(exists);
+    size_t len = 0;
+    char *text = demo_read_file(data_file, MAX_DATA_FILE, &len);
+    cJSON *doc = text ? cJSON_ParseWithLength(text, len) : NULL;
+    free(text);
+    const cJSON *list = cJSON_GetObjectItem(doc, "stores"), *it;
+    bool ok = cJSON_IsArray(list);
+    cJSON_ArrayForEach(it, list)
+    {
+        struct shop *s = shop_import(it);
+        if (s && nshops < MAX_STORES && !find_shop(shop_hash(s), strlen(shop_hash(s))))
+            shops[nshops++] = s;
         else
-            fputc(*s, f);
+            shop_free(s);
     }
+    cJSON_Delete(doc);
+    return ok;
+}
+
+/* The store a form or page names with ?store= (or store=), else the first. */
+static struct shop *chosen_shop(const char *args)
+{
+    char hash[64];
+    demo_form_value(args ? args : "", "store", hash, sizeof hash);
+    struct shop *s = find_shop(hash, strlen(hash));
+    return s ? s : shops[0];
 }
 
 static void page(struct conn *c)
 {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    fprintf(f, "<!doctype html><html><head><meta charset=utf-8><meta http-equiv=refresh "
-               "content=3><title>BigCommerce sandbox</title><style>body{font:15px system-ui;"
-               "margin:2em}td,th{padding:.3em .8em;text-align:left}</style></head><body>");
-    fprintf(f, "<h1>BigCommerce sandbox &middot; store ");
-    html_escape(f, shop_hash(shop));
-    fprintf(f, "</h1><form method=post action=/place-order><input name=first_name "
-               "placeholder='First name' required> <input name=email placeholder=Email "
-               "type=email required> <input name=amount placeholder=Amount value=25 "
-               "inputmode=decimal> <button>Place order</button></form>");
-    fprintf(f, "<h2>Orders</h2><table><tr><th>Id</th><th>Customer</th><th>Total</th>"
-               "<th>Status</th><th>Modified</th></tr>");
-    const cJSON *o;
-    cJSON_ArrayForEach(o, shop_orders(shop))
-    {
-        const cJSON *b = cJSON_GetObjectItem(o, "billing_address");
-        fprintf(f, "<tr><td>%d</td><td>", (int)cJSON_GetNumberValue(cJSON_GetObjectItem(o, "id")));
-        html_escape(f, cJSON_GetStringValue(cJSON_GetObjectItem(b, "email")));
-        fprintf(f, "</td><td>");
-        html_escape(f, cJSON_GetStringValue(cJSON_GetObjectItem(o, "total_inc_tax")));
-        fprintf(f, "</td><td class=status>");
-        html_escape(f, cJSON_GetStringValue(cJSON_GetObjectItem(o, "status")));
-        fprintf(f, "</td><td>");
-        html_escape(f, cJSON_GetStringValue(cJSON_GetObjectItem(o, "date_modified")));
-        fprintf(f, "</td></tr>");
+    char url[160];
+    snprintf(url, sizeof url, "http://%s", c->host[0] ? c->host : "127.0.0.1");
+    c->status = 200;
+    free(c->resp);
+    c->resp = admin_page(shops, nshops, chosen_shop(c->query), url);
+    c->type = "text/html; charset=utf-8";
+}
+
+/* The admin page's stylesheet and script (web/), read at each request: a demo, not a CDN. */
+static void asset(struct conn *c, const char *name, const char *type)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", SANDBOX_WEB_DIR, name);
+    size_t len;
+    char *text = demo_read_file(path, MAX_BODY, &len);
+    if (!text) {
+        reply_error(c, 404, "Not found.");
+        return;
     }
-    fprintf(f, "</table><h2>Webhooks</h2><ul>");
-    cJSON_ArrayForEach(o, shop_hooks(shop))
-    {
-        fprintf(f, "<li>");
-        html_escape(f, cJSON_GetStringValue(cJSON_GetObjectItem(o, "scope")));
-        fprintf(f, " &rarr; ");
-        html_escape(f, cJSON_GetStringValue(cJSON_GetObjectItem(o, "destination")));
-        fprintf(f, "</li>");
-    }
-    fprintf(f, "</ul></body></html>");
-    fclose(f);
     c->status = 200;
     free(c->resp);
     c->resp = text;
-    c->type = "text/html; charset=utf-8";
+    c->type = type;
 }
 
 static void place_order(struct conn *c)
 {
     char name[128], email[128], amount[32];
-    form_value(c->body ? c->body : "", "first_name", name, sizeof name);
-    form_value(c->body ? c->body : "", "email", email, sizeof email);
-    form_value(c->body ? c->body : "", "amount", amount, sizeof amount);
+    const char *body = c->body ? c->body : "";
+    struct shop *shop = chosen_shop(body);
+    demo_form_value(body, "first_name", name, sizeof name);
+    demo_form_value(body, "email", email, sizeof email);
+    demo_form_value(body, "amount", amount, sizeof amount);
     cJSON *in = cJSON_CreateObject();
     cJSON *b = cJSON_AddObjectToObject(in, "billing_address");
     cJSON_AddStringToObject(b, "first_name", name);
@@ -235,8 +241,9 @@ static void place_order(struct conn *c)
     cJSON_AddItemToArray(products, p);
     shop_order_create(shop, in);
     cJSON_Delete(in);
+    save();
     c->status = 303;
-    snprintf(c->location, sizeof c->location, "/");
+    snprintf(c->location, sizeof c->location, "/?store=%.40s", shop_hash(shop));
     free(c->resp);
     c->resp = strdup("");
     c->type = "text/plain";
@@ -251,7 +258,7 @@ static cJSON *v3_wrap(const cJSON *data)
 }
 
 /* Routes one request below /stores/{hash}; rest is the path after the hash. */
-static void store_api(struct conn *c, const char *rest)
+static void store_api(struct conn *c, struct shop *shop, const char *rest)
 {
     long id = 0;
     char tail[8];
@@ -288,6 +295,8 @@ static void store_api(struct conn *c, const char *rest)
             }
         }
         reply(c, 200, cJSON_Duplicate(o, true));
+    } else if (strcmp(rest, "/v2/store") == 0 && get) {
+        reply(c, 200, shop_info(shop));
     } else if (strcmp(rest, "/v2/order_statuses") == 0 && get) {
         reply(c, 200, cJSON_Duplicate(shop_statuses(), true));
     } else if (sscanf(rest, "/v2/order_statuses/%ld%7s", &id, tail) == 1 && get) {
@@ -344,24 +353,30 @@ static void store_api(struct conn *c, const char *rest)
 
 static void route(struct conn *c)
 {
-    char prefix[128];
-    snprintf(prefix, sizeof prefix, "/stores/%s/", shop_hash(shop));
     if (c->too_large) {
         reply_error(c, 413, "Request body too large.");
     } else if (strcmp(c->path, "/") == 0 && strcmp(c->method, "GET") == 0) {
         page(c);
+    } else if (strcmp(c->path, "/admin/admin.css") == 0) {
+        asset(c, "admin.css", "text/css; charset=utf-8");
+    } else if (strcmp(c->path, "/admin/admin.js") == 0) {
+        asset(c, "admin.js", "text/javascript; charset=utf-8");
     } else if (strcmp(c->path, "/place-order") == 0 && strcmp(c->method, "POST") == 0) {
         place_order(c);
     } else if (strncmp(c->path, "/stores/", 8) == 0) {
-        if (strncmp(c->path, prefix, strlen(prefix)) != 0) {
+        const char *hash = c->path + 8, *slash = strchr(hash, '/');
+        struct shop *shop = slash ? find_shop(hash, (size_t)(slash - hash)) : NULL;
+        if (!shop) {
             reply_error(c, 404, "Store not found.");
-        } else if (strcmp(c->token, token) != 0) {
+        } else if (!c->token[0] || strcmp(c->token, shop_token(shop)) != 0) {
             cJSON *e = cJSON_CreateObject();
             cJSON_AddNumberToObject(e, "status", 401);
             cJSON_AddStringToObject(e, "title", "Unauthorized: missing or invalid X-Auth-Token");
             reply(c, 401, e);
         } else {
-            store_api(c, c->path + strlen(prefix) - 1);
+            store_api(c, shop, slash);
+            if (strcmp(c->method, "GET") != 0 && c->status < 300)
+                save();
         }
     } else {
         reply_error(c, 404, "Not found.");
@@ -437,6 +452,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 #endif
         if (!c->token[0])
             lws_hdr_custom_copy(wsi, c->token, sizeof c->token, "x-auth-token:", 13);
+        lws_hdr_copy(wsi, c->host, sizeof c->host, WSI_TOKEN_HOST);
         char cl[32] = "";
         lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH);
         if ((strcmp(c->method, "POST") == 0 || strcmp(c->method, "PUT") == 0) && atol(cl) > 0)
@@ -485,21 +501,111 @@ static void on_signal(int sig)
         lws_cancel_service(context);
 }
 
+static void usage(void)
+{
+    fprintf(stderr, "usage: bigcommerce-sandbox [--listen ADDR:PORT] [--store-hash HASH] "
+                    "[--token TOKEN]\n"
+                    "                           [--store HASH[:TOKEN[:NAME]]]... [--data FILE] "
+                    "[--seed N]\n");
+}
+
+/* A random access token for a store that names none (the demo shows it to copy). */
+static void random_token(char *out, size_t cap)
+{
+    static const char ALPHABET[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    unsigned char bytes[24] = {0};
+    FILE *f = fopen("/dev/urandom", "rb");
+    if (!f || fread(bytes, 1, sizeof bytes, f) != sizeof bytes)
+        for (size_t i = 0; i < sizeof bytes; i++)
+            bytes[i] = (unsigned char)rand();
+    if (f)
+        fclose(f);
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof bytes && n + 1 < cap; i++)
+        out[n++] = ALPHABET[bytes[i] % (sizeof ALPHABET - 1)];
+    out[n] = '\0';
+}
+
+/* A few orders in a new store, as if shoppers had been there (no webhooks exist yet). */
+static void seed(struct shop *s, int count)
+{
+    static const struct {
+        const char *name, *email;
+        double amount;
+    } SHOPPERS[] = {{"Grace", "grace@example.com", 42.50},
+                    {"Alan", "alan@example.com", 18.00},
+                    {"Barbara", "barbara@example.com", 129.99},
+                    {"Edsger", "edsger@example.com", 7.25}};
+    for (int i = 0; i < count; i++) {
+        cJSON *in = cJSON_CreateObject();
+        cJSON *b = cJSON_AddObjectToObject(in, "billing_address");
+        cJSON_AddStringToObject(b, "first_name", SHOPPERS[i % 4].name);
+        cJSON_AddStringToObject(b, "email", SHOPPERS[i % 4].email);
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddStringToObject(p, "name", "Sandbox item");
+        cJSON_AddNumberToObject(p, "quantity", 1);
+        cJSON_AddNumberToObject(p, "price_inc_tax", SHOPPERS[i % 4].amount);
+        cJSON_AddItemToArray(cJSON_AddArrayToObject(in, "products"), p);
+        const cJSON *o = shop_order_create(s, in);
+        cJSON_Delete(in);
+        if (i % 3 == 1)
+            shop_order_set_status(s, (long)cJSON_GetNumberValue(cJSON_GetObjectItem(o, "id")), 10);
+    }
+}
+
+/* Adds the store a --store (or --store-hash/--token) names, unless the data file had it. */
+static bool add_store(const char *spec, const char *dflt_token, int seed_orders)
+{
+    char hash[64] = "", tok[256] = "", name[128] = "";
+    const char *c1 = strchr(spec, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    snprintf(hash, sizeof hash, "%.*s", (int)(c1 ? c1 - spec : (long)strlen(spec)), spec);
+    if (c1)
+        snprintf(tok, sizeof tok, "%.*s", (int)(c2 ? c2 - c1 - 1 : (long)strlen(c1 + 1)), c1 + 1);
+    if (c2)
+        snprintf(name, sizeof name, "%s", c2 + 1);
+    if (!hash[0] || strspn(hash, "abcdefghijklmnopqrstuvwxyz0123456789") != strlen(hash))
+        return false;
+    if (find_shop(hash, strlen(hash)))
+        return true;
+    if (nshops >= MAX_STORES)
+        return false;
+    if (!tok[0] && dflt_token)
+        snprintf(tok, sizeof tok, "%s", dflt_token);
+    if (!tok[0])
+        random_token(tok, sizeof tok);
+    struct shop *s = shop_new(hash);
+    shop_set_token(s, tok);
+    shop_set_name(s, name);
+    seed(s, seed_orders);
+    shops[nshops++] = s;
+    return true;
+}
+
 int main(int argc, char **argv)
 {
-    const char *listen = "127.0.0.1:8091", *hash = "sandbox1";
+    const char *listen = "127.0.0.1:8091", *hash = NULL, *token = NULL, *specs[MAX_STORES];
+    int nspecs = 0, seed_orders = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--listen") == 0)
             listen = argv[i + 1];
         else if (strcmp(argv[i], "--store-hash") == 0)
             hash = argv[i + 1];
         else if (strcmp(argv[i], "--token") == 0)
-            snprintf(token, sizeof token, "%s", argv[i + 1]);
+            token = argv[i + 1];
+        else if (strcmp(argv[i], "--store") == 0 && nspecs < MAX_STORES)
+            specs[nspecs++] = argv[i + 1];
+        else if (strcmp(argv[i], "--data") == 0)
+            data_file = argv[i + 1];
+        else if (strcmp(argv[i], "--seed") == 0)
+            seed_orders = atoi(argv[i + 1]);
         else {
-            fprintf(stderr, "usage: bigcommerce-sandbox [--listen ADDR:PORT] [--store-hash HASH] "
-                            "[--token TOKEN]\n");
+            usage();
             return 2;
         }
+    }
+    if (argc % 2 == 0) {
+        usage();
+        return 2;
     }
     char host[128];
     const char *colon = strrchr(listen, ':');
@@ -508,8 +614,27 @@ int main(int argc, char **argv)
         return 2;
     }
     snprintf(host, sizeof host, "%.*s", (int)(colon - listen), listen);
+    if (data_file && !load()) {
+        fprintf(stderr, "bigcommerce-sandbox: %s is not a sandbox data file\n", data_file);
+        return 1;
+    }
+    bool fresh = nshops == 0;
+    if (nspecs == 0 && (hash || nshops == 0) &&
+        !add_store(hash ? hash : "sandbox1", token ? token : "sandbox-token", seed_orders)) {
+        fprintf(stderr, "bigcommerce-sandbox: a store hash is lowercase letters and digits\n");
+        return 2;
+    }
+    for (int i = 0; i < nspecs; i++)
+        if (!add_store(specs[i], token, seed_orders)) {
+            fprintf(stderr,
+                    "bigcommerce-sandbox: --store takes HASH[:TOKEN[:NAME]] (HASH: "
+                    "lowercase letters and digits), got '%s'\n",
+                    specs[i]);
+            return 2;
+        }
+    if (fresh || nspecs)
+        save();
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    shop = shop_new(hash);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGPIPE, SIG_IGN);
@@ -527,14 +652,18 @@ int main(int argc, char **argv)
         return 1;
     }
     struct lws_vhost *vh = lws_get_vhost_by_name(context, "default");
-    printf("sandbox: listening on http://%s:%d store %s\n", host,
-           vh ? lws_get_vhost_listen_port(vh) : info.port, hash);
+    int port = vh ? lws_get_vhost_listen_port(vh) : info.port;
+    printf("sandbox: listening on http://%s:%d store %s\n", host, port, shop_hash(shops[0]));
+    for (int i = 0; i < nshops; i++)
+        printf("sandbox: store %s %s\n", shop_hash(shops[i]), shop_name(shops[i]));
     fflush(stdout);
     while (!stopping)
         if (lws_service(context, 0) < 0)
             break;
     lws_context_destroy(context);
-    shop_free(shop);
+    for (int i = 0; i < nshops; i++)
+        shop_free(shops[i]);
+    shop_cleanup();
     curl_global_cleanup();
     return 0;
 }

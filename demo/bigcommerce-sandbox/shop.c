@@ -15,6 +15,8 @@
 
 struct shop {
     char hash[64];
+    char name[128];
+    char token[256];
     cJSON *orders;
     cJSON *hooks;
     cJSON *products;
@@ -91,6 +93,10 @@ void shop_free(struct shop *s)
     cJSON_Delete(s->hooks);
     cJSON_Delete(s->products);
     free(s);
+}
+
+void shop_cleanup(void)
+{
     cJSON_Delete(statuses);
     statuses = NULL;
 }
@@ -98,6 +104,96 @@ void shop_free(struct shop *s)
 const char *shop_hash(const struct shop *s)
 {
     return s->hash;
+}
+
+const char *shop_name(const struct shop *s)
+{
+    return s->name;
+}
+
+void shop_set_name(struct shop *s, const char *name)
+{
+    snprintf(s->name, sizeof s->name, "%s", name ? name : "");
+}
+
+const char *shop_token(const struct shop *s)
+{
+    return s->token;
+}
+
+void shop_set_token(struct shop *s, const char *token)
+{
+    snprintf(s->token, sizeof s->token, "%s", token ? token : "");
+}
+
+cJSON *shop_info(const struct shop *s)
+{
+    char domain[96], email[112];
+    snprintf(domain, sizeof domain, "%.63s.mybigcommerce.com", s->hash);
+    snprintf(email, sizeof email, "owner@%s", domain);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", s->hash);
+    cJSON_AddStringToObject(o, "domain", domain);
+    cJSON_AddStringToObject(o, "name", s->name[0] ? s->name : s->hash);
+    cJSON_AddStringToObject(o, "admin_email", email);
+    cJSON_AddStringToObject(o, "currency", "USD");
+    cJSON_AddStringToObject(o, "status", "live");
+    cJSON_AddStringToObject(o, "plan_name", "Sandbox");
+    return o;
+}
+
+/* Members of an exported store and their counters, in one table for export and import. */
+static const char *const LISTS[] = {"orders", "hooks", "products"};
+
+static cJSON **list_of(struct shop *s, int i)
+{
+    cJSON **lists[] = {&s->orders, &s->hooks, &s->products};
+    return lists[i];
+}
+
+static long *next_of(struct shop *s, int i)
+{
+    long *next[] = {&s->next_order, &s->next_hook, &s->next_product};
+    return next[i];
+}
+
+static const char *const NEXT_NAMES[] = {"nextOrder", "nextHook", "nextProduct"};
+
+cJSON *shop_export(const struct shop *s)
+{
+    struct shop *m = (struct shop *)s;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "hash", s->hash);
+    cJSON_AddStringToObject(o, "name", s->name);
+    cJSON_AddStringToObject(o, "token", s->token);
+    for (int i = 0; i < 3; i++) {
+        cJSON_AddItemToObject(o, LISTS[i], cJSON_Duplicate(*list_of(m, i), true));
+        cJSON_AddNumberToObject(o, NEXT_NAMES[i], (double)*next_of(m, i));
+    }
+    return o;
+}
+
+struct shop *shop_import(const cJSON *doc)
+{
+    const char *hash = cJSON_GetStringValue(cJSON_GetObjectItem(doc, "hash"));
+    if (!hash || !*hash)
+        return NULL;
+    struct shop *s = shop_new(hash);
+    if (!s)
+        return NULL;
+    shop_set_name(s, cJSON_GetStringValue(cJSON_GetObjectItem(doc, "name")));
+    shop_set_token(s, cJSON_GetStringValue(cJSON_GetObjectItem(doc, "token")));
+    for (int i = 0; i < 3; i++) {
+        const cJSON *list = cJSON_GetObjectItem(doc, LISTS[i]);
+        if (cJSON_IsArray(list)) {
+            cJSON_Delete(*list_of(s, i));
+            *list_of(s, i) = cJSON_Duplicate(list, true);
+        }
+        const cJSON *next = cJSON_GetObjectItem(doc, NEXT_NAMES[i]);
+        if (cJSON_IsNumber(next) && next->valuedouble > *next_of(s, i))
+            *next_of(s, i) = (long)next->valuedouble;
+    }
+    return s;
 }
 
 const cJSON *shop_orders(const struct shop *s)

@@ -1,7 +1,9 @@
 /*
- * The sandbox store's state: orders, the fixed order statuses, and registered webhooks — the part
- * of BigCommerce's v2 orders and v3 hooks APIs the Solder connector uses. Single-threaded: only
- * the server loop touches it (webhook sending copies what it needs).
+ * One sandbox store's state: its name and API token, orders, the fixed order statuses, registered
+ * webhooks and products — the part of BigCommerce's v2 orders and v3 hooks APIs the Solder
+ * connector uses. Single-threaded: only the server loop touches it (webhook sending copies what it
+ * needs). shop_export/shop_import turn a store into JSON and back, so the server can keep its
+ * stores in a file between runs.
  */
 #ifndef SANDBOX_SHOP_H
 #define SANDBOX_SHOP_H
@@ -13,7 +15,20 @@ struct shop;
 
 struct shop *shop_new(const char *store_hash);
 void shop_free(struct shop *s);
+/* Frees the shared status list (at exit, after the last shop_free). */
+void shop_cleanup(void);
 const char *shop_hash(const struct shop *s);
+/* The store's display name ("" until set) and API token (X-Auth-Token). */
+const char *shop_name(const struct shop *s);
+void shop_set_name(struct shop *s, const char *name);
+const char *shop_token(const struct shop *s);
+void shop_set_token(struct shop *s, const char *token);
+/* BigCommerce's GET /v2/store answer for this store (caller owns). */
+cJSON *shop_info(const struct shop *s);
+
+/* The whole store as JSON (caller owns), and a store rebuilt from it (NULL when doc is not one). */
+cJSON *shop_export(const struct shop *s);
+struct shop *shop_import(const cJSON *doc);
 
 /* Orders as BigCommerce's v2 order objects (owned by the shop; borrowed by callers). */
 const cJSON *shop_orders(const struct shop *s);

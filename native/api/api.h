@@ -75,6 +75,11 @@ bool api_required_string(struct request *req, const cJSON *obj, const char *fiel
 bool api_user_param(struct request *req, const cJSON *body, bool required, struct user *out,
                     bool *present);
 
+/* api/workflows.c: the users who installed a workflow (id or name), in installation order, as
+ * {userId, username?, fullName}; with detail also workflowActive, installedVersion, installedAt.
+ * NULL after replying 404 (or 500). */
+cJSON *api_workflow_installers(struct request *req, const char *workflow, bool detail);
+
 /* "2024-05-01T11:50:14.043Z" for a time in milliseconds. */
 cJSON *api_time_json(int64_t ms);
 void api_time_text(int64_t ms, char out[32]);
@@ -132,8 +137,27 @@ void api_workflow_rerun(struct request *req);
 void api_logs(struct request *req);
 void api_users_delete_logs(struct request *req);
 
+/* api/auth.c: dashboard sign-in */
+void api_auth_state(struct request *req);
+void api_auth_setup(struct request *req);
+void api_auth_login(struct request *req);
+void api_auth_session_get(struct request *req);
+void api_auth_session_put(struct request *req);
+void api_auth_logout(struct request *req);
+
 /* api/settings.c */
 void api_settings_get(struct request *req);
 void api_settings_update(struct request *req);
+void api_settings_rotate_signing_secret(struct request *req);
+void api_settings_test_error_webhook(struct request *req);
+
+/* api/apikeys.c */
+void api_keys_list(struct request *req);
+void api_keys_create(struct request *req);
+void api_keys_revoke(struct request *req);
+
+/* api/promote.c */
+void api_promote_preview(struct request *req);
+void api_promote(struct request *req);
 
 #endif

@@ -5,7 +5,9 @@
 #include "api/api.h"
 #include "api/credentials.h"
 #include "connectors/connectors.h"
+#include "engine/engine.h"
 #include "json/json.h"
+#include "util/buf.h"
 #include "store/credentials.h"
 
 #include <stdlib.h>
@@ -34,6 +36,121 @@ static bool check_base_url(struct request *req, const cJSON *data)
         return false;
     }
     return true;
+}
+
+/*
+ * The base URL a credential gives the connector (its baseUrl override, or the connector's base URL
+ * over the credential's values, e.g. a sandbox store's API URL) must be on a host the connector or
+ * the server allows; replies 422 at the field that names the host otherwise.
+ */
+static bool check_hosts(struct request *req, const struct connector *c, const cJSON *form,
+                        const char *override, char *elsewhere, size_t elsewhere_len)
+{
+    char err[256], field[64] = "baseUrl";
+    char *base = NULL;
+    if (override) {
+        base = strdup(override);
+    } else if (c->base_url) {
+        cJSON *scope = cJSON_CreateObject();
+        cJSON_AddItemReferenceToObject(scope, "credential", (cJSON *)form);
+        base = connector_template(c->base_url, scope, false, err, sizeof err);
+        cJSON_Delete(scope);
+        connector_base_url_field(c, field, sizeof field);
+    }
+    bool ok = !base || connector_url_permitted(c, base, err, sizeof err);
+    if (!ok || !base || !c->hosts || connector_url_own_host(c, base, elsewhere, elsewhere_len))
+        elsewhere[0] = '\0';
+    free(base);
+    if (!ok) {
+        cJSON *errors = cJSON_CreateArray(), *e = cJSON_CreateObject();
+        char path[80];
+        snprintf(path, sizeof path, "/%s", field);
+        cJSON_AddStringToObject(e, "instancePath", path);
+        cJSON_AddStringToObject(e, "keyword", "host");
+        cJSON_AddStringToObject(e, "message", err);
+        cJSON_AddItemToArray(errors, e);
+        api_reply_invalid(req, "the credential points at a host this app may not call", errors);
+    }
+    return ok;
+}
+
+/* Seals text (the credential's JSON) and stores it for user_id under name; replies. */
+static void store_credential(struct request *req, const struct connector *c, const char *user_id,
+                             const char *text, const char *name)
+{
+    char *sealed = secrets_seal(connectors_key(req->app->connectors), text, strlen(text));
+    char id[ID_LEN + 1];
+    int rc = sealed ? store_credential_insert(req->app->store, req->who.env.id, user_id, c->app,
+                                              name ? name : c->name, sealed, id)
+                    : STORE_ERROR;
+    free(sealed);
+    if (rc != STORE_OK) {
+        reply_store_error(req, rc, "credential");
+        return;
+    }
+    connectors_notify(req->app->connectors);
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddTrueToObject(out, "success");
+    cJSON_AddStringToObject(out, "credentialId", id);
+    reply_json(req, 200, out);
+}
+
+static void clear_text(char *text)
+{
+    if (text)
+        memset(text, 0, strlen(text));
+    free(text);
+}
+
+/* A credential waiting for the app's answer to its test request (off the service thread). */
+struct connect_job {
+    const struct connector *conn;
+    const struct http_client_options *options;
+    cJSON *data; /* clear: wiped with the job */
+    char *text;  /* the same as JSON text, to seal */
+    char *name;
+    char user_id[ID_LEN + 1];
+    bool ok;
+    char error[320];
+};
+
+static void job_free(struct connect_job *job)
+{
+    char *wipe = job->data ? cJSON_PrintUnformatted(job->data) : NULL;
+    clear_text(wipe);
+    cJSON_Delete(job->data);
+    clear_text(job->text);
+    free(job->name);
+    free(job);
+}
+
+static void connect_test(void *arg)
+{
+    struct connect_job *job = arg;
+    job->ok = connectors_credential_test(job->conn, job->data, job->options, job->error,
+                                         sizeof job->error);
+}
+
+/* Back on the service thread: stores the credential the app accepted, or answers 422 with the
+ * app's own message, which the modal shows. */
+static void connect_done(struct request *req, void *arg)
+{
+    struct connect_job *job = arg;
+    if (req && job->ok) {
+        store_credential(req, job->conn, job->user_id, job->text, job->name);
+    } else if (req) {
+        cJSON *errors = cJSON_CreateArray(), *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "instancePath", "");
+        cJSON_AddStringToObject(e, "keyword", "test");
+        cJSON_AddStringToObject(e, "message", job->error);
+        cJSON_AddItemToArray(errors, e);
+        cJSON *out = cJSON_CreateObject();
+        cJSON_AddStringToObject(out, "message", job->error);
+        cJSON_AddStringToObject(out, "code", "credential_rejected");
+        cJSON_AddItemToObject(out, "errors", errors);
+        reply_json(req, 422, out);
+    }
+    job_free(job);
 }
 
 void api_credentials_create(struct request *req)
@@ -72,6 +189,17 @@ void api_credentials_create(struct request *req)
         store_user_clear(&u);
         return;
     }
+    cJSON *stored = cJSON_Duplicate(data, true);
+    connector_credential_defaults(c, form);
+    connector_credential_defaults(c, stored);
+    char elsewhere[300];
+    if (!check_hosts(req, c, form, json_get_str(data, "baseUrl"), elsewhere, sizeof elsewhere)) {
+        cJSON_Delete(stored);
+        cJSON_Delete(form);
+        store_user_clear(&u);
+        return;
+    }
+    data = stored;
     char *text = json_print(data);
     char *name = NULL;
     if (c->credential_name) {
@@ -82,7 +210,14 @@ void api_credentials_create(struct request *req)
         name = connector_template(c->credential_name, scope, false, err, sizeof err);
         cJSON_Delete(scope);
     }
+    if (elsewhere[0]) { /* a sandbox's credential is told apart from the real store's by host */
+        struct buf b = {0};
+        buf_printf(&b, "%s (%s)", name ? name : c->name, elsewhere);
+        free(name);
+        name = buf_take(&b);
+    }
     cJSON_Delete(form);
+    cJSON_Delete(stored);
     if (!text || strlen(text) > CREDENTIAL_MAX_BYTES) {
         reply_error(req, 413, "too_large", "credential data is larger than %d bytes",
                     CREDENTIAL_MAX_BYTES);
@@ -91,25 +226,26 @@ void api_credentials_create(struct request *req)
         store_user_clear(&u);
         return;
     }
-    char *sealed = secrets_seal(connectors_key(req->app->connectors), text, strlen(text));
-    memset(text, 0, strlen(text));
-    free(text);
-    char id[ID_LEN + 1];
-    int rc = sealed ? store_credential_insert(req->app->store, req->who.env.id, u.id, c->app,
-                                              name ? name : c->name, sealed, id)
-                    : STORE_ERROR;
-    free(sealed);
-    free(name);
-    store_user_clear(&u);
-    if (rc != STORE_OK) {
-        reply_store_error(req, rc, "credential");
+    bool verify = !cJSON_IsFalse(cJSON_GetObjectItem(body, "verify"));
+    struct connect_job *job = verify && c->has_test ? calloc(1, sizeof *job) : NULL;
+    if (job) {
+        job->conn = c;
+        job->data = cJSON_Parse(text);
+        job->text = text;
+        job->name = name;
+        job->options = engine_http_options(req->app);
+        snprintf(job->user_id, sizeof job->user_id, "%s", u.id);
+        store_user_clear(&u);
+        if (http_defer(req, connect_test, connect_done, job))
+            return;
+        job_free(job);
+        reply_error(req, 503, "busy", "too many credentials are being tried; try again shortly");
         return;
     }
-    connectors_notify(req->app->connectors);
-    cJSON *out = cJSON_CreateObject();
-    cJSON_AddTrueToObject(out, "success");
-    cJSON_AddStringToObject(out, "credentialId", id);
-    reply_json(req, 200, out);
+    store_credential(req, c, u.id, text, name);
+    store_user_clear(&u);
+    clear_text(text);
+    free(name);
 }
 
 void api_credentials_list(struct request *req)

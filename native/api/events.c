@@ -17,6 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Event data is checked with "format" asserted: a Date in a sample schema (date-time), an email
+ * or a uri must be one. */
+static const struct schema_options EVENT_SCHEMA_OPTIONS = {.format_assertion = true};
+
 /* Longest event name accepted. */
 #define EVENT_NAME_MAX 256
 
@@ -84,7 +88,7 @@ static const schema_t *cached_schema(struct store *st, const char *env, const ch
         return NULL;
     }
     char *err = NULL;
-    schema_t *s = schema_compile(cJSON_GetObjectItem(event, "schema"), NULL, &err);
+    schema_t *s = schema_compile(cJSON_GetObjectItem(event, "schema"), &EVENT_SCHEMA_OPTIONS, &err);
     free(err);
     updated = (int64_t)cJSON_GetObjectItem(event, "updatedAt")->valuedouble;
     cJSON_Delete(event);
@@ -126,7 +130,7 @@ static cJSON *event_schema(struct request *req, const cJSON *obj, cJSON **body_o
                     "body (an Alloy sample schema) or schema (a JSON Schema) is required");
         return NULL;
     }
-    schema_t *compiled = schema_compile(out, NULL, &err);
+    schema_t *compiled = schema_compile(out, &EVENT_SCHEMA_OPTIONS, &err);
     if (!compiled) {
         reply_error(req, 422, "validation_failed", "the event's schema is invalid: %s",
                     err ? err : "unknown error");

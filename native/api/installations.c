@@ -410,6 +410,11 @@ void api_installations_list(struct request *req)
         cJSON_AddStringToObject(fd, "blockId", "config");
         cJSON_AddItemToObject(fd, "values",
                               cJSON_Duplicate(cJSON_GetObjectItem(r, "config"), true));
+        /* Alloy's fields[]: the form of the installed version, as startInstallation gives it. */
+        const struct workflow_def *def =
+            definitions_get(req->app->store, json_get_str(r, "workflowId"),
+                            (int)cJSON_GetNumberValue(cJSON_GetObjectItem(r, "version")), NULL);
+        cJSON_AddItemToObject(fd, "fields", def ? fields_form(def) : cJSON_CreateArray());
         cJSON_AddItemToArray(cJSON_GetObjectItem(cur, "formData"), fd);
         if (cJSON_GetObjectItem(r, "active")->valueint)
             cJSON_ReplaceItemInObject(cur, "enabled", cJSON_CreateTrue());

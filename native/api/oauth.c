@@ -26,20 +26,33 @@ static cJSON *form_params(struct request *req)
             url_decode(p, (size_t)(eq - p), name, sizeof name, true) &&
             url_decode(eq + 1, len - (size_t)(eq - p) - 1, value, sizeof value, true) &&
             strcmp(name, "userId") != 0 && strcmp(name, "app") != 0 &&
-            !cJSON_GetObjectItem(params, name))
+            strcmp(name, "integrationId") != 0 && !cJSON_GetObjectItem(params, name))
             cJSON_AddStringToObject(params, name, value);
         p = amp ? amp + 1 : NULL;
     }
     return params;
 }
 
+/* Also GET /users/{userId}/credentials/{app} (alloy-node's getUserOauthRedirect, API 2023-01): the
+ * user and app from the path, the same answer. */
 void api_oauth_url(struct request *req)
 {
     struct user u;
-    if (!api_user_param(req, NULL, true, &u, NULL))
+    bool legacy = req->nparams == 2;
+    if (legacy ? !api_load_user(req, req->params[0], &u)
+               : !api_user_param(req, NULL, true, &u, NULL))
         return;
-    char *app = request_query(req, "app");
+    char *app = legacy ? strdup(req->params[1]) : request_query(req, "app");
     const struct connector *conn = connectors_find(req->app->connectors, app);
+    if (conn && conn->auth != AUTH_OAUTH2) {
+        reply_error(req, 422, "not_oauth",
+                    "%.60s does not connect with OAuth2: store its credential with POST "
+                    "/headless/credentials",
+                    conn->name);
+        free(app);
+        store_user_clear(&u);
+        return;
+    }
     if (!conn) {
         reply_error(req, 422, "unknown_app", "app must name an OAuth2 app");
         free(app);

@@ -63,6 +63,8 @@ const struct route API_ROUTES[] = {
     {HTTP_GET, "/logs", api_logs, 0},
     {HTTP_GET, "/settings", api_settings_get, 0},
     {HTTP_PUT, "/settings", api_settings_update, 0},
+    {HTTP_POST, "/settings/rotate-signing-secret", api_settings_rotate_signing_secret, 0},
+    {HTTP_POST, "/settings/test-error-webhook", api_settings_test_error_webhook, ROUTE_SESSION},
 
     {HTTP_GET, "/metadata/apps", api_apps_list, USER},
     {HTTP_GET, "/apps", api_apps_list, USER},
@@ -73,10 +75,25 @@ const struct route API_ROUTES[] = {
     {HTTP_GET, "/users/:userId/credentials", api_credentials_list, USER},
     {HTTP_GET, "/credentials/users/:userId", api_credentials_list, USER},
     {HTTP_DELETE, "/users/:userId/credentials/:credentialId", api_credentials_delete, USER},
+    {HTTP_GET, "/users/:userId/credentials/:app", api_oauth_url, USER},
+    {HTTP_GET, "/credentials/:name", api_credential_metadata_get, USER},
     {HTTP_POST, "/hooks/:subscriptionId", api_hooks_receive, ROUTE_PUBLIC},
     {HTTP_GET, "/headless/oauthUrl", api_oauth_url, USER},
     {HTTP_GET, "/oauth/callback", api_oauth_callback, ROUTE_PUBLIC | ROUTE_BROWSER},
     {HTTP_GET, "/oauth/status", api_oauth_status, ROUTE_PUBLIC | ROUTE_BROWSER},
+
+    {HTTP_GET, "/auth/state", api_auth_state, ROUTE_PUBLIC},
+    {HTTP_POST, "/auth/setup", api_auth_setup, ROUTE_PUBLIC},
+    {HTTP_POST, "/auth/login", api_auth_login, ROUTE_PUBLIC},
+    {HTTP_GET, "/auth/session", api_auth_session_get, ROUTE_SESSION},
+    {HTTP_PUT, "/auth/session", api_auth_session_put, ROUTE_SESSION},
+    {HTTP_POST, "/auth/logout", api_auth_logout, ROUTE_SESSION},
+
+    {HTTP_GET, "/api-keys", api_keys_list, 0},
+    {HTTP_POST, "/api-keys", api_keys_create, ROUTE_SESSION},
+    {HTTP_DELETE, "/api-keys/:keyId", api_keys_revoke, ROUTE_SESSION},
+    {HTTP_POST, "/promote/preview", api_promote_preview, ROUTE_SESSION},
+    {HTTP_POST, "/promote", api_promote, ROUTE_SESSION},
 };
 
 const size_t API_ROUTE_COUNT = sizeof API_ROUTES / sizeof API_ROUTES[0];

@@ -1,6 +1,11 @@
-/* Environment settings: the error-stream webhook and log retention. */
+/*
+ * Environment settings: the error-stream webhook, log retention, the outbound signing secret
+ * (replaced, and then shown once, by rotation) and a test send to the error webhook. Answers never
+ * carry a secret except the one a rotation has just made.
+ */
 #include "api/api.h"
 
+#include "engine/engine.h"
 #include "json/json.h"
 #include "crypto/sign.h"
 #include "store/catalog.h"
@@ -29,8 +34,14 @@ static void reply_settings(struct request *req)
         cJSON_AddNullToObject(out, "errorWebhookUrl");
     cJSON_AddBoolToObject(out, "errorWebhookSecretSet",
                           json_get_str(row, "errorWebhookSecret") != NULL);
-    /* The secret receivers verify webhook-signature with (Standard Webhooks). */
-    cJSON_AddStringToObject(out, "signingSecret", json_get_str(row, "signingSecret"));
+    /* The secret receivers verify webhook-signature with (Standard Webhooks): only whether it is
+     * set; POST /settings/rotate-signing-secret shows a new one once. */
+    cJSON_AddBoolToObject(out, "signingSecretSet", json_get_str(row, "signingSecret") != NULL);
+    const char *pem = engine_signature_public_pem(req->app);
+    if (pem)
+        cJSON_AddStringToObject(out, "publicKeyPem", pem); /* verifies X-Alloy-Signature */
+    else
+        cJSON_AddNullToObject(out, "publicKeyPem");
     cJSON_AddNumberToObject(out, "logRetentionDays",
                             cJSON_GetObjectItem(row, "logRetentionDays")->valuedouble);
     cJSON_Delete(row);
@@ -83,4 +94,32 @@ void api_settings_update(struct request *req)
         return;
     }
     reply_settings(req);
+}
+
+void api_settings_rotate_signing_secret(struct request *req)
+{
+    char *secret = sign_whsec_generate();
+    int rc =
+        secret ? store_signing_secret_set(req->app->store, req->who.env.id, secret) : STORE_ERROR;
+    if (rc != STORE_OK) {
+        free(secret);
+        reply_store_error(req, rc, "settings");
+        return;
+    }
+    engine_signing_secret_changed();
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddStringToObject(out, "signingSecret", secret);
+    free(secret);
+    reply_header(req, "cache-control", "no-store");
+    reply_json(req, 200, out);
+}
+
+void api_settings_test_error_webhook(struct request *req)
+{
+    cJSON *out = engine_error_webhook_test(req->app, req->who.env.id);
+    if (!out) {
+        reply_error(req, 503, "unavailable", "the engine is not running");
+        return;
+    }
+    reply_json(req, 200, out);
 }

@@ -129,8 +129,26 @@ static int collect_user(const struct user *u, void *arg)
     return 0;
 }
 
+/* GET /users?parentWorkflowId=: the users who installed that workflow, in installation order. */
+static void users_of_workflow(struct request *req, const char *workflow)
+{
+    cJSON *data = api_workflow_installers(req, workflow, false);
+    if (!data)
+        return;
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddItemToObject(out, "data", data);
+    reply_json(req, 200, out);
+}
+
 void api_users_list(struct request *req)
 {
+    char *parent = request_query(req, "parentWorkflowId");
+    if (parent && *parent) {
+        users_of_workflow(req, parent);
+        free(parent);
+        return;
+    }
+    free(parent);
     cJSON *data = cJSON_CreateArray();
     int rc = store_user_each(req->app->store, req->who.env.id, collect_user, data);
     if (rc != STORE_OK) {

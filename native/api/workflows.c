@@ -408,18 +408,18 @@ void api_workflows_uninstall(struct request *req)
     store_user_clear(&u);
 }
 
-void api_workflows_users(struct request *req)
+cJSON *api_workflow_installers(struct request *req, const char *workflow, bool detail)
 {
-    cJSON *wf = api_load_workflow(req, req->params[0]);
+    cJSON *wf = api_load_workflow(req, workflow);
     if (!wf)
-        return;
+        return NULL;
     cJSON *rows;
     int rc =
         store_installations_of_workflow(req->app->store, json_get_str(wf, "workflowId"), &rows);
     cJSON_Delete(wf);
     if (rc != STORE_OK) {
         reply_store_error(req, rc, "installation");
-        return;
+        return NULL;
     }
     cJSON *data = cJSON_CreateArray();
     const cJSON *r;
@@ -428,17 +428,29 @@ void api_workflows_users(struct request *req)
         cJSON *o = cJSON_CreateObject();
         if (json_get_str(r, "username"))
             cJSON_AddStringToObject(o, "username", json_get_str(r, "username"));
-        if (json_get_str(r, "fullName"))
-            cJSON_AddStringToObject(o, "fullName", json_get_str(r, "fullName"));
+        if (json_get_str(r, "fullName") || !detail)
+            cJSON_AddStringToObject(o, "fullName",
+                                    json_get_str(r, "fullName") ? json_get_str(r, "fullName") : "");
         cJSON_AddStringToObject(o, "userId", json_get_str(r, "userId"));
-        cJSON_AddBoolToObject(o, "workflowActive", cJSON_GetObjectItem(r, "active")->valueint);
-        cJSON_AddNumberToObject(o, "installedVersion", cJSON_GetObjectItem(r, "version")->valueint);
-        cJSON_AddItemToObject(
-            o, "installedAt",
-            api_time_json((int64_t)cJSON_GetObjectItem(r, "installedAt")->valuedouble));
+        if (detail) {
+            cJSON_AddBoolToObject(o, "workflowActive", cJSON_GetObjectItem(r, "active")->valueint);
+            cJSON_AddNumberToObject(o, "installedVersion",
+                                    cJSON_GetObjectItem(r, "version")->valueint);
+            cJSON_AddItemToObject(
+                o, "installedAt",
+                api_time_json((int64_t)cJSON_GetObjectItem(r, "installedAt")->valuedouble));
+        }
         cJSON_AddItemToArray(data, o);
     }
     cJSON_Delete(rows);
+    return data;
+}
+
+void api_workflows_users(struct request *req)
+{
+    cJSON *data = api_workflow_installers(req, req->params[0], true);
+    if (!data)
+        return;
     cJSON *out = cJSON_CreateObject();
     cJSON_AddItemToObject(out, "data", data);
     reply_json(req, 200, out);

@@ -2,16 +2,15 @@
  * `solder import` and `solder export`: an environment's custom events, integrations and workflow
  * definitions as one JSON document, so an ISV keeps them in version control and loads them into
  * any server. Import validates the whole document before writing anything, then creates or updates
- * each object by name and releases every workflow whose definition differs from its latest release.
+ * each object by name and releases every workflow whose definition differs from its latest release,
+ * all in one transaction. The document itself is api/catalog_doc.c's, shared with promote.
  */
 #include "cli/cli.h"
 #include "cli/cli_opts.h"
 
+#include "api/catalog_doc.h"
 #include "app.h"
 #include "json/json.h"
-#include "schema/schema.h"
-#include "store/catalog.h"
-#include "workflow/workflow.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,166 +30,6 @@ static const char EXPORT_USAGE[] = "solder export --env development|production [
 static const char EXPORT_ABOUT[] =
     "Writes the environment's custom events, integrations and workflow drafts as one JSON\n"
     "document on stdout, in the format `solder import` reads.";
-
-/* The JSON Schema of an event entry (sample style converted). NULL with a message on failure. */
-static cJSON *event_schema(const cJSON *ev, char **err)
-{
-    const cJSON *schema = cJSON_GetObjectItem(ev, "schema"),
-                *body = cJSON_GetObjectItem(ev, "body");
-    if (schema)
-        return cJSON_Duplicate(schema, true);
-    if (cJSON_IsObject(body))
-        return schema_is_sample(body) ? schema_from_sample(body, err) : cJSON_Duplicate(body, true);
-    *err = strdup("needs body (sample schema) or schema (JSON Schema)");
-    return NULL;
-}
-
-static int problem(const char *where, const char *msg)
-{
-    fprintf(stderr, "solder import: %s: %s\n", where, msg);
-    return 1;
-}
-
-/* Checks the whole document; prints every problem; returns how many there are. */
-static int validate(const cJSON *doc)
-{
-    int problems = 0;
-    char where[160];
-    const cJSON *ev, *integ, *wf;
-    int i = 0;
-    cJSON_ArrayForEach(ev, cJSON_GetObjectItem(doc, "events"))
-    {
-        snprintf(where, sizeof where, "/events/%d", i++);
-        char *err = NULL;
-        cJSON *schema = json_get_str(ev, "name") ? event_schema(ev, &err) : NULL;
-        schema_t *compiled = schema ? schema_compile(schema, NULL, &err) : NULL;
-        if (!json_get_str(ev, "name"))
-            problems += problem(where, "name is required");
-        else if (!compiled)
-            problems += problem(where, err ? err : "invalid schema");
-        schema_free(compiled);
-        cJSON_Delete(schema);
-        free(err);
-    }
-    i = 0;
-    cJSON_ArrayForEach(integ, cJSON_GetObjectItem(doc, "integrations"))
-    {
-        snprintf(where, sizeof where, "/integrations/%d", i);
-        if (!json_get_str(integ, "name"))
-            problems += problem(where, "name is required");
-        int j = 0;
-        cJSON_ArrayForEach(wf, cJSON_GetObjectItem(integ, "workflows"))
-        {
-            struct workflow_errors errs = {0};
-            struct workflow_def *def = workflow_parse(wf, &errs);
-            for (size_t k = 0; k < errs.count; k++) {
-                char at[400];
-                snprintf(at, sizeof at, "/integrations/%d/workflows/%d%s", i, j,
-                         errs.items[k].path);
-                problems += problem(at, errs.items[k].message);
-            }
-            workflow_errors_free(&errs);
-            workflow_free(def);
-            j++;
-        }
-        i++;
-    }
-    return problems;
-}
-
-static int import_workflow(struct store *s, const char *env, const char *integration_id,
-                           const cJSON *wf, bool release)
-{
-    const char *name = json_get_str(wf, "name");
-    cJSON *row = NULL;
-    store_workflow_find(s, env, name, &row);
-    char id[ID_LEN + 1];
-    int rc;
-    if (row) {
-        snprintf(id, sizeof id, "%s", json_get_str(row, "workflowId"));
-        rc = store_workflow_update_draft(s, env, id, name, wf);
-    } else {
-        id_new(id);
-        rc = store_workflow_insert(s, env, id, integration_id, name, wf);
-    }
-    cJSON_Delete(row);
-    if (rc != STORE_OK || !release)
-        return rc;
-    cJSON *latest = NULL;
-    store_workflow_version(s, id, 0, &latest);
-    bool same = latest && json_equal(cJSON_GetObjectItem(latest, "definition"), wf);
-    cJSON_Delete(latest);
-    if (same) {
-        printf("workflow %s: unchanged\n", name);
-        return STORE_OK;
-    }
-    struct workflow_def *def = workflow_parse(wf, NULL);
-    if (!def)
-        return STORE_ERROR;
-    cJSON *blocks = workflow_blocks_summary(def), *fields = workflow_fields_json(def);
-    int version = 0;
-    rc = store_workflow_release(s, env, id, wf, def->trigger.type_name, def->trigger.event, blocks,
-                                fields, &version);
-    if (rc == STORE_OK)
-        printf("workflow %s: released version %d (%s)\n", name, version, id);
-    cJSON_Delete(blocks);
-    cJSON_Delete(fields);
-    workflow_free(def);
-    return rc;
-}
-
-static int apply(struct store *s, const char *env, const cJSON *doc, bool release)
-{
-    const cJSON *ev, *integ, *wf;
-    cJSON_ArrayForEach(ev, cJSON_GetObjectItem(doc, "events"))
-    {
-        char *err = NULL;
-        cJSON *schema = event_schema(ev, &err);
-        free(err);
-        const cJSON *body = cJSON_GetObjectItem(ev, "body");
-        const char *name = json_get_str(ev, "name");
-        int rc = store_event_upsert(s, env, name, json_get_str(ev, "description"),
-                                    body ? body : schema, schema, false);
-        if (rc == STORE_NOT_FOUND)
-            rc = store_event_upsert(s, env, name, json_get_str(ev, "description"),
-                                    body ? body : schema, schema, true);
-        cJSON_Delete(schema);
-        if (rc != STORE_OK)
-            return rc;
-        printf("event %s: saved\n", name);
-    }
-    cJSON_ArrayForEach(integ, cJSON_GetObjectItem(doc, "integrations"))
-    {
-        const char *name = json_get_str(integ, "name");
-        cJSON *row = NULL;
-        store_integration_find(s, env, name, &row);
-        char id[ID_LEN + 1];
-        int rc;
-        if (row) {
-            snprintf(id, sizeof id, "%s", json_get_str(row, "integrationId"));
-            rc = store_integration_update(s, env, id, name, json_get_str(integ, "app"),
-                                          json_get_str(integ, "icon"),
-                                          json_get_str(integ, "description"));
-        } else {
-            id_new(id);
-            const char *app = json_get_str(integ, "app");
-            rc = store_integration_insert(s, env, id, name, app ? app : name,
-                                          json_get_str(integ, "icon"),
-                                          json_get_str(integ, "description"));
-        }
-        cJSON_Delete(row);
-        if (rc != STORE_OK)
-            return rc;
-        printf("integration %s: saved (%s)\n", name, id);
-        cJSON_ArrayForEach(wf, cJSON_GetObjectItem(integ, "workflows"))
-        {
-            rc = import_workflow(s, env, id, wf, release);
-            if (rc != STORE_OK)
-                return rc;
-        }
-    }
-    return STORE_OK;
-}
 
 static struct store *open_env(const char *data, const char *env_name, struct environment *env,
                               const char *cmd)
@@ -250,7 +89,12 @@ int cli_import(int argc, char **argv)
         cJSON_Delete(doc);
         return 1;
     }
-    int problems = validate(doc);
+    cJSON *list = catalog_doc_problems(doc);
+    int problems = cJSON_GetArraySize(list);
+    const cJSON *p;
+    cJSON_ArrayForEach(p, list) fprintf(stderr, "solder import: %s: %s\n", json_get_str(p, "path"),
+                                        json_get_str(p, "message"));
+    cJSON_Delete(list);
     if (problems) {
         fprintf(stderr, "solder import: %d problem%s; nothing was imported\n", problems,
                 problems == 1 ? "" : "s");
@@ -263,7 +107,13 @@ int cli_import(int argc, char **argv)
         cJSON_Delete(doc);
         return 2;
     }
-    rc = apply(s, env.id, doc, !no_release);
+    rc = store_begin(s);
+    if (rc == STORE_OK)
+        rc = catalog_doc_import(s, env.id, doc, !no_release, false, NULL, stdout);
+    if (rc == STORE_OK)
+        rc = store_commit(s);
+    else
+        store_rollback(s);
     if (rc != STORE_OK)
         fprintf(stderr, "solder import: %s\n",
                 rc == STORE_CONFLICT ? "a name is already taken" : store_errmsg(s));
@@ -289,43 +139,17 @@ int cli_export(int argc, char **argv)
     struct store *s = open_env(data, env_name, &env, "export");
     if (!s)
         return 2;
-    cJSON *doc = cJSON_CreateObject(), *events = NULL, *integs = NULL;
-    store_events(s, env.id, &events);
-    cJSON *ev_out = cJSON_AddArrayToObject(doc, "events");
-    const cJSON *r;
-    cJSON_ArrayForEach(r, events)
-    {
-        cJSON *e = cJSON_CreateObject();
-        cJSON_AddStringToObject(e, "name", json_get_str(r, "name"));
-        if (json_get_str(r, "description"))
-            cJSON_AddStringToObject(e, "description", json_get_str(r, "description"));
-        cJSON_AddItemToObject(e, "body", cJSON_Duplicate(cJSON_GetObjectItem(r, "body"), true));
-        cJSON_AddItemToArray(ev_out, e);
-    }
-    store_integrations(s, env.id, &integs);
-    cJSON *in_out = cJSON_AddArrayToObject(doc, "integrations");
-    cJSON_ArrayForEach(r, integs)
-    {
-        cJSON *o = cJSON_CreateObject(), *wfs = NULL;
-        const char *keys[] = {"name", "app", "icon", "description"};
-        for (size_t k = 0; k < 4; k++)
-            if (json_get_str(r, keys[k]))
-                cJSON_AddStringToObject(o, keys[k], json_get_str(r, keys[k]));
-        cJSON *list = cJSON_AddArrayToObject(o, "workflows");
-        store_workflows_of_integration(s, json_get_str(r, "integrationId"), &wfs);
-        const cJSON *w;
-        cJSON_ArrayForEach(w, wfs)
-            cJSON_AddItemToArray(list, cJSON_Duplicate(cJSON_GetObjectItem(w, "draft"), true));
-        cJSON_Delete(wfs);
-        cJSON_AddItemToArray(in_out, o);
+    cJSON *doc = catalog_doc_export(s, env.id);
+    if (!doc) {
+        fprintf(stderr, "solder export: %s\n", store_errmsg(s));
+        store_close(s);
+        return 1;
     }
     struct buf text = {0};
     cli_json_text(&text, doc);
     fputs(text.data ? text.data : "", stdout);
     buf_free(&text);
     cJSON_Delete(doc);
-    cJSON_Delete(events);
-    cJSON_Delete(integs);
     store_close(s);
     return 0;
 }

@@ -15,6 +15,7 @@
 
 int cli_serve(int argc, char **argv);     /* cli/serve.c */
 int cli_key(int argc, char **argv);       /* cli/key.c */
+int cli_admin(int argc, char **argv);     /* cli/admin.c: dashboard operator accounts */
 int cli_import(int argc, char **argv);    /* cli/catalog.c */
 int cli_export(int argc, char **argv);    /* cli/catalog.c */
 int cli_map(int argc, char **argv);       /* cli/map.c: JSONata evaluation */

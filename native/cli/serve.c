@@ -7,6 +7,7 @@
 #include "engine/engine.h"
 #include "http/ws.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +48,8 @@ int cli_serve(int argc, char **argv)
 {
     const char *listen = "127.0.0.1:8080", *data = "./data", *public_url = "", *max_body = NULL,
                *workers = NULL, *allow_hosts = NULL, *web_dir = SOLDER_WEB_DIR,
-               *connectors_dir = SOLDER_CONNECTORS_DIR, *max_conns = NULL, *max_per_addr = NULL;
+               *connectors_dir = SOLDER_CONNECTORS_DIR, *session_idle = NULL, *session_max = NULL,
+               *login_lockout = NULL, *max_conns = NULL, *max_per_addr = NULL;
     int allow_private = 0, no_rsa = 0;
     const struct cli_opt opts[] = {
         {"listen", "ADDR:PORT", "address to listen on (port 0 picks a free one)", "SOLDER_LISTEN",
@@ -83,6 +85,14 @@ int cli_serve(int argc, char **argv)
          "comma-separated hosts (host or host:port) workflows may call despite the private-network "
          "guard",
          "SOLDER_ALLOW_HOSTS", &allow_hosts, NULL, NULL, NULL},
+        {"session-idle", "SECONDS", "a dashboard session unused this long ends (default 7200)",
+         "SOLDER_SESSION_IDLE", &session_idle, NULL, NULL, NULL},
+        {"session-max", "SECONDS",
+         "a dashboard session ends this long after sign-in (default 43200)", "SOLDER_SESSION_MAX",
+         &session_max, NULL, NULL, NULL},
+        {"login-lockout", "SECONDS",
+         "how long too many failed dashboard sign-ins refuse an account or address (default 900)",
+         "SOLDER_LOGIN_LOCKOUT", &login_lockout, NULL, NULL, NULL},
         {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
     };
     char *pos[1];
@@ -91,7 +101,9 @@ int cli_serve(int argc, char **argv)
         cli_parse(argc, argv, opts, "solder serve [OPTIONS]",
                   "Runs the Solder API server with its embedded SQLite store. On first start it\n"
                   "creates the account, the development and production environments and a\n"
-                  "development API key, printed once and written to DATA/dev-api-key.",
+                  "development API key, printed once and written to DATA/dev-api-key. While no\n"
+                  "dashboard account exists, each start prints a one-time setup link (valid one\n"
+                  "hour) that creates the first one; or use `solder admin create`.",
                   pos, 0, &npos);
     if (rc)
         return rc == CLI_HELP ? 0 : rc;
@@ -125,6 +137,27 @@ int cli_serve(int argc, char **argv)
         connection_count("max-connections-per-address", max_per_addr, 0,
                          &app.cfg.max_per_address) != 0)
         return 2;
+    const struct {
+        const char *flag, *value;
+        int64_t *ms;
+    } durations[] = {
+        {"session-idle", session_idle, &app.cfg.session_idle_ms},
+        {"session-max", session_max, &app.cfg.session_max_ms},
+        {"login-lockout", login_lockout, &app.cfg.login_lockout_ms},
+    };
+    for (size_t i = 0; i < sizeof durations / sizeof durations[0]; i++) {
+        if (!durations[i].value)
+            continue;
+        char *end;
+        long long v = strtoll(durations[i].value, &end, 10);
+        /* A year at most: longer is a typo, and keeps the milliseconds far from overflow. */
+        if (!*durations[i].value || *end || v < 1 || v > 366LL * 86400) {
+            fprintf(stderr, "solder serve: --%s must be seconds from 1 to 31622400, got '%s'\n",
+                    durations[i].flag, durations[i].value);
+            return 2;
+        }
+        *durations[i].ms = v * 1000;
+    }
     struct engine_config engine = {-1, allow_private != 0, allow_hosts, no_rsa != 0};
     if (workers) {
         char *end;
@@ -153,6 +186,7 @@ int cli_serve(int argc, char **argv)
         app_release(&app);
         return 1;
     }
+    connectors_set_network(app.connectors, engine.allow_private, allow_hosts);
     if (store_checkpointer_start(app.db_path, err, sizeof err) != 0)
         fprintf(stderr, "solder serve: %s (commits will checkpoint)\n", err);
     app.ws = ws_hub_new();

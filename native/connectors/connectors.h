@@ -35,6 +35,10 @@ struct connectors;
 struct connectors *connectors_load(const char *dir, const char *data_dir, FILE *log, char *err,
                                    size_t err_len);
 void connectors_free(struct connectors *c);
+/* The hosts the server allows besides each connector's own (see connector_url_permitted):
+ * allow_private (--allow-private-network) and allow_hosts (--allow-hosts, comma-separated, may be
+ * NULL). Call once after connectors_load, before the engine starts. */
+void connectors_set_network(struct connectors *c, bool allow_private, const char *allow_hosts);
 
 int connectors_count(const struct connectors *c);
 const struct connector *connectors_at(const struct connectors *c, int i);
@@ -58,6 +62,17 @@ cJSON *connectors_credential_open(const struct connectors *c, const char *sealed
 int connectors_credential_for(const struct connectors *c, struct store *s, const char *env_id,
                               const char *user_id, const char *app, const char *installation_id,
                               cJSON **data, char id[ID_LEN + 1], char *err, size_t err_len);
+
+/*
+ * Sends conn's test request (auth.test) with a new credential's clear data through a client made
+ * with options, as Connect does before storing it. Returns true when the app answered 2xx; false
+ * with the app's refusal or the network failure in err ("BigCommerce refused the credential: HTTP
+ * 401 Unauthorized: …"). Any thread; conn without a test request passes.
+ */
+struct http_client_options;
+bool connectors_credential_test(const struct connector *conn, const cJSON *data,
+                                const struct http_client_options *options, char *err,
+                                size_t err_len);
 
 /* ---- OAuth2 authorization code with PKCE (connectors/oauth.c) ---- */
 

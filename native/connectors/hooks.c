@@ -67,6 +67,9 @@ static cJSON *subscription_credential(struct connectors *c, struct store *s, con
         snprintf(id, ID_LEN + 1, "%s", cid);
         data = connectors_credential_open(c, json_get_str(row, "sealed"));
         cJSON_Delete(row);
+        const struct connector *conn = connectors_find(c, json_get_str(sub, "app"));
+        if (data && conn)
+            connector_credential_defaults(conn, data);
         return data;
     }
     char err[128];

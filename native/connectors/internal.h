@@ -34,6 +34,8 @@ struct oauth_outcome {
 struct connectors {
     struct connector **items;
     int count;
+    struct connector_network network; /* what the server allows besides each connector's hosts */
+    char **allow_hosts;               /* network.allow_hosts, owned */
     struct secrets_key key;
     pthread_mutex_t refresh_mu;  /* one OAuth2 refresh at a time (connectors/oauth.c) */
     pthread_mutex_t outcomes_mu; /* guards outcomes */

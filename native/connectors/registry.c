@@ -127,10 +127,39 @@ struct connectors *connectors_load(const char *dir, const char *data_dir, FILE *
     return c;
 }
 
+void connectors_set_network(struct connectors *c, bool allow_private, const char *allow_hosts)
+{
+    int n = 0;
+    for (const char *p = allow_hosts; p && *p; p++)
+        n += *p == ',';
+    c->allow_hosts = calloc((size_t)n + 2, sizeof *c->allow_hosts);
+    int k = 0;
+    for (const char *p = allow_hosts; c->allow_hosts && p && *p;) {
+        size_t len = strcspn(p, ",");
+        while (len && *p == ' ')
+            p++, len--;
+        size_t l = len;
+        while (l && p[l - 1] == ' ')
+            l--;
+        if (l)
+            c->allow_hosts[k++] = strndup(p, l);
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    c->network.allow_private = allow_private;
+    c->network.allow_hosts = (const char *const *)c->allow_hosts;
+    for (int i = 0; i < c->count; i++)
+        c->items[i]->network = &c->network;
+}
+
 void connectors_free(struct connectors *c)
 {
     if (!c)
         return;
+    for (char **h = c->allow_hosts; h && *h; h++)
+        free(*h);
+    free(c->allow_hosts);
     for (int i = 0; i < c->count; i++)
         connector_free(c->items[i]);
     free(c->items);

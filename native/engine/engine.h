@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 struct app;
+struct http_client_options;
 
 struct engine_config {
     int workers;             /* threads; -1 = one per core; 0 = none (jobs wait in the queue) */
@@ -29,7 +30,24 @@ void engine_wake(struct app *app);
 void engine_notify_installation(struct app *app, const char *env_id, const char *user_id,
                                 const char *workflow_id);
 
+/* The options of the engine's outbound HTTP clients (the network guard's settings), for other
+ * threads that call out the same way; NULL before engine_start. */
+const struct http_client_options *engine_http_options(struct app *app);
+
 /* The PEM of the public key that verifies X-Alloy-Signature, or NULL before engine_start. */
 const char *engine_signature_public_pem(struct app *app);
+
+/* An environment's outbound signing secret was replaced: workers read it again before their next
+ * call. Thread-safe. */
+void engine_signing_secret_changed(void);
+
+/*
+ * Sends a sample execution error to the environment's error webhook the way the error stream
+ * sends real ones (signed, X-Alloy-* headers), on the calling thread and waiting at most
+ * ENGINE_WEBHOOK_TEST_TIMEOUT_MS. Returns {"status": "delivered" | "failed", "httpStatus"?,
+ * "error"?} (caller owns), or NULL before engine_start.
+ */
+#define ENGINE_WEBHOOK_TEST_TIMEOUT_MS 5000L
+struct cJSON *engine_error_webhook_test(struct app *app, const char *env_id);
 
 #endif

@@ -56,9 +56,12 @@ struct worker {
     /* The last environment's outbound signing secret, so each call does not read settings. */
     char secret_env[ID_LEN + 1];
     char *secret;
+    long secret_generation; /* engine_secret_generation() when secret was read */
 };
 
 bool engine_stopping(struct engine *e);
+/* Counts signing-secret changes (engine_signing_secret_changed); thread-safe. */
+long engine_secret_generation(void);
 /* The maintenance thread: sleeps up to ms, or less when engine_wake_maintenance is called or the
  * engine stops. */
 void engine_sleep(struct engine *e, long ms);

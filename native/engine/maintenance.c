@@ -1,7 +1,8 @@
 /*
  * Background upkeep: streams execution errors to the ISV's error webhook (signed, retried on the
- * next round until delivered) and purges executions past the environment's retention, reclaiming
- * the freed pages so the database does not grow without bound.
+ * next round until delivered; a sample one on demand, for the dashboard's test button) and purges
+ * executions past the environment's retention, reclaiming the freed pages so the database does not
+ * grow without bound.
  */
 #include "engine/engine_internal.h"
 
@@ -22,6 +23,56 @@
 #define STREAM_BATCH       64
 #define RETENTION_EVERY_MS (10 * 60 * 1000)
 
+/*
+ * Sends one error row (execution_errors joined with its environment's webhook url and secret, as
+ * store_errors_unstreamed gives it) to the webhook. Returns 0 with *resp filled when it was sent,
+ * -1 with err set when its headers could not be made.
+ */
+static int send_error(struct engine *e, struct http_client *http, const cJSON *r, long timeout_ms,
+                      struct http_response *resp, char *err, size_t err_len)
+{
+    const char *id = json_get_str(r, "id"), *url = json_get_str(r, "url");
+    cJSON *body = cJSON_CreateObject();
+    cJSON_AddStringToObject(body, "type", "executionError");
+    cJSON_AddStringToObject(body, "executionId", json_get_str(r, "executionId"));
+    cJSON_AddStringToObject(body, "workflowId", json_get_str(r, "workflowId"));
+    cJSON_AddStringToObject(body, "childWorkflowId", json_get_str(r, "installationId"));
+    cJSON_AddStringToObject(body, "userId", json_get_str(r, "userId"));
+    if (json_get_str(r, "block"))
+        cJSON_AddStringToObject(body, "block", json_get_str(r, "block"));
+    cJSON_AddStringToObject(body, "message", json_get_str(r, "message"));
+    cJSON_AddNumberToObject(body, "errorOccurredAtMs",
+                            cJSON_GetObjectItem(r, "createdAt")->valuedouble);
+    char *text = json_print(body);
+    cJSON_Delete(body);
+    struct delivery d = {
+        .workflow_id = json_get_str(r, "workflowId"),
+        .user_id = json_get_str(r, "userId"),
+        .block_name = json_get_str(r, "block") ? json_get_str(r, "block") : "workflow",
+        .block_type = "errorStream",
+        .execution_uuid = json_get_str(r, "executionId"),
+        .idempotency_key = id,
+        .timestamp_s = store_now() / 1000,
+        .webhook_secret = json_get_str(r, "secret"),
+        .signer = e->signer,
+        .method = "POST",
+        .url = url,
+        .body = text,
+        .body_len = strlen(text),
+    };
+    struct delivery_headers dh;
+    int rc = -1;
+    if (delivery_headers(&d, &dh, err, err_len) == 0) {
+        struct http_request hreq = {
+            "POST", url, (const char *const *)dh.lines, dh.count, text, strlen(text), timeout_ms};
+        http_client_send(http, &hreq, resp);
+        delivery_headers_free(&dh);
+        rc = 0;
+    }
+    free(text);
+    return rc;
+}
+
 static void stream_errors(struct engine *e, struct store *s, struct http_client *http)
 {
     cJSON *rows = NULL;
@@ -30,58 +81,79 @@ static void stream_errors(struct engine *e, struct store *s, struct http_client 
     const cJSON *r;
     cJSON_ArrayForEach(r, rows)
     {
-        const char *id = json_get_str(r, "id"), *url = json_get_str(r, "url");
-        if (!url) {
+        const char *id = json_get_str(r, "id");
+        if (!json_get_str(r, "url")) {
             store_error_mark_streamed(s, id); /* nowhere to send it */
             continue;
         }
-        cJSON *body = cJSON_CreateObject();
-        cJSON_AddStringToObject(body, "type", "executionError");
-        cJSON_AddStringToObject(body, "executionId", json_get_str(r, "executionId"));
-        cJSON_AddStringToObject(body, "workflowId", json_get_str(r, "workflowId"));
-        cJSON_AddStringToObject(body, "childWorkflowId", json_get_str(r, "installationId"));
-        cJSON_AddStringToObject(body, "userId", json_get_str(r, "userId"));
-        if (json_get_str(r, "block"))
-            cJSON_AddStringToObject(body, "block", json_get_str(r, "block"));
-        cJSON_AddStringToObject(body, "message", json_get_str(r, "message"));
-        cJSON_AddNumberToObject(body, "errorOccurredAtMs",
-                                cJSON_GetObjectItem(r, "createdAt")->valuedouble);
-        char *text = json_print(body);
-        cJSON_Delete(body);
-        struct delivery d = {
-            .workflow_id = json_get_str(r, "workflowId"),
-            .user_id = json_get_str(r, "userId"),
-            .block_name = json_get_str(r, "block") ? json_get_str(r, "block") : "workflow",
-            .block_type = "errorStream",
-            .execution_uuid = json_get_str(r, "executionId"),
-            .idempotency_key = id,
-            .timestamp_s = store_now() / 1000,
-            .webhook_secret = json_get_str(r, "secret"),
-            .signer = e->signer,
-            .method = "POST",
-            .url = url,
-            .body = text,
-            .body_len = strlen(text),
-        };
-        struct delivery_headers dh;
+        struct http_response resp;
         char err[256];
-        if (delivery_headers(&d, &dh, err, sizeof err) == 0) {
-            struct http_request hreq = {
-                "POST", url, (const char *const *)dh.lines, dh.count, text, strlen(text), 10000};
-            struct http_response resp;
-            http_client_send(http, &hreq, &resp);
+        if (send_error(e, http, r, 10000, &resp, err, sizeof err) == 0) {
             enum retry_verdict v = retry_classify(&resp);
             if (v == RETRY_SUCCESS || v == RETRY_FAIL) /* a 4xx will not get better */
                 store_error_mark_streamed(s, id);
             http_response_free(&resp);
-            delivery_headers_free(&dh);
         } else {
             fprintf(stderr, "solder: error stream: %s\n", err);
             store_error_mark_streamed(s, id);
         }
-        free(text);
     }
     cJSON_Delete(rows);
+}
+
+cJSON *engine_error_webhook_test(struct app *app, const char *env_id)
+{
+    struct engine *e = app->engine;
+    if (!e)
+        return NULL;
+    cJSON *settings = NULL;
+    store_settings(app->store, env_id, &settings);
+    const char *url = json_get_str(settings, "errorWebhookUrl");
+    cJSON *out = cJSON_CreateObject();
+    char err[256] = "";
+    if (!url) {
+        snprintf(err, sizeof err, "no error webhook URL is set");
+    } else {
+        char id[ID_LEN + 1];
+        id_new(id);
+        cJSON *r = cJSON_CreateObject();
+        cJSON_AddStringToObject(r, "id", id);
+        cJSON_AddStringToObject(r, "executionId", id);
+        cJSON_AddStringToObject(r, "workflowId", "test");
+        cJSON_AddStringToObject(r, "installationId", "test");
+        cJSON_AddStringToObject(r, "userId", "test");
+        cJSON_AddStringToObject(r, "block", "test");
+        cJSON_AddStringToObject(r, "message",
+                                "A test of the error webhook, sent from the dashboard");
+        cJSON_AddNumberToObject(r, "createdAt", (double)store_now());
+        cJSON_AddStringToObject(r, "url", url);
+        if (json_get_str(settings, "errorWebhookSecret"))
+            cJSON_AddStringToObject(r, "secret", json_get_str(settings, "errorWebhookSecret"));
+        struct http_client_options opts = e->http;
+        opts.connect_timeout_ms = opts.timeout_ms = ENGINE_WEBHOOK_TEST_TIMEOUT_MS;
+        struct http_client *http = http_client_new(&opts, err, sizeof err);
+        struct http_response resp;
+        if (http &&
+            send_error(e, http, r, ENGINE_WEBHOOK_TEST_TIMEOUT_MS, &resp, err, sizeof err) == 0) {
+            if (resp.status)
+                cJSON_AddNumberToObject(out, "httpStatus", (double)resp.status);
+            if (resp.status >= 200 && resp.status < 300)
+                cJSON_AddStringToObject(out, "status", "delivered");
+            else if (resp.status)
+                snprintf(err, sizeof err, "the webhook answered HTTP %ld", resp.status);
+            else
+                snprintf(err, sizeof err, "%s", resp.error[0] ? resp.error : "no answer");
+            http_response_free(&resp);
+        }
+        http_client_free(http);
+        cJSON_Delete(r);
+    }
+    cJSON_Delete(settings);
+    if (!cJSON_GetObjectItem(out, "status")) {
+        cJSON_AddStringToObject(out, "status", "failed");
+        cJSON_AddStringToObject(out, "error", err[0] ? err : "not sent");
+    }
+    return out;
 }
 
 static void apply_retention(struct store *s)

@@ -204,7 +204,9 @@ static void host_call(void *ctx, const struct wf_call *call, struct wf_call_resu
 
     if (!r->signing_secret) {
         struct worker *w = r->w;
-        if (!w->secret || strcmp(w->secret_env, r->env_id) != 0) {
+        if (!w->secret || strcmp(w->secret_env, r->env_id) != 0 ||
+            w->secret_generation != engine_secret_generation()) {
+            w->secret_generation = engine_secret_generation();
             cJSON *row = NULL;
             store_signing_secret(w->store, r->env_id, sign_whsec_generate, &row);
             const char *secret = row ? json_get_str(row, "signingSecret") : NULL;

@@ -6,6 +6,7 @@
  */
 #include "http/conns.h"
 
+#include <arpa/inet.h>
 #include <libwebsockets.h>
 #include <netinet/in.h>
 #include <stdint.h>
@@ -21,6 +22,7 @@ enum { ALL, PEER }; /* the two idle lists a record can be on */
 struct conn_rec {
     struct lws *wsi;
     struct peer *peer;
+    char address[INET6_ADDRSTRLEN];
     bool idle;    /* on both idle lists */
     bool leaving; /* closed for a newcomer, not destroyed yet */
     struct {
@@ -197,6 +199,11 @@ bool conns_opened(struct conns *c, struct lws *wsi)
     }
     r->wsi = wsi;
     r->peer = p;
+    if (ss.ss_family == AF_INET)
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, r->address, sizeof r->address);
+    else if (ss.ss_family == AF_INET6)
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, r->address,
+                  sizeof r->address);
     p->open++;
     c->open++;
     set_idle(c, r, true);
@@ -222,6 +229,12 @@ void conns_idle(struct conns *c, struct lws *wsi)
     struct conn_rec *r = lws_get_opaque_user_data(wsi);
     if (r && !r->leaving)
         set_idle(c, r, true);
+}
+
+const char *conns_address(struct lws *wsi)
+{
+    const struct conn_rec *r = lws_get_opaque_user_data(wsi);
+    return r ? r->address : "";
 }
 
 void conns_closed(struct conns *c, struct lws *wsi)

@@ -44,6 +44,9 @@ bool conns_opened(struct conns *c, struct lws *wsi);
 void conns_busy(struct conns *c, struct lws *wsi);
 /* wsi finished its request and waits for the next one. */
 void conns_idle(struct conns *c, struct lws *wsi);
+/* The client address of an admitted connection, as text ("" when unknown); lives with wsi. */
+const char *conns_address(struct lws *wsi);
+
 /* wsi is going away (LWS_CALLBACK_WSI_DESTROY): forgets it. Any wsi may be passed. */
 void conns_closed(struct conns *c, struct lws *wsi);
 

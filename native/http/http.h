@@ -43,7 +43,8 @@ const char *http_method_name(enum http_method m);
 #define ROUTE_USER_TOKEN 0x02u /* also accepts a user token in x-alloy-user-token */
 #define ROUTE_BROWSER    0x04u /* answers CORS preflights and adds CORS headers */
 #define ROUTE_BATCH      0x08u /* may write inside the server's group-commit transaction */
-#define ROUTE_INLINE     0x10u /* public and instant: answered on the lws service thread itself */
+#define ROUTE_SESSION    0x10u /* only a dashboard session may call it (not an API key) */
+#define ROUTE_INLINE     0x20u /* public and instant: answered on the lws service thread itself */
 
 #define ROUTE_MAX_PARAMS 4
 #define ROUTE_PARAM_MAX  256
@@ -59,13 +60,15 @@ struct route {
 
 /* Who is calling, once auth has run. */
 struct identity {
-    enum { IDENTITY_NONE, IDENTITY_API_KEY, IDENTITY_USER_TOKEN } kind;
+    enum { IDENTITY_NONE, IDENTITY_API_KEY, IDENTITY_USER_TOKEN, IDENTITY_SESSION } kind;
     struct environment env;
     char key_id[ID_LEN + 1];  /* API key */
     char user_id[ID_LEN + 1]; /* user token: the only user it may act for */
     char jti[ID_LEN + 1];     /* user token: its id */
     bool install_link;        /* the token of a hosted install link (single use) */
     int64_t token_exp;        /* user token: expiry, seconds */
+    char session[48];         /* dashboard session: the cookie's value (http/session.h) */
+    char account[ID_LEN + 1]; /* dashboard session: the operator account */
 };
 
 struct request {
@@ -74,11 +77,17 @@ struct request {
     struct request *next;  /* in the API threads' queues */
     atomic_bool abandoned; /* the connection closed: the reply will never be written */
     bool deferred;         /* the reply waits for the group commit (see app_batch_join) */
+    /* http_defer: a job's thread has the request; resume(req, resume_arg) runs next, on an API
+     * thread, once the job is done (resume_ready) and the handler has let go of it (parked). */
+    bool waiting, parked, resume_ready;
+    void (*resume)(struct request *req, void *arg);
+    void *resume_arg;
     enum http_method method;
     char path[1024];
     const char *route_path; /* path without its dated version prefix, once routed */
     char *query;            /* raw query string without '?', never NULL after setup */
     char request_id[17];
+    char peer[48]; /* the client's address, as text */
     int64_t started_us;
 
     /* Selected request headers (malloc'd or NULL). */
@@ -146,6 +155,18 @@ void reply_header(struct request *req, const char *name, const char *value);
 int http_identify_api_key(struct app *app, const char *key, size_t klen, struct identity *who);
 bool http_identify_user_token(struct app *app, const char *token, struct identity *who, char *msg,
                               size_t msg_len);
+
+/*
+ * Work off the API threads (http/defer.c), for a handler (on an API thread): runs work(arg) on a
+ * thread of its own, then done(req, arg) back on an API thread, which replies; meanwhile the
+ * request waits. When the connection closed in between, done gets req NULL (and only frees arg).
+ * Returns false, with nothing started, when too many jobs run already: the handler replies itself
+ * then.
+ */
+bool http_defer(struct request *req, void (*work)(void *arg),
+                void (*done)(struct request *req, void *arg), void *arg);
+/* Waits for every job's work to end (at shutdown, before the API threads stop). */
+void http_defer_drain(void);
 
 /* Maps a store status to the matching reply (404 / 409 / 500). what names the object ("user"). */
 void reply_store_error(struct request *req, int rc, const char *what);

@@ -147,20 +147,43 @@ static void batch_flush(struct app *view, struct queue *done)
     b->count = 0;
 }
 
+/* A request whose handler deferred it (http_defer) has been let go of: it runs again once its
+ * job is done, which may have happened already. */
+static void park(struct api_pool *p, struct request *req)
+{
+    pthread_mutex_lock(&p->mu);
+    req->parked = true;
+    if (req->resume_ready) {
+        queue_push(&p->jobs, req);
+        pthread_cond_signal(&p->work);
+    }
+    pthread_mutex_unlock(&p->mu);
+}
+
 /* Runs what the thread took; requests whose reply is ready join done. */
 static void run(struct api_thread *t, struct queue *work, bool stopping, struct queue *done)
 {
     for (struct request *req = work->head, *next; req; req = next) {
         next = req->next;
         req->app = &t->view;
-        if (atomic_load(&req->abandoned)) {
+        bool abandoned = atomic_load(&req->abandoned);
+        if (req->resume) {
+            void (*resume)(struct request *, void *) = req->resume;
+            req->resume = NULL;
+            req->waiting = req->parked = req->resume_ready = false;
+            resume(abandoned ? NULL : req, req->resume_arg); /* it frees what it was given */
+            if (!abandoned && !req->replied && !req->waiting)
+                reply_error(req, 500, "internal", "no answer (request %s)", req->request_id);
+        } else if (abandoned) {
             /* nobody waits for it: not run */
         } else if (stopping) {
             reply_error(req, 503, "unavailable", "the server is stopping");
         } else {
             http_pipeline_run(req);
         }
-        if (!req->deferred)
+        if (req->waiting)
+            park(t->pool, req);
+        else if (!req->deferred)
             queue_push(done, req);
     }
     batch_flush(&t->view, done);
@@ -238,6 +261,20 @@ void pool_submit(struct api_pool *p, struct request *req)
     pthread_mutex_lock(&p->mu);
     queue_push(batch ? &p->batch_jobs : &p->jobs, req);
     pthread_cond_signal(batch ? &p->batch_work : &p->work);
+    pthread_mutex_unlock(&p->mu);
+}
+
+void pool_resume(struct api_pool *p, struct request *req,
+                 void (*done)(struct request *req, void *arg), void *arg)
+{
+    pthread_mutex_lock(&p->mu);
+    req->resume = done;
+    req->resume_arg = arg;
+    req->resume_ready = true;
+    if (req->parked) {
+        queue_push(&p->jobs, req);
+        pthread_cond_signal(&p->work);
+    }
     pthread_mutex_unlock(&p->mu);
 }
 

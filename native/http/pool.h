@@ -30,6 +30,11 @@ struct api_pool *pool_start(struct app *app, int threads, char *err, size_t err_
 /* Queues req (routed, body complete). The pool owns it until pool_finished returns it. */
 void pool_submit(struct api_pool *p, struct request *req);
 
+/* A job's thread (http/defer.c): req's work is done; done(req, arg) is to run on an API thread
+ * as soon as the handler that deferred it has returned. */
+void pool_resume(struct api_pool *p, struct request *req,
+                 void (*done)(struct request *req, void *arg), void *arg);
+
 /* Service thread: takes the requests whose reply is ready (or that were abandoned), linked by
  * req->next; req->app is the server's own struct app again. */
 struct request *pool_finished(struct api_pool *p);

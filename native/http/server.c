@@ -1,8 +1,10 @@
 /*
  * The HTTP server: libwebsockets glue (connections, framing, body limits and deadlines, writing
  * replies, the access log) and the request pipeline every handler sits behind (route -> CORS
- * preflight -> auth -> body limit -> JSON parse -> handler). It does not know any API area: those
- * are rows of API_ROUTES.
+ * preflight -> auth -> body limit -> JSON parse -> handler). Dashboard pages a browser opens are
+ * recognised before routing (http/static.c); the dashboard's session cookie and CSRF check are the
+ * auth step's third way in (http/session.c). It does not know any API area: those are rows of
+ * API_ROUTES.
  *
  * Threading: the lws service thread receives a request, routes it and hands it to the API threads
  * (http/pool.c), which run the pipeline and the handler; it writes the reply when they hand it
@@ -14,6 +16,7 @@
 #include "http/chunked.h"
 #include "http/conns.h"
 #include "http/pool.h"
+#include "http/session.h"
 #include "http/static.h"
 #include "store/runs.h"
 #include "http/ws.h"
@@ -199,6 +202,9 @@ static bool authenticate(struct request *req)
     struct app *app = req->app;
     if (req->route->flags & ROUTE_PUBLIC)
         return true;
+    if ((req->route->flags & ROUTE_SESSION) ||
+        (!req->authorization && !(req->user_token && (req->route->flags & ROUTE_USER_TOKEN))))
+        return http_session_authenticate(req); /* the dashboard's cookie */
     if (req->authorization) {
         const char *a = req->authorization;
         if (strncasecmp(a, "bearer ", 7) == 0) {
@@ -324,17 +330,21 @@ void http_pipeline_run(struct request *req)
         }
     }
     req->route->handler(req);
-    if (!req->replied)
+    if (!req->replied && !req->deferred && !req->waiting)
         reply_error(req, 500, "internal", "handler gave no answer (request %s)", req->request_id);
 }
 
 /*
  * Routes req on the service thread. Returns true when it was answered here (a preflight, a path
- * nothing serves, a ROUTE_INLINE route), false when it goes to the API threads (an API route, or a
- * path the static files may serve).
+ * nothing serves, a ROUTE_INLINE route), false when it goes to the API threads (an API route, a
+ * path the static files may serve, a dashboard page a browser opens).
  */
 static bool route(struct request *req)
 {
+    if (static_claims_dashboard(req, req->app->cfg.web_dir)) {
+        req->route_path = req->path; /* a browser opening a dashboard page: its shell */
+        return false;
+    }
     char version[8];
     const char *path = router_strip_version(req->path, version);
     bool wrong_method = false;
@@ -599,6 +609,7 @@ static int request_start(struct app *app, struct http_conn *conn, struct lws *ws
     unsigned char rnd[8];
     plat_random(rnd, sizeof rnd);
     hex_encode(rnd, sizeof rnd, req->request_id);
+    snprintf(req->peer, sizeof req->peer, "%s", conns_address(wsi));
     req->method = detect_method(wsi);
     snprintf(req->path, sizeof req->path, "%s", uri ? uri : "/");
     req->query = copy_query(wsi);
@@ -788,6 +799,14 @@ int app_run_server(struct app *app)
     printf("solder: listening on http://%s:%d\n", app->cfg.listen_host, port);
     printf("solder: API        %s/2024-03/users\n", app->cfg.public_url);
     printf("solder: health     %s/healthz\n", app->cfg.public_url);
+    printf("solder: dashboard  %s/\n", app->cfg.public_url);
+    printf("solder: SDK        %s/sdk/embedded.js\n", app->cfg.public_url);
+    printf("solder: modal      %s/forge-install\n", app->cfg.public_url);
+    if (app->setup_token[0]) {
+        printf("solder: dashboard setup (one time, valid 1 hour):\n\n    %s/setup?token=%s\n\n",
+               app->cfg.public_url, app->setup_token);
+        memset(app->setup_token, 0, sizeof app->setup_token);
+    }
     fflush(stdout);
 
     signal_context = app->lws;
@@ -801,6 +820,7 @@ int app_run_server(struct app *app)
     int64_t deadline = now_us() + 5000000;
     while (app->inflight > 0 && now_us() < deadline)
         lws_service(app->lws, 0);
+    http_defer_drain();
     pool_stop(app->pool);
     signal_context = NULL;
     lws_context_destroy(app->lws);

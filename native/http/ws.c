@@ -3,8 +3,9 @@
  *
  * A connection starts unauthenticated and receives nothing until it proves who it is, either with
  * ?token=USER_TOKEN in the URL or with a first message {"type":"auth","token":...} or
- * {"type":"auth","apiKey":...} (browsers cannot set headers on a websocket). A user token sees the
- * events of its own user; an API key sees every event of its environment. Events are never sent
+ * {"type":"auth","apiKey":...} (browsers cannot set headers on a websocket), or with the
+ * dashboard's session cookie at the handshake. A user token sees the events of its own user; an
+ * API key or a dashboard session sees every event of its environment. Events are never sent
  * across environments, and an event without a user goes to API-key sessions only.
  *
  * Not here: replay of events missed while disconnected (clients re-read the REST API on reconnect)
@@ -13,6 +14,7 @@
 #include "http/ws.h"
 
 #include "app.h"
+#include "http/session.h"
 #include "json/json.h"
 
 #include <pthread.h>
@@ -224,6 +226,8 @@ static void session_auth(struct ws_hub *hub, struct app *app, struct ws_session 
         ok = http_identify_user_token(app, token, &s->who, msg, sizeof msg);
     else if (api_key)
         ok = http_identify_api_key(app, api_key, strlen(api_key), &s->who) == STORE_OK;
+    else
+        ok = s->who.kind == IDENTITY_SESSION; /* identified by its cookie at the handshake */
     if (!ok) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "type", "error");
@@ -340,6 +344,8 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
         char *token = query_token(wsi);
         if (token)
             session_auth(hub, app, s, token, NULL);
+        else if (http_session_identify(app, wsi, &s->who, NULL))
+            session_auth(hub, app, s, NULL, NULL);
         free(token);
         return 0;
     }

@@ -105,7 +105,24 @@ static void key_row(sqlite3_stmt *st, struct api_key *out)
     store_column_copy(st, 2, out->env_name, sizeof out->env_name);
     store_column_copy(st, 3, out->prefix, sizeof out->prefix);
     out->created_at = sqlite3_column_int64(st, 4);
-    out->revoked_at = sqlite3_column_count(st) > 5 ? sqlite3_column_int64(st, 5) : 0;
+    out->revoked_at = sqlite3_column_int64(st, 5);
+    out->last_used_at = sqlite3_column_int64(st, 6);
+}
+
+/* How stale a key's last-used time may get: one write a minute per key in use, not one per call. */
+#define KEY_USED_RESOLUTION_MS 60000
+
+static void key_used(struct store *s, const struct api_key *k)
+{
+    int64_t now = store_now();
+    if (now - k->last_used_at < KEY_USED_RESOLUTION_MS)
+        return;
+    sqlite3_stmt *st = store_stmt(s, STMT_KEY_USED);
+    if (!st)
+        return;
+    sqlite3_bind_text(st, 1, k->id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, now);
+    store_exec_stmt(s, st);
 }
 
 int store_api_key_lookup(struct store *s, const unsigned char hash[32], struct api_key *out)
@@ -123,7 +140,19 @@ int store_api_key_lookup(struct store *s, const unsigned char hash[32], struct a
         result = store_fail(s, rc);
     }
     store_done(st);
+    if (result == STORE_OK)
+        key_used(s, out);
     return result;
+}
+
+int store_api_keys_of(struct store *s, const char *env_id, cJSON **rows)
+{
+    return store_query(s,
+                       "SELECT k.id, k.prefix, e.name AS environment, k.created_at AS createdAt, "
+                       "k.last_used_at AS lastUsedAt FROM api_keys k JOIN environments e "
+                       "ON e.id = k.env_id WHERE k.env_id = ?1 AND k.revoked_at IS NULL "
+                       "ORDER BY k.created_at DESC, k.id",
+                       rows, "s", env_id);
 }
 
 int store_api_key_revoke(struct store *s, const char *id, int64_t now)

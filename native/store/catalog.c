@@ -114,7 +114,8 @@ int store_workflow_release(struct store *s, const char *env, const char *id,
                            const char *trigger_event, const cJSON *blocks, const cJSON *fields,
                            int *version)
 {
-    if (store_begin(s) != STORE_OK)
+    bool own = sqlite3_get_autocommit(s->db) != 0; /* else part of the caller's transaction */
+    if (own && store_begin(s) != STORE_OK)
         return STORE_ERROR;
     cJSON *rows;
     int rc = store_query(s,
@@ -134,9 +135,9 @@ int store_workflow_release(struct store *s, const char *env, const char *id,
                          trigger_event, blocks, fields, store_now());
     }
     cJSON_Delete(row);
-    if (rc == STORE_OK)
+    if (own && rc == STORE_OK)
         rc = store_commit(s);
-    if (rc != STORE_OK)
+    if (own && rc != STORE_OK)
         store_rollback(s);
     return rc;
 }
@@ -242,6 +243,14 @@ int store_settings_update(struct store *s, const char *env, const char *url, con
                        "SET error_webhook_url = ?2, error_webhook_secret = ?3, "
                        "log_retention_days = ?4",
                        NULL, "sssi", env, url, secret, (int64_t)retention_days);
+}
+
+int store_signing_secret_set(struct store *s, const char *env, const char *secret)
+{
+    return store_query(s,
+                       "INSERT INTO settings(env_id, signing_secret) VALUES (?1, ?2) "
+                       "ON CONFLICT(env_id) DO UPDATE SET signing_secret = ?2",
+                       NULL, "ss", env, secret);
 }
 
 int store_signing_secret(struct store *s, const char *env, char *(*make_secret)(void), cJSON **row)

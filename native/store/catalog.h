@@ -29,7 +29,8 @@ int store_workflow_update_draft(struct store *s, const char *env, const char *id
 int store_workflow_find(struct store *s, const char *env, const char *id_or_name, cJSON **row);
 int store_workflows_of_integration(struct store *s, const char *integration_id, cJSON **rows);
 int store_workflows(struct store *s, const char *env, cJSON **rows);
-/* Releases the draft as version n+1 (in one transaction); *version receives n+1. */
+/* Releases the draft as version n+1 (in one transaction, or inside the caller's when one is open);
+ * *version receives n+1. */
 int store_workflow_release(struct store *s, const char *env, const char *id,
                            const cJSON *definition, const char *trigger_type,
                            const char *trigger_event, const cJSON *blocks, const cJSON *fields,
@@ -56,6 +57,9 @@ int store_settings_update(struct store *s, const char *env, const char *url, con
 /* The environment's settings row (with signingSecret, the outbound whsec_ secret). The first time,
  * a secret from make_secret (malloc'd) is stored; afterwards this is a read. */
 int store_signing_secret(struct store *s, const char *env, char *(*make_secret)(void), cJSON **row);
+
+/* Replaces the environment's signingSecret. */
+int store_signing_secret_set(struct store *s, const char *env, const char *secret);
 
 /* A named server key pair (e.g. the X-Alloy-Signature RSA key): inserted when private_pem is given
  * and none exists; *row gets {privatePem, publicPem} or NULL. */

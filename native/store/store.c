@@ -136,6 +136,21 @@ static const char *const MIGRATIONS[] = {
 
     /* 10: no query looks executions up by installation; the index only cost every enqueue */
     "DROP INDEX executions_installation;",
+
+    /* 11: dashboard sign-in: operator accounts (Argon2id hashes), sessions and the one-time setup
+     * token (both stored as SHA-256 hashes), failed sign-ins per account and per address; when an
+     * API key was last used */
+    "CREATE TABLE dashboard_accounts(id TEXT PRIMARY KEY,"
+    "  email TEXT NOT NULL COLLATE NOCASE UNIQUE, password_hash TEXT NOT NULL, created_at INTEGER "
+    "NOT NULL, updated_at INTEGER NOT NULL);"
+    "CREATE TABLE dashboard_sessions(id_hash TEXT PRIMARY KEY,"
+    "  account_id TEXT NOT NULL REFERENCES dashboard_accounts(id) ON DELETE CASCADE,"
+    "  environment TEXT NOT NULL, created_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL);"
+    "CREATE INDEX dashboard_sessions_account ON dashboard_sessions(account_id);"
+    "CREATE TABLE dashboard_setup_tokens(hash TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);"
+    "CREATE TABLE login_failures(key TEXT PRIMARY KEY, failures INTEGER NOT NULL,"
+    "  first_at INTEGER NOT NULL);"
+    "ALTER TABLE api_keys ADD COLUMN last_used_at INTEGER;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))

@@ -84,13 +84,17 @@ struct api_key {
     char env_name[16];
     char prefix[24]; /* first characters of the key, shown in listings */
     int64_t created_at;
-    int64_t revoked_at; /* 0 while valid */
+    int64_t revoked_at;   /* 0 while valid */
+    int64_t last_used_at; /* 0 when never used; updated at most once a minute */
 };
 
 int store_api_key_insert(struct store *s, const struct api_key *k, const unsigned char hash[32]);
-/* Finds a valid (not revoked) key by hash and fills its environment. */
+/* Finds a valid (not revoked) key by hash and fills its environment; records that it was used. */
 int store_api_key_lookup(struct store *s, const unsigned char hash[32], struct api_key *out);
 int store_api_key_revoke(struct store *s, const char *id, int64_t now);
+/* The valid keys of one environment, newest first: [{id, prefix, environment, createdAt,
+ * lastUsedAt?}] (times in ms). */
+int store_api_keys_of(struct store *s, const char *env_id, struct cJSON **rows);
 int store_api_key_count(struct store *s);
 /* Calls fn for every key, newest first; stops early when fn returns non-zero. */
 int store_api_key_each(struct store *s, int (*fn)(const struct api_key *, void *), void *arg);

@@ -20,12 +20,15 @@
     X(KEY_INSERT,                                                                                  \
       "INSERT INTO api_keys(id, env_id, hash, prefix, created_at) VALUES (?1,?2,?3,?4,?5)")        \
     X(KEY_LOOKUP,                                                                                  \
-      "SELECT k.id, k.env_id, e.name, k.prefix, k.created_at FROM api_keys k "                     \
-      "JOIN environments e ON e.id = k.env_id WHERE k.hash = ?1 AND k.revoked_at IS NULL")         \
+      "SELECT k.id, k.env_id, e.name, k.prefix, k.created_at, 0, coalesce(k.last_used_at, 0) "     \
+      "FROM api_keys k JOIN environments e ON e.id = k.env_id "                                    \
+      "WHERE k.hash = ?1 AND k.revoked_at IS NULL")                                                \
+    X(KEY_USED, "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1")                             \
     X(KEY_REVOKE, "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL")      \
     X(KEY_COUNT, "SELECT count(*) FROM api_keys")                                                  \
     X(KEY_LIST,                                                                                    \
-      "SELECT k.id, k.env_id, e.name, k.prefix, k.created_at, coalesce(k.revoked_at, 0) "          \
+      "SELECT k.id, k.env_id, e.name, k.prefix, k.created_at, coalesce(k.revoked_at, 0), "         \
+      "coalesce(k.last_used_at, 0) "                                                               \
       "FROM api_keys k JOIN environments e ON e.id = k.env_id ORDER BY k.created_at DESC, k.id")   \
     X(USER_INSERT, "INSERT INTO users(id, env_id, username, full_name, created_at, updated_at) "   \
                    "VALUES (?1, ?2, ?3, ?4, ?5, ?5)")                                              \

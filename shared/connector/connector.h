@@ -124,6 +124,8 @@ struct connector {
     char *icon;
     char *description;
     char *base_url; /* template, may be overridden by a credential's baseUrl */
+    char **hosts;   /* host patterns requests may go to (NULL-terminated), or NULL: any host */
+    const struct connector_network *network; /* hosts the server allows besides (borrowed) */
     enum connector_auth auth;
     cJSON *auth_fields;    /* JSON Schema of a credential's data */
     schema_t *auth_schema; /* compiled auth_fields */
@@ -135,6 +137,8 @@ struct connector {
     char *oauth_authorize_url; /* oauth2: template over {credential: the oauthUrl parameters} */
     char *oauth_token_url;     /* oauth2: template, same scope */
     char *oauth_scopes;        /* oauth2: space-separated, or NULL */
+    bool has_test;             /* Connect sends test with a new credential */
+    struct connector_request test;
     struct mapping_expr *error_message; /* over {status, body}: the provider's message */
     struct connector_action *actions;
     int nactions;
@@ -248,6 +252,43 @@ int connector_render_page(const struct connector *c, const struct connector_requ
                           const cJSON *scope, const char *base_override, const cJSON *page_query,
                           const char *url, const struct mapping_limits *limits,
                           struct connector_http *out, char *err, size_t err_len);
+
+/* ---- what a credential may be (connector/credential.c) ---- */
+
+/*
+ * Hosts the server allows besides a connector's own "hosts" (its --allow-hosts entries and its
+ * private-network setting), so that a credential may point a connector at a sandbox or a test
+ * server the operator allowed. Set on a connector (c->network) once, before it is used.
+ */
+struct connector_network {
+    bool allow_private;             /* loopback and private address literals, and localhost */
+    const char *const *allow_hosts; /* NULL-terminated: "name", "name:port", "1.2.3.4[:port]",
+                                       "10.0.0.0/8" */
+};
+
+/*
+ * True when url may be requested for c: c declares no hosts, or the URL's host (and port) matches
+ * one of c->hosts ("api.example.com", "*.example.com", either with ":port"), or c->network allows
+ * it. Otherwise false with err naming the host and what would allow it. A URL with user
+ * information (user@host) or without an http(s) scheme is never permitted.
+ */
+bool connector_url_permitted(const struct connector *c, const char *url, char *err, size_t err_len);
+
+/* True when url's host is one of c's own hosts; authority receives "host:port" either way ("" when
+ * url is not an http(s) URL). A credential pointed elsewhere (a sandbox) is named with it. */
+bool connector_url_own_host(const struct connector *c, const char *url, char *authority, size_t n);
+
+/* Adds to data (a credential's values) the default of every property of c's credential form that
+ * data lacks. */
+void connector_credential_defaults(const struct connector *c, cJSON *data);
+
+/* A copy of scope whose credential has the defaults of c's credential form added, or NULL when
+ * scope has no credential or it lacks nothing (then scope itself serves). */
+cJSON *connector_scope_defaults(const struct connector *c, const cJSON *scope);
+
+/* The credential property a "{+credential.NAME}" at the start of c's base URL names (e.g.
+ * "api_url"), copied into out; false when the base URL starts otherwise. */
+bool connector_base_url_field(const struct connector *c, char *out, size_t n);
 
 /* The provider's message for a failed response: the errorMessage expression when given, else the
  * first of body.title, body.message, body.error, body[0].message, body.errors[0].message, or the

@@ -380,6 +380,13 @@ struct connector *connector_parse(const cJSON *doc, char *err, size_t n)
     c->oauth_authorize_url = dup_str(auth, "authorizeUrl");
     c->oauth_token_url = dup_str(auth, "tokenUrl");
     c->oauth_scopes = dup_str(auth, "scopes");
+    const cJSON *hosts = cJSON_GetObjectItem(doc, "hosts"), *h;
+    if (cJSON_IsArray(hosts)) {
+        c->hosts = calloc((size_t)cJSON_GetArraySize(hosts) + 1, sizeof *c->hosts);
+        int nh = 0;
+        cJSON_ArrayForEach(h, hosts) if (c->hosts && cJSON_IsString(h)) c->hosts[nh++] =
+            strdup(h->valuestring);
+    }
     if (c->auth == AUTH_OAUTH2 && (!c->oauth_authorize_url || !c->oauth_token_url)) {
         connector_fail(err, n, "auth: oauth2 needs authorizeUrl and tokenUrl");
         connector_free(c);
@@ -388,10 +395,15 @@ struct connector *connector_parse(const cJSON *doc, char *err, size_t n)
     bool ok = string_map(auth, "headers", "auth", &c->auth_headers, err, n) &&
               string_map(auth, "query", "auth", &c->auth_query, err, n) &&
               compile(doc, "errorMessage", "connector", &c->error_message, err, n);
+    if (ok && cJSON_GetObjectItem(auth, "test")) {
+        c->has_test = true;
+        ok = parse_request(cJSON_GetObjectItem(auth, "test"), "auth.test", &c->test, err, n);
+    }
     const cJSON *fields = cJSON_GetObjectItem(auth, "fields");
     if (ok && fields) {
         char *msg = NULL;
-        c->auth_schema = schema_compile(fields, NULL, &msg);
+        static const struct schema_options formats = {.format_assertion = true};
+        c->auth_schema = schema_compile(fields, &formats, &msg);
         if (!c->auth_schema) {
             connector_fail(err, n, "auth.fields: %s", msg ? msg : "not a valid JSON Schema");
             ok = false;
@@ -471,6 +483,11 @@ void connector_free(struct connector *c)
     free(c->icon);
     free(c->description);
     free(c->base_url);
+    for (char **h = c->hosts; h && *h; h++)
+        free(*h);
+    free(c->hosts);
+    if (c->has_test)
+        request_clear(&c->test);
     cJSON_Delete(c->auth_fields);
     schema_free(c->auth_schema);
     cJSON_Delete(c->auth_headers);
@@ -518,6 +535,13 @@ cJSON *connector_credential_metadata(const struct connector *c, const char *key)
         cJSON_AddStringToObject(e, "displayName", title ? title : p->string);
         if (desc)
             cJSON_AddStringToObject(e, "description", desc);
+        const cJSON *dflt = cJSON_GetObjectItem(p, "default");
+        if (dflt)
+            cJSON_AddItemToObject(e, "default", cJSON_Duplicate(dflt, true));
+        const char *format = json_get_str(p, "format");
+        if (cJSON_IsTrue(cJSON_GetObjectItem(p, "writeOnly")) ||
+            (format && strcmp(format, "password") == 0))
+            cJSON_AddTrueToObject(e, "secret");
         cJSON_AddItemToArray(props, e);
     }
     return o;

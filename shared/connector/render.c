@@ -194,9 +194,11 @@ static int request_url(const struct connector *c, const struct connector_request
         char *base = NULL;
         if (base_override && *base_override)
             base = strdup(base_override);
-        else if (c->base_url)
-            base = connector_template(c->base_url, scope, false, err, n);
-        else
+        else if (c->base_url) {
+            cJSON *filled = connector_scope_defaults(c, scope);
+            base = connector_template(c->base_url, filled ? filled : scope, false, err, n);
+            cJSON_Delete(filled);
+        } else
             connector_fail(err, n, "the connector has no baseUrl and the credential gives none");
         if (!base)
             return -1;
@@ -258,6 +260,8 @@ int connector_render_page(const struct connector *c, const struct connector_requ
         connector_fail(err, n, "out of memory");
         goto fail;
     }
+    if (!connector_url_permitted(c, out->url, err, n))
+        goto fail;
 
     if (add_headers(out, r->headers, scope, err, n) != 0)
         goto fail;

@@ -619,8 +619,11 @@ static void parse_field(struct parser *ps, struct path *p, const cJSON *obj, str
         f->schema = cJSON_Duplicate(schema, true);
     }
     if (f->schema) {
+        /* "format" is asserted: a field declared format uri refuses "not a url", in the modal
+         * (same validator, same option) as on the server. */
+        static const struct schema_options formats = {.format_assertion = true};
         char *err = NULL;
-        f->compiled = schema_compile(f->schema, NULL, &err);
+        f->compiled = schema_compile(f->schema, &formats, &err);
         if (!f->compiled)
             PERROR(ps, p, "invalid schema: %s", err ? err : "does not compile");
         free(err);

@@ -23,7 +23,7 @@ function definition(extraFields = []) {
     fields: [{ name: 'sinkUrl', title: 'Where to send orders', required: true,
       schema: { type: 'string', format: 'uri' } }, ...extraFields],
     blocks: [
-      { id: 'shape', type: 'transform', inputs: { vars: "{'status_id': event.status = 'FULFILLED' ? 10 : 11}" } },
+      { id: 'shape', type: 'transform', inputs: { vars: "{'status_id': $lookup({'FULFILLED': 10, 'CANCELLED': 5}, event.status)}" } },
       { id: 'stream', name: 'Stream Data', type: 'streamData',
         inputs: { url: 'config.sinkUrl & "/orders"',
           body: "{'orderId': $number(event.orderId), 'status_id': vars.status_id, 'user': user.username}" } },
@@ -153,6 +153,11 @@ test('run/event refuses bad input before storing anything', async () => {
 });
 
 test('an event reaches the sink mapped, signed twice, and is logged', async () => {
+  // The signing secret is shown only by a rotation (GET /settings tells only that it is set).
+  const rotated = await api(s, 'POST', `${V}/settings/rotate-signing-secret`);
+  assert.equal(rotated.status, 200);
+  const secret = rotated.body.signingSecret;
+  assert.match(secret, /^whsec_/);
   const r = await api(s, 'POST', `${V}/run/event`, { body: { event: 'Fulfillment Updated', userId,
     data: { orderId: '123', status: 'FULFILLED' } } });
   assert.equal(r.status, 200);
@@ -169,10 +174,12 @@ test('an event reaches the sink mapped, signed twice, and is logged', async () =
   assert.equal(got.headers['webhook-id'], got.headers['idempotency-key']);
 
   const settings = await api(s, 'GET', `${V}/settings`);
-  assert.match(settings.body.signingSecret, /^whsec_/);
-  assert.ok(verifyStandardWebhook(settings.body.signingSecret, got.headers, got.body));
-  assert.ok(!verifyStandardWebhook(settings.body.signingSecret, got.headers, got.body + ' '));
+  assert.equal(settings.body.signingSecret, undefined);
+  assert.equal(settings.body.signingSecretSet, true);
+  assert.ok(verifyStandardWebhook(secret, got.headers, got.body));
+  assert.ok(!verifyStandardWebhook(secret, got.headers, got.body + ' '));
   const pem = (await api(s, 'GET', '/security/public_key.pem', { key: null })).text;
+  assert.equal(settings.body.publicKeyPem, pem);
   assert.ok(verifyAlloySignature(pem, 'POST', `${sink.url}/orders`, got.body, got.headers['x-alloy-signature']));
   assert.ok(!verifyAlloySignature(pem, 'PUT', `${sink.url}/orders`, got.body, got.headers['x-alloy-signature']));
 
@@ -183,6 +190,17 @@ test('an event reaches the sink mapped, signed twice, and is logged', async () =
   assert.equal(x.inputs[1].data.url, `${sink.url}/orders`);
   const analytics = await api(s, 'GET', `${V}/workflows/${workflowId}/analytics`);
   assert.ok(analytics.body.totalWorkflowRuns >= 1);
+
+  // A new secret takes effect at once, also in workers that signed with the old one.
+  const next = (await api(s, 'POST', `${V}/settings/rotate-signing-secret`)).body.signingSecret;
+  assert.notEqual(next, secret);
+  const before = sink.on('/orders').length;
+  await api(s, 'POST', `${V}/run/event`, { body: { event: 'Fulfillment Updated', userId,
+    data: { orderId: '124', status: 'FULFILLED' } } });
+  await sink.waitFor('/orders', before + 1);
+  const again = sink.on('/orders')[before];
+  assert.ok(verifyStandardWebhook(next, again.headers, again.body));
+  assert.ok(!verifyStandardWebhook(secret, again.headers, again.body));
 });
 
 test('a sink that fails twice gets the same Idempotency-Key three times', async () => {

@@ -33,7 +33,7 @@ const workflow2 = {
   trigger: { type: 'customEvent', event: 'Fulfillment Updated' },
   blocks: [{ id: 'bc', name: 'Update order status', type: 'appAction', app: 'bigcommerce',
     action: 'updateOrderStatus',
-    inputs: { id: '$number(event.orderId)', status_id: "event.status = 'FULFILLED' ? 10 : 11" } }],
+    inputs: { id: '$number(event.orderId)', status_id: "$lookup({'FULFILLED': 10, 'CANCELLED': 5}, event.status)" } }],
 };
 
 async function release(definition) {
@@ -90,7 +90,8 @@ test('the user stores a BigCommerce credential and installs both workflows headl
   assert.equal(r.body.success, true);
   const list = await api(s, 'GET', `${V}/users/${userId}/credentials`);
   assert.deepEqual(list.body.data.map((c) => [c.credentialId, c.type, c.name]),
-    [[r.body.credentialId, 'bigcommerce', 'BigCommerce acme1']]);
+    [[r.body.credentialId, 'bigcommerce', `BigCommerce acme1 (${new URL(shop.url).host})`]],
+    'a credential pointed at another host than BigCommerce\'s is named with that host');
 
   await install(userId, [{ workflowId: wf1, blockId: 'config', fields: [{ name: 'webhookUrl', value: sink.url }] }]);
   // Activation subscribes through the connector: the store now has our hook.
@@ -145,14 +146,44 @@ test('POST /run/event "Fulfillment Updated" changes the order\'s status in the s
   assert.ok(x.executionId);
 });
 
+test('Connect runs the connector\'s test request: a wrong token is refused with the store\'s message', async () => {
+  const other = (await api(s, 'POST', `${V}/users`, { body: { username: 'refused-token' } })).body.userId;
+  const r = await api(s, 'POST', `${V}/headless/credentials`, { body: { userId: other,
+    credential: { type: 'bigcommerce', data: { store_hash: shop.storeHash, access_token: 'wrong', api_url: shop.url } } } });
+  assert.equal(r.status, 422, r.text);
+  assert.equal(r.body.code, 'credential_rejected');
+  assert.match(r.body.message, /^BigCommerce refused the credential: HTTP 401 Unauthorized: missing or invalid X-Auth-Token/);
+  assert.deepEqual((await api(s, 'GET', `${V}/users/${other}/credentials`)).body.data, [], 'nothing stored');
+  const unknown = await api(s, 'POST', `${V}/headless/credentials`, { body: { userId: other,
+    credential: { type: 'bigcommerce', data: { store_hash: 'nosuchstore', access_token: TOKEN, api_url: shop.url } } } });
+  assert.equal(unknown.status, 422);
+  assert.match(unknown.body.message, /HTTP 404 Store not found/);
+  const ok = await api(s, 'POST', `${V}/headless/credentials`, { body: { userId: other,
+    credential: { type: 'bigcommerce', data: { store_hash: shop.storeHash, access_token: TOKEN, api_url: shop.url } } } });
+  assert.equal(ok.status, 200, ok.text);
+});
+
+test('a credential\'s API URL must be on a BigCommerce host or one the server allows', async () => {
+  const r = await api(s, 'POST', `${V}/headless/credentials`, { body: { userId,
+    credential: { type: 'bigcommerce', data: { store_hash: 'abc', access_token: 't', api_url: 'https://evil.example.com' } } } });
+  assert.equal(r.status, 422, r.text);
+  assert.equal(r.body.errors[0].instancePath, '/api_url');
+  assert.match(r.body.errors[0].message, /evil\.example\.com:443 is not a BigCommerce host \(api\.bigcommerce\.com\)/);
+  const override = await api(s, 'POST', `${V}/headless/credentials`, { body: { userId,
+    credential: { type: 'bigcommerce', data: { store_hash: 'abc', access_token: 't', baseUrl: 'https://user@api.bigcommerce.com.evil.example/stores/abc' } } } });
+  assert.equal(override.status, 422, override.text);
+  assert.equal(override.body.errors[0].instancePath, '/baseUrl');
+});
+
 test('a bad credential makes the provider\'s error visible in /workflows/{id}/errors', async () => {
   const other = (await api(s, 'POST', `${V}/users`, { body: { username: 'wrong-token' } })).body.userId;
-  const r = await api(s, 'POST', `${V}/headless/credentials`, { body: { userId: other,
+  // verify: false stores it without the test request (as for an app that is down for maintenance).
+  const r = await api(s, 'POST', `${V}/headless/credentials`, { body: { userId: other, verify: false,
     credential: { type: 'bigcommerce', data: { store_hash: shop.storeHash, access_token: 'wrong', baseUrl: shop.apiBase } } } });
   assert.equal(r.status, 200);
   await install(other, [{ workflowId: wf2, blockId: 'config', fields: [] }]);
   await api(s, 'POST', `${V}/run/event`, { body: { event: 'Fulfillment Updated', userId: other,
-    data: { orderId: String(orderId), status: 'PENDING' } } });
+    data: { orderId: String(orderId), status: 'CANCELLED' } } });
   const errors = await waitUntil('an error', async () => {
     const e = (await api(s, 'GET', `${V}/workflows/${wf2}/errors?userId=${other}`)).body.data;
     return e.length ? e : null;
@@ -176,7 +207,10 @@ test('credential validation, deletion and metadata', async () => {
   assert.equal((await api(s, 'DELETE', `${V}/users/${userId}/credentials/${r.body.credentialId}`)).body.success, true);
   assert.equal((await api(s, 'DELETE', `${V}/users/${userId}/credentials/${r.body.credentialId}`)).status, 404);
   const meta = await api(s, 'GET', `${V}/metadata/credentials/bigcommerce`);
-  assert.deepEqual(meta.body.data.properties.map((p) => p.name), ['store_hash', 'access_token']);
+  assert.deepEqual(meta.body.data.properties.map((p) => p.name), ['store_hash', 'access_token', 'api_url']);
+  const apiUrl = meta.body.data.properties.find((p) => p.name === 'api_url');
+  assert.equal(apiUrl.default, 'https://api.bigcommerce.com', 'the modal prefills the real API');
+  assert.equal(meta.body.data.properties.find((p) => p.name === 'access_token').secret, true);
   assert.equal(meta.body.data.isOauth, false);
   assert.equal((await api(s, 'GET', `${V}/metadata/credentials/nope`)).status, 404);
 });

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer, api } from '../api/server.mjs';
 import { startBrowser, startIsvPage, results, reviewAndFinish } from './browser.mjs';
+import { startSandbox } from '../api/sandbox.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // Screenshots refresh docs/img/ only when asked (SOLDER_SCREENSHOTS=docs/img), so a test run leaves
@@ -73,7 +74,8 @@ async function shot(page, name) {
 }
 
 before(async () => {
-  s = await startServer(['--workers', '1']);
+  // Loopback allowed: the BigCommerce credential of the Connect test points at a local sandbox.
+  s = await startServer(['--workers', '1', '--allow-private-network']);
   isv = await startIsvPage(s.url);
   browser = await startBrowser();
   let r = await api(s, 'POST', `${V}/events`, { body: { name: 'Order Shipped', body: { orderId: 'String' } } });
@@ -213,12 +215,15 @@ test('an app with a credential form: the Connect step stores the credential', as
   await frame.click('#next');
   await frame.waitForSelector('#c-store_hash-error');
   assert.match(await frame.textContent('#c-access_token-error'), /required/);
+  const shop = await startSandbox({ storeHash: 'abc123', token: 'tok_secret' });
   await frame.fill('#c-store_hash', 'abc123');
   await frame.fill('#c-access_token', 'tok_secret');
+  await frame.fill('#c-api_url', shop.url);
   await shot(page, 'modal-2-connect.png');
   const got = await reviewAndFinish(page, frame, async () => {
     assert.match(await frame.textContent('#body'), /connected just now/);
   });
+  await shop.stop();
   assert.equal(got[0].success, true);
   const creds = await api(s, 'GET', `${V}/users/${dave}/credentials`);
   assert.deepEqual(creds.body.data.map((c) => c.type), ['bigcommerce']);

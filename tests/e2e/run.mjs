@@ -1,5 +1,6 @@
-// ctest entry of the browser tests: runs every tests/e2e/*.test.mjs with node's test runner, or
-// exits 77 (ctest's SKIP_RETURN_CODE) with the reason when Chromium or playwright-core is missing.
+// ctest entry of the browser tests: runs every *.test.mjs of tests/e2e (or of the directory given
+// as the first argument, e.g. tests/demo) with node's test runner, or exits 77 (ctest's
+// SKIP_RETURN_CODE) with the reason when Chromium or playwright-core is missing.
 // scripts/bootstrap.sh installs both (Debian's chromium; playwright-core from package-lock.json).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -19,7 +20,8 @@ try {
 } catch {
   skip('playwright-core is not installed (cd tests/e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci)');
 }
-const files = readdirSync(here).filter((f) => f.endsWith('.test.mjs')).map((f) => path.join(here, f));
+const dir = process.argv[2] ? path.resolve(process.argv[2]) : here;
+const files = readdirSync(dir).filter((f) => f.endsWith('.test.mjs')).map((f) => path.join(dir, f));
 const r = spawnSync(process.execPath, ['--test-reporter=spec', '--test', ...files],
   { stdio: 'inherit', env: { ...process.env, SOLDER_CHROMIUM: chromium } });
 process.exit(r.status ?? 1);

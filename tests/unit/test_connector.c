@@ -64,6 +64,17 @@ static void run_case(const cJSON *tc)
         return;
     const struct connector_request *r = find_request(c, json_get_str(tc, "request"));
     CHECK(r != NULL);
+    /* "network": what the server allows besides the connector's hosts (--allow-hosts and
+     * --allow-private-network), as connectors_set_network gives it. */
+    const cJSON *net = cJSON_GetObjectItem(tc, "network"), *allowed;
+    const char *hosts[8] = {NULL};
+    int nh = 0;
+    cJSON_ArrayForEach(allowed, cJSON_GetObjectItem(net, "allowHosts")) if (nh < 7) hosts[nh++] =
+        allowed->valuestring;
+    struct connector_network network = {cJSON_IsTrue(cJSON_GetObjectItem(net, "allowPrivate")),
+                                        hosts};
+    if (net)
+        c->network = &network;
     struct connector_http h;
     char err[256] = "";
     int rc = r ? connector_render(c, r, cJSON_GetObjectItem(tc, "scope"), json_get_str(tc, "base"),

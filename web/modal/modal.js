@@ -21,7 +21,8 @@ import { connectLive } from '/sdk/live.mjs';
 const API = '/2024-03';
 const q = new URLSearchParams(location.search);
 const token = q.get('token') || '';
-const operation = ['edit', 'update'].includes(q.get('operation')) ? q.get('operation') : 'install';
+// authenticate: connect the app named by ?app= without installing anything (Alloy.authenticate).
+const operation = ['edit', 'update', 'authenticate'].includes(q.get('operation')) ? q.get('operation') : 'install';
 const hide = q.get('hide') === 'true';
 const alwaysShowAuthentication = q.get('alwaysShowAuthentication') === 'true';
 const parentOrigin = q.get('parentOrigin');
@@ -102,6 +103,9 @@ async function loadCore() {
   }
 }
 
+// "format" is an assertion, as on the server (uri, email, date-time, …).
+const FORMATS = JSON.stringify({ formatAssertion: true });
+
 // Mirrors workflow_config_validate (shared/workflow/describe.c): same paths, same messages.
 function validateValues(fields, values, workflowId) {
   const errors = [];
@@ -112,7 +116,7 @@ function validateValues(fields, values, workflowId) {
       if (f.required) errors.push({ workflowId, path: `/${f.name}`, message: 'a value is required' });
       continue;
     }
-    const r = state.core.validate(JSON.stringify(f.schema ?? { type: 'string' }), JSON.stringify(v), '');
+    const r = state.core.validate(JSON.stringify(f.schema ?? { type: 'string' }), JSON.stringify(v), FORMATS);
     if (r.valid === false) {
       for (const e of r.errors) errors.push({ workflowId, path: `/${f.name}${e.instancePath}`, message: e.message });
       if (r.errors.length === 0) errors.push({ workflowId, path: `/${f.name}`, message: 'invalid value' });
@@ -146,6 +150,7 @@ function showProblem(text) {
 }
 
 function showMessage(text, fatal) {
+  if ($('title').textContent === 'Loading…') $('title').textContent = fatal ? 'The installer cannot open' : 'Install integration';
   $('steps').replaceChildren();
   $('body').replaceChildren(el('p', { text }));
   $('back').hidden = true;
@@ -178,11 +183,14 @@ function renderWorkflows() {
     const id = `wf-${wf.workflowId}`;
     const box = el('input', { type: 'checkbox', id, name: 'workflow', value: wf.workflowId });
     box.checked = state.selected.has(wf.workflowId);
+    const already = operation === 'install' && wf.installed;
+    box.disabled = already; // Install is not offered again: Edit changes an installation
     box.addEventListener('change', () => {
       if (box.checked) state.selected.add(wf.workflowId);
       else state.selected.delete(wf.workflowId);
     });
-    const status = wf.installed ? `installed (version ${wf.installedVersion})${wf.active ? '' : ', paused'}` : `version ${wf.version}`;
+    const status = already ? `already installed (version ${wf.installedVersion}); use Edit to change it`
+      : wf.installed ? `installed (version ${wf.installedVersion})${wf.active ? '' : ', paused'}` : `version ${wf.version}`;
     body.append(el('div', { class: 'choice' }, box,
       el('label', { for: id }, el('strong', { text: wf.name }), el('br'), el('span', { class: 'muted', text: status }))));
   }
@@ -204,9 +212,9 @@ function renderConnect() {
   }
   for (const p of c.meta.properties || []) {
     const id = `c-${p.name}`;
-    const secret = SECRET_NAME.test(p.name);
+    const secret = p.secret === true || SECRET_NAME.test(p.name);
     const input = el('input', { id, type: secret ? 'password' : 'text', autocomplete: secret ? 'new-password' : 'off', spellcheck: 'false' });
-    input.value = c.values[p.name] ?? '';
+    input.value = c.values[p.name] ?? (typeof p.default === 'string' ? p.default : '');
     const errs = c.errors.filter((e) => e.path === `/${p.name}`);
     const help = p.description ? el('span', { class: 'help', id: `${id}-help`, text: p.description }) : null;
     const err = errs.length ? el('div', { class: 'error', id: `${id}-error`, text: errs.map((e) => e.message).join('; ') }) : null;
@@ -463,7 +471,8 @@ function renderReview() {
     for (const f of entry.fields) {
       const v = values[f.name];
       const secret = f.schema && (f.schema.writeOnly === true || f.schema.format === 'password');
-      const shown = v === undefined ? '—' : secret ? '••••••••' : typeof v === 'string' ? v : JSON.stringify(v);
+      const shown = v === undefined ? '—' : secret ? '••••••••' : typeof v === 'boolean' ? (v ? 'yes' : 'no')
+        : typeof v === 'string' ? v : JSON.stringify(v);
       dl.append(el('dt', { text: f.displayName || f.name }), el('dd', { text: shown }));
     }
     body.append(dl);
@@ -493,8 +502,10 @@ function renderLive() {
   status.textContent = { open: 'Live updates on.', retrying: 'Reconnecting…', refused: 'Live updates unavailable.',
     connecting: 'Connecting to live updates…', closed: '' }[state.liveState] ?? '';
   const names = Object.fromEntries(state.workflows.map((w) => [w.workflowId, w.name]));
+  const blocks = Object.fromEntries(state.workflows.flatMap((w) => (w.blocks || []).map((b) => [`${w.workflowId} ${b.id}`, b.name])));
   list.replaceChildren(...state.liveEvents.map((ev) => {
-    const what = ev.type === 'step' ? `step ${ev.blockId}` : `run of ${names[ev.workflowId] || ev.workflowId}`;
+    const block = blocks[`${ev.workflowId} ${ev.blockId}`] || Object.entries(blocks).find(([k]) => k.endsWith(` ${ev.blockId}`))?.[1];
+    const what = ev.type === 'step' ? `step ${block || ev.blockId}` : `run of ${names[ev.workflowId] || ev.workflowId}`;
     return el('li', { text: `${what}: ${ev.status}${ev.error ? ` — ${ev.error}` : ''}` });
   }));
 }
@@ -578,6 +589,16 @@ async function next() {
       const connected = state.credential.oauth ? await connectOauth() : await saveCredential();
       if (state.step !== 'connect') return; // Back or close while the popup was open
       if (!connected) { go('connect'); return; }
+      if (operation === 'authenticate') {
+        state.created = true;
+        post({ authenticated: true, credentialId: state.credential.id });
+        state.step = 'done';
+        renderChrome();
+        $('body').replaceChildren(el('p', { class: 'ok', text: 'Connected.' }),
+          el('p', { text: `Your ${appName(state.credential)} account is connected.` }));
+        $('next').focus();
+        return;
+      }
       await startSession();
       go(hasFields() ? 'settings' : 'review');
     } else if (state.step === 'settings') {
@@ -668,6 +689,10 @@ async function main() {
       return;
     }
   }
+  if (operation === 'authenticate') {
+    await authenticateOnly();
+    return;
+  }
   let integrationId = q.get('integrationId');
   const wanted = q.getAll('id');
   if (!integrationId && wanted.length) {
@@ -683,7 +708,14 @@ async function main() {
   state.integration = r.body.data;
   state.workflows = (state.integration.workflows || []).filter((w) => !wanted.length || wanted.includes(w.workflowId) || wanted.includes(w.name));
   if (operation !== 'install') state.workflows = state.workflows.filter((w) => w.installed || wanted.length);
-  for (const w of state.workflows) state.selected.add(w.workflowId);
+  for (const w of state.workflows) if (operation !== 'install' || !w.installed) state.selected.add(w.workflowId);
+  if (operation === 'install' && state.workflows.length && state.selected.size === 0) {
+    setHeader();
+    const name = state.integration.name || state.integration.app;
+    showMessage(`${name} is already installed. To change its settings, use Edit.`);
+    post({ showModal: true });
+    return;
+  }
   if (operation !== 'install') { // edit and update start from the values of the installation
     const inst = await api('GET', '/installations');
     for (const i of inst.body.data || []) for (const fd of i.formData || []) state.values[fd.workflowId] = { ...(fd.values || {}) };
@@ -696,14 +728,15 @@ async function main() {
     return;
   }
   // With a preselection (ids) or hide, skip the choice; hide also installs at once when nothing is asked.
-  if (wanted.length || hide || state.workflows.length === 1) {
+  if (wanted.length || hide || state.selected.size === 1 && state.workflows.length === 1) {
     await startSession();
     if (hide && !hasFields() && !state.credential?.needed) {
       const r = await install();
       if (r.status === 200) {
         state.created = true;
+        // Only workflowCreated: Alloy's own SDK calls back on it and again on closeModal, and a
+        // hidden modal has nothing to close (this SDK closes it on workflowCreated).
         post({ workflowCreated: true, workflowIds: r.body.workflowIds });
-        post({ closeModal: true });
         if (!embedded) showMessage('Installed. You can close this page.');
         return;
       }
@@ -714,6 +747,28 @@ async function main() {
   }
   post({ showModal: true });
   ($('body').querySelector('input, select, textarea') || $('next')).focus();
+}
+
+// Alloy.authenticate({app}): only the Connect step of the app, nothing installed.
+async function authenticateOnly() {
+  const app = q.get('app') || '';
+  state.integration = { app, name: app };
+  await loadCredential();
+  if (!state.credential) {
+    showMessage(`There is no app named "${app}" to connect.`, true);
+    post({ showModal: true });
+    return;
+  }
+  state.integration = { app, name: appName(state.credential), icon: state.credential.meta.icon };
+  state.credential.needed = true;
+  setHeader();
+  $('title').textContent = q.get('title') || `Connect ${appName(state.credential)}`;
+  state.step = 'connect';
+  $('steps').replaceChildren();
+  $('back').hidden = true;
+  renderConnect();
+  $('next').textContent = state.credential.oauth ? `Connect ${appName(state.credential)}` : 'Connect';
+  post({ showModal: true });
 }
 
 main().catch((e) => { showMessage(`The installer could not start: ${e.message}`, true); post({ showModal: true }); });

@@ -229,7 +229,8 @@
       if (m.overlay.parentNode) m.overlay.parentNode.removeChild(m.overlay);
       if (m.previousFocus && m.previousFocus.focus) m.previousFocus.focus();
       var result = { success: success || m.created };
-      if (m.created) result.workflowIds = m.workflowIds;
+      if (m.created && m.credentialId) result.credentialId = m.credentialId;
+      else if (m.created) result.workflowIds = m.workflowIds;
       try { m.callback(result); } catch (e) { setTimeout(function () { throw e; }); }
     }
 
@@ -237,6 +238,7 @@
       var b = base();
       var q = new URLSearchParams();
       if (p.integrationId) q.set('integrationId', p.integrationId);
+      if (p.app) q.set('app', p.app);
       (p.workflowIds || []).forEach(function (id) { q.append('id', id); });
       (p.versionIds || []).forEach(function (v) { q.append('versionId', v); });
       q.set('token', state.token);
@@ -272,6 +274,11 @@
         if (d.workflowCreated) {
           m.created = true;
           m.workflowIds = Array.isArray(d.workflowIds) ? d.workflowIds : [];
+          if (p.hide && overlay.style.visibility !== 'visible') closeModal(true); // installed unseen
+        }
+        if (d.authenticated) {
+          m.created = true;
+          m.credentialId = d.credentialId;
         }
         if (d.closeModal) closeModal(false);
       };
@@ -322,6 +329,22 @@
       install: function (params) { show('install', params); },
       edit: function (params) { show('edit', params); },
       update: function (params) { show('update', params); },
+      /* Connects an app (a credential) without installing anything: {app, callback, title}. */
+      authenticate: function (params) {
+        if (!params || typeof params !== 'object' || typeof params.app !== 'string' || !params.app ||
+            params.app.length > 100)
+          throw fail('authenticate', 'expected {app: "bigcommerce", callback}');
+        if (params.callback !== undefined && typeof params.callback !== 'function')
+          throw fail('authenticate', 'callback must be a function');
+        needToken('authenticate');
+        base();
+        if (state.modal) throw fail('authenticate', 'a modal is already open');
+        var p = { app: params.app, callback: params.callback || function () {},
+          operation: 'authenticate', title: typeof params.title === 'string' ? params.title : undefined };
+        confirmToken('authenticate').then(function () { openModal(p); }, function (err) {
+          p.callback({ success: false, error: err.message });
+        });
+      },
       getIntegrations: function () { return request('getIntegrations', 'GET', '/integrations'); },
       getWorkflows: function () { return request('getWorkflows', 'GET', '/workflows'); },
       deactivate: function (data) {

@@ -1,0 +1,51 @@
+// Helpers for the dashboard's API tests: the setup link a server prints, operator accounts made with
+// `solder admin`, signing in, and requests made the way the dashboard makes them (session cookie,
+// X-CSRF-Token on state changes).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { BIN, waitUntil } from './server.mjs';
+
+// The setup token of the link the server printed, once it has printed it.
+export async function setupToken(server) {
+  return waitUntil('the setup link', () => server.output().match(/\/setup\?token=([A-Za-z0-9_-]+)/)?.[1]);
+}
+
+// `solder admin ARGS...` on the server's data directory with stdin as given; {status, stdout, stderr}.
+export function admin(server, args, input = '') {
+  const r = spawnSync(BIN, ['admin', ...args, '--data', server.dataDir], { input, encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function createAccount(server, email, password) {
+  return execFileSync(BIN, ['admin', 'create', '--email', email, '--data', server.dataDir],
+    { input: `${password}\n`, encoding: 'utf8' });
+}
+
+// The value of the solder_session cookie a reply sets, or undefined.
+export function sessionCookie(headers) {
+  const line = headers.getSetCookie().find((c) => c.startsWith('solder_session='));
+  return line?.split(';')[0].slice('solder_session='.length);
+}
+
+// A JSON request without an API key; session = {cookie, csrf} adds the cookie (and the CSRF token
+// unless csrf: false or another token is given).
+export async function dash(server, method, p, { body, session, csrf, headers = {} } = {}) {
+  const h = { ...headers };
+  if (session) {
+    h.Cookie = `solder_session=${session.cookie}`;
+    const token = csrf === undefined ? session.csrf : csrf;
+    if (token) h['X-CSRF-Token'] = token;
+  }
+  if (body !== undefined) h['Content-Type'] = 'application/json';
+  const res = await fetch(server.url + p, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  let json;
+  try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
+  return { status: res.status, body: json, text, headers: res.headers };
+}
+
+// Signs in; returns the reply with .session = {cookie, csrf} when it succeeded.
+export async function signIn(server, email, password) {
+  const r = await dash(server, 'POST', '/auth/login', { body: { email, password } });
+  if (r.status === 200) r.session = { cookie: sessionCookie(r.headers), csrf: r.body.csrfToken };
+  return r;
+}
