@@ -58,8 +58,10 @@ static struct session sessions[MAX_SESSIONS];
 static int next_session;
 static char public_url[256];
 static char csp[1024];
-static char *signing_secret; /* the environment's whsec_ secret, from GET /settings */
-static char *public_pem;     /* Solder's X-Alloy-Signature key, fetched once and pinned */
+/* The environment's whsec_ secret. Solder shows it only when it is rotated, so AcmeCo rotates it
+ * once at start and keeps it in memory (AcmeCo is the environment's only receiver). */
+static char *signing_secret;
+static char *public_pem; /* Solder's X-Alloy-Signature key, fetched once and pinned */
 static volatile sig_atomic_t stopping;
 static struct lws_context *context;
 
@@ -125,7 +127,7 @@ static bool solder_ready(void)
         data_save();
     if (!signing_secret) {
         cJSON *out = NULL;
-        if (solder_call("GET", "/settings", NULL, &out) == 200) {
+        if (solder_call("POST", "/settings/rotate-signing-secret", NULL, &out) == 200) {
             const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(out, "signingSecret"));
             signing_secret = s ? strdup(s) : NULL;
         }

@@ -46,9 +46,14 @@ bool api_optional_string(struct request *req, const cJSON *obj, const char *fiel
 bool api_load_user(struct request *req, const char *id_or_name, struct user *out);
 
 /* The workflow template or integration named by id or name in the caller's environment (a row the
- * caller deletes); replies 404 (or 500) and returns NULL when there is none. */
+ * caller deletes); replies 404 (or 500) and returns NULL when there is none, 403 when the caller is
+ * an install link for another integration. */
 cJSON *api_load_workflow(struct request *req, const char *id_or_name);
 cJSON *api_load_integration(struct request *req, const char *id_or_name);
+
+/* Whether the caller may act on integration_id: always, unless it is an install link's token,
+ * which may only act on its own integration. Replies 403 and returns false otherwise. */
+bool api_integration_allowed(struct request *req, const char *integration_id);
 
 /* {userId, username?, fullName?} for a user. */
 cJSON *api_user_json(const struct user *u);

@@ -157,6 +157,15 @@ bool api_query_int(struct request *req, const char *name, long min, long max, lo
     return true;
 }
 
+bool api_integration_allowed(struct request *req, const char *integration_id)
+{
+    if (!req->who.install_link ||
+        (integration_id && strcmp(integration_id, req->who.integration_id) == 0))
+        return true;
+    reply_error(req, 403, "forbidden", "this install link is for another integration");
+    return false;
+}
+
 cJSON *api_load_workflow(struct request *req, const char *id_or_name)
 {
     cJSON *row = NULL;
@@ -165,6 +174,10 @@ cJSON *api_load_workflow(struct request *req, const char *id_or_name)
         rc = STORE_NOT_FOUND;
     if (rc != STORE_OK) {
         reply_store_error(req, rc, "workflow");
+        return NULL;
+    }
+    if (!api_integration_allowed(req, json_get_str(row, "integrationId"))) {
+        cJSON_Delete(row);
         return NULL;
     }
     return row;
@@ -178,6 +191,10 @@ cJSON *api_load_integration(struct request *req, const char *id_or_name)
         rc = STORE_NOT_FOUND;
     if (rc != STORE_OK) {
         reply_store_error(req, rc, "integration");
+        return NULL;
+    }
+    if (!api_integration_allowed(req, json_get_str(row, "integrationId"))) {
+        cJSON_Delete(row);
         return NULL;
     }
     return row;

@@ -48,28 +48,35 @@ static bool check_hosts(struct request *req, const struct connector *c, const cJ
 {
     char err[256], field[64] = "baseUrl";
     char *base = NULL;
+    bool ok = true;
     if (override) {
         base = strdup(override);
+        ok = !base || connector_url_permitted(c, base, err, sizeof err);
     } else if (c->base_url) {
+        /* Rendered as every call renders it (connector_url): a value that cannot stand in the
+         * host, or a host the app may not call, is refused now rather than at every call. */
         cJSON *scope = cJSON_CreateObject();
         cJSON_AddItemReferenceToObject(scope, "credential", (cJSON *)form);
-        base = connector_template(c->base_url, scope, false, err, sizeof err);
+        base = connector_url(c, c->base_url, scope, err, sizeof err);
         cJSON_Delete(scope);
-        connector_base_url_field(c, field, sizeof field);
+        ok = base != NULL;
+        if (!connector_base_url_field(c, field, sizeof field))
+            field[0] = '\0';
     }
-    bool ok = !base || connector_url_permitted(c, base, err, sizeof err);
     if (!ok || !base || !c->hosts || connector_url_own_host(c, base, elsewhere, elsewhere_len))
         elsewhere[0] = '\0';
     free(base);
     if (!ok) {
         cJSON *errors = cJSON_CreateArray(), *e = cJSON_CreateObject();
         char path[80];
-        snprintf(path, sizeof path, "/%s", field);
+        snprintf(path, sizeof path, "%s%s", field[0] ? "/" : "", field);
         cJSON_AddStringToObject(e, "instancePath", path);
         cJSON_AddStringToObject(e, "keyword", "host");
         cJSON_AddStringToObject(e, "message", err);
         cJSON_AddItemToArray(errors, e);
-        api_reply_invalid(req, "the credential points at a host this app may not call", errors);
+        char message[320];
+        snprintf(message, sizeof message, "the credential cannot be used: %s", err);
+        api_reply_invalid(req, message, errors);
     }
     return ok;
 }

@@ -1,13 +1,15 @@
 /*
  * Installing without the modal (headless): start a session that lists the fields each workflow
  * needs, complete it with values (validated against each field's schema, 422 with every problem),
- * which creates the user's installations in one transaction. Also the list of installations and
- * the bulk deactivation of a user's workflows.
+ * which creates the user's installations in one transaction (values of password/writeOnly fields
+ * sealed). Also the list of installations (without those values) and the bulk deactivation of a
+ * user's workflows.
  */
 #include "api/api.h"
 
 #include "engine/definitions.h"
 #include "engine/engine.h"
+#include "engine/sealed.h"
 #include "json/json.h"
 #include "util/buf.h"
 #include "store/catalog.h"
@@ -258,6 +260,10 @@ void api_headless_complete(struct request *req)
         reply_error(req, 404, "not_found", "no installation session %s", session_id);
         return;
     }
+    if (!api_integration_allowed(req, json_get_str(session, "integrationId"))) {
+        cJSON_Delete(session);
+        return;
+    }
     if (strcmp(json_get_str(session, "state"), "started") != 0) {
         cJSON_Delete(session);
         reply_error(req, 409, "conflict", "installation %s is already complete", session_id);
@@ -312,6 +318,9 @@ void api_headless_complete(struct request *req)
         cJSON_ArrayForEach(w, ids)
         {
             char child[ID_LEN + 1];
+            /* Secret field values (password, writeOnly) reach the store sealed only. */
+            if (rc == STORE_OK && sealed_config_seal(&req->app->master, defs[i], configs[i]) != 0)
+                rc = STORE_ERROR;
             if (rc == STORE_OK)
                 rc = store_installation_upsert(
                     s, req->who.env.id, w->valuestring, user_id, integration_id, versions[i],
@@ -385,6 +394,8 @@ void api_installations_list(struct request *req)
         const char *user = json_get_str(r, "userId"), *integ = json_get_str(r, "integrationId");
         if (req->who.kind == IDENTITY_USER_TOKEN && strcmp(user, req->who.user_id) != 0)
             continue;
+        if (req->who.install_link && strcmp(integ, req->who.integration_id) != 0)
+            continue;
         if (!cur || strcmp(json_get_str(cur, "userId"), user) != 0 ||
             strcmp(json_get_str(cur, "integrationId"), integ) != 0) {
             cur = cJSON_CreateObject();
@@ -408,12 +419,15 @@ void api_installations_list(struct request *req)
         cJSON_AddStringToObject(fd, "workflowId", json_get_str(r, "workflowId"));
         cJSON_AddStringToObject(fd, "app", "configurableFields");
         cJSON_AddStringToObject(fd, "blockId", "config");
-        cJSON_AddItemToObject(fd, "values",
-                              cJSON_Duplicate(cJSON_GetObjectItem(r, "config"), true));
-        /* Alloy's fields[]: the form of the installed version, as startInstallation gives it. */
+        /* Secret field values are never answered, not even sealed. */
+        cJSON *values = cJSON_Duplicate(cJSON_GetObjectItem(r, "config"), true);
+        const cJSON *version = cJSON_GetObjectItem(r, "version");
         const struct workflow_def *def =
             definitions_get(req->app->store, json_get_str(r, "workflowId"),
-                            (int)cJSON_GetNumberValue(cJSON_GetObjectItem(r, "version")), NULL);
+                            cJSON_IsNumber(version) ? version->valueint : 0, NULL);
+        sealed_config_hide(def, values);
+        cJSON_AddItemToObject(fd, "values", values);
+        /* Alloy's fields[]: the form of the installed version, as startInstallation gives it. */
         cJSON_AddItemToObject(fd, "fields", def ? fields_form(def) : cJSON_CreateArray());
         cJSON_AddItemToArray(cJSON_GetObjectItem(cur, "formData"), fd);
         if (cJSON_GetObjectItem(r, "active")->valueint)

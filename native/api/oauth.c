@@ -78,7 +78,11 @@ void api_oauth_url(struct request *req)
     cJSON_Delete(params);
     store_user_clear(&u);
     if (!url) {
-        reply_error(req, status, status == 422 ? "validation_failed" : "internal", "%s", err);
+        reply_error(req, status,
+                    status == 422   ? "validation_failed"
+                    : status == 400 ? "bad_request"
+                                    : "internal",
+                    "%s", err);
         return;
     }
     cJSON *out = cJSON_CreateObject();

@@ -7,6 +7,8 @@
 #include "api/credentials.h"
 
 #define USER ROUTE_USER_TOKEN | ROUTE_BROWSER
+/* Also open to an install link's token (the install modal's reads and its one install). */
+#define LINK USER | ROUTE_INSTALL_LINK
 
 const struct route API_ROUTES[] = {
     {HTTP_GET, "/healthz", api_healthz, ROUTE_PUBLIC | ROUTE_BROWSER | ROUTE_INLINE},
@@ -28,7 +30,7 @@ const struct route API_ROUTES[] = {
 
     {HTTP_POST, "/integrations", api_integrations_create, 0},
     {HTTP_GET, "/integrations", api_integrations_list, USER},
-    {HTTP_GET, "/integrations/:integrationId", api_integrations_get, USER},
+    {HTTP_GET, "/integrations/:integrationId", api_integrations_get, LINK},
     {HTTP_PUT, "/integrations/:integrationId", api_integrations_update, 0},
     {HTTP_DELETE, "/integrations/:integrationId", api_integrations_delete, 0},
 
@@ -36,7 +38,7 @@ const struct route API_ROUTES[] = {
     {HTTP_GET, "/workflows", api_workflows_list, USER},
     {HTTP_PUT, "/workflows/activate", api_workflows_activate, USER},
     {HTTP_PUT, "/workflows/deactivate", api_workflows_deactivate, USER},
-    {HTTP_GET, "/workflows/:workflowId", api_workflows_get, USER},
+    {HTTP_GET, "/workflows/:workflowId", api_workflows_get, LINK},
     {HTTP_PUT, "/workflows/:workflowId", api_workflows_update, 0},
     {HTTP_DELETE, "/workflows/:workflowId", api_workflows_uninstall, USER},
     {HTTP_POST, "/workflows/:workflowId/release", api_workflows_release, 0},
@@ -48,9 +50,9 @@ const struct route API_ROUTES[] = {
     {HTTP_GET, "/workflows/:workflowId/analytics", api_workflow_analytics, 0},
     {HTTP_POST, "/workflows/:workflowId/rerun/:executionId", api_workflow_rerun, USER},
 
-    {HTTP_GET, "/installations", api_installations_list, USER},
-    {HTTP_POST, "/headless/startInstallation", api_headless_start, USER},
-    {HTTP_POST, "/headless/completeInstallation", api_headless_complete, USER},
+    {HTTP_GET, "/installations", api_installations_list, LINK},
+    {HTTP_POST, "/headless/startInstallation", api_headless_start, LINK},
+    {HTTP_POST, "/headless/completeInstallation", api_headless_complete, LINK},
 
     {HTTP_GET, "/events", api_events_list, USER},
     {HTTP_POST, "/events", api_events_create, 0},
@@ -69,16 +71,16 @@ const struct route API_ROUTES[] = {
     {HTTP_GET, "/metadata/apps", api_apps_list, USER},
     {HTTP_GET, "/apps", api_apps_list, USER},
     {HTTP_GET, "/metadata/credentials", api_credential_metadata_list, USER},
-    {HTTP_GET, "/metadata/credentials/:name", api_credential_metadata_get, USER},
-    {HTTP_POST, "/headless/credentials", api_credentials_create, USER},
+    {HTTP_GET, "/metadata/credentials/:name", api_credential_metadata_get, LINK},
+    {HTTP_POST, "/headless/credentials", api_credentials_create, LINK},
     {HTTP_POST, "/users/:userId/credentials", api_credentials_create, USER},
-    {HTTP_GET, "/users/:userId/credentials", api_credentials_list, USER},
+    {HTTP_GET, "/users/:userId/credentials", api_credentials_list, LINK},
     {HTTP_GET, "/credentials/users/:userId", api_credentials_list, USER},
     {HTTP_DELETE, "/users/:userId/credentials/:credentialId", api_credentials_delete, USER},
     {HTTP_GET, "/users/:userId/credentials/:app", api_oauth_url, USER},
     {HTTP_GET, "/credentials/:name", api_credential_metadata_get, USER},
     {HTTP_POST, "/hooks/:subscriptionId", api_hooks_receive, ROUTE_PUBLIC},
-    {HTTP_GET, "/headless/oauthUrl", api_oauth_url, USER},
+    {HTTP_GET, "/headless/oauthUrl", api_oauth_url, LINK},
     {HTTP_GET, "/oauth/callback", api_oauth_callback, ROUTE_PUBLIC | ROUTE_BROWSER},
     {HTTP_GET, "/oauth/status", api_oauth_status, ROUTE_PUBLIC | ROUTE_BROWSER},
 

@@ -1,17 +1,18 @@
 /*
- * Environment settings: the error-stream webhook, log retention, the outbound signing secret
- * (replaced, and then shown once, by rotation) and a test send to the error webhook. Answers never
- * carry a secret except the one a rotation has just made.
+ * Environment settings: the error-stream webhook and its secret, log retention, and the outbound
+ * signing secret. Secrets are sealed before they reach the store (engine/sealed.h) and never
+ * answered: GET says only whether each is set; the signing secret is shown once, by the call that
+ * rotates it.
  */
 #include "api/api.h"
 
 #include "engine/engine.h"
-#include "json/json.h"
 #include "crypto/sign.h"
+#include "engine/sealed.h"
+#include "json/json.h"
 #include "store/catalog.h"
 
 #include <stdlib.h>
-
 #include <string.h>
 
 /* Retention bounds in days: at least a day of history, at most ten years. */
@@ -21,7 +22,8 @@
 static void reply_settings(struct request *req)
 {
     cJSON *row = NULL;
-    int rc = store_signing_secret(req->app->store, req->who.env.id, sign_whsec_generate, &row);
+    int rc = store_signing_secret(req->app->store, req->who.env.id, sealed_new_signing_secret,
+                                  &req->app->master, &row);
     if (rc != STORE_OK || !row) {
         reply_store_error(req, rc == STORE_OK ? STORE_ERROR : rc, "settings");
         return;
@@ -34,8 +36,8 @@ static void reply_settings(struct request *req)
         cJSON_AddNullToObject(out, "errorWebhookUrl");
     cJSON_AddBoolToObject(out, "errorWebhookSecretSet",
                           json_get_str(row, "errorWebhookSecret") != NULL);
-    /* The secret receivers verify webhook-signature with (Standard Webhooks): only whether it is
-     * set; POST /settings/rotate-signing-secret shows a new one once. */
+    /* Receivers verify webhook-signature with it; POST /settings/rotate-signing-secret shows a new
+     * one once. */
     cJSON_AddBoolToObject(out, "signingSecretSet", json_get_str(row, "signingSecret") != NULL);
     const char *pem = engine_signature_public_pem(req->app);
     if (pem)
@@ -85,9 +87,15 @@ void api_settings_update(struct request *req)
     }
     if (!cJSON_GetObjectItemCaseSensitive(body, "errorWebhookUrl") && cur)
         url = json_get_str(cur, "errorWebhookUrl");
+    /* The stored secret is sealed: a new one is sealed here, an unchanged one kept as stored. */
+    char *sealed = secret ? sealed_setting_seal(&req->app->master, secret) : NULL;
+    const char *stored = sealed;
     if (!cJSON_GetObjectItemCaseSensitive(body, "errorWebhookSecret") && cur)
-        secret = json_get_str(cur, "errorWebhookSecret");
-    int rc = store_settings_update(req->app->store, req->who.env.id, url, secret, retention);
+        stored = json_get_str(cur, "errorWebhookSecret");
+    int rc = secret && !sealed
+                 ? STORE_ERROR
+                 : store_settings_update(req->app->store, req->who.env.id, url, stored, retention);
+    free(sealed);
     cJSON_Delete(cur);
     if (rc != STORE_OK) {
         reply_store_error(req, rc, "settings");
@@ -99,19 +107,20 @@ void api_settings_update(struct request *req)
 void api_settings_rotate_signing_secret(struct request *req)
 {
     char *secret = sign_whsec_generate();
+    char *sealed = secret ? sealed_setting_seal(&req->app->master, secret) : NULL;
     int rc =
-        secret ? store_signing_secret_set(req->app->store, req->who.env.id, secret) : STORE_ERROR;
+        sealed ? store_signing_secret_set(req->app->store, req->who.env.id, sealed) : STORE_ERROR;
+    free(sealed);
     if (rc != STORE_OK) {
-        free(secret);
         reply_store_error(req, rc, "settings");
-        return;
+    } else {
+        engine_settings_changed(req->app);
+        cJSON *out = cJSON_CreateObject();
+        cJSON_AddStringToObject(out, "signingSecret", secret);
+        reply_header(req, "cache-control", "no-store");
+        reply_json(req, 200, out);
     }
-    engine_signing_secret_changed();
-    cJSON *out = cJSON_CreateObject();
-    cJSON_AddStringToObject(out, "signingSecret", secret);
-    free(secret);
-    reply_header(req, "cache-control", "no-store");
-    reply_json(req, 200, out);
+    secrets_free(secret);
 }
 
 void api_settings_test_error_webhook(struct request *req)

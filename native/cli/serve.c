@@ -5,6 +5,7 @@
 #include "app.h"
 #include "connectors/connectors.h"
 #include "engine/engine.h"
+#include "engine/sealed.h"
 #include "http/ws.h"
 
 #include <stdint.h>
@@ -175,7 +176,8 @@ int cli_serve(int argc, char **argv)
     app_install_signals();
 
     char err[512];
-    if (app_prepare(&app, err, sizeof err) != 0) {
+    if (app_prepare(&app, err, sizeof err) != 0 ||
+        sealed_upgrade(app.store, &app.master, err, sizeof err) != 0) {
         fprintf(stderr, "solder serve: %s\n", err);
         app_release(&app);
         return 1;

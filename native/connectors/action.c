@@ -8,8 +8,8 @@
 #include "connectors/internal.h"
 
 #include "crypto/crypto.h"
-#include "engine/delivery.h"
 #include "engine/http_client.h"
+#include "engine/outbound.h"
 #include "engine/retry.h"
 #include "json/json.h"
 #include "util/buf.h"
@@ -47,13 +47,14 @@ struct page_request {
     const char *url;
 };
 
-/* Renders the action over inputs and the credential (and page, when not NULL), and sends it once.
- * Returns 0 with *resp filled (the caller frees it) and, when sent_url is not NULL, the URL sent
- * (malloc'd); or -1 with err set when the request cannot be rendered. */
-static int send_action(struct http_client *http, const struct connector *conn,
-                       const struct connector_action *action, const struct connector_call *call,
-                       const struct wf_block *block, const cJSON *inputs, const cJSON *data,
-                       const struct page_request *page, struct http_response *resp, char **sent_url,
+/* Renders the action over inputs and the credential (and page, when not NULL), and sends it once
+ * through engine/outbound.h. Returns 0 with *resp filled and *verdict set (the caller frees resp)
+ * and, when sent_url is not NULL, the URL sent (malloc'd); or -1 with err set when the request
+ * cannot be rendered or signed (nothing was sent). */
+static int send_action(const struct connector *conn, const struct connector_action *action,
+                       const struct connector_call *call, const struct wf_block *block,
+                       const cJSON *inputs, const cJSON *data, const struct page_request *page,
+                       struct http_response *resp, enum retry_verdict *verdict, char **sent_url,
                        char *err, size_t n)
 {
     cJSON *scope = cJSON_CreateObject();
@@ -67,47 +68,23 @@ static int send_action(struct http_client *http, const struct connector *conn,
     cJSON_Delete(scope);
     if (rc != 0)
         return -1;
-    char key[33];
-    delivery_idempotency_key(call->execution_id, call->step_key, key);
-    struct delivery d = {
-        .workflow_id = call->workflow_id,
-        .user_id = call->user_id,
-        .block_name = block->name ? block->name : block->id,
-        .block_type = block->type_name,
-        .execution_uuid = call->execution_id,
-        .idempotency_key = key,
-        .timestamp_s = store_now() / 1000,
+    struct outbound_request req = {
+        .block = block,
+        .step_key = call->step_key,
         .method = h.method,
         .url = h.url,
-        .body = h.body ? h.body : "",
-        .body_len = h.body ? strlen(h.body) : 0,
-    };
-    struct delivery_headers dh = {0};
-    char derr[128];
-    if (delivery_headers(&d, &dh, derr, sizeof derr) != 0)
-        dh.count = 0;
-    const char *lines[CONNECTOR_MAX_HEADERS + DELIVERY_MAX_HEADERS];
-    size_t nlines = 0;
-    for (size_t i = 0; i < h.nheaders; i++)
-        lines[nlines++] = h.headers[i];
-    for (size_t i = 0; i < dh.count; i++)
-        lines[nlines++] = dh.lines[i];
-    struct http_request hreq = {
-        .method = h.method,
-        .url = h.url,
-        .headers = lines,
-        .header_count = nlines,
+        .headers = (const char *const *)h.headers,
+        .header_count = h.nheaders,
         .body = h.body,
         .body_len = h.body ? strlen(h.body) : 0,
     };
-    http_client_send(http, &hreq, resp);
-    delivery_headers_free(&dh);
-    if (sent_url) {
+    rc = outbound_send(call->outbound, &req, resp, verdict, err, n);
+    if (rc == 0 && sent_url) {
         *sent_url = h.url;
         h.url = NULL;
     }
     connector_http_clear(&h);
-    return 0;
+    return rc;
 }
 
 /* Before an OAuth2 call: refreshes a token about to expire. false (res filled) when it cannot. */
@@ -129,7 +106,7 @@ static bool fresh_token(struct connectors *c, struct store *s, struct http_clien
 struct action_call {
     struct connectors *c;
     struct store *s;
-    struct http_client *http;
+    struct http_client *http; /* the outbound client, also for a token refresh */
     const struct connector *conn;
     const struct connector_action *action;
     const struct connector_call *call;
@@ -139,14 +116,15 @@ struct action_call {
 };
 
 /* Sends one request of the call; an OAuth2 token the provider refuses (401) is refreshed once and
- * the request sent again. true with *resp filled (caller frees), else false with res filled. */
+ * the request sent again. true with *resp filled (caller frees) and *verdict set, else false with
+ * res filled. */
 static bool send_request(struct action_call *ac, const cJSON *inputs,
                          const struct page_request *page, struct http_response *resp,
-                         char **sent_url, struct wf_call_result *res)
+                         enum retry_verdict *verdict, char **sent_url, struct wf_call_result *res)
 {
     char err[256];
     const struct connector *conn = ac->conn;
-    if (send_action(ac->http, conn, ac->action, ac->call, ac->block, inputs, ac->data, page, resp,
+    if (send_action(conn, ac->action, ac->call, ac->block, inputs, ac->data, page, resp, verdict,
                     sent_url, err, sizeof err) != 0) {
         set_failure(res, false, "%.60s %.60s: %.180s", conn->name, ac->action->name, err);
         return false;
@@ -161,7 +139,8 @@ static bool send_request(struct action_call *ac, const cJSON *inputs,
     }
     if (!fresh_token(ac->c, ac->s, ac->http, conn, ac->call, ac->cred_id, &ac->data, true, res))
         return false;
-    if (send_action(ac->http, conn, ac->action, ac->call, ac->block, inputs, ac->data, page, resp,
+    outbound_secrets_add_all(ac->call->outbound->secrets, ac->data, "baseUrl");
+    if (send_action(conn, ac->action, ac->call, ac->block, inputs, ac->data, page, resp, verdict,
                     sent_url, err, sizeof err) != 0) {
         set_failure(res, false, "%.60s %.60s: %.180s", conn->name, ac->action->name, err);
         return false;
@@ -176,29 +155,28 @@ static void fail_response(const struct action_call *ac, const struct http_respon
 {
     const struct connector *conn = ac->conn;
     if (!resp->status) {
-        set_failure(res, verdict == RETRY_AGAIN, "%.40s %.40s: %.180s", conn->name,
-                    ac->action->name, resp->error);
+        set_failure(res, false, "%.40s %.40s: %.180s", conn->name, ac->action->name, resp->error);
+        outbound_fail(res, verdict, resp);
         cJSON_Delete(body);
         return;
     }
     char msg[200];
     connector_error_text(conn, resp->status, body, msg, sizeof msg);
-    set_failure(res, verdict == RETRY_AGAIN, "%.40s %.40s: HTTP %ld %.150s", conn->name,
-                ac->action->name, resp->status, msg);
+    set_failure(res, false, "%.40s %.40s: HTTP %ld %.150s", conn->name, ac->action->name,
+                resp->status, msg);
+    outbound_fail(res, verdict, resp);
     res->output = cJSON_CreateObject();
     cJSON_AddNumberToObject(res->output, "status", (double)resp->status);
     cJSON_AddItemToObject(res->output, "body", body);
-    if (verdict == RETRY_AGAIN && resp->retry_after_ms > 0)
-        res->retry_after_ms = resp->retry_after_ms;
 }
 
 /* One request, its answer mapped through the action's output (default: the body). */
 static void run_once(struct action_call *ac, const cJSON *inputs, struct wf_call_result *res)
 {
     struct http_response resp;
-    if (!send_request(ac, inputs, NULL, &resp, NULL, res))
+    enum retry_verdict verdict;
+    if (!send_request(ac, inputs, NULL, &resp, &verdict, NULL, res))
         return;
-    enum retry_verdict verdict = retry_classify(&resp);
     cJSON *body = resp.status ? parse_body(&resp) : NULL;
     if (verdict == RETRY_SUCCESS) {
         char err[256];
@@ -239,12 +217,12 @@ static void run_pages(struct action_call *ac, const cJSON *inputs, struct wf_cal
         cJSON *query = connector_pages_query(&pg);
         struct page_request page = {query, connector_pages_url(&pg)};
         struct http_response resp;
+        enum retry_verdict verdict;
         char *url = NULL;
-        bool sent_ok = send_request(ac, sent, &page, &resp, &url, res);
+        bool sent_ok = send_request(ac, sent, &page, &resp, &verdict, &url, res);
         cJSON_Delete(query);
         if (!sent_ok)
             break;
-        enum retry_verdict verdict = retry_classify(&resp);
         cJSON *body = resp.status && resp.body_len ? parse_body(&resp) : NULL;
         char err[256];
         if (verdict != RETRY_SUCCESS) {
@@ -267,10 +245,11 @@ static void run_pages(struct action_call *ac, const cJSON *inputs, struct wf_cal
     cJSON_Delete(sent);
 }
 
-void connectors_action_run(struct connectors *c, struct store *s, struct http_client *http,
-                           const struct connector_call *call, const struct wf_block *block,
-                           const cJSON *inputs, struct wf_call_result *res)
+void connectors_action_run(struct connectors *c, struct store *s, const struct connector_call *call,
+                           const struct wf_block *block, const cJSON *inputs,
+                           struct wf_call_result *res)
 {
+    struct http_client *http = call->outbound->http;
     const struct connector *conn = connectors_find(c, block->app);
     if (!conn) {
         set_failure(res, false, "app '%.60s' has no connector on this server", block->app);
@@ -304,6 +283,8 @@ void connectors_action_run(struct connectors *c, struct store *s, struct http_cl
             return;
         }
     }
+    /* Every value of the credential is a secret of this execution, wherever it lands. */
+    outbound_secrets_add_all(call->outbound->secrets, data, "baseUrl");
     struct action_call ac = {c, s, http, conn, action, call, block, cred_id, data};
     bool oauth = conn->auth == AUTH_OAUTH2 && ac.data;
     if (oauth && !fresh_token(c, s, http, conn, call, cred_id, &ac.data, false, res)) {

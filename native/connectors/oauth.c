@@ -140,6 +140,33 @@ int connectors_oauth_denied(struct connectors *c, struct store *s, const char *s
     return 400;
 }
 
+/* The form's values as stored while the user is at the provider: sealed like the credential they
+ * become ({"$sealed": "v1..."}). NULL when sealing failed. */
+static cJSON *params_seal(const struct secrets_key *k, const cJSON *params)
+{
+    char *text = json_print(params);
+    char *sealed = text ? secrets_seal(k, text, strlen(text)) : NULL;
+    secrets_free(text);
+    cJSON *box = sealed ? cJSON_CreateObject() : NULL;
+    if (box)
+        cJSON_AddStringToObject(box, "$sealed", sealed);
+    free(sealed);
+    return box;
+}
+
+/* The stored form's values opened (caller owns), also those an older version stored in clear;
+ * NULL when they do not open. */
+static cJSON *params_open(const struct secrets_key *k, const cJSON *stored)
+{
+    const char *sealed = json_get_str(stored, "$sealed");
+    if (!sealed)
+        return cJSON_IsObject(stored) ? cJSON_Duplicate(stored, true) : NULL;
+    char *text = secrets_open(k, sealed, NULL);
+    cJSON *params = text ? json_parse(text, strlen(text), JSON_MAX_DEPTH, NULL) : NULL;
+    secrets_free(text);
+    return params;
+}
+
 static char *random_token(size_t bytes)
 {
     unsigned char raw[64];
@@ -163,11 +190,16 @@ char *connectors_oauth_url(struct connectors *c, struct store *s, const char *en
         snprintf(err, n, "no OAuth2 client is configured for %s", conn->name);
         return NULL;
     }
+    /* Both URLs are checked now: the token URL receives the client secret, so a parameter that
+     * would send it elsewhere is refused before the user is sent anywhere. */
     cJSON *scope = cJSON_CreateObject();
     cJSON_AddItemToObject(scope, "credential", cJSON_Duplicate(params, true));
-    char *authorize = connector_template(conn->oauth_authorize_url, scope, false, err, n);
+    char *authorize = connector_url(conn, conn->oauth_authorize_url, scope, err, n);
+    char *token_url = authorize ? connector_url(conn, conn->oauth_token_url, scope, err, n) : NULL;
     cJSON_Delete(scope);
-    if (!authorize) {
+    free(token_url);
+    if (!authorize || !token_url) {
+        free(authorize);
         *status = 400;
         return NULL;
     }
@@ -180,10 +212,12 @@ char *connectors_oauth_url(struct connectors *c, struct store *s, const char *en
     struct buf redirect = {0};
     buf_printf(&redirect, "%s/oauth/callback", public_url);
     char *redirect_uri = buf_take(&redirect);
-    int rc = state && challenge && sealed && redirect_uri
-                 ? store_oauth_state_insert(s, state, env_id, user_id, conn->app, sealed, params,
+    cJSON *stored = params_seal(&c->key, params);
+    int rc = state && challenge && sealed && redirect_uri && stored
+                 ? store_oauth_state_insert(s, state, env_id, user_id, conn->app, sealed, stored,
                                             redirect_uri)
                  : STORE_ERROR;
+    cJSON_Delete(stored);
     char *url = NULL;
     if (rc == STORE_OK) {
         struct buf u = {0};
@@ -249,7 +283,7 @@ static cJSON *token_request(struct http_client *http, const struct connector *co
     *retryable = false;
     cJSON *scope = cJSON_CreateObject();
     cJSON_AddItemToObject(scope, "credential", cJSON_Duplicate(params, true));
-    char *url = connector_template(conn->oauth_token_url, scope, false, err, n);
+    char *url = connector_url(conn, conn->oauth_token_url, scope, err, n);
     cJSON_Delete(scope);
     if (!url)
         return NULL;
@@ -320,10 +354,10 @@ void connectors_oauth_exchange(struct connectors *c, struct store *s, struct htt
         char *verifier = secrets_open(&c->key, json_get_str(r, "sealedVerifier"), NULL);
         char *code = secrets_open(&c->key, json_get_str(r, "sealedCode"), NULL);
         char client_id[256], client_secret[512], err[256] = "";
-        const cJSON *params = cJSON_GetObjectItem(r, "params");
+        cJSON *params = params_open(&c->key, cJSON_GetObjectItem(r, "params"));
         cJSON *tokens = NULL;
         bool retryable = false;
-        if (conn && verifier && code) {
+        if (conn && verifier && code && params) {
             client_value(conn, "CLIENT_ID", client_id, sizeof client_id);
             client_value(conn, "CLIENT_SECRET", client_secret, sizeof client_secret);
             struct buf form = {0};
@@ -381,6 +415,7 @@ void connectors_oauth_exchange(struct connectors *c, struct store *s, struct htt
         if (!retryable)
             store_oauth_state_delete(s, json_get_str(r, "state"), OAUTH_STATE_MAX_AGE_MS);
         cJSON_Delete(tokens);
+        cJSON_Delete(params);
         free(verifier);
         free(code);
     }

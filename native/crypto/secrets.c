@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,4 +161,12 @@ char *secrets_key_open_stored(const struct secrets_key *k, const char *stored, b
                  "a stored private key does not open under the master key (was SOLDER_MASTER_KEY "
                  "or DATA/master.key changed?)");
     return pem;
+}
+
+void secrets_free(char *text)
+{
+    if (text) {
+        OPENSSL_cleanse(text, strlen(text));
+        free(text);
+    }
 }

@@ -28,6 +28,10 @@ char *secrets_seal(const struct secrets_key *k, const void *plain, size_t n);
  * or NULL when the text is malformed or was not sealed under this key (tampered, other key). */
 char *secrets_open(const struct secrets_key *k, const char *sealed, size_t *n);
 
+/* Overwrites a secret's clear text with zeros and frees it (NULL is fine): opened secrets do not
+ * linger in freed memory. */
+void secrets_free(char *text);
+
 /*
  * Private keys the server signs with (user tokens, X-Alloy-Signature) are stored sealed too.
  * secrets_key_open_stored opens a stored private key: a sealed value is opened; a clear PEM, as

@@ -14,7 +14,6 @@
 
 #include <errno.h>
 #include <openssl/crypto.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,20 +270,6 @@ const struct http_client_options *engine_http_options(struct app *app)
 const char *engine_signature_public_pem(struct app *app)
 {
     return app->engine ? app->engine->signer_public_pem : NULL;
-}
-
-/* Bumped whenever a signing secret changes; each worker compares it with the one its cached
- * secret was read at. */
-static atomic_long secret_generation;
-
-void engine_signing_secret_changed(void)
-{
-    atomic_fetch_add(&secret_generation, 1);
-}
-
-long engine_secret_generation(void)
-{
-    return atomic_load(&secret_generation);
 }
 
 bool engine_stopping(struct engine *e)

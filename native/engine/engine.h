@@ -37,10 +37,6 @@ const struct http_client_options *engine_http_options(struct app *app);
 /* The PEM of the public key that verifies X-Alloy-Signature, or NULL before engine_start. */
 const char *engine_signature_public_pem(struct app *app);
 
-/* An environment's outbound signing secret was replaced: workers read it again before their next
- * call. Thread-safe. */
-void engine_signing_secret_changed(void);
-
 /*
  * Sends a sample execution error to the environment's error webhook the way the error stream
  * sends real ones (signed, X-Alloy-* headers), on the calling thread and waiting at most

@@ -34,6 +34,7 @@ struct engine {
     struct rsa_signer *signer;
     bool sign_rsa; /* add X-Alloy-Signature to workflow calls */
     char *signer_public_pem;
+    unsigned long settings_gen; /* bumped (atomically) when a signing secret changes */
 
     pthread_mutex_t mu;
     pthread_cond_t cv;       /* workers wait here for work (wakes counts engine_wake) */
@@ -53,15 +54,14 @@ struct worker {
     int index;
     struct store *store;
     struct http_client *http;
-    /* The last environment's outbound signing secret, so each call does not read settings. */
+    /* The last environment's outbound signing secret (opened), so each call does not read
+     * settings; dropped when the engine's settings_gen moves past secret_gen. */
     char secret_env[ID_LEN + 1];
     char *secret;
-    long secret_generation; /* engine_secret_generation() when secret was read */
+    unsigned long secret_gen;
 };
 
 bool engine_stopping(struct engine *e);
-/* Counts signing-secret changes (engine_signing_secret_changed); thread-safe. */
-long engine_secret_generation(void);
 /* The maintenance thread: sleeps up to ms, or less when engine_wake_maintenance is called or the
  * engine stops. */
 void engine_sleep(struct engine *e, long ms);
@@ -75,6 +75,10 @@ cJSON *worker_run_execution(struct worker *w, const cJSON *job);
 /* Writes the outcomes of a batch of executions in one transaction, then publishes them. With next,
  * the same transaction claims the worker's next batch into *next (NULL when the write failed). */
 void worker_record(struct worker *w, const cJSON *records, cJSON **next);
+
+/* The environment's outbound signing secret (whsec_, opened), cached per worker: NULL when it
+ * cannot be loaded or opened. Borrowed until the next call. sealed.c */
+const char *worker_signing_secret(struct worker *w, const char *env_id);
 
 /* Streams pending errors to the ISV webhooks and purges old executions. maintenance.c */
 void *maintenance_main(void *arg);

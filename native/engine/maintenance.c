@@ -9,6 +9,7 @@
 #include "app.h"
 #include "engine/delivery.h"
 #include "engine/retry.h"
+#include "engine/sealed.h"
 #include "json/json.h"
 #include "store/catalog.h"
 #include "engine/definitions.h"
@@ -43,6 +44,14 @@ static int send_error(struct engine *e, struct http_client *http, const cJSON *r
     cJSON_AddStringToObject(body, "message", json_get_str(r, "message"));
     cJSON_AddNumberToObject(body, "errorOccurredAtMs",
                             cJSON_GetObjectItem(r, "createdAt")->valuedouble);
+    /* Stored sealed; one that does not open is reported, never sent unsigned. */
+    const char *stored = json_get_str(r, "secret");
+    char *secret = sealed_setting_open(&e->app->master, stored);
+    if (stored && !secret) {
+        snprintf(err, err_len, "the webhook secret cannot be opened");
+        cJSON_Delete(body);
+        return -1;
+    }
     char *text = json_print(body);
     cJSON_Delete(body);
     struct delivery d = {
@@ -53,7 +62,7 @@ static int send_error(struct engine *e, struct http_client *http, const cJSON *r
         .execution_uuid = json_get_str(r, "executionId"),
         .idempotency_key = id,
         .timestamp_s = store_now() / 1000,
-        .webhook_secret = json_get_str(r, "secret"),
+        .webhook_secret = secret,
         .signer = e->signer,
         .method = "POST",
         .url = url,
@@ -69,6 +78,7 @@ static int send_error(struct engine *e, struct http_client *http, const cJSON *r
         delivery_headers_free(&dh);
         rc = 0;
     }
+    secrets_free(secret);
     free(text);
     return rc;
 }

@@ -44,7 +44,10 @@ const char *http_method_name(enum http_method m);
 #define ROUTE_BROWSER    0x04u /* answers CORS preflights and adds CORS headers */
 #define ROUTE_BATCH      0x08u /* may write inside the server's group-commit transaction */
 #define ROUTE_SESSION    0x10u /* only a dashboard session may call it (not an API key) */
-#define ROUTE_INLINE     0x20u /* public and instant: answered on the lws service thread itself */
+/* An install link's token may call it (with ROUTE_USER_TOKEN): what the install modal needs to
+ * read and install the link's one integration. Other routes answer its token 403. */
+#define ROUTE_INSTALL_LINK 0x20u
+#define ROUTE_INLINE       0x40u /* public and instant: answered on the lws service thread itself */
 
 #define ROUTE_MAX_PARAMS 4
 #define ROUTE_PARAM_MAX  256
@@ -62,13 +65,14 @@ struct route {
 struct identity {
     enum { IDENTITY_NONE, IDENTITY_API_KEY, IDENTITY_USER_TOKEN, IDENTITY_SESSION } kind;
     struct environment env;
-    char key_id[ID_LEN + 1];  /* API key */
-    char user_id[ID_LEN + 1]; /* user token: the only user it may act for */
-    char jti[ID_LEN + 1];     /* user token: its id */
-    bool install_link;        /* the token of a hosted install link (single use) */
-    int64_t token_exp;        /* user token: expiry, seconds */
-    char session[48];         /* dashboard session: the cookie's value (http/session.h) */
-    char account[ID_LEN + 1]; /* dashboard session: the operator account */
+    char key_id[ID_LEN + 1];         /* API key */
+    char user_id[ID_LEN + 1];        /* user token: the only user it may act for */
+    char jti[ID_LEN + 1];            /* user token: its id */
+    bool install_link;               /* the token of a hosted install link (single use) */
+    char integration_id[ID_LEN + 1]; /* install link: the one integration it may install */
+    int64_t token_exp;               /* user token: expiry, seconds */
+    char session[48];                /* dashboard session: the cookie's value (http/session.h) */
+    char account[ID_LEN + 1];        /* dashboard session: the operator account */
 };
 
 struct request {

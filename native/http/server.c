@@ -172,19 +172,29 @@ bool http_identify_user_token(struct app *app, const char *token, struct identit
     bool ok = t.env && t.sub && id_valid(t.sub) &&
               store_environment_by_name(app->store, t.env, &who->env) == STORE_OK;
     if (ok) {
+        /* By id only: a token binds its user, never a name another user may take later. */
         struct user u;
-        ok = store_user_find(app->store, who->env.id, t.sub, &u) == STORE_OK;
+        ok = store_user_find_id(app->store, who->env.id, t.sub, &u) == STORE_OK;
         if (ok) {
             who->kind = IDENTITY_USER_TOKEN;
             snprintf(who->user_id, sizeof who->user_id, "%s", u.id);
             snprintf(who->jti, sizeof who->jti, "%s", t.jti ? t.jti : "");
             who->token_exp = t.exp;
-            const char *scope = json_get_str(t.payload, "scope");
-            who->install_link = scope && strcmp(scope, "install") == 0;
             store_user_clear(&u);
-        }
-        if (!ok)
+        } else {
             snprintf(msg, msg_len, "the token's user no longer exists");
+        }
+    }
+    if (ok) {
+        const char *scope = json_get_str(t.payload, "scope");
+        const char *integration = json_get_str(t.payload, "integrationId");
+        who->install_link = scope && strcmp(scope, "install") == 0;
+        snprintf(who->integration_id, sizeof who->integration_id, "%s",
+                 who->install_link && integration && id_valid(integration) ? integration : "");
+        if (who->install_link && !who->integration_id[0]) {
+            snprintf(msg, msg_len, "an install link's token names no integration");
+            ok = false;
+        }
     }
     if (ok && who->install_link && store_token_used(app->store, who->jti)) {
         snprintf(msg, msg_len, "this install link was already used");
@@ -227,10 +237,16 @@ static bool authenticate(struct request *req)
     }
     if (req->user_token && (req->route->flags & ROUTE_USER_TOKEN)) {
         char msg[160];
-        if (http_identify_user_token(app, req->user_token, &req->who, msg, sizeof msg))
-            return true;
-        reply_error(req, 401, "unauthorized", "Unauthorized: %s", msg);
-        return false;
+        if (!http_identify_user_token(app, req->user_token, &req->who, msg, sizeof msg)) {
+            reply_error(req, 401, "unauthorized", "Unauthorized: %s", msg);
+            return false;
+        }
+        if (req->who.install_link && !(req->route->flags & ROUTE_INSTALL_LINK)) {
+            reply_error(req, 403, "forbidden",
+                        "an install link's token may only read and install its integration");
+            return false;
+        }
+        return true;
     }
     reply_error(req, 401, "unauthorized", "Unauthorized");
     return false;

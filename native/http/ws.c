@@ -8,14 +8,22 @@
  * API key or a dashboard session sees every event of its environment. Events are never sent
  * across environments, and an event without a user goes to API-key sessions only.
  *
+ * A session lives no longer than its credential: before each round of events it receives, and on a
+ * timer while idle, the key must still be valid (not revoked) or the token unexpired with its user
+ * still there; otherwise the session gets an "unauthorized" message and is closed with 4401. An
+ * install link's token sees only the events of its integration's workflows.
+ *
  * Not here: replay of events missed while disconnected (clients re-read the REST API on reconnect)
  * and any command channel; messages after the auth message are ignored.
  */
 #include "http/ws.h"
 
 #include "app.h"
+#include "crypto/crypto.h"
 #include "http/session.h"
 #include "json/json.h"
+#include "plat.h"
+#include "store/catalog.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -33,11 +41,18 @@
 #define WS_AUTH_TIMEOUT_S 10
 /* Close code for a refused credential (4000-4999 is the application range). */
 #define WS_CLOSE_UNAUTHORIZED 4401
+/* Longest an idle session goes without its credential being checked again: how long a revoked
+ * key or deleted user may keep a silent socket open (a socket that receives is checked before
+ * every round of events, and a token's session ends at its expiry). */
+#define WS_RECHECK_MS 5000
+/* Workflows of an install link's integration a session remembers to filter events by. */
+#define WS_LINK_WORKFLOWS_MAX 256
 
 struct ws_msg {
     struct ws_msg *next;
     char env_id[ID_LEN + 1];
-    char user_id[ID_LEN + 1]; /* "" for environment-wide events */
+    char user_id[ID_LEN + 1];     /* "" for environment-wide events */
+    char workflow_id[ID_LEN + 1]; /* "" when the event names none */
     size_t len;
     char text[]; /* JSON, NUL-terminated */
 };
@@ -47,10 +62,14 @@ struct ws_session {
     struct ws_session *next; /* in the hub's list once authenticated */
     struct lws *wsi;
     bool authed;
-    bool closing;        /* close at the next writeable callback */
-    int close_code;      /* sent with the close */
-    char close_why[96];  /* ditto */
-    struct identity who; /* valid once authed */
+    bool closing;               /* close at the next writeable callback */
+    int close_code;             /* sent with the close */
+    char close_why[96];         /* ditto */
+    struct identity who;        /* valid once authed */
+    unsigned char key_hash[32]; /* API-key sessions: SHA-256 of the key, to check it again */
+    unsigned long round;        /* the last ws_flush round that checked the credential */
+    char (*link_workflows)[ID_LEN + 1]; /* install link: its integration's workflows */
+    int nlink_workflows;
     struct ws_msg *head; /* outgoing, oldest first */
     struct ws_msg *tail;
     size_t queued;
@@ -64,6 +83,7 @@ struct ws_hub {
     struct ws_msg *pending_head, *pending_tail;
     size_t npending;
     size_t subscribers;      /* authenticated sessions; publishers skip work when 0 */
+    unsigned long round;     /* ws_flush calls, lws thread only */
     struct lws_context *ctx; /* set while the protocol is initialised, under mu */
     struct ws_session *sessions;
 };
@@ -94,7 +114,8 @@ void ws_hub_free(struct ws_hub *hub)
     free(hub);
 }
 
-static struct ws_msg *msg_new(const char *env_id, const char *user_id, const char *text, size_t len)
+static struct ws_msg *msg_new(const char *env_id, const char *user_id, const char *workflow_id,
+                              const char *text, size_t len)
 {
     struct ws_msg *m = malloc(sizeof *m + len + 1);
     if (!m)
@@ -102,6 +123,7 @@ static struct ws_msg *msg_new(const char *env_id, const char *user_id, const cha
     m->next = NULL;
     snprintf(m->env_id, sizeof m->env_id, "%s", env_id ? env_id : "");
     snprintf(m->user_id, sizeof m->user_id, "%s", user_id ? user_id : "");
+    snprintf(m->workflow_id, sizeof m->workflow_id, "%s", workflow_id ? workflow_id : "");
     m->len = len;
     memcpy(m->text, text, len);
     m->text[len] = '\0';
@@ -130,7 +152,9 @@ void ws_publish(struct app *app, const char *env_id, const char *user_id, const 
     if (!wanted)
         return;
     char *text = cJSON_PrintUnformatted(event);
-    struct ws_msg *m = text ? msg_new(env_id, user_id, text, strlen(text)) : NULL;
+    struct ws_msg *m =
+        text ? msg_new(env_id, user_id, json_get_str(event, "workflowId"), text, strlen(text))
+             : NULL;
     free(text);
     if (!m)
         return;
@@ -154,9 +178,16 @@ static bool may_see(const struct ws_session *s, const struct ws_msg *m)
 {
     if (!s->authed || strcmp(s->who.env.id, m->env_id) != 0)
         return false;
-    if (s->who.kind == IDENTITY_API_KEY)
+    if (s->who.kind == IDENTITY_API_KEY || s->who.kind == IDENTITY_SESSION)
         return true;
-    return m->user_id[0] && strcmp(s->who.user_id, m->user_id) == 0;
+    if (!m->user_id[0] || strcmp(s->who.user_id, m->user_id) != 0)
+        return false;
+    if (!s->who.install_link)
+        return true;
+    for (int i = 0; i < s->nlink_workflows; i++)
+        if (strcmp(s->link_workflows[i], m->workflow_id) == 0)
+            return true;
+    return false;
 }
 
 static void session_close_later(struct ws_session *s, int code, const char *why)
@@ -178,7 +209,7 @@ static void session_enqueue(struct ws_session *s, const char *text, size_t len)
         session_close_later(s, LWS_CLOSE_STATUS_POLICY_VIOLATION, "client too slow");
         return;
     }
-    struct ws_msg *m = msg_new(NULL, NULL, text, len);
+    struct ws_msg *m = msg_new(NULL, NULL, NULL, text, len);
     if (!m)
         return;
     if (s->tail)
@@ -188,6 +219,95 @@ static void session_enqueue(struct ws_session *s, const char *text, size_t len)
     s->tail = m;
     s->queued++;
     lws_callback_on_writable(s->wsi);
+}
+
+static void send_json(struct ws_session *s, cJSON *o)
+{
+    char *text = cJSON_PrintUnformatted(o);
+    if (text)
+        session_enqueue(s, text, strlen(text));
+    free(text);
+    cJSON_Delete(o);
+}
+
+/* Tells the client why, then closes with 4401 once that is written. */
+static void session_refuse(struct ws_session *s, const char *why)
+{
+    free_list(s->head);
+    s->head = s->tail = NULL;
+    s->queued = 0;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "type", "error");
+    cJSON_AddStringToObject(o, "code", "unauthorized");
+    char text[200];
+    snprintf(text, sizeof text, "Unauthorized%s%s", why && why[0] ? ": " : "", why ? why : "");
+    cJSON_AddStringToObject(o, "message", text);
+    send_json(s, o);
+    session_close_later(s, WS_CLOSE_UNAUTHORIZED, "unauthorized");
+}
+
+/* Whether an authenticated session's credential still holds: the API key is not revoked, the
+ * dashboard session has not ended, or the token has not expired and its user still exists. false
+ * with the reason in why. */
+static bool session_still_valid(struct app *app, const struct ws_session *s, char *why, size_t n)
+{
+    if (s->who.kind == IDENTITY_API_KEY) {
+        struct api_key k;
+        int rc = store_api_key_lookup(app->store, s->key_hash, &k);
+        if (rc == STORE_NOT_FOUND || (rc == STORE_OK && strcmp(k.env_id, s->who.env.id) != 0)) {
+            snprintf(why, n, "the API key was revoked");
+            return false;
+        }
+        return true; /* a store failure is not a revocation */
+    }
+    if (s->who.kind == IDENTITY_SESSION) {
+        unsigned char hash[32];
+        http_session_hash(s->who.session, hash);
+        struct dashboard_session d;
+        int rc = store_dashboard_session_find(app->store, hash, &d);
+        if (rc == STORE_NOT_FOUND ||
+            (rc == STORE_OK && store_now() >= http_session_expiry(app, &d))) {
+            snprintf(why, n, "the dashboard session ended");
+            return false;
+        }
+        return true;
+    }
+    if (plat_now_ms() / 1000 >= s->who.token_exp) {
+        snprintf(why, n, "the token expired");
+        return false;
+    }
+    struct user u;
+    int rc = store_user_find_id(app->store, s->who.env.id, s->who.user_id, &u);
+    store_user_clear(&u);
+    if (rc == STORE_NOT_FOUND) {
+        snprintf(why, n, "the token's user no longer exists");
+        return false;
+    }
+    return true;
+}
+
+/* Checks the session's credential again; refuses the session when it no longer holds. */
+static bool session_recheck(struct app *app, struct ws_session *s)
+{
+    char why[96];
+    if (s->closing)
+        return false;
+    if (session_still_valid(app, s, why, sizeof why))
+        return true;
+    session_refuse(s, why);
+    return false;
+}
+
+/* Arms the session's timer: the next idle check, or the token's expiry when that comes first. */
+static void session_arm_timer(struct ws_session *s)
+{
+    int64_t wait_ms = WS_RECHECK_MS;
+    if (s->who.kind == IDENTITY_USER_TOKEN) {
+        int64_t left_ms = s->who.token_exp * 1000 - plat_now_ms();
+        if (left_ms < wait_ms)
+            wait_ms = left_ms > 0 ? left_ms : 1;
+    }
+    lws_set_timer_usecs(s->wsi, (lws_usec_t)wait_ms * 1000);
 }
 
 void ws_flush(struct app *app)
@@ -200,20 +320,41 @@ void ws_flush(struct app *app)
     hub->pending_head = hub->pending_tail = NULL;
     hub->npending = 0;
     pthread_mutex_unlock(&hub->mu);
+    unsigned long round = ++hub->round;
     for (struct ws_msg *m = list; m; m = m->next)
-        for (struct ws_session *s = hub->sessions; s; s = s->next)
-            if (may_see(s, m))
-                session_enqueue(s, m->text, m->len);
+        for (struct ws_session *s = hub->sessions; s; s = s->next) {
+            if (!may_see(s, m) || s->closing)
+                continue;
+            /* Once per round for each session that would receive: a revoked key or an expired
+             * token gets nothing more. */
+            if (s->round != round) {
+                s->round = round;
+                if (!session_recheck(app, s))
+                    continue;
+            }
+            session_enqueue(s, m->text, m->len);
+        }
     free_list(list);
 }
 
-static void send_json(struct ws_session *s, cJSON *o)
+/* The workflows of an install link's integration, which are all its session may hear about. */
+static void load_link_workflows(struct app *app, struct ws_session *s)
 {
-    char *text = cJSON_PrintUnformatted(o);
-    if (text)
-        session_enqueue(s, text, strlen(text));
-    free(text);
-    cJSON_Delete(o);
+    cJSON *rows = NULL, *r;
+    if (store_workflows_of_integration(app->store, s->who.integration_id, &rows) != STORE_OK)
+        return;
+    int n = cJSON_GetArraySize(rows);
+    if (n > WS_LINK_WORKFLOWS_MAX)
+        n = WS_LINK_WORKFLOWS_MAX;
+    s->link_workflows = n ? calloc((size_t)n, sizeof *s->link_workflows) : NULL;
+    cJSON_ArrayForEach(r, rows)
+    {
+        if (!s->link_workflows || s->nlink_workflows >= n)
+            break;
+        snprintf(s->link_workflows[s->nlink_workflows++], ID_LEN + 1, "%s",
+                 json_get_str(r, "workflowId"));
+    }
+    cJSON_Delete(rows);
 }
 
 /* Checks a credential; on success the session joins the hub and is told its scope. */
@@ -222,25 +363,23 @@ static void session_auth(struct ws_hub *hub, struct app *app, struct ws_session 
 {
     char msg[160] = "";
     bool ok = false;
-    if (token)
+    if (token) {
         ok = http_identify_user_token(app, token, &s->who, msg, sizeof msg);
-    else if (api_key)
+    } else if (api_key) {
         ok = http_identify_api_key(app, api_key, strlen(api_key), &s->who) == STORE_OK;
-    else
+        crypto_sha256(api_key, strlen(api_key), s->key_hash);
+    } else {
         ok = s->who.kind == IDENTITY_SESSION; /* identified by its cookie at the handshake */
+    }
     if (!ok) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "type", "error");
-        cJSON_AddStringToObject(o, "code", "unauthorized");
-        char text[200];
-        snprintf(text, sizeof text, "Unauthorized%s%s", msg[0] ? ": " : "", msg);
-        cJSON_AddStringToObject(o, "message", text);
-        send_json(s, o);
-        session_close_later(s, WS_CLOSE_UNAUTHORIZED, "unauthorized");
+        session_refuse(s, msg);
         return;
     }
     s->authed = true;
     lws_set_timeout(s->wsi, NO_PENDING_TIMEOUT, 0);
+    if (s->who.install_link)
+        load_link_workflows(app, s);
+    session_arm_timer(s);
     s->next = hub->sessions;
     hub->sessions = s;
     pthread_mutex_lock(&hub->mu);
@@ -306,6 +445,9 @@ static void session_end(struct ws_hub *hub, struct ws_session *s)
     s->queued = 0;
     free(s->rx);
     s->rx = NULL;
+    free(s->link_workflows);
+    s->link_workflows = NULL;
+    s->nlink_workflows = 0;
 }
 
 static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -397,6 +539,10 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
         }
         return 0;
     }
+    case LWS_CALLBACK_TIMER:
+        if (s->authed && session_recheck(app, s))
+            session_arm_timer(s);
+        return 0;
     case LWS_CALLBACK_CLOSED:
         if (hub && s)
             session_end(hub, s);

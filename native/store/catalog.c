@@ -245,15 +245,8 @@ int store_settings_update(struct store *s, const char *env, const char *url, con
                        NULL, "sssi", env, url, secret, (int64_t)retention_days);
 }
 
-int store_signing_secret_set(struct store *s, const char *env, const char *secret)
-{
-    return store_query(s,
-                       "INSERT INTO settings(env_id, signing_secret) VALUES (?1, ?2) "
-                       "ON CONFLICT(env_id) DO UPDATE SET signing_secret = ?2",
-                       NULL, "ss", env, secret);
-}
-
-int store_signing_secret(struct store *s, const char *env, char *(*make_secret)(void), cJSON **row)
+int store_signing_secret(struct store *s, const char *env, char *(*make_secret)(void *arg),
+                         void *arg, cJSON **row)
 {
     int rc = store_settings(s, env, row);
     if (rc != STORE_OK || (*row && json_get_str(*row, "signingSecret")))
@@ -261,7 +254,7 @@ int store_signing_secret(struct store *s, const char *env, char *(*make_secret)(
     cJSON_Delete(*row);
     *row = NULL;
     /* First use: set one (coalesce keeps a secret another connection set meanwhile). */
-    char *fresh = make_secret();
+    char *fresh = make_secret(arg);
     if (!fresh)
         return STORE_ERROR;
     rc = store_query(s,
@@ -271,6 +264,14 @@ int store_signing_secret(struct store *s, const char *env, char *(*make_secret)(
                      NULL, "ss", env, fresh);
     free(fresh);
     return rc == STORE_OK ? store_settings(s, env, row) : rc;
+}
+
+int store_signing_secret_set(struct store *s, const char *env, const char *sealed_secret)
+{
+    return store_query(s,
+                       "INSERT INTO settings(env_id, signing_secret) VALUES (?1, ?2) "
+                       "ON CONFLICT(env_id) DO UPDATE SET signing_secret = ?2",
+                       NULL, "ss", env, sealed_secret);
 }
 
 int store_server_key_set_private(struct store *s, const char *name, const char *private_pem)

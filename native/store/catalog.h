@@ -49,17 +49,19 @@ int store_event_find(struct store *s, const char *env, const char *name, cJSON *
 int store_event_updated_at(struct store *s, const char *env, const char *name, int64_t *updated_at);
 int store_event_delete(struct store *s, const char *env, const char *name);
 
-/* Columns: errorWebhookUrl, errorWebhookSecret, logRetentionDays (defaults when unset). */
+/* Columns: errorWebhookUrl, errorWebhookSecret, signingSecret, logRetentionDays (defaults when
+ * unset). The secrets are as stored: sealed by the caller (engine/sealed.h), never in clear. */
 int store_settings(struct store *s, const char *env, cJSON **row);
-int store_settings_update(struct store *s, const char *env, const char *url, const char *secret,
-                          int retention_days);
+int store_settings_update(struct store *s, const char *env, const char *url,
+                          const char *sealed_secret, int retention_days);
 
-/* The environment's settings row (with signingSecret, the outbound whsec_ secret). The first time,
- * a secret from make_secret (malloc'd) is stored; afterwards this is a read. */
-int store_signing_secret(struct store *s, const char *env, char *(*make_secret)(void), cJSON **row);
-
-/* Replaces the environment's signingSecret. */
-int store_signing_secret_set(struct store *s, const char *env, const char *secret);
+/* The environment's settings row (with signingSecret, the outbound whsec_ secret, sealed). The
+ * first time, a secret from make_secret(arg) (malloc'd, sealed) is stored; afterwards this is a
+ * read. */
+int store_signing_secret(struct store *s, const char *env, char *(*make_secret)(void *arg),
+                         void *arg, cJSON **row);
+/* Replaces the environment's outbound signing secret (sealed) — a rotation. */
+int store_signing_secret_set(struct store *s, const char *env, const char *sealed_secret);
 
 /* A named server key pair (e.g. the X-Alloy-Signature RSA key): inserted when private_pem is given
  * and none exists; *row gets {privatePem, publicPem} or NULL. */

@@ -33,6 +33,7 @@ int store_credential_set_error(struct store *s, const char *id, const char *erro
 
 /* ---- OAuth2 authorization requests in flight ---- */
 
+/* params: the credential form's values as the caller stores them (sealed, connectors/oauth.c). */
 int store_oauth_state_insert(struct store *s, const char *state, const char *env,
                              const char *user_id, const char *app, const char *sealed_verifier,
                              const cJSON *params, const char *redirect_uri);

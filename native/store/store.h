@@ -113,6 +113,9 @@ void store_user_clear(struct user *u);
 int store_user_insert(struct store *s, const struct user *u);
 /* Finds a user of the environment by id, or else by username. */
 int store_user_find(struct store *s, const char *env_id, const char *id_or_name, struct user *out);
+/* Finds a user of the environment by id only: for credentials bound to a user (tokens), which must
+ * never resolve to another user whose username happens to equal a deleted user's id. */
+int store_user_find_id(struct store *s, const char *env_id, const char *id, struct user *out);
 /* Updates username and/or full name (NULL leaves a field as it is). */
 int store_user_update(struct store *s, const char *env_id, const char *id, const char *username,
                       const char *full_name, int64_t now);

@@ -65,6 +65,12 @@ int store_user_find(struct store *s, const char *env_id, const char *id_or_name,
     return find_one(s, STMT_USER_BY_NAME, env_id, id_or_name, out);
 }
 
+int store_user_find_id(struct store *s, const char *env_id, const char *id, struct user *out)
+{
+    memset(out, 0, sizeof *out);
+    return id_valid(id) ? find_one(s, STMT_USER_BY_ID, env_id, id, out) : STORE_NOT_FOUND;
+}
+
 int store_user_update(struct store *s, const char *env_id, const char *id, const char *username,
                       const char *full_name, int64_t now)
 {

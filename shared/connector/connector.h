@@ -124,7 +124,8 @@ struct connector {
     char *icon;
     char *description;
     char *base_url; /* template, may be overridden by a credential's baseUrl */
-    char **hosts;   /* host patterns requests may go to (NULL-terminated), or NULL: any host */
+    char **hosts;   /* declared host patterns ("*.myshopify.com"; NULL-terminated), or NULL: see
+                       connector_url */
     const struct connector_network *network; /* hosts the server allows besides (borrowed) */
     enum connector_auth auth;
     cJSON *auth_fields;    /* JSON Schema of a credential's data */
@@ -189,6 +190,18 @@ int connector_render(const struct connector *c, const struct connector_request *
  * missing or the result is too long. encode percent-encodes substituted values (path segments). */
 char *connector_template(const char *tmpl, const cJSON *scope, bool encode, char *err,
                          size_t err_len);
+
+/*
+ * Expands a URL template (baseUrl, an absolute request path, authorizeUrl, tokenUrl) over scope
+ * into a malloc'd URL. A value substituted into the host must be one hostname label, or, when the
+ * credential form declares a pattern for its field, a host name matching that pattern; values
+ * anywhere else are percent-encoded. The host of the result must match one of the connector's
+ * declared hosts ('*' standing for one label's characters), or, when it declares none, the
+ * template's own host with '*' where values were substituted. NULL with err set otherwise: a
+ * parameter an end user chose can never send a request (and the secrets it carries) elsewhere.
+ */
+char *connector_url(const struct connector *c, const char *tmpl, const cJSON *scope, char *err,
+                    size_t err_len);
 
 /* Evaluates an optional expression (NULL expr: returns a copy of dflt, NULL when dflt is NULL).
  * Returns the result (NULL when undefined) and 0, or -1 with err set. */

@@ -9,6 +9,7 @@
 #include "connector/connector.h"
 #include "connector/internal.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,10 +64,24 @@ static bool url_host(const char *url, char host[HOST_MAX], int *port)
     return host[0] != '\0';
 }
 
-/* "name", "*.suffix", either with ":port", against host and port. */
+bool connector_host_matches(const char *pattern, const char *host)
+{
+    if (*pattern == '*') {
+        for (size_t k = 1; host[k - 1] && host[k - 1] != '.' && host[k - 1] != ':'; k++)
+            if (connector_host_matches(pattern + 1, host + k))
+                return true;
+        return false;
+    }
+    if (!*pattern)
+        return !*host;
+    return tolower((unsigned char)*pattern) == *host &&
+           connector_host_matches(pattern + 1, host + 1);
+}
+
+/* "name" or "name:port" ('*' for one label, see connector_host_matches) against host and port. */
 static bool pattern_matches(const char *pattern, const char *host, int port)
 {
-    char name[HOST_MAX];
+    char name[HOST_MAX], lower[HOST_MAX];
     snprintf(name, sizeof name, "%s", pattern);
     char *colon = strrchr(name, ':');
     if (colon && !strchr(name, ']') && strchr(name, ':') == colon) {
@@ -74,11 +89,11 @@ static bool pattern_matches(const char *pattern, const char *host, int port)
             return false;
         *colon = '\0';
     }
-    if (strncmp(name, "*.", 2) == 0) {
-        size_t hl = strlen(host), sl = strlen(name + 1);
-        return hl > sl && strcasecmp(host + hl - sl, name + 1) == 0;
-    }
-    return strcasecmp(name, host) == 0;
+    size_t i = 0;
+    for (; host[i] && i + 1 < sizeof lower; i++)
+        lower[i] = (char)tolower((unsigned char)host[i]);
+    lower[i] = '\0';
+    return connector_host_matches(name, lower);
 }
 
 /* The four bytes of a dotted IPv4 literal, or false. */

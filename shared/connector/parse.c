@@ -345,6 +345,25 @@ static bool parse_trigger(const cJSON *doc, struct connector_trigger *t, char *e
            compile(doc, "payload", where, &t->payload, err, n);
 }
 
+/* A declared host: lower-case labels of letters, digits, '-' and '*' (one label's characters),
+ * optionally ":port". */
+static bool host_pattern_ok(const cJSON *h)
+{
+    if (!cJSON_IsString(h) || !h->valuestring[0])
+        return false;
+    const char *s = h->valuestring;
+    size_t host_len = strcspn(s, ":");
+    for (size_t i = 0; i < host_len; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || strchr("-.*", s[i])))
+            return false;
+    if (s[0] == '.' || s[host_len - 1] == '.' || strstr(s, ".."))
+        return false;
+    if (!s[host_len])
+        return true;
+    const char *port = s + host_len + 1;
+    return *port && strspn(port, "0123456789") == strlen(port) && strlen(port) <= 5;
+}
+
 static enum connector_auth auth_type(const char *s)
 {
     if (!s || strcmp(s, "none") == 0)
@@ -372,6 +391,22 @@ struct connector *connector_parse(const cJSON *doc, char *err, size_t n)
     c->icon = dup_str(doc, "icon");
     c->description = dup_str(doc, "description");
     c->base_url = dup_str(doc, "baseUrl");
+    const cJSON *hosts = cJSON_GetObjectItem(doc, "hosts"), *h;
+    cJSON_ArrayForEach(h, hosts)
+    {
+        if (!host_pattern_ok(h)) {
+            connector_fail(err, n,
+                           "hosts: '%.80s' is not a host pattern (labels, '*' for one label)",
+                           cJSON_IsString(h) ? h->valuestring : "");
+            connector_free(c);
+            return NULL;
+        }
+    }
+    if (cJSON_IsArray(hosts) && cJSON_GetArraySize(hosts) > 0) {
+        c->hosts = calloc((size_t)cJSON_GetArraySize(hosts) + 1, sizeof *c->hosts);
+        int nh = 0;
+        cJSON_ArrayForEach(h, hosts) if (c->hosts) c->hosts[nh++] = strdup(h->valuestring);
+    }
     const cJSON *auth = cJSON_GetObjectItem(doc, "auth");
     c->auth = auth_type(json_get_str(auth, "type"));
     c->basic_username = dup_str(auth, "username");
@@ -380,13 +415,6 @@ struct connector *connector_parse(const cJSON *doc, char *err, size_t n)
     c->oauth_authorize_url = dup_str(auth, "authorizeUrl");
     c->oauth_token_url = dup_str(auth, "tokenUrl");
     c->oauth_scopes = dup_str(auth, "scopes");
-    const cJSON *hosts = cJSON_GetObjectItem(doc, "hosts"), *h;
-    if (cJSON_IsArray(hosts)) {
-        c->hosts = calloc((size_t)cJSON_GetArraySize(hosts) + 1, sizeof *c->hosts);
-        int nh = 0;
-        cJSON_ArrayForEach(h, hosts) if (c->hosts && cJSON_IsString(h)) c->hosts[nh++] =
-            strdup(h->valuestring);
-    }
     if (c->auth == AUTH_OAUTH2 && (!c->oauth_authorize_url || !c->oauth_token_url)) {
         connector_fail(err, n, "auth: oauth2 needs authorizeUrl and tokenUrl");
         connector_free(c);

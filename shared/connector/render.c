@@ -7,6 +7,7 @@
 #include "connector/internal.h"
 
 #include "json/json.h"
+#include "schema/regex.h"
 #include "util/base64.h"
 #include "util/buf.h"
 
@@ -42,30 +43,59 @@ static const cJSON *lookup(const cJSON *scope, const char *path, size_t len)
     return cur;
 }
 
+/* The value of the placeholder between p ('{') and end ('}') as text (malloc'd), or NULL with err
+ * set when it is missing or empty. *raw tells whether it is a {+path}. */
+static char *placeholder(const cJSON *scope, const char *p, const char *end, bool *raw, char *err,
+                         size_t n)
+{
+    /* {+path} (RFC 6570's reserved expansion) keeps '/' and the like unencoded. */
+    *raw = p[1] == '+';
+    const cJSON *v = lookup(scope, p + 1 + *raw, (size_t)(end - p - 1 - *raw));
+    char *text = NULL;
+    if (cJSON_IsString(v))
+        text = strdup(v->valuestring);
+    else if (cJSON_IsNumber(v) || cJSON_IsBool(v))
+        text = json_print(v);
+    if (!text || !*text) {
+        connector_fail(err, n, "no value for {%.*s}", (int)(end - p - 1), p + 1);
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+/* The closing brace of a placeholder starting at p, or NULL when p starts none. */
+static const char *placeholder_end(const char *p)
+{
+    const char *end = strchr(p, '}');
+    return end && end - p - 1 <= PATH_MAX_LEN && end != p + 1 ? end : NULL;
+}
+
+static char *template_done(struct buf *b, char *err, size_t n)
+{
+    if (b->len > CONNECTOR_MAX_TEMPLATE) {
+        connector_fail(err, n, "a rendered value is longer than %d bytes", CONNECTOR_MAX_TEMPLATE);
+        buf_free(b);
+        return NULL;
+    }
+    char *out = buf_take(b);
+    if (!out)
+        out = strdup("");
+    return out;
+}
+
 char *connector_template(const char *tmpl, const cJSON *scope, bool encode, char *err, size_t n)
 {
     struct buf b = {0};
-    for (const char *p = tmpl; *p;) {
-        if (*p != '{') {
+    for (const char *p = tmpl; *p && b.len <= CONNECTOR_MAX_TEMPLATE;) {
+        const char *end = *p == '{' ? placeholder_end(p) : NULL;
+        if (!end) {
             buf_putc(&b, *p++);
             continue;
         }
-        const char *end = strchr(p, '}');
-        if (!end || end - p - 1 > PATH_MAX_LEN || end == p + 1) {
-            buf_putc(&b, *p++);
-            continue;
-        }
-        /* {+path} (RFC 6570's reserved expansion) keeps '/' and the like unencoded. */
-        bool raw = p[1] == '+';
-        const cJSON *v = lookup(scope, p + 1 + raw, (size_t)(end - p - 1 - raw));
-        char *text = NULL;
-        if (cJSON_IsString(v))
-            text = strdup(v->valuestring);
-        else if (cJSON_IsNumber(v) || cJSON_IsBool(v))
-            text = json_print(v);
-        if (!text || !*text) {
-            connector_fail(err, n, "no value for {%.*s}", (int)(end - p - 1), p + 1);
-            free(text);
+        bool raw;
+        char *text = placeholder(scope, p, end, &raw, err, n);
+        if (!text) {
             buf_free(&b);
             return NULL;
         }
@@ -75,18 +105,219 @@ char *connector_template(const char *tmpl, const cJSON *scope, bool encode, char
             buf_puts(&b, text);
         free(text);
         p = end + 1;
-        if (b.len > CONNECTOR_MAX_TEMPLATE)
-            break;
     }
-    if (b.len > CONNECTOR_MAX_TEMPLATE) {
-        connector_fail(err, n, "a rendered value is longer than %d bytes", CONNECTOR_MAX_TEMPLATE);
+    return template_done(&b, err, n);
+}
+
+/* ---- URL templates: what may stand in a host ---- */
+
+/* Longest host[:port] of a URL: a DNS name is at most 253 characters, plus a port. */
+#define HOST_MAX 260
+/* Longest DNS label (RFC 1035). */
+#define LABEL_MAX 63
+
+/* The authority of url (after "scheme://", up to '/', '?', '#' or the end) and its length; NULL
+ * when url has no "scheme://". */
+static const char *authority(const char *url, size_t *len)
+{
+    const char *p = strstr(url, "://");
+    if (!p)
+        return NULL;
+    p += 3;
+    *len = strcspn(p, "/?#");
+    return p;
+}
+
+/* One DNS label: letters, digits and '-', neither first nor last, at most 63 characters. */
+static bool is_label(const char *s, size_t len)
+{
+    if (len == 0 || len > LABEL_MAX || s[0] == '-' || s[len - 1] == '-')
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '-')
+            return false;
+    return true;
+}
+
+/* Dot-separated labels: a host name, or a part of one. */
+static bool is_host_name(const char *s)
+{
+    for (;;) {
+        size_t len = strcspn(s, ".");
+        if (!is_label(s, len))
+            return false;
+        if (!s[len])
+            return true;
+        s += len + 1;
+    }
+}
+
+/*
+ * Whether value may stand for the placeholder at path inside a host: when the credential form
+ * declares a pattern for the field, the value must match it and be host-name characters; else it
+ * must be one hostname label, so that it cannot add a port, a path, user information or a label.
+ */
+static bool host_value_ok(const struct connector *c, const char *path, size_t path_len,
+                          const char *value, char *err, size_t n)
+{
+    const char *pattern = NULL;
+    char field[PATH_MAX_LEN + 1] = "";
+    if (path_len > 11 && strncmp(path, "credential.", 11) == 0) {
+        snprintf(field, sizeof field, "%.*s", (int)(path_len - 11), path + 11);
+        const cJSON *props = cJSON_GetObjectItem(c ? c->auth_fields : NULL, "properties");
+        pattern = json_get_str(cJSON_GetObjectItemCaseSensitive(props, field), "pattern");
+    }
+    bool ok;
+    if (!pattern) {
+        ok = is_label(value, strlen(value));
+    } else {
+        struct schema_regex *re = schema_regex_compile(pattern, NULL, 0);
+        ok = re && is_host_name(value) &&
+             schema_regex_search(re, value, strlen(value)) == SCHEMA_REGEX_MATCH;
+        schema_regex_free(re);
+    }
+    if (!ok)
+        connector_fail(
+            err, n, "{%.*s} must be %s to stand in a host; '%.60s' is not", (int)path_len, path,
+            pattern ? "a host name matching the field's pattern" : "one hostname label", value);
+    return ok;
+}
+
+/* Writes the host[:port] of an absolute URL, lower-cased, into out. false (err set) when the URL
+ * has none, or its authority holds anything but host characters (user information, escapes). */
+static bool url_host(const char *url, char out[HOST_MAX + 1], char *err, size_t n)
+{
+    size_t len;
+    const char *a = authority(url, &len);
+    if (!a || len == 0 || len > HOST_MAX) {
+        connector_fail(err, n, "'%.80s' is not an absolute URL with a host", url);
+        return false;
+    }
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)a[i];
+        if (!isalnum(ch) && !strchr(".-:[]", ch)) {
+            connector_fail(err, n, "the host of '%.80s' holds '%c'", url, ch);
+            return false;
+        }
+        out[i] = (char)tolower(ch);
+    }
+    out[len] = '\0';
+    return true;
+}
+
+/* Whether url (whose lower-cased authority is host) is one the connector may call: with declared
+ * hosts, one of them or one the server allows (connector_url_permitted); without, derived (the
+ * template's own host, '*' where a value was substituted). */
+static bool host_allowed(const struct connector *c, const char *derived, const char *host,
+                         const char *url, char *err, size_t n)
+{
+    if (c && c->hosts)
+        return connector_url_permitted(c, url, err, n);
+    if (connector_host_matches(derived, host))
+        return true;
+    connector_fail(err, n, "%s is not a host %s may call", host, c ? c->name : "the connector");
+    return false;
+}
+
+/*
+ * A template that starts with "{+credential.NAME}" takes its origin from the credential (a
+ * sandbox store's "API URL"): allowed only when the connector declares its hosts, and the value
+ * must be a bare http(s) origin. Appends it to b and returns where the rest of the template
+ * starts; NULL (err set) when the value is not such an origin; tmpl itself when the template
+ * starts otherwise.
+ */
+static const char *credential_origin(const struct connector *c, const char *tmpl,
+                                     const cJSON *scope, struct buf *b, char *err, size_t n)
+{
+    char field[PATH_MAX_LEN + 1];
+    if (!c || !c->hosts || strncmp(tmpl, "{+credential.", 13) != 0 ||
+        !connector_base_url_field(c, field, sizeof field))
+        return tmpl;
+    const char *end = placeholder_end(tmpl);
+    bool raw;
+    char *text = end ? placeholder(scope, tmpl, end, &raw, err, n) : NULL;
+    if (!text)
+        return NULL;
+    size_t len = strlen(text);
+    while (len && text[len - 1] == '/')
+        text[--len] = '\0';
+    size_t alen;
+    const char *a = authority(text, &alen);
+    bool ok = a && alen > 0 && a[alen] == '\0' &&
+              (strncmp(text, "http://", 7) == 0 || strncmp(text, "https://", 8) == 0);
+    if (ok)
+        buf_puts(b, text);
+    else
+        connector_fail(err, n,
+                       "credential.%s must be an http(s) origin such as https://host, not "
+                       "'%.80s'",
+                       field, text);
+    free(text);
+    return ok ? end + 1 : NULL;
+}
+
+char *connector_url(const struct connector *c, const char *tmpl, const cJSON *scope, char *err,
+                    size_t n)
+{
+    struct buf b = {0}, derived = {0};
+    const char *rest = tmpl ? credential_origin(c, tmpl, scope, &b, err, n) : NULL;
+    if (tmpl && !rest) {
         buf_free(&b);
         return NULL;
     }
-    char *out = buf_take(&b);
-    if (!out)
-        out = strdup("");
-    return out;
+    size_t alen = 0;
+    const char *auth = rest == tmpl ? authority(tmpl, &alen) : rest;
+    if (!auth) {
+        connector_fail(err, n, "'%.80s' is not an absolute URL template", tmpl ? tmpl : "");
+        return NULL;
+    }
+    const char *auth_end = auth + alen;
+    for (const char *p = rest; *p && b.len <= CONNECTOR_MAX_TEMPLATE;) {
+        bool in_host = p >= auth && p < auth_end;
+        const char *end = *p == '{' ? placeholder_end(p) : NULL;
+        if (!end) {
+            if (in_host)
+                buf_putc(&derived, *p);
+            buf_putc(&b, *p++);
+            continue;
+        }
+        bool raw;
+        char *text = placeholder(scope, p, end, &raw, err, n);
+        bool ok = text != NULL;
+        if (ok && in_host && raw) {
+            connector_fail(err, n, "{%.*s}: a raw value cannot stand in a host", (int)(end - p - 1),
+                           p + 1);
+            ok = false;
+        }
+        if (ok && in_host)
+            ok = host_value_ok(c, p + 1, (size_t)(end - p - 1), text, err, n);
+        if (ok && in_host) {
+            buf_puts(&b, text);
+            buf_putc(&derived, '*');
+        } else if (ok && raw) {
+            buf_puts(&b, text);
+        } else if (ok) {
+            buf_put_urlencoded(&b, text);
+        }
+        free(text);
+        if (!ok) {
+            buf_free(&b);
+            buf_free(&derived);
+            return NULL;
+        }
+        p = end + 1;
+    }
+    char *url = template_done(&b, err, n);
+    char host[HOST_MAX + 1];
+    bool ok = url && url_host(url, host, err, n);
+    if (ok && !host_allowed(c, derived.data ? derived.data : "", host, url, err, n))
+        ok = false;
+    buf_free(&derived);
+    if (!ok) {
+        free(url);
+        return NULL;
+    }
+    return url;
 }
 
 int connector_eval(const struct mapping_expr *expr, const cJSON *scope, const cJSON *dflt,
@@ -190,31 +421,47 @@ static int request_url(const struct connector *c, const struct connector_request
                        const struct mapping_limits *limits, struct buf *url, char *err, size_t n)
 {
     bool absolute = strncmp(r->path, "http://", 7) == 0 || strncmp(r->path, "https://", 8) == 0;
-    if (!absolute) {
+    if (absolute) {
+        char *full = connector_url(c, r->path, scope, err, n);
+        if (!full)
+            return -1;
+        buf_puts(url, full);
+        free(full);
+    } else {
         char *base = NULL;
+        char host[HOST_MAX + 1], expected[HOST_MAX + 1];
         if (base_override && *base_override)
             base = strdup(base_override);
         else if (c->base_url) {
             cJSON *filled = connector_scope_defaults(c, scope);
-            base = connector_template(c->base_url, filled ? filled : scope, false, err, n);
+            base = connector_url(c, c->base_url, filled ? filled : scope, err, n);
             cJSON_Delete(filled);
         } else
             connector_fail(err, n, "the connector has no baseUrl and the credential gives none");
-        if (!base)
+        if (!base || !url_host(base, expected, err, n)) {
+            free(base);
             return -1;
+        }
         size_t bl = strlen(base);
         while (bl && base[bl - 1] == '/')
             base[--bl] = '\0';
         buf_puts(url, base);
         free(base);
+        char *path = connector_template(r->path, scope, true, err, n);
+        if (!path)
+            return -1;
+        /* Templates encode substituted values, so "/" inside an id cannot climb the path; the
+         * template's own slashes stay. A raw value ({+path}) still cannot move the request to
+         * another host ("@evil.example/..." right after the base). */
+        buf_puts(url, path);
+        free(path);
+        if (!url_host(url->data, host, err, n))
+            return -1;
+        if (strcmp(host, expected) != 0) {
+            connector_fail(err, n, "the request's path moves it from %s to %s", expected, host);
+            return -1;
+        }
     }
-    char *path = connector_template(r->path, scope, true, err, n);
-    if (!path)
-        return -1;
-    /* Templates encode substituted values, so "/" inside an id cannot climb the path; the
-     * template's own slashes stay. */
-    buf_puts(url, path);
-    free(path);
 
     cJSON *query = NULL;
     if (connector_eval(r->query, scope, NULL, limits, &query, err, n) != 0)

@@ -284,3 +284,16 @@ char *json_text(const cJSON *v)
 {
     return cJSON_IsString(v) ? strdup(v->valuestring) : json_print(v);
 }
+
+void json_replace(cJSON *parent, cJSON *item, cJSON *with)
+{
+    if (!with)
+        return;
+    if (item->string) {
+        if (with->string && !(with->type & cJSON_StringIsConst))
+            free(with->string);
+        with->string = strdup(item->string);
+        with->type &= ~cJSON_StringIsConst;
+    }
+    cJSON_ReplaceItemViaPointer(parent, item, with);
+}

@@ -54,4 +54,8 @@ uint64_t json_hash(const cJSON *v, uint64_t seed, bool *unhashable);
 /* A value as text: a string's own characters, anything else its JSON (malloc'd, NULL on OOM). */
 char *json_text(const cJSON *v);
 
+/* Puts with (taken) where item (a member or element of parent) is, under item's member name, and
+ * frees item. Unlike a replacement by name it hits exactly item, also among duplicate names. */
+void json_replace(cJSON *parent, cJSON *item, cJSON *with);
+
 #endif

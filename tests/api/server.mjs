@@ -1,6 +1,7 @@
 // Test fixture: starts the real solder binary on a free loopback port with a fresh data directory,
 // and stops it (SIGTERM) when the test is done. SOLDER_BIN names the binary (ctest sets it).
 import { spawn, execFileSync } from 'node:child_process';
+import { createDecipheriv, createPrivateKey, sign } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -85,4 +86,27 @@ export async function waitUntil(what, fn, timeoutMs = 20000) {
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+// Opens a value sealed by the server: "v1." base64(nonce 12 || ciphertext || tag 16), AES-256-GCM
+// under DATA/master.key.
+export function openSealed(dataDir, sealed) {
+  const key = Buffer.from(readFileSync(path.join(dataDir, 'master.key'), 'utf8').trim(), 'base64');
+  const raw = Buffer.from(sealed.trim().slice(3), 'base64');
+  const d = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
+  d.setAuthTag(raw.subarray(raw.length - 16));
+  return Buffer.concat([d.update(raw.subarray(12, raw.length - 16)), d.final()]).toString();
+}
+
+// A token signed with server's own key (read from its store, opened with the master key) over the
+// given header and claims: for tokens the server would accept but for one claim.
+export function signAsServer(server, header, payload) {
+  const sealed = execFileSync('sqlite3', [path.join(server.dataDir, 'solder.db'),
+    'SELECT private_pem FROM signing_keys ORDER BY created_at DESC LIMIT 1'], { encoding: 'utf8' });
+  if (!/^v1\./.test(sealed)) throw new Error('the private key is not stored sealed');
+  const pem = openSealed(server.dataDir, sealed);
+  const b64url = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const input = `${b64url(header)}.${b64url(payload)}`;
+  const sig = sign('sha256', Buffer.from(input), { key: createPrivateKey(pem), dsaEncoding: 'ieee-p1363' });
+  return `${input}.${sig.toString('base64url')}`;
 }

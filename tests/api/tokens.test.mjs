@@ -1,11 +1,11 @@
 // User tokens: claims, signature against the JWKS, and every way a token is refused.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createDecipheriv, createPublicKey, createPrivateKey, createVerify, sign } from 'node:crypto';
+import { createPublicKey, createVerify } from 'node:crypto';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { startServer, api, ID_RE, BIN } from './server.mjs';
+import { startServer, api, ID_RE, BIN, openSealed, signAsServer } from './server.mjs';
 
 let s;
 let user;
@@ -18,27 +18,8 @@ after(async () => { assert.equal(await s.stop(), 0); });
 const b64url = (o) => Buffer.from(typeof o === 'string' ? o : JSON.stringify(o)).toString('base64url');
 const decode = (part) => JSON.parse(Buffer.from(part, 'base64url').toString());
 
-// Opens a value sealed by the server: "v1." base64(nonce 12 || ciphertext || tag 16), AES-256-GCM
-// under DATA/master.key.
-function openSealed(dataDir, sealed) {
-  const key = Buffer.from(readFileSync(path.join(dataDir, 'master.key'), 'utf8').trim(), 'base64');
-  const raw = Buffer.from(sealed.trim().slice(3), 'base64');
-  const d = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
-  d.setAuthTag(raw.subarray(raw.length - 16));
-  return Buffer.concat([d.update(raw.subarray(12, raw.length - 16)), d.final()]).toString();
-}
-
-// Signs claims with the server's own key (read from the store and opened with the master key), to
-// make tokens the server would accept but for one claim.
-function signWithServerKey(header, payload) {
-  const sealed = execFileSync('sqlite3', [path.join(s.dataDir, 'solder.db'),
-    'SELECT private_pem FROM signing_keys ORDER BY created_at DESC LIMIT 1'], { encoding: 'utf8' });
-  assert.match(sealed, /^v1\./, 'the private key is stored sealed');
-  const pem = openSealed(s.dataDir, sealed);
-  const input = `${b64url(header)}.${b64url(payload)}`;
-  const sig = sign('sha256', Buffer.from(input), { key: createPrivateKey(pem), dsaEncoding: 'ieee-p1363' });
-  return `${input}.${sig.toString('base64url')}`;
-}
+// Signs claims with the server's own key, to make tokens the server would accept but for one claim.
+const signWithServerKey = (header, payload) => signAsServer(s, header, payload);
 
 async function freshToken() {
   return (await api(s, 'GET', `/users/${user}/token`)).body.token;

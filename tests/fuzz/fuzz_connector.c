@@ -1,8 +1,9 @@
 /*
  * libFuzzer target for connector definitions. Input: a connector's JSON text, optionally followed
  * by a NUL byte and a scope's JSON text ({"inputs", "credential", "subscription", "delivery"}). A
- * definition that parses has every action and trigger request rendered over the scope, its
- * credential metadata built and an error text derived from the scope; a paginated action is run
+ * definition that parses has every action and trigger request rendered over the scope, its URL
+ * templates (baseUrl, authorizeUrl, tokenUrl) expanded under the host rules, its credential
+ * metadata built and an error text derived from the scope; a paginated action is run
  * over the scope's "pages" (answers), whose Link values also go through the Link header parser.
  * Any crash, leak, sanitizer report or hang is a bug.
  */
@@ -104,6 +105,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 free(s);
             }
         }
+        const char *urls[] = {c->oauth_authorize_url, c->oauth_token_url, c->base_url};
+        for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++)
+            free(urls[i] ? connector_url(c, urls[i], scope, err, sizeof err) : NULL);
         cJSON_Delete(connector_credential_metadata(c, "name"));
         char msg[128];
         connector_error_text(c, 400, cJSON_GetObjectItem(scope, "delivery"), msg, sizeof msg);

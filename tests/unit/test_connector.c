@@ -62,8 +62,13 @@ static void run_case(const cJSON *tc)
     CHECK(c != NULL);
     if (!c)
         return;
-    const struct connector_request *r = find_request(c, json_get_str(tc, "request"));
-    CHECK(r != NULL);
+    const char *what = json_get_str(tc, "request");
+    const char *url_tmpl = strcmp(what, "auth.authorizeUrl") == 0 ? c->oauth_authorize_url
+                           : strcmp(what, "auth.tokenUrl") == 0   ? c->oauth_token_url
+                           : strcmp(what, "baseUrl") == 0         ? c->base_url
+                                                                  : NULL;
+    const struct connector_request *r = url_tmpl ? NULL : find_request(c, what);
+    CHECK(r != NULL || url_tmpl != NULL);
     /* "network": what the server allows besides the connector's hosts (--allow-hosts and
      * --allow-private-network), as connectors_set_network gives it. */
     const cJSON *net = cJSON_GetObjectItem(tc, "network"), *allowed;
@@ -77,9 +82,16 @@ static void run_case(const cJSON *tc)
         c->network = &network;
     struct connector_http h;
     char err[256] = "";
-    int rc = r ? connector_render(c, r, cJSON_GetObjectItem(tc, "scope"), json_get_str(tc, "base"),
-                                  NULL, &h, err, sizeof err)
-               : -1;
+    int rc = -1;
+    if (url_tmpl) {
+        /* A URL template alone: the result stands in h.url. */
+        memset(&h, 0, sizeof h);
+        h.url = connector_url(c, url_tmpl, cJSON_GetObjectItem(tc, "scope"), err, sizeof err);
+        rc = h.url ? 0 : -1;
+    } else if (r) {
+        rc = connector_render(c, r, cJSON_GetObjectItem(tc, "scope"), json_get_str(tc, "base"),
+                              NULL, &h, err, sizeof err);
+    }
     const char *want_err = json_get_str(tc, "error");
     if (want_err) {
         CHECK(rc != 0);

@@ -2,7 +2,8 @@
  * Outbound delivery: the HTTP client against a small HTTP/1.1 server running in this process on
  * 127.0.0.1 (canned routes: ok, echo, 500, 429 with Retry-After, slow, oversized, dropped,
  * redirect), the SSRF guard (address table, refusals before any connection, allow-list), the retry
- * policy and the standard delivery headers, checked as the receiver sees them.
+ * policy, the standard delivery headers, checked as the receiver sees them, and the one outbound
+ * path (engine/outbound.h) that adds them — which sends nothing when signing fails.
  *
  * Nothing leaves the machine: private and special addresses are refused by the guard before a
  * socket is opened, and the only address ever connected to is the test server's.
@@ -12,6 +13,7 @@
 #include "crypto/sign.h"
 #include "engine/delivery.h"
 #include "engine/http_client.h"
+#include "engine/outbound.h"
 #include "engine/retry.h"
 #include "engine/ssrf.h"
 
@@ -978,6 +980,54 @@ static void run_delivery_headers(void)
     free(pub);
 }
 
+/* ---- the outbound path ------------------------------------------------------------------------
+ */
+
+static void run_outbound(void)
+{
+    struct http_client_options o = {.allow_hosts = LOOPBACK_ONLY};
+    struct http_client *c = http_client_new(&o, NULL, 0);
+    char *secret = sign_whsec_generate();
+    struct outbound_secrets secrets = {0};
+    struct outbound_ctx ctx = {c, "wf1", "user1", "exec1", secret, NULL, &secrets};
+    struct wf_block block = {.id = "b1", .name = "Push", .type_name = "http"};
+    char url[128];
+    url_for(url, sizeof url, "/echo");
+    const char *mine[] = {"X-Auth-Key: key-0123456789", "Accept: text/plain"};
+    struct outbound_request req = {&block, "b1", "POST", url, mine, 2, "{\"a\":1}", 7, 0};
+    struct http_response resp;
+    enum retry_verdict verdict;
+    char err[256] = "";
+    CHECK_INT(outbound_send(&ctx, &req, &resp, &verdict, err, sizeof err), 0);
+    CHECK_INT(verdict, RETRY_SUCCESS);
+    char *seen = last_request();
+    CHECK(strstr(seen, "X-Auth-Key: key-0123456789\r\n") != NULL);
+    CHECK(strstr(seen, "webhook-signature: v1,") != NULL);
+    CHECK(strstr(seen, "X-Alloy-BlockName: Push\r\n") != NULL);
+    free(seen);
+    http_response_free(&resp);
+    /* The caller's secret-looking header values are now secrets of the execution. */
+    char *shown = outbound_redact_text(&secrets, "got key-0123456789 back");
+    CHECK_STR(shown, "got [redacted] back");
+    free(shown);
+
+    /* Signing that fails sends nothing and says why, whoever calls (block or app action). */
+    struct http_client *fresh = http_client_new(&o, NULL, 0);
+    ctx.http = fresh;
+    ctx.webhook_secret = "whsec_not base64!";
+    int before = accepted_count();
+    CHECK_INT(outbound_send(&ctx, &req, &resp, &verdict, err, sizeof err), -1);
+    CHECK(strstr(err, "cannot sign the request: the webhook secret is not a valid whsec_ secret") !=
+          NULL);
+    CHECK_INT(resp.status, 0);
+    http_response_free(&resp);
+    CHECK_INT(accepted_count(), before);
+    http_client_free(fresh);
+    outbound_secrets_free(&secrets);
+    free(secret);
+    http_client_free(c);
+}
+
 int main(void)
 {
     run_address_table();
@@ -991,6 +1041,7 @@ int main(void)
     run_client_limits();
     run_guarded_client();
     run_delivery_headers();
+    run_outbound();
     server_stop();
     return check_summary("test_delivery");
 }
