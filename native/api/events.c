@@ -39,7 +39,8 @@ static struct {
     schema_t *schema;
 } schema_cache[EVENT_SCHEMA_CACHE];
 static int schema_cache_used;
-static atomic_uint schema_cache_stale, schema_cache_seen;
+static atomic_uint schema_cache_stale;
+static unsigned schema_cache_seen; /* the last stale count the batch thread acted on */
 
 /* Forgets every compiled schema (on the thread that uses the cache). */
 static void schema_cache_empty(void)
@@ -63,9 +64,9 @@ static void schema_cache_clear(void)
 static const schema_t *cached_schema(struct store *st, const char *env, const char *name, int *rc)
 {
     unsigned stale = atomic_load(&schema_cache_stale);
-    if (stale != atomic_load(&schema_cache_seen)) {
+    if (stale != schema_cache_seen) {
         schema_cache_empty();
-        atomic_store(&schema_cache_seen, stale);
+        schema_cache_seen = stale;
     }
     int64_t updated;
     *rc = store_event_updated_at(st, env, name, &updated);

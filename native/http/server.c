@@ -752,11 +752,10 @@ static int fit_descriptor_limit(int want)
     return fit;
 }
 
-/* Hands back what the API threads still hold once lws is gone: nobody waits for it. */
-static void free_finished(struct app *app)
+/* Frees what the API threads handed back after the service stopped: nobody waits for it. */
+static void free_requests(struct request *list)
 {
-    for (struct request *req = app->pool ? pool_finished(app->pool) : NULL, *next; req;
-         req = next) {
+    for (struct request *req = list, *next; req; req = next) {
         next = req->next;
         request_free(req);
     }
@@ -838,10 +837,12 @@ int app_run_server(struct app *app)
         lws_service(app->lws, 0);
     http_defer_drain();
     pool_stop(app->pool);
+    /* Taken before lws goes: closing their connections only marks them abandoned. */
+    struct request *left = pool_finished(app->pool);
     signal_context = NULL;
     lws_context_destroy(app->lws);
     app->lws = NULL;
-    free_finished(app);
+    free_requests(left);
     pool_free(app->pool);
     app->pool = NULL;
     conns_free(app->conns);
