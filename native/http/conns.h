@@ -40,7 +40,8 @@ bool conns_admit(struct conns *c, const struct sockaddr *addr);
  */
 bool conns_opened(struct conns *c, struct lws *wsi);
 
-/* A request began on wsi (headers complete) or the connection became a websocket: not idle. */
+/* A request began on wsi (headers complete), or its websocket authenticated: not idle. A
+ * websocket that has not authenticated yet counts as idle. */
 void conns_busy(struct conns *c, struct lws *wsi);
 /* wsi finished its request and waits for the next one. */
 void conns_idle(struct conns *c, struct lws *wsi);

@@ -656,9 +656,6 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
     case LWS_CALLBACK_WSI_DESTROY:
         conns_closed(app->conns, wsi);
         return 0;
-    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
-        conns_busy(app->conns, wsi);
-        break;
     case LWS_CALLBACK_HTTP:
         return conn ? request_start(app, conn, wsi, in) : -1;
     case LWS_CALLBACK_HTTP_BODY:
