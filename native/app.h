@@ -16,6 +16,10 @@
 
 /* Largest request body accepted by default: bounds memory per connection. */
 #define APP_DEFAULT_MAX_BODY (1024 * 1024)
+/* Bytes of step inputs and outputs one execution-logs answer carries by default; past it they are
+ * left out (marked truncated), so a page of logs cannot take the server's memory or the client's.
+ */
+#define APP_DEFAULT_MAX_LOGS_RESPONSE (4 * 1024 * 1024)
 /* Bytes of request headers lws keeps per connection; larger headers are refused by lws. */
 #define APP_MAX_HEADER_BYTES 16384
 /* Connections open at once by default; each holds at most one lws header buffer
@@ -54,7 +58,8 @@ struct app_config {
     char data_dir[512];
     char public_url[256]; /* empty: http://HOST:PORT */
     size_t max_body;
-    char web_dir[512]; /* the front end's files (web/) */
+    size_t max_logs_response; /* 0 = APP_DEFAULT_MAX_LOGS_RESPONSE */
+    char web_dir[512];        /* the front end's files (web/) */
     int max_connections;
     int max_per_address; /* 0: no per-address cap */
     /* Dashboard sign-in (http/session.c, api/auth.c); 0 takes the defaults of http/session.h. */

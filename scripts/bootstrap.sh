@@ -11,7 +11,7 @@ want_wasm=1
 
 packages=(build-essential cmake pkg-config clang libclang-rt-14-dev
           libwebsockets-dev libcjson-dev libjwt-dev libsqlite3-dev sqlite3 libssl-dev
-          libcurl4-openssl-dev libyaml-dev libsodium-dev dpkg-dev ca-certificates wrk chromium)
+          libcurl4-openssl-dev libyaml-dev libsodium-dev dpkg-dev ca-certificates wrk chromium unicode-data)
 [ "$want_wasm" = 1 ] && packages+=(emscripten)
 
 if ! [ -r /etc/debian_version ] || ! command -v apt-get >/dev/null; then
@@ -55,8 +55,14 @@ if [ "$want_wasm" = 1 ]; then
 fi
 # playwright-core for the browser tests (tests/e2e), pinned by its package-lock.json. It drives the
 # chromium package above; it must never download a browser of its own.
-if [ ! -d "$here/tests/e2e/node_modules/playwright-core" ]; then
+if [ ! -d "$here/tests/e2e/node_modules/playwright-core" ] || [ ! -d "$here/tests/e2e/node_modules/axe-core" ]; then
     (cd "$here/tests/e2e" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
         echo "bootstrap: could not install playwright-core; the e2e test will be skipped" >&2
+fi
+# The dashboard's build-time packages (Preact, htm, CodeMirror 6, uPlot, esbuild), pinned by
+# web/package-lock.json; esbuild bundles them into web/dashboard/dist/ during the build.
+if [ ! -d "$here/web/node_modules/esbuild" ] || [ ! -d "$here/web/node_modules/uplot" ]; then
+    (cd "$here/web" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
+        echo "bootstrap: could not install web/ packages; the dashboard bundle will be skipped" >&2
 fi
 exit 0

@@ -88,10 +88,39 @@ cJSON *api_workflow_installers(struct request *req, const char *workflow, bool d
 /* "2024-05-01T11:50:14.043Z" for a time in milliseconds. */
 cJSON *api_time_json(int64_t ms);
 void api_time_text(int64_t ms, char out[32]);
+/* Adds o[name] = the time of row[column] (ms) as api_time_json, when that column is a number. */
+void api_add_time(cJSON *o, const char *name, const cJSON *row, const char *column);
+
+/* Answers 200 {"data": data, "page", "limit"} (takes data), with "truncated": true when something
+ * was left out to keep the answer within its budget. */
+void api_reply_page(struct request *req, cJSON *data, long page, long limit, bool truncated);
 
 /* An integer query parameter within [min, max], else def; replies 400 and returns false when it is
  * present but not an integer in range. */
 bool api_query_int(struct request *req, const char *name, long min, long max, long def, long *out);
+
+/* The byte budget of one logs answer (step inputs and outputs it may carry, see
+ * --max-logs-response); api_execution_json takes from it. */
+struct logs_budget {
+    size_t left;
+    bool truncated; /* something was left out */
+};
+/* The budget of one answer: the server's --max-logs-response. */
+struct logs_budget api_logs_budget(const struct request *req);
+
+/* api/logs.c: one execution row (store_execution_find's columns) with its steps, in the
+ * reference's log shape (results, inputs), within b: once it is spent, step data is replaced by
+ * truncation markers and further steps are left out. The caller owns the answer. */
+cJSON *api_execution_json(struct store *s, const cJSON *x, struct logs_budget *b);
+
+/* api/history.c */
+void api_history_executions(struct request *req);
+void api_history_execution(struct request *req);
+void api_history_analytics(struct request *req);
+
+/* api/builder.c */
+void api_builder_workflows(struct request *req);
+void api_builder_version(struct request *req);
 
 /* api/integrations.c */
 void api_integrations_create(struct request *req);

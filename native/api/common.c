@@ -199,3 +199,27 @@ cJSON *api_load_integration(struct request *req, const char *id_or_name)
     }
     return row;
 }
+
+void api_add_time(cJSON *o, const char *name, const cJSON *row, const char *column)
+{
+    const cJSON *v = cJSON_GetObjectItem(row, column);
+    if (cJSON_IsNumber(v))
+        cJSON_AddItemToObject(o, name, api_time_json((int64_t)v->valuedouble));
+}
+
+void api_reply_page(struct request *req, cJSON *data, long page, long limit, bool truncated)
+{
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddItemToObject(out, "data", data);
+    cJSON_AddNumberToObject(out, "page", (double)page);
+    cJSON_AddNumberToObject(out, "limit", (double)limit);
+    if (truncated)
+        cJSON_AddTrueToObject(out, "truncated");
+    reply_json(req, 200, out);
+}
+
+struct logs_budget api_logs_budget(const struct request *req)
+{
+    size_t cap = req->app->cfg.max_logs_response;
+    return (struct logs_budget){cap ? cap : APP_DEFAULT_MAX_LOGS_RESPONSE, false};
+}

@@ -1,6 +1,7 @@
 /*
- * Seeing what happened: per-workflow execution logs with each block's inputs and outputs, errors,
- * analytics, reruns, the account-wide error log, and the GDPR deletion of a user's logs.
+ * Seeing what happened: per-workflow execution logs with each block's inputs and outputs (within a
+ * byte budget per answer), errors, analytics, reruns, the account-wide error log, and the GDPR
+ * deletion of a user's logs.
  */
 #include "api/api.h"
 
@@ -16,15 +17,47 @@
 /* Largest page of executions (the reference's limit). */
 #define LOGS_MAX_LIMIT 30
 
-static void add_time(cJSON *o, const char *name, const cJSON *row, const char *column)
+/* What one answer spends on an execution or a step besides its inputs and outputs (ids, names,
+ * times; step names and keys counted on top): an estimate that keeps the answer near its cap. */
+#define LOGS_EXECUTION_BYTES 512
+#define LOGS_STEP_BYTES      320
+
+static bool spend(struct logs_budget *b, size_t bytes)
 {
-    const cJSON *v = cJSON_GetObjectItem(row, column);
-    if (cJSON_IsNumber(v))
-        cJSON_AddItemToObject(o, name, api_time_json((int64_t)v->valuedouble));
+    if (bytes > b->left) {
+        b->truncated = true;
+        return false;
+    }
+    b->left -= bytes;
+    return true;
 }
 
-/* One execution with its steps, in the reference's log shape. */
-static cJSON *execution_json(struct store *s, const cJSON *x)
+/* A step's inputs or output for the answer: the stored value when the budget allows, else a
+ * truncation marker with its size. */
+static cJSON *step_value(struct logs_budget *b, const cJSON *st, const char *key,
+                         const char *bytes_key)
+{
+    const cJSON *v = cJSON_GetObjectItem(st, key);
+    const cJSON *bytes = cJSON_GetObjectItem(st, bytes_key);
+    size_t n = cJSON_IsNumber(bytes) ? (size_t)bytes->valuedouble : 0;
+    if (v && spend(b, n))
+        return cJSON_Duplicate(v, true);
+    if (!cJSON_IsNumber(bytes))
+        return NULL;
+    b->truncated = true;
+    return json_truncated_marker(n, NULL, 0);
+}
+
+static size_t str_bytes(const cJSON *row, const char *key)
+{
+    const char *v = json_get_str(row, key);
+    return v ? strlen(v) : 0;
+}
+
+/* One execution with its steps, in the reference's log shape, within the answer's budget: once it
+ * is spent, step data is replaced by truncation markers and further steps are left out (the
+ * execution then says "truncated": true). */
+cJSON *api_execution_json(struct store *s, const cJSON *x, struct logs_budget *b)
 {
     const char *status = json_get_str(x, "status");
     cJSON *o = cJSON_CreateObject();
@@ -37,20 +70,28 @@ static cJSON *execution_json(struct store *s, const cJSON *x)
     cJSON_AddBoolToObject(o, "finished",
                           strcmp(status, "queued") != 0 && strcmp(status, "running") != 0);
     cJSON_AddNumberToObject(o, "attempt", cJSON_GetObjectItem(x, "attempt")->valuedouble);
-    add_time(o, "createdAt", x, "createdAt");
-    add_time(o, "startedAt", x, "startedAt");
-    add_time(o, "stoppedAt", x, "finishedAt");
+    api_add_time(o, "createdAt", x, "createdAt");
+    api_add_time(o, "startedAt", x, "startedAt");
+    api_add_time(o, "stoppedAt", x, "finishedAt");
     if (json_get_str(x, "error"))
         cJSON_AddStringToObject(o, "error", json_get_str(x, "error"));
     if (json_get_str(x, "errorBlock"))
         cJSON_AddStringToObject(o, "errorBlock", json_get_str(x, "errorBlock"));
+    bool was_truncated = b->truncated;
+    b->truncated = false;
+    spend(b, LOGS_EXECUTION_BYTES + str_bytes(x, "error"));
     cJSON *steps = NULL;
-    store_steps_of_execution(s, json_get_str(x, "executionId"), &steps);
+    /* At most the steps the budget can list (one more, to see whether any was left out). */
+    store_steps_of_execution(s, json_get_str(x, "executionId"), (int64_t)b->left,
+                             (int)(b->left / LOGS_STEP_BYTES) + 1, &steps);
     cJSON *results = cJSON_AddArrayToObject(o, "results");
     cJSON *inputs = cJSON_AddArrayToObject(o, "inputs");
     const cJSON *st;
     cJSON_ArrayForEach(st, steps)
     {
+        if (!spend(b, LOGS_STEP_BYTES + 2 * str_bytes(st, "stepKey") + str_bytes(st, "blockId") +
+                          str_bytes(st, "blockName") + str_bytes(st, "error")))
+            break;
         cJSON *r = cJSON_CreateObject();
         cJSON_AddStringToObject(r, "blockId", json_get_str(st, "blockId"));
         cJSON_AddStringToObject(r, "blockName",
@@ -60,13 +101,13 @@ static cJSON *execution_json(struct store *s, const cJSON *x)
         cJSON_AddStringToObject(r, "stepKey", json_get_str(st, "stepKey"));
         cJSON_AddStringToObject(r, "status", json_get_str(st, "status"));
         cJSON_AddNumberToObject(r, "attempt", cJSON_GetObjectItem(st, "attempt")->valuedouble);
-        add_time(r, "startedAt", st, "startedAt");
-        add_time(r, "stoppedAt", st, "stoppedAt");
+        api_add_time(r, "startedAt", st, "startedAt");
+        api_add_time(r, "stoppedAt", st, "stoppedAt");
         cJSON *data = cJSON_AddArrayToObject(r, "data");
-        const cJSON *out = cJSON_GetObjectItem(st, "output");
+        cJSON *out = step_value(b, st, "output", "outputBytes");
         if (out) {
             cJSON *item = cJSON_CreateObject();
-            cJSON_AddItemToObject(item, "json", cJSON_Duplicate(out, true));
+            cJSON_AddItemToObject(item, "json", out);
             cJSON_AddItemToArray(data, item);
         }
         if (json_get_str(st, "error"))
@@ -75,11 +116,14 @@ static cJSON *execution_json(struct store *s, const cJSON *x)
         cJSON *in = cJSON_CreateObject();
         cJSON_AddStringToObject(in, "blockId", json_get_str(st, "blockId"));
         cJSON_AddStringToObject(in, "stepKey", json_get_str(st, "stepKey"));
-        const cJSON *iv = cJSON_GetObjectItem(st, "inputs");
-        cJSON_AddItemToObject(in, "data", iv ? cJSON_Duplicate(iv, true) : cJSON_CreateObject());
+        cJSON *iv = step_value(b, st, "inputs", "inputsBytes");
+        cJSON_AddItemToObject(in, "data", iv ? iv : cJSON_CreateObject());
         cJSON_AddItemToArray(inputs, in);
     }
     cJSON_Delete(steps);
+    if (b->truncated)
+        cJSON_AddTrueToObject(o, "truncated");
+    b->truncated |= was_truncated;
     return o;
 }
 
@@ -112,16 +156,13 @@ void api_workflow_logs(struct request *req)
         if (rc != STORE_OK) {
             reply_store_error(req, rc, "execution");
         } else {
+            struct logs_budget budget = api_logs_budget(req);
             cJSON *data = cJSON_CreateArray();
             const cJSON *x;
             cJSON_ArrayForEach(x, rows)
-                cJSON_AddItemToArray(data, execution_json(req->app->store, x));
+                cJSON_AddItemToArray(data, api_execution_json(req->app->store, x, &budget));
             cJSON_Delete(rows);
-            cJSON *out = cJSON_CreateObject();
-            cJSON_AddItemToObject(out, "data", data);
-            cJSON_AddNumberToObject(out, "page", (double)page);
-            cJSON_AddNumberToObject(out, "limit", (double)limit);
-            reply_json(req, 200, out);
+            api_reply_page(req, data, page, limit, budget.truncated);
         }
         cJSON_Delete(wf);
     }
@@ -153,7 +194,7 @@ void api_workflow_errors(struct request *req)
                 cJSON_AddStringToObject(o, "userId", json_get_str(e, "userId"));
                 cJSON_AddStringToObject(o, "block",
                                         json_get_str(e, "block") ? json_get_str(e, "block") : "");
-                add_time(o, "errorOccurredAt", e, "createdAt");
+                api_add_time(o, "errorOccurredAt", e, "createdAt");
                 cJSON_AddStringToObject(o, "message", json_get_str(e, "message"));
                 cJSON_AddItemToArray(data, o);
             }
@@ -268,9 +309,9 @@ void api_logs(struct request *req)
         cJSON_AddStringToObject(d, "error", json_get_str(e, "message"));
         if (json_get_str(e, "block"))
             cJSON_AddStringToObject(d, "block", json_get_str(e, "block"));
-        add_time(o, "startedAt", e, "startedAt");
-        add_time(o, "completedAt", e, "completedAt");
-        add_time(o, "createdAt", e, "createdAt");
+        api_add_time(o, "startedAt", e, "startedAt");
+        api_add_time(o, "completedAt", e, "completedAt");
+        api_add_time(o, "createdAt", e, "createdAt");
         cJSON_AddFalseToObject(o, "customVersion");
         cJSON_AddNumberToObject(o, "workflowVersion",
                                 cJSON_GetObjectItem(e, "version")->valuedouble);

@@ -31,6 +31,7 @@ const struct route API_ROUTES[] = {
     {HTTP_POST, "/integrations", api_integrations_create, 0},
     {HTTP_GET, "/integrations", api_integrations_list, USER},
     {HTTP_GET, "/integrations/:integrationId", api_integrations_get, LINK},
+    {HTTP_GET, "/integrations/:integrationId/workflows", api_builder_workflows, 0},
     {HTTP_PUT, "/integrations/:integrationId", api_integrations_update, 0},
     {HTTP_DELETE, "/integrations/:integrationId", api_integrations_delete, 0},
 
@@ -43,6 +44,7 @@ const struct route API_ROUTES[] = {
     {HTTP_DELETE, "/workflows/:workflowId", api_workflows_uninstall, USER},
     {HTTP_POST, "/workflows/:workflowId/release", api_workflows_release, 0},
     {HTTP_GET, "/workflows/:workflowId/versions", api_workflows_versions, USER},
+    {HTTP_GET, "/workflows/:workflowId/versions/:version", api_builder_version, 0},
     {HTTP_PUT, "/workflows/:workflowId/upgrade", api_workflows_upgrade, USER},
     {HTTP_GET, "/workflows/:workflowId/users", api_workflows_users, 0},
     {HTTP_GET, "/workflows/:workflowId/logs", api_workflow_logs, USER},
@@ -63,6 +65,9 @@ const struct route API_ROUTES[] = {
     {HTTP_POST, "/run/workflow", api_run_workflow, ROUTE_BATCH},
 
     {HTTP_GET, "/logs", api_logs, 0},
+    {HTTP_GET, "/logs/executions", api_history_executions, 0},
+    {HTTP_GET, "/logs/executions/:executionId", api_history_execution, 0},
+    {HTTP_GET, "/logs/analytics", api_history_analytics, 0},
     {HTTP_GET, "/settings", api_settings_get, 0},
     {HTTP_PUT, "/settings", api_settings_update, 0},
     {HTTP_POST, "/settings/rotate-signing-secret", api_settings_rotate_signing_secret, 0},

@@ -28,21 +28,18 @@ static int parse_listen(const char *s, struct app_config *cfg)
     return 0;
 }
 
-/* A connection-count option's value (text NULL: *out unchanged). Returns 0, or -1 after saying
- * what is wrong. */
-static int connection_count(const char *option, const char *text, long min, int *out)
+/* A whole number from min to max into *out; prints the usage error and returns false otherwise. */
+static bool parse_count(const char *s, unsigned long long min, unsigned long long max,
+                        const char *flag, const char *unit, unsigned long long *out)
 {
-    if (!text)
-        return 0;
     char *end;
-    long n = strtol(text, &end, 10);
-    if (!*text || *end || n < min || n > 1000000) {
-        fprintf(stderr, "solder serve: --%s must be a number from %ld to 1000000, got '%s'\n",
-                option, min, text);
-        return -1;
+    *out = strtoull(s, &end, 10);
+    if (!*s || *s == '-' || *end || *out < min || *out > max) {
+        fprintf(stderr, "solder serve: %s must be from %llu to %llu %s, got '%s'\n", flag, min, max,
+                unit, s);
+        return false;
     }
-    *out = (int)n;
-    return 0;
+    return true;
 }
 
 int cli_serve(int argc, char **argv)
@@ -50,7 +47,8 @@ int cli_serve(int argc, char **argv)
     const char *listen = "127.0.0.1:8080", *data = "./data", *public_url = "", *max_body = NULL,
                *workers = NULL, *allow_hosts = NULL, *web_dir = SOLDER_WEB_DIR,
                *connectors_dir = SOLDER_CONNECTORS_DIR, *session_idle = NULL, *session_max = NULL,
-               *login_lockout = NULL, *max_conns = NULL, *max_per_addr = NULL;
+               *login_lockout = NULL, *sync = "normal", *lease_ms = NULL, *max_step_output = NULL,
+               *max_logs_response = NULL, *max_conns = NULL, *max_per_addr = NULL;
     int allow_private = 0, no_rsa = 0;
     const struct cli_opt opts[] = {
         {"listen", "ADDR:PORT", "address to listen on (port 0 picks a free one)", "SOLDER_LISTEN",
@@ -94,6 +92,21 @@ int cli_serve(int argc, char **argv)
         {"login-lockout", "SECONDS",
          "how long too many failed dashboard sign-ins refuse an account or address (default 900)",
          "SOLDER_LOGIN_LOCKOUT", &login_lockout, NULL, NULL, NULL},
+        {"sync", "normal|full",
+         "when a commit is durable: normal survives a crash of the process, full (an fsync per "
+         "commit) also a power loss (default normal)",
+         "SOLDER_SYNC", &sync, NULL, NULL, NULL},
+        {"max-step-output", "BYTES",
+         "largest recorded input or output of one step; a larger one is stored as "
+         "{truncated, bytes, preview} (default 1048576)",
+         "SOLDER_MAX_STEP_OUTPUT", &max_step_output, NULL, NULL, NULL},
+        {"max-logs-response", "BYTES",
+         "step inputs and outputs carried by one execution-logs answer; past it they are left out "
+         "and the answer is marked truncated (default 4194304)",
+         "SOLDER_MAX_LOGS_RESPONSE", &max_logs_response, NULL, NULL, NULL},
+        {"lease-ms", "MS",
+         "for tests: lease of a claimed execution, renewed every third of it (default 30000)", NULL,
+         &lease_ms, NULL, NULL, NULL},
         {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
     };
     char *pos[1];
@@ -132,12 +145,19 @@ int cli_serve(int argc, char **argv)
         }
         app.cfg.max_body = (size_t)v;
     }
+    unsigned long long count;
     app.cfg.max_connections = APP_DEFAULT_MAX_CONNECTIONS;
-    app.cfg.max_per_address = APP_DEFAULT_MAX_PER_ADDRESS;
-    if (connection_count("max-connections", max_conns, 1, &app.cfg.max_connections) != 0 ||
-        connection_count("max-connections-per-address", max_per_addr, 0,
-                         &app.cfg.max_per_address) != 0)
+    if (max_conns &&
+        !parse_count(max_conns, 1, 1000000, "--max-connections", "connections", &count))
         return 2;
+    if (max_conns)
+        app.cfg.max_connections = (int)count;
+    app.cfg.max_per_address = APP_DEFAULT_MAX_PER_ADDRESS;
+    if (max_per_addr && !parse_count(max_per_addr, 0, 1000000, "--max-connections-per-address",
+                                     "connections", &count))
+        return 2;
+    if (max_per_addr)
+        app.cfg.max_per_address = (int)count;
     const struct {
         const char *flag, *value;
         int64_t *ms;
@@ -159,7 +179,30 @@ int cli_serve(int argc, char **argv)
         }
         *durations[i].ms = v * 1000;
     }
-    struct engine_config engine = {-1, allow_private != 0, allow_hosts, no_rsa != 0};
+    enum store_sync sync_mode;
+    if (strcmp(sync, "normal") == 0) {
+        sync_mode = STORE_SYNC_NORMAL;
+    } else if (strcmp(sync, "full") == 0) {
+        sync_mode = STORE_SYNC_FULL;
+    } else {
+        fprintf(stderr, "solder serve: --sync must be normal or full, got '%s'\n", sync);
+        return 2;
+    }
+    struct engine_config engine = {-1, allow_private != 0, allow_hosts, no_rsa != 0, 0, 0};
+    unsigned long long v;
+    if (max_step_output &&
+        !parse_count(max_step_output, 1024, 1ull << 30, "--max-step-output", "bytes", &v))
+        return 2;
+    engine.max_step_output = max_step_output ? (size_t)v : 0;
+    app.cfg.max_logs_response = APP_DEFAULT_MAX_LOGS_RESPONSE;
+    if (max_logs_response &&
+        !parse_count(max_logs_response, 65536, 1ull << 30, "--max-logs-response", "bytes", &v))
+        return 2;
+    if (max_logs_response)
+        app.cfg.max_logs_response = (size_t)v;
+    if (lease_ms && !parse_count(lease_ms, ENGINE_LEASE_MIN_MS, 86400000, "--lease-ms", "ms", &v))
+        return 2;
+    engine.lease_ms = lease_ms ? (long)v : 0;
     if (workers) {
         char *end;
         long n = strtol(workers, &end, 10);
@@ -172,6 +215,7 @@ int cli_serve(int argc, char **argv)
     const char *env_private = getenv("SOLDER_ALLOW_PRIVATE_NETWORK");
     if (env_private && strcmp(env_private, "1") == 0)
         engine.allow_private = true;
+    store_set_sync(sync_mode);
     setvbuf(stdout, NULL, _IOFBF, 1 << 16); /* flushed after every service round */
     app_install_signals();
 

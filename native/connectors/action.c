@@ -8,6 +8,7 @@
 #include "connectors/internal.h"
 
 #include "crypto/crypto.h"
+#include "engine/engine.h"
 #include "engine/http_client.h"
 #include "engine/outbound.h"
 #include "engine/retry.h"
@@ -19,8 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Budget of each connector expression: a definition's mapping cannot hold a worker for long. */
-static const struct mapping_limits ACTION_LIMITS = {.time_ms = 1000};
+/* Budget of each connector expression, as for workflows and hooks: a definition's mapping cannot
+ * hold a worker for long. */
+static const struct mapping_limits ACTION_LIMITS = ENGINE_EXPRESSION_LIMITS;
 
 static void set_failure(struct wf_call_result *res, bool retryable, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -31,8 +31,8 @@
 #include <strings.h>
 #include <time.h>
 
-/* Expression budget on the hooks thread, as for actions. */
-static const struct mapping_limits HOOK_LIMITS = {.time_ms = 1000};
+/* Expression budget on the hooks thread, as for actions and workflows. */
+static const struct mapping_limits HOOK_LIMITS = ENGINE_EXPRESSION_LIMITS;
 
 /* {id, url, secret, remote} of a subscription row, for templates. */
 static cJSON *subscription_scope(struct connectors *c, const cJSON *sub)

@@ -1,6 +1,7 @@
 /*
- * The worker pool: start, stop, wake, and the claim loop each worker runs. What a worker does with
- * a claimed execution is in worker.c; error streaming and retention in maintenance.c.
+ * The worker pool: start, stop, wake, the claim loop each worker runs and the heartbeat that renews
+ * the process's leases. What a worker does with a claimed execution is in worker.c, the writing of
+ * outcomes in recorder.c, error streaming and retention in maintenance.c.
  */
 #include "engine/engine_internal.h"
 
@@ -13,16 +14,18 @@
 #include "store/runs.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
-/* Waits up to ms for *counter to move (a wake signalled on cv) or for the engine to stop. */
-static void wait_on(struct engine *e, pthread_cond_t *cv, const unsigned long *counter, long ms)
+/* The absolute CLOCK_REALTIME time ms from now, for pthread_cond_timedwait. */
+static struct timespec deadline_after(long ms)
 {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
@@ -32,6 +35,13 @@ static void wait_on(struct engine *e, pthread_cond_t *cv, const unsigned long *c
         until.tv_sec++;
         until.tv_nsec -= 1000000000;
     }
+    return until;
+}
+
+/* Waits up to ms for *counter to move (a wake signalled on cv) or for the engine to stop. */
+static void wait_on(struct engine *e, pthread_cond_t *cv, const unsigned long *counter, long ms)
+{
+    struct timespec until = deadline_after(ms);
     pthread_mutex_lock(&e->mu);
     unsigned long seen = *counter;
     while (!e->stopping && *counter == seen)
@@ -53,6 +63,30 @@ static bool stopping(struct engine *e)
     return s;
 }
 
+/*
+ * Whether the worker still holds a claimed job, checked before running it. A batch claimed less
+ * than a third of a lease ago is held (its lease cannot have run out). An older one — slow blocks
+ * ran before it, or the process was stopped and resumed — renews this job's lease first, which
+ * fails when another claim took it over meanwhile. When the store cannot answer, the job runs: its
+ * outcome is fenced anyway, and at worst the call is sent twice (delivery is at least once).
+ */
+static bool still_held(struct worker *w, const cJSON *job, int64_t claimed_at)
+{
+    struct engine *e = w->engine;
+    int64_t now = store_now();
+    if (now - claimed_at < e->lease_ms / 3)
+        return true;
+    const char *id = json_get_str(job, "id");
+    int attempt = cJSON_GetObjectItem(job, "attempt")->valueint;
+    int rc = store_lease_renew(w->store, id, attempt, now + e->lease_ms);
+    if (rc == STORE_NOT_FOUND)
+        fprintf(stderr,
+                "solder: worker %d: execution %s (attempt %d) was taken over while it waited in "
+                "this worker's batch; not run here\n",
+                w->index, id, attempt);
+    return rc != STORE_NOT_FOUND;
+}
+
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
@@ -72,32 +106,26 @@ static void *worker_main(void *arg)
         fprintf(stderr, "solder: worker %d cannot start: %s\n", w->index, err);
         goto out;
     }
-    /* Each batch's outcomes and the claim of the next batch share one transaction. On stop, what
-     * is held is run and recorded, and nothing more is claimed. */
-    cJSON *jobs = NULL;
+    /* Each outcome goes to the recorder when its execution ends. On stop, what is held is run and
+     * handed over, and nothing more is claimed. */
     for (;;) {
-        bool stop = stopping(e);
-        if (!jobs) {
-            if (stop)
-                break;
-            if (store_claim(w->store, store_now(), ENGINE_LEASE_MS, ENGINE_CLAIM_BATCH, &jobs) !=
-                STORE_OK) {
-                fprintf(stderr, "solder: worker %d: claim failed: %s\n", w->index,
-                        store_errmsg(w->store));
-                wait_for_work(e, ENGINE_IDLE_POLL_MS);
-                continue;
-            }
-        }
-        int n = cJSON_GetArraySize(jobs);
-        const cJSON *job;
-        cJSON *records = cJSON_CreateArray();
-        cJSON_ArrayForEach(job, jobs) cJSON_AddItemToArray(records, worker_run_execution(w, job));
-        cJSON_Delete(jobs);
-        jobs = NULL;
-        worker_record(w, records, stop ? NULL : &jobs);
-        cJSON_Delete(records);
-        if (n == 0)
+        if (stopping(e))
+            break;
+        cJSON *jobs = NULL;
+        int64_t claimed_at = store_now();
+        if (store_claim(w->store, claimed_at, e->lease_ms, ENGINE_CLAIM_BATCH, e->owner, &jobs) !=
+            STORE_OK) {
+            fprintf(stderr, "solder: worker %d: claim failed: %s\n", w->index,
+                    store_errmsg(w->store));
             wait_for_work(e, ENGINE_IDLE_POLL_MS);
+            continue;
+        }
+        const cJSON *job;
+        cJSON_ArrayForEach(job, jobs) if (still_held(w, job, claimed_at))
+            recorder_push(e, worker_run_execution(w, job));
+        if (cJSON_GetArraySize(jobs) == 0)
+            wait_for_work(e, ENGINE_IDLE_POLL_MS);
+        cJSON_Delete(jobs);
     }
 out:
     free(w->secret);
@@ -105,6 +133,56 @@ out:
     store_close(w->store);
     free(w);
     return NULL;
+}
+
+/* The heartbeat of this process's claims: every third of a lease, extends the lease of every
+ * execution it still holds, until the recorder has written the last outcome. Runs at the API
+ * thread's priority, so busy workers cannot starve it. */
+static void *leases_main(void *arg)
+{
+    struct engine *e = arg;
+    pthread_setname_np(pthread_self(), "leases");
+    char err[512];
+    struct store *s = store_open(e->app->db_path, err, sizeof err);
+    if (!s) {
+        fprintf(stderr, "solder: the lease keeper cannot start: %s\n", err);
+        return NULL;
+    }
+    pthread_mutex_lock(&e->mu);
+    while (!e->leases_stopping) {
+        struct timespec until = deadline_after(e->lease_ms / 3);
+        while (!e->leases_stopping &&
+               pthread_cond_timedwait(&e->leases_cv, &e->mu, &until) != ETIMEDOUT)
+            ;
+        if (e->leases_stopping)
+            break;
+        pthread_mutex_unlock(&e->mu);
+        if (store_leases_renew(s, e->owner, store_now() + e->lease_ms) < 0)
+            fprintf(stderr, "solder: cannot renew the leases of running executions: %s\n",
+                    store_errmsg(s));
+        pthread_mutex_lock(&e->mu);
+    }
+    pthread_mutex_unlock(&e->mu);
+    store_close(s);
+    return NULL;
+}
+
+/*
+ * Whether this is the only process serving the data directory. Every serving process holds a
+ * shared lock on DATA/engine.lock for as long as its engine runs; a process that gets the lock
+ * exclusively at start-up is alone, so claims left in the store are those of a process that died.
+ * Leaves the shared lock held in e->lock_fd.
+ */
+static bool lock_alone(struct engine *e)
+{
+    char path[sizeof e->app->cfg.data_dir + 16];
+    snprintf(path, sizeof path, "%s/engine.lock", e->app->cfg.data_dir);
+    e->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (e->lock_fd < 0) {
+        fprintf(stderr, "solder: cannot open %s: %s\n", path, strerror(errno));
+        return false;
+    }
+    return flock(e->lock_fd, LOCK_EX | LOCK_NB) == 0;
 }
 
 /* Splits "a,b,c" into a NULL-terminated array. */
@@ -178,9 +256,21 @@ int engine_start(struct app *app, const struct engine_config *cfg)
     if (!e)
         return -1;
     e->app = app;
+    e->lock_fd = -1;
+    e->lease_ms = cfg->lease_ms > 0 ? cfg->lease_ms : ENGINE_LEASE_MS;
+    e->max_step_output =
+        cfg->max_step_output > 0 ? cfg->max_step_output : ENGINE_DEFAULT_MAX_STEP_OUTPUT;
+    if (id_new(e->owner) != 0) {
+        free(e);
+        return -1;
+    }
     pthread_mutex_init(&e->mu, NULL);
     pthread_cond_init(&e->cv, NULL);
     pthread_cond_init(&e->maint_cv, NULL);
+    pthread_cond_init(&e->leases_cv, NULL);
+    pthread_cond_init(&e->records_cv, NULL);
+    pthread_cond_init(&e->records_space_cv, NULL);
+    e->records = cJSON_CreateArray();
     e->allow_hosts = split_hosts(cfg->allow_hosts);
     e->http.allow_private = cfg->allow_private;
     e->sign_rsa = !cfg->no_rsa_signature;
@@ -192,14 +282,33 @@ int engine_start(struct app *app, const struct engine_config *cfg)
         engine_stop(app);
         return -1;
     }
-    /* One process owns the SQLite store: claims left by a process that died are void. */
-    int orphans = store_requeue_orphans(app->store);
-    if (orphans > 0)
-        printf("solder: requeued %d executions interrupted by the last shutdown\n", orphans);
+    /* Claims left by a process that died are void when no other process serves the store; with
+     * others running, a claim is reclaimable only once its lease ran out. */
+    if (lock_alone(e)) {
+        int orphans = store_requeue_orphans(app->store);
+        if (orphans > 0)
+            printf("solder: requeued %d executions interrupted by the last shutdown\n", orphans);
+    }
+    if (e->lock_fd >= 0)
+        flock(e->lock_fd, LOCK_SH);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     e->nworkers = cfg->workers >= 0 ? cfg->workers : (cores > 0 ? (int)cores : 2);
     e->workers = calloc((size_t)e->nworkers, sizeof *e->workers);
     app->engine = e;
+    e->leases_started = pthread_create(&e->leases, NULL, leases_main, e) == 0;
+    if (e->nworkers > 0) {
+        /* Without the recorder no outcome would be written: the engine does not start. */
+        e->recorder_store = store_open(app->db_path, err, sizeof err);
+        int rc = e->recorder_store ? pthread_create(&e->recorder, NULL, recorder_main, e) : -1;
+        e->recorder_started = rc == 0;
+        if (!e->recorder_started) {
+            fprintf(stderr, "solder: the recorder cannot start: %s\n",
+                    e->recorder_store ? strerror(rc) : err);
+            e->nworkers = 0;
+            engine_stop(app);
+            return -1;
+        }
+    }
     for (int i = 0; i < e->nworkers; i++) {
         struct worker *w = calloc(1, sizeof *w);
         w->engine = e;
@@ -208,6 +317,16 @@ int engine_start(struct app *app, const struct engine_config *cfg)
     }
     e->maintenance_started = pthread_create(&e->maintenance, NULL, maintenance_main, e) == 0;
     return 0;
+}
+
+/* Sets a thread's stop flag, wakes it where it waits (cv) and waits for it to end. */
+static void stop_thread(struct engine *e, bool *flag, pthread_cond_t *cv, pthread_t thread)
+{
+    pthread_mutex_lock(&e->mu);
+    *flag = true;
+    pthread_cond_signal(cv);
+    pthread_mutex_unlock(&e->mu);
+    pthread_join(thread, NULL);
 }
 
 void engine_stop(struct app *app)
@@ -224,6 +343,14 @@ void engine_stop(struct app *app)
         pthread_join(e->workers[i], NULL);
     if (e->maintenance_started)
         pthread_join(e->maintenance, NULL);
+    if (e->recorder_started)
+        stop_thread(e, &e->recorder_stopping, &e->records_cv, e->recorder);
+    store_close(e->recorder_store);
+    cJSON_Delete(e->records);
+    if (e->leases_started)
+        stop_thread(e, &e->leases_stopping, &e->leases_cv, e->leases);
+    if (e->lock_fd >= 0)
+        close(e->lock_fd); /* releases the lock */
     free(e->workers);
     for (char **h = e->allow_hosts; h && *h; h++)
         free(*h);
@@ -232,6 +359,9 @@ void engine_stop(struct app *app)
     free(e->signer_public_pem);
     pthread_cond_destroy(&e->cv);
     pthread_cond_destroy(&e->maint_cv);
+    pthread_cond_destroy(&e->leases_cv);
+    pthread_cond_destroy(&e->records_cv);
+    pthread_cond_destroy(&e->records_space_cv);
     pthread_mutex_destroy(&e->mu);
     free(e);
     app->engine = NULL;

@@ -8,15 +8,38 @@
 #define SOLDER_ENGINE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct app;
 struct http_client_options;
+
+/* A claimed execution's lease. The process renews the leases it holds every third of this
+ * (engine.c, leases_main), so a live worker never loses one however long its blocks take; after a
+ * crash or a stall of that long (SIGSTOP, a frozen VM) other processes sharing the database take
+ * the executions over. */
+#define ENGINE_LEASE_MS 30000
+/* Shortest lease --lease-ms accepts (a setting for tests): a renewal every third of it must not
+ * come faster than a busy store commits. */
+#define ENGINE_LEASE_MIN_MS 300
+/* Bytes of a step's recorded inputs or output by default: a bigger one is stored as a marker with
+ * a preview, so one expression cannot fill the disk (or a logs answer) with a single step. */
+#define ENGINE_DEFAULT_MAX_STEP_OUTPUT (1024 * 1024)
+
+/* The budget of every expression the server evaluates outside a request — workflow inputs in the
+ * workers, connector actions, app triggers' hooks and polls: a runaway expression fails (U1001)
+ * instead of holding a thread for minutes or taking a gigabyte. */
+#define ENGINE_EXPRESSION_LIMITS                                                                   \
+    {                                                                                              \
+        .time_ms = 1000, .max_memory = (size_t)64 << 20                                            \
+    }
 
 struct engine_config {
     int workers;             /* threads; -1 = one per core; 0 = none (jobs wait in the queue) */
     bool allow_private;      /* outbound calls may reach private/loopback addresses */
     const char *allow_hosts; /* comma-separated hosts (or host:port) allowed despite the guard */
     bool no_rsa_signature;   /* leave out X-Alloy-Signature (an RSA-2048 signature per call) */
+    long lease_ms;           /* lease of a claimed execution; 0 = ENGINE_LEASE_MS */
+    size_t max_step_output;  /* 0 = ENGINE_DEFAULT_MAX_STEP_OUTPUT */
 };
 
 int engine_start(struct app *app, const struct engine_config *cfg);

@@ -15,9 +15,6 @@
 #include "engine/http_client.h"
 #include "store/store.h"
 
-/* A claimed execution's lease: longer than any single attempt (the per-call timeout is 30 s and an
- * execution makes few calls), so a live worker never loses its job to another. */
-#define ENGINE_LEASE_MS 120000
 /* Executions claimed per store round trip: amortises the claim transaction. */
 #define ENGINE_CLAIM_BATCH 32
 /* Nice value of worker threads, relative to the API thread's (see worker_main). */
@@ -46,6 +43,26 @@ struct engine {
     pthread_t *workers;
     pthread_t maintenance;
     bool maintenance_started;
+
+    long lease_ms;
+    char owner[ID_LEN + 1]; /* this process's lease owner token, new at each start */
+    size_t max_step_output; /* bytes of a step's recorded inputs or output */
+    int lock_fd;            /* DATA/engine.lock, held shared while the engine runs */
+    pthread_t leases;       /* renews the leases held, until the recorder is done */
+    pthread_cond_t leases_cv;
+    bool leases_started;
+    bool leases_stopping;
+
+    /* Outcomes handed to the recorder (recorder.c), under mu: a cJSON array, oldest first. */
+    cJSON *records;
+    int records_count;
+    int64_t records_oldest_ms;       /* CLOCK_MONOTONIC time the oldest waiting one arrived */
+    pthread_cond_t records_cv;       /* the recorder waits here for outcomes */
+    pthread_cond_t records_space_cv; /* workers wait here while the queue is full */
+    struct store *recorder_store;
+    pthread_t recorder; /* writes outcomes until the workers are gone and the queue is empty */
+    bool recorder_started;
+    bool recorder_stopping;
 };
 
 /* One worker thread's resources. */
@@ -72,9 +89,14 @@ void engine_wake_maintenance(struct engine *e);
  * the outcome to record (owned). worker.c */
 cJSON *worker_run_execution(struct worker *w, const cJSON *job);
 
-/* Writes the outcomes of a batch of executions in one transaction, then publishes them. With next,
- * the same transaction claims the worker's next batch into *next (NULL when the write failed). */
-void worker_record(struct worker *w, const cJSON *records, cJSON **next);
+/* Tells live-update subscribers the recorded outcome of an execution. worker.c */
+void worker_publish_outcome(struct engine *e, const cJSON *record);
+
+/* Hands an outcome (owned) to the recorder, which writes it, fenced by the claim it ran under,
+ * within a few milliseconds; an outcome whose claim was taken over is dropped and logged. Waits
+ * while too many outcomes are waiting. recorder.c */
+void recorder_push(struct engine *e, cJSON *record);
+void *recorder_main(void *arg);
 
 /* The environment's outbound signing secret (whsec_, opened), cached per worker: NULL when it
  * cannot be loaded or opened. Borrowed until the next call. sealed.c */

@@ -1,9 +1,9 @@
 /*
  * Running one claimed execution: build (or resume) its context, run the workflow executor with this
  * file's host (outgoing calls of http, streamData and app-action blocks, all through
- * engine/outbound.c), then record the steps — redacted — and the outcome in one transaction: done,
- * stopped, failed (with an error row), or requeued for a retry or a delay. Connector app actions
- * are rendered by connectors/action.c.
+ * engine/outbound.c), and hand the outcome to the recorder (recorder.c): done, stopped, failed, or
+ * to be requeued for a retry or a delay, with the steps run, their inputs and outputs redacted and
+ * capped in size. Connector app actions are rendered by connectors/action.c.
  */
 #include "engine/engine_internal.h"
 
@@ -59,6 +59,18 @@ static void publish(struct run *r, const char *type, const char *status, const c
     cJSON_Delete(ev);
 }
 
+/* Bytes of a truncated step value's text kept as its preview. */
+#define STEP_PREVIEW_BYTES 1024
+
+/* Replaces member key of a step record by a truncation marker when its text is over the cap. */
+static void cap_member(cJSON *o, const char *key, size_t max_bytes)
+{
+    size_t preview = max_bytes / 2 < STEP_PREVIEW_BYTES ? max_bytes / 2 : STEP_PREVIEW_BYTES;
+    cJSON *marker = json_truncation(cJSON_GetObjectItemCaseSensitive(o, key), max_bytes, preview);
+    if (marker)
+        cJSON_ReplaceItemInObjectCaseSensitive(o, key, marker);
+}
+
 static void on_step(void *ctx, const struct wf_step *st)
 {
     struct run *r = ctx;
@@ -80,6 +92,8 @@ static void on_step(void *ctx, const struct wf_step *st)
     if (error)
         cJSON_AddStringToObject(o, "error", error);
     free(error);
+    cap_member(o, "inputs", r->w->engine->max_step_output);
+    cap_member(o, "output", r->w->engine->max_step_output);
     cJSON_AddItemToArray(r->steps, o);
 }
 
@@ -145,6 +159,9 @@ static cJSON *saved_state(const struct wf_state *st, int seq, const struct workf
     return o;
 }
 
+/* Every expression of a workflow, as those of actions and hooks. */
+static const struct mapping_limits WORKFLOW_LIMITS = ENGINE_EXPRESSION_LIMITS;
+
 cJSON *worker_run_execution(struct worker *w, const cJSON *job)
 {
     struct store *s = w->store;
@@ -197,7 +214,7 @@ cJSON *worker_run_execution(struct worker *w, const cJSON *job)
                         : unsealed);
         error = message;
     } else {
-        struct wf_host host = {host_call, on_step, &r, NULL};
+        struct wf_host host = {host_call, on_step, &r, &WORKFLOW_LIMITS};
         outcome = workflow_execute(def, &st, &host);
         /* A mapping error may quote a value: the execution's error is shown and streamed too. */
         outbound_redact_buffer(&r.secrets, st.message, sizeof st.message);
@@ -238,7 +255,7 @@ cJSON *worker_run_execution(struct worker *w, const cJSON *job)
         status = "error";
     }
 
-    /* The outcome, written with the rest of the batch by worker_record. */
+    /* The outcome, written by the recorder. */
     cJSON *rec = cJSON_CreateObject();
     cJSON_AddStringToObject(rec, "id", exec_id);
     cJSON_AddStringToObject(rec, "envId", r.env_id);
@@ -262,74 +279,15 @@ cJSON *worker_run_execution(struct worker *w, const cJSON *job)
     return rec;
 }
 
-/* Writes one execution's steps and outcome (inside the caller's transaction). */
-static int record_one(struct store *s, const cJSON *rec)
+void worker_publish_outcome(struct engine *e, const cJSON *rec)
 {
-    const char *id = json_get_str(rec, "id"), *status = json_get_str(rec, "status");
-    const char *error = json_get_str(rec, "error"), *error_block = json_get_str(rec, "errorBlock");
-    const cJSON *state = cJSON_GetObjectItem(rec, "state"),
-                *run_at = cJSON_GetObjectItem(rec, "runAt");
-    int attempt = cJSON_GetObjectItem(rec, "attempt")->valueint;
-    const cJSON *st;
-    cJSON_ArrayForEach(st, cJSON_GetObjectItem(rec, "steps"))
-    {
-        int rc = store_step_insert(s, id, cJSON_GetObjectItem(st, "seq")->valueint,
-                                   json_get_str(st, "id"), json_get_str(st, "type"),
-                                   json_get_str(st, "name"), json_get_str(st, "key"),
-                                   json_get_str(st, "status"), attempt,
-                                   (int64_t)cJSON_GetObjectItem(st, "started")->valuedouble,
-                                   (int64_t)cJSON_GetObjectItem(st, "stopped")->valuedouble,
-                                   cJSON_GetObjectItem(st, "inputs"),
-                                   cJSON_GetObjectItem(st, "output"), json_get_str(st, "error"));
-        if (rc != STORE_OK)
-            return rc;
-    }
-    int rc = run_at ? store_execution_requeue(s, id, (int64_t)run_at->valuedouble, state, error,
-                                              error_block)
-                    : store_execution_finish(s, id, status, error, error_block, state);
-    if (rc == STORE_OK && status && strcmp(status, "error") == 0)
-        rc = store_error_insert(s, json_get_str(rec, "envId"), id, json_get_str(rec, "workflowId"),
-                                json_get_str(rec, "installationId"), json_get_str(rec, "userId"),
-                                error_block, error ? error : "execution failed");
-    return rc;
-}
-
-void worker_record(struct worker *w, const cJSON *records, cJSON **next)
-{
-    struct store *s = w->store;
-    if (cJSON_GetArraySize(records) == 0)
-        return;
-    int rc = store_begin(s);
-    const cJSON *rec;
-    cJSON_ArrayForEach(rec, records) if (rc == STORE_OK) rc = record_one(s, rec);
-    if (rc == STORE_OK && next)
-        rc = store_claim(s, store_now(), ENGINE_LEASE_MS, ENGINE_CLAIM_BATCH, next);
-    if (rc == STORE_OK)
-        rc = store_commit(s);
-    if (rc != STORE_OK) {
-        if (next) {
-            cJSON_Delete(*next);
-            *next = NULL;
-        }
-        /* Left running: the leases run out and the executions are claimed again. */
-        fprintf(stderr, "solder: cannot record %d execution outcomes: %s\n",
-                cJSON_GetArraySize(records), store_errmsg(s));
-        store_rollback(s);
-        return;
-    }
-    bool errors = false;
-    cJSON_ArrayForEach(rec, records)
-    {
-        const char *status = json_get_str(rec, "status");
-        errors |= status && strcmp(status, "error") == 0;
-        struct run r = {.w = w,
-                        .exec_id = json_get_str(rec, "id"),
-                        .env_id = json_get_str(rec, "envId"),
-                        .workflow_id = json_get_str(rec, "workflowId"),
-                        .user_id = json_get_str(rec, "userId")};
-        publish(&r, "execution", status ? status : "queued", json_get_str(rec, "errorBlock"),
-                json_get_str(rec, "error"));
-    }
-    if (errors)
-        engine_wake_maintenance(w->engine); /* it streams errors to the ISV */
+    struct worker w = {.engine = e};
+    struct run r = {.w = &w,
+                    .exec_id = json_get_str(rec, "id"),
+                    .env_id = json_get_str(rec, "envId"),
+                    .workflow_id = json_get_str(rec, "workflowId"),
+                    .user_id = json_get_str(rec, "userId")};
+    const char *status = json_get_str(rec, "status");
+    publish(&r, "execution", status ? status : "queued", json_get_str(rec, "errorBlock"),
+            json_get_str(rec, "error"));
 }

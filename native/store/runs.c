@@ -247,16 +247,19 @@ int store_schedule_set(struct store *s, const char *installation_id, int64_t nex
                        installation_id, next_run_at);
 }
 
-int store_claim(struct store *s, int64_t now, int64_t lease_ms, int limit, cJSON **rows)
+int store_claim(struct store *s, int64_t now, int64_t lease_ms, int limit, const char *owner,
+                cJSON **rows)
 {
     return store_query(
         s,
-        "UPDATE executions SET status = 'running', lease_until = ?1 + ?2, "
+        "UPDATE executions SET status = 'running', lease_until = ?1 + ?2, lease_owner = ?4, "
         "attempt = attempt + 1, started_at = coalesce(started_at, ?1) "
+        /* Expired leases first: work a stalled or dead process held waits no longer for the
+         * backlog queued after it. */
         "WHERE id IN (SELECT id FROM (SELECT id FROM executions "
-        "  WHERE status = 'queued' AND run_at <= ?1 ORDER BY run_at LIMIT ?3) "
+        "  WHERE status = 'running' AND lease_until < ?1 LIMIT ?3) "
         "  UNION ALL SELECT id FROM (SELECT id FROM executions "
-        "  WHERE status = 'running' AND lease_until < ?1 LIMIT ?3) LIMIT ?3) "
+        "  WHERE status = 'queued' AND run_at <= ?1 ORDER BY run_at LIMIT ?3) LIMIT ?3) "
         "RETURNING id, env_id AS envId, installation_id AS installationId, "
         "workflow_id AS workflowId, user_id AS userId, version, event_id AS eventId, "
         "attempt, state AS state_json, created_at AS createdAt, "
@@ -265,35 +268,67 @@ int store_claim(struct store *s, int64_t now, int64_t lease_ms, int limit, cJSON
         "(SELECT config FROM installations WHERE id = installation_id) AS installConfig_json, "
         "(SELECT username FROM users WHERE id = user_id) AS username, "
         "(SELECT full_name FROM users WHERE id = user_id) AS fullName",
-        rows, "iii", now, lease_ms, (int64_t)limit);
+        rows, "iiis", now, lease_ms, (int64_t)limit, owner);
+}
+
+int store_leases_renew(struct store *s, const char *owner, int64_t lease_until)
+{
+    int rc = store_query(s,
+                         "UPDATE executions SET lease_until = ?2 "
+                         "WHERE status = 'running' AND lease_owner = ?1",
+                         NULL, "si", owner, lease_until);
+    return rc == STORE_OK ? store_changes(s) : rc;
+}
+
+int store_lease_renew(struct store *s, const char *id, int attempt, int64_t lease_until)
+{
+    return store_changed(s, store_query(s,
+                                        "UPDATE executions SET lease_until = ?3 WHERE id = ?1 "
+                                        "AND attempt = ?2 AND status = 'running'",
+                                        NULL, "sii", id, (int64_t)attempt, lease_until));
+}
+
+int store_lease_release(struct store *s, const char *id, int attempt)
+{
+    return store_changed(s, store_query(s,
+                                        "UPDATE executions SET lease_owner = NULL WHERE id = ?1 "
+                                        "AND attempt = ?2 AND status = 'running'",
+                                        NULL, "si", id, (int64_t)attempt));
 }
 
 int store_requeue_orphans(struct store *s)
 {
     int rc = store_query(s,
-                         "UPDATE executions SET status = 'queued', lease_until = NULL "
-                         "WHERE status = 'running'",
+                         "UPDATE executions SET status = 'queued', lease_until = NULL, "
+                         "lease_owner = NULL WHERE status = 'running'",
                          NULL, "");
     return rc == STORE_OK ? store_changes(s) : rc;
 }
 
-int store_execution_finish(struct store *s, const char *id, const char *status, const char *error,
-                           const char *error_block, const cJSON *state)
+/* Every write of a run's outcome is fenced by the claim it ran under: the execution must still be
+ * running with the attempt number that claim gave it, or the write changes nothing. */
+
+int store_execution_finish(struct store *s, const char *id, int attempt, const char *status,
+                           const char *error, const char *error_block, const cJSON *state)
 {
-    return store_query(s,
+    return store_changed(
+        s, store_query(s,
                        "UPDATE executions SET status = ?2, error = ?3, error_block = ?4, state = "
-                       "coalesce(?5, '{}'), "
-                       "lease_until = NULL, finished_at = ?6 WHERE id = ?1",
-                       NULL, "ssssji", id, status, error, error_block, state, store_now());
+                       "coalesce(?5, '{}'), lease_until = NULL, lease_owner = NULL, "
+                       "finished_at = ?6 WHERE id = ?1 AND attempt = ?7 AND status = 'running'",
+                       NULL, "ssssjii", id, status, error, error_block, state, store_now(),
+                       (int64_t)attempt));
 }
 
-int store_execution_requeue(struct store *s, const char *id, int64_t run_at, const cJSON *state,
-                            const char *error, const char *error_block)
+int store_execution_requeue(struct store *s, const char *id, int attempt, int64_t run_at,
+                            const cJSON *state, const char *error, const char *error_block)
 {
-    return store_query(s,
+    return store_changed(
+        s, store_query(s,
                        "UPDATE executions SET status = 'queued', run_at = ?2, state = ?3, "
-                       "error = ?4, error_block = ?5, lease_until = NULL WHERE id = ?1",
-                       NULL, "sijss", id, run_at, state, error, error_block);
+                       "error = ?4, error_block = ?5, lease_until = NULL, lease_owner = NULL "
+                       "WHERE id = ?1 AND attempt = ?6 AND status = 'running'",
+                       NULL, "sijssi", id, run_at, state, error, error_block, (int64_t)attempt));
 }
 
 int store_step_insert(struct store *s, const char *execution_id, int seq, const char *block_id,
@@ -301,13 +336,16 @@ int store_step_insert(struct store *s, const char *execution_id, int seq, const 
                       const char *status, int attempt, int64_t started, int64_t stopped,
                       const cJSON *inputs, const cJSON *output, const char *error)
 {
-    return store_query(s,
-                       "INSERT OR REPLACE INTO execution_steps(execution_id, seq, block_id, "
-                       "block_type, block_name, step_key, status, attempt, started_at, stopped_at, "
-                       "inputs, output, error) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
+    return store_changed(
+        s, store_query(s,
+                       "INSERT INTO execution_steps(execution_id, seq, block_id, block_type, "
+                       "block_name, step_key, status, attempt, started_at, stopped_at, inputs, "
+                       "output, error) SELECT ?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13 "
+                       "WHERE EXISTS (SELECT 1 FROM executions WHERE id = ?1 AND attempt = ?8 "
+                       "AND status = 'running')",
                        NULL, "sisssssiiijjs", execution_id, (int64_t)seq, block_id, block_type,
                        block_name, step_key, status, (int64_t)attempt, started, stopped, inputs,
-                       output, error);
+                       output, error));
 }
 
 int store_error_insert(struct store *s, const char *env, const char *execution_id,
@@ -375,15 +413,19 @@ int store_execution_find(struct store *s, const char *id, cJSON **row)
     return store_one_row(rc, rows, row);
 }
 
-int store_steps_of_execution(struct store *s, const char *execution_id, cJSON **rows)
+int store_steps_of_execution(struct store *s, const char *execution_id, int64_t max_bytes,
+                             int limit, cJSON **rows)
 {
-    return store_query(s,
-                       "SELECT seq, block_id AS blockId, block_type AS blockType, "
-                       "block_name AS blockName, step_key AS stepKey, status, attempt, "
-                       "started_at AS startedAt, stopped_at AS stoppedAt, inputs AS inputs_json, "
-                       "output AS output_json, error FROM execution_steps WHERE execution_id = ?1 "
-                       "ORDER BY seq",
-                       rows, "s", execution_id);
+    return store_query(
+        s,
+        "SELECT seq, block_id AS blockId, block_type AS blockType, block_name AS blockName, "
+        "step_key AS stepKey, status, attempt, started_at AS startedAt, stopped_at AS stoppedAt, "
+        "CASE WHEN length(CAST(inputs AS BLOB)) <= ?2 THEN inputs END AS inputs_json, "
+        "length(CAST(inputs AS BLOB)) AS inputsBytes, "
+        "CASE WHEN length(CAST(output AS BLOB)) <= ?2 THEN output END AS output_json, "
+        "length(CAST(output AS BLOB)) AS outputBytes, error "
+        "FROM execution_steps WHERE execution_id = ?1 ORDER BY seq LIMIT ?3",
+        rows, "sii", execution_id, max_bytes, (int64_t)limit);
 }
 
 int store_errors_of_workflow(struct store *s, const char *workflow_id, const char *user_id,

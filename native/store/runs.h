@@ -4,8 +4,10 @@
  * functions give cJSON arrays of objects (see store_query), owned by the caller.
  *
  * An execution row is its own job: status 'queued' (waiting for run_at), 'running' (claimed, with a
- * lease; a lease that runs out makes it claimable again, so a crashed process loses nothing),
- * then 'success', 'stopped' or 'error'.
+ * lease that its process renews while it lives; a lease that runs out makes it claimable again, so
+ * a crashed or stalled process loses nothing), then 'success', 'stopped' or 'error'. Each claim
+ * counts an attempt, and the writes of a run's outcome name that attempt, so a claim that was
+ * taken over writes nothing.
  */
 #ifndef SOLDER_STORE_RUNS_H
 #define SOLDER_STORE_RUNS_H
@@ -78,21 +80,35 @@ int store_schedule_set(struct store *s, const char *installation_id, int64_t nex
 /* ---- running ---- */
 
 /*
- * Claims up to limit due executions (queued and due, or running with an expired lease), marking
- * them running until now + lease_ms and counting the attempt. Columns: id, envId, installationId,
- * workflowId, userId, version, eventId, attempt, state (JSON), createdAt, and what the run reads:
- * eventPayload (JSON, absent without an event), installConfig (JSON, absent when the installation
- * is gone), username and fullName (absent when unset).
+ * Claims up to limit due executions (running with an expired lease first, then queued and due, the
+ * longest due first), marking
+ * them running until now + lease_ms under owner (the claiming process's token, see
+ * store_leases_renew) and counting the attempt: the attempt number is the claim's fencing token.
+ * Columns: id, envId, installationId, workflowId, userId, version, eventId, attempt, state (JSON),
+ * createdAt, and what the run reads: eventPayload (JSON, absent without an event), installConfig
+ * (JSON, absent when the installation is gone), username and fullName (absent when unset).
  */
-int store_claim(struct store *s, int64_t now, int64_t lease_ms, int limit, cJSON **rows);
-/* Makes every 'running' execution queued again: at start-up, the previous process's claims are
- * void. Returns the number requeued, or STORE_ERROR. */
+int store_claim(struct store *s, int64_t now, int64_t lease_ms, int limit, const char *owner,
+                cJSON **rows);
+/* Extends to lease_until the lease of every execution owner still holds (the heartbeat of a live
+ * process). Returns the number renewed, or STORE_ERROR. */
+int store_leases_renew(struct store *s, const char *owner, int64_t lease_until);
+/* Extends the lease of one execution claimed as attempt: STORE_OK while that claim still holds it,
+ * STORE_NOT_FOUND once it was lost (taken over by another claim, or requeued). */
+int store_lease_renew(struct store *s, const char *id, int attempt, int64_t lease_until);
+/* Stops renewing one claim (its outcome could not be written): the lease runs out and the
+ * execution is claimed again. STORE_NOT_FOUND when the claim was already lost. */
+int store_lease_release(struct store *s, const char *id, int attempt);
+/* Makes every 'running' execution queued again, for a process that knows no other process uses the
+ * database (their claims are void). Returns the number requeued, or STORE_ERROR. */
 int store_requeue_orphans(struct store *s);
 
-int store_execution_finish(struct store *s, const char *id, const char *status, const char *error,
-                           const char *error_block, const cJSON *state);
-int store_execution_requeue(struct store *s, const char *id, int64_t run_at, const cJSON *state,
-                            const char *error, const char *error_block);
+/* The writes of a run's outcome, each fenced by the claim (attempt) it ran under: STORE_NOT_FOUND,
+ * with nothing written, when that claim no longer holds the execution. */
+int store_execution_finish(struct store *s, const char *id, int attempt, const char *status,
+                           const char *error, const char *error_block, const cJSON *state);
+int store_execution_requeue(struct store *s, const char *id, int attempt, int64_t run_at,
+                            const cJSON *state, const char *error, const char *error_block);
 int store_step_insert(struct store *s, const char *execution_id, int seq, const char *block_id,
                       const char *block_type, const char *block_name, const char *step_key,
                       const char *status, int attempt, int64_t started, int64_t stopped,
@@ -111,7 +127,10 @@ int store_executions_of_workflow(struct store *s, const char *workflow_id, const
                                  bool errors_only, bool ascending, int offset, int limit,
                                  cJSON **rows);
 int store_execution_find(struct store *s, const char *id, cJSON **row);
-int store_steps_of_execution(struct store *s, const char *execution_id, cJSON **rows);
+/* The first limit steps of an execution. inputs and output (JSON) are left out when their text is
+ * longer than max_bytes; inputsBytes and outputBytes give every text's length in bytes. */
+int store_steps_of_execution(struct store *s, const char *execution_id, int64_t max_bytes,
+                             int limit, cJSON **rows);
 int store_errors_of_workflow(struct store *s, const char *workflow_id, const char *user_id,
                              cJSON **rows);
 int store_workflow_counts(struct store *s, const char *workflow_id, cJSON **row);

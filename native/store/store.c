@@ -151,6 +151,9 @@ static const char *const MIGRATIONS[] = {
     "CREATE TABLE login_failures(key TEXT PRIMARY KEY, failures INTEGER NOT NULL,"
     "  first_at INTEGER NOT NULL);"
     "ALTER TABLE api_keys ADD COLUMN last_used_at INTEGER;",
+
+    /* 12: the process holding an execution's lease, which renews it while it lives */
+    "ALTER TABLE executions ADD COLUMN lease_owner TEXT;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
@@ -160,6 +163,14 @@ static const char *const STATEMENT_SQL[] = {
     STORE_STATEMENTS(X)
 #undef X
 };
+
+/* Set once by the server before it opens connections (store_set_sync). */
+static enum store_sync sync_mode = STORE_SYNC_NORMAL;
+
+void store_set_sync(enum store_sync mode)
+{
+    sync_mode = mode;
+}
 
 int64_t store_now(void)
 {
@@ -324,9 +335,11 @@ struct store *store_open(const char *path, char *err, size_t err_len)
         return NULL;
     }
     sqlite3_busy_handler(s->db, busy_wait, NULL);
-    if (exec_sql(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+    if (exec_sql(s, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;"
                     "PRAGMA temp_store=MEMORY; PRAGMA secure_delete=ON;"
                     "PRAGMA journal_size_limit=67108864;") != STORE_OK ||
+        exec_sql(s, sync_mode == STORE_SYNC_FULL ? "PRAGMA synchronous=FULL"
+                                                 : "PRAGMA synchronous=NORMAL") != STORE_OK ||
         (store_schema_version(s) == 0 &&
          exec_sql(s, "PRAGMA auto_vacuum=INCREMENTAL") != STORE_OK) ||
         migrate(s) != STORE_OK) {

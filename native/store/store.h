@@ -23,6 +23,16 @@ enum { STORE_OK = 0, STORE_NOT_FOUND = 1, STORE_CONFLICT = 2, STORE_ERROR = -1 }
 
 struct store;
 
+/*
+ * When a commit reaches the disk (SQLite's synchronous setting, for every connection store_open
+ * opens after the call; call it before opening any). NORMAL: a committed transaction survives a
+ * crash of the process, but a power loss or an operating-system crash may undo the last ones
+ * (never corrupting the database); FULL: the WAL is synced at every commit, so a commit also
+ * survives a power loss, at the cost of one fsync per commit.
+ */
+enum store_sync { STORE_SYNC_NORMAL, STORE_SYNC_FULL };
+void store_set_sync(enum store_sync mode);
+
 struct store *store_open(const char *path, char *err, size_t err_len);
 void store_close(struct store *s);
 

@@ -1,6 +1,7 @@
 /*
- * JSON helpers: a depth-bounded parse with a position on error, typed member access, equality.
- * Does not implement a parser of its own: cJSON parses, this file bounds and reports.
+ * JSON helpers: a depth-bounded parse with a position on error, typed member access, equality, and
+ * markers that stand for values too large to keep. Does not implement a parser of its own: cJSON
+ * parses, this file bounds and reports.
  */
 #include "json/json.h"
 
@@ -296,4 +297,50 @@ void json_replace(cJSON *parent, cJSON *item, cJSON *with)
         with->type &= ~cJSON_StringIsConst;
     }
     cJSON_ReplaceItemViaPointer(parent, item, with);
+}
+
+/* An upper bound of the length of v's compact text (with its member name), which stops counting
+ * once it passes limit: each string byte counted as a six-byte \u escape, each number as 32. */
+static size_t text_bound(const cJSON *v, size_t limit)
+{
+    size_t n = v->string ? 6 * strlen(v->string) + 3 : 0;
+    if ((cJSON_IsString(v) || cJSON_IsRaw(v)) && v->valuestring) {
+        n += 6 * strlen(v->valuestring) + 2;
+    } else if (cJSON_IsNumber(v)) {
+        n += 32;
+    } else if (cJSON_IsArray(v) || cJSON_IsObject(v)) {
+        n += 2;
+        for (const cJSON *c = v->child; c && n <= limit; c = c->next)
+            n += text_bound(c, limit - n) + 1;
+    } else {
+        n += 5;
+    }
+    return n;
+}
+
+cJSON *json_truncated_marker(size_t bytes, const char *text, size_t preview_bytes)
+{
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddTrueToObject(m, "truncated");
+    cJSON_AddNumberToObject(m, "bytes", (double)bytes);
+    if (text) {
+        size_t n = preview_bytes < bytes ? preview_bytes : bytes;
+        while (n > 0 && n < bytes && ((unsigned char)text[n] & 0xC0) == 0x80)
+            n--; /* not inside a UTF-8 sequence */
+        char *preview = strndup(text, n);
+        cJSON_AddStringToObject(m, "preview", preview ? preview : "");
+        free(preview);
+    }
+    return m;
+}
+
+cJSON *json_truncation(const cJSON *v, size_t max_bytes, size_t preview_bytes)
+{
+    if (!v || text_bound(v, max_bytes) <= max_bytes)
+        return NULL;
+    char *text = json_print(v);
+    size_t len = text ? strlen(text) : 0;
+    cJSON *m = !text || len > max_bytes ? json_truncated_marker(len, text, preview_bytes) : NULL;
+    free(text);
+    return m;
 }

@@ -58,4 +58,15 @@ char *json_text(const cJSON *v);
  * frees item. Unlike a replacement by name it hits exactly item, also among duplicate names. */
 void json_replace(cJSON *parent, cJSON *item, cJSON *with);
 
+/*
+ * What stands for a value too large to keep: {"truncated": true, "bytes": N, "preview": P}, N the
+ * length of the value's compact JSON text and P that text's first bytes (at most preview_bytes, cut
+ * on a UTF-8 character boundary; no preview when text is NULL).
+ */
+cJSON *json_truncated_marker(size_t bytes, const char *text, size_t preview_bytes);
+
+/* The marker for v when its compact JSON text is longer than max_bytes, or NULL when v fits (or is
+ * NULL) and may be kept as it is. */
+cJSON *json_truncation(const cJSON *v, size_t max_bytes, size_t preview_bytes);
+
 #endif

@@ -4,6 +4,7 @@
  * lengths and offsets count code points.
  */
 #include "mapping/internal.h"
+#include "unicode/unicode.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -106,44 +107,18 @@ static val *f_substring_after(struct ev *e, val **args, int nargs, val *input, i
     return v_str(e, s->u.s.p + off, s->u.s.len - off);
 }
 
-static uint32_t to_lower(uint32_t c)
-{
-    if ((c >= 'A' && c <= 'Z') || (c >= 0xC0 && c <= 0xDE && c != 0xD7) ||
-        (c >= 0x391 && c <= 0x3A9) || (c >= 0x410 && c <= 0x42F))
-        return c + 32;
-    if (c >= 0x400 && c <= 0x40F)
-        return c + 80;
-    if (c >= 0x100 && c <= 0x17F && !(c & 1))
-        return c + 1;
-    return c;
-}
-
-static uint32_t to_upper(uint32_t c)
-{
-    if ((c >= 'a' && c <= 'z') || (c >= 0xE0 && c <= 0xFE && c != 0xF7) ||
-        (c >= 0x3B1 && c <= 0x3C9 && c != 0x3C2) || (c >= 0x430 && c <= 0x44F))
-        return c - 32;
-    if (c >= 0x450 && c <= 0x45F)
-        return c - 80;
-    if (c >= 0x100 && c <= 0x17F && (c & 1))
-        return c - 1;
-    return c;
-}
-
+/* $uppercase / $lowercase: the full default case mappings, as toUpperCase / toLowerCase. */
 static val *map_case(struct ev *e, val *s, bool upper)
 {
     if (!s)
         return NULL;
-    struct sb b = {.e = e};
-    size_t i = 0;
-    while (i < s->u.s.len) {
-        uint32_t c = (uint32_t)utf8_decode(s->u.s.p, s->u.s.len, &i);
-        if (upper && c == 0xDF)
-            sb_puts(&b, "SS"); /* the one common one-to-many case mapping */
-        else
-            utf8_put(&b, upper ? to_upper(c) : to_lower(c));
-    }
-    return sb_val(&b);
+    char *out = arena_alloc(&e->arena, 3 * (size_t)s->u.s.len + 1);
+    size_t n = unicode_case_map(s->u.s.p, s->u.s.len, upper, out);
+    out[n] = 0;
+    val *r = v_str(e, "", 0);
+    r->u.s.p = out;
+    r->u.s.len = (uint32_t)n;
+    return r;
 }
 
 static val *f_lowercase(struct ev *e, val **args, int nargs, val *input, int pos)
@@ -226,23 +201,46 @@ static val *f_pad(struct ev *e, val **args, int nargs, val *input, int pos)
 
 /* ---- regex-backed functions ----------------------------------------------------------------- */
 
-static int exec_or_fail(struct ev *e, const struct regex *re, val *s, size_t from,
-                        struct regex_match *m, int pos)
+/* Subjects are decoded into the evaluation's arena, under its memory limit. */
+static void *eval_alloc(void *ctx, size_t n)
 {
-    int r = regex_exec(re, s->u.s.p, s->u.s.len, from, m);
-    if (r < 0)
+    return arena_alloc(ctx, n);
+}
+
+/* One search from byte offset from; sub (zeroed before the first call) keeps s decoded for the
+ * next ones. */
+static int exec_or_fail(struct ev *e, const struct regex *re, val *s, size_t from,
+                        struct regex_match *m, int pos, struct regex_subject *sub)
+{
+    if (!sub->unit) {
+        struct regex_alloc al = {eval_alloc, &e->arena};
+        if (!regex_subject_init(sub, re, s->u.s.p, s->u.s.len, &al))
+            ev_fail(e, "D3000", pos, "Out of memory");
+    }
+    long span[2 * (MAPPING_REGEX_MAX_GROUPS + 1)];
+    enum regex_result r = regex_exec(re, sub, from, span);
+    if (r == REGEX_LIMIT)
         ev_fail(e, "D1005", pos, "Regular expression is too complex to evaluate");
-    return r;
+    if (r != REGEX_MATCH)
+        return 0;
+    m->start = (int)span[0];
+    m->end = (int)span[1];
+    m->ngroups = regex_groups(re);
+    for (int g = 1; g <= m->ngroups; g++) {
+        m->gstart[g] = (int)span[2 * g];
+        m->gend[g] = (int)span[2 * g + 1];
+    }
+    return 1;
 }
 
 /* Finds the next match at or after from; a zero-length match after the first is an error (the
  * search resumes where the last match ended, so a zero-length match is found again). */
 static int next_match(struct ev *e, const struct regex *re, val *s, size_t *from, bool first,
-                      struct regex_match *m, int pos)
+                      struct regex_match *m, int pos, struct regex_subject *sub)
 {
     if (!first && *from >= s->u.s.len)
         return 0;
-    int r = exec_or_fail(e, re, s, *from, m, pos);
+    int r = exec_or_fail(e, re, s, *from, m, pos, sub);
     if (r && !first && m->end == m->start)
         ev_fail(e, "D1004", pos, "Regular expression matches zero length string");
     if (r)
@@ -275,7 +273,8 @@ static val *match_object(struct ev *e, val *s, const struct regex_match *m, bool
 val *regex_match_value(struct ev *e, const struct regex *re, val *str, size_t from)
 {
     struct regex_match m;
-    if (!exec_or_fail(e, re, str, from, &m, -1))
+    struct regex_subject sub = {0};
+    if (!exec_or_fail(e, re, str, from, &m, -1, &sub))
         return NULL;
     return match_object(e, str, &m, false);
 }
@@ -293,6 +292,7 @@ struct matcher {
     val *cur; /* the last match object a custom matcher returned */
     size_t from;
     bool first;
+    struct regex_subject sub; /* the subject decoded for re */
 };
 
 static bool matcher_init(struct matcher *mt, val *p)
@@ -308,7 +308,7 @@ static bool matcher_init(struct matcher *mt, val *p)
 static int matcher_next(struct ev *e, struct matcher *mt, val *s, struct regex_match *m, int pos)
 {
     if (mt->re) {
-        int r = next_match(e, mt->re, s, &mt->from, mt->first, m, pos);
+        int r = next_match(e, mt->re, s, &mt->from, mt->first, m, pos, &mt->sub);
         mt->first = false;
         return r;
     }
@@ -694,12 +694,11 @@ static val *url_decode(struct ev *e, val *s, const char *reserved, int pos)
         for (int k = 1; k <= extra; k++) {
             if (j + 2 >= n + 1 || p[j] != '%' || hex_digit(p[j + 1]) < 0 || hex_digit(p[j + 2]) < 0)
                 ev_fail(e, "D3140", pos, "Malformed URL passed to ${decodeUrl}(): %.*s", (int)n, p);
-            unsigned char d = (unsigned char)(hex_digit(p[j + 1]) * 16 + hex_digit(p[j + 2]));
-            if ((d & 0xC0) != 0x80)
-                ev_fail(e, "D3140", pos, "Malformed URL passed to ${decodeUrl}(): %.*s", (int)n, p);
-            bytes[k] = (char)d;
+            bytes[k] = (char)(hex_digit(p[j + 1]) * 16 + hex_digit(p[j + 2]));
             j += 3;
         }
+        if (!utf8_valid(bytes, (size_t)extra + 1))
+            ev_fail(e, "D3140", pos, "Malformed URL passed to ${decodeUrl}(): %.*s", (int)n, p);
         sb_put(&b, bytes, (size_t)extra + 1);
         i = j;
     }

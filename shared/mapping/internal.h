@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "mapping/mapping.h"
+#include "regex/regex.h"
 #include "util/utf8.h"
 
 /* ---- arena ---------------------------------------------------------------------------------- */
@@ -416,25 +417,19 @@ int sig_validate(struct ev *e, const struct sig *s, val **args, int nargs, val *
                  int pos);
 int sig_arity(const struct sig *s);
 
-/* ---- regex ---------------------------------------------------------------------------------- */
+/* ---- regex (shared/regex) ------------------------------------------------------------------ */
+
+/* JSONata's regex literals: at most this many groups, as its match objects carry them. */
+#define MAPPING_REGEX_MAX_GROUPS 31
 
 struct regex_match {
     int start, end; /* byte offsets */
     int ngroups;
-    int gstart[32], gend[32];
+    int gstart[MAPPING_REGEX_MAX_GROUPS + 1], gend[MAPPING_REGEX_MAX_GROUPS + 1];
 };
-
-const struct regex *regex_compile(struct arena *a, const char *pat, size_t len, const char *flags,
-                                  const char **errmsg);
-/* Searches s[from..len); returns 1 with *m filled, 0 when no match, -1 when the step budget ran
- * out. */
-int regex_exec(const struct regex *re, const char *s, size_t len, size_t from,
-               struct regex_match *m);
 
 /* ---- utf-8 helpers -------------------------------------------------------------------------- */
 
-size_t utf8_offset(const char *s, size_t n, size_t cp); /* byte offset of code point cp */
-int utf8_decode(const char *s, size_t n, size_t *i);    /* next code point, advances *i */
 void utf8_put(struct sb *b, uint32_t cp);
 
 /* ---- parser and lexer ----------------------------------------------------------------------- */

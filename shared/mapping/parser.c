@@ -2,13 +2,22 @@
  * JSONata parser: a top-down operator-precedence (Pratt) parser producing a raw tree, then a second
  * pass that rewrites it into the evaluator's form: location paths as step lists, predicates as
  * stages, focus/index/parent bindings resolved into tuple steps, tail calls marked for the
- * trampoline. Signatures are parsed by signature.c and regex literals compiled by regex.c.
+ * trampoline. Signatures are parsed by signature.c and regex literals compiled by shared/regex.
  */
 #include "mapping/internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Bounds the backtracking of one regex search (JSONata error D1005 past it). */
+#define MAPPING_REGEX_STEPS 10000000L
+
+/* Regex programs live in the expression's arena, as the rest of it does. */
+static void *compile_alloc(void *ctx, size_t n)
+{
+    return arena_alloc(ctx, n);
+}
 
 /* Deepest nesting of the recursive descent: keeps hostile expressions off the end of the stack. */
 #define PARSE_MAX_DEPTH 400
@@ -162,10 +171,16 @@ static struct node *nud(struct parser *p, const struct token *t)
         return n;
     case TK_REGEX: {
         n = new_node(p, N_REGEX, t->pos);
-        const char *msg = NULL;
-        n->re = regex_compile(p->a, t->s, t->len, t->flags, &msg);
-        if (!n->re)
-            FAIL(p, "S0303", t->pos, "Invalid regular expression: %s", msg ? msg : "");
+        char msg[128] = "";
+        struct regex_alloc al = {compile_alloc, p->a};
+        struct regex_options opt = {
+            .flags = t->flags, .max_steps = MAPPING_REGEX_STEPS, .alloc = &al};
+        struct regex *re = regex_compile(t->s, t->len, &opt, msg, sizeof msg);
+        if (re && regex_groups(re) > MAPPING_REGEX_MAX_GROUPS)
+            FAIL(p, "S0303", t->pos, "Invalid regular expression: too many groups");
+        if (!re)
+            FAIL(p, "S0303", t->pos, "Invalid regular expression: %s", msg);
+        n->re = re;
         return n;
     }
     case TK_NAME:

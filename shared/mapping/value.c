@@ -920,51 +920,6 @@ val *v_string(struct ev *e, const val *v)
 
 /* ---- UTF-8 ---------------------------------------------------------------------------------- */
 
-size_t utf8_offset(const char *s, size_t n, size_t cp)
-{
-    size_t i = 0, c = 0;
-    while (i < n) {
-        if (((unsigned char)s[i] & 0xC0) != 0x80) {
-            if (c == cp)
-                return i;
-            c++;
-        }
-        i++;
-    }
-    return n;
-}
-
-int utf8_decode(const char *s, size_t n, size_t *i)
-{
-    unsigned char c = (unsigned char)s[*i];
-    int cp, extra;
-    if (c < 0x80) {
-        (*i)++;
-        return c;
-    } else if ((c & 0xE0) == 0xC0) {
-        cp = c & 0x1F;
-        extra = 1;
-    } else if ((c & 0xF0) == 0xE0) {
-        cp = c & 0x0F;
-        extra = 2;
-    } else if ((c & 0xF8) == 0xF0) {
-        cp = c & 0x07;
-        extra = 3;
-    } else {
-        (*i)++;
-        return 0xFFFD;
-    }
-    (*i)++;
-    for (int k = 0; k < extra && *i < n; k++) {
-        unsigned char d = (unsigned char)s[*i];
-        if ((d & 0xC0) != 0x80)
-            return 0xFFFD;
-        cp = (cp << 6) | (d & 0x3F);
-        (*i)++;
-    }
-    return cp;
-}
-
 void utf8_put(struct sb *b, uint32_t cp)
 {
     char o[4];

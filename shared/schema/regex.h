@@ -1,6 +1,6 @@
 /*
- * A compact backtracking regular-expression engine with ECMA-262 syntax and Unicode ("u" flag)
- * semantics, as JSON Schema's `pattern` and `patternProperties` require. No flags, no I/O.
+ * JSON Schema's regular expressions: ECMA-262 syntax with Unicode ("u" flag) semantics, as
+ * `pattern` and `patternProperties` require, on the shared engine (regex/regex.h).
  *
  * Lifecycle: schema_regex_compile returns an immutable program (shareable between threads), used
  * by any number of schema_regex_search calls, released with schema_regex_free.
@@ -8,9 +8,13 @@
 #ifndef SOLDER_SCHEMA_REGEX_H
 #define SOLDER_SCHEMA_REGEX_H
 
+#include "regex/regex.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
+/* A JSON Schema pattern is a program of the shared engine compiled with the u flag; this type
+ * only keeps the two APIs apart. */
 struct schema_regex;
 
 /*
@@ -21,9 +25,9 @@ struct schema_regex *schema_regex_compile(const char *pattern, char *err, size_t
 
 /* Result of a search: a match somewhere in the subject, none, or the step budget ran out. */
 enum schema_regex_result {
-    SCHEMA_REGEX_NOMATCH = 0,
-    SCHEMA_REGEX_MATCH = 1,
-    SCHEMA_REGEX_LIMIT = -1
+    SCHEMA_REGEX_NOMATCH = REGEX_NOMATCH,
+    SCHEMA_REGEX_MATCH = REGEX_MATCH,
+    SCHEMA_REGEX_LIMIT = REGEX_LIMIT
 };
 
 /*
@@ -31,17 +35,26 @@ enum schema_regex_result {
  * Backtracking is bounded by a step budget so hostile patterns end with SCHEMA_REGEX_LIMIT instead
  * of running for ever.
  */
-enum schema_regex_result schema_regex_search(const struct schema_regex *re, const char *subject,
-                                             size_t len);
+static inline enum schema_regex_result schema_regex_search(const struct schema_regex *re,
+                                                           const char *subject, size_t len)
+{
+    return (enum schema_regex_result)regex_test((const struct regex *)re, subject, len);
+}
 
 /*
  * schema_regex_search by the general backtracking matcher alone, without the shortcuts it takes
  * for simple patterns (a byte automaton, longest runs). Same answers, slower: for tests that check
  * the shortcuts against it.
  */
-enum schema_regex_result schema_regex_search_general(const struct schema_regex *re,
-                                                     const char *subject, size_t len);
+static inline enum schema_regex_result schema_regex_search_general(const struct schema_regex *re,
+                                                                   const char *subject, size_t len)
+{
+    return (enum schema_regex_result)regex_test_general((const struct regex *)re, subject, len);
+}
 
-void schema_regex_free(struct schema_regex *re);
+static inline void schema_regex_free(struct schema_regex *re)
+{
+    regex_free((struct regex *)re);
+}
 
 #endif

@@ -1,7 +1,7 @@
 // A /healthz prober on a thread of its own (its own event loop, so the work of the thread that
 // starts it, such as building a large body, does not delay it): it sends GET /healthz on a fresh
 // connection from 127.0.0.1 every 40 ms and records how long each answer took. Used by
-// limits.test.mjs and tests/bench/stall.mjs.
+// connections.test.mjs and tests/bench/stall.mjs.
 import { Worker } from 'node:worker_threads';
 
 const PROBER = `

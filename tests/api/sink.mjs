@@ -1,9 +1,11 @@
 // A local HTTP receiver for workflow deliveries: records every request and answers according to
-// a programmable plan (e.g. fail twice with 500, then succeed).
+// a programmable plan (e.g. fail twice with 500, then succeed). Options: delay(entry) gives the
+// milliseconds to hold a request before answering, status(entry) the status to answer when no plan
+// applies (default 200).
 import http from 'node:http';
 import { createHmac, createVerify } from 'node:crypto';
 
-export async function startSink() {
+export async function startSink({ delay, status: statusOf } = {}) {
   const received = [];
   const plans = new Map(); // path -> array of statuses to answer in turn (then 200)
   const waiters = [];
@@ -14,10 +16,14 @@ export async function startSink() {
       const entry = { method: req.method, path: req.url, headers: req.headers, body };
       received.push(entry);
       const plan = plans.get(req.url.split('?')[0]);
-      const status = plan && plan.length ? plan.shift() : 200;
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ok: status < 300, status }));
-      for (const w of [...waiters]) if (w.check()) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); }
+      const status = plan && plan.length ? plan.shift() : statusOf ? statusOf(entry) : 200;
+      const answer = () => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ok: status < 300, status }));
+        for (const w of [...waiters]) if (w.check()) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); }
+      };
+      const ms = delay ? delay(entry) : 0;
+      if (ms > 0) setTimeout(answer, ms); else answer();
     });
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
@@ -41,7 +47,7 @@ export async function startSink() {
         }, timeoutMs);
       });
     },
-    close() { return new Promise((r) => server.close(r)); },
+    close() { return new Promise((r) => { server.closeAllConnections(); server.close(r); }); },
   };
 }
 

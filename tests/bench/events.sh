@@ -8,15 +8,34 @@
 #   3. execution: the server restarted with its workers and no load, draining what phase 2 queued;
 #   4. both at once: wrk posts events while the workers execute them on the same cores.
 # Usage: tests/bench/events.sh BUILD_DIR   (a release build with build/solder and build/bench/)
-# BENCH_SECONDS (default 10), BENCH_CONNECTIONS (64), BENCH_SERVER_FLAGS (server flags; unset: both
-# the default configuration and --no-alloy-signature).
+# BENCH_SECONDS (default 10), BENCH_CONNECTIONS (64), BENCH_SERVER_FLAGS (server flags; unset: the
+# default configuration, --sync full and --no-alloy-signature, then their figures side by side).
 set -euo pipefail
-# Without BENCH_SERVER_FLAGS: once as configured by default (X-Alloy-Signature on every call, an
-# RSA-2048 signature each), then without that signature.
+# Without BENCH_SERVER_FLAGS: as configured by default (X-Alloy-Signature on every call, an RSA-2048
+# signature each; synchronous=NORMAL), with an fsync per commit (--sync full), and without the
+# signature; then one table with a column per configuration.
 if [ -z "${BENCH_SERVER_FLAGS+set}" ]; then
-    BENCH_SERVER_FLAGS= bash "$0" "$@"
-    echo
-    BENCH_SERVER_FLAGS=--no-alloy-signature bash "$0" "$@"
+    summary=$(mktemp)
+    for flags in "" "--sync full" "--no-alloy-signature"; do
+        BENCH_SUMMARY=$summary BENCH_SERVER_FLAGS=$flags bash "$0" "$@"
+        echo
+    done
+    echo "side by side (default = --sync normal, X-Alloy-Signature on):"
+    awk -F'\t' '
+        !($1 in seen) { seen[$1] = 1; cols[++nc] = $1 }
+        !($2 in known) { known[$2] = 1; rows[++nr] = $2 }
+        { v[$1, $2] = $3 }
+        END {
+            printf "%-46s", "metric"
+            for (c = 1; c <= nc; c++) printf " %22s", cols[c]
+            printf "\n"
+            for (r = 1; r <= nr; r++) {
+                printf "%-46s", rows[r]
+                for (c = 1; c <= nc; c++) printf " %22s", v[cols[c], rows[r]]
+                printf "\n"
+            }
+        }' "$summary"
+    rm -f "$summary"
     exit
 fi
 build=$(cd "${1:-build}" && pwd)
@@ -144,3 +163,19 @@ line "  server CPU per event accepted and executed, us" "$both_us"
 line "server peak RSS (last run)" "$rss KiB"
 echo "($secs s per run, $conns connections, wrk -t2; $(nproc) cores shared by load generator, server and sink;"
 echo " server flags: ${BENCH_SERVER_FLAGS:-none})"
+if [ -n "${BENCH_SUMMARY:-}" ]; then
+    config=${BENCH_SERVER_FLAGS:-default}
+    {
+        printf '%s\t%s\t%s\n' "$config" "/run/event accepted, req/s" "$(rps "$tmp/queued.txt")"
+        printf '%s\t%s\t%s\n' "$config" "  p50 / p99 latency" \
+            "$(pct "$tmp/queued.txt" 50%) / $(pct "$tmp/queued.txt" 99%)"
+        printf '%s\t%s\t%s\n' "$config" "  server CPU per event, us" "$queued_us"
+        printf '%s\t%s\t%s\n' "$config" "executions from the queue, per s" \
+            "$(printf '%.0f' "$drain_rate")"
+        printf '%s\t%s\t%s\n' "$config" "  server CPU per execution, us" "$drain_us"
+        printf '%s\t%s\t%s\n' "$config" "both at once: /run/event req/s" "$(rps "$tmp/events.txt")"
+        printf '%s\t%s\t%s\n' "$config" "  executions/s end to end" \
+            "$(printf '%.0f' "$(echo "$delivered / ($t1 - $t0)" | bc -l)")"
+        printf '%s\t%s\t%s\n' "$config" "plain lws 200 OK (ceiling), req/s" "$(rps "$tmp/ceiling.txt")"
+    } >> "$BENCH_SUMMARY"
+fi

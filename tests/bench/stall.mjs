@@ -1,7 +1,7 @@
 // How long another client's GET /healthz takes while the server is under each kind of slow or
 // heavy request: idle and trickling connections, heavy validation, a held database lock, chunked
 // bodies. Reports the healthz latency (median and worst of probes every 40 ms) and what the
-// attacking request got. A report, not a test: tests/api/limits.test.mjs asserts the bounds.
+// attacking request got. A report, not a test: tests/api/connections.test.mjs asserts the bounds.
 // Usage: node tests/bench/stall.mjs [path/to/solder]   (default build/solder)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -9,13 +9,13 @@ import { chromium } from 'playwright-core';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--no-first-run', '--disable-sync'];
 
-export async function startBrowser() {
+export async function startBrowser({ viewport = { width: 400, height: 760 } } = {}) {
   const profile = mkdtempSync(path.join(tmpdir(), 'solder-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.SOLDER_CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: ARGS,
-    viewport: { width: 400, height: 760 },
+    viewport,
   });
   return {
     context,

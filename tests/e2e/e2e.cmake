@@ -37,5 +37,5 @@ if(NODE)
     add_test(NAME e2e COMMAND ${NODE} ${CMAKE_SOURCE_DIR}/tests/e2e/run.mjs)
     set_tests_properties(e2e PROPERTIES
         ENVIRONMENT "SOLDER_BIN=$<TARGET_FILE:solder>"
-        SKIP_RETURN_CODE 77 TIMEOUT 600 RUN_SERIAL TRUE)
+        SKIP_RETURN_CODE 77 TIMEOUT 900 RUN_SERIAL TRUE)
 endif()

@@ -146,5 +146,25 @@ int main(void)
     t = buf_take(&empty);
     CHECK(t && t[0] == '\0');
     free(t);
+    /* Values too large to keep: a marker with the text's size and a preview cut on a character. */
+    cJSON *small = cJSON_Parse("{\"a\":[1,2,\"three\"]}");
+    CHECK(json_truncation(small, 19, 8) == NULL);
+    CHECK(json_truncation(NULL, 1, 8) == NULL);
+    cJSON *m = json_truncation(small, 18, 8);
+    char *mt = json_print(m);
+    CHECK_STR(mt, "{\"truncated\":true,\"bytes\":19,\"preview\":\"{\\\"a\\\":[1,\"}");
+    free(mt);
+    cJSON_Delete(m);
+    cJSON_Delete(small);
+    cJSON *accents = cJSON_CreateString("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9");
+    m = json_truncation(accents, 4, 4); /* text "éééé" in quotes: the 4th byte is inside an é */
+    CHECK_STR(json_get_str(m, "preview"), "\"\xc3\xa9");
+    CHECK_INT(cJSON_GetObjectItem(m, "bytes")->valueint, 10);
+    cJSON_Delete(m);
+    cJSON_Delete(accents);
+    m = json_truncated_marker(123, NULL, 10);
+    CHECK(cJSON_GetObjectItem(m, "preview") == NULL);
+    cJSON_Delete(m);
+
     return check_summary("json");
 }

@@ -1,0 +1,247 @@
+/*
+ * The dashboard's view of what ran, across workflows: GET /logs/executions (filtered, newest
+ * first), GET /logs/executions/{id} (one run with its steps and trigger payload) and GET
+ * /logs/analytics (runs and errors per hour or day, the blocks that fail most). API key or
+ * dashboard session, one environment. The per-workflow log of the Alloy API is logs.c.
+ */
+#include "api/api.h"
+
+#include "json/json.h"
+#include "store/history.h"
+#include "store/runs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Largest page of the execution list: a screenful of rows, not an export. */
+#define HISTORY_MAX_LIMIT 100
+/* Most buckets one analytics answer holds: two weeks of hours or a year of days. Bounds the
+ * answer and the zero-filling loop. */
+#define ANALYTICS_MAX_BUCKETS 366
+/* Most failing blocks listed. */
+#define ANALYTICS_TOP_BLOCKS 10
+
+static const struct {
+    const char *name;
+    int64_t ms;
+    long default_count;
+} BUCKETS[] = {
+    {"hour", 3600000, 24},
+    {"day", 86400000, 30},
+};
+
+static const char *const STATUSES[] = {"queued", "running", "success", "stopped", "error"};
+
+static void copy_str(cJSON *o, const char *name, const cJSON *row, const char *column)
+{
+    if (json_get_str(row, column))
+        cJSON_AddStringToObject(o, name, json_get_str(row, column));
+}
+
+/* The workflow named by ?workflowId= (id or name) into id; true when absent. Replies 404 and
+ * returns false when it names no workflow of the caller's environment. */
+static bool workflow_param(struct request *req, char id[ID_LEN + 1], bool *present)
+{
+    char *q = request_query(req, "workflowId");
+    *present = q && *q;
+    cJSON *wf = *present ? api_load_workflow(req, q) : NULL;
+    free(q);
+    if (*present && !wf)
+        return false;
+    if (wf)
+        snprintf(id, ID_LEN + 1, "%s", json_get_str(wf, "workflowId"));
+    cJSON_Delete(wf);
+    return true;
+}
+
+static cJSON *summary_json(const cJSON *x)
+{
+    cJSON *o = cJSON_CreateObject();
+    copy_str(o, "executionId", x, "executionId");
+    copy_str(o, "workflowId", x, "workflowId");
+    copy_str(o, "workflowName", x, "workflowName");
+    copy_str(o, "childWorkflowId", x, "installationId");
+    copy_str(o, "userId", x, "userId");
+    copy_str(o, "username", x, "username");
+    cJSON_AddNumberToObject(o, "workflowVersion", cJSON_GetObjectItem(x, "version")->valuedouble);
+    copy_str(o, "status", x, "status");
+    cJSON_AddNumberToObject(o, "attempt", cJSON_GetObjectItem(x, "attempt")->valuedouble);
+    api_add_time(o, "createdAt", x, "createdAt");
+    api_add_time(o, "startedAt", x, "startedAt");
+    api_add_time(o, "stoppedAt", x, "finishedAt");
+    copy_str(o, "error", x, "error");
+    copy_str(o, "errorBlock", x, "errorBlock");
+    return o;
+}
+
+void api_history_executions(struct request *req)
+{
+    long page, limit, since, until;
+    if (!api_query_int(req, "page", 0, 1000000, 0, &page) ||
+        !api_query_int(req, "limit", 1, HISTORY_MAX_LIMIT, 30, &limit) ||
+        !api_query_int(req, "since", 0, 253402300799999L, 0, &since) ||
+        !api_query_int(req, "until", 0, 253402300799999L, 0, &until))
+        return;
+    char *status = request_query(req, "status");
+    bool known = !status || !*status;
+    for (size_t i = 0; !known && i < sizeof STATUSES / sizeof STATUSES[0]; i++)
+        known = strcmp(status, STATUSES[i]) == 0;
+    if (!known) {
+        free(status);
+        reply_error(req, 400, "bad_request",
+                    "status must be queued, running, success, stopped or error");
+        return;
+    }
+    char wid[ID_LEN + 1] = "";
+    bool has_wf;
+    struct user u;
+    bool has_user;
+    if (!workflow_param(req, wid, &has_wf)) {
+        free(status);
+        return;
+    }
+    if (!api_user_param(req, NULL, false, &u, &has_user)) {
+        free(status);
+        return;
+    }
+    struct execution_filter f = {
+        .workflow_id = has_wf ? wid : NULL,
+        .user_id = has_user ? u.id : NULL,
+        .status = status && *status ? status : NULL,
+        .since_ms = since,
+        .until_ms = until,
+    };
+    cJSON *rows = NULL;
+    int rc = store_executions_filtered(req->app->store, req->who.env.id, &f, (int)(page * limit),
+                                       (int)limit, &rows);
+    free(status);
+    store_user_clear(&u);
+    if (rc != STORE_OK) {
+        reply_store_error(req, rc, "execution");
+        return;
+    }
+    cJSON *data = cJSON_CreateArray();
+    const cJSON *x;
+    cJSON_ArrayForEach(x, rows) cJSON_AddItemToArray(data, summary_json(x));
+    cJSON_Delete(rows);
+    api_reply_page(req, data, page, limit, false);
+}
+
+void api_history_execution(struct request *req)
+{
+    struct store *s = req->app->store;
+    cJSON *x = NULL;
+    int rc = store_execution_find(s, req->params[0], &x);
+    if (rc != STORE_OK) {
+        reply_store_error(req, rc, "execution");
+        return;
+    }
+    /* The execution's workflow must be of the caller's environment (404 otherwise). */
+    cJSON *wf = x ? api_load_workflow(req, json_get_str(x, "workflowId")) : NULL;
+    if (!x || !wf) {
+        if (!req->replied)
+            reply_error(req, 404, "not_found", "no execution %.64s", req->params[0]);
+        cJSON_Delete(x);
+        return;
+    }
+    struct logs_budget budget = api_logs_budget(req);
+    cJSON *o = api_execution_json(s, x, &budget);
+    if (budget.truncated)
+        cJSON_AddTrueToObject(o, "truncated");
+    cJSON_AddStringToObject(o, "workflowName", json_get_str(wf, "name"));
+    struct user u;
+    if (store_user_find(s, req->who.env.id, json_get_str(x, "userId"), &u) == STORE_OK) {
+        if (u.username)
+            cJSON_AddStringToObject(o, "username", u.username);
+        store_user_clear(&u);
+    }
+    cJSON *ev = NULL;
+    if (json_get_str(x, "eventId") &&
+        store_event_payload(s, json_get_str(x, "eventId"), &ev) == STORE_OK && ev) {
+        cJSON *trigger = cJSON_AddObjectToObject(o, "trigger");
+        copy_str(trigger, "name", ev, "name");
+        cJSON *payload = cJSON_DetachItemFromObject(ev, "payload");
+        cJSON_AddItemToObject(trigger, "payload", payload ? payload : cJSON_CreateNull());
+    }
+    cJSON_Delete(ev);
+    cJSON_Delete(wf);
+    cJSON_Delete(x);
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddItemToObject(out, "data", o);
+    reply_json(req, 200, out);
+}
+
+void api_history_analytics(struct request *req)
+{
+    char *bq = request_query(req, "bucket");
+    size_t b = 0;
+    while (bq && b < sizeof BUCKETS / sizeof BUCKETS[0] && strcmp(bq, BUCKETS[b].name) != 0)
+        b++;
+    free(bq);
+    if (b == sizeof BUCKETS / sizeof BUCKETS[0]) {
+        reply_error(req, 400, "bad_request", "bucket must be hour or day");
+        return;
+    }
+    long count;
+    if (!api_query_int(req, "count", 1, ANALYTICS_MAX_BUCKETS, BUCKETS[b].default_count, &count))
+        return;
+    char wid[ID_LEN + 1] = "";
+    bool has_wf;
+    if (!workflow_param(req, wid, &has_wf))
+        return;
+    int64_t step = BUCKETS[b].ms;
+    int64_t first = (store_now() / step - (count - 1)) * step;
+    cJSON *rows = NULL, *blocks = NULL;
+    int rc = store_execution_buckets(req->app->store, req->who.env.id, has_wf ? wid : NULL, first,
+                                     step, &rows);
+    if (rc == STORE_OK)
+        rc = store_failing_blocks(req->app->store, req->who.env.id, has_wf ? wid : NULL, first,
+                                  ANALYTICS_TOP_BLOCKS, &blocks);
+    if (rc != STORE_OK) {
+        cJSON_Delete(rows);
+        reply_store_error(req, rc, "execution");
+        return;
+    }
+    cJSON *series = cJSON_CreateArray();
+    double runs = 0, errors = 0;
+    const cJSON *row = rows ? rows->child : NULL;
+    for (long i = 0; i < count; i++) {
+        int64_t t = first + i * step;
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddNumberToObject(p, "t", (double)t);
+        double r = 0, e = 0;
+        if (row && (int64_t)cJSON_GetObjectItem(row, "t")->valuedouble == t) {
+            r = cJSON_GetObjectItem(row, "runs")->valuedouble;
+            e = cJSON_GetObjectItem(row, "errors")->valuedouble;
+            row = row->next;
+        }
+        cJSON_AddNumberToObject(p, "runs", r);
+        cJSON_AddNumberToObject(p, "errors", e);
+        runs += r;
+        errors += e;
+        cJSON_AddItemToArray(series, p);
+    }
+    cJSON_Delete(rows);
+    cJSON *top = cJSON_CreateArray();
+    const cJSON *bl;
+    cJSON_ArrayForEach(bl, blocks)
+    {
+        cJSON *o = cJSON_CreateObject();
+        copy_str(o, "workflowId", bl, "workflowId");
+        copy_str(o, "workflowName", bl, "workflowName");
+        copy_str(o, "block", bl, "block");
+        cJSON_AddNumberToObject(o, "errors", cJSON_GetObjectItem(bl, "errors")->valuedouble);
+        api_add_time(o, "lastAt", bl, "lastAt");
+        cJSON_AddItemToArray(top, o);
+    }
+    cJSON_Delete(blocks);
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddStringToObject(out, "bucket", BUCKETS[b].name);
+    cJSON_AddItemToObject(out, "series", series);
+    cJSON *totals = cJSON_AddObjectToObject(out, "totals");
+    cJSON_AddNumberToObject(totals, "runs", runs);
+    cJSON_AddNumberToObject(totals, "errors", errors);
+    cJSON_AddItemToObject(out, "topFailingBlocks", top);
+    reply_json(req, 200, out);
+}

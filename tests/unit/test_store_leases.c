@@ -1,0 +1,162 @@
+/* Store: claims, lease renewal and the fencing of every write of a run's outcome; the synchronous
+ * setting; reading steps within a byte budget. */
+#include "check.h"
+
+#include "json/json.h"
+#include "store/runs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static int count_rows(struct store *s, const char *id)
+{
+    cJSON *rows = NULL;
+    store_query(s, "SELECT count(*) AS n FROM execution_steps WHERE execution_id = ?1", &rows, "s",
+                id);
+    int n = rows && rows->child ? cJSON_GetObjectItem(rows->child, "n")->valueint : -1;
+    cJSON_Delete(rows);
+    return n;
+}
+
+static char *status_of(struct store *s, const char *id, char out[16])
+{
+    cJSON *row = NULL;
+    store_execution_find(s, id, &row);
+    snprintf(out, 16, "%s", row ? json_get_str(row, "status") : "(none)");
+    cJSON_Delete(row);
+    return out;
+}
+
+static int claimed(struct store *s, int64_t now, const char *owner, int *attempt)
+{
+    cJSON *rows = NULL;
+    CHECK_INT(store_claim(s, now, 100, 32, owner, &rows), STORE_OK);
+    int n = cJSON_GetArraySize(rows);
+    if (n > 0 && attempt)
+        *attempt = cJSON_GetObjectItem(rows->child, "attempt")->valueint;
+    cJSON_Delete(rows);
+    return n;
+}
+
+static int synchronous(const char *path)
+{
+    char err[256];
+    struct store *s = store_open(path, err, sizeof err);
+    cJSON *rows = NULL;
+    store_query(s, "PRAGMA synchronous", &rows, "");
+    int v = rows && rows->child ? cJSON_GetObjectItem(rows->child, "synchronous")->valueint : -1;
+    cJSON_Delete(rows);
+    store_close(s);
+    return v;
+}
+
+static void insert_execution(struct store *s, const char *id)
+{
+    CHECK_INT(
+        store_query(s,
+                    "INSERT INTO executions(id, env_id, installation_id, workflow_id, user_id,"
+                    " version, status, attempt, run_at, state, created_at) VALUES "
+                    "(?1, 'env', 'inst', 'wf', 'user', 1, 'queued', 0, 0, '{}', 0)",
+                    NULL, "s", id),
+        STORE_OK);
+}
+
+static int step(struct store *s, const char *id, int seq, int attempt, const cJSON *output)
+{
+    return store_step_insert(s, id, seq, "send", "http", "Send", "send", "success", attempt, 1, 2,
+                             NULL, output, NULL);
+}
+
+int main(void)
+{
+    char dir[] = "/tmp/solder-leases-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[128], err[256], st[16];
+    snprintf(path, sizeof path, "%s/solder.db", dir);
+    struct store *s = store_open(path, err, sizeof err);
+    CHECK(s != NULL);
+
+    /* A claims; B cannot while A's lease runs, renewed or not. */
+    insert_execution(s, "x1");
+    int a_attempt = 0, b_attempt = 0;
+    CHECK_INT(claimed(s, 1000, "A", &a_attempt), 1);
+    CHECK_INT(a_attempt, 1);
+    CHECK_INT(claimed(s, 1050, "B", NULL), 0);
+    CHECK_INT(store_leases_renew(s, "A", 1200), 1);
+    CHECK_INT(store_leases_renew(s, "B", 5000), 0);
+    CHECK_INT(claimed(s, 1150, "B", NULL), 0);
+
+    /* Once A's lease ran out, B takes the execution over as the next attempt. */
+    CHECK_INT(claimed(s, 1300, "B", &b_attempt), 1);
+    CHECK_INT(b_attempt, 2);
+
+    /* Everything A writes now is fenced off: 0 rows, STORE_NOT_FOUND, nothing stored. */
+    cJSON *out = cJSON_CreateObject();
+    CHECK_INT(step(s, "x1", 0, a_attempt, out), STORE_NOT_FOUND);
+    CHECK_INT(count_rows(s, "x1"), 0);
+    CHECK_INT(store_execution_finish(s, "x1", a_attempt, "error", "late", NULL, NULL),
+              STORE_NOT_FOUND);
+    CHECK_INT(store_execution_requeue(s, "x1", a_attempt, 0, out, NULL, NULL), STORE_NOT_FOUND);
+    CHECK_INT(store_lease_renew(s, "x1", a_attempt, 9000), STORE_NOT_FOUND);
+    CHECK_INT(store_lease_release(s, "x1", a_attempt), STORE_NOT_FOUND);
+    CHECK_INT(store_leases_renew(s, "A", 9000), 0);
+    CHECK_STR(status_of(s, "x1", st), "running");
+
+    /* B's outcome is written, once. */
+    CHECK_INT(store_lease_renew(s, "x1", b_attempt, 2000), STORE_OK);
+    CHECK_INT(step(s, "x1", 0, b_attempt, out), STORE_OK);
+    CHECK_INT(store_execution_finish(s, "x1", b_attempt, "success", NULL, NULL, NULL), STORE_OK);
+    CHECK_STR(status_of(s, "x1", st), "success");
+    CHECK_INT(count_rows(s, "x1"), 1);
+    CHECK_INT(step(s, "x1", 1, b_attempt, out), STORE_NOT_FOUND);
+    CHECK_INT(store_execution_finish(s, "x1", b_attempt, "error", NULL, NULL, NULL),
+              STORE_NOT_FOUND);
+    CHECK_STR(status_of(s, "x1", st), "success");
+    cJSON_Delete(out);
+
+    /* A released claim is no longer renewed: its lease runs out and it is claimed again. */
+    insert_execution(s, "x2");
+    CHECK_INT(claimed(s, 3000, "A", &a_attempt), 1);
+    CHECK_INT(store_lease_release(s, "x2", a_attempt), STORE_OK);
+    CHECK_INT(store_leases_renew(s, "A", 9000), 0);
+    CHECK_INT(claimed(s, 3200, "B", &b_attempt), 1);
+    CHECK_INT(b_attempt, a_attempt + 1);
+
+    /* Requeued orphans: the old claim is void, the next claim counts a new attempt. */
+    CHECK_INT(store_requeue_orphans(s), 1);
+    CHECK_STR(status_of(s, "x2", st), "queued");
+    CHECK_INT(store_execution_finish(s, "x2", b_attempt, "success", NULL, NULL, NULL),
+              STORE_NOT_FOUND);
+    CHECK_INT(claimed(s, 3300, "C", &a_attempt), 1);
+    CHECK_INT(a_attempt, b_attempt + 1);
+
+    /* Steps read within a byte budget: a value over it is left out, its size given. */
+    char *big = malloc(5001);
+    memset(big, 'z', 5000);
+    big[5000] = 0;
+    cJSON *bigv = cJSON_CreateString(big);
+    CHECK_INT(step(s, "x2", 0, a_attempt, bigv), STORE_OK);
+    cJSON *rows = NULL;
+    CHECK_INT(store_steps_of_execution(s, "x2", 4096, 10, &rows), STORE_OK);
+    CHECK(cJSON_GetObjectItem(rows->child, "output") == NULL);
+    CHECK_INT(cJSON_GetObjectItem(rows->child, "outputBytes")->valueint, 5002);
+    cJSON_Delete(rows);
+    CHECK_INT(store_steps_of_execution(s, "x2", 8192, 10, &rows), STORE_OK);
+    CHECK(cJSON_IsString(cJSON_GetObjectItem(rows->child, "output")));
+    cJSON_Delete(rows);
+    cJSON_Delete(bigv);
+    free(big);
+    store_close(s);
+
+    /* --sync: connections opened after store_set_sync use it. */
+    CHECK_INT(synchronous(path), 1);
+    store_set_sync(STORE_SYNC_FULL);
+    CHECK_INT(synchronous(path), 2);
+    store_set_sync(STORE_SYNC_NORMAL);
+    CHECK_INT(synchronous(path), 1);
+
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK_INT(system(cmd), 0);
+    return check_summary("store_leases");
+}
