@@ -11,9 +11,10 @@
 #define LINK USER | ROUTE_INSTALL_LINK
 
 const struct route API_ROUTES[] = {
-    {HTTP_GET, "/healthz", api_healthz, ROUTE_PUBLIC | ROUTE_BROWSER},
-    {HTTP_GET, "/.well-known/jwks.json", api_jwks, ROUTE_PUBLIC | ROUTE_BROWSER},
-    {HTTP_GET, "/security/public_key.pem", api_signature_key, ROUTE_PUBLIC | ROUTE_BROWSER},
+    {HTTP_GET, "/healthz", api_healthz, ROUTE_PUBLIC | ROUTE_BROWSER | ROUTE_INLINE},
+    {HTTP_GET, "/.well-known/jwks.json", api_jwks, ROUTE_PUBLIC | ROUTE_BROWSER | ROUTE_INLINE},
+    {HTTP_GET, "/security/public_key.pem", api_signature_key,
+     ROUTE_PUBLIC | ROUTE_BROWSER | ROUTE_INLINE},
 
     {HTTP_POST, "/users", api_users_create, 0},
     {HTTP_GET, "/users", api_users_list, 0},

@@ -20,6 +20,7 @@
 
 #include "app.h"
 #include "crypto/crypto.h"
+#include "http/conns.h"
 #include "http/session.h"
 #include "json/json.h"
 #include "plat.h"
@@ -377,6 +378,7 @@ static void session_auth(struct ws_hub *hub, struct app *app, struct ws_session 
     }
     s->authed = true;
     lws_set_timeout(s->wsi, NO_PENDING_TIMEOUT, 0);
+    conns_busy(app->conns, s->wsi); /* until now it could give way to a newcomer, as idle ones do */
     if (s->who.install_link)
         load_link_workflows(app, s);
     session_arm_timer(s);

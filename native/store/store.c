@@ -303,12 +303,19 @@ static int migrate(struct store *s)
 
 static int busy_wait(void *arg, int count)
 {
-    (void)arg;
+    const struct store *s = arg;
+    long limit_ms = s ? s->busy_ms : STORE_BUSY_MS;
     long waited_us = count < 200 ? count * 20L : 200 * 20L + (count - 200) * 1000L;
-    if (waited_us > STORE_BUSY_MS * 1000L)
+    if (limit_ms <= 0 || waited_us > limit_ms * 1000L)
         return 0;
     usleep(count < 200 ? 20 : 1000);
     return 1;
+}
+
+void store_set_busy_timeout(struct store *s, int ms)
+{
+    s->busy_ms = ms;
+    sqlite3_busy_handler(s->db, busy_wait, s);
 }
 
 struct store *store_open(const char *path, char *err, size_t err_len)

@@ -36,6 +36,10 @@ void store_set_sync(enum store_sync mode);
 struct store *store_open(const char *path, char *err, size_t err_len);
 void store_close(struct store *s);
 
+/* How long (ms) s waits for another connection's write lock before a statement fails with
+ * STORE_ERROR (SQLITE_BUSY); 0 never waits. store_open sets about 5 s. */
+void store_set_busy_timeout(struct store *s, int ms);
+
 /* A background thread of the process that checkpoints the WAL of the database at path, so that no
  * commit pays for it (checkpoint.c). Without it, the committing connection checkpoints, as SQLite
  * does by default. */

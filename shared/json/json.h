@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <cJSON.h>
 
 #include "util/buf.h"
@@ -62,6 +63,15 @@ size_t json_number_text(char *out, double n);
 
 /* True when the two values are equal as JSON (numbers by value, objects ignoring member order). */
 bool json_equal(const cJSON *a, const cJSON *b);
+
+/*
+ * A hash of v's JSON value under seed: values json_equal finds equal hash alike (1 and 1.0, objects
+ * whatever their member order). A seed the sender of v cannot guess keeps v from being built to
+ * collide. An object that repeats a member name, or has a member without one, breaks the promise
+ * (json_equal's answer then depends on which side comes first): *unhashable is then set (and left
+ * alone otherwise), and the caller compares such values itself.
+ */
+uint64_t json_hash(const cJSON *v, uint64_t seed, bool *unhashable);
 
 /* A value as text: a string's own characters, anything else its JSON (malloc'd, NULL on OOM). */
 char *json_text(const cJSON *v);

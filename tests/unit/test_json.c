@@ -11,6 +11,7 @@
 #include "util/buf.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #ifndef SOLDER_CASES_DIR
@@ -180,6 +181,67 @@ int main(void)
     cJSON_Delete(a);
     cJSON_Delete(b);
     cJSON_Delete(c);
+
+    /* Equal values hash alike under any seed: 1 and 1.0, -0 and 0, member order, nested arrays. */
+    const char *same[][2] = {
+        {"1", "1.0"},
+        {"-0", "0"},
+        {"{\"a\":1,\"b\":[1,[2,{\"c\":null}]]}", "{\"b\":[1.0,[2,{\"c\":null}]],\"a\":1}"},
+        {"[[],{}]", "[[],{}]"},
+        {"\"text longer than eight bytes\"", "\"text longer than eight bytes\""},
+    };
+    const char *differ[][2] = {
+        {"1", "\"1\""},
+        {"[1,2]", "[2,1]"},
+        {"{\"a\":1}", "{\"a\":1,\"b\":1}"},
+        {"[]", "{}"},
+        {"true", "false"},
+        {"\"text longer than eight bytes\"", "\"text longer than eight byteS\""},
+    };
+    for (uint64_t seed = 0; seed < 3; seed++) {
+        for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+            cJSON *x = cJSON_Parse(same[i][0]), *y = cJSON_Parse(same[i][1]);
+            bool unhashable = false;
+            CHECK(json_equal(x, y));
+            CHECK(json_hash(x, seed, &unhashable) == json_hash(y, seed, &unhashable));
+            CHECK(!unhashable);
+            cJSON_Delete(x);
+            cJSON_Delete(y);
+        }
+        for (size_t i = 0; i < sizeof differ / sizeof differ[0]; i++) {
+            cJSON *x = cJSON_Parse(differ[i][0]), *y = cJSON_Parse(differ[i][1]);
+            bool unhashable = false;
+            CHECK(!json_equal(x, y));
+            CHECK(json_hash(x, seed, &unhashable) != json_hash(y, seed, &unhashable));
+            cJSON_Delete(x);
+            cJSON_Delete(y);
+        }
+    }
+    /* An object that repeats a member name is flagged, even deep inside. */
+    cJSON *rep = cJSON_Parse("[1,{\"k\":{\"n\":1,\"n\":2}}]");
+    bool unhashable = false;
+    json_hash(rep, 7, &unhashable);
+    CHECK(unhashable);
+    cJSON_Delete(rep);
+
+    /* Wide objects (compared through a sorted index) agree with the member-by-member rule:
+     * any order; the first of repeated names is the one looked up. */
+    cJSON *w1 = cJSON_CreateObject(), *w2 = cJSON_CreateObject(), *w3 = cJSON_CreateObject();
+    for (int i = 0; i < 100; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "m%d", i);
+        cJSON_AddNumberToObject(w1, name, i);
+        snprintf(name, sizeof name, "m%d", 99 - i);
+        cJSON_AddNumberToObject(w2, name, 99 - i);
+        cJSON_AddNumberToObject(w3, i == 50 ? "m48" : name, 99 - i);
+    }
+    CHECK(json_equal(w1, w2) && json_equal(w2, w1));
+    CHECK(!json_equal(w1, w3) && !json_equal(w3, w1));
+    cJSON_ReplaceItemInObject(w2, "m7", cJSON_CreateString("7"));
+    CHECK(!json_equal(w1, w2));
+    cJSON_Delete(w1);
+    cJSON_Delete(w2);
+    cJSON_Delete(w3);
 
     const char *samples[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
     const char *std[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
