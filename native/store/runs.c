@@ -348,24 +348,10 @@ int store_step_insert(struct store *s, const char *execution_id, int seq, const 
                        output, error));
 }
 
-int store_error_insert(struct store *s, const char *env, const char *execution_id,
-                       const char *workflow_id, const char *installation_id, const char *user_id,
-                       const char *block, const char *message)
-{
-    char id[ID_LEN + 1];
-    if (id_new(id) != 0)
-        return STORE_ERROR;
-    return store_query(s,
-                       "INSERT INTO execution_errors(id, env_id, execution_id, workflow_id, "
-                       "installation_id, user_id, block, message, created_at) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                       NULL, "ssssssssi", id, env, execution_id, workflow_id, installation_id,
-                       user_id, block, message, store_now());
-}
-
-int store_error_insert_subscription(struct store *s, const char *env, const char *subscription_id,
-                                    const char *workflow_id, const char *installation_id,
-                                    const char *user_id, const char *block, const char *message)
+/* One row of execution_errors; kind is 'execution' or 'subscription' (of_id names which). */
+static int error_insert(struct store *s, const char *kind, const char *env, const char *of_id,
+                        const char *workflow_id, const char *installation_id, const char *user_id,
+                        const char *block, const char *message)
 {
     char id[ID_LEN + 1];
     if (id_new(id) != 0)
@@ -373,9 +359,25 @@ int store_error_insert_subscription(struct store *s, const char *env, const char
     return store_query(s,
                        "INSERT INTO execution_errors(id, env_id, execution_id, workflow_id, "
                        "installation_id, user_id, block, message, created_at, kind) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'subscription')",
-                       NULL, "ssssssssi", id, env, subscription_id, workflow_id, installation_id,
-                       user_id, block, message, store_now());
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                       NULL, "ssssssssis", id, env, of_id, workflow_id, installation_id, user_id,
+                       block, message, store_now(), kind);
+}
+
+int store_error_insert(struct store *s, const char *env, const char *execution_id,
+                       const char *workflow_id, const char *installation_id, const char *user_id,
+                       const char *block, const char *message)
+{
+    return error_insert(s, "execution", env, execution_id, workflow_id, installation_id, user_id,
+                        block, message);
+}
+
+int store_error_insert_subscription(struct store *s, const char *env, const char *subscription_id,
+                                    const char *workflow_id, const char *installation_id,
+                                    const char *user_id, const char *block, const char *message)
+{
+    return error_insert(s, "subscription", env, subscription_id, workflow_id, installation_id,
+                        user_id, block, message);
 }
 
 int store_errors_unstreamed(struct store *s, int limit, cJSON **rows)

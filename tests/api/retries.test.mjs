@@ -4,10 +4,8 @@
 // in the workflow's errors as retrying, until an attempt succeeds.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { lookup } from 'node:dns/promises';
-import path from 'node:path';
-import { startServer, api, waitUntil } from './server.mjs';
+import { startServer, api, waitUntil, sqlite } from './server.mjs';
 import { startSink } from './sink.mjs';
 
 const V = '/2024-03';
@@ -17,10 +15,7 @@ let sink;
 let integrationId;
 let userId;
 
-function sql(query) {
-  return execFileSync('sqlite3', ['-cmd', '.timeout 5000', path.join(s.dataDir, 'solder.db'), query],
-    { encoding: 'utf8' }).trim();
-}
+const sql = (query) => sqlite(s, query);
 
 before(async () => {
   sink = await startSink();

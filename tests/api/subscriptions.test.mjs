@@ -4,9 +4,7 @@
 // change. Runs the real binary against demo/bigcommerce-sandbox.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
-import { startServer, api, waitUntil } from './server.mjs';
+import { startServer, api, waitUntil, sqlite } from './server.mjs';
 import { startSink } from './sink.mjs';
 import { startSandbox } from './sandbox.mjs';
 
@@ -19,10 +17,7 @@ let integrationId;
 let workflowId;
 let userId;
 
-function sql(query) {
-  return execFileSync('sqlite3', ['-cmd', '.timeout 5000', path.join(s.dataDir, 'solder.db'), query],
-    { encoding: 'utf8' }).trim();
-}
+const sql = (query) => sqlite(s, query);
 
 const entryOf = async () => (await api(s, 'GET', `${V}/installations`)).body.data.find((i) => i.userId === userId);
 const subscriptionOf = async () => (await entryOf())?.subscriptions[0];

@@ -6,24 +6,16 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer, BIN } from '../api/server.mjs';
 import { signIn } from '../api/dashboard.mjs';
+import { freePort } from './demo.mjs';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const data = mkdtempSync(path.join(tmpdir(), 'solder-demo-run-'));
 after(() => rmSync(data, { recursive: true, force: true }));
-
-async function freePort() {
-  const srv = createServer();
-  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address();
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
 
 async function runDemo() {
   const env = { ...process.env, DEMO_SMOKE: '1', DEMO_DATA: data, SOLDER_PORT: String(await freePort()),
