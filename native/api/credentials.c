@@ -95,7 +95,8 @@ static void store_credential(struct request *req, const struct connector *c, con
         reply_store_error(req, rc, "credential");
         return;
     }
-    connectors_notify(req->app->connectors);
+    connectors_credentials_changed(req->app->connectors, req->app->store, req->who.env.id, user_id,
+                                   c->app);
     cJSON *out = cJSON_CreateObject();
     cJSON_AddTrueToObject(out, "success");
     cJSON_AddStringToObject(out, "credentialId", id);
@@ -288,6 +289,9 @@ void api_credentials_delete(struct request *req)
     if (!load_user(req, NULL, &u))
         return;
     int rc = store_credential_delete(req->app->store, req->who.env.id, u.id, req->params[1]);
+    if (rc == STORE_OK)
+        connectors_credentials_changed(req->app->connectors, req->app->store, req->who.env.id, u.id,
+                                       NULL);
     store_user_clear(&u);
     if (rc != STORE_OK) {
         reply_store_error(req, rc, "credential");

@@ -1,6 +1,7 @@
 /*
- * Background upkeep: streams execution errors to the ISV's error webhook (signed, retried on the
- * next round until delivered; a sample one on demand, for the dashboard's test button) and purges
+ * Background upkeep: streams execution errors (and failed app-trigger subscriptions) to the ISV's
+ * error webhook (signed, retried on the next round until delivered; a sample one on demand, for
+ * the dashboard's test button) and purges
  * executions past the environment's retention, reclaiming the freed pages so the database does not
  * grow without bound.
  */
@@ -33,9 +34,13 @@ static int send_error(struct engine *e, struct http_client *http, const cJSON *r
                       struct http_response *resp, char *err, size_t err_len)
 {
     const char *id = json_get_str(r, "id"), *url = json_get_str(r, "url");
+    /* A failed app-trigger subscription has no execution: its row names the subscription. */
+    const char *kind = json_get_str(r, "kind");
+    bool sub = kind && strcmp(kind, "subscription") == 0;
     cJSON *body = cJSON_CreateObject();
-    cJSON_AddStringToObject(body, "type", "executionError");
-    cJSON_AddStringToObject(body, "executionId", json_get_str(r, "executionId"));
+    cJSON_AddStringToObject(body, "type", sub ? "subscriptionError" : "executionError");
+    cJSON_AddStringToObject(body, sub ? "subscriptionId" : "executionId",
+                            json_get_str(r, "executionId"));
     cJSON_AddStringToObject(body, "workflowId", json_get_str(r, "workflowId"));
     cJSON_AddStringToObject(body, "childWorkflowId", json_get_str(r, "installationId"));
     cJSON_AddStringToObject(body, "userId", json_get_str(r, "userId"));

@@ -154,6 +154,15 @@ static const char *const MIGRATIONS[] = {
 
     /* 12: the process holding an execution's lease, which renews it while it lives */
     "ALTER TABLE executions ADD COLUMN lease_owner TEXT;",
+
+    /* 13: a failed app-trigger subscription is retried with backoff (attempts, retry_at, set only
+     * while it is in error) and shown (last_attempt_at); an error row is an execution's or a
+     * subscription's (kind; execution_id then holds the subscription's id) */
+    "ALTER TABLE app_subscriptions ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE app_subscriptions ADD COLUMN retry_at INTEGER;"
+    "ALTER TABLE app_subscriptions ADD COLUMN last_attempt_at INTEGER;"
+    "CREATE INDEX app_subscriptions_retry ON app_subscriptions(retry_at);"
+    "ALTER TABLE execution_errors ADD COLUMN kind TEXT NOT NULL DEFAULT 'execution';",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))

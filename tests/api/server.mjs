@@ -73,6 +73,13 @@ export async function startServer(extraArgs = [], options = {}) {
   return server;
 }
 
+// Runs one SQL statement on the server's database with the sqlite3 shell (waiting for the server's
+// locks); returns its output, trimmed. For tests that move a planned time forward.
+export function sqlite(server, query) {
+  return execFileSync('sqlite3', ['-cmd', '.timeout 5000', path.join(server.dataDir, 'solder.db'), query],
+    { encoding: 'utf8' }).trim();
+}
+
 // fetch with the API key; returns {status, body, headers}.
 export async function api(server, method, p, { body, key = server.key, headers = {}, raw } = {}) {
   const h = { ...headers };

@@ -777,7 +777,7 @@ static void run_retry_policy(void)
         {599, HTTP_FAIL_NONE, RETRY_AGAIN},   {600, HTTP_FAIL_NONE, RETRY_FAIL},
         {0, HTTP_FAIL_NETWORK, RETRY_AGAIN},  {0, HTTP_FAIL_TIMEOUT, RETRY_AGAIN},
         {0, HTTP_FAIL_TOO_LARGE, RETRY_FAIL}, {0, HTTP_FAIL_REFUSED, RETRY_FAIL},
-        {0, HTTP_FAIL_INVALID, RETRY_FAIL},
+        {0, HTTP_FAIL_INVALID, RETRY_FAIL},   {0, HTTP_FAIL_NO_HOST, RETRY_FAIL},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
         struct http_response r = {.status = table[i].status, .failure = table[i].failure};
