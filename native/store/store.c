@@ -154,6 +154,10 @@ static const char *const MIGRATIONS[] = {
 
     /* 12: the process holding an execution's lease, which renews it while it lives */
     "ALTER TABLE executions ADD COLUMN lease_owner TEXT;",
+
+    /* 13: who released each workflow version: a dashboard account's email, "API key <prefix>", or
+     * the command that imported it */
+    "ALTER TABLE workflow_versions ADD COLUMN released_by TEXT;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
