@@ -163,6 +163,10 @@ static const char *const MIGRATIONS[] = {
     "ALTER TABLE app_subscriptions ADD COLUMN last_attempt_at INTEGER;"
     "CREATE INDEX app_subscriptions_retry ON app_subscriptions(retry_at);"
     "ALTER TABLE execution_errors ADD COLUMN kind TEXT NOT NULL DEFAULT 'execution';",
+
+    /* 14: who released each workflow version: a dashboard account's email, "API key <prefix>", or
+     * the command that imported it */
+    "ALTER TABLE workflow_versions ADD COLUMN released_by TEXT;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
