@@ -12,7 +12,10 @@
 #include "json/json.h"
 #include "util/buf.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,6 +25,7 @@
 #include <unistd.h>
 
 struct destinations {
+    struct dest_env env;
     struct pools *pools;
 };
 
@@ -57,13 +61,20 @@ bool destinations_handles(enum wf_block_type type)
     return kind_of(type) != NULL;
 }
 
-struct destinations *destinations_new(const char *dir)
+struct destinations *destinations_new(const char *dir, bool allow_private,
+                                      const char *const *allow_hosts)
 {
     struct destinations *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
     mysql_driver_init();
-    if (d && !(d->pools = pools_new(dir))) {
+    d->env.files_dir = strdup(dir ? dir : ".");
+    d->env.policy.allow_private = allow_private;
+    d->env.policy.allow_hosts = allow_hosts;
+    if (!d->env.files_dir || !(d->pools = pools_new(&d->env))) {
+        free(d->env.files_dir);
         free(d);
-        d = NULL;
+        return NULL;
     }
     return d;
 }
@@ -73,6 +84,7 @@ void destinations_free(struct destinations *d)
     if (!d)
         return;
     pools_free(d->pools);
+    free(d->env.files_dir);
     free(d);
     mysql_driver_end();
 }
@@ -84,6 +96,31 @@ void dest_error_set(struct dest_error *e, bool retryable, const char *fmt, ...)
     vsnprintf(e->message, sizeof e->message, fmt, ap);
     va_end(ap);
     e->retryable = retryable;
+}
+
+int dest_resolve(const struct dest_env *env, const char *host, char *ip, size_t n,
+                 struct dest_error *err)
+{
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+    int rc = getaddrinfo(host, NULL, &hints, &res);
+    if (rc != 0) {
+        dest_error_set(err, rc == EAI_AGAIN, "cannot resolve %.100s: %s", host, gai_strerror(rc));
+        return -1;
+    }
+    char why[200] = "";
+    bool found = false;
+    for (struct addrinfo *a = res; a && !found; a = a->ai_next) {
+        if (!ssrf_permits(&env->policy, host, a->ai_addr, why, sizeof why))
+            continue;
+        const void *bytes = a->ai_family == AF_INET
+                                ? (const void *)&((struct sockaddr_in *)a->ai_addr)->sin_addr
+                                : (const void *)&((struct sockaddr_in6 *)a->ai_addr)->sin6_addr;
+        found = inet_ntop(a->ai_family, bytes, ip, (socklen_t)n) != NULL;
+    }
+    freeaddrinfo(res);
+    if (!found)
+        dest_error_set(err, false, "%.100s: %.200s", host, why[0] ? why : "no usable address");
+    return found ? 0 : -1;
 }
 
 int dest_ca_file(const char *dir, const char *pem, char *path, size_t n, struct dest_error *err)

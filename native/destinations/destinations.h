@@ -25,10 +25,12 @@ struct connectors;
 struct outbound_ctx;
 struct destinations;
 
-/* The pools of database connections. dir holds files the drivers need on disk (a credential's CA
- * certificate, which libpq and Connector/C only read from a file): DATA/destinations. Returns
- * NULL when memory ran out. */
-struct destinations *destinations_new(const char *dir);
+/* The pools of database connections. allow_private and allow_hosts (borrowed for the module's
+ * life) are the SSRF guard's policy, which database hosts pass like URLs. dir holds files the
+ * drivers need on disk (a credential's CA certificate, which libpq and Connector/C only read from a
+ * file): DATA/destinations. Returns NULL when memory ran out. */
+struct destinations *destinations_new(const char *dir, bool allow_private,
+                                      const char *const *allow_hosts);
 void destinations_free(struct destinations *d);
 
 /* Whether block type is a destination this module runs. */

@@ -14,6 +14,7 @@
 #include <cJSON.h>
 
 #include "destinations/destinations.h"
+#include "engine/ssrf.h"
 
 /* Default time one statement or request may take, and the longest a block may ask for
  * (timeoutMs): a call never holds a worker longer. */
@@ -33,6 +34,18 @@ struct dest_error {
 
 void dest_error_set(struct dest_error *e, bool retryable, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* What every connection of the process shares: where files go, and the SSRF guard's policy (the
+ * engine's --allow-private-network and --allow-hosts), which a database host passes too. */
+struct dest_env {
+    char *files_dir;
+    struct ssrf_policy policy;
+};
+
+/* The address to connect to for host: resolved, and the first one the SSRF guard permits, as text
+ * into ip (n bytes). Returns 0, or -1 with err set (unknown host: retryable; refused: final). */
+int dest_resolve(const struct dest_env *env, const char *host, char *ip, size_t n,
+                 struct dest_error *err);
 
 /* The file holding a credential's CA certificate (PEM text), written once below dir as
  * ca-<sha256>.pem (0600), since libpq and Connector/C read certificates from files only. Writes its
@@ -80,7 +93,7 @@ struct sql_driver {
     const char *name; /* for messages: "PostgreSQL" */
     const char *app;  /* the credential's app: "postgresql" */
     const struct sql_dialect *dialect;
-    void *(*connect)(const cJSON *credential, const char *files_dir, struct dest_error *err);
+    void *(*connect)(const cJSON *credential, const struct dest_env *env, struct dest_error *err);
     void (*close)(void *conn);
     /* The columns of schema.table (schema NULL: the connection's default) as an object, column
      * name -> lower-case data type; *cols NULL (and 0 returned) when there is no such table. */
@@ -141,7 +154,8 @@ struct pool;
 /* How long a table's columns are trusted before they are read again. */
 #define POOL_SCHEMA_TTL_MS 60000
 
-struct pools *pools_new(const char *files_dir);
+/* env is borrowed for the pools' life. */
+struct pools *pools_new(const struct dest_env *env);
 /* Closes every connection; no pool may be in use (the workers are gone). */
 void pools_free(struct pools *p);
 

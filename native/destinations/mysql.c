@@ -62,11 +62,16 @@ static void set_error(struct dest_error *err, const char *prefix, unsigned code,
     err->broken = code >= 2000 || listed(BROKEN, sizeof BROKEN / sizeof BROKEN[0], code);
 }
 
-static void *my_connect(const cJSON *cred, const char *files_dir, struct dest_error *err)
+static void *my_connect(const cJSON *cred, const struct dest_env *env, struct dest_error *err)
 {
-    char ca[600] = "";
+    char ca[600] = "", addr[64];
+    const char *host = json_get_str(cred, "host");
+    if (!host || !*host)
+        host = "localhost";
+    if (dest_resolve(env, host, addr, sizeof addr, err) != 0)
+        return NULL;
     const char *pem = json_get_str(cred, "caCertificate");
-    if (pem && *pem && dest_ca_file(files_dir, pem, ca, sizeof ca, err) != 0)
+    if (pem && *pem && dest_ca_file(env->files_dir, pem, ca, sizeof ca, err) != 0)
         return NULL;
     MYSQL *m = mysql_init(NULL);
     if (!m) {
@@ -90,8 +95,9 @@ static void *my_connect(const cJSON *cred, const char *files_dir, struct dest_er
             mysql_options(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
     }
     const cJSON *port = cJSON_GetObjectItem(cred, "port");
-    const char *host = json_get_str(cred, "host");
-    if (!mysql_real_connect(m, host && *host ? host : "localhost", json_get_str(cred, "user"),
+    /* The address the guard checked, unless the certificate's name must match the host. */
+    bool by_name = tls && strcmp(tls, "verify-full") == 0;
+    if (!mysql_real_connect(m, by_name ? host : addr, json_get_str(cred, "user"),
                             json_get_str(cred, "password"), json_get_str(cred, "database"),
                             cJSON_IsNumber(port) ? (unsigned)port->valueint : 3306, NULL, 0)) {
         unsigned code = mysql_errno(m);

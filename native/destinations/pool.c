@@ -20,7 +20,7 @@
 struct pool {
     char key[160];
     const struct sql_driver *driver;
-    const char *files_dir; /* the pools' (never changes) */
+    const struct dest_env *env; /* the pools' (never changes) */
     pthread_mutex_t mu;
     pthread_cond_t cv; /* a connection came back or a slot freed */
     void *idle[POOL_MAX_CONNECTIONS];
@@ -37,7 +37,7 @@ struct pools {
     pthread_mutex_t mu;
     struct pool *items[POOLS_MAX];
     int count;
-    char *files_dir;
+    const struct dest_env *env;
 };
 
 static int64_t now_ms(void)
@@ -45,13 +45,13 @@ static int64_t now_ms(void)
     return plat_now_ms();
 }
 
-struct pools *pools_new(const char *files_dir)
+struct pools *pools_new(const struct dest_env *env)
 {
     struct pools *p = calloc(1, sizeof *p);
     if (!p)
         return NULL;
     pthread_mutex_init(&p->mu, NULL);
-    p->files_dir = strdup(files_dir ? files_dir : ".");
+    p->env = env;
     return p;
 }
 
@@ -72,7 +72,6 @@ void pools_free(struct pools *p)
     for (int i = 0; i < p->count; i++)
         pool_close(p->items[i]);
     pthread_mutex_destroy(&p->mu);
-    free(p->files_dir);
     free(p);
 }
 
@@ -98,7 +97,7 @@ struct pool *pools_acquire(struct pools *p, const struct sql_driver *driver, con
     if (!found && p->count < POOLS_MAX && (found = calloc(1, sizeof *found))) {
         snprintf(found->key, sizeof found->key, "%s", key);
         found->driver = driver;
-        found->files_dir = p->files_dir;
+        found->env = p->env;
         pthread_mutex_init(&found->mu, NULL);
         pthread_cond_init(&found->cv, NULL);
         found->schemas = cJSON_CreateObject();
@@ -176,7 +175,7 @@ void *pool_checkout(struct pool *pool, const cJSON *credential, bool *reused,
                            POOL_MAX_CONNECTIONS, POOL_WAIT_MS / 1000);
         return conn;
     }
-    conn = pool->driver->connect(credential, pool->files_dir, err);
+    conn = pool->driver->connect(credential, pool->env, err);
     if (!conn) {
         pthread_mutex_lock(&pool->mu);
         pool->open--;

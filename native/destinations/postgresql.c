@@ -78,14 +78,17 @@ static bool connect_retryable(const char *message)
     return true;
 }
 
-static void *pg_connect(const cJSON *cred, const char *files_dir, struct dest_error *err)
+static void *pg_connect(const cJSON *cred, const struct dest_env *env, struct dest_error *err)
 {
-    char port[16], timeout[16], ca[600] = "";
+    char port[16], timeout[16], ca[600] = "", addr[64];
+    const char *host = str(cred, "host", "localhost");
+    if (dest_resolve(env, host, addr, sizeof addr, err) != 0)
+        return NULL;
     const cJSON *p = cJSON_GetObjectItem(cred, "port");
     snprintf(port, sizeof port, "%d", cJSON_IsNumber(p) ? p->valueint : 5432);
     snprintf(timeout, sizeof timeout, "%d", DEST_CONNECT_TIMEOUT_S);
     const char *pem = json_get_str(cred, "caCertificate");
-    if (pem && *pem && dest_ca_file(files_dir, pem, ca, sizeof ca, err) != 0)
+    if (pem && *pem && dest_ca_file(env->files_dir, pem, ca, sizeof ca, err) != 0)
         return NULL;
     const char *keys[16], *values[16];
     int n = 0;
@@ -94,7 +97,8 @@ static void *pg_connect(const cJSON *cred, const char *files_dir, struct dest_er
         keys[n] = (k);                                                                             \
         values[n++] = (v);                                                                         \
     } while (0)
-    PARAM("host", str(cred, "host", "localhost"));
+    PARAM("host", host);
+    PARAM("hostaddr", addr); /* the address the guard checked; host stays for TLS names */
     PARAM("port", port);
     PARAM("dbname", str(cred, "database", "postgres"));
     PARAM("user", str(cred, "user", "postgres"));

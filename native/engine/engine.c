@@ -294,7 +294,8 @@ int engine_start(struct app *app, const struct engine_config *cfg)
         flock(e->lock_fd, LOCK_SH);
     char dest_dir[sizeof app->cfg.data_dir + 16];
     snprintf(dest_dir, sizeof dest_dir, "%s/destinations", app->cfg.data_dir);
-    e->destinations = destinations_new(dest_dir);
+    e->destinations =
+        destinations_new(dest_dir, e->http.allow_private, (const char *const *)e->allow_hosts);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     e->nworkers = cfg->workers >= 0 ? cfg->workers : (cores > 0 ? (int)cores : 2);
     e->workers = calloc((size_t)e->nworkers, sizeof *e->workers);
