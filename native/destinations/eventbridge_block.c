@@ -179,13 +179,14 @@ void eventbridge_run(const struct destination_call *call, const struct wf_block 
     size_t len = (size_t)snprintf(res->message, sizeof res->message,
                                   "Amazon EventBridge: %d of %d entries failed", failed, n);
     const cJSON *e;
-    int i = 0;
+    int i = 0, listed = 0;
     cJSON_ArrayForEach(e, results)
     {
         if (!json_get_str(e, "eventId") && len + 2 < sizeof res->message)
-            len += (size_t)snprintf(
-                res->message + len, sizeof res->message - len, "%s [%d] %.40s", i == 0 ? ":" : ";",
-                i, json_get_str(e, "errorCode") ? json_get_str(e, "errorCode") : "not sent");
+            len += (size_t)snprintf(res->message + len, sizeof res->message - len, "%s [%d] %.40s",
+                                    listed++ ? ";" : ":", i,
+                                    json_get_str(e, "errorCode") ? json_get_str(e, "errorCode")
+                                                                 : "not sent");
         i++;
     }
 }
