@@ -154,6 +154,11 @@ static const char *const MIGRATIONS[] = {
 
     /* 12: the process holding an execution's lease, which renews it while it lives */
     "ALTER TABLE executions ADD COLUMN lease_owner TEXT;",
+
+    /* 13: error streaming to Amazon EventBridge: bus, region, keys (the secret ones sealed), as
+     * JSON
+     */
+    "ALTER TABLE settings ADD COLUMN error_eventbridge TEXT;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
