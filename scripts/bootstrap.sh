@@ -12,7 +12,8 @@ want_wasm=1
 
 packages=(build-essential cmake pkg-config clang libclang-rt-14-dev
           libwebsockets-dev libcjson-dev libjwt-dev libsqlite3-dev sqlite3 libssl-dev
-          libcurl4-openssl-dev libyaml-dev libsodium-dev dpkg-dev ca-certificates wrk chromium unicode-data)
+          libcurl4-openssl-dev libyaml-dev libsodium-dev dpkg-dev ca-certificates wrk chromium unicode-data
+          libpq-dev libmariadb-dev postgresql mariadb-server)
 [ "$want_wasm" = 1 ] && packages+=(emscripten)
 
 if ! [ -r /etc/debian_version ] || ! command -v apt-get >/dev/null; then

@@ -228,7 +228,8 @@ int store_settings(struct store *s, const char *env, cJSON **row)
         s,
         "SELECT e.id AS envId, st.error_webhook_url AS errorWebhookUrl, "
         "st.error_webhook_secret AS errorWebhookSecret, st.signing_secret AS signingSecret, "
-        "coalesce(st.log_retention_days, 60) AS logRetentionDays "
+        "coalesce(st.log_retention_days, 60) AS logRetentionDays, "
+        "st.error_eventbridge AS errorEventBridge "
         "FROM environments e LEFT JOIN settings st ON st.env_id = e.id "
         "WHERE e.id = ?1",
         &rows, "s", env);
@@ -244,6 +245,14 @@ int store_settings_update(struct store *s, const char *env, const char *url, con
                        "SET error_webhook_url = ?2, error_webhook_secret = ?3, "
                        "log_retention_days = ?4",
                        NULL, "sssi", env, url, secret, (int64_t)retention_days);
+}
+
+int store_settings_eventbridge_set(struct store *s, const char *env, const char *config)
+{
+    return store_query(s,
+                       "INSERT INTO settings(env_id, error_eventbridge) VALUES (?1, ?2) "
+                       "ON CONFLICT(env_id) DO UPDATE SET error_eventbridge = ?2",
+                       NULL, "ss", env, config);
 }
 
 int store_signing_secret(struct store *s, const char *env, char *(*make_secret)(void *arg),

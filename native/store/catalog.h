@@ -54,6 +54,9 @@ int store_event_delete(struct store *s, const char *env, const char *name);
 /* Columns: errorWebhookUrl, errorWebhookSecret, signingSecret, logRetentionDays (defaults when
  * unset). The secrets are as stored: sealed by the caller (engine/sealed.h), never in clear. */
 int store_settings(struct store *s, const char *env, cJSON **row);
+/* Sets (or with NULL removes) the environment's EventBridge error stream: JSON text whose secret
+ * values are already sealed (api/settings.c). */
+int store_settings_eventbridge_set(struct store *s, const char *env, const char *config);
 int store_settings_update(struct store *s, const char *env, const char *url,
                           const char *sealed_secret, int retention_days);
 

@@ -386,7 +386,8 @@ int store_errors_unstreamed(struct store *s, int limit, cJSON **rows)
                        "SELECT e.id, e.env_id AS envId, e.execution_id AS executionId, "
                        "e.workflow_id AS workflowId, e.installation_id AS installationId, "
                        "e.user_id AS userId, e.block, e.message, e.created_at AS createdAt, "
-                       "e.kind, st.error_webhook_url AS url, st.error_webhook_secret AS secret "
+                       "e.kind, st.error_webhook_url AS url, st.error_webhook_secret AS secret, "
+                       "st.error_eventbridge AS eventBridge "
                        "FROM execution_errors e LEFT JOIN settings st ON st.env_id = e.env_id "
                        "WHERE e.streamed = 0 ORDER BY e.created_at LIMIT ?1",
                        rows, "i", (int64_t)limit);

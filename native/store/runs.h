@@ -120,8 +120,9 @@ int store_error_insert(struct store *s, const char *env, const char *execution_i
 int store_error_insert_subscription(struct store *s, const char *env, const char *subscription_id,
                                     const char *workflow_id, const char *installation_id,
                                     const char *user_id, const char *block, const char *message);
-/* Errors not yet streamed to the ISV's webhook, oldest first (with the env's webhook settings and
- * each error's kind: 'execution' or 'subscription'). */
+/* Errors not yet streamed to the ISV's webhook or EventBridge bus, oldest first (with the env's
+ * error-stream settings: url, secret, eventBridge; and each error's kind: 'execution' or
+ * 'subscription'). */
 int store_errors_unstreamed(struct store *s, int limit, cJSON **rows);
 int store_error_mark_streamed(struct store *s, const char *id);
 

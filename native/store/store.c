@@ -167,6 +167,10 @@ static const char *const MIGRATIONS[] = {
     /* 14: who released each workflow version: a dashboard account's email, "API key <prefix>", or
      * the command that imported it */
     "ALTER TABLE workflow_versions ADD COLUMN released_by TEXT;",
+
+    /* 15: error streaming to Amazon EventBridge: bus, region, keys (the secret ones sealed), as
+     * JSON */
+    "ALTER TABLE settings ADD COLUMN error_eventbridge TEXT;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
