@@ -36,7 +36,17 @@ export async function dash(server, method, p, { body, session, csrf, headers = {
     if (token) h['X-CSRF-Token'] = token;
   }
   if (body !== undefined) h['Content-Type'] = 'application/json';
-  const res = await fetch(server.url + p, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+  const init = { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) };
+  let res;
+  try {
+    res = await fetch(server.url + p, init);
+  } catch (e) {
+    // admin() blocks this process's event loop (spawnSync, an Argon2id hash or two) for longer than
+    // the server's 5 s keep-alive deadline, so fetch may reuse a connection the server has closed
+    // meanwhile; the request never reached the server and is sent once more on a new connection.
+    if (e?.cause?.code !== 'UND_ERR_SOCKET') throw e;
+    res = await fetch(server.url + p, init);
+  }
   const text = await res.text();
   let json;
   try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
