@@ -128,6 +128,12 @@ int app_run_server(struct app *app);
 int app_prepare(struct app *app, char *err, size_t err_len);
 void app_release(struct app *app);
 
+/* Loads the current token signing key, creating an ES256 pair when the store has none. The private
+ * half is stored sealed under master (a clear one left by an older version is sealed on the way).
+ * Returns 0, or -1 with err set. */
+int app_signing_key_ensure(struct store *s, const struct secrets_key *master,
+                           struct signing_key *out, char *err, size_t err_len);
+
 /* Opens (creating when needed) the data directory and its store, migrated. */
 struct store *app_open_store(const char *data_dir, char *err, size_t err_len);
 
