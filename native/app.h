@@ -93,6 +93,10 @@ struct app {
     struct api_pool *pool;         /* the API threads (http/pool.c), while serving */
     struct conns *conns;           /* connection admission (http/conns.c), while serving */
     struct batch batch;
+    /* Given by cli/serve.c: the HTTP part knows neither the API nor the engine. */
+    const struct route *routes; /* the API's route table (api/routes.c) */
+    size_t route_count;
+    void (*work_committed)(struct engine *engine); /* after a group commit: engine_wake */
     /* The dashboard's one-time setup token while no operator account exists, printed once when
      * the server starts listening, then wiped (app_prepare creates it; only its hash is stored). */
     char setup_token[48];
@@ -108,10 +112,6 @@ struct app {
  */
 bool app_batch_join(struct request *req);
 void app_batch_leave(struct request *req, bool keep);
-
-/* The route table of every API area (api/routes.c). */
-extern const struct route API_ROUTES[];
-extern const size_t API_ROUTE_COUNT;
 
 /* SIGINT and SIGTERM ask the server to stop (also before it runs); SIGPIPE is ignored. */
 void app_install_signals(void);

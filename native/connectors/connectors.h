@@ -22,7 +22,7 @@
 #include "store/store.h"
 #include "workflow/workflow.h"
 
-struct app;
+struct engine;
 struct http_client;
 struct connectors;
 struct outbound_ctx;
@@ -167,8 +167,11 @@ void connectors_action_run(struct connectors *c, struct store *s, const struct c
 
 /* ---- app triggers: webhooks and polling (connectors/hooks.c) ---- */
 
-/* Starts the hooks thread (own store connection and HTTP client). Returns 0 or -1. */
-int connectors_start(struct connectors *c, struct app *app);
+/* Starts the hooks thread (own store connection and HTTP client with the engine's options).
+ * data_dir and public_url are borrowed until connectors_stop; public_url may still be empty and
+ * filled once the server listens. Returns 0 or -1. */
+int connectors_start(struct connectors *c, struct engine *engine, const char *data_dir,
+                     const char *public_url);
 void connectors_stop(struct connectors *c);
 /* An installation changed: subscriptions are reconciled soon on the hooks thread. Any thread. */
 void connectors_notify(struct connectors *c);

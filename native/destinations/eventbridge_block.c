@@ -8,7 +8,7 @@
  */
 #include "destinations/internal.h"
 
-#include "destinations/eventbridge.h"
+#include "engine/eventbridge.h"
 #include "engine/outbound.h"
 #include "json/json.h"
 #include "store/store.h"
