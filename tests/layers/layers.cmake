@@ -56,3 +56,21 @@ foreach(part shared store crypto engine connectors destinations http api cli)
                      -DTARGET=${target} -DPART=${part} -DPROBES=${probes} -DALLOWED=${allowed}
                      -DPROBE_DIR=${LAYER_PROBE_DIR} -P ${CMAKE_CURRENT_LIST_DIR}/probe.cmake)
 endforeach()
+
+# layers/symbols: the same table at link level, over the parts' archives (nm), so that a function
+# declared by hand cannot call across a forbidden arrow either.
+find_program(NM NAMES nm)
+set(libs "shared=$<TARGET_FILE:solder_shared>")
+set(allowed_args "")
+foreach(part store crypto engine connectors destinations http api cli)
+    string(APPEND libs "|${part}=$<TARGET_FILE:solder_${part}>")
+    string(REPLACE ";" "|" allowed "${LAYER_ALLOWED_${part}}")
+    list(APPEND allowed_args -DALLOWED_${part}=${allowed})
+endforeach()
+if(NM)
+    add_test(NAME layers/symbols
+             COMMAND ${CMAKE_COMMAND} -DNM=${NM} -DLIBS=${libs} ${allowed_args}
+                     -P ${CMAKE_CURRENT_LIST_DIR}/symbols.cmake)
+else()
+    solder_missing_suite(layers/symbols "nm not found (binutils; scripts/bootstrap.sh installs it)")
+endif()
