@@ -50,24 +50,12 @@ static bool run_block(void *ctx, const struct engine_block_call *call, const str
 {
     struct serve_parts *p = ctx;
     if (block->type == WF_BLOCK_APP_ACTION) {
-        struct connector_call cc = {call->env_id, call->user_id, call->installation_id,
-                                    call->outbound, call->step_key};
-        connectors_action_run(p->app->connectors, call->store, &cc, block, inputs, res);
+        connectors_action_run(p->app->connectors, call, block, inputs, res);
         return true;
     }
     if (!destinations_handles(block->type))
         return false;
-    struct destination_call dc = {
-        .connectors = p->app->connectors,
-        .store = call->store,
-        .env_id = call->env_id,
-        .user_id = call->user_id,
-        .installation_id = call->installation_id,
-        .outbound = call->outbound,
-        .step_key = call->step_key,
-        .attempt = call->attempt,
-    };
-    destinations_run(p->destinations, &dc, block, inputs, res);
+    destinations_run(p->destinations, p->app->connectors, call, block, inputs, res);
     return true;
 }
 

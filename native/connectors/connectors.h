@@ -23,6 +23,7 @@
 #include "workflow/workflow.h"
 
 struct engine;
+struct engine_block_call;
 struct http_client;
 struct connectors;
 struct outbound_ctx;
@@ -143,25 +144,16 @@ int connectors_oauth_refresh(struct connectors *c, struct store *s, struct http_
 
 /* ---- app actions (connectors/action.c), on a worker thread ---- */
 
-/* Who an action call is for, for the credential lookup; outbound sends it (engine/outbound.h:
- * client, X-Alloy-* headers, signatures, and where the credential's values are remembered as
- * secret). */
-struct connector_call {
-    const char *env_id;
-    const char *user_id;
-    const char *installation_id; /* whose chosen credentials apply; may be NULL */
-    const struct outbound_ctx *outbound;
-    const char *step_key;
-};
-
 /*
- * Runs block (an appAction) with its evaluated inputs: finds the connector and action, checks the
- * inputs, loads the user's credential (its values become secrets of the execution), renders, sends
- * through engine/outbound.h and fills res: the action's output on success; on failure the
- * provider's status and message, retryable as engine/retry.h decides (network errors, 408, 429,
- * 5xx), or the reason the request could not be signed.
+ * Runs block (an appAction) with its evaluated inputs for the execution call describes: finds the
+ * connector and action, checks the inputs, loads the credential the installation chose, else the
+ * user's newest (its values become secrets of the execution), renders, sends through call's
+ * outbound path (engine/outbound.h: client, X-Alloy-* headers, signatures) and fills res: the
+ * action's output on success; on failure the provider's status and message, retryable as
+ * engine/retry.h decides (network errors, 408, 429, 5xx), or the reason the request could not be
+ * signed.
  */
-void connectors_action_run(struct connectors *c, struct store *s, const struct connector_call *call,
+void connectors_action_run(struct connectors *c, const struct engine_block_call *call,
                            const struct wf_block *block, const cJSON *inputs,
                            struct wf_call_result *res);
 
