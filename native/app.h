@@ -1,6 +1,9 @@
 /*
  * The running server's shared state. One struct app per `solder serve` process, created by
  * app_start and torn down by app_stop; the lws thread owns it (handlers run on that thread).
+ * It belongs to the http part: the API and the CLI see it, the engine and the connectors never do
+ * (they are given what they need at start, docs/architecture.md). app.c, the start-up of a data
+ * directory, is the CLI's.
  */
 #ifndef SOLDER_APP_H
 #define SOLDER_APP_H

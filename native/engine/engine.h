@@ -6,7 +6,7 @@
  *
  * The engine knows neither the HTTP server nor the connectors: it reports progress and installation
  * changes, and hands over the blocks it does not run itself, through the hooks it is given at start
- * (struct engine_hooks, wired by cli/serve.c).
+ * (struct engine_hooks, wired by cli/serve_parts.c).
  */
 #ifndef SOLDER_ENGINE_H
 #define SOLDER_ENGINE_H
