@@ -96,7 +96,7 @@ struct app {
     struct api_pool *pool;         /* the API threads (http/pool.c), while serving */
     struct conns *conns;           /* connection admission (http/conns.c), while serving */
     struct batch batch;
-    /* Given by cli/serve.c: the HTTP part knows neither the API nor the engine. */
+    /* Given by cli/serve_parts.c: the HTTP part knows neither the API nor the engine. */
     const struct route *routes; /* the API's route table (api/routes.c) */
     size_t route_count;
     void (*work_committed)(struct engine *engine); /* after a group commit: engine_wake */
