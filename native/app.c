@@ -71,6 +71,52 @@ static int make_setup_token(struct app *app)
     return rc == STORE_OK ? 0 : -1;
 }
 
+int app_signing_key_ensure(struct store *s, const struct secrets_key *master,
+                           struct signing_key *out, char *err, size_t err_len)
+{
+    int rc = store_signing_key_current(s, out);
+    if (rc == STORE_OK) {
+        bool was_clear;
+        char *pem = secrets_key_open_stored(master, out->private_pem, &was_clear, err, err_len);
+        if (!pem) {
+            store_signing_key_clear(out);
+            return -1;
+        }
+        free(out->private_pem);
+        out->private_pem = pem;
+        if (was_clear) {
+            char *sealed = secrets_seal(master, pem, strlen(pem));
+            int set = sealed ? store_signing_key_set_private(s, out->id, sealed) : STORE_ERROR;
+            free(sealed);
+            if (set != STORE_OK) {
+                snprintf(err, err_len, "cannot seal the token signing key: %s", store_errmsg(s));
+                store_signing_key_clear(out);
+                return -1;
+            }
+        }
+        return 0;
+    }
+    if (rc != STORE_NOT_FOUND) {
+        snprintf(err, err_len, "cannot read signing key: %s", store_errmsg(s));
+        return -1;
+    }
+    if (crypto_signing_key_generate(out) != 0) {
+        snprintf(err, err_len, "cannot create the token signing key");
+        return -1;
+    }
+    /* Stored sealed; kept in clear in memory only. */
+    struct signing_key stored = *out;
+    stored.private_pem = secrets_seal(master, out->private_pem, strlen(out->private_pem));
+    rc = stored.private_pem ? store_signing_key_insert(s, &stored) : STORE_ERROR;
+    free(stored.private_pem);
+    if (rc != STORE_OK) {
+        snprintf(err, err_len, "cannot store the token signing key");
+        store_signing_key_clear(out);
+        return -1;
+    }
+    return 0;
+}
+
 int app_prepare(struct app *app, char *err, size_t err_len)
 {
     snprintf(app->db_path, sizeof app->db_path, "%s/solder.db", app->cfg.data_dir);
@@ -78,7 +124,7 @@ int app_prepare(struct app *app, char *err, size_t err_len)
     if (!app->store)
         return -1;
     if (secrets_key_load(app->cfg.data_dir, &app->master, err, err_len) != 0 ||
-        crypto_signing_key_ensure(app->store, &app->master, &app->signing_key, err, err_len) != 0)
+        app_signing_key_ensure(app->store, &app->master, &app->signing_key, err, err_len) != 0)
         return -1;
     app->jwks = crypto_jwks_json(&app->signing_key);
     if (!app->jwks) {
@@ -94,8 +140,10 @@ int app_prepare(struct app *app, char *err, size_t err_len)
         struct environment env;
         struct api_key rec;
         char key[API_KEY_MAX + 1];
+        unsigned char hash[32];
         if (store_environment_by_name(app->store, "development", &env) != STORE_OK ||
-            crypto_api_key_create(app->store, &env, key, &rec) != STORE_OK) {
+            crypto_api_key_new(env.name, key, hash) != 0 ||
+            store_api_key_create(app->store, &env, key, hash, &rec) != STORE_OK) {
             snprintf(err, err_len, "cannot create the first API key: %s", store_errmsg(app->store));
             return -1;
         }

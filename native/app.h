@@ -1,6 +1,9 @@
 /*
  * The running server's shared state. One struct app per `solder serve` process, created by
  * app_start and torn down by app_stop; the lws thread owns it (handlers run on that thread).
+ * It belongs to the http part: the API and the CLI see it, the engine and the connectors never do
+ * (they are given what they need at start, docs/architecture.md). app.c, the start-up of a data
+ * directory, is the CLI's.
  */
 #ifndef SOLDER_APP_H
 #define SOLDER_APP_H
@@ -93,6 +96,10 @@ struct app {
     struct api_pool *pool;         /* the API threads (http/pool.c), while serving */
     struct conns *conns;           /* connection admission (http/conns.c), while serving */
     struct batch batch;
+    /* Given by cli/serve_parts.c: the HTTP part knows neither the API nor the engine. */
+    const struct route *routes; /* the API's route table (api/routes.c) */
+    size_t route_count;
+    void (*work_committed)(struct engine *engine); /* after a group commit: engine_wake */
     /* The dashboard's one-time setup token while no operator account exists, printed once when
      * the server starts listening, then wiped (app_prepare creates it; only its hash is stored). */
     char setup_token[48];
@@ -109,10 +116,6 @@ struct app {
 bool app_batch_join(struct request *req);
 void app_batch_leave(struct request *req, bool keep);
 
-/* The route table of every API area (api/routes.c). */
-extern const struct route API_ROUTES[];
-extern const size_t API_ROUTE_COUNT;
-
 /* SIGINT and SIGTERM ask the server to stop (also before it runs); SIGPIPE is ignored. */
 void app_install_signals(void);
 
@@ -127,6 +130,12 @@ int app_run_server(struct app *app);
  */
 int app_prepare(struct app *app, char *err, size_t err_len);
 void app_release(struct app *app);
+
+/* Loads the current token signing key, creating an ES256 pair when the store has none. The private
+ * half is stored sealed under master (a clear one left by an older version is sealed on the way).
+ * Returns 0, or -1 with err set. */
+int app_signing_key_ensure(struct store *s, const struct secrets_key *master,
+                           struct signing_key *out, char *err, size_t err_len);
 
 /* Opens (creating when needed) the data directory and its store, migrated. */
 struct store *app_open_store(const char *data_dir, char *err, size_t err_len);

@@ -7,6 +7,10 @@
 
 #include "app.h"
 
+/* The route table of every API area (api/routes.c), which `solder serve` gives the server. */
+extern const struct route API_ROUTES[];
+extern const size_t API_ROUTE_COUNT;
+
 /* api/health.c */
 void api_healthz(struct request *req);
 void api_jwks(struct request *req);

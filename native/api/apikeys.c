@@ -80,7 +80,10 @@ void api_keys_create(struct request *req)
         return;
     char key[API_KEY_MAX + 1];
     struct api_key rec;
-    int rc = crypto_api_key_create(req->app->store, &env, key, &rec);
+    unsigned char hash[32];
+    int rc = crypto_api_key_new(env.name, key, hash) != 0
+                 ? STORE_ERROR
+                 : store_api_key_create(req->app->store, &env, key, hash, &rec);
     if (rc != STORE_OK) {
         reply_store_error(req, rc, "API key");
         return;

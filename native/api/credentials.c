@@ -241,7 +241,7 @@ void api_credentials_create(struct request *req)
         job->data = json_parse(text, strlen(text), JSON_MAX_DEPTH, NULL);
         job->text = text;
         job->name = name;
-        job->options = engine_http_options(req->app);
+        job->options = engine_http_options(req->app->engine);
         snprintf(job->user_id, sizeof job->user_id, "%s", u.id);
         store_user_clear(&u);
         if (http_defer(req, connect_test, connect_done, job))

@@ -24,7 +24,7 @@ void api_jwks(struct request *req)
 
 void api_signature_key(struct request *req)
 {
-    const char *pem = engine_signature_public_pem(req->app);
+    const char *pem = engine_signature_public_pem(req->app->engine);
     if (!pem) {
         reply_error(req, 503, "unavailable", "the signature key is not loaded yet");
         return;

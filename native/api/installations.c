@@ -363,10 +363,10 @@ void api_headless_complete(struct request *req)
             cJSON_Delete(child_ids);
             reply_store_error(req, rc, "installation");
         } else {
-            cJSON_ArrayForEach(w, ids)
-                engine_notify_installation(req->app, req->who.env.id, user_id, w->valuestring);
+            cJSON_ArrayForEach(w, ids) engine_notify_installation(req->app->engine, req->who.env.id,
+                                                                  user_id, w->valuestring);
             if (any_on_install)
-                engine_wake(req->app);
+                engine_wake(req->app->engine);
             cJSON *out = cJSON_CreateObject();
             cJSON_AddStringToObject(out, "message", "Installation completed");
             cJSON_AddItemToObject(out, "workflowIds", child_ids);
@@ -541,7 +541,7 @@ void api_users_deactivate_workflows(struct request *req)
     if (rc != STORE_OK) {
         reply_store_error(req, rc, "installation");
     } else {
-        engine_notify_installation(req->app, req->who.env.id, u.id, NULL);
+        engine_notify_installation(req->app->engine, req->who.env.id, u.id, NULL);
         cJSON *out = cJSON_CreateObject();
         cJSON_AddStringToObject(out, "message", "Success");
         reply_json(req, 200, out);

@@ -257,7 +257,7 @@ void api_workflow_rerun(struct request *req)
         if (rc != STORE_OK) {
             reply_store_error(req, rc, "installation");
         } else {
-            engine_wake(req->app);
+            engine_wake(req->app->engine);
             cJSON *out = cJSON_CreateObject();
             cJSON_AddStringToObject(out, "message", "Execution queued");
             cJSON_AddStringToObject(out, "executionUuid", exec_id);

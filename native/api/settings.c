@@ -159,7 +159,7 @@ static void reply_settings(struct request *req)
     /* Receivers verify webhook-signature with it; POST /settings/rotate-signing-secret shows a new
      * one once. */
     cJSON_AddBoolToObject(out, "signingSecretSet", json_get_str(row, "signingSecret") != NULL);
-    const char *pem = engine_signature_public_pem(req->app);
+    const char *pem = engine_signature_public_pem(req->app->engine);
     if (pem)
         cJSON_AddStringToObject(out, "publicKeyPem", pem); /* verifies X-Alloy-Signature */
     else
@@ -247,7 +247,7 @@ void api_settings_rotate_signing_secret(struct request *req)
     if (rc != STORE_OK) {
         reply_store_error(req, rc, "settings");
     } else {
-        engine_settings_changed(req->app);
+        engine_settings_changed(req->app->engine);
         cJSON *out = cJSON_CreateObject();
         cJSON_AddStringToObject(out, "signingSecret", secret);
         reply_header(req, "cache-control", "no-store");
@@ -258,7 +258,7 @@ void api_settings_rotate_signing_secret(struct request *req)
 
 void api_settings_test_error_webhook(struct request *req)
 {
-    cJSON *out = engine_error_webhook_test(req->app, req->who.env.id);
+    cJSON *out = engine_error_webhook_test(req->app->engine, req->app->store, req->who.env.id);
     if (!out) {
         reply_error(req, 503, "unavailable", "the engine is not running");
         return;

@@ -306,7 +306,7 @@ static void set_active(struct request *req, bool active)
     } else if (rc != STORE_OK) {
         reply_store_error(req, rc, "installation");
     } else {
-        engine_notify_installation(req->app, req->who.env.id, u.id, wid);
+        engine_notify_installation(req->app->engine, req->who.env.id, u.id, wid);
         cJSON *out = cJSON_CreateObject();
         cJSON_AddBoolToObject(out, "activated", active);
         if (!active)
@@ -378,7 +378,7 @@ void api_workflows_upgrade(struct request *req)
         if (rc != STORE_OK) {
             reply_store_error(req, rc, "installation");
         } else {
-            engine_notify_installation(req->app, req->who.env.id, u.id, wid);
+            engine_notify_installation(req->app->engine, req->who.env.id, u.id, wid);
             cJSON *out = cJSON_CreateObject();
             cJSON_AddTrueToObject(out, "upgraded");
             cJSON_AddNumberToObject(out, "previousVersion", have);
@@ -402,7 +402,7 @@ void api_workflows_uninstall(struct request *req)
     if (rc != STORE_OK) {
         reply_store_error(req, rc, "installation");
     } else {
-        engine_notify_installation(req->app, req->who.env.id, u.id, wid);
+        engine_notify_installation(req->app->engine, req->who.env.id, u.id, wid);
         cJSON *out = cJSON_CreateObject();
         cJSON_AddTrueToObject(out, "deleted");
         reply_json(req, 200, out);

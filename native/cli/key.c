@@ -76,8 +76,10 @@ int cli_key(int argc, char **argv)
         struct environment e;
         struct api_key rec;
         char key[API_KEY_MAX + 1];
+        unsigned char hash[32];
         if (store_environment_by_name(s, env, &e) != STORE_OK ||
-            crypto_api_key_create(s, &e, key, &rec) != STORE_OK) {
+            crypto_api_key_new(e.name, key, hash) != 0 ||
+            store_api_key_create(s, &e, key, hash, &rec) != STORE_OK) {
             fprintf(stderr, "solder key create: %s\n", store_errmsg(s));
             rc = 1;
         } else {

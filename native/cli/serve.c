@@ -3,6 +3,7 @@
 #include "cli/cli_opts.h"
 
 #include "app.h"
+#include "cli/serve_parts.h"
 #include "connectors/connectors.h"
 #include "engine/engine.h"
 #include "engine/sealed.h"
@@ -188,7 +189,10 @@ int cli_serve(int argc, char **argv)
         fprintf(stderr, "solder serve: --sync must be normal or full, got '%s'\n", sync);
         return 2;
     }
-    struct engine_config engine = {-1, allow_private != 0, allow_hosts, no_rsa != 0, 0, 0};
+    struct engine_config engine = {.workers = -1,
+                                   .allow_private = allow_private != 0,
+                                   .allow_hosts = allow_hosts,
+                                   .no_rsa_signature = no_rsa != 0};
     unsigned long long v;
     if (max_step_output &&
         !parse_count(max_step_output, 1024, 1ull << 30, "--max-step-output", "bytes", &v))
@@ -236,17 +240,17 @@ int cli_serve(int argc, char **argv)
     if (store_checkpointer_start(app.db_path, err, sizeof err) != 0)
         fprintf(stderr, "solder serve: %s (commits will checkpoint)\n", err);
     app.ws = ws_hub_new();
-    if (engine_start(&app, &engine) != 0) {
+    if (serve_parts_start(&app, &engine, allow_hosts) != 0) {
         fprintf(stderr, "solder serve: cannot start the engine\n");
         store_checkpointer_stop();
         connectors_free(app.connectors);
         app_release(&app);
         return 1;
     }
-    connectors_start(app.connectors, &app);
+    connectors_start(app.connectors, app.engine, app.cfg.data_dir, app.cfg.public_url);
     rc = app_run_server(&app);
     connectors_stop(app.connectors);
-    engine_stop(&app);
+    serve_parts_stop(&app);
     store_checkpointer_stop();
     connectors_free(app.connectors);
     ws_hub_free(app.ws);

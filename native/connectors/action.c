@@ -54,7 +54,7 @@ struct page_request {
  * and, when sent_url is not NULL, the URL sent (malloc'd); or -1 with err set when the request
  * cannot be rendered or signed (nothing was sent). */
 static int send_action(const struct connector *conn, const struct connector_action *action,
-                       const struct connector_call *call, const struct wf_block *block,
+                       const struct engine_block_call *call, const struct wf_block *block,
                        const cJSON *inputs, const cJSON *data, const struct page_request *page,
                        struct http_response *resp, enum retry_verdict *verdict, char **sent_url,
                        char *err, size_t n)
@@ -91,7 +91,7 @@ static int send_action(const struct connector *conn, const struct connector_acti
 
 /* Before an OAuth2 call: refreshes a token about to expire. false (res filled) when it cannot. */
 static bool fresh_token(struct connectors *c, struct store *s, struct http_client *http,
-                        const struct connector *conn, const struct connector_call *call,
+                        const struct connector *conn, const struct engine_block_call *call,
                         const char *cred_id, cJSON **data, bool force, struct wf_call_result *res)
 {
     char err[256];
@@ -111,7 +111,7 @@ struct action_call {
     struct http_client *http; /* the outbound client, also for a token refresh */
     const struct connector *conn;
     const struct connector_action *action;
-    const struct connector_call *call;
+    const struct engine_block_call *call;
     const struct wf_block *block;
     const char *cred_id;
     cJSON *data;
@@ -247,10 +247,11 @@ static void run_pages(struct action_call *ac, const cJSON *inputs, struct wf_cal
     cJSON_Delete(sent);
 }
 
-void connectors_action_run(struct connectors *c, struct store *s, const struct connector_call *call,
+void connectors_action_run(struct connectors *c, const struct engine_block_call *call,
                            const struct wf_block *block, const cJSON *inputs,
                            struct wf_call_result *res)
 {
+    struct store *s = call->store;
     struct http_client *http = call->outbound->http;
     const struct connector *conn = connectors_find(c, block->app);
     if (!conn) {

@@ -22,7 +22,8 @@
 #include "store/store.h"
 #include "workflow/workflow.h"
 
-struct app;
+struct engine;
+struct engine_block_call;
 struct http_client;
 struct connectors;
 struct outbound_ctx;
@@ -143,32 +144,26 @@ int connectors_oauth_refresh(struct connectors *c, struct store *s, struct http_
 
 /* ---- app actions (connectors/action.c), on a worker thread ---- */
 
-/* Who an action call is for, for the credential lookup; outbound sends it (engine/outbound.h:
- * client, X-Alloy-* headers, signatures, and where the credential's values are remembered as
- * secret). */
-struct connector_call {
-    const char *env_id;
-    const char *user_id;
-    const char *installation_id; /* whose chosen credentials apply; may be NULL */
-    const struct outbound_ctx *outbound;
-    const char *step_key;
-};
-
 /*
- * Runs block (an appAction) with its evaluated inputs: finds the connector and action, checks the
- * inputs, loads the user's credential (its values become secrets of the execution), renders, sends
- * through engine/outbound.h and fills res: the action's output on success; on failure the
- * provider's status and message, retryable as engine/retry.h decides (network errors, 408, 429,
- * 5xx), or the reason the request could not be signed.
+ * Runs block (an appAction) with its evaluated inputs for the execution call describes: finds the
+ * connector and action, checks the inputs, loads the credential the installation chose, else the
+ * user's newest (its values become secrets of the execution), renders, sends through call's
+ * outbound path (engine/outbound.h: client, X-Alloy-* headers, signatures) and fills res: the
+ * action's output on success; on failure the provider's status and message, retryable as
+ * engine/retry.h decides (network errors, 408, 429, 5xx), or the reason the request could not be
+ * signed.
  */
-void connectors_action_run(struct connectors *c, struct store *s, const struct connector_call *call,
+void connectors_action_run(struct connectors *c, const struct engine_block_call *call,
                            const struct wf_block *block, const cJSON *inputs,
                            struct wf_call_result *res);
 
 /* ---- app triggers: webhooks and polling (connectors/hooks.c) ---- */
 
-/* Starts the hooks thread (own store connection and HTTP client). Returns 0 or -1. */
-int connectors_start(struct connectors *c, struct app *app);
+/* Starts the hooks thread (own store connection and HTTP client with the engine's options).
+ * data_dir and public_url are borrowed until connectors_stop; public_url may still be empty and
+ * filled once the server listens. Returns 0 or -1. */
+int connectors_start(struct connectors *c, struct engine *engine, const char *data_dir,
+                     const char *public_url);
 void connectors_stop(struct connectors *c);
 /* An installation changed: subscriptions are reconciled soon on the hooks thread. Any thread. */
 void connectors_notify(struct connectors *c);

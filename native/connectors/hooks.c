@@ -13,10 +13,8 @@
 #include "connectors/hooks.h"
 #include "connectors/internal.h"
 
-#include "app.h"
 #include "crypto/crypto.h"
 #include "engine/engine.h"
-#include "engine/engine_internal.h"
 #include "engine/definitions.h"
 #include "engine/http_client.h"
 #include "engine/retry.h"
@@ -43,7 +41,7 @@ static cJSON *subscription_scope(struct connectors *c, const cJSON *sub)
     const char *id = json_get_str(sub, "subscriptionId");
     cJSON_AddStringToObject(o, "id", id);
     struct buf url = {0};
-    buf_printf(&url, "%s/hooks/%s", c->app->cfg.public_url, id);
+    buf_printf(&url, "%s/hooks/%s", c->public_url, id);
     char *u = buf_take(&url);
     cJSON_AddStringToObject(o, "url", u ? u : "");
     free(u);
@@ -189,7 +187,7 @@ static void subscription_failed(struct connectors *c, struct store *s, const cJS
                                         json_get_str(sub, "workflowId"),
                                         json_get_str(inst, "installationId"),
                                         json_get_str(sub, "userId"), block, message) == STORE_OK)
-        engine_wake_maintenance(c->app->engine);
+        engine_wake_maintenance(c->engine);
 }
 
 /* Subscribes the installation inst (envId, userId, workflowId, version, installationId) with the
@@ -305,8 +303,7 @@ static void reconcile(struct connectors *c, struct store *s, struct http_client 
 static void retry_due(struct connectors *c, struct store *s, struct http_client *http)
 {
     cJSON *rows = NULL, *r;
-    if (c->app->cfg.public_url[0] &&
-        store_subscriptions_due(s, store_now(), HOOKS_BATCH, &rows) == STORE_OK)
+    if (c->public_url[0] && store_subscriptions_due(s, store_now(), HOOKS_BATCH, &rows) == STORE_OK)
         cJSON_ArrayForEach(r, rows) subscribe(c, s, http, r);
     cJSON_Delete(rows);
 }
@@ -382,7 +379,7 @@ static bool run_delivery(struct connectors *c, struct store *s, struct http_clie
         free(ptext);
         cJSON_Delete(payload);
         if (rc == STORE_OK)
-            engine_wake(c->app);
+            engine_wake(c->engine);
         done = false; /* already removed in the transaction */
     }
     if (done)
@@ -493,7 +490,7 @@ static void poll_once(struct connectors *c, struct store *s, struct http_client 
         cJSON_Delete(items);
         cJSON_Delete(iscope);
         if (ran)
-            engine_wake(c->app);
+            engine_wake(c->engine);
         store_poll_seen_prune(s, json_get_str(sub, "subscriptionId"),
                               store_now() - HOOKS_POLL_SEEN_MAX_AGE_MS);
     } else {
@@ -539,11 +536,11 @@ static void process_deliveries(struct connectors *c, struct store *s, struct htt
 static void *hooks_main(void *arg)
 {
     struct connectors *c = arg;
-    struct engine *e = c->app->engine;
     char err[256], path[1024];
-    snprintf(path, sizeof path, "%s/solder.db", c->app->cfg.data_dir);
+    snprintf(path, sizeof path, "%s/solder.db", c->data_dir);
     struct store *s = store_open(path, err, sizeof err);
-    struct http_client *http = s ? http_client_new(&e->http, err, sizeof err) : NULL;
+    struct http_client *http =
+        s ? http_client_new(engine_http_options(c->engine), err, sizeof err) : NULL;
     if (!s || !http) {
         fprintf(stderr, "solder: hooks thread: %s\n", err);
         store_close(s);
@@ -578,14 +575,17 @@ static void *hooks_main(void *arg)
     return NULL;
 }
 
-int connectors_start(struct connectors *c, struct app *app)
+int connectors_start(struct connectors *c, struct engine *engine, const char *data_dir,
+                     const char *public_url)
 {
-    if (!c || !app->engine)
+    if (!c || !engine)
         return -1;
-    c->app = app;
+    c->engine = engine;
+    c->data_dir = data_dir;
+    c->public_url = public_url;
     /* With a configured public URL the hook URLs are known now: reconcile at once. Otherwise the
      * URL is chosen when the server starts listening, and the first installation change does it. */
-    c->sync_wanted = app->cfg.public_url[0] != '\0';
+    c->sync_wanted = public_url[0] != '\0';
     if (pthread_create(&c->thread, NULL, hooks_main, c) != 0)
         return -1;
     c->started = true;

@@ -42,7 +42,9 @@ struct connectors {
     struct oauth_outcome outcomes[OAUTH_OUTCOMES];
 
     /* hooks thread */
-    struct app *app;
+    struct engine *engine; /* the hooks thread calls out with its options and wakes it */
+    const char *data_dir;
+    const char *public_url; /* borrowed; filled when the server listens when not configured */
     pthread_t thread;
     bool started;
     pthread_mutex_t mu;

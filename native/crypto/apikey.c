@@ -50,27 +50,17 @@ int crypto_hmac_sha256(const void *key, size_t key_len, const void *data, size_t
     return ok ? 0 : -1;
 }
 
-int crypto_api_key_create(struct store *s, const struct environment *env,
-                          char key_out[API_KEY_MAX + 1], struct api_key *rec)
+int crypto_api_key_new(const char *env_name, char key_out[API_KEY_MAX + 1], unsigned char hash[32])
 {
     unsigned char raw[32];
     if (plat_random(raw, sizeof raw) != 0)
-        return STORE_ERROR;
+        return -1;
     char *secret = base64_encode(raw, sizeof raw, true);
     if (!secret)
-        return STORE_ERROR;
-    const char *prefix = strcmp(env->name, "production") == 0 ? "sk_prod_" : "sk_dev_";
+        return -1;
+    const char *prefix = strcmp(env_name, "production") == 0 ? "sk_prod_" : "sk_dev_";
     snprintf(key_out, API_KEY_MAX + 1, "%s%s", prefix, secret);
     free(secret);
-
-    memset(rec, 0, sizeof *rec);
-    if (id_new(rec->id) != 0)
-        return STORE_ERROR;
-    snprintf(rec->env_id, sizeof rec->env_id, "%s", env->id);
-    snprintf(rec->env_name, sizeof rec->env_name, "%s", env->name);
-    snprintf(rec->prefix, sizeof rec->prefix, "%.12s", key_out);
-    rec->created_at = store_now();
-    unsigned char hash[32];
     crypto_sha256(key_out, strlen(key_out), hash);
-    return store_api_key_insert(s, rec, hash);
+    return 0;
 }

@@ -9,7 +9,6 @@
 #include <stdint.h>
 
 #include "crypto/secrets.h"
-#include "store/store.h"
 #include "token/token.h"
 
 /* Longest API key: "sk_prod_" + 43 base64url characters. */
@@ -21,16 +20,15 @@ int crypto_hmac_sha256(const void *key, size_t key_len, const void *data, size_t
                        unsigned char out[32]);
 
 /*
- * Creates a key for the environment: 32 random bytes, base64url, prefixed sk_dev_ / sk_prod_.
- * Stores only its hash. Writes the key text to key_out and its record to *rec.
+ * A new API key for the environment named env_name: 32 random bytes, base64url, prefixed sk_dev_ /
+ * sk_prod_ ("production"). Writes the key text to key_out and its SHA-256, all that is ever
+ * stored, to hash. Returns 0, or -1 when no randomness or memory was available.
  */
-int crypto_api_key_create(struct store *s, const struct environment *env,
-                          char key_out[API_KEY_MAX + 1], struct api_key *rec);
+int crypto_api_key_new(const char *env_name, char key_out[API_KEY_MAX + 1], unsigned char hash[32]);
 
-/* Loads the current signing key, creating an ES256 pair when the store has none. The private half
- * is stored sealed under master (a clear one left by an older version is sealed on the way). */
-int crypto_signing_key_ensure(struct store *s, const struct secrets_key *master,
-                              struct signing_key *out, char *err, size_t err_len);
+/* A new ES256 (P-256) pair with a new id in *out, its PEMs malloc'd (the caller frees them, as
+ * store_signing_key_clear does). Returns 0, or -1 with nothing to free. */
+int crypto_signing_key_generate(struct signing_key *out);
 
 /* Claims of a user token about to be minted. */
 struct token_subject {

@@ -11,6 +11,7 @@
 
 #include <jwt.h>
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <stdio.h>
@@ -29,8 +30,9 @@ static char *bio_text(BIO *b)
     return out;
 }
 
-static int generate_pair(struct signing_key *k)
+int crypto_signing_key_generate(struct signing_key *k)
 {
+    memset(k, 0, sizeof *k);
     EVP_PKEY *pkey = EVP_EC_gen("P-256");
     if (!pkey)
         return -1;
@@ -45,54 +47,14 @@ static int generate_pair(struct signing_key *k)
     BIO_free(priv);
     BIO_free(pub);
     EVP_PKEY_free(pkey);
-    return ok && id_new(k->id) == 0 ? 0 : -1;
-}
-
-int crypto_signing_key_ensure(struct store *s, const struct secrets_key *master,
-                              struct signing_key *out, char *err, size_t err_len)
-{
-    int rc = store_signing_key_current(s, out);
-    if (rc == STORE_OK) {
-        bool was_clear;
-        char *pem = secrets_key_open_stored(master, out->private_pem, &was_clear, err, err_len);
-        if (!pem) {
-            store_signing_key_clear(out);
-            return -1;
-        }
-        free(out->private_pem);
-        out->private_pem = pem;
-        if (was_clear) {
-            char *sealed = secrets_seal(master, pem, strlen(pem));
-            int set = sealed ? store_signing_key_set_private(s, out->id, sealed) : STORE_ERROR;
-            free(sealed);
-            if (set != STORE_OK) {
-                snprintf(err, err_len, "cannot seal the token signing key: %s", store_errmsg(s));
-                store_signing_key_clear(out);
-                return -1;
-            }
-        }
+    if (ok && id_new(k->id) == 0)
         return 0;
-    }
-    if (rc != STORE_NOT_FOUND) {
-        snprintf(err, err_len, "cannot read signing key: %s", store_errmsg(s));
-        return -1;
-    }
-    if (generate_pair(out) != 0) {
-        snprintf(err, err_len, "cannot create the token signing key");
-        store_signing_key_clear(out);
-        return -1;
-    }
-    /* Stored sealed; kept in clear in memory only. */
-    struct signing_key stored = *out;
-    stored.private_pem = secrets_seal(master, out->private_pem, strlen(out->private_pem));
-    rc = stored.private_pem ? store_signing_key_insert(s, &stored) : STORE_ERROR;
-    free(stored.private_pem);
-    if (rc != STORE_OK) {
-        snprintf(err, err_len, "cannot store the token signing key");
-        store_signing_key_clear(out);
-        return -1;
-    }
-    return 0;
+    if (k->private_pem)
+        OPENSSL_cleanse(k->private_pem, strlen(k->private_pem));
+    free(k->private_pem);
+    free(k->public_pem);
+    memset(k, 0, sizeof *k);
+    return -1;
 }
 
 char *crypto_token_mint(const struct signing_key *key, const struct token_subject *sub)

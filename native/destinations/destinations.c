@@ -8,6 +8,7 @@
 
 #include "connectors/connectors.h"
 #include "crypto/crypto.h"
+#include "engine/engine.h"
 #include "engine/outbound.h"
 #include "json/json.h"
 #include "util/buf.h"
@@ -29,8 +30,8 @@ struct destinations {
     struct pools *pools;
 };
 
-typedef void (*http_runner)(const struct destination_call *, const struct wf_block *, const cJSON *,
-                            const cJSON *, struct wf_call_result *);
+typedef void (*http_runner)(const struct engine_block_call *, const struct wf_block *,
+                            const cJSON *, const cJSON *, struct wf_call_result *);
 
 /* One row per destination block type. */
 struct destination_kind {
@@ -293,8 +294,9 @@ static void run_database(struct destinations *d, const struct destination_kind *
     }
 }
 
-void destinations_run(struct destinations *d, const struct destination_call *call,
-                      const struct wf_block *block, const cJSON *inputs, struct wf_call_result *res)
+void destinations_run(struct destinations *d, struct connectors *c,
+                      const struct engine_block_call *call, const struct wf_block *block,
+                      const cJSON *inputs, struct wf_call_result *res)
 {
     const struct destination_kind *k = kind_of(block->type);
     if (!k) {
@@ -304,9 +306,8 @@ void destinations_run(struct destinations *d, const struct destination_call *cal
     }
     cJSON *credential = NULL;
     char id[ID_LEN + 1] = "", err[256] = "";
-    int rc =
-        connectors_credential_for(call->connectors, call->store, call->env_id, call->user_id,
-                                  k->app, call->installation_id, &credential, id, err, sizeof err);
+    int rc = connectors_credential_for(c, call->store, call->env_id, call->user_id, k->app,
+                                       call->installation_id, &credential, id, err, sizeof err);
     if (rc != STORE_OK) {
         res->failed = true;
         res->retryable = rc == STORE_ERROR && !strstr(err, "decrypted");

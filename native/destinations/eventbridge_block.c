@@ -8,7 +8,8 @@
  */
 #include "destinations/internal.h"
 
-#include "destinations/eventbridge.h"
+#include "engine/engine.h"
+#include "engine/eventbridge.h"
 #include "engine/outbound.h"
 #include "json/json.h"
 #include "store/store.h"
@@ -71,7 +72,7 @@ static void pause_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-void eventbridge_run(const struct destination_call *call, const struct wf_block *block,
+void eventbridge_run(const struct engine_block_call *call, const struct wf_block *block,
                      const cJSON *cred, const cJSON *inputs, struct wf_call_result *res)
 {
     res->failed = true;

@@ -179,9 +179,9 @@ cJSON *pool_columns(struct pool *pool, void *conn, const char *table, bool refre
 
 /* ---- the HTTP destinations ---- */
 
-void snowflake_run(const struct destination_call *call, const struct wf_block *block,
+void snowflake_run(const struct engine_block_call *call, const struct wf_block *block,
                    const cJSON *credential, const cJSON *inputs, struct wf_call_result *res);
-void eventbridge_run(const struct destination_call *call, const struct wf_block *block,
+void eventbridge_run(const struct engine_block_call *call, const struct wf_block *block,
                      const cJSON *credential, const cJSON *inputs, struct wf_call_result *res);
 
 #endif

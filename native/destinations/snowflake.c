@@ -11,6 +11,7 @@
 
 #include "crypto/keypair_jwt.h"
 #include "engine/delivery.h"
+#include "engine/engine.h"
 #include "engine/outbound.h"
 #include "json/json.h"
 #include "store/store.h"
@@ -186,7 +187,7 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void snowflake_run(const struct destination_call *call, const struct wf_block *block,
+void snowflake_run(const struct engine_block_call *call, const struct wf_block *block,
                    const cJSON *cred, const cJSON *inputs, struct wf_call_result *res)
 {
     struct sql_params params = {0};

@@ -5,11 +5,9 @@
  */
 #include "engine/engine_internal.h"
 
-#include "app.h"
-#include "connectors/connectors.h"
-#include "destinations/destinations.h"
+#include "crypto/secrets.h"
 #include "engine/definitions.h"
-#include "http/ws.h"
+#include "engine/ssrf.h"
 #include "json/json.h"
 #include "store/catalog.h"
 #include "store/runs.h"
@@ -110,7 +108,7 @@ static void *worker_main(void *arg)
     if (setpriority(PRIO_PROCESS, (id_t)gettid(), ENGINE_WORKER_NICE) != 0)
         fprintf(stderr, "solder: worker %d: cannot lower its priority: %s\n", w->index,
                 strerror(errno));
-    w->store = store_open(e->app->db_path, err, sizeof err);
+    w->store = store_open(e->db_path, err, sizeof err);
     w->http = http_client_new(&e->http, err, sizeof err);
     if (!w->store || !w->http) {
         fprintf(stderr, "solder: worker %d cannot start: %s\n", w->index, err);
@@ -156,7 +154,7 @@ static void *leases_main(void *arg)
     struct engine *e = arg;
     pthread_setname_np(pthread_self(), "leases");
     char err[512];
-    struct store *s = store_open(e->app->db_path, err, sizeof err);
+    struct store *s = store_open(e->db_path, err, sizeof err);
     if (!s) {
         fprintf(stderr, "solder: the lease keeper cannot start: %s\n", err);
         return NULL;
@@ -188,8 +186,8 @@ static void *leases_main(void *arg)
  */
 static bool lock_alone(struct engine *e)
 {
-    char path[sizeof e->app->cfg.data_dir + 16];
-    snprintf(path, sizeof path, "%s/engine.lock", e->app->cfg.data_dir);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/engine.lock", e->data_dir);
     e->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (e->lock_fd < 0) {
         fprintf(stderr, "solder: cannot open %s: %s\n", path, strerror(errno));
@@ -198,30 +196,11 @@ static bool lock_alone(struct engine *e)
     return flock(e->lock_fd, LOCK_EX | LOCK_NB) == 0;
 }
 
-/* Splits "a,b,c" into a NULL-terminated array. */
-static char **split_hosts(const char *list)
-{
-    int n = 1;
-    for (const char *p = list; p && *p; p++)
-        n += *p == ',';
-    char **out = calloc((size_t)n + 1, sizeof *out);
-    int i = 0;
-    const char *p = list;
-    while (p && *p && out) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        if (len)
-            out[i++] = strndup(p, len);
-        p = comma ? comma + 1 : NULL;
-    }
-    return out;
-}
-
 /* The X-Alloy-Signature key: one RSA pair per server, created on first start, stored sealed under
  * the master key (a clear one from an older version is sealed here). */
 static int load_signer(struct engine *e, struct store *s, char *err, size_t err_len)
 {
-    const struct secrets_key *master = &e->app->master;
+    const struct secrets_key *master = e->master;
     cJSON *row = NULL;
     store_server_key(s, "alloy-signature", NULL, NULL, &row);
     if (!row) {
@@ -263,19 +242,22 @@ static int load_signer(struct engine *e, struct store *s, char *err, size_t err_
     return e->signer ? 0 : -1;
 }
 
-int engine_start(struct app *app, const struct engine_config *cfg)
+struct engine *engine_start(const struct engine_config *cfg, struct store *s)
 {
     struct engine *e = calloc(1, sizeof *e);
     if (!e)
-        return -1;
-    e->app = app;
+        return NULL;
+    e->data_dir = cfg->data_dir;
+    e->db_path = cfg->db_path;
+    e->master = cfg->master;
+    e->hooks = cfg->hooks;
     e->lock_fd = -1;
     e->lease_ms = cfg->lease_ms > 0 ? cfg->lease_ms : ENGINE_LEASE_MS;
     e->max_step_output =
         cfg->max_step_output > 0 ? cfg->max_step_output : ENGINE_DEFAULT_MAX_STEP_OUTPUT;
     if (id_new(e->owner) != 0) {
         free(e);
-        return -1;
+        return NULL;
     }
     pthread_mutex_init(&e->mu, NULL);
     pthread_cond_init(&e->cv, NULL);
@@ -284,46 +266,40 @@ int engine_start(struct app *app, const struct engine_config *cfg)
     pthread_cond_init(&e->records_cv, NULL);
     pthread_cond_init(&e->records_space_cv, NULL);
     e->records = cJSON_CreateArray();
-    e->allow_hosts = split_hosts(cfg->allow_hosts);
+    e->allow_hosts = ssrf_hosts_parse(cfg->allow_hosts);
     e->http.allow_private = cfg->allow_private;
     e->sign_rsa = !cfg->no_rsa_signature;
     e->http.allow_hosts = (const char *const *)e->allow_hosts;
     char err[256];
-    if (load_signer(e, app->store, err, sizeof err) != 0) {
+    if (load_signer(e, s, err, sizeof err) != 0) {
         fprintf(stderr, "solder: %s\n", err);
-        app->engine = e;
-        engine_stop(app);
-        return -1;
+        engine_stop(e);
+        return NULL;
     }
     /* Claims left by a process that died are void when no other process serves the store; with
      * others running, a claim is reclaimable only once its lease ran out. */
     if (lock_alone(e)) {
-        int orphans = store_requeue_orphans(app->store);
+        int orphans = store_requeue_orphans(s);
         if (orphans > 0)
             printf("solder: requeued %d executions interrupted by the last shutdown\n", orphans);
     }
     if (e->lock_fd >= 0)
         flock(e->lock_fd, LOCK_SH);
-    char dest_dir[sizeof app->cfg.data_dir + 16];
-    snprintf(dest_dir, sizeof dest_dir, "%s/destinations", app->cfg.data_dir);
-    e->destinations =
-        destinations_new(dest_dir, e->http.allow_private, (const char *const *)e->allow_hosts);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     e->nworkers = cfg->workers >= 0 ? cfg->workers : (cores > 0 ? (int)cores : 2);
     e->workers = calloc((size_t)e->nworkers, sizeof *e->workers);
-    app->engine = e;
     e->leases_started = pthread_create(&e->leases, NULL, leases_main, e) == 0;
     if (e->nworkers > 0) {
         /* Without the recorder no outcome would be written: the engine does not start. */
-        e->recorder_store = store_open(app->db_path, err, sizeof err);
+        e->recorder_store = store_open(e->db_path, err, sizeof err);
         int rc = e->recorder_store ? pthread_create(&e->recorder, NULL, recorder_main, e) : -1;
         e->recorder_started = rc == 0;
         if (!e->recorder_started) {
             fprintf(stderr, "solder: the recorder cannot start: %s\n",
                     e->recorder_store ? strerror(rc) : err);
             e->nworkers = 0;
-            engine_stop(app);
-            return -1;
+            engine_stop(e);
+            return NULL;
         }
     }
     for (int i = 0; i < e->nworkers; i++) {
@@ -333,7 +309,7 @@ int engine_start(struct app *app, const struct engine_config *cfg)
         pthread_create(&e->workers[i], NULL, worker_main, w);
     }
     e->maintenance_started = pthread_create(&e->maintenance, NULL, maintenance_main, e) == 0;
-    return 0;
+    return e;
 }
 
 /* Sets a thread's stop flag, wakes it where it waits (cv) and waits for it to end. */
@@ -346,9 +322,8 @@ static void stop_thread(struct engine *e, bool *flag, pthread_cond_t *cv, pthrea
     pthread_join(thread, NULL);
 }
 
-void engine_stop(struct app *app)
+void engine_stop(struct engine *e)
 {
-    struct engine *e = app->engine;
     if (!e)
         return;
     pthread_mutex_lock(&e->mu);
@@ -360,7 +335,6 @@ void engine_stop(struct app *app)
         pthread_join(e->workers[i], NULL);
     if (e->maintenance_started)
         pthread_join(e->maintenance, NULL);
-    destinations_free(e->destinations); /* the workers that used its pools are gone */
     if (e->recorder_started)
         stop_thread(e, &e->recorder_stopping, &e->records_cv, e->recorder);
     store_close(e->recorder_store);
@@ -370,9 +344,7 @@ void engine_stop(struct app *app)
     if (e->lock_fd >= 0)
         close(e->lock_fd); /* releases the lock */
     free(e->workers);
-    for (char **h = e->allow_hosts; h && *h; h++)
-        free(*h);
-    free(e->allow_hosts);
+    ssrf_hosts_free(e->allow_hosts);
     sign_rsa_free(e->signer);
     free(e->signer_public_pem);
     pthread_cond_destroy(&e->cv);
@@ -382,13 +354,11 @@ void engine_stop(struct app *app)
     pthread_cond_destroy(&e->records_space_cv);
     pthread_mutex_destroy(&e->mu);
     free(e);
-    app->engine = NULL;
     definitions_shutdown();
 }
 
-void engine_wake(struct app *app)
+void engine_wake(struct engine *e)
 {
-    struct engine *e = app->engine;
     if (!e)
         return;
     pthread_mutex_lock(&e->mu);
@@ -397,27 +367,31 @@ void engine_wake(struct app *app)
     pthread_mutex_unlock(&e->mu);
 }
 
-void engine_notify_installation(struct app *app, const char *env_id, const char *user_id,
+void engine_notify_installation(struct engine *e, const char *env_id, const char *user_id,
                                 const char *workflow_id)
 {
+    if (!e)
+        return;
     cJSON *ev = cJSON_CreateObject();
     cJSON_AddStringToObject(ev, "type", "installation");
     cJSON_AddStringToObject(ev, "userId", user_id);
     if (workflow_id)
         cJSON_AddStringToObject(ev, "workflowId", workflow_id);
-    ws_publish(app, env_id, user_id, ev);
+    if (e->hooks.publish)
+        e->hooks.publish(e->hooks.ctx, env_id, user_id, ev);
     cJSON_Delete(ev);
-    connectors_notify(app->connectors);
+    if (e->hooks.installation_changed)
+        e->hooks.installation_changed(e->hooks.ctx);
 }
 
-const struct http_client_options *engine_http_options(struct app *app)
+const struct http_client_options *engine_http_options(struct engine *e)
 {
-    return app->engine ? &app->engine->http : NULL;
+    return e ? &e->http : NULL;
 }
 
-const char *engine_signature_public_pem(struct app *app)
+const char *engine_signature_public_pem(struct engine *e)
 {
-    return app->engine ? app->engine->signer_public_pem : NULL;
+    return e ? e->signer_public_pem : NULL;
 }
 
 bool engine_stopping(struct engine *e)

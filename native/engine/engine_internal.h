@@ -1,6 +1,6 @@
 /*
  * Inside the engine: the shared state of the worker pool and the per-worker context. One struct
- * engine per server (app->engine), created by engine_start and destroyed by engine_stop.
+ * engine per server, created by engine_start and destroyed by engine_stop.
  */
 #ifndef SOLDER_ENGINE_INTERNAL_H
 #define SOLDER_ENGINE_INTERNAL_H
@@ -25,12 +25,13 @@
 #define ENGINE_MAX_ATTEMPTS 8
 
 struct engine {
-    struct app *app;
+    const char *data_dir, *db_path;   /* borrowed from engine_config */
+    const struct secrets_key *master; /* borrowed from engine_config */
+    struct engine_hooks hooks;
     struct http_client_options http;
     char **allow_hosts; /* NULL-terminated */
     struct rsa_signer *signer;
-    struct destinations *destinations; /* database pools of the destination blocks */
-    bool sign_rsa;                     /* add X-Alloy-Signature to workflow calls */
+    bool sign_rsa; /* add X-Alloy-Signature to workflow calls */
     char *signer_public_pem;
     unsigned long settings_gen; /* bumped (atomically) when a signing secret changes */
 
@@ -83,8 +84,6 @@ bool engine_stopping(struct engine *e);
 /* The maintenance thread: sleeps up to ms, or less when engine_wake_maintenance is called or the
  * engine stops. */
 void engine_sleep(struct engine *e, long ms);
-/* Wakes the maintenance thread only (an execution error is waiting to be streamed). */
-void engine_wake_maintenance(struct engine *e);
 
 /* Runs one claimed execution to its next resting point (done, failed, to be requeued) and returns
  * the outcome to record (owned). worker.c */

@@ -8,8 +8,7 @@
  */
 #include "engine/engine_internal.h"
 
-#include "app.h"
-#include "destinations/eventbridge.h"
+#include "engine/eventbridge.h"
 #include "engine/delivery.h"
 #include "engine/retry.h"
 #include "engine/sealed.h"
@@ -61,7 +60,7 @@ static int send_error(struct engine *e, struct http_client *http, const cJSON *r
     cJSON *body = error_body(r);
     /* Stored sealed; one that does not open is reported, never sent unsigned. */
     const char *stored = json_get_str(r, "secret");
-    char *secret = sealed_setting_open(&e->app->master, stored);
+    char *secret = sealed_setting_open(e->master, stored);
     if (stored && !secret) {
         snprintf(err, err_len, "the webhook secret cannot be opened");
         cJSON_Delete(body);
@@ -103,8 +102,8 @@ static int send_error(struct engine *e, struct http_client *http, const cJSON *r
 static bool send_error_event(struct engine *e, struct http_client *http, const cJSON *r,
                              const cJSON *cfg)
 {
-    char *secret = sealed_setting_open(&e->app->master, json_get_str(cfg, "secretAccessKey"));
-    char *token = sealed_setting_open(&e->app->master, json_get_str(cfg, "sessionToken"));
+    char *secret = sealed_setting_open(e->master, json_get_str(cfg, "secretAccessKey"));
+    char *token = sealed_setting_open(e->master, json_get_str(cfg, "sessionToken"));
     struct eventbridge_target t = {
         .region = json_get_str(cfg, "region"),
         .access_key_id = json_get_str(cfg, "accessKeyId"),
@@ -185,13 +184,12 @@ static void stream_errors(struct engine *e, struct store *s, struct http_client 
     cJSON_Delete(rows);
 }
 
-cJSON *engine_error_webhook_test(struct app *app, const char *env_id)
+cJSON *engine_error_webhook_test(struct engine *e, struct store *s, const char *env_id)
 {
-    struct engine *e = app->engine;
     if (!e)
         return NULL;
     cJSON *settings = NULL;
-    store_settings(app->store, env_id, &settings);
+    store_settings(s, env_id, &settings);
     const char *url = json_get_str(settings, "errorWebhookUrl");
     cJSON *out = cJSON_CreateObject();
     char err[256] = "";
@@ -312,7 +310,7 @@ static void run_schedules(struct engine *e, struct store *s)
     }
     cJSON_Delete(rows);
     if (queued)
-        engine_wake(e->app);
+        engine_wake(e);
 }
 
 void *maintenance_main(void *arg)
@@ -320,7 +318,7 @@ void *maintenance_main(void *arg)
     struct engine *e = arg;
     char err[512];
     pthread_setname_np(pthread_self(), "maintenance");
-    struct store *s = store_open(e->app->db_path, err, sizeof err);
+    struct store *s = store_open(e->db_path, err, sizeof err);
     struct http_client *http = http_client_new(&e->http, err, sizeof err);
     int64_t last_retention = 0;
     while (s && http && !engine_stopping(e)) {

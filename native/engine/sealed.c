@@ -6,7 +6,6 @@
  */
 #include "engine/sealed.h"
 
-#include "app.h"
 #include "crypto/sign.h"
 #include "engine/definitions.h"
 #include "engine/engine_internal.h"
@@ -184,10 +183,10 @@ int sealed_upgrade(struct store *s, const struct secrets_key *k, char *err, size
 
 /* ---- the workers' signing secret ---- */
 
-void engine_settings_changed(struct app *app)
+void engine_settings_changed(struct engine *e)
 {
-    if (app && app->engine)
-        __atomic_add_fetch(&app->engine->settings_gen, 1, __ATOMIC_RELEASE);
+    if (e)
+        __atomic_add_fetch(&e->settings_gen, 1, __ATOMIC_RELEASE);
 }
 
 char *sealed_new_signing_secret(void *key)
@@ -205,7 +204,7 @@ const char *worker_signing_secret(struct worker *w, const char *env_id)
         return w->secret;
     secrets_free(w->secret);
     w->secret = NULL;
-    const struct secrets_key *k = &w->engine->app->master;
+    const struct secrets_key *k = w->engine->master;
     cJSON *row = NULL;
     store_signing_secret(w->store, env_id, sealed_new_signing_secret, (void *)k, &row);
     w->secret = sealed_setting_open(k, json_get_str(row, "signingSecret"));

@@ -22,7 +22,7 @@
 #include "store/store.h"
 #include "workflow/workflow.h"
 
-struct app;
+struct engine;
 
 /* Whether a configurable field holds a secret: its schema says format "password" or writeOnly. */
 bool sealed_field_secret(const struct wf_field *f);
@@ -62,6 +62,6 @@ int sealed_upgrade(struct store *s, const struct secrets_key *k, char *err, size
 
 /* The environment's outbound signing secret changed: workers drop their cached copies. Any thread.
  */
-void engine_settings_changed(struct app *app);
+void engine_settings_changed(struct engine *e);
 
 #endif

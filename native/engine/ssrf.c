@@ -195,3 +195,28 @@ bool ssrf_permits(const struct ssrf_policy *policy, const char *host, const stru
     }
     return false;
 }
+
+char **ssrf_hosts_parse(const char *list)
+{
+    int n = 1;
+    for (const char *p = list; p && *p; p++)
+        n += *p == ',';
+    char **out = calloc((size_t)n + 1, sizeof *out);
+    int i = 0;
+    const char *p = list;
+    while (p && *p && out) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len)
+            out[i++] = strndup(p, len);
+        p = comma ? comma + 1 : NULL;
+    }
+    return out;
+}
+
+void ssrf_hosts_free(char **hosts)
+{
+    for (char **h = hosts; h && *h; h++)
+        free(*h);
+    free(hosts);
+}

@@ -51,4 +51,9 @@ const char *ssrf_address_kind(const struct sockaddr *addr);
 bool ssrf_permits(const struct ssrf_policy *policy, const char *host, const struct sockaddr *addr,
                   char *err, size_t err_len);
 
+/* The allow_hosts list of "a,b,c" (--allow-host), NULL-terminated, for ssrf_policy; NULL list gives
+ * an empty one. Release with ssrf_hosts_free. Returns NULL when memory ran out. */
+char **ssrf_hosts_parse(const char *list);
+void ssrf_hosts_free(char **hosts);
+
 #endif

@@ -1,22 +1,18 @@
 /*
  * Running one claimed execution: build (or resume) its context, run the workflow executor with this
- * file's host (outgoing calls of http, streamData and app-action blocks, all through
- * engine/outbound.c, and the destination blocks, through destinations/), and hand the outcome to
- * the recorder (recorder.c): done, stopped, failed, or to be requeued for a retry or a delay, with
- * the steps run, their inputs and outputs redacted and capped in size. Connector app actions are
- * rendered by connectors/action.c.
+ * file's host (outgoing calls of http and streamData blocks through engine/outbound.c; app actions
+ * and destination blocks through the run_block hook, which connectors/ and destinations/ answer
+ * with the same outbound path), and hand the outcome to the recorder (recorder.c): done, stopped,
+ * failed, or to be requeued for a retry or a delay, with the steps run, their inputs and outputs
+ * redacted and capped in size. Progress goes to the publish hook.
  */
 #include "engine/engine_internal.h"
 
-#include "app.h"
-#include "connectors/connectors.h"
 #include "crypto/crypto.h"
-#include "destinations/destinations.h"
 #include "engine/definitions.h"
 #include "engine/outbound.h"
 #include "engine/retry.h"
 #include "engine/sealed.h"
-#include "http/ws.h"
 #include "json/json.h"
 #include "store/catalog.h"
 #include "store/runs.h"
@@ -45,7 +41,8 @@ struct run {
 static void publish(struct run *r, const char *type, const char *status, const char *block_id,
                     const char *error)
 {
-    if (!ws_has_subscribers(r->w->engine->app))
+    const struct engine_hooks *h = &r->w->engine->hooks;
+    if (!h->publish || (h->has_subscribers && !h->has_subscribers(h->ctx)))
         return;
     cJSON *ev = cJSON_CreateObject();
     cJSON_AddStringToObject(ev, "type", type);
@@ -57,7 +54,7 @@ static void publish(struct run *r, const char *type, const char *status, const c
         cJSON_AddStringToObject(ev, "blockId", block_id);
     if (error)
         cJSON_AddStringToObject(ev, "error", error);
-    ws_publish(r->w->engine->app, r->env_id, r->user_id, ev);
+    h->publish(h->ctx, r->env_id, r->user_id, ev);
     cJSON_Delete(ev);
 }
 
@@ -120,15 +117,11 @@ static void host_call(void *ctx, const struct wf_call *call, struct wf_call_resu
         .signer = e->sign_rsa ? e->signer : NULL,
         .secrets = &r->secrets,
     };
-    if (call->block->type == WF_BLOCK_APP_ACTION) {
-        struct connector_call cc = {r->env_id, r->user_id, json_get_str(r->job, "installationId"),
-                                    &oc, call->step_key};
-        connectors_action_run(e->app->connectors, r->w->store, &cc, call->block, call->inputs, res);
-    } else if (destinations_handles(call->block->type)) {
+    bool ran = false;
+    if (e->hooks.run_block) {
         const cJSON *attempt =
             cJSON_GetObjectItem(cJSON_GetObjectItem(r->state->context, "execution"), "attempt");
-        struct destination_call dc = {
-            .connectors = e->app->connectors,
+        struct engine_block_call bc = {
             .store = r->w->store,
             .env_id = r->env_id,
             .user_id = r->user_id,
@@ -137,10 +130,10 @@ static void host_call(void *ctx, const struct wf_call *call, struct wf_call_resu
             .step_key = call->step_key,
             .attempt = cJSON_IsNumber(attempt) ? attempt->valueint : 1,
         };
-        destinations_run(e->destinations, &dc, call->block, call->inputs, res);
-    } else {
-        outbound_block(&oc, call, r->state->context, res);
+        ran = e->hooks.run_block(e->hooks.ctx, &bc, call->block, call->inputs, res);
     }
+    if (!ran)
+        outbound_block(&oc, call, r->state->context, res);
     outbound_redact_buffer(&r->secrets, res->message, sizeof res->message);
 }
 
@@ -214,7 +207,7 @@ cJSON *worker_run_execution(struct worker *w, const cJSON *job)
     r.state = &st;
     char unsealed[160] = "";
     bool opened =
-        sealed_config_open(&w->engine->app->master, def, cJSON_GetObjectItem(job, "installConfig"),
+        sealed_config_open(w->engine->master, def, cJSON_GetObjectItem(job, "installConfig"),
                            cJSON_GetObjectItem(st.context, "config"), &r.secrets, unsealed,
                            sizeof unsealed) == 0;
     publish(&r, "execution", "started", NULL, NULL);

@@ -6,7 +6,6 @@
 #include "http/pool.h"
 
 #include "app.h"
-#include "engine/engine.h"
 
 #include <libwebsockets.h>
 #include <pthread.h>
@@ -142,8 +141,8 @@ static void batch_flush(struct app *view, struct queue *done)
         req->deferred = false;
         queue_push(done, req);
     }
-    if (b->count > 0)
-        engine_wake(view);
+    if (b->count > 0 && view->work_committed)
+        view->work_committed(view->engine);
     b->count = 0;
 }
 

@@ -4,7 +4,7 @@
  * preflight -> auth -> body limit -> JSON parse -> handler). Dashboard pages a browser opens are
  * recognised before routing (http/static.c); the dashboard's session cookie and CSRF check are the
  * auth step's third way in (http/session.c). It does not know any API area: those are rows of
- * API_ROUTES.
+ * the route table it is given (app->routes, api/routes.c).
  *
  * Threading: the lws service thread receives a request, routes it and hands it to the API threads
  * (http/pool.c), which run the pipeline and the handler; it writes the reply when they hand it
@@ -287,12 +287,12 @@ struct http_conn {
 static void preflight(struct request *req, const char *path)
 {
     const struct route *any = NULL;
-    for (size_t i = 0; i < API_ROUTE_COUNT && !any; i++) {
+    for (size_t i = 0; i < req->app->route_count && !any; i++) {
         int n;
         bool wm;
         char params[ROUTE_MAX_PARAMS][ROUTE_PARAM_MAX];
-        const struct route *r =
-            router_match(&API_ROUTES[i], 1, API_ROUTES[i].method, path, params, &n, &wm);
+        const struct route *r = router_match(&req->app->routes[i], 1, req->app->routes[i].method,
+                                             path, params, &n, &wm);
         if (r && (r->flags & ROUTE_BROWSER))
             any = r;
     }
@@ -366,8 +366,8 @@ static bool route(struct request *req)
     bool wrong_method = false;
     enum http_method m = req->method == HTTP_OPTIONS ? HTTP_GET : req->method;
     req->route_path = path;
-    req->route = router_match(API_ROUTES, API_ROUTE_COUNT, m, path, req->params, &req->nparams,
-                              &wrong_method);
+    req->route = router_match(req->app->routes, req->app->route_count, m, path, req->params,
+                              &req->nparams, &wrong_method);
     if (req->method == HTTP_OPTIONS) {
         preflight(req, path);
         return true;

@@ -101,6 +101,19 @@ int store_api_key_insert(struct store *s, const struct api_key *k, const unsigne
     return store_exec_stmt(s, st);
 }
 
+int store_api_key_create(struct store *s, const struct environment *env, const char *key,
+                         const unsigned char hash[32], struct api_key *rec)
+{
+    memset(rec, 0, sizeof *rec);
+    if (id_new(rec->id) != 0)
+        return STORE_ERROR;
+    snprintf(rec->env_id, sizeof rec->env_id, "%s", env->id);
+    snprintf(rec->env_name, sizeof rec->env_name, "%s", env->name);
+    snprintf(rec->prefix, sizeof rec->prefix, "%.12s", key);
+    rec->created_at = store_now();
+    return store_api_key_insert(s, rec, hash);
+}
+
 static void key_row(sqlite3_stmt *st, struct api_key *out)
 {
     store_column_copy(st, 0, out->id, sizeof out->id);

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
+#include "token/token.h"
 #include "util/id.h"
 
 enum { STORE_OK = 0, STORE_NOT_FOUND = 1, STORE_CONFLICT = 2, STORE_ERROR = -1 };
@@ -99,6 +100,10 @@ struct api_key {
 };
 
 int store_api_key_insert(struct store *s, const struct api_key *k, const unsigned char hash[32]);
+/* Records a new key of env (its text key, made by crypto_api_key_new, gives the listed prefix; only
+ * its hash is kept) and fills *rec. */
+int store_api_key_create(struct store *s, const struct environment *env, const char *key,
+                         const unsigned char hash[32], struct api_key *rec);
 /* Finds a valid (not revoked) key by hash and fills its environment; records that it was used. */
 int store_api_key_lookup(struct store *s, const unsigned char hash[32], struct api_key *out);
 int store_api_key_revoke(struct store *s, const char *id, int64_t now);
@@ -144,12 +149,6 @@ int store_users_search(struct store *s, const char *env_id, const char *search, 
                        int limit, struct cJSON **rows, int64_t *total);
 
 /* ---- token signing keys ---- */
-struct signing_key {
-    char id[ID_LEN + 1];
-    char *private_pem;
-    char *public_pem;
-};
-
 void store_signing_key_clear(struct signing_key *k);
 int store_signing_key_insert(struct store *s, const struct signing_key *k);
 /* Replaces the stored private half of key id (sealing a key stored in clear by older versions). */

@@ -13,6 +13,16 @@
 #include <stdint.h>
 #include <cJSON.h>
 
+#include "util/id.h"
+
+/* The server's token signing key: an ES256 pair in PEM, its id the JWKS "kid". The store keeps it
+ * (the private half sealed), native/crypto signs and verifies with it. */
+struct signing_key {
+    char id[ID_LEN + 1];
+    char *private_pem;
+    char *public_pem;
+};
+
 /* Longest token accepted: a user token is ~500 bytes; the cap keeps hostile headers cheap. */
 #define TOKEN_MAX_LEN 8192
 

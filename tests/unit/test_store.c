@@ -2,6 +2,7 @@
 #include "check.h"
 
 #include "crypto/crypto.h"
+#include "store/store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,11 +43,13 @@ int main(void)
     /* API keys: only a hash is stored; lookup by the key's hash; revocation. */
     char key[API_KEY_MAX + 1];
     struct api_key rec, found;
-    CHECK_INT(crypto_api_key_create(s, &prod, key, &rec), STORE_OK);
+    unsigned char hash[32], check[32];
+    CHECK_INT(crypto_api_key_new(prod.name, key, hash), 0);
+    CHECK_INT(store_api_key_create(s, &prod, key, hash, &rec), STORE_OK);
     CHECK(strncmp(key, "sk_prod_", 8) == 0);
     CHECK_INT(strlen(key), 8 + 43);
-    unsigned char hash[32];
-    crypto_sha256(key, strlen(key), hash);
+    crypto_sha256(key, strlen(key), check);
+    CHECK(memcmp(hash, check, 32) == 0);
     CHECK_INT(store_api_key_lookup(s, hash, &found), STORE_OK);
     CHECK_STR(found.env_name, "production");
     CHECK_INT(store_api_key_count(s), 1);

@@ -4,10 +4,12 @@
  */
 #include "check.h"
 
+#include "app.h"
 #include "cli/cli.h"
 #include "crypto/crypto.h"
 #include "json/json.h"
 #include "plat.h"
+#include "store/store.h"
 #include "util/base64.h"
 
 #include <stdio.h>
@@ -66,7 +68,7 @@ static void run_signing(void)
     CHECK_INT(plat_random(master.key, sizeof master.key), 0);
     CHECK_INT(plat_random(wrong.key, sizeof wrong.key), 0);
     struct signing_key key, other, raw;
-    CHECK_INT(crypto_signing_key_ensure(s, &master, &key, err, sizeof err), 0);
+    CHECK_INT(app_signing_key_ensure(s, &master, &key, err, sizeof err), 0);
     CHECK(strncmp(key.private_pem, "-----BEGIN ", 11) == 0);
     /* Stored sealed: the row holds no PEM. */
     CHECK_INT(store_signing_key_current(s, &raw), STORE_OK);
@@ -74,16 +76,16 @@ static void run_signing(void)
     CHECK(strstr(raw.private_pem, "PRIVATE KEY") == NULL);
     store_signing_key_clear(&raw);
     /* A second call loads the same key rather than making another. */
-    CHECK_INT(crypto_signing_key_ensure(s, &master, &other, err, sizeof err), 0);
+    CHECK_INT(app_signing_key_ensure(s, &master, &other, err, sizeof err), 0);
     CHECK_STR(other.id, key.id);
     CHECK_STR(other.private_pem, key.private_pem);
     store_signing_key_clear(&other);
     /* Another master key cannot open it, and says why. */
-    CHECK_INT(crypto_signing_key_ensure(s, &wrong, &other, err, sizeof err), -1);
+    CHECK_INT(app_signing_key_ensure(s, &wrong, &other, err, sizeof err), -1);
     CHECK(strstr(err, "master key") != NULL);
     /* A key stored in clear (older versions) is loaded and sealed in place. */
     CHECK_INT(store_signing_key_set_private(s, key.id, key.private_pem), STORE_OK);
-    CHECK_INT(crypto_signing_key_ensure(s, &master, &other, err, sizeof err), 0);
+    CHECK_INT(app_signing_key_ensure(s, &master, &other, err, sizeof err), 0);
     CHECK_STR(other.private_pem, key.private_pem);
     store_signing_key_clear(&other);
     CHECK_INT(store_signing_key_current(s, &raw), STORE_OK);
@@ -142,7 +144,7 @@ static void run_signing(void)
     fd = mkstemp(path2);
     close(fd);
     struct store *s2 = store_open(path2, err, sizeof err);
-    CHECK_INT(crypto_signing_key_ensure(s2, &master, &stranger, err, sizeof err), 0);
+    CHECK_INT(app_signing_key_ensure(s2, &master, &stranger, err, sizeof err), 0);
     CHECK_INT(crypto_token_verify(&stranger, jwt, &want, &t, msg, sizeof msg), TOKEN_MALFORMED);
 
     char *jwks = crypto_jwks_json(&key);

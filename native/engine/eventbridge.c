@@ -4,7 +4,7 @@
  * error types sorted into worth retrying (throttling, internal failures) or not (access denied,
  * validation, an unknown bus). Sending belongs to the callers.
  */
-#include "destinations/eventbridge.h"
+#include "engine/eventbridge.h"
 
 #include "crypto/sigv4.h"
 #include "json/json.h"

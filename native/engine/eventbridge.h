@@ -1,7 +1,8 @@
 /*
  * Amazon EventBridge PutEvents: the signed request (SigV4, crypto/sigv4.h) for up to ten entries,
- * and the reading of its answer per entry. Shared by the eventbridge block (eventbridge_block.c)
- * and the error stream (engine/maintenance.c), which each send it their own way. No I/O here.
+ * and the reading of its answer per entry. Shared by the eventbridge block
+ * (destinations/eventbridge_block.c) and the error stream (engine/maintenance.c), which each send
+ * it their own way. No I/O here.
  *
  * Ownership: everything returned is malloc'd and belongs to the caller.
  */

@@ -1,0 +1,98 @@
+/*
+ * The wiring of `solder serve`: the engine's hooks (live updates to the websocket hub, installation
+ * changes to the connectors' subscriptions, app actions to connectors/, destination blocks to
+ * destinations/), the destination blocks' pools, and what the HTTP part is given of the API (its
+ * route table) and of the engine (the wake after a group commit). No logic of its own: each hook is
+ * one call into the part that does the work, which is how the engine stays below http/ and
+ * connectors/ (docs/architecture.md).
+ */
+#include "cli/serve_parts.h"
+
+#include "api/api.h"
+#include "app.h"
+#include "connectors/connectors.h"
+#include "destinations/destinations.h"
+#include "engine/engine.h"
+#include "engine/ssrf.h"
+#include "http/ws.h"
+
+#include <stdio.h>
+
+/* What the hooks reach (their ctx): the one server of the process, from serve_parts_start, before
+ * the engine starts, to serve_parts_stop, after it stopped. */
+struct serve_parts {
+    struct app *app;
+    struct destinations *destinations;
+    char **allow_hosts; /* the destinations' network guard, borrowed by them */
+};
+static struct serve_parts parts;
+
+static bool has_subscribers(void *ctx)
+{
+    struct serve_parts *p = ctx;
+    return ws_has_subscribers(p->app);
+}
+
+static void publish(void *ctx, const char *env_id, const char *user_id, const cJSON *event)
+{
+    struct serve_parts *p = ctx;
+    ws_publish(p->app, env_id, user_id, event);
+}
+
+static void installation_changed(void *ctx)
+{
+    struct serve_parts *p = ctx;
+    connectors_notify(p->app->connectors);
+}
+
+static bool run_block(void *ctx, const struct engine_block_call *call, const struct wf_block *block,
+                      const cJSON *inputs, struct wf_call_result *res)
+{
+    struct serve_parts *p = ctx;
+    if (block->type == WF_BLOCK_APP_ACTION) {
+        connectors_action_run(p->app->connectors, call, block, inputs, res);
+        return true;
+    }
+    if (!destinations_handles(block->type))
+        return false;
+    destinations_run(p->destinations, p->app->connectors, call, block, inputs, res);
+    return true;
+}
+
+int serve_parts_start(struct app *app, struct engine_config *cfg, const char *allow_hosts)
+{
+    parts.app = app;
+    app->routes = API_ROUTES;
+    app->route_count = API_ROUTE_COUNT;
+    app->work_committed = engine_wake;
+    char dir[sizeof app->cfg.data_dir + 16];
+    snprintf(dir, sizeof dir, "%s/destinations", app->cfg.data_dir);
+    parts.allow_hosts = ssrf_hosts_parse(allow_hosts);
+    parts.destinations =
+        destinations_new(dir, cfg->allow_private, (const char *const *)parts.allow_hosts);
+    cfg->data_dir = app->cfg.data_dir;
+    cfg->db_path = app->db_path;
+    cfg->master = &app->master;
+    cfg->hooks = (struct engine_hooks){.ctx = &parts,
+                                       .has_subscribers = has_subscribers,
+                                       .publish = publish,
+                                       .installation_changed = installation_changed,
+                                       .run_block = run_block};
+    app->engine = engine_start(cfg, app->store);
+    if (!app->engine) {
+        serve_parts_stop(app);
+        return -1;
+    }
+    return 0;
+}
+
+void serve_parts_stop(struct app *app)
+{
+    engine_stop(app->engine);
+    app->engine = NULL;
+    destinations_free(parts.destinations); /* the workers that used its pools are gone */
+    ssrf_hosts_free(parts.allow_hosts);
+    parts.destinations = NULL;
+    parts.allow_hosts = NULL;
+    parts.app = NULL;
+}

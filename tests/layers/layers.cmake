@@ -1,0 +1,76 @@
+# The layers the build enforces (docs/architecture.md). For every part, layers/PART compiles one
+# header of every part with exactly the include directories the part's own files compile with, and
+# expects it to compile where the arrow PART -> OTHER is allowed and to fail, the header not found,
+# where it is not. The rule is the table below, written apart from the links of CMakeLists.txt: a
+# link that opens a forbidden arrow, or one missing for an allowed arrow, fails the test.
+
+# One header of each part, named as its part.
+set(LAYER_HEADERS
+    shared=json/json.h
+    store=store/store.h
+    crypto=crypto/crypto.h
+    engine=engine/engine.h
+    connectors=connectors/connectors.h
+    destinations=destinations/destinations.h
+    http=http/ws.h
+    app=app.h
+    api=api/api.h
+    cli=cli/cli.h)
+# PART: the parts whose headers it may include besides its own.
+set(LAYER_ALLOWED_shared "")
+set(LAYER_ALLOWED_store shared)
+set(LAYER_ALLOWED_crypto shared)
+set(LAYER_ALLOWED_engine shared store crypto)
+set(LAYER_ALLOWED_connectors shared store crypto engine)
+set(LAYER_ALLOWED_destinations shared store crypto engine connectors)
+set(LAYER_ALLOWED_http shared store crypto app)
+set(LAYER_ALLOWED_api shared store crypto engine connectors http app)
+set(LAYER_ALLOWED_cli shared store crypto engine connectors destinations http app api)
+
+# The probes: one file per header, alone in a folder so that no include is found beside it.
+set(LAYER_PROBE_DIR ${CMAKE_BINARY_DIR}/layer-probes)
+set(probes "")
+foreach(entry ${LAYER_HEADERS})
+    string(REPLACE "=" ";" pair ${entry})
+    list(GET pair 0 name)
+    list(GET pair 1 header)
+    file(WRITE ${LAYER_PROBE_DIR}/${name}.c "#include \"${header}\"\n")
+    list(APPEND probes "${name}=${header}")
+endforeach()
+string(REPLACE ";" "|" probes "${probes}")
+
+# A part's compile line comes from compile_commands.json: the entry of an object library that is
+# never built and links what the part links (SOLDER_PART_LINKS_<part>), shared/ only its own.
+foreach(part shared store crypto engine connectors destinations http api cli)
+    set(target layer_probe_${part})
+    add_library(${target} OBJECT EXCLUDE_FROM_ALL ${LAYER_PROBE_DIR}/${part}.c)
+    if(part STREQUAL "shared")
+        target_link_libraries(${target} PRIVATE solder_shared)
+    else()
+        get_property(links GLOBAL PROPERTY SOLDER_PART_LINKS_${part})
+        target_link_libraries(${target} PRIVATE solder_${part} ${links})
+    endif()
+    string(REPLACE ";" "|" allowed "${part};${LAYER_ALLOWED_${part}}")
+    add_test(NAME layers/${part}
+             COMMAND ${CMAKE_COMMAND} -DCOMMANDS=${CMAKE_BINARY_DIR}/compile_commands.json
+                     -DTARGET=${target} -DPART=${part} -DPROBES=${probes} -DALLOWED=${allowed}
+                     -DPROBE_DIR=${LAYER_PROBE_DIR} -P ${CMAKE_CURRENT_LIST_DIR}/probe.cmake)
+endforeach()
+
+# layers/symbols: the same table at link level, over the parts' archives (nm), so that a function
+# declared by hand cannot call across a forbidden arrow either.
+find_program(NM NAMES nm)
+set(libs "shared=$<TARGET_FILE:solder_shared>")
+set(allowed_args "")
+foreach(part store crypto engine connectors destinations http api cli)
+    string(APPEND libs "|${part}=$<TARGET_FILE:solder_${part}>")
+    string(REPLACE ";" "|" allowed "${LAYER_ALLOWED_${part}}")
+    list(APPEND allowed_args -DALLOWED_${part}=${allowed})
+endforeach()
+if(NM)
+    add_test(NAME layers/symbols
+             COMMAND ${CMAKE_COMMAND} -DNM=${NM} -DLIBS=${libs} ${allowed_args}
+                     -P ${CMAKE_CURRENT_LIST_DIR}/symbols.cmake)
+else()
+    solder_missing_suite(layers/symbols "nm not found (binutils; scripts/bootstrap.sh installs it)")
+endif()
