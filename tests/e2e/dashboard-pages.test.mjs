@@ -5,7 +5,8 @@
 // after a confirmation; Executions filtered, a run's steps, Rerun, runs appearing live over /ws
 // without polling, and the slow poll taking over while the socket is down; Analytics after runs;
 // Settings (API keys in both environments with copy and revoke, the signing secret shown once,
-// the error webhook's "Send test" reaching the sink, log retention); Promote with its preview,
+// the error webhook's "Send test" reaching the sink, log retention, error streaming to an
+// EventBridge bus whose keys are never shown back); Promote with its preview,
 // and the environment switch keeping Development and Production apart; one whole flow by keyboard
 // only. axe-core checks each page in the states reached, dialogs open included. With
 // SOLDER_SCREENSHOTS=docs/img the pages are photographed for docs/dashboard.md.
@@ -16,6 +17,7 @@ import path from 'node:path';
 import { startServer, api, waitUntil } from '../api/server.mjs';
 import { startSink, verifyStandardWebhook } from '../api/sink.mjs';
 import { startSandbox } from '../api/sandbox.mjs';
+import { startEventBridge } from '../api/standins.mjs';
 import { createAccount } from '../api/dashboard.mjs';
 import { startBrowser } from './browser.mjs';
 import { assertAccessible, go as open, setCode, shot, signIn, tabTo } from './dashboard.mjs';
@@ -25,6 +27,7 @@ const EMAIL = 'ops@acme.example';
 const PASSWORD = 'correct horse battery staple';
 const SHOP_TOKEN = `bc-token-${Date.now()}`;
 const WEBHOOK_SECRET = 'whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0';
+const EB_KEYS = { accessKeyId: 'ASIADASHBOARDKEY9', secretAccessKey: 'dash-secret-Key/abcdefghij0123456789', sessionToken: 'IQoJdashboard+token==' };
 // Users made besides the two merchants, so that the Users page has more than one page (25 a page).
 const SHOPPERS = 30;
 // The Executions page's poll while the socket is down (live.js), and a margin for a slow machine.
@@ -415,6 +418,66 @@ test('Settings: API keys in both environments (copy, revoke), the signing secret
   await page.getByRole('button', { name: 'Remove the secret' }).click();
   await page.getByText('Error webhook secret removed').waitFor();
   assert.equal((await api(s, 'GET', `${V}/settings`)).body.errorWebhookSecretSet, false);
+});
+
+test('Settings: error streaming to an EventBridge bus; its keys are never shown back', async () => {
+  const eb = await startEventBridge({ region: 'eu-central-1', keys: EB_KEYS });
+  try {
+    await go('/settings');
+    const form = page.getByRole('form', { name: 'Error streaming to Amazon EventBridge (Development)' });
+    await form.getByText('Not streaming errors to EventBridge.').waitFor();
+    await form.getByLabel('Event bus').fill('errors');
+    await form.getByLabel('AWS region').fill('eu-central-1.evil.example/');
+    await form.getByLabel('Access key ID').fill(EB_KEYS.accessKeyId);
+    await form.getByLabel('Secret access key').fill(EB_KEYS.secretAccessKey);
+    await form.getByRole('button', { name: 'Save EventBridge target' }).click();
+    await form.getByRole('alert').filter({ hasText: 'errorEventBridge.region must be an AWS region' }).waitFor();
+    await form.getByLabel('AWS region').fill('eu-central-1');
+    await form.getByLabel('Session token').fill(EB_KEYS.sessionToken);
+    await form.getByLabel('Event source').fill('com.acme.solder');
+    await form.getByLabel('Endpoint').fill(eb.url);
+    await form.getByRole('button', { name: 'Save EventBridge target' }).click();
+    await page.getByText('EventBridge target saved').waitFor();
+    const fact = (name) => form.locator('.eb-state div').filter({ has: page.locator('dt', { hasText: new RegExp(`^${name}$`) }) }).locator('dd');
+    await fact('Access key').filter({ hasText: '…KEY9' }).waitFor();
+    assert.equal(await fact('Secret access key').textContent(), 'set (never shown)');
+    assert.equal(await fact('Session token').textContent(), 'set (never shown)');
+    assert.equal(await form.getByLabel('Secret access key').inputValue(), '', 'a secret is never put back in its field');
+    assert.equal(await form.getByLabel('Session token').inputValue(), '');
+    assert.equal(await form.getByLabel('Access key ID').inputValue(), '');
+    const html = await page.content();
+    for (const secret of Object.values(EB_KEYS)) assert.ok(!html.includes(secret), 'no key in the page');
+    assert.deepEqual((await api(s, 'GET', `${V}/settings`)).body.errorEventBridge, { bus: 'errors', region: 'eu-central-1',
+      source: 'com.acme.solder', endpoint: eb.url, accessKeyIdEnding: 'KEY9', secretAccessKeySet: true, sessionTokenSet: true });
+    await assertAccessible(page, '/settings with an EventBridge target');
+    await form.scrollIntoViewIfNeeded();
+    await shot(page, 'dashboard-settings-eventbridge.png');
+
+    // A failed run reaches the bus the page saved, signed with its keys.
+    const failed = await runEvent(ids.acme, 999998);
+    assert.equal(failed.status, 'error');
+    const event = await waitUntil('the error on the bus', () => eb.events.find((e) => e.Detail.executionId === failed.executionId), 30000);
+    assert.deepEqual([event.Source, event.DetailType, event.EventBusName], ['com.acme.solder', 'Execution Error', 'errors']);
+    assert.deepEqual(eb.refused, []);
+
+    // Another bus with the same key id keeps the stored secret key.
+    await form.getByLabel('Event bus').fill('errors-2');
+    await form.getByLabel('Access key ID').fill(EB_KEYS.accessKeyId);
+    await form.getByRole('button', { name: 'Save EventBridge target' }).click();
+    await fact('Bus').filter({ hasText: 'errors-2' }).waitFor();
+    const kept = (await api(s, 'GET', `${V}/settings`)).body.errorEventBridge;
+    assert.equal(kept.secretAccessKeySet, true);
+    assert.equal(kept.sessionTokenSet, true);
+
+    await form.getByRole('button', { name: 'Stop streaming to EventBridge' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Stop streaming errors to EventBridge?' });
+    await assertAccessible(page, 'the Stop streaming confirmation');
+    await confirm.getByRole('button', { name: 'Stop streaming' }).click();
+    await form.getByText('Not streaming errors to EventBridge.').waitFor();
+    assert.equal((await api(s, 'GET', `${V}/settings`)).body.errorEventBridge, null);
+  } finally {
+    await eb.close();
+  }
 });
 
 test('Promote: production starts empty, the preview shows what changes, apply, production has it', async () => {
