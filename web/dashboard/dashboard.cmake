@@ -3,7 +3,8 @@
 #
 # - The JavaScript bundle: esbuild (npm, pinned by web/package-lock.json, installed by
 #   scripts/bootstrap.sh) bundles web/dashboard/src/ into web/dashboard/dist/ (git-ignored), which
-#   the server serves at /dashboard/dist/.
+#   the server serves at /dashboard/dist/, each file with a gzipped sibling (FILE.gz) it sends to
+#   browsers that accept gzip.
 # - The WASM core: the same shared/ sources the SDK's core is linked from, with the exports the
 #   builder needs (JSONata, JSON Schema, workflow validation, cron), into
 #   BUILD/web/dashboard/dist/core.mjs + core.wasm; static.c serves /dashboard/ files that web/ does
@@ -23,6 +24,9 @@ else()
     message(STATUS "Dashboard bundle skipped: node or web/node_modules missing (run scripts/bootstrap.sh)")
 endif()
 
+# gzip (Debian's required package) writes the core's .gz siblings the server sends when a browser
+# accepts gzip (native/http/static.c).
+find_program(GZIP_PROGRAM gzip REQUIRED)
 if(SOLDER_HAVE_WASM)
     set(DASHBOARD_CORE_JS ${SOLDER_GENERATED_WEB_DIR}/dashboard/dist/core.mjs)
     set(DASHBOARD_CORE_WASM ${SOLDER_GENERATED_WEB_DIR}/dashboard/dist/core.wasm)
@@ -30,7 +34,8 @@ if(SOLDER_HAVE_WASM)
         ${CMAKE_SOURCE_DIR}/wasm/exports_schema.c ${CMAKE_SOURCE_DIR}/wasm/exports_mapping.c
         ${CMAKE_SOURCE_DIR}/wasm/exports_workflow.c ${CMAKE_SOURCE_DIR}/wasm/exports_cron.c
         ${CMAKE_SOURCE_DIR}/wasm/plat_wasm.c)
-    add_custom_command(OUTPUT ${DASHBOARD_CORE_JS} ${DASHBOARD_CORE_WASM}
+    add_custom_command(OUTPUT ${DASHBOARD_CORE_JS} ${DASHBOARD_CORE_WASM} ${DASHBOARD_CORE_JS}.gz
+                              ${DASHBOARD_CORE_WASM}.gz
         COMMAND ${CMAKE_COMMAND} -E make_directory ${SOLDER_GENERATED_WEB_DIR}/dashboard/dist
         COMMAND ${CMAKE_COMMAND} -E env NODE_PATH=/usr/share/nodejs
                 ${EMCC} -Os -std=c11 -D_GNU_SOURCE -Wall -Wno-unused-parameter
@@ -41,6 +46,7 @@ if(SOLDER_HAVE_WASM)
                 -sEXPORTED_FUNCTIONS=_solder_mapping_eval,_solder_schema_validate,_solder_schema_from_sample,_solder_schema_is_sample,_solder_workflow_validate,_solder_cron_next,_solder_free,_malloc,_free
                 -sEXPORTED_RUNTIME_METHODS=cwrap,UTF8ToString
                 -o ${DASHBOARD_CORE_JS}
+        COMMAND ${GZIP_PROGRAM} -9 -n -k -f ${DASHBOARD_CORE_JS} ${DASHBOARD_CORE_WASM}
         DEPENDS ${SHARED_SOURCES} ${DASHBOARD_CORE_EXPORTS}
         COMMENT "emcc: shared/ core -> web/dashboard/dist/core.mjs + core.wasm (dashboard)"
         VERBATIM)
