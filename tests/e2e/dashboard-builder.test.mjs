@@ -102,6 +102,8 @@ test('the palette offers every block type with its icon; a PostgreSQL upsert is 
     inputs: { values: "{'id': $number(event.orderId), 'status': event.status}" } });
   await page.getByText('All changes saved').waitFor();
   assert.equal(await page.locator('.builder-status .badge-error').count(), 0, 'the server finds the draft valid');
+  await page.locator('.inspector-pane').evaluate((el) => { el.scrollTop = 0; });
+  await page.evaluate(() => window.scrollTo(0, 0));
   await shot(page, 'dashboard-builder-destination.png');
   await page.getByRole('button', { name: 'Release this Version' }).click();
   await page.getByText('Version 1 released').waitFor();

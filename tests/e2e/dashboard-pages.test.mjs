@@ -156,6 +156,7 @@ test('versions: who released each, the diff of two releases, export and import o
   const importing = page.getByRole('dialog', { name: 'Import a workflow' });
   await importing.getByLabel('Workflow JSON file').setInputFiles(path.join(dir, 'notes.json'));
   await importing.getByRole('alert').filter({ hasText: 'notes.json is not JSON' }).waitFor();
+  await assertAccessible(page, 'the Import dialog with an error');
   await importing.getByLabel('Workflow JSON file').setInputFiles(path.join(dir, 'workflow.json'));
   await importing.waitFor({ state: 'hidden' });
   await page.getByText('Workflow imported; the draft was replaced.').waitFor();

@@ -66,17 +66,20 @@ function EnvironmentSettings() {
     if (!pem) { const r = await fetch('/security/public_key.pem'); pem = r.ok ? await r.text() : null; }
     return { ...s, pem };
   });
-  const [url, setUrl] = useState('');
+  const [urlEdit, setUrl] = useState(null);
   const [secret, setSecret] = useState('');
-  const [days, setDays] = useState('60');
+  const [daysEdit, setDays] = useState(null);
   const [signing, setSigning] = useState(null);
   const [rotating, setRotating] = useState(false);
   const [test, setTest] = useState(null);
   const [err, setErr] = useState(null);
   const [saving, setSaving] = useState(false);
-  useEffect(() => { if (data) { setUrl(data.errorWebhookUrl || ''); setDays(String(data.logRetentionDays || 60)); } }, [data]);
+  // Until edited, the fields show what the server answered (no stale default in between).
+  useEffect(() => { setUrl(null); setDays(null); }, [data]);
   if (loading && !data) return html`<${Loading} what="Loading settings" />`;
   if (!data) return html`<${ErrorNote} error=${error} />`;
+  const url = urlEdit ?? (data.errorWebhookUrl || '');
+  const days = daysEdit ?? String(data.logRetentionDays || 60);
   const saved = (data.errorWebhookUrl || '') === url.trim();
   const write = async (body, done) => {
     setErr(null); setSaving(true);
