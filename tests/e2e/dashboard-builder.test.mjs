@@ -10,8 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, api, waitUntil } from '../api/server.mjs';
 import { createAccount } from '../api/dashboard.mjs';
-import { startBrowser } from './browser.mjs';
-import { assertAccessible, go as open, setCode, shot, signIn } from './dashboard.mjs';
+import { assertAccessible, go as open, setCode, shot, signedInBrowser } from './dashboard.mjs';
 
 const V = '/2024-03';
 const EMAIL = 'builder@acme.example';
@@ -58,9 +57,7 @@ before(async () => {
   s = await startServer(['--allow-private-network']);
   createAccount(s, EMAIL, PASSWORD);
   integrationId = (await call('POST', '/integrations', { name: 'AcmeCo warehouse', app: 'http' })).integrationId;
-  browser = await startBrowser({ viewport: { width: 1280, height: 800 } });
-  page = await browser.newPage();
-  await signIn(page, s.url, EMAIL, PASSWORD);
+  ({ browser, page } = await signedInBrowser(s.url, EMAIL, PASSWORD));
 });
 
 after(async () => {
@@ -93,6 +90,11 @@ test('the palette offers every block type with its icon; a PostgreSQL upsert is 
   await page.getByRole('heading', { name: 'PostgreSQL' }).waitFor();
   await page.getByLabel('Operation').selectOption('upsert');
   await page.getByLabel('Table').fill('public.orders');
+  assert.equal(await page.getByLabel('Key columns').inputValue(), 'id', 'an upsert starts keyed by id');
+  await page.getByLabel('Key columns').fill('');
+  await page.getByLabel('Key columns').pressSequentially('id, sku');
+  assert.equal(await page.getByLabel('Key columns').inputValue(), 'id, sku', 'typed as it is, separators included');
+  await savedDraft(id, 'two key columns', (d) => d.blocks[0]?.key?.length === 2);
   await page.getByLabel('Key columns').fill('id');
   await setCode(page, 'Values expression', "{'id': $number(event.orderId), 'status': event.status}");
   await setCode(page, 'Sample trigger data', '{"orderId": "7", "status": "shipped"}');

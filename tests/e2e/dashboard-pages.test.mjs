@@ -19,8 +19,7 @@ import { startSink, verifyStandardWebhook } from '../api/sink.mjs';
 import { startSandbox } from '../api/sandbox.mjs';
 import { startEventBridge } from '../api/standins.mjs';
 import { createAccount } from '../api/dashboard.mjs';
-import { startBrowser } from './browser.mjs';
-import { assertAccessible, go as open, setCode, shot, signIn, tabTo } from './dashboard.mjs';
+import { assertAccessible, go as open, setCode, shot, signedInBrowser, tabTo } from './dashboard.mjs';
 
 const V = '/2024-03';
 const EMAIL = 'ops@acme.example';
@@ -106,9 +105,7 @@ before(async () => {
   assert.equal(ids.failed.status, 'error', 'an order the store does not have fails the run');
   ids.betaRun = await runEvent(ids.beta, ids.order);
 
-  browser = await startBrowser({ viewport: { width: 1280, height: 800 } });
-  page = await browser.newPage();
-  await signIn(page, s.url, EMAIL, PASSWORD);
+  ({ browser, page } = await signedInBrowser(s.url, EMAIL, PASSWORD));
 });
 
 after(async () => {

@@ -204,13 +204,15 @@ function DatabaseEditor({ def, path, block, meta, onChange, errorsAt }) {
     onChange(setAt(def, path, next));
   };
   const sqlId = useId('sql');
+  // The text as typed ("id, " on the way to "id, sku"), not re-joined from the saved list.
+  const [keyText, setKeyText] = useState(null);
   const tableHint = meta.tableParts === 3 ? 'name, schema.name or database.schema.name' : 'name or schema.name';
   return html`<div class="db-members">
     <${Select} label="Operation" value=${op} onChange=${setOperation} options=${DB_OPERATIONS} error=${err('operation')} />
     ${op !== 'statement' && html`<${TextInput} label="Table" value=${block.table || ''} onInput=${(v) => onChange(setAt(def, [...path, 'table'], v))}
       hint=${`The table to write to: ${tableHint}.`} error=${err('table')} />`}
-    ${op === 'upsert' && html`<${TextInput} label="Key columns" value=${(block.key || []).join(', ')}
-      onInput=${(v) => onChange(setAt(def, [...path, 'key'], v.split(',').map((x) => x.trim()).filter(Boolean)))}
+    ${op === 'upsert' && html`<${TextInput} label="Key columns" value=${keyText ?? (block.key || []).join(', ')}
+      onInput=${(v) => { setKeyText(v); onChange(setAt(def, [...path, 'key'], v.split(',').map((x) => x.trim()).filter(Boolean))); }}
       hint="The columns that identify a row, separated by commas." error=${err('key')} />`}
     ${op === 'statement' && html`<${Field} label="SQL statement" id=${sqlId} error=${err('sql')}
         hint=${block.type === 'postgresql' ? 'Placeholders $1, $2, … take the Parameters in order.' : 'Placeholders ? take the Parameters in order.'}>
