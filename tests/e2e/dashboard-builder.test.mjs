@@ -10,6 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, api, waitUntil } from '../api/server.mjs';
 import { createAccount } from '../api/dashboard.mjs';
+import { startIsvPage } from './browser.mjs';
 import { assertAccessible, go as open, setCode, shot, signedInBrowser } from './dashboard.mjs';
 
 const V = '/2024-03';
@@ -221,6 +222,27 @@ test('"End users set this" makes an input a configurable field the install modal
   assert.ok(f, `the install modal's fields: ${JSON.stringify(asked.fields)}`);
   assert.equal(f.displayName, 'Where to send orders');
   assert.equal(f.required, true);
+
+  // The install modal, on an ISV page, asks the user for it under its title.
+  await call('POST', `/users/${userId}/credentials`, { credential: { type: 'http', data: { headerName: 'Authorization', headerValue: 'Bearer t' } } });
+  const tok = (await call('GET', `/users/${userId}/token`)).token;
+  const isv = await startIsvPage(s.url);
+  const p = await browser.newPage();
+  try {
+    await p.goto(isv.url);
+    await p.waitForFunction(() => typeof window.Alloy === 'function');
+    await p.evaluate(({ tok, integrationId, id }) => {
+      window.Alloy.setToken(tok);
+      window.Alloy.install({ integrationId, workflowIds: [id], callback: () => {} });
+    }, { tok, integrationId, id });
+    const frame = await (await p.waitForSelector('[data-alloy-modal] iframe')).contentFrame();
+    // Given the workflow, the modal opens at its settings: the user has a credential.
+    await frame.locator(`#f-${id}-url`).waitFor();
+    assert.match(await frame.locator(`label[for="f-${id}-url"]`).textContent(), /^Where to send orders/);
+  } finally {
+    await p.close();
+    await isv.close();
+  }
 });
 
 test('the webhook, on-installation and manual triggers are chosen and saved', async () => {
