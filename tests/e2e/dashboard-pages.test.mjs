@@ -196,6 +196,7 @@ test('Users: searched on the server and paged; a user deactivated, reactivated, 
   await page.getByRole('button', { name: 'Deactivate workflows' }).click();
   const deactivate = page.getByRole('dialog', { name: 'Deactivate every workflow of this user?' });
   await deactivate.getByText('1 active workflow of beta-merchant stop running').waitFor();
+  await assertAccessible(page, 'the Deactivate workflows confirmation');
   await deactivate.getByRole('button', { name: 'Deactivate workflows' }).click();
   await deactivate.waitFor({ state: 'hidden' });
   await installs.locator('.badge-inactive').waitFor();
@@ -361,6 +362,7 @@ test('Settings: API keys in both environments (copy, revoke), the signing secret
     await box.getByRole('button', { name: `Revoke key ${prefixOf(k)}` }).click();
     const dialog = page.getByRole('dialog', { name: 'Revoke this key?' });
     await dialog.getByText(`Calls with ${prefixOf(k)}… fail from now on.`).waitFor();
+    if (k === prodKey) await assertAccessible(page, 'the Revoke confirmation');
     await dialog.getByRole('button', { name: 'Revoke' }).click();
     await dialog.waitFor({ state: 'hidden' });
     await box.getByRole('row').filter({ hasText: prefixOf(k) }).waitFor({ state: 'detached' });
@@ -368,6 +370,8 @@ test('Settings: API keys in both environments (copy, revoke), the signing secret
   }
 
   await page.getByRole('button', { name: 'Rotate signing secret' }).click();
+  await page.getByRole('dialog', { name: 'Rotate the signing secret?' }).waitFor();
+  await assertAccessible(page, 'the Rotate confirmation');
   await page.getByRole('dialog', { name: 'Rotate the signing secret?' }).getByRole('button', { name: 'Rotate' }).click();
   const secret = (await page.getByLabel('New signing secret').textContent()).trim();
   assert.match(secret, /^whsec_/);
@@ -501,6 +505,7 @@ test('Promote: production starts empty, the preview shows what changes, apply, p
   await page.getByRole('button', { name: 'Promote 4 changes' }).click();
   const dialog = page.getByRole('dialog', { name: 'Promote to production?' });
   await dialog.getByText('Production gets 4 to create, 0 to update').waitFor();
+  await assertAccessible(page, 'the Promote confirmation');
   await dialog.getByRole('button', { name: 'Promote' }).click();
   await page.getByRole('status').filter({ hasText: 'Promoted: 4 created, 0 updated.' }).waitFor();
   await page.getByRole('button', { name: 'Production is up to date' }).waitFor();
