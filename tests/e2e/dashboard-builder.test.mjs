@@ -202,12 +202,13 @@ test('"End users set this" makes an input a configurable field the install modal
   await url.getByText('Set by each end user at install (config.url).').waitFor();
   const d = await savedDraft(id, 'the configurable field', (x) => (x.fields || []).length === 1);
   assert.equal(d.blocks[0].inputs.url, 'config.url');
-  assert.deepEqual(d.fields[0], { name: 'url', title: 'URL', description: d.fields[0].description, required: true, schema: { type: 'string', format: 'uri' } });
+  assert.deepEqual(d.fields[0], { name: 'url', title: 'URL', required: true, schema: { type: 'string', format: 'uri' } });
 
   await page.getByRole('button', { name: 'Workflow settings and configurable fields' }).click();
   await page.locator('.field-list code').filter({ hasText: 'config.url' }).waitFor();
   await page.getByLabel('Title').fill('Where to send orders');
-  await savedDraft(id, 'the field title', (x) => x.fields[0].title === 'Where to send orders');
+  await page.getByLabel('Help text').fill('Your webhook URL');
+  await savedDraft(id, 'the field title', (x) => x.fields[0].title === 'Where to send orders' && x.fields[0].description === 'Your webhook URL');
   await page.getByText('All changes saved').waitFor();
   await page.getByRole('button', { name: 'Release this Version' }).click();
   await page.getByText('Version 1 released').waitFor();
@@ -239,6 +240,7 @@ test('"End users set this" makes an input a configurable field the install modal
     // Given the workflow, the modal opens at its settings: the user has a credential.
     await frame.locator(`#f-${id}-url`).waitFor();
     assert.match(await frame.locator(`label[for="f-${id}-url"]`).textContent(), /^Where to send orders/);
+    assert.equal(await frame.locator(`#f-${id}-url-help`).textContent(), 'Your webhook URL');
   } finally {
     await p.close();
     await isv.close();

@@ -150,7 +150,9 @@ function BlockInspector({ def, path, block, apps, errorsAt, onChange, testData }
       const fschema = {};
       for (const k of ['type', 'format', 'enum', 'minimum', 'maximum']) if (prop[k] !== undefined) fschema[k] = prop[k];
       if (!fschema.type && !fschema.enum) fschema.type = 'string';
-      next = { ...next, fields: [...fields, { name: fname, title: prop.title || name, ...(prop.description ? { description: prop.description } : {}), required: required.has(name), schema: fschema }] };
+      // The input's description speaks of expressions to the ISV; the end user's help text is
+      // written in Workflow settings.
+      next = { ...next, fields: [...fields, { name: fname, title: prop.title || name, required: required.has(name), schema: fschema }] };
       inputs[name] = `config.${fname}`;
     } else {
       const fname = configurableName(name);
