@@ -1,7 +1,8 @@
 // Settings: API keys per environment ("Development Environment" / "Production Environment", each
 // with "Generate API Key" — the key is shown once, with a copy button — the list and "Revoke"),
 // the X-Alloy-Signature public key, the signing secret, error streaming (a webhook with "Send
-// test", and an Amazon EventBridge bus), and log retention. Promote development → production is its own page (/settings/promote).
+// test", and an Amazon EventBridge bus), and log retention. Promote development → production is
+// its own page (/settings/promote).
 import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { del, get, post, put, qs } from '../api.js';
