@@ -1,10 +1,14 @@
-/* Serving web/ (see static.h). Files are read whole: the front end is small. */
+/* Serving web/ (see static.h). Files are read whole: the front end is small. A file with a
+ * gzipped sibling (FILE.gz, written by the build) is sent as that sibling, Content-Encoding: gzip,
+ * to a client whose Accept-Encoding allows gzip; nothing is compressed while serving. */
 #include "http/static.h"
 
 #include <libwebsockets.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 /* Largest static file served: the SDK bundle and WASM module are far below it. */
@@ -88,6 +92,44 @@ static bool safe_relative(const char *rel)
     return true;
 }
 
+/* Whether Accept-Encoding lists gzip (or *) without q=0. */
+static bool accepts_gzip(const struct request *req)
+{
+    char enc[512];
+    if (!req->wsi || lws_hdr_copy(req->wsi, enc, sizeof enc, WSI_TOKEN_HTTP_ACCEPT_ENCODING) <= 0)
+        return false;
+    for (char *save = NULL, *item = strtok_r(enc, ",", &save); item;
+         item = strtok_r(NULL, ",", &save)) {
+        item += strspn(item, " \t");
+        size_t n = strcspn(item, " \t;");
+        if (!((n == 4 && strncasecmp(item, "gzip", 4) == 0) || (n == 1 && item[0] == '*')))
+            continue;
+        const char *q = strstr(item + n, "q=");
+        return !q || strtod(q + 2, NULL) > 0;
+    }
+    return false;
+}
+
+/* Whether gz_path is a gzip file of size bytes: its trailer's ISIZE (the length mod 2^32) says
+ * so. A sibling left from an earlier build of a file that has changed since is not sent for it
+ * (build tools touch outputs, so modification times cannot tell). */
+static bool gz_sibling_of(const char *gz_path, off_t size)
+{
+    struct stat st;
+    if (stat(gz_path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 18 ||
+        (size_t)st.st_size > STATIC_MAX_BYTES)
+        return false;
+    FILE *f = fopen(gz_path, "rb");
+    unsigned char head[2] = {0}, tail[4] = {0};
+    bool ok = f && fread(head, 1, 2, f) == 2 && head[0] == 0x1f && head[1] == 0x8b &&
+              fseek(f, -4, SEEK_END) == 0 && fread(tail, 1, 4, f) == 4;
+    if (f)
+        fclose(f);
+    uint32_t isize = (uint32_t)tail[0] | (uint32_t)tail[1] << 8 | (uint32_t)tail[2] << 16 |
+                     (uint32_t)tail[3] << 24;
+    return ok && isize == (uint32_t)size;
+}
+
 static bool send_file(struct request *req, const char *web_dir, const char *rel)
 {
     bool dashboard = strncmp(rel, "dashboard/", 10) == 0;
@@ -96,7 +138,11 @@ static bool send_file(struct request *req, const char *web_dir, const char *rel)
     struct stat st;
     if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > STATIC_MAX_BYTES)
         return false;
-    FILE *f = fopen(path, "rb");
+    char gz_path[sizeof path + 3];
+    snprintf(gz_path, sizeof gz_path, "%s.gz", path);
+    bool has_gz = gz_sibling_of(gz_path, st.st_size);
+    bool gzipped = has_gz && accepts_gzip(req) && stat(gz_path, &st) == 0;
+    FILE *f = fopen(gzipped ? gz_path : path, "rb");
     if (!f)
         return false;
     char *data = malloc((size_t)st.st_size + 1);
@@ -108,6 +154,10 @@ static bool send_file(struct request *req, const char *web_dir, const char *rel)
     }
     reply_header(req, "cache-control", "no-cache");
     reply_header(req, "x-content-type-options", "nosniff");
+    if (has_gz)
+        reply_header(req, "vary", "accept-encoding");
+    if (gzipped)
+        reply_header(req, "content-encoding", "gzip");
     for (size_t i = 0; dashboard && i < sizeof DASHBOARD_HEADERS / sizeof DASHBOARD_HEADERS[0]; i++)
         reply_header(req, DASHBOARD_HEADERS[i].name, DASHBOARD_HEADERS[i].value);
     reply_raw(req, 200, content_type(rel), data, got);

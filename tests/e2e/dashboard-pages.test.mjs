@@ -5,7 +5,8 @@
 // after a confirmation; Executions filtered, a run's steps, Rerun, runs appearing live over /ws
 // without polling, and the slow poll taking over while the socket is down; Analytics after runs;
 // Settings (API keys in both environments with copy and revoke, the signing secret shown once,
-// the error webhook's "Send test" reaching the sink, log retention); Promote with its preview,
+// the error webhook's "Send test" reaching the sink, log retention, error streaming to an
+// EventBridge bus whose keys are never shown back); Promote with its preview,
 // and the environment switch keeping Development and Production apart; one whole flow by keyboard
 // only. axe-core checks each page in the states reached, dialogs open included. With
 // SOLDER_SCREENSHOTS=docs/img the pages are photographed for docs/dashboard.md.
@@ -16,15 +17,16 @@ import path from 'node:path';
 import { startServer, api, waitUntil } from '../api/server.mjs';
 import { startSink, verifyStandardWebhook } from '../api/sink.mjs';
 import { startSandbox } from '../api/sandbox.mjs';
+import { startEventBridge } from '../api/standins.mjs';
 import { createAccount } from '../api/dashboard.mjs';
-import { startBrowser } from './browser.mjs';
-import { assertAccessible, go as open, setCode, shot, signIn, tabTo } from './dashboard.mjs';
+import { assertAccessible, go as open, setCode, shot, signedInBrowser, tabTo } from './dashboard.mjs';
 
 const V = '/2024-03';
 const EMAIL = 'ops@acme.example';
 const PASSWORD = 'correct horse battery staple';
 const SHOP_TOKEN = `bc-token-${Date.now()}`;
 const WEBHOOK_SECRET = 'whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0';
+const EB_KEYS = { accessKeyId: 'ASIADASHBOARDKEY9', secretAccessKey: 'dash-secret-Key/abcdefghij0123456789', sessionToken: 'IQoJdashboard+token==' };
 // Users made besides the two merchants, so that the Users page has more than one page (25 a page).
 const SHOPPERS = 30;
 // The Executions page's poll while the socket is down (live.js), and a margin for a slow machine.
@@ -103,9 +105,7 @@ before(async () => {
   assert.equal(ids.failed.status, 'error', 'an order the store does not have fails the run');
   ids.betaRun = await runEvent(ids.beta, ids.order);
 
-  browser = await startBrowser({ viewport: { width: 1280, height: 800 } });
-  page = await browser.newPage();
-  await signIn(page, s.url, EMAIL, PASSWORD);
+  ({ browser, page } = await signedInBrowser(s.url, EMAIL, PASSWORD));
 });
 
 after(async () => {
@@ -153,6 +153,7 @@ test('versions: who released each, the diff of two releases, export and import o
   const importing = page.getByRole('dialog', { name: 'Import a workflow' });
   await importing.getByLabel('Workflow JSON file').setInputFiles(path.join(dir, 'notes.json'));
   await importing.getByRole('alert').filter({ hasText: 'notes.json is not JSON' }).waitFor();
+  await assertAccessible(page, 'the Import dialog with an error');
   await importing.getByLabel('Workflow JSON file').setInputFiles(path.join(dir, 'workflow.json'));
   await importing.waitFor({ state: 'hidden' });
   await page.getByText('Workflow imported; the draft was replaced.').waitFor();
@@ -195,6 +196,7 @@ test('Users: searched on the server and paged; a user deactivated, reactivated, 
   await page.getByRole('button', { name: 'Deactivate workflows' }).click();
   const deactivate = page.getByRole('dialog', { name: 'Deactivate every workflow of this user?' });
   await deactivate.getByText('1 active workflow of beta-merchant stop running').waitFor();
+  await assertAccessible(page, 'the Deactivate workflows confirmation');
   await deactivate.getByRole('button', { name: 'Deactivate workflows' }).click();
   await deactivate.waitFor({ state: 'hidden' });
   await installs.locator('.badge-inactive').waitFor();
@@ -360,6 +362,7 @@ test('Settings: API keys in both environments (copy, revoke), the signing secret
     await box.getByRole('button', { name: `Revoke key ${prefixOf(k)}` }).click();
     const dialog = page.getByRole('dialog', { name: 'Revoke this key?' });
     await dialog.getByText(`Calls with ${prefixOf(k)}… fail from now on.`).waitFor();
+    if (k === prodKey) await assertAccessible(page, 'the Revoke confirmation');
     await dialog.getByRole('button', { name: 'Revoke' }).click();
     await dialog.waitFor({ state: 'hidden' });
     await box.getByRole('row').filter({ hasText: prefixOf(k) }).waitFor({ state: 'detached' });
@@ -367,6 +370,8 @@ test('Settings: API keys in both environments (copy, revoke), the signing secret
   }
 
   await page.getByRole('button', { name: 'Rotate signing secret' }).click();
+  await page.getByRole('dialog', { name: 'Rotate the signing secret?' }).waitFor();
+  await assertAccessible(page, 'the Rotate confirmation');
   await page.getByRole('dialog', { name: 'Rotate the signing secret?' }).getByRole('button', { name: 'Rotate' }).click();
   const secret = (await page.getByLabel('New signing secret').textContent()).trim();
   assert.match(secret, /^whsec_/);
@@ -417,6 +422,66 @@ test('Settings: API keys in both environments (copy, revoke), the signing secret
   assert.equal((await api(s, 'GET', `${V}/settings`)).body.errorWebhookSecretSet, false);
 });
 
+test('Settings: error streaming to an EventBridge bus; its keys are never shown back', async () => {
+  const eb = await startEventBridge({ region: 'eu-central-1', keys: EB_KEYS });
+  try {
+    await go('/settings');
+    const form = page.getByRole('form', { name: 'Error streaming to Amazon EventBridge (Development)' });
+    await form.getByText('Not streaming errors to EventBridge.').waitFor();
+    await form.getByLabel('Event bus').fill('errors');
+    await form.getByLabel('AWS region').fill('eu-central-1.evil.example/');
+    await form.getByLabel('Access key ID').fill(EB_KEYS.accessKeyId);
+    await form.getByLabel('Secret access key').fill(EB_KEYS.secretAccessKey);
+    await form.getByRole('button', { name: 'Save EventBridge target' }).click();
+    await form.getByRole('alert').filter({ hasText: 'errorEventBridge.region must be an AWS region' }).waitFor();
+    await form.getByLabel('AWS region').fill('eu-central-1');
+    await form.getByLabel('Session token').fill(EB_KEYS.sessionToken);
+    await form.getByLabel('Event source').fill('com.acme.solder');
+    await form.getByLabel('Endpoint').fill(eb.url);
+    await form.getByRole('button', { name: 'Save EventBridge target' }).click();
+    await page.getByText('EventBridge target saved').waitFor();
+    const fact = (name) => form.locator('.eb-state div').filter({ has: page.locator('dt', { hasText: new RegExp(`^${name}$`) }) }).locator('dd');
+    await fact('Access key').filter({ hasText: '…KEY9' }).waitFor();
+    assert.equal(await fact('Secret access key').textContent(), 'set (never shown)');
+    assert.equal(await fact('Session token').textContent(), 'set (never shown)');
+    assert.equal(await form.getByLabel('Secret access key').inputValue(), '', 'a secret is never put back in its field');
+    assert.equal(await form.getByLabel('Session token').inputValue(), '');
+    assert.equal(await form.getByLabel('Access key ID').inputValue(), '');
+    const html = await page.content();
+    for (const secret of Object.values(EB_KEYS)) assert.ok(!html.includes(secret), 'no key in the page');
+    assert.deepEqual((await api(s, 'GET', `${V}/settings`)).body.errorEventBridge, { bus: 'errors', region: 'eu-central-1',
+      source: 'com.acme.solder', endpoint: eb.url, accessKeyIdEnding: 'KEY9', secretAccessKeySet: true, sessionTokenSet: true });
+    await assertAccessible(page, '/settings with an EventBridge target');
+    await form.scrollIntoViewIfNeeded();
+    await shot(page, 'dashboard-settings-eventbridge.png');
+
+    // A failed run reaches the bus the page saved, signed with its keys.
+    const failed = await runEvent(ids.acme, 999998);
+    assert.equal(failed.status, 'error');
+    const event = await waitUntil('the error on the bus', () => eb.events.find((e) => e.Detail.executionId === failed.executionId), 30000);
+    assert.deepEqual([event.Source, event.DetailType, event.EventBusName], ['com.acme.solder', 'Execution Error', 'errors']);
+    assert.deepEqual(eb.refused, []);
+
+    // Another bus with the same key id keeps the stored secret key.
+    await form.getByLabel('Event bus').fill('errors-2');
+    await form.getByLabel('Access key ID').fill(EB_KEYS.accessKeyId);
+    await form.getByRole('button', { name: 'Save EventBridge target' }).click();
+    await fact('Bus').filter({ hasText: 'errors-2' }).waitFor();
+    const kept = (await api(s, 'GET', `${V}/settings`)).body.errorEventBridge;
+    assert.equal(kept.secretAccessKeySet, true);
+    assert.equal(kept.sessionTokenSet, true);
+
+    await form.getByRole('button', { name: 'Stop streaming to EventBridge' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Stop streaming errors to EventBridge?' });
+    await assertAccessible(page, 'the Stop streaming confirmation');
+    await confirm.getByRole('button', { name: 'Stop streaming' }).click();
+    await form.getByText('Not streaming errors to EventBridge.').waitFor();
+    assert.equal((await api(s, 'GET', `${V}/settings`)).body.errorEventBridge, null);
+  } finally {
+    await eb.close();
+  }
+});
+
 test('Promote: production starts empty, the preview shows what changes, apply, production has it', async () => {
   const env = (name) => page.getByRole('radiogroup', { name: 'Environment' }).getByRole('radio', { name });
   await go('/integrations');
@@ -440,6 +505,7 @@ test('Promote: production starts empty, the preview shows what changes, apply, p
   await page.getByRole('button', { name: 'Promote 4 changes' }).click();
   const dialog = page.getByRole('dialog', { name: 'Promote to production?' });
   await dialog.getByText('Production gets 4 to create, 0 to update').waitFor();
+  await assertAccessible(page, 'the Promote confirmation');
   await dialog.getByRole('button', { name: 'Promote' }).click();
   await page.getByRole('status').filter({ hasText: 'Promoted: 4 created, 0 updated.' }).waitFor();
   await page.getByRole('button', { name: 'Production is up to date' }).waitFor();

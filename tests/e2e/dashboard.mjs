@@ -1,11 +1,12 @@
 // Helpers of the dashboard's browser tests: screenshots for docs/img (SOLDER_SCREENSHOTS), typing
-// into CodeMirror editors as a paste, opening a page and waiting for its heading, signing in, and
-// axe-core on the page as it is.
+// into CodeMirror editors as a paste, opening a page and waiting for its heading, signing in (a
+// browser with a signed-in tab), and axe-core on the page as it is.
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { startBrowser } from './browser.mjs';
 
 export const IMG = process.env.SOLDER_SCREENSHOTS
   ? path.resolve(process.env.SOLDER_SCREENSHOTS) : path.join(tmpdir(), 'solder-e2e-screenshots');
@@ -38,6 +39,14 @@ export async function signIn(page, base, email, password) {
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(/\/integrations$/);
+}
+
+// Chromium at 1280 × 800 with one tab signed in to the dashboard at base: {browser, page}.
+export async function signedInBrowser(base, email, password) {
+  const browser = await startBrowser({ viewport: { width: 1280, height: 800 } });
+  const page = await browser.newPage();
+  await signIn(page, base, email, password);
+  return { browser, page };
 }
 
 // Fails when axe-core finds a serious or critical violation on the page as it is now (open

@@ -60,8 +60,19 @@ test('the first account is created through the one-time setup link, then signs o
   assert.match(shell.headers.get('content-security-policy'), /script-src 'self' 'wasm-unsafe-eval'/);
   await page.goto(s.url + '/integrations');
   await page.waitForURL(/\/setup$/);
+  // Markup typed or put in the link shows as text; a wrong token is refused.
+  await page.goto(`${s.url}/setup?token=${encodeURIComponent(XSS)}`);
+  await page.getByRole('heading', { name: 'Create the first account' }).waitFor();
+  await page.getByLabel('Email').fill(`${XSS}@acme.example`);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByLabel('Repeat password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('alert').waitFor();
+  assert.equal(await page.locator('img[src="x"]').count(), 0, '/setup: markup became an element');
+  await assertAccessible(page, '/setup with an error');
   await page.goto(setupUrl);
   await page.getByRole('heading', { name: 'Create the first account' }).waitFor();
+  await assertAccessible(page, '/setup');
   await shot('dashboard-setup.png');
   await page.getByLabel('Email').fill(EMAIL);
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
@@ -72,10 +83,17 @@ test('the first account is created through the one-time setup link, then signs o
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.waitForURL(/\/sign-in/);
+  await assertAccessible(page, '/sign-in');
+  await page.getByLabel('Email').fill(`${XSS}@acme.example`);
+  await page.getByLabel('Password').fill(XSS);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Wrong email or password.' }).waitFor();
+  assert.equal(await page.locator('img[src="x"]').count(), 0, '/sign-in: markup became an element');
   await page.getByLabel('Email').fill(EMAIL);
   await page.getByLabel('Password').fill('not the password');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('alert').filter({ hasText: 'Wrong email or password.' }).waitFor();
+  await assertAccessible(page, '/sign-in with an error');
   await shot('dashboard-sign-in.png');
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -86,6 +104,7 @@ test('the first account is created through the one-time setup link, then signs o
 test('New Integration → BigCommerce, New Workflow, rename, order created → Stream Data, release', async () => {
   await page.getByRole('button', { name: 'New Integration' }).first().click();
   await page.getByLabel('Search apps').fill('commerce');
+  await assertAccessible(page, 'the New Integration dialog');
   await shot('dashboard-new-integration.png');
   await page.getByRole('button', { name: /^BigCommerce/ }).click();
   await page.waitForURL(/\/integrations\/[0-9a-f]{24}$/);
@@ -265,11 +284,28 @@ test('with that key: a user installs through the modal, /run/event runs live on 
 test('every page renders names with markup as text, and axe-core finds no serious violation', async () => {
   const key = ids.key;
   const evil = await api(s, 'POST', `${V}/integrations`, { key, body: { name: `Shop ${XSS}`, app: 'shopify' } });
+  // A hostile workflow whose block fails, run for a hostile user: its names reach Executions, the
+  // run's page and Analytics' top failing blocks.
   const wf = await api(s, 'POST', `${V}/workflows`, { key, body: { integrationId: evil.body.integrationId,
-    definition: { name: `Flow ${XSS}`, trigger: { type: 'manual' }, blocks: [{ id: 'x', name: `Step ${XSS}`, type: 'stop' }] } } });
+    definition: { name: `Flow ${XSS}`, trigger: { type: 'webhook' }, blocks: [{ id: 'x', name: `Step ${XSS}`, type: 'transform', inputs: { vars: '42' } }] } } });
+  assert.equal(wf.body.valid, true, JSON.stringify(wf.body));
+  assert.equal((await api(s, 'POST', `${V}/workflows/${wf.body.workflowId}/release`, { key })).status, 200);
   await api(s, 'POST', `${V}/events`, { key, body: { name: `Event ${XSS}`, description: XSS, body: { [XSS]: 'String' } } });
   const evilUser = (await api(s, 'POST', `${V}/users`, { key, body: { username: `user ${XSS}`, fullName: XSS } })).body.userId;
+  const start = await api(s, 'POST', `${V}/headless/startInstallation`, { key, body: { userId: evilUser, integrationId: evil.body.integrationId } });
+  assert.equal((await api(s, 'POST', `${V}/headless/completeInstallation`, { key, body: { installationId: start.body.installationId, data: [] } })).status, 200);
+  const evilRun = await api(s, 'POST', `${V}/run/workflow`, { key, body: { workflowId: wf.body.workflowId, userId: evilUser, data: { note: XSS } } });
+  assert.equal(evilRun.status, 200, JSON.stringify(evilRun.body));
+  const evilExec = await waitUntil('the hostile run to fail', async () => {
+    const x = (await api(s, 'GET', `${V}/logs/executions/${evilRun.body.executionId}`, { key })).body.data;
+    return x && x.finished ? x : null;
+  });
+  assert.equal(evilExec.status, 'error');
   const exec = (await api(s, 'GET', `${V}/logs/executions?workflowId=${ids.wf2}`, { key })).body.data[0];
+  // Pages where a hostile name must show as text.
+  const hostile = new Set(['/integrations', '/events', '/users', '/executions', '/analytics',
+    `/integrations/${evil.body.integrationId}`, `/workflows/${wf.body.workflowId}`, `/users/${evilUser}`,
+    `/executions/${evilExec.executionId}`, `/executions?userId=${evilUser}`]);
 
   const pages = [
     ['/integrations', 'dashboard-integrations.png'],
@@ -283,7 +319,9 @@ test('every page renders names with markup as text, and axe-core finds no seriou
     [`/users/${ids.user}`, null],
     [`/users/${evilUser}`, null],
     ['/executions', null],
+    [`/executions?userId=${evilUser}`, null],
     [`/executions/${exec.executionId}`, null],
+    [`/executions/${evilExec.executionId}`, null],
     ['/analytics', null],
     ['/settings', null],
     ['/settings/promote', null],
@@ -294,9 +332,7 @@ test('every page renders names with markup as text, and axe-core finds no seriou
     await page.waitForTimeout(300);
     assert.equal(await page.locator('img[src="x"]').count(), 0, `${url}: markup in a name became an element`);
     const text = await page.locator('body').innerText();
-    if (url.includes(evil.body.integrationId) || url === '/integrations' || url === '/events' || url === '/users' || url.includes(evilUser)) {
-      assert.ok(text.includes(XSS), `${url}: the name shows as text`);
-    }
+    if (hostile.has(url)) assert.ok(text.includes(XSS), `${url}: the name shows as text`);
     await assertAccessible(page, url);
     if (picture) await shot(picture);
   }

@@ -1,9 +1,11 @@
 // Bundles the dashboard (src/) into dist/ with esbuild: dist/app.js (the entry), lazily loaded
 // chunks (the code editor, the charts) and dist/app.css. Run by `make build` and the test build
 // (web/dashboard/dashboard.cmake); `node web/dashboard/build.mjs --sizes` also prints each file's
-// raw and gzipped size. The WASM core (dist/core.mjs + core.wasm) is built by emcc, not here.
+// raw and gzipped size. Each output also gets a gzipped sibling (app.js.gz, …) that the server
+// sends to browsers accepting gzip (native/http/static.c). The WASM core (dist/core.mjs +
+// core.wasm, and their .gz) is built by emcc and gzip, not here (dashboard.cmake).
 import { build } from 'esbuild';
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -13,7 +15,7 @@ const out = process.argv.includes('--out') ? process.argv[process.argv.indexOf('
   : path.join(here, 'dist');
 
 for (const f of readdirSync(out, { withFileTypes: true }).filter((e) => e.isFile())) {
-  if (/^(app|chunk-|editor-|charts-).*\.(js|css|map)$/.test(f.name)) rmSync(path.join(out, f.name));
+  if (/^(app|chunk-|editor-|charts-).*\.(js|css|map)(\.gz)?$/.test(f.name)) rmSync(path.join(out, f.name));
 }
 
 await build({
@@ -30,6 +32,10 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+
+for (const f of readdirSync(out).filter((n) => /^(app|chunk-).*\.(js|css)$/.test(n))) {
+  writeFileSync(path.join(out, `${f}.gz`), gzipSync(readFileSync(path.join(out, f)), { level: 9 }));
+}
 
 if (process.argv.includes('--sizes')) {
   const rows = readdirSync(out).filter((f) => /\.(js|mjs|css|wasm)$/.test(f)).sort();

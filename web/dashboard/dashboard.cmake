@@ -3,11 +3,12 @@
 #
 # - The JavaScript bundle: esbuild (npm, pinned by web/package-lock.json, installed by
 #   scripts/bootstrap.sh) bundles web/dashboard/src/ into web/dashboard/dist/ (git-ignored), which
-#   the server serves at /dashboard/dist/.
+#   the server serves at /dashboard/dist/, each file with a gzipped sibling (FILE.gz) it sends to
+#   browsers that accept gzip.
 # - The WASM core: linked from the same browser build of shared/ as the SDK's (wasm/browser.cmake),
 #   with the exports the builder needs (JSONata, JSON Schema, workflow validation, cron), into
-#   BUILD/web/dashboard/dist/core.mjs + core.wasm; static.c serves /dashboard/ files that web/ does
-#   not have from there.
+#   BUILD/web/dashboard/dist/core.mjs + core.wasm (and their .gz, made by gzip); static.c serves
+#   /dashboard/ files that web/ does not have from there.
 set(DASHBOARD_DIR ${CMAKE_SOURCE_DIR}/web/dashboard)
 find_program(NODE node)
 if(NODE AND EXISTS ${CMAKE_SOURCE_DIR}/web/node_modules/esbuild)
@@ -28,4 +29,16 @@ if(SOLDER_HAVE_WASM)
         ${SOLDER_GENERATED_WEB_DIR}/dashboard/dist/core.wasm SolderDashboardCore
         _solder_mapping_eval,_solder_schema_validate,_solder_schema_from_sample,_solder_schema_is_sample,_solder_workflow_validate,_solder_cron_next
         exports_token exports_schema exports_mapping exports_workflow exports_cron)
+    # gzip (a Debian required package) writes the siblings static.c sends to browsers that accept
+    # gzip.
+    find_program(GZIP_PROGRAM gzip REQUIRED)
+    set(DASHBOARD_CORE ${SOLDER_GENERATED_WEB_DIR}/dashboard/dist/core)
+    add_custom_command(OUTPUT ${DASHBOARD_CORE}.mjs.gz ${DASHBOARD_CORE}.wasm.gz
+        COMMAND ${GZIP_PROGRAM} -9 -n -k -f ${DASHBOARD_CORE}.mjs ${DASHBOARD_CORE}.wasm
+        DEPENDS ${DASHBOARD_CORE}.mjs ${DASHBOARD_CORE}.wasm
+        COMMENT "gzip: web/dashboard/dist/core.mjs.gz + core.wasm.gz"
+        VERBATIM)
+    add_custom_target(solder_dashboard_core_gz ALL DEPENDS ${DASHBOARD_CORE}.mjs.gz
+        ${DASHBOARD_CORE}.wasm.gz)
+    add_dependencies(solder_dashboard_core_gz solder_dashboard_core)
 endif()

@@ -250,9 +250,9 @@ function Palette({ open, apps, topLevel, onClose, onChoose }) {
   return html`<${Dialog} open=${open} title="Add a block" onClose=${onClose} size="dialog-wide">
     <div class="field"><label for=${searchId}>Search blocks</label>
       <input id=${searchId} type="search" value=${q} onInput=${(e) => setQ(e.currentTarget.value)} placeholder="Stream Data, update order…" autofocus /></div>
-    ${builtins.length > 0 && html`<h3 class="palette-group">Built-in</h3>
-      <ul class="palette">${builtins.map((b) => html`<li><button type="button" class="palette-item" onClick=${() => onChoose({ type: b.type })}>
-        <${AppIcon} icon=${b.icon} name=${b.label} size=${28} /><span><span class="palette-name">${b.label}</span><span class="muted small">${b.about}</span></span></button></li>`)}</ul>`}
+    ${[['Built-in', builtins.filter((b) => !b.destination)], ['Destinations', builtins.filter((b) => b.destination)]].map(([group, list]) => list.length > 0 && html`<h3 class="palette-group">${group}</h3>
+      <ul class="palette">${list.map((b) => html`<li><button type="button" class="palette-item" onClick=${() => onChoose({ type: b.type })}>
+        <${AppIcon} icon=${b.icon} name=${b.label} size=${28} /><span><span class="palette-name">${b.label}</span><span class="muted small">${b.about}</span></span></button></li>`)}</ul>`)}
     ${groups.map((g) => html`<h3 class="palette-group">${g.app.displayName}</h3>
       <ul class="palette">${g.actions.map((x) => html`<li><button type="button" class="palette-item" onClick=${() => onChoose({ type: 'appAction', app: g.app.name, action: x.name, title: x.title })}>
         <${AppIcon} icon=${g.app.icon} name=${g.app.displayName} size=${28} /><span><span class="palette-name">${x.title || x.name}</span><span class="muted small">${g.app.displayName} · ${x.name}</span></span></button></li>`)}</ul>`)}

@@ -8,7 +8,7 @@ import { get, qs } from '../api.js';
 import { loadCore } from '../core.js';
 import { CodeEditor } from '../code.js';
 import { Field, Select, TextInput, ago, useData, useId } from '../ui.js';
-import { BLOCK_BY_TYPE, TRIGGER_TYPES, getAt, outputSample, pointer, sampleOf, setAt, walkBlocks } from './model.js';
+import { BLOCK_BY_TYPE, DB_OPERATIONS, TRIGGER_TYPES, blockInputs, getAt, outputSample, pointer, sampleOf, setAt, walkBlocks } from './model.js';
 import { MappingInput } from './mapping.js';
 
 export function Inspector({ def, selected, apps, events, workflowId, errorsAt, onChange }) {
@@ -120,7 +120,7 @@ function inputSchemaOf(block, apps) {
     const action = app && app.actions.find((x) => x.name === block.action);
     return (action && action.inputs) || { properties: {} };
   }
-  return (BLOCK_BY_TYPE[block.type] || {}).inputs || { properties: {} };
+  return blockInputs(block);
 }
 
 function BlockInspector({ def, path, block, apps, errorsAt, onChange, testData }) {
@@ -150,7 +150,9 @@ function BlockInspector({ def, path, block, apps, errorsAt, onChange, testData }
       const fschema = {};
       for (const k of ['type', 'format', 'enum', 'minimum', 'maximum']) if (prop[k] !== undefined) fschema[k] = prop[k];
       if (!fschema.type && !fschema.enum) fschema.type = 'string';
-      next = { ...next, fields: [...fields, { name: fname, title: prop.title || name, ...(prop.description ? { description: prop.description } : {}), required: required.has(name), schema: fschema }] };
+      // The input's description speaks of expressions to the ISV; the end user's help text is
+      // written in Workflow settings.
+      next = { ...next, fields: [...fields, { name: fname, title: prop.title || name, required: required.has(name), schema: fschema }] };
       inputs[name] = `config.${fname}`;
     } else {
       const fname = configurableName(name);
@@ -171,6 +173,8 @@ function BlockInspector({ def, path, block, apps, errorsAt, onChange, testData }
     </div>
     ${app && html`<${Select} label="Action" value=${block.action} onChange=${(v) => onChange(setAt(setAt(def, [...path, 'action'], v), [...path, 'inputs'], {}))}
       options=${app.actions.map((x) => ({ value: x.name, label: x.title || x.name }))} />`}
+    ${messages(errorsAt(ptr).filter((e) => e.path === ptr)) && html`<p class="field-error" role="alert">${messages(errorsAt(ptr).filter((e) => e.path === ptr))}</p>`}
+    ${meta && meta.tableParts && html`<${DatabaseEditor} def=${def} path=${path} block=${block} meta=${meta} onChange=${onChange} errorsAt=${errorsAt} />`}
     ${block.type === 'branch' && html`<${BranchEditor} def=${def} path=${path} block=${block} onChange=${onChange} context=${context} errorsAt=${errorsAt} />`}
     ${props.length > 0 && html`<h3>Inputs</h3>`}
     ${props.map(([name, prop]) => html`<${MappingInput} key=${name} name=${name} schema=${prop} required=${required.has(name)}
@@ -180,6 +184,42 @@ function BlockInspector({ def, path, block, apps, errorsAt, onChange, testData }
       configurable=${!!configurableName(name)} onConfigurable=${(on) => makeConfigurable(name, prop, on)} />`)}
     ${messages(errorsAt(`${ptr}/inputs`).filter((e) => !props.some(([n]) => e.path.startsWith(`${ptr}/inputs/${n}`)))) && html`<p class="field-error" role="alert">${messages(errorsAt(`${ptr}/inputs`).filter((e) => !props.some(([n]) => e.path.startsWith(`${ptr}/inputs/${n}`))))}</p>`}
     <${TestDataPanel} testData=${testData} />
+  </div>`;
+}
+
+// A database block's members, fixed in the definition (not expressions): the operation, and the
+// table (+ the upsert's key columns) or the SQL statement with its placeholders.
+function DatabaseEditor({ def, path, block, meta, onChange, errorsAt }) {
+  const ptr = pointer(path);
+  const op = block.operation || 'insert';
+  const err = (m) => messages(errorsAt(`${ptr}/${m}`));
+  const setOperation = (v) => {
+    const next = { ...block, operation: v, inputs: { ...(block.inputs || {}) } };
+    if (v === 'statement') {
+      delete next.table; delete next.key; delete next.inputs.values;
+      if (next.sql === undefined) next.sql = '';
+    } else {
+      delete next.sql; delete next.inputs.parameters;
+      if (next.table === undefined) next.table = '';
+      if (v === 'upsert' && !next.key) next.key = ['id']; else if (v === 'insert') delete next.key;
+    }
+    onChange(setAt(def, path, next));
+  };
+  const sqlId = useId('sql');
+  // The text as typed ("id, " on the way to "id, sku"), not re-joined from the saved list.
+  const [keyText, setKeyText] = useState(null);
+  const tableHint = meta.tableParts === 3 ? 'name, schema.name or database.schema.name' : 'name or schema.name';
+  return html`<div class="db-members">
+    <${Select} label="Operation" value=${op} onChange=${setOperation} options=${DB_OPERATIONS} error=${err('operation')} />
+    ${op !== 'statement' && html`<${TextInput} label="Table" value=${block.table || ''} onInput=${(v) => onChange(setAt(def, [...path, 'table'], v))}
+      hint=${`The table to write to: ${tableHint}.`} error=${err('table')} />`}
+    ${op === 'upsert' && html`<${TextInput} label="Key columns" value=${keyText ?? (block.key || []).join(', ')}
+      onInput=${(v) => { setKeyText(v); onChange(setAt(def, [...path, 'key'], v.split(',').map((x) => x.trim()).filter(Boolean))); }}
+      hint="The columns that identify a row, separated by commas." error=${err('key')} />`}
+    ${op === 'statement' && html`<${Field} label="SQL statement" id=${sqlId} error=${err('sql')}
+        hint=${block.type === 'postgresql' ? 'Placeholders $1, $2, … take the Parameters in order.' : 'Placeholders ? take the Parameters in order.'}>
+      <textarea id=${sqlId} class="sql" rows="4" spellcheck="false" value=${block.sql || ''} aria-invalid=${err('sql') ? 'true' : undefined}
+        aria-describedby=${err('sql') ? `${sqlId}-error` : `${sqlId}-hint`} onInput=${(e) => onChange(setAt(def, [...path, 'sql'], e.currentTarget.value))}></textarea><//>`}
   </div>`;
 }
 

@@ -31,8 +31,46 @@ export const BUILTIN_BLOCKS = [
     inputs: { required: ['seconds'], properties: { seconds: { title: 'Seconds', type: 'number' } } } },
   { type: 'stop', label: 'Stop', icon: '/icons/stop.svg', id: 'stop', about: 'End the run (when the condition holds).',
     inputs: { properties: { condition: { title: 'Condition', type: 'boolean' } } } },
+  ...[['postgresql', 'PostgreSQL', 'pg', 2], ['mysql', 'MySQL', 'mysql', 2], ['snowflake', 'Snowflake', 'snowflake', 3]].map(([type, label, id, parts]) => ({
+    type, label, icon: `/icons/${type}.svg`, id, destination: true, tableParts: parts,
+    about: `Insert or upsert a row, or run a statement, in the user’s ${label} database.`,
+    inputs: { properties: {
+      values: { title: 'Values', type: 'object', description: "Column name to value, e.g. {'id': event.orderId, 'status': event.status}" },
+      parameters: { title: 'Parameters', type: 'array', description: "The statement’s placeholders in order, e.g. [event.status, event.orderId]" },
+      timeoutMs: { title: 'Timeout (ms)', type: 'integer' } } } })),
+  { type: 'eventbridge', label: 'Amazon EventBridge', icon: '/icons/eventbridge.svg', id: 'eventbridge', destination: true,
+    about: 'Put events on the user’s EventBridge bus (PutEvents, signed).',
+    inputs: { properties: {
+      source: { title: 'Source', type: 'string', description: "e.g. 'com.acme.orders' (or give Entries)" },
+      detailType: { title: 'Detail type', type: 'string', description: "e.g. 'Order Created'" },
+      detail: { title: 'Detail', type: 'object', description: 'The event’s data; e.g. event' },
+      eventBusName: { title: 'Event bus', type: 'string', description: "Name or ARN; by default the account's default bus" },
+      resources: { title: 'Resources', type: 'array' },
+      time: { title: 'Time', type: 'string', format: 'date-time' },
+      entries: { title: 'Entries', type: 'array', description: "Several events at once: a list of {'source', 'detailType', 'detail'} (instead of the three above)" },
+      timeoutMs: { title: 'Timeout (ms)', type: 'integer' } } } },
 ];
 export const BLOCK_BY_TYPE = Object.fromEntries(BUILTIN_BLOCKS.map((b) => [b.type, b]));
+
+// The database operations and which of a database block's inputs each takes (shared/workflow/
+// parse.c): an insert or upsert writes `values` to `table` (an upsert by its `key` columns), a
+// statement runs `sql` with `parameters`.
+export const DB_OPERATIONS = [
+  { value: 'insert', label: 'Insert a row' },
+  { value: 'upsert', label: 'Insert or update a row (upsert)' },
+  { value: 'statement', label: 'Run a SQL statement' },
+];
+
+// The input schema a block's form shows: a database block's depends on its operation.
+export function blockInputs(block) {
+  const t = BLOCK_BY_TYPE[block.type];
+  if (!t) return { properties: {} };
+  if (!t.tableParts) return t.inputs;
+  const { values, parameters, ...rest } = t.inputs.properties;
+  return block.operation === 'statement'
+    ? { properties: { parameters, ...rest } }
+    : { required: ['values'], properties: { values, ...rest } };
+}
 
 export const TRIGGER_TYPES = [
   { type: 'app', label: 'App event', about: 'Something happens in the user’s app (e.g. an order is created).' },
@@ -103,6 +141,8 @@ export function newBlock(def, choice) {
   if (t.type === 'iterate') { b.inputs = { items: 'event.items' }; b.blocks = []; }
   if (t.type === 'branch') { b.mode = 'all'; b.branches = [{ name: 'first', condition: 'true', blocks: [] }]; delete b.inputs; }
   if (t.type === 'delay') b.inputs = { seconds: '60' };
+  if (t.tableParts) { b.operation = 'insert'; b.table = ''; }
+  if (t.type === 'eventbridge') b.inputs = { detail: 'event' };
   return b;
 }
 
@@ -145,6 +185,8 @@ export function outputSample(block, apps) {
     case 'ifElse': return { condition: true, branch: 'then' };
     case 'branch': return { matched: [] };
     case 'iterate': return [];
+    case 'postgresql': case 'mysql': case 'snowflake': return { operation: block.operation || 'insert', rowsAffected: 1, rows: [] };
+    case 'eventbridge': return { entries: [{ eventId: 'text' }], failedEntryCount: 0 };
     default: return {};
   }
 }

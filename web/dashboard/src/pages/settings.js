@@ -1,7 +1,8 @@
 // Settings: API keys per environment ("Development Environment" / "Production Environment", each
 // with "Generate API Key" — the key is shown once, with a copy button — the list and "Revoke"),
-// the X-Alloy-Signature public key, the signing secret, error streaming with "Send test", and log
-// retention. Promote development → production is its own page (/settings/promote).
+// the X-Alloy-Signature public key, the signing secret, error streaming (a webhook with "Send
+// test", and an Amazon EventBridge bus), and log retention. Promote development → production is
+// its own page (/settings/promote).
 import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { del, get, post, put, qs } from '../api.js';
@@ -66,17 +67,20 @@ function EnvironmentSettings() {
     if (!pem) { const r = await fetch('/security/public_key.pem'); pem = r.ok ? await r.text() : null; }
     return { ...s, pem };
   });
-  const [url, setUrl] = useState('');
+  const [urlEdit, setUrl] = useState(null);
   const [secret, setSecret] = useState('');
-  const [days, setDays] = useState('60');
+  const [daysEdit, setDays] = useState(null);
   const [signing, setSigning] = useState(null);
   const [rotating, setRotating] = useState(false);
   const [test, setTest] = useState(null);
   const [err, setErr] = useState(null);
   const [saving, setSaving] = useState(false);
-  useEffect(() => { if (data) { setUrl(data.errorWebhookUrl || ''); setDays(String(data.logRetentionDays || 60)); } }, [data]);
+  // Until edited, the fields show what the server answered (no stale default in between).
+  useEffect(() => { setUrl(null); setDays(null); }, [data]);
   if (loading && !data) return html`<${Loading} what="Loading settings" />`;
   if (!data) return html`<${ErrorNote} error=${error} />`;
+  const url = urlEdit ?? (data.errorWebhookUrl || '');
+  const days = daysEdit ?? String(data.logRetentionDays || 60);
   const saved = (data.errorWebhookUrl || '') === url.trim();
   const write = async (body, done) => {
     setErr(null); setSaving(true);
@@ -129,7 +133,62 @@ function EnvironmentSettings() {
         <span id="send-test-hint" class="muted small">${!data.errorWebhookUrl ? 'Save a URL to send a test.' : !saved ? 'Save the new URL first.' : 'Sends one sample error to the saved URL.'}</span></div>
       ${test && html`<p role="status" class=${test.status === 'delivered' ? 'text-ok' : test.status === 'sending' ? 'muted' : 'text-error'}>${testText}</p>`}
     </form>
+    <${EventBridgeTarget} target=${data.errorEventBridge} env=${env} reload=${reload} />
     <${Confirm} open=${rotating} title="Rotate the signing secret?" confirmLabel="Rotate" danger
       message="The current secret stops signing at once: receivers that verify webhook-signature must switch to the new one." onClose=${() => setRotating(false)}
       onConfirm=${async () => { const r = await post('/settings/rotate-signing-secret'); setSigning(r.signingSecret); reload(); }} />`;
+}
+
+// Error streaming to Amazon EventBridge (PUT /settings errorEventBridge). The keys are never
+// answered: GET gives the access key id's last four characters and whether the secret key and a
+// session token are set, and a secret left empty keeps the stored one while the key id is the same.
+function EventBridgeTarget({ target, env, reload }) {
+  const [form, setForm] = useState({});
+  const [err, setErr] = useState(null);
+  const [saving, setSaving] = useState(false);
+  const [removing, setRemoving] = useState(false);
+  useEffect(() => {
+    setForm({ bus: target ? target.bus : '', region: target ? target.region : '', source: (target && target.source) || '',
+      endpoint: (target && target.endpoint) || '', accessKeyId: '', secretAccessKey: '', sessionToken: '' });
+  }, [target]);
+  const field = (k) => (v) => setForm((f) => ({ ...f, [k]: v }));
+  const save = async (e) => {
+    e.preventDefault();
+    setErr(null); setSaving(true);
+    const eb = { bus: form.bus.trim(), region: form.region.trim(), accessKeyId: form.accessKeyId.trim() };
+    for (const k of ['secretAccessKey', 'sessionToken']) if (form[k]) eb[k] = form[k];
+    for (const k of ['source', 'endpoint']) if (form[k].trim()) eb[k] = form[k].trim();
+    try { await put('/settings', { errorEventBridge: eb }); toast('EventBridge target saved'); await reload(); } catch (x) { setErr(x); } finally { setSaving(false); }
+  };
+  const keyHint = target
+    ? `The stored key ends in ${target.accessKeyIdEnding}; type the whole id to save a change (the secret is kept for the same id).`
+    : 'The IAM access key allowed to call events:PutEvents on the bus.';
+  return html`<form class="card" onSubmit=${save} aria-labelledby="eb-title" novalidate><h2 id="eb-title">Error streaming to Amazon EventBridge (${env})</h2>
+    <p class="muted">Each failed run is also put on this event bus as an “Execution Error” event, signed with AWS Signature Version 4.</p>
+    ${target ? html`<dl class="facts eb-state">
+        <div><dt>Bus</dt><dd>${target.bus}</dd></div><div><dt>Region</dt><dd>${target.region}</dd></div>
+        <div><dt>Access key</dt><dd>…${target.accessKeyIdEnding}</dd></div>
+        <div><dt>Secret access key</dt><dd>${target.secretAccessKeySet ? 'set (never shown)' : 'not set'}</dd></div>
+        <div><dt>Session token</dt><dd>${target.sessionTokenSet ? 'set (never shown)' : 'not set'}</dd></div></dl>`
+      : html`<p class="muted">Not streaming errors to EventBridge.</p>`}
+    <div class="two">
+      <${TextInput} label="Event bus" value=${form.bus} onInput=${field('bus')} placeholder="errors" hint="Its name or ARN." />
+      <${TextInput} label="AWS region" value=${form.region} onInput=${field('region')} placeholder="us-east-1" />
+    </div>
+    <${TextInput} label="Access key ID" value=${form.accessKeyId} onInput=${field('accessKeyId')} autocomplete="off" hint=${keyHint} />
+    <${TextInput} label="Secret access key" type="password" value=${form.secretAccessKey} onInput=${field('secretAccessKey')} autocomplete="off"
+      hint=${target && target.secretAccessKeySet ? 'A secret key is set (never shown); type a new one to replace it.' : 'Required.'} />
+    <${TextInput} label="Session token" type="password" value=${form.sessionToken} onInput=${field('sessionToken')} autocomplete="off"
+      hint=${target && target.sessionTokenSet ? 'A session token is set (never shown); type a new one to replace it.' : 'Only for temporary credentials.'} />
+    <div class="two">
+      <${TextInput} label="Event source" value=${form.source} onInput=${field('source')} placeholder="com.acme.solder" hint="Optional." />
+      <${TextInput} label="Endpoint" type="url" value=${form.endpoint} onInput=${field('endpoint')} hint="Optional: another PutEvents endpoint than AWS's." />
+    </div>
+    <${ErrorNote} error=${err} />
+    <div class="form-actions"><button type="submit" class="btn btn-primary" disabled=${saving}>${saving ? 'Saving…' : 'Save EventBridge target'}</button>
+      ${target && html`<button type="button" class="btn btn-danger-ghost" onClick=${() => setRemoving(true)}>Stop streaming to EventBridge</button>`}</div>
+    <${Confirm} open=${removing} title="Stop streaming errors to EventBridge?" confirmLabel="Stop streaming" danger
+      message="The bus and its keys are deleted from Solder." onClose=${() => setRemoving(false)}
+      onConfirm=${async () => { await put('/settings', { errorEventBridge: null }); toast('EventBridge target removed'); await reload(); }} />
+  </form>`;
 }
