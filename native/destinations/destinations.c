@@ -1,7 +1,8 @@
 /*
  * The destination blocks' entry point: one table row per destination (block type, credential app,
- * runner), the credential lookup they share, and the run of a database block (pool, schema check,
- * statement, retry verdict). The drivers (postgresql.c, mysql.c), statement building (sql.c) and
+ * runner), the credential lookup they share, the run of a database block (pool, schema check,
+ * statement, retry verdict), and the check of a workflow's database blocks against the live schema
+ * when it is installed. The drivers (postgresql.c, mysql.c), statement building (sql.c) and
  * the HTTP destinations (snowflake.c, eventbridge_block.c) live beside it.
  */
 #include "destinations/internal.h"
