@@ -81,6 +81,8 @@ struct batch {
 /* Most requests one group commit holds before it is committed early. */
 #define APP_BATCH_MAX 512
 
+struct workflow_def;
+
 struct app {
     struct app_config cfg;
     struct store *store;
@@ -100,6 +102,11 @@ struct app {
     const struct route *routes; /* the API's route table (api/routes.c) */
     size_t route_count;
     void (*work_committed)(struct engine *engine); /* after a group commit: engine_wake */
+    /* Before an installation is completed: def's database blocks against the live schema
+     * (destinations_check; NULL: not checked). Appends {path, message} to errors and warnings. */
+    void (*check_installation)(struct app *app, const char *env_id, const char *user_id,
+                               const char *installation_id, const cJSON *credential_ids,
+                               const struct workflow_def *def, cJSON *errors, cJSON *warnings);
     /* The dashboard's one-time setup token while no operator account exists, printed once when
      * the server starts listening, then wiped (app_prepare creates it; only its hash is stored). */
     char setup_token[48];

@@ -241,6 +241,30 @@ static cJSON *config_of(const cJSON *data, const char *workflow_id, bool *bad)
     return config;
 }
 
+/* The database blocks of def (workflow_id's released version) against the live schema through the
+ * credentials the installation will use; each problem appended to errors, each database not
+ * checked to warnings, with workflowId. */
+static void schema_check(struct request *req, const cJSON *session, const char *workflow_id,
+                         const struct workflow_def *def, cJSON *errors, cJSON *warnings)
+{
+    const char *user_id = json_get_str(session, "userId");
+    cJSON *inst = NULL, *found = cJSON_CreateArray(), *noted = cJSON_CreateArray(), *e;
+    store_installation_find(req->app->store, workflow_id, user_id, &inst);
+    const cJSON *creds = cJSON_GetObjectItem(session, "credentialIds");
+    req->app->check_installation(req->app, req->who.env.id, user_id,
+                                 json_get_str(inst, "installationId"),
+                                 cJSON_IsObject(creds) ? creds : NULL, def, found, noted);
+    cJSON *lists[][2] = {{found, errors}, {noted, warnings}};
+    for (size_t k = 0; k < 2; k++) {
+        while ((e = cJSON_DetachItemFromArray(lists[k][0], 0)) != NULL) {
+            cJSON_AddStringToObject(e, "workflowId", workflow_id);
+            cJSON_AddItemToArray(lists[k][1], e);
+        }
+        cJSON_Delete(lists[k][0]);
+    }
+    cJSON_Delete(inst);
+}
+
 void api_headless_complete(struct request *req)
 {
     const cJSON *body = api_body_object(req);
@@ -305,6 +329,15 @@ void api_headless_complete(struct request *req)
         }
         workflow_errors_free(&errs);
         i++;
+    }
+    /* Valid values: the database blocks' table and column names against the live schema. */
+    cJSON *warnings = cJSON_CreateArray();
+    if (!bad && cJSON_GetArraySize(errors) == 0 && req->app->check_installation) {
+        i = 0;
+        cJSON_ArrayForEach(w, ids)
+        {
+            schema_check(req, session, w->valuestring, defs[i++], errors, warnings);
+        }
     }
     if (bad) {
         reply_error(req, 400, "bad_request",
@@ -371,6 +404,10 @@ void api_headless_complete(struct request *req)
             cJSON_AddStringToObject(out, "message", "Installation completed");
             cJSON_AddItemToObject(out, "workflowIds", child_ids);
             cJSON_AddItemToObject(out, "installations", created);
+            if (cJSON_GetArraySize(warnings) > 0) {
+                cJSON_AddItemToObject(out, "warnings", warnings);
+                warnings = NULL;
+            }
             reply_json(req, 200, out);
         }
     }
@@ -380,6 +417,7 @@ void api_headless_complete(struct request *req)
     free(defs);
     free(versions);
     cJSON_Delete(errors);
+    cJSON_Delete(warnings);
     cJSON_Delete(session);
 }
 

@@ -359,6 +359,14 @@ void api_workflows_upgrade(struct request *req)
     const struct workflow_def *from = definitions_get(s, wid, have, NULL);
     const struct workflow_def *to = definitions_get(s, wid, 0, &latest);
     char reason[256] = "";
+    cJSON *errors = cJSON_CreateArray(), *warnings = cJSON_CreateArray(), *e;
+    if (from && to && latest != have && req->app->check_installation)
+        req->app->check_installation(req->app, req->who.env.id, u.id,
+                                     json_get_str(inst, "installationId"), NULL, to, errors,
+                                     warnings);
+    cJSON *lists[] = {errors, warnings};
+    for (size_t k = 0; k < 2; k++)
+        cJSON_ArrayForEach(e, lists[k]) cJSON_AddStringToObject(e, "workflowId", wid);
     if (!from || !to) {
         reply_error(req, 500, "internal", "cannot load the workflow's versions (request %s)",
                     req->request_id);
@@ -372,6 +380,10 @@ void api_workflows_upgrade(struct request *req)
         reply_error(req, 409, "conflict",
                     "version %d cannot replace version %d without reinstalling: %s", latest, have,
                     reason);
+    } else if (cJSON_GetArraySize(errors) > 0) {
+        api_reply_invalid(req, "the new version names tables or columns the database lacks",
+                          errors);
+        errors = NULL;
     } else {
         int rc = store_installation_set_version(s, wid, u.id, latest, to->trigger.type_name,
                                                 to->trigger.event);
@@ -383,9 +395,15 @@ void api_workflows_upgrade(struct request *req)
             cJSON_AddTrueToObject(out, "upgraded");
             cJSON_AddNumberToObject(out, "previousVersion", have);
             cJSON_AddNumberToObject(out, "version", latest);
+            if (cJSON_GetArraySize(warnings) > 0) {
+                cJSON_AddItemToObject(out, "warnings", warnings);
+                warnings = NULL;
+            }
             reply_json(req, 200, out);
         }
     }
+    cJSON_Delete(errors);
+    cJSON_Delete(warnings);
     cJSON_Delete(inst);
     cJSON_Delete(wf);
     store_user_clear(&u);

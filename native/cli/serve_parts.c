@@ -2,7 +2,8 @@
  * The wiring of `solder serve`: the engine's hooks (live updates to the websocket hub, installation
  * changes to the connectors' subscriptions, app actions to connectors/, destination blocks to
  * destinations/), the destination blocks' pools, and what the HTTP part is given of the API (its
- * route table) and of the engine (the wake after a group commit). No logic of its own: each hook is
+ * route table), of the engine (the wake after a group commit) and of the destinations (the
+ * schema check of an installation). No logic of its own: each hook is
  * one call into the part that does the work, which is how the engine stays below http/ and
  * connectors/ (docs/architecture.md).
  */
@@ -59,12 +60,22 @@ static bool run_block(void *ctx, const struct engine_block_call *call, const str
     return true;
 }
 
+static void check_installation(struct app *app, const char *env_id, const char *user_id,
+                               const char *installation_id, const cJSON *credential_ids,
+                               const struct workflow_def *def, cJSON *errors, cJSON *warnings)
+{
+    struct destinations_check_call call = {env_id, user_id, installation_id, credential_ids};
+    destinations_check(parts.destinations, app->connectors, app->store, &call, def, errors,
+                       warnings);
+}
+
 int serve_parts_start(struct app *app, struct engine_config *cfg, const char *allow_hosts)
 {
     parts.app = app;
     app->routes = API_ROUTES;
     app->route_count = API_ROUTE_COUNT;
     app->work_committed = engine_wake;
+    app->check_installation = check_installation;
     char dir[sizeof app->cfg.data_dir + 16];
     snprintf(dir, sizeof dir, "%s/destinations", app->cfg.data_dir);
     parts.allow_hosts = ssrf_hosts_parse(allow_hosts);

@@ -65,6 +65,11 @@ cJSON *connectors_credential_open(const struct connectors *c, const char *sealed
 int connectors_credential_for(const struct connectors *c, struct store *s, const char *env_id,
                               const char *user_id, const char *app, const char *installation_id,
                               cJSON **data, char id[ID_LEN + 1], char *err, size_t err_len);
+/* The same with the choice given: credential chosen (an id of the user's), or the user's newest of
+ * app when chosen is NULL or empty (an installation being completed, before it is stored). */
+int connectors_credential_chosen(const struct connectors *c, struct store *s, const char *env_id,
+                                 const char *user_id, const char *app, const char *chosen,
+                                 cJSON **data, char id[ID_LEN + 1], char *err, size_t err_len);
 
 /*
  * Sends conn's test request (auth.test) with a new credential's clear data through a client made

@@ -26,15 +26,29 @@ int connectors_credential_for(const struct connectors *c, struct store *s, const
                               const char *user_id, const char *app, const char *installation_id,
                               cJSON **data, char id[ID_LEN + 1], char *err, size_t err_len)
 {
-    *data = NULL;
-    id[0] = '\0';
-    cJSON *row = NULL;
     char chosen[ID_LEN + 1] = "";
     int rc = installation_id ? store_installation_credential_choice(s, installation_id, app, chosen)
                              : STORE_OK;
+    if (rc != STORE_OK) {
+        *data = NULL;
+        id[0] = '\0';
+        snprintf(err, err_len, "cannot load the credential: %s", store_errmsg(s));
+        return rc;
+    }
+    return connectors_credential_chosen(c, s, env_id, user_id, app, chosen, data, id, err, err_len);
+}
+
+int connectors_credential_chosen(const struct connectors *c, struct store *s, const char *env_id,
+                                 const char *user_id, const char *app, const char *chosen,
+                                 cJSON **data, char id[ID_LEN + 1], char *err, size_t err_len)
+{
+    *data = NULL;
+    id[0] = '\0';
+    cJSON *row = NULL;
+    int rc = STORE_OK;
     const struct connector *conn = connectors_find(c, app);
     const char *name = conn ? conn->name : app;
-    if (rc == STORE_OK && chosen[0]) {
+    if (chosen && chosen[0]) {
         /* The account chosen at installation, or none: never silently another one. */
         rc = store_credential_find(s, env_id, user_id, chosen, &row);
         if (rc == STORE_NOT_FOUND) {
@@ -45,7 +59,7 @@ int connectors_credential_for(const struct connectors *c, struct store *s, const
                      name, chosen);
             return STORE_NOT_FOUND;
         }
-    } else if (rc == STORE_OK) {
+    } else {
         rc = store_credential_latest(s, env_id, user_id, app, NULL, &row);
     }
     if (rc != STORE_OK) {

@@ -1,7 +1,8 @@
 /*
  * The destination blocks' entry point: one table row per destination (block type, credential app,
- * runner), the credential lookup they share, and the run of a database block (pool, schema check,
- * statement, retry verdict). The drivers (postgresql.c, mysql.c), statement building (sql.c) and
+ * runner), the credential lookup they share, the run of a database block (pool, schema check,
+ * statement, retry verdict), and the check of a workflow's database blocks against the live schema
+ * when it is installed. The drivers (postgresql.c, mysql.c), statement building (sql.c) and
  * the HTTP destinations (snowflake.c, eventbridge_block.c) live beside it.
  */
 #include "destinations/internal.h"
@@ -327,4 +328,198 @@ void destinations_run(struct destinations *d, struct connectors *c,
     else
         k->run(call, block, credential, inputs, res);
     cJSON_Delete(credential);
+}
+
+/* ---- names checked when an installation is completed ---- */
+
+/* One database destination's state during a check: a connection through the credential the
+ * installation uses, taken at its first block; once it cannot be had, one warning and no more
+ * checks of that destination. */
+struct check_db {
+    bool tried;
+    struct pool *pool;
+    void *conn;
+};
+
+struct check {
+    struct destinations *d;
+    struct connectors *c;
+    struct store *s;
+    const char *env_id, *user_id, *installation_id;
+    const cJSON *chosen;
+    struct check_db dbs[sizeof KINDS / sizeof KINDS[0]];
+    cJSON *errors, *warnings;
+};
+
+static void check_note(cJSON *list, const struct buf *path, const char *member, const char *fmt,
+                       ...) __attribute__((format(printf, 4, 5)));
+
+static void check_note(cJSON *list, const struct buf *path, const char *member, const char *fmt,
+                       ...)
+{
+    char message[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    struct buf p = {0};
+    buf_append(&p, path->data, path->len);
+    buf_puts(&p, member);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "path", p.data ? p.data : "");
+    cJSON_AddStringToObject(o, "message", message);
+    cJSON_AddItemToArray(list, o);
+    buf_free(&p);
+}
+
+/* "/" then name as a JSON Pointer token (~ as ~0, / as ~1). */
+static void pointer_token(struct buf *b, const char *name)
+{
+    buf_putc(b, '/');
+    for (const char *s = name; *s; s++)
+        buf_puts(b, *s == '~' ? "~0" : *s == '/' ? "~1" : (char[]){*s, 0});
+}
+
+static void check_connect(struct check *ck, const struct destination_kind *k, struct check_db *db,
+                          const struct buf *path)
+{
+    db->tried = true;
+    cJSON *credential = NULL;
+    char id[ID_LEN + 1] = "", why[256] = "";
+    const char *chosen = cJSON_IsObject(ck->chosen) ? json_get_str(ck->chosen, k->app) : NULL;
+    int rc = chosen
+                 ? connectors_credential_chosen(ck->c, ck->s, ck->env_id, ck->user_id, k->app,
+                                                chosen, &credential, id, why, sizeof why)
+                 : connectors_credential_for(ck->c, ck->s, ck->env_id, ck->user_id, k->app,
+                                             ck->installation_id, &credential, id, why, sizeof why);
+    struct dest_error err = {0};
+    if (rc == STORE_OK) {
+        char key[160];
+        pool_key(k->app, id, credential, key, sizeof key);
+        db->pool = pools_acquire(ck->d->pools, k->driver, key);
+        bool reused = false;
+        if (!db->pool)
+            dest_error_set(&err, true, "no connection pool is free");
+        else
+            db->conn = pool_checkout(db->pool, credential, &reused, &err);
+        snprintf(why, sizeof why, "%.250s", err.message);
+    }
+    cJSON_Delete(credential);
+    if (!db->conn)
+        check_note(ck->warnings, path, "",
+                   "%s: table and column names could not be checked against the database now "
+                   "(%.240s); they are checked when the workflow runs",
+                   k->name, why);
+}
+
+static void check_block(struct check *ck, const struct wf_block *b, const struct buf *path)
+{
+    const struct destination_kind *k = kind_of(b->type);
+    if (!k || !k->driver || b->db.operation == WF_DB_STATEMENT || !b->db.table)
+        return;
+    struct check_db *db = &ck->dbs[k - KINDS];
+    if (!db->tried)
+        check_connect(ck, k, db, path);
+    if (!db->conn)
+        return;
+    char *schema, *table;
+    sql_split_table(b->db.table, &schema, &table);
+    cJSON *cols = NULL;
+    struct dest_error err = {0};
+    int rc = table ? k->driver->columns(db->conn, schema, table, &cols, &err) : -1;
+    free(schema);
+    free(table);
+    if (rc != 0) {
+        pool_checkin(db->pool, db->conn, true);
+        db->conn = NULL;
+        check_note(ck->warnings, path, "",
+                   "%s: table and column names could not be checked against the database now "
+                   "(%.240s); they are checked when the workflow runs",
+                   k->name, err.message);
+        return;
+    }
+    if (!cols) {
+        check_note(ck->errors, path, "/table",
+                   "%s: table %.120s does not exist (or the credential's user cannot see it)",
+                   k->name, b->db.table);
+        return;
+    }
+    const struct wf_value *values = NULL;
+    for (int i = 0; i < b->inputs.count; i++)
+        if (b->inputs.items[i].key && strcmp(b->inputs.items[i].key, "values") == 0)
+            values = &b->inputs.items[i];
+    /* values written as one expression name their columns only when they run */
+    for (int i = 0; values && values->kind == WF_VALUE_OBJECT && i < values->count; i++) {
+        const char *name = values->items[i].key;
+        if (!name || sql_has_column(k->driver->dialect, cols, name))
+            continue;
+        sql_unknown_column(cols, b->db.table, name, &err);
+        struct buf member = {0};
+        buf_puts(&member, "/inputs/values");
+        pointer_token(&member, name);
+        check_note(ck->errors, path, member.data ? member.data : "", "%s: %s", k->name,
+                   err.message);
+        buf_free(&member);
+    }
+    for (int i = 0; b->db.operation == WF_DB_UPSERT && i < b->db.nkey; i++) {
+        if (sql_has_column(k->driver->dialect, cols, b->db.key[i]))
+            continue;
+        sql_unknown_column(cols, b->db.table, b->db.key[i], &err);
+        char member[32];
+        snprintf(member, sizeof member, "/key/%d", i);
+        check_note(ck->errors, path, member, "%s: %s", k->name, err.message);
+    }
+    cJSON_Delete(cols);
+}
+
+static void check_sequence(struct check *ck, const struct wf_sequence *seq, struct buf *path)
+{
+    size_t base = path->len;
+    for (int i = 0; i < seq->count; i++) {
+        const struct wf_block *b = &seq->blocks[i];
+        path->len = base;
+        buf_printf(path, "/%d", i);
+        check_block(ck, b, path);
+        size_t at = path->len;
+        static const char *const NESTED[] = {"/then", "/else", "/blocks"};
+        const struct wf_sequence *nested[] = {&b->then_blocks, &b->else_blocks, &b->body};
+        for (size_t n = 0; n < sizeof NESTED / sizeof NESTED[0]; n++) {
+            path->len = at;
+            buf_puts(path, NESTED[n]);
+            check_sequence(ck, nested[n], path);
+        }
+        for (int a = 0; a < b->narms; a++) {
+            path->len = at;
+            buf_printf(path, "/branches/%d/blocks", a);
+            check_sequence(ck, &b->arms[a].blocks, path);
+        }
+    }
+    path->len = base;
+    if (path->data)
+        path->data[base] = '\0';
+}
+
+void destinations_check(struct destinations *d, struct connectors *c, struct store *s,
+                        const struct destinations_check_call *call, const struct workflow_def *def,
+                        cJSON *errors, cJSON *warnings)
+{
+    struct check ck = {.d = d,
+                       .c = c,
+                       .s = s,
+                       .env_id = call->env_id,
+                       .user_id = call->user_id,
+                       .installation_id = call->installation_id,
+                       .chosen = call->credential_ids,
+                       .errors = errors,
+                       .warnings = warnings};
+    struct buf path = {0};
+    buf_puts(&path, "/blocks");
+    check_sequence(&ck, &def->blocks, &path);
+    buf_free(&path);
+    for (size_t i = 0; i < sizeof ck.dbs / sizeof ck.dbs[0]; i++) {
+        if (ck.dbs[i].conn)
+            pool_checkin(ck.dbs[i].pool, ck.dbs[i].conn, false);
+        if (ck.dbs[i].pool)
+            pools_release(d->pools, ck.dbs[i].pool);
+    }
 }

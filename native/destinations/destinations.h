@@ -50,4 +50,27 @@ void destinations_run(struct destinations *d, struct connectors *c,
                       const struct engine_block_call *call, const struct wf_block *block,
                       const cJSON *inputs, struct wf_call_result *res);
 
+/* Who a workflow is being installed for, and the credentials the installation will use:
+ * credential_ids ({app: credentialId}, NULL when none was chosen), else the ones installation_id
+ * (the user's installation of it so far, NULL when new) chose, else the user's newest. */
+struct destinations_check_call {
+    const char *env_id;
+    const char *user_id;
+    const char *installation_id;
+    const cJSON *credential_ids;
+};
+
+/*
+ * Checks def's database blocks (insert, upsert: PostgreSQL, MySQL) against the live schema of the
+ * database the installation's credential reaches, when an installation is completed: appends
+ * {path, message} to errors for a table that does not exist (path ".../table") or a column it lacks
+ * (".../inputs/values/NAME", ".../key/N"), and to warnings when a database could not be checked
+ * (no credential, not reachable): names are then checked when the workflow runs, as always. Uses
+ * the credential's pool; the schema read is not cached. Any thread; blocks for at most one
+ * connection attempt per database destination.
+ */
+void destinations_check(struct destinations *d, struct connectors *c, struct store *s,
+                        const struct destinations_check_call *call, const struct workflow_def *def,
+                        cJSON *errors, cJSON *warnings);
+
 #endif

@@ -128,6 +128,12 @@ void sql_quote_table(const struct sql_dialect *d, struct buf *b, const char *qua
 int sql_params_add(struct sql_params *p, const struct sql_dialect *d, const cJSON *value,
                    const char *column_type);
 
+/* Whether columns (from the live schema) has a column called name, by the dialect's case rule. */
+bool sql_has_column(const struct sql_dialect *d, const cJSON *columns, const char *name);
+/* The refusal of column name that table lacks, listing the columns it has, into err (final). */
+void sql_unknown_column(const cJSON *columns, const char *table, const char *name,
+                        struct dest_error *err);
+
 /*
  * The INSERT (or upsert, when key is given) of one row of values (an object, column -> value) into
  * table, with values bound in column order into *params. columns (from the live schema) names the

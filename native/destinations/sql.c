@@ -175,8 +175,13 @@ static const cJSON *find_column(const struct sql_dialect *d, const cJSON *column
     return NULL;
 }
 
-static void unknown_column(const cJSON *columns, const char *table, const char *name,
-                           struct dest_error *err)
+bool sql_has_column(const struct sql_dialect *d, const cJSON *columns, const char *name)
+{
+    return find_column(d, columns, name) != NULL;
+}
+
+void sql_unknown_column(const cJSON *columns, const char *table, const char *name,
+                        struct dest_error *err)
 {
     struct buf list = {0};
     const cJSON *c;
@@ -283,7 +288,7 @@ char *sql_build_write(const struct sql_dialect *d, const char *table, const cJSO
     cJSON_ArrayForEach(v, values)
     {
         if (columns && !find_column(d, columns, v->string)) {
-            unknown_column(columns, table, v->string, err);
+            sql_unknown_column(columns, table, v->string, err);
             return NULL;
         }
     }
@@ -295,7 +300,7 @@ char *sql_build_write(const struct sql_dialect *d, const char *table, const cJSO
             return NULL;
         }
         if (columns && !find_column(d, columns, key[i])) {
-            unknown_column(columns, table, key[i], err);
+            sql_unknown_column(columns, table, key[i], err);
             return NULL;
         }
     }

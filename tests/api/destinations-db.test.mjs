@@ -2,9 +2,11 @@
 // started in temporary directories on free loopback ports (dbservers.mjs). For each engine:
 // inserts and upserts land; numbers, text, booleans, JSON and timestamps map to their column types;
 // a value like '); DROP TABLE x; -- is stored verbatim; a parameterised statement returns rows;
-// an unknown column is refused with the table's columns; a constraint violation fails once, not
-// retried; a dead server gives a logged error that is retried and passes once the server is back;
-// connections are pooled (bounded, reused); the credential's password never shows in the log.
+// an installation (or upgrade) naming a table or column the live schema lacks is refused with 422
+// and the block's path, nothing installed, and one completed while the server is down installs
+// with a warning; a column dropped after the install is refused with the table's columns when it
+// runs; a constraint violation fails once, not retried; a dead server gives a logged error that is
+// retried and passes once the server is back; connections are pooled (bounded, reused); the credential's password never shows in the log.
 // PostgreSQL: sslmode=require against a server without TLS fails once; a statement beyond the
 // block's timeoutMs is cancelled by the server (57014) and retried. MySQL: tls required and
 // verify-full reach an encrypted session; verify-full with a CA that did not sign the server's
@@ -70,8 +72,9 @@ async function finished(workflowId, userId, executionId) {
   }, 60000);
 }
 
-// A released webhook workflow of blocks, installed for a new user with the given credential.
-async function install(app, credential, blocks) {
+// A released webhook workflow of blocks for a new user with the given credential, and the answer
+// to completing its installation.
+async function prepare(app, credential, blocks) {
   const userId = (await api(s, 'POST', `${V}/users`, { body: { username: `u${Math.random().toString(36).slice(2)}` } })).body.userId;
   const integrationId = (await api(s, 'POST', `${V}/integrations`, { body: { name: `${app} ${userId}`, app } })).body.integrationId;
   const c = await api(s, 'POST', `${V}/workflows`, { body: { integrationId, definition: { name: `To the database ${userId}`, trigger: { type: 'webhook' }, blocks } } });
@@ -82,8 +85,19 @@ async function install(app, credential, blocks) {
   assert.equal(cred.status, 200, JSON.stringify(cred.body));
   const start = await api(s, 'POST', `${V}/headless/startInstallation`, { body: { userId, integrationId } });
   const done = await api(s, 'POST', `${V}/headless/completeInstallation`, { body: { installationId: start.body.installationId, data: [] } });
+  return { workflowId, userId, done };
+}
+
+// The same, installed.
+async function install(app, credential, blocks, { reachable = true } = {}) {
+  const { workflowId, userId, done } = await prepare(app, credential, blocks);
   assert.equal(done.status, 200, JSON.stringify(done.body));
+  if (reachable) assert.equal(done.body.warnings, undefined, 'the names were checked against the live schema');
   return { workflowId, userId };
+}
+
+async function installed(userId) {
+  return (await api(s, 'GET', `${V}/installations`)).body.data.filter((i) => i.userId === userId);
 }
 
 const VALUES = {
@@ -145,14 +159,64 @@ for (const [name, e] of Object.entries(ENGINES)) {
     if (name === 'postgresql') assert.deepEqual([rows[0].paid, rows[0].payload], [false, { sku: 'B-2' }]);
   });
 
-  test(`${name}: an unknown column is refused with the table's columns; a duplicate key is not retried`, async (t) => {
+  test(`${name}: an install naming an unknown table or column is refused with the block's path, nothing installed`, async (t) => {
     const db = engines[name];
     if (!db) return t.skip(`${name} is not installed`);
+    const bad = await prepare(name, e.credential(db), [
+      { id: 'q', type: name, operation: 'statement', sql: 'SELECT 1' },
+      { id: 'when', type: 'ifElse', inputs: { condition: 'true' }, then: [
+        { id: 'up', type: name, operation: 'upsert', table: 'orders', key: ['ref'],
+          inputs: { values: { id: 'event.id', colour: "'red'", 'a/b': '1' } } }] },
+      { id: 'gone', type: name, operation: 'insert', table: 'no_such_table', inputs: { values: { id: '1' } } },
+    ]);
+    assert.equal(bad.done.status, 422, JSON.stringify(bad.done.body));
+    assert.equal(bad.done.body.code, 'validation_failed');
+    const errors = bad.done.body.errors;
+    assert.deepEqual(errors.map((x) => [x.workflowId, x.path]), [
+      [bad.workflowId, '/blocks/1/then/0/inputs/values/colour'],
+      [bad.workflowId, '/blocks/1/then/0/inputs/values/a~1b'],
+      [bad.workflowId, '/blocks/1/then/0/key/0'],
+      [bad.workflowId, '/blocks/2/table'],
+    ]);
+    const label = name === 'mysql' ? 'MySQL' : 'PostgreSQL';
+    assert.match(errors[0].message, new RegExp(`^${label}: column 'colour' is not in table orders \\(its columns: id, status, total`));
+    assert.match(errors[2].message, /column 'ref' is not in table orders/);
+    assert.match(errors[3].message, new RegExp(`^${label}: table no_such_table does not exist`));
+    assert.deepEqual(await installed(bad.userId), [], 'nothing was installed');
+    // Names differing only in case are the same column for MySQL, not for PostgreSQL.
+    const cased = await prepare(name, e.credential(db), [
+      { id: 'ins', type: name, operation: 'insert', table: 'orders', inputs: { values: { ID: '1' } } }]);
+    assert.equal(cased.done.status, name === 'mysql' ? 200 : 422, JSON.stringify(cased.done.body));
+    // The same workflow with the names right installs, schema-qualified too.
+    const good = await install(name, e.credential(db), [
+      { id: 'up', type: name, operation: 'upsert', table: `${name === 'mysql' ? db.database : 'public'}.orders`,
+        key: ['id'], inputs: { values: { id: 'event.id', status: "'x'" } } }]);
+    assert.equal((await installed(good.userId)).length, 1);
+    // An upgrade to a version naming a column the table lacks is refused the same way.
+    const definition = { name: `Upgraded ${good.userId}`, trigger: { type: 'webhook' },
+      blocks: [{ id: 'up', type: name, operation: 'insert', table: 'orders', inputs: { values: { id: '1', colour: "'red'" } } }] };
+    const put = await api(s, 'PUT', `${V}/workflows/${good.workflowId}`, { body: { definition } });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    assert.equal((await api(s, 'POST', `${V}/workflows/${good.workflowId}/release`)).status, 200);
+    const up = await api(s, 'PUT', `${V}/workflows/${good.workflowId}/upgrade?userId=${good.userId}`);
+    assert.equal(up.status, 422, JSON.stringify(up.body));
+    assert.deepEqual(up.body.errors.map((x) => [x.workflowId, x.path]), [[good.workflowId, '/blocks/0/inputs/values/colour']]);
+    // Still on the first version: its upsert lands.
+    const x = await finished(good.workflowId, good.userId, await run(good.workflowId, good.userId, { id: 901 }));
+    assert.equal(x.status, 'success', JSON.stringify(x));
+    assert.equal(e.row(db, 901).split('|')[0], 'x');
+  });
+
+  test(`${name}: a column dropped after the install is refused when it runs; a duplicate key is not retried`, async (t) => {
+    const db = engines[name];
+    if (!db) return t.skip(`${name} is not installed`);
+    db.sql(`CREATE TABLE scratch (id int PRIMARY KEY, colour text)`);
     const bad = await install(name, e.credential(db), [
-      { id: 'ins', type: name, operation: 'insert', table: 'orders', inputs: { values: { id: '1', colour: "'red'" } } }]);
+      { id: 'ins', type: name, operation: 'insert', table: 'scratch', inputs: { values: { id: '1', colour: "'red'" } } }]);
+    db.sql('ALTER TABLE scratch DROP COLUMN colour');
     const x = await finished(bad.workflowId, bad.userId, await run(bad.workflowId, bad.userId, {}));
     assert.equal(x.status, 'error');
-    assert.match(x.error, /column 'colour' is not in table orders \(its columns: id, status, total/);
+    assert.match(x.error, /column 'colour' is not in table scratch \(its columns: id\)/);
     assert.equal(x.results[0].attempt, 1);
     const dup = await install(name, e.credential(db), [
       { id: 'ins', type: name, operation: 'insert', table: 'orders', inputs: { values: { id: 'event.id', status: "'x'" } } }]);
@@ -165,15 +229,24 @@ for (const [name, e] of Object.entries(ENGINES)) {
   test(`${name}: a dead server gives a logged error, retried until the server is back; the pool stays bounded`, async (t) => {
     const db = engines[name];
     if (!db) return t.skip(`${name} is not installed`);
+    // Warm the pool (the install's check, six executions, two workers: at most two connections,
+    // reused), then take the server away under it.
+    const before = e.connections(db);
     const { workflowId, userId } = await install(name, e.credential(db), [
       { id: 'ins', type: name, operation: 'insert', table: 'orders', inputs: { values: { id: 'event.id', status: "'retried'" } } }]);
-    // Warm the pool (six executions, two workers: at most two connections, reused), then take the
-    // server away under it.
-    const before = e.connections(db);
     for (let i = 0; i < 6; i++) await finished(workflowId, userId, await run(workflowId, userId, { id: 100 + i }));
     const opened = e.connections(db) - before;
     assert.ok(opened >= 1 && opened <= 2, `one or two pooled connections for six executions, found ${opened}`);
     await db.stop();
+    // An installation completed while the database is down is not held up: the names are checked
+    // when the workflow runs, and the answer says so.
+    const down = await prepare(name, e.credential(db), [
+      { id: 'ins', type: name, operation: 'insert', table: 'orders', inputs: { values: { id: 'event.id', status: "'late'" } } }]);
+    assert.equal(down.done.status, 200, JSON.stringify(down.done.body));
+    assert.deepEqual(down.done.body.warnings.map((w) => [w.workflowId, w.path]), [[down.workflowId, '/blocks/0']]);
+    assert.match(down.done.body.warnings[0].message, /names could not be checked against the database now .*; they are checked when the workflow runs/);
+    assert.ok(!down.done.body.warnings[0].message.includes(db.password));
+    assert.equal((await installed(down.userId)).length, 1);
     const id = await run(workflowId, userId, { id: 200 });
     const failed = await waitUntil('the logged failure', async () => {
       const x = await logOf(workflowId, userId, id);
@@ -194,7 +267,8 @@ test('postgresql: sslmode require against a server without TLS fails clearly, on
   const db = engines.postgresql;
   if (!db) return t.skip('postgresql is not installed');
   const { workflowId, userId } = await install('postgresql', { ...ENGINES.postgresql.credential(db), sslmode: 'require' }, [
-    { id: 'ins', type: 'postgresql', operation: 'insert', table: 'orders', inputs: { values: { id: '300', status: "'x'" } } }]);
+    { id: 'ins', type: 'postgresql', operation: 'insert', table: 'orders', inputs: { values: { id: '300', status: "'x'" } } }],
+  { reachable: false });
   const x = await finished(workflowId, userId, await run(workflowId, userId, {}));
   assert.equal(x.status, 'error');
   assert.match(x.error, /PostgreSQL: cannot connect: .*SSL/);
