@@ -12,6 +12,7 @@
 
 #include "crypto/crypto.h"
 #include "http/http.h"
+#include "http/ratelimit.h"
 #include "store/store.h"
 
 /* Largest request body accepted by default: bounds memory per connection. */
@@ -39,6 +40,7 @@ struct app_config {
     int64_t session_idle_ms;  /* a session unused this long ends */
     int64_t session_max_ms;   /* a session ends this long after sign-in, however much it is used */
     int64_t login_lockout_ms; /* how long too many failed sign-ins refuse an account or address */
+    struct rate_limits rate_limits; /* the server's (--rate-limit); environments may set theirs */
 };
 
 /* Requests whose writes share one transaction, answered when it commits (http/server.c). */
@@ -79,9 +81,11 @@ struct app {
 bool app_batch_join(struct request *req);
 void app_batch_leave(struct request *req, bool keep);
 
-/* The route table of every API area (api/routes.c). */
+/* The route table of every API area and the OpenAPI document describing it, both generated from
+ * the route descriptions in native/api/routes/ into BUILD/generated/routes.c. */
 extern const struct route API_ROUTES[];
 extern const size_t API_ROUTE_COUNT;
+extern const char API_OPENAPI_JSON[];
 
 /* SIGINT and SIGTERM ask the server to stop (also before it runs); SIGPIPE is ignored. */
 void app_install_signals(void);

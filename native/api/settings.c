@@ -1,6 +1,6 @@
 /*
- * Environment settings: the error-stream webhook and its secret, log retention, and the outbound
- * signing secret. Secrets are sealed before they reach the store (engine/sealed.h) and never
+ * Environment settings: the error-stream webhook and its secret, log retention, the
+ * environment's own rate limits (enforced by http/ratelimit.c), and the outbound signing secret. Secrets are sealed before they reach the store (engine/sealed.h) and never
  * answered: GET says only whether each is set; the signing secret is shown once, by the call that
  * rotates it.
  */
@@ -9,15 +9,12 @@
 #include "engine/engine.h"
 #include "crypto/sign.h"
 #include "engine/sealed.h"
+#include "http/ratelimit.h"
 #include "json/json.h"
 #include "store/catalog.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* Retention bounds in days: at least a day of history, at most ten years. */
-#define RETENTION_MIN 1
-#define RETENTION_MAX 3650
 
 static void reply_settings(struct request *req)
 {
@@ -46,6 +43,7 @@ static void reply_settings(struct request *req)
         cJSON_AddNullToObject(out, "publicKeyPem");
     cJSON_AddNumberToObject(out, "logRetentionDays",
                             cJSON_GetObjectItem(row, "logRetentionDays")->valuedouble);
+    cJSON_AddItemToObject(out, "rateLimits", ratelimit_environment_json(req));
     cJSON_Delete(row);
     reply_json(req, 200, out);
 }
@@ -57,11 +55,9 @@ void api_settings_get(struct request *req)
 
 void api_settings_update(struct request *req)
 {
-    const cJSON *body = api_body_object(req);
-    const char *url, *secret;
-    if (!body || !api_optional_string(req, body, "errorWebhookUrl", 2048, &url) ||
-        !api_optional_string(req, body, "errorWebhookSecret", 256, &secret))
-        return;
+    const cJSON *body = req->json;
+    const char *url = json_get_str(body, "errorWebhookUrl");
+    const char *secret = json_get_str(body, "errorWebhookSecret");
     if (url && strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
         reply_error(req, 400, "bad_request", "errorWebhookUrl must be an http or https URL");
         return;
@@ -74,17 +70,24 @@ void api_settings_update(struct request *req)
     store_settings(req->app->store, req->who.env.id, &cur);
     int retention = cur ? cJSON_GetObjectItem(cur, "logRetentionDays")->valueint : 60;
     const cJSON *r = cJSON_GetObjectItemCaseSensitive(body, "logRetentionDays");
-    if (r) {
-        if (!cJSON_IsNumber(r) || r->valuedouble != (int)r->valuedouble ||
-            r->valuedouble < RETENTION_MIN || r->valuedouble > RETENTION_MAX) {
-            cJSON_Delete(cur);
-            reply_error(req, 400, "bad_request",
-                        "logRetentionDays must be an integer from %d to %d", RETENTION_MIN,
-                        RETENTION_MAX);
-            return;
-        }
+    if (r)
         retention = r->valueint;
+    /* rateLimits changes the kinds it names (null: back to the server's), keeps the others. */
+    const char *had = cur ? json_get_str(cur, "rateLimits") : NULL;
+    cJSON *limits = had ? cJSON_Parse(had) : NULL;
+    if (!cJSON_IsObject(limits)) {
+        cJSON_Delete(limits);
+        limits = cJSON_CreateObject();
     }
+    const cJSON *given;
+    cJSON_ArrayForEach(given, cJSON_GetObjectItemCaseSensitive(body, "rateLimits"))
+    {
+        cJSON_DeleteItemFromObjectCaseSensitive(limits, given->string);
+        if (!cJSON_IsNull(given))
+            cJSON_AddItemToObject(limits, given->string, cJSON_Duplicate(given, true));
+    }
+    char *limits_text = limits->child ? json_print(limits) : NULL;
+    cJSON_Delete(limits);
     if (!cJSON_GetObjectItemCaseSensitive(body, "errorWebhookUrl") && cur)
         url = json_get_str(cur, "errorWebhookUrl");
     /* The stored secret is sealed: a new one is sealed here, an unchanged one kept as stored. */
@@ -94,9 +97,12 @@ void api_settings_update(struct request *req)
         stored = json_get_str(cur, "errorWebhookSecret");
     int rc = secret && !sealed
                  ? STORE_ERROR
-                 : store_settings_update(req->app->store, req->who.env.id, url, stored, retention);
+                 : store_settings_update(req->app->store, req->who.env.id, url, stored, retention,
+                                         limits_text);
     free(sealed);
+    free(limits_text);
     cJSON_Delete(cur);
+    ratelimit_environment_changed(req->who.env.id);
     if (rc != STORE_OK) {
         reply_store_error(req, rc, "settings");
         return;

@@ -6,6 +6,7 @@
 #include "connectors/connectors.h"
 #include "engine/engine.h"
 #include "engine/sealed.h"
+#include "http/validate.h"
 #include "http/ws.h"
 
 #include <stdint.h>
@@ -48,7 +49,7 @@ int cli_serve(int argc, char **argv)
                *workers = NULL, *allow_hosts = NULL, *web_dir = SOLDER_WEB_DIR,
                *connectors_dir = SOLDER_CONNECTORS_DIR, *session_idle = NULL, *session_max = NULL,
                *login_lockout = NULL, *sync = "normal", *lease_ms = NULL, *max_step_output = NULL,
-               *max_logs_response = NULL;
+               *max_logs_response = NULL, *rate_limit = NULL;
     int allow_private = 0, no_rsa = 0;
     const struct cli_opt opts[] = {
         {"listen", "ADDR:PORT", "address to listen on (port 0 picks a free one)", "SOLDER_LISTEN",
@@ -98,6 +99,12 @@ int cli_serve(int argc, char **argv)
          "step inputs and outputs carried by one execution-logs answer; past it they are left out "
          "and the answer is marked truncated (default 4194304)",
          "SOLDER_MAX_LOGS_RESPONSE", &max_logs_response, NULL, NULL, NULL},
+        {"rate-limit", "SPEC",
+         "requests per second and burst per caller: off, or KIND=RATE[/BURST],... with KIND key "
+         "(API key, dashboard session), user (user token), address (unauthenticated routes) or "
+         "event (/run/event per end user); default key=1000/2000,user=50/100,address=50/100,"
+         "event=10000/20000",
+         "SOLDER_RATE_LIMIT", &rate_limit, NULL, NULL, NULL},
         {"lease-ms", "MS",
          "for tests: lease of a claimed execution, renewed every third of it (default 30000)", NULL,
          &lease_ms, NULL, NULL, NULL},
@@ -129,6 +136,12 @@ int cli_serve(int argc, char **argv)
         plen--;
     snprintf(app.cfg.public_url, sizeof app.cfg.public_url, "%.*s", (int)plen, public_url);
     app.cfg.max_body = APP_DEFAULT_MAX_BODY;
+    app.cfg.rate_limits = RATE_LIMITS_DEFAULT;
+    char why[320];
+    if (rate_limit && !ratelimit_parse(rate_limit, &app.cfg.rate_limits, why, sizeof why)) {
+        fprintf(stderr, "solder serve: %s\n", why);
+        return 2;
+    }
     snprintf(app.cfg.web_dir, sizeof app.cfg.web_dir, "%s", web_dir);
     if (max_body) {
         char *end;
@@ -201,7 +214,7 @@ int cli_serve(int argc, char **argv)
     app_install_signals();
 
     char err[512];
-    if (app_prepare(&app, err, sizeof err) != 0 ||
+    if (http_validate_start(err, sizeof err) != 0 || app_prepare(&app, err, sizeof err) != 0 ||
         sealed_upgrade(app.store, &app.master, err, sizeof err) != 0) {
         fprintf(stderr, "solder serve: %s\n", err);
         app_release(&app);
@@ -232,5 +245,7 @@ int cli_serve(int argc, char **argv)
     connectors_free(app.connectors);
     ws_hub_free(app.ws);
     app_release(&app);
+    http_validate_stop();
+    ratelimit_reset();
     return rc;
 }

@@ -1,6 +1,7 @@
 /*
  * The HTTP server: libwebsockets glue and the request pipeline every handler sits behind
- * (route -> CORS preflight -> auth -> body limit -> JSON parse -> handler), plus the access log.
+ * (route -> CORS preflight -> auth -> rate limit -> body limit -> JSON parse -> body schema ->
+ * per-user rate limit -> handler), plus the access log.
  * Dashboard pages a browser opens are answered before routing (http/static.c); the dashboard's
  * session cookie and CSRF check are the auth step's third way in (http/session.c).
  * It does not know any API area: those are rows of API_ROUTES.
@@ -11,7 +12,9 @@
 
 #include "engine/engine.h"
 #include "http/session.h"
+#include "http/ratelimit.h"
 #include "http/static.h"
+#include "http/validate.h"
 #include "store/runs.h"
 #include "http/ws.h"
 #include "json/json.h"
@@ -367,7 +370,7 @@ static void dispatch(struct request *req)
     }
     if (req->route->flags & ROUTE_BROWSER)
         add_cors(req);
-    if (!authenticate(req))
+    if (!authenticate(req) || !ratelimit_check(req))
         return;
     if (req->body_too_large) {
         reply_error(req, 413, "payload_too_large", "request body is larger than %zu bytes",
@@ -385,6 +388,8 @@ static void dispatch(struct request *req)
             return;
         }
     }
+    if (!http_validate_body(req) || !ratelimit_check_user(req))
+        return;
     if (app->batch.open && !(req->route->flags & ROUTE_BATCH))
         batch_flush(app); /* other handlers run outside the shared transaction */
     req->route->handler(req);

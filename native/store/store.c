@@ -154,6 +154,9 @@ static const char *const MIGRATIONS[] = {
 
     /* 12: the process holding an execution's lease, which renews it while it lives */
     "ALTER TABLE executions ADD COLUMN lease_owner TEXT;",
+
+    /* 13: an environment's own rate limits (JSON: {key, user, event} buckets), http/ratelimit.c */
+    "ALTER TABLE settings ADD COLUMN rate_limits TEXT;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))

@@ -1,0 +1,296 @@
+/*
+ * Rate limits: one token bucket per caller, refilled continuously at the limit's rate up to its
+ * burst; a request takes one token or is answered 429 with Retry-After (the seconds until a token
+ * is back) and the RateLimit-Limit / -Remaining / -Reset headers every limited answer carries.
+ * Callers: an API key, a dashboard session's account, a user token's end user, the client address
+ * of an unauthenticated request; /run/event and /run/workflow count against the end user their
+ * body names instead, so one tenant's flood of events leaves the account's other calls alone.
+ * Limits: the server's (--rate-limit), replaced kind by kind by an environment's own (/settings),
+ * read from the store at most every ENV_TTL_MS.
+ * It does not share buckets between servers: each process counts its own requests.
+ *
+ * Threading: the service thread only (the pipeline of http/server.c).
+ */
+#include "app.h"
+
+#include "http/ratelimit.h"
+#include "json/json.h"
+#include "plat.h"
+#include "store/catalog.h"
+
+#include <libwebsockets.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+const struct rate_limits RATE_LIMITS_DEFAULT = {{
+    [RATE_KEY] = {1000, 2000},
+    [RATE_USER] = {50, 100},
+    [RATE_ADDRESS] = {50, 100},
+    [RATE_EVENT] = {10000, 20000},
+}};
+
+const char *const RATE_KIND_NAMES[RATE_KINDS] = {"key", "user", "address", "event"};
+
+/* Buckets kept: bounds the memory a flood of distinct callers (user ids, addresses) can take.
+ * When a probe finds no room, the bucket idle longest among those probed is reused: idle long, it
+ * was full again, so forgetting it changes nothing. */
+#define BUCKETS (1u << 16)
+#define PROBES 16
+/* How long an environment's limits are trusted before being read again (other servers sharing
+ * the store may have changed them). */
+#define ENV_TTL_MS 10000
+/* Environments whose limits are kept (an account has two; more only in tests). */
+#define ENV_CACHE 16
+
+struct bucket {
+    uint64_t key; /* 0: free */
+    double tokens;
+    int64_t last_ms;
+};
+
+static struct bucket *buckets;
+static uint64_t seed;
+
+static struct {
+    char env_id[ID_LEN + 1];
+    int64_t loaded_ms;
+    bool set[RATE_KINDS]; /* the environment sets this kind itself */
+    struct rate_bucket limit[RATE_KINDS];
+} envs[ENV_CACHE];
+static int env_count;
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* FNV-1a over a seeded start: the seed keeps callers from choosing colliding names. */
+static uint64_t hash_parts(enum rate_kind kind, const char *a, const char *b)
+{
+    if (!seed) {
+        plat_random(&seed, sizeof seed);
+        seed |= 1;
+    }
+    uint64_t h = 1469598103934665603ull ^ seed ^ (uint64_t)kind;
+    for (const char *s = a; s && *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    h = (h ^ 0xff) * 1099511628211ull;
+    for (const char *s = b; s && *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h ? h : 1;
+}
+
+bool ratelimit_parse(const char *spec, struct rate_limits *out, char *err, size_t err_len)
+{
+    if (strcmp(spec, "off") == 0) {
+        for (int k = 0; k < RATE_KINDS; k++)
+            out->kind[k] = (struct rate_bucket){0, 0};
+        return true;
+    }
+    char *copy = strdup(spec), *save = NULL;
+    bool ok = copy != NULL;
+    for (char *part = copy ? strtok_r(copy, ",", &save) : NULL; ok && part;
+         part = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(part, '=');
+        int k = 0;
+        if (eq) {
+            *eq = '\0';
+            while (k < RATE_KINDS && strcmp(part, RATE_KIND_NAMES[k]) != 0)
+                k++;
+        }
+        char *end;
+        double rate = eq ? strtod(eq + 1, &end) : -1, burst = 0;
+        if (eq && end != eq + 1 && *end == '/')
+            burst = strtod(end + 1, &end);
+        else if (eq && end != eq + 1)
+            burst = rate * 2 < 1 ? 1 : ceil(rate * 2);
+        ok = eq && k < RATE_KINDS && !*end && isfinite(rate) && rate >= 0 && rate <= 1e6 &&
+             isfinite(burst) && burst >= 1 && burst <= 1e7;
+        if (ok)
+            out->kind[k] = (struct rate_bucket){rate, floor(burst)};
+        else
+            snprintf(err, err_len,
+                     "--rate-limit takes off or KIND=RATE[/BURST],... with KIND key, user, address "
+                     "or event, RATE per second up to 1000000, BURST from 1; got '%s'",
+                     spec);
+    }
+    free(copy);
+    return ok;
+}
+
+/* The environment's limits (read again when older than ENV_TTL_MS); NULL when unknown. */
+static const struct rate_bucket *environment_limits(struct app *app, const char *env_id,
+                                                    bool set[RATE_KINDS])
+{
+    int64_t now = now_ms();
+    int slot = -1;
+    for (int i = 0; i < env_count && slot < 0; i++)
+        if (strcmp(envs[i].env_id, env_id) == 0)
+            slot = i;
+    if (slot >= 0 && now - envs[slot].loaded_ms < ENV_TTL_MS) {
+        memcpy(set, envs[slot].set, sizeof envs[slot].set);
+        return envs[slot].limit;
+    }
+    if (slot < 0)
+        slot = env_count < ENV_CACHE ? env_count++ : (int)(now % ENV_CACHE);
+    snprintf(envs[slot].env_id, sizeof envs[slot].env_id, "%s", env_id);
+    envs[slot].loaded_ms = now;
+    cJSON *row = NULL, *own = NULL;
+    if (store_settings(app->store, env_id, &row) == STORE_OK && row) {
+        const char *text = json_get_str(row, "rateLimits");
+        own = text ? cJSON_Parse(text) : NULL;
+    }
+    for (int k = 0; k < RATE_KINDS; k++) {
+        const cJSON *b = cJSON_GetObjectItem(own, RATE_KIND_NAMES[k]);
+        const cJSON *rate = cJSON_GetObjectItem(b, "rate"), *burst = cJSON_GetObjectItem(b, "burst");
+        envs[slot].set[k] = cJSON_IsNumber(rate) && cJSON_IsNumber(burst);
+        envs[slot].limit[k] =
+            envs[slot].set[k] ? (struct rate_bucket){rate->valuedouble, burst->valuedouble}
+                              : app->cfg.rate_limits.kind[k];
+    }
+    cJSON_Delete(own);
+    cJSON_Delete(row);
+    memcpy(set, envs[slot].set, sizeof envs[slot].set);
+    return envs[slot].limit;
+}
+
+void ratelimit_environment_changed(const char *env_id)
+{
+    for (int i = 0; i < env_count; i++)
+        if (strcmp(envs[i].env_id, env_id) == 0)
+            envs[i].loaded_ms = INT64_MIN / 2;
+}
+
+void ratelimit_reset(void)
+{
+    free(buckets);
+    buckets = NULL;
+    env_count = 0;
+}
+
+static struct bucket *bucket_for(uint64_t key, int64_t now, double burst)
+{
+    if (!buckets && !(buckets = calloc(BUCKETS, sizeof *buckets)))
+        return NULL;
+    struct bucket *oldest = NULL;
+    for (unsigned i = 0; i < PROBES; i++) {
+        struct bucket *b = &buckets[(key + i) & (BUCKETS - 1)];
+        if (b->key == key)
+            return b;
+        if (!b->key || !oldest || b->last_ms < oldest->last_ms)
+            oldest = b;
+        if (!b->key)
+            break;
+    }
+    *oldest = (struct bucket){key, burst, now};
+    return oldest;
+}
+
+static void put_header(struct request *req, const char *name, double value)
+{
+    char text[32];
+    snprintf(text, sizeof text, "%.0f", value);
+    reply_header(req, name, text);
+}
+
+/* Takes a token from the bucket of key under limit; replies 429 and returns false when none is
+ * left. */
+static bool take(struct request *req, enum rate_kind kind, const struct rate_bucket *limit,
+                 uint64_t key)
+{
+    if (limit->rate <= 0)
+        return true;
+    int64_t now = now_ms();
+    struct bucket *b = bucket_for(key, now, limit->burst);
+    if (!b)
+        return true;
+    b->tokens += (double)(now - b->last_ms) * limit->rate / 1000.0;
+    if (b->tokens > limit->burst)
+        b->tokens = limit->burst;
+    b->last_ms = now;
+    bool ok = b->tokens >= 1;
+    if (ok)
+        b->tokens -= 1;
+    put_header(req, "ratelimit-limit", limit->burst);
+    put_header(req, "ratelimit-remaining", floor(b->tokens));
+    put_header(req, "ratelimit-reset", ceil((limit->burst - b->tokens) / limit->rate));
+    if (ok)
+        return true;
+    double wait = ceil((1 - b->tokens) / limit->rate);
+    put_header(req, "retry-after", wait < 1 ? 1 : wait);
+    reply_error(req, 429, "rate_limited",
+                "too many requests: the %s limit is %g per second (burst %g); retry in %.0f s",
+                RATE_KIND_NAMES[kind], limit->rate, limit->burst, wait < 1 ? 1 : wait);
+    return false;
+}
+
+bool ratelimit_check(struct request *req)
+{
+    unsigned flags = req->route->flags;
+    if (flags & (ROUTE_NO_LIMIT | ROUTE_PER_USER_LIMIT))
+        return true;
+    struct app *app = req->app;
+    bool set[RATE_KINDS];
+    switch (req->who.kind) {
+    case IDENTITY_API_KEY:
+        return take(req, RATE_KEY, &environment_limits(app, req->who.env.id, set)[RATE_KEY],
+                    hash_parts(RATE_KEY, "key", req->who.key_id));
+    case IDENTITY_SESSION:
+        return take(req, RATE_KEY, &environment_limits(app, req->who.env.id, set)[RATE_KEY],
+                    hash_parts(RATE_KEY, "account", req->who.account));
+    case IDENTITY_USER_TOKEN:
+        return take(req, RATE_USER, &environment_limits(app, req->who.env.id, set)[RATE_USER],
+                    hash_parts(RATE_USER, req->who.env.id, req->who.user_id));
+    case IDENTITY_NONE:
+        break;
+    }
+    char ip[64] = "";
+    if (req->wsi)
+        lws_get_peer_simple(req->wsi, ip, sizeof ip);
+    return take(req, RATE_ADDRESS, &app->cfg.rate_limits.kind[RATE_ADDRESS],
+                hash_parts(RATE_ADDRESS, "address", ip));
+}
+
+bool ratelimit_check_user(struct request *req)
+{
+    if (!(req->route->flags & ROUTE_PER_USER_LIMIT))
+        return true;
+    const char *user = req->who.kind == IDENTITY_USER_TOKEN ? req->who.user_id : NULL;
+    char *query = user ? NULL : request_query(req, "userId");
+    if (!user)
+        user = query ? query : json_get_str(req->json, "userId");
+    bool ok = true;
+    if (user) {
+        bool set[RATE_KINDS];
+        ok = take(req, RATE_EVENT, &environment_limits(req->app, req->who.env.id, set)[RATE_EVENT],
+                  hash_parts(RATE_EVENT, req->who.env.id, user));
+    }
+    free(query);
+    return ok;
+}
+
+cJSON *ratelimit_environment_json(struct request *req)
+{
+    bool set[RATE_KINDS];
+    ratelimit_environment_changed(req->who.env.id);
+    const struct rate_bucket *limits = environment_limits(req->app, req->who.env.id, set);
+    cJSON *out = cJSON_CreateObject();
+    for (int k = 0; k < RATE_KINDS; k++) {
+        if (k == RATE_ADDRESS)
+            continue; /* not an environment's: unauthenticated requests have none */
+        if (limits[k].rate <= 0) {
+            cJSON_AddNullToObject(out, RATE_KIND_NAMES[k]);
+            continue;
+        }
+        cJSON *b = cJSON_AddObjectToObject(out, RATE_KIND_NAMES[k]);
+        cJSON_AddNumberToObject(b, "rate", limits[k].rate);
+        cJSON_AddNumberToObject(b, "burst", limits[k].burst);
+        cJSON_AddStringToObject(b, "source", set[k] ? "environment" : "server");
+    }
+    return out;
+}
