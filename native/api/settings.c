@@ -1,8 +1,8 @@
 /*
  * Environment settings: the error-stream webhook and its secret, log retention, the
- * environment's own rate limits (enforced by http/ratelimit.c), and the outbound signing secret. Secrets are sealed before they reach the store (engine/sealed.h) and never
- * answered: GET says only whether each is set; the signing secret is shown once, by the call that
- * rotates it.
+ * environment's own rate limits (enforced by http/ratelimit.c), and the outbound signing secret.
+ * Secrets are sealed before they reach the store (engine/sealed.h) and never answered: GET says
+ * only whether each is set; the signing secret is shown once, by the call that rotates it.
  */
 #include "api/api.h"
 
@@ -95,10 +95,9 @@ void api_settings_update(struct request *req)
     const char *stored = sealed;
     if (!cJSON_GetObjectItemCaseSensitive(body, "errorWebhookSecret") && cur)
         stored = json_get_str(cur, "errorWebhookSecret");
-    int rc = secret && !sealed
-                 ? STORE_ERROR
-                 : store_settings_update(req->app->store, req->who.env.id, url, stored, retention,
-                                         limits_text);
+    int rc = secret && !sealed ? STORE_ERROR
+                               : store_settings_update(req->app->store, req->who.env.id, url,
+                                                       stored, retention, limits_text);
     free(sealed);
     free(limits_text);
     cJSON_Delete(cur);

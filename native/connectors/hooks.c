@@ -9,6 +9,7 @@
  * on (the URL deliveries go to is only known once the server listens).
  */
 #include "connectors/hooks.h"
+#include "log.h"
 #include "connectors/internal.h"
 
 #include "app.h"
@@ -134,8 +135,7 @@ static void unsubscribe(struct connectors *c, struct store *s, struct http_clien
             cJSON_AddItemToObject(scope, "credential", connectors_credential_scope(cred));
         long status = call(http, conn, &t->unsubscribe, scope, cred, &body, err, sizeof err);
         if (status < 200 || status >= 300)
-            fprintf(stderr, "solder: unsubscribe %s: %s\n", json_get_str(sub, "subscriptionId"),
-                    err);
+            log_error("unsubscribe %s: %s\n", json_get_str(sub, "subscriptionId"), err);
         cJSON_Delete(body);
         cJSON_Delete(scope);
         cJSON_Delete(cred);
@@ -207,7 +207,7 @@ static void subscribe(struct connectors *c, struct store *s, struct http_client 
         cJSON_Delete(remote);
     } else {
         store_subscription_update(s, id, "error", cid[0] ? cid : NULL, NULL, err);
-        fprintf(stderr, "solder: subscribe %s: %s\n", id, err);
+        log_error("subscribe %s: %s\n", id, err);
     }
     cJSON_Delete(body);
     cJSON_Delete(scope);
@@ -282,7 +282,7 @@ static bool run_delivery(struct connectors *c, struct store *s, struct http_clie
         if (status >= 200 && status < 300) {
             cJSON_AddItemToObject(scope, "enriched", body);
         } else {
-            fprintf(stderr, "solder: enrich %s: %s\n", json_get_str(sub, "subscriptionId"), err);
+            log_error("enrich %s: %s\n", json_get_str(sub, "subscriptionId"), err);
             cJSON_Delete(body);
             keep = false;
             int64_t age =
@@ -435,7 +435,7 @@ static void poll_once(struct connectors *c, struct store *s, struct http_client 
     store_subscription_update(s, json_get_str(sub, "subscriptionId"), "active",
                               cid[0] ? cid : json_get_str(sub, "credentialId"), next, failure);
     if (failure)
-        fprintf(stderr, "solder: poll %s: %s\n", json_get_str(sub, "subscriptionId"), failure);
+        log_error("poll %s: %s\n", json_get_str(sub, "subscriptionId"), failure);
     cJSON_Delete(next);
     cJSON_Delete(body);
     cJSON_Delete(scope);
@@ -478,7 +478,7 @@ static void *hooks_main(void *arg)
     struct store *s = store_open(path, err, sizeof err);
     struct http_client *http = s ? http_client_new(&e->http, err, sizeof err) : NULL;
     if (!s || !http) {
-        fprintf(stderr, "solder: hooks thread: %s\n", err);
+        log_error("hooks thread: %s\n", err);
         store_close(s);
         return NULL;
     }

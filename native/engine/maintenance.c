@@ -5,6 +5,7 @@
  * grow without bound.
  */
 #include "engine/engine_internal.h"
+#include "log.h"
 
 #include "app.h"
 #include "engine/delivery.h"
@@ -104,7 +105,7 @@ static void stream_errors(struct engine *e, struct store *s, struct http_client 
                 store_error_mark_streamed(s, id);
             http_response_free(&resp);
         } else {
-            fprintf(stderr, "solder: error stream: %s\n", err);
+            log_error("error stream: %s\n", err);
             store_error_mark_streamed(s, id);
         }
     }

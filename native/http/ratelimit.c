@@ -38,7 +38,7 @@ const char *const RATE_KIND_NAMES[RATE_KINDS] = {"key", "user", "address", "even
  * When a probe finds no room, the bucket idle longest among those probed is reused: idle long, it
  * was full again, so forgetting it changes nothing. */
 #define BUCKETS (1u << 16)
-#define PROBES 16
+#define PROBES  16
 /* How long an environment's limits are trusted before being read again (other servers sharing
  * the store may have changed them). */
 #define ENV_TTL_MS 10000
@@ -147,11 +147,12 @@ static const struct rate_bucket *environment_limits(struct app *app, const char 
     }
     for (int k = 0; k < RATE_KINDS; k++) {
         const cJSON *b = cJSON_GetObjectItem(own, RATE_KIND_NAMES[k]);
-        const cJSON *rate = cJSON_GetObjectItem(b, "rate"), *burst = cJSON_GetObjectItem(b, "burst");
+        const cJSON *rate = cJSON_GetObjectItem(b, "rate"),
+                    *burst = cJSON_GetObjectItem(b, "burst");
         envs[slot].set[k] = cJSON_IsNumber(rate) && cJSON_IsNumber(burst);
-        envs[slot].limit[k] =
-            envs[slot].set[k] ? (struct rate_bucket){rate->valuedouble, burst->valuedouble}
-                              : app->cfg.rate_limits.kind[k];
+        envs[slot].limit[k] = envs[slot].set[k]
+                                  ? (struct rate_bucket){rate->valuedouble, burst->valuedouble}
+                                  : app->cfg.rate_limits.kind[k];
     }
     cJSON_Delete(own);
     cJSON_Delete(row);

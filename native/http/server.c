@@ -9,9 +9,11 @@
  * Threading: everything here runs on the lws service thread; a handler must not block for long.
  */
 #include "app.h"
+#include "log.h"
 
 #include "engine/engine.h"
 #include "http/session.h"
+#include "http/metrics.h"
 #include "http/ratelimit.h"
 #include "http/static.h"
 #include "http/validate.h"
@@ -99,17 +101,13 @@ static char *copy_query(struct lws *wsi)
     return buf_take(&q);
 }
 
+/* The access log line and the request's metrics, once its answer is written. */
 static void log_request(const struct request *req)
 {
-    char when[32];
-    int64_t ms = plat_now_ms();
-    time_t secs = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-    fprintf(stdout, "%s.%03dZ %s %s %s %d %.2fms\n", when, (int)(ms % 1000), req->request_id,
-            http_method_name(req->method), req->path, req->status,
-            (double)(now_us() - req->started_us) / 1000.0);
+    int64_t took = now_us() - req->started_us;
+    metrics_request_done(req, took);
+    log_access(plat_now_ms(), req->request_id, http_method_name(req->method), req->path,
+               req->status, (double)took / 1000.0);
 }
 
 static void add_cors(struct request *req)
@@ -206,6 +204,8 @@ static bool authenticate(struct request *req)
     struct app *app = req->app;
     if (req->route->flags & ROUTE_PUBLIC)
         return true;
+    if (req->route->flags & ROUTE_METRICS)
+        return metrics_authenticate(req);
     if ((req->route->flags & ROUTE_SESSION) ||
         (!req->authorization && !(req->user_token && (req->route->flags & ROUTE_USER_TOKEN))))
         return http_session_authenticate(req); /* the dashboard's cookie */
@@ -548,7 +548,7 @@ static void on_signal(int sig)
 
 static void lws_log_line(int level, const char *line)
 {
-    fprintf(stderr, "lws: %s", line);
+    log_error("lws: %s", line);
 }
 
 void app_install_signals(void)
@@ -580,7 +580,7 @@ int app_run_server(struct app *app)
 
     app->lws = lws_create_context(&info);
     if (!app->lws) {
-        fprintf(stderr, "solder: cannot listen on %s:%d\n", app->cfg.listen_host, app->cfg.port);
+        log_error("cannot listen on %s:%d\n", app->cfg.listen_host, app->cfg.port);
         return 1;
     }
     struct lws_vhost *vh = lws_get_vhost_by_name(app->lws, "default");
@@ -588,15 +588,15 @@ int app_run_server(struct app *app)
     if (app->cfg.public_url[0] == '\0')
         snprintf(app->cfg.public_url, sizeof app->cfg.public_url, "http://%s:%d",
                  app->cfg.listen_host, port);
-    printf("solder: listening on http://%s:%d\n", app->cfg.listen_host, port);
-    printf("solder: API        %s/2024-03/users\n", app->cfg.public_url);
-    printf("solder: health     %s/healthz\n", app->cfg.public_url);
-    printf("solder: dashboard  %s/\n", app->cfg.public_url);
-    printf("solder: SDK        %s/sdk/embedded.js\n", app->cfg.public_url);
-    printf("solder: modal      %s/forge-install\n", app->cfg.public_url);
+    log_info("listening on http://%s:%d\n", app->cfg.listen_host, port);
+    log_info("API        %s/2024-03/users\n", app->cfg.public_url);
+    log_info("health     %s/healthz\n", app->cfg.public_url);
+    log_info("dashboard  %s/\n", app->cfg.public_url);
+    log_info("SDK        %s/sdk/embedded.js\n", app->cfg.public_url);
+    log_info("modal      %s/forge-install\n", app->cfg.public_url);
     if (app->setup_token[0]) {
-        printf("solder: dashboard setup (one time, valid 1 hour):\n\n    %s/setup?token=%s\n\n",
-               app->cfg.public_url, app->setup_token);
+        log_info("dashboard setup (one time, valid 1 hour):\n\n    %s/setup?token=%s\n\n",
+                 app->cfg.public_url, app->setup_token);
         memset(app->setup_token, 0, sizeof app->setup_token);
     }
     fflush(stdout);
@@ -621,6 +621,6 @@ int app_run_server(struct app *app)
     signal_context = NULL;
     lws_context_destroy(app->lws);
     app->lws = NULL;
-    printf("solder: stopped\n");
+    log_info("stopped\n");
     return 0;
 }

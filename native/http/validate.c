@@ -124,8 +124,8 @@ static const cJSON *schema_above(const cJSON *doc, const char *location, int up)
 static bool names_required(const cJSON *object_schema, const char *name)
 {
     const cJSON *req = cJSON_GetObjectItemCaseSensitive(object_schema, "required"), *r;
-    cJSON_ArrayForEach(r, req) if (cJSON_IsString(r) && strcmp(r->valuestring, name) == 0) return
-        true;
+    cJSON_ArrayForEach(r,
+                       req) if (cJSON_IsString(r) && strcmp(r->valuestring, name) == 0) return true;
     return false;
 }
 
@@ -158,7 +158,8 @@ static char *describe(size_t i, const cJSON *body, const struct schema_error *e)
         int len = end ? (int)(end - e->message - 1) : 0;
         buf_printf(&msg, "%s%s%.*s is required", field.len ? field.data : "", field.len ? "." : "",
                    len, e->message + 1);
-    } else if (strcmp(e->keyword, "type") == 0 && strncmp(e->message, "must be an object", 17) == 0) {
+    } else if (strcmp(e->keyword, "type") == 0 &&
+               strncmp(e->message, "must be an object", 17) == 0) {
         buf_printf(&msg, "%s must be a JSON object%s", where, e->message + 17);
     } else if (strcmp(e->keyword, "minLength") == 0 &&
                cJSON_IsString(pointer_get(body, e->instance_path)) &&
@@ -174,7 +175,7 @@ static char *describe(size_t i, const cJSON *body, const struct schema_error *e)
         const cJSON *type = cJSON_GetObjectItem(owner, "type");
         buf_printf(&msg, "%s must be %s from %g to %g", where,
                    cJSON_IsString(type) && strcmp(type->valuestring, "integer") == 0 ? "an integer"
-                                                                                   : "a number",
+                                                                                     : "a number",
                    cJSON_GetObjectItem(owner, "minimum")->valuedouble,
                    cJSON_GetObjectItem(owner, "maximum")->valuedouble);
     } else if (strcmp(e->keyword, "enum") == 0) {

@@ -161,6 +161,11 @@ static const char *const MIGRATIONS[] = {
 
 #define MIGRATION_COUNT ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
 
+int store_schema_latest(void)
+{
+    return MIGRATION_COUNT;
+}
+
 static const char *const STATEMENT_SQL[] = {
 #define X(name, sql) sql,
     STORE_STATEMENTS(X)

@@ -15,7 +15,7 @@ async function burst(s, n, method, p, opts) {
 }
 
 async function secondKey(s) {
-  return s.cli('key', 'create', '--env', 'development').match(/sk_[A-Za-z0-9_]+/)[0];
+  return s.cli('key', 'create', '--env', 'development').trim();
 }
 
 test('a burst over the key limit gets 429s, another key is unaffected, the limit recovers', async () => {
@@ -54,7 +54,7 @@ test('/run/event counts per end user, apart from the key; the environment sets i
   const s = await startServer(['--rate-limit', 'key=1000/2000,event=2/4', '--workers', '0']);
   try {
     assert.equal((await api(s, 'POST', `${V}/events`, { body: { name: 'Ping', body: { n: 'Number' } } })).status, 200);
-    for (const username of ['alice', 'bob']) assert.equal((await api(s, 'POST', `${V}/users`, { body: { username } })).status, 200);
+    for (const username of ['alice', 'bob', 'carol']) assert.equal((await api(s, 'POST', `${V}/users`, { body: { username } })).status, 200);
     const fire = (userId) => api(s, 'POST', `${V}/run/event`, { body: { event: 'Ping', userId, data: { n: 1 } } });
     const alice = await Promise.all(Array.from({ length: 10 }, () => fire('alice')));
     const aliceOk = alice.filter((r) => r.status === 200).length;
@@ -71,9 +71,8 @@ test('/run/event counts per end user, apart from the key; the environment sets i
     assert.equal(put.body.rateLimits.key.source, 'server');
     const more = await Promise.all(Array.from({ length: 20 }, () => fire('carol-unknown')));
     assert.ok(more.every((r) => r.status === 404), 'unknown users are not refused by the limit');
-    assert.equal((await fire('bob')).status, 200);
-    const bobs = await Promise.all(Array.from({ length: 30 }, () => fire('bob')));
-    assert.ok(bobs.every((r) => r.status === 200), 'the environment allows a burst of 50');
+    const carols = await Promise.all(Array.from({ length: 30 }, () => fire('carol')));
+    assert.ok(carols.every((r) => r.status === 200), 'the environment allows a burst of 50');
     const back = await api(s, 'PUT', `${V}/settings`, { body: { rateLimits: { event: null } } });
     assert.deepEqual(back.body.rateLimits.event, { rate: 2, burst: 4, source: 'server' });
     const bad = await api(s, 'PUT', `${V}/settings`, { body: { rateLimits: { key: { rate: -1, burst: 1 } } } });

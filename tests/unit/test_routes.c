@@ -35,8 +35,8 @@ static void templated(const char *pattern, char *out, size_t cap)
 static bool security_allows(const cJSON *op, const char *scheme)
 {
     const cJSON *req;
-    cJSON_ArrayForEach(req, cJSON_GetObjectItem(op, "security")) if (
-        cJSON_GetObjectItem(req, scheme)) return true;
+    cJSON_ArrayForEach(
+        req, cJSON_GetObjectItem(op, "security")) if (cJSON_GetObjectItem(req, scheme)) return true;
     return false;
 }
 
@@ -82,8 +82,8 @@ int main(void)
             snprintf(probe, sizeof probe, "%s", r->pattern);
             for (char *c = probe; (c = strchr(c, ':'));)
                 *c = 'x';
-            const struct route *hit = router_match(&API_ROUTES[j], 1, API_ROUTES[j].method, probe,
-                                                   params, &n, &wrong);
+            const struct route *hit =
+                router_match(&API_ROUTES[j], 1, API_ROUTES[j].method, probe, params, &n, &wrong);
             if (hit && API_ROUTES[j].method == r->method) {
                 fprintf(stderr, "%s %s is shadowed by %s\n", http_method_name(r->method),
                         r->pattern, API_ROUTES[j].pattern);
