@@ -4,7 +4,9 @@
 # $DEMO_DATA (default ./demo-data/) and is kept between runs; `make demo-reset` removes it first.
 # The first start seeds what the quick start builds: `solder import demo/acmeco/catalog.json`
 # (the "Fulfillment Updated" event and the BigCommerce integration with its two workflows, both
-# released), the development API key handed to AcmeCo, and two sandbox stores with a few orders.
+# released), the development API key handed to AcmeCo, two sandbox stores with a few orders, and
+# the dashboard's operator account admin@acmeco.example, whose generated password is printed at that
+# start only and kept in $DEMO_DATA/dashboard-password (0600).
 #
 # Ports: SOLDER_PORT (8080), ACMECO_PORT (8081), SANDBOX_PORT (8082).
 set -euo pipefail
@@ -45,6 +47,22 @@ wait_for() { # URL NAME
 first=false
 [ -f "$DATA/.seeded" ] || first=true
 
+# The dashboard's operator, made before Solder starts (so it prints no setup link): a random
+# password, shown once below and kept 0600 beside the data.
+ADMIN_EMAIL=admin@acmeco.example
+PASSWORD_FILE=$DATA/dashboard-password
+new_password=
+if [ ! -s "$PASSWORD_FILE" ]; then
+    new_password=$(head -c 12 /dev/urandom | base64 | tr '+/' '-_')
+    if ! printf '%s\n' "$new_password" | "$BUILD/solder" admin create --email "$ADMIN_EMAIL" \
+        --data "$DATA/solder" >"$DATA/admin.log" 2>&1; then
+        # An account from an earlier run whose password file is gone: give it the new password.
+        printf '%s\n' "$new_password" | "$BUILD/solder" admin reset-password --email "$ADMIN_EMAIL" \
+            --data "$DATA/solder" >>"$DATA/admin.log" 2>&1 || { cat "$DATA/admin.log" >&2; exit 1; }
+    fi
+    (umask 077 && printf '%s\n' "$new_password" >"$PASSWORD_FILE")
+fi
+
 # The sandbox stores (seeded with a few orders the first time each store is created).
 "$BUILD/bigcommerce-sandbox" --listen "127.0.0.1:$SANDBOX_PORT" --data "$DATA/sandbox.json" \
     --store "greggsgarden::Gregg's Garden Supplies" --store "adasbooks::Ada's Analytical Books" \
@@ -71,9 +89,15 @@ fi
 pids+=($!)
 wait_for "$ACMECO_URL/" AcmeCo
 
+if [ -n "$new_password" ]; then
+    password_line="password $new_password (shown once; kept in $PASSWORD_FILE)"
+else
+    password_line="password in $PASSWORD_FILE"
+fi
 cat <<TEXT
 
   Solder       $SOLDER_URL          (API key: $DATA/solder/dev-api-key)
+  Dashboard    $SOLDER_URL/         sign in as $ADMIN_EMAIL, $password_line
   AcmeCo       $ACMECO_URL          sign in as gregg or ada
   BigCommerce  $SANDBOX_URL          sandbox stores: greggsgarden, adasbooks
 

@@ -23,6 +23,31 @@
 #define APP_DEFAULT_MAX_LOGS_RESPONSE (4 * 1024 * 1024)
 /* Bytes of request headers lws keeps per connection; larger headers are refused by lws. */
 #define APP_MAX_HEADER_BYTES 16384
+/* Connections open at once by default; each holds at most one lws header buffer
+ * (APP_MAX_HEADER_BYTES), so this bounds that memory (about 35 MB when all are in use). */
+#define APP_DEFAULT_MAX_CONNECTIONS 2048
+/* Connections from one client address (an IPv6 /64) by default: one address cannot take every
+ * slot. A reverse proxy in front shows every client as its own address: raise or disable it then.
+ */
+#define APP_DEFAULT_MAX_PER_ADDRESS 256
+/* Seconds a connection may take to send a request's headers, from its first byte (or from the
+ * accept): slow or silent senders give their slot back this soon. */
+#define APP_HEADER_TIMEOUT_S 5
+/* Seconds a kept-alive connection may wait for its next request. */
+#define APP_KEEPALIVE_S 5
+/* Seconds between two pieces of a request body, and to write a reply the client reads slowly. */
+#define APP_IO_TIMEOUT_S 10
+/* Seconds a whole request body may take to arrive (1 MiB at 35 KB/s): trickling bodies end. */
+#define APP_BODY_TIMEOUT_S 30
+/* Seconds an API thread may take to answer before the connection is given up (the work's own
+ * bounds, such as the store's 5 s busy wait and validation budgets, stay far below it). */
+#define APP_WORK_TIMEOUT_S 60
+/* API threads besides the batch thread: a request that waits (the store, a long validation)
+ * holds one, so a few keep the others moving. */
+#define APP_API_THREADS 4
+/* Milliseconds a request may spend validating data against a schema (the event's on /run/event):
+ * a pathological schema or instance ends with 422 "too_complex" instead of holding a thread. */
+#define APP_VALIDATION_BUDGET_MS 1000
 /* Lifetime of a user token, seconds. */
 #define APP_TOKEN_TTL 3600
 /* Audience of user tokens. */
@@ -36,6 +61,8 @@ struct app_config {
     size_t max_body;
     size_t max_logs_response; /* 0 = APP_DEFAULT_MAX_LOGS_RESPONSE */
     char web_dir[512];        /* the front end's files (web/) */
+    int max_connections;
+    int max_per_address; /* 0: no per-address cap */
     /* Dashboard sign-in (http/session.c, api/auth.c); 0 takes the defaults of http/session.h. */
     int64_t session_idle_ms;  /* a session unused this long ends */
     int64_t session_max_ms;   /* a session ends this long after sign-in, however much it is used */
@@ -44,7 +71,7 @@ struct app_config {
     char metrics_token[129];        /* GET /metrics on the API's listener takes it; empty: 404 */
 };
 
-/* Requests whose writes share one transaction, answered when it commits (http/server.c). */
+/* Requests whose writes share one transaction, answered when it commits (http/pool.c). */
 struct batch {
     bool open;
     int count, cap;
@@ -66,6 +93,8 @@ struct app {
     struct engine *engine;
     struct ws_hub *ws;             /* live-update subscribers (http/ws.c) */
     struct connectors *connectors; /* apps, credentials, app triggers (connectors/) */
+    struct api_pool *pool;         /* the API threads (http/pool.c), while serving */
+    struct conns *conns;           /* connection admission (http/conns.c), while serving */
     struct batch batch;
     /* The dashboard's one-time setup token while no operator account exists, printed once when
      * the server starts listening, then wiped (app_prepare creates it; only its hash is stored). */
@@ -73,11 +102,12 @@ struct app {
 };
 
 /*
- * Group commit, for ROUTE_BATCH handlers on the lws thread: joins the server's open write
- * transaction (opening it when needed) inside a savepoint of the request's own. The handler then
- * calls app_batch_leave, keeping or undoing its writes, and replies as usual; the reply is sent
- * once the transaction commits, after the current service round — so an answer still means the
- * data is in the store. Returns false (nothing joined) when the store refused.
+ * Group commit, for ROUTE_BATCH handlers (they run on the batch thread, http/pool.c): joins the
+ * thread's open write transaction (opening it when needed) inside a savepoint of the request's
+ * own. The handler then calls app_batch_leave, keeping or undoing its writes, and replies as usual;
+ * the reply is sent once the transaction commits, after the requests taken together with it — so
+ * an answer still means the data is in the store. Returns false (nothing joined) when the store
+ * refused.
  */
 bool app_batch_join(struct request *req);
 void app_batch_leave(struct request *req, bool keep);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Solder's build and tests need, quietly and idempotently.
 # Debian 12: installs the packages with apt-get (as root) and fetches cJSON's source package for the
-# WASM build into build/third_party/. Elsewhere: prints what to install and exits 1.
+# WASM build into build/third_party/, from deb-src entries derived from the machine's own APT
+# sources (scripts/deb-src.sh). Elsewhere: prints what to install and exits 1.
 # Usage: scripts/bootstrap.sh [--no-wasm]
 set -euo pipefail
 
@@ -11,7 +12,8 @@ want_wasm=1
 
 packages=(build-essential cmake pkg-config clang libclang-rt-14-dev
           libwebsockets-dev libcjson-dev libjwt-dev libsqlite3-dev sqlite3 libssl-dev
-          libcurl4-openssl-dev libyaml-dev libsodium-dev dpkg-dev ca-certificates wrk chromium unicode-data)
+          libcurl4-openssl-dev libyaml-dev libsodium-dev dpkg-dev ca-certificates wrk chromium unicode-data
+          libpq-dev libmariadb-dev postgresql mariadb-server)
 [ "$want_wasm" = 1 ] && packages+=(emscripten)
 
 if ! [ -r /etc/debian_version ] || ! command -v apt-get >/dev/null; then
@@ -40,12 +42,19 @@ fi
 if [ "$want_wasm" = 1 ]; then
     dest="$here/build/third_party"
     if ! ls "$dest"/cjson-*/cJSON.c >/dev/null 2>&1; then
-        if ! grep -rqs '^deb-src .*bookworm main' /etc/apt/sources.list /etc/apt/sources.list.d/ &&
-           ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/; then
-            printf '%s\n' 'Types: deb-src' 'URIs: http://deb.debian.org/debian' 'Suites: bookworm' \
-                'Components: main' 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' |
-                $sudo tee /etc/apt/sources.list.d/solder-src.sources >/dev/null
-            $sudo apt-get update -qq
+        # deb-src entries mirroring the machine's own deb entries that libcjson-dev comes from
+        # (same mirror, suites and key; scripts/deb-src.sh), written once and kept up to date.
+        src_list=/etc/apt/sources.list.d/solder-src.sources
+        if [ -f "$src_list" ] || ! apt-cache showsrc cjson 2>/dev/null | grep -q '^Package: cjson'; then
+            derived=$(apt-cache madison libcjson-dev 2>/dev/null |
+                awk -F'|' '{ split($3, f, " "); sub(/\/.*/, "", f[2]); if (f[2] != "") print f[1], f[2] }' |
+                "$here/scripts/deb-src.sh" || true)
+            wanted="# Written by scripts/bootstrap.sh from this machine's own APT entries (apt-get source cjson)"
+            wanted+=$'\n'"$derived"
+            if [ -n "$derived" ] && [ "$wanted" != "$(cat "$src_list" 2>/dev/null)" ]; then
+                printf '%s\n' "$wanted" | $sudo tee "$src_list" >/dev/null
+                $sudo apt-get update -qq
+            fi
         fi
         mkdir -p "$dest"
         (cd "$dest" && apt-get source -qq --download-only cjson >/dev/null 2>&1 &&

@@ -34,7 +34,7 @@ const CALLERS = {
 // How a route's requests are counted against the rate limits (native/http/ratelimit.c).
 const RATE_LIMITS = { caller: [], perUser: ['ROUTE_PER_USER_LIMIT'], none: ['ROUTE_NO_LIMIT'] };
 const ROUTE_KEYS = new Set(['method', 'path', 'handler', 'operationId', 'caller', 'summary', 'description',
-    'query', 'body', 'bodyOptional', 'responses', 'errors', 'cors', 'groupCommit', 'rateLimit']);
+    'query', 'body', 'bodyOptional', 'responses', 'errors', 'cors', 'groupCommit', 'rateLimit', 'inline']);
 const STATUS_TEXT = {
     200: 'OK', 201: 'Created', 204: 'No content', 400: 'Malformed request', 401: 'Unauthorized',
     403: 'Forbidden', 404: 'Not found', 405: 'Method not allowed', 409: 'Conflict',
@@ -141,6 +141,7 @@ function responsesOf(r) {
     const auto = [429, 500];
     if (r.caller !== 'public') auto.push(401, 403, 404);
     if (BODY_METHODS.has(r.method)) auto.push(400, 413, 422);
+    if (r.query && Object.keys(r.query).length) auto.push(400); /* a query parameter out of range */
     for (const s of [...auto, ...(r.errors || [])]) {
         if (out[s] && out[s].content) continue;
         out[s] = s === 429 ? { $ref: '#/components/responses/RateLimited' } : errorRef;
@@ -266,6 +267,7 @@ for (const r of routes) {
     const flags = [...CALLERS[r.caller].flags];
     if (r.cors && !flags.includes('ROUTE_BROWSER')) flags.push('ROUTE_BROWSER');
     if (r.groupCommit) flags.push('ROUTE_BATCH');
+    if (r.inline) flags.push('ROUTE_INLINE');
     flags.push(...RATE_LIMITS[r.rateLimit || 'caller']);
     if (r.body && r.bodyOptional) flags.push('ROUTE_BODY_OPTIONAL');
     const body = r.body ? cLiteral(JSON.stringify(inline(r.body, `${r.file}: ${r.method} ${r.path}`)), '                     ') : 'NULL';

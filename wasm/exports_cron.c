@@ -3,6 +3,7 @@
  * expression fires next, computed by the same C the server's scheduler runs. Returns malloc'd
  * JSON text that the caller frees with solder_free.
  */
+#include "json/json.h"
 #include "workflow/cron.h"
 
 #include <cJSON.h>
@@ -31,7 +32,7 @@ EMSCRIPTEN_KEEPALIVE char *solder_cron_next(const char *text, double after, int 
             cJSON_AddItemToArray(next, cJSON_CreateNumber((double)t));
         }
     }
-    char *text_out = cJSON_PrintUnformatted(out);
+    char *text_out = json_print(out);
     cJSON_Delete(out);
     return text_out;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json/json.h"
 #include "mapping/mapping.h"
 
 /* input_json and bindings_json may be NULL (0 from JavaScript). time_ms and max_depth 0 mean the
@@ -39,7 +40,8 @@ int solder_mapping_repeat(const char *expr, const char *input_json, int iteratio
 {
     struct mapping_error err;
     struct mapping_expr *e = mapping_compile(expr, strlen(expr), &err);
-    cJSON *input = input_json ? cJSON_Parse(input_json) : NULL;
+    cJSON *input =
+        input_json ? json_parse(input_json, strlen(input_json), JSON_MAX_DEPTH, NULL) : NULL;
     int rc = e && (input || !input_json) ? 0 : -1;
     for (int i = 0; i < iterations && rc == 0; i++) {
         cJSON *out = NULL;

@@ -25,7 +25,7 @@ static char *answer(cJSON *value, const char *key, const char *error)
         cJSON_AddItemToObject(out, key, value);
     else
         cJSON_AddStringToObject(out, "error", error ? error : "out of memory");
-    char *text = cJSON_PrintUnformatted(out);
+    char *text = json_print(out);
     cJSON_Delete(out);
     return text;
 }

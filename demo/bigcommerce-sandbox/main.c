@@ -12,6 +12,10 @@
  *
  *   bigcommerce-sandbox [--listen ADDR:PORT] [--store-hash HASH] [--token TOKEN]
  *                       [--store HASH[:TOKEN[:NAME]]]... [--data FILE] [--seed N]
+ *                       [--hooks-scope yes|no]
+ *
+ * --hooks-scope no: the API accounts lack the scope webhooks need, so registering a hook is refused
+ * (403) as BigCommerce refuses it; everything else works. For tests of a refused subscription.
  */
 #include "admin.h"
 #include "demo_util.h"
@@ -55,6 +59,7 @@ struct conn {
 static struct shop *shops[MAX_STORES];
 static int nshops;
 static const char *data_file;
+static bool hooks_scope = true; /* --hooks-scope */
 static volatile sig_atomic_t stopping;
 static struct lws_context *context;
 
@@ -321,6 +326,11 @@ static void store_api(struct conn *c, struct shop *shop, const char *rest)
         } else {
             reply(c, 200, v3_wrap(p));
         }
+    } else if (strcmp(rest, "/v3/hooks") == 0 && post && !hooks_scope) {
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddNumberToObject(e, "status", 403);
+        cJSON_AddStringToObject(e, "title", "This API account lacks the scope to manage webhooks");
+        reply(c, 403, e);
     } else if (strcmp(rest, "/v3/hooks") == 0 && post) {
         cJSON *in = body_json(c);
         const cJSON *h = shop_hook_create(shop, in);
@@ -506,7 +516,8 @@ static void usage(void)
     fprintf(stderr, "usage: bigcommerce-sandbox [--listen ADDR:PORT] [--store-hash HASH] "
                     "[--token TOKEN]\n"
                     "                           [--store HASH[:TOKEN[:NAME]]]... [--data FILE] "
-                    "[--seed N]\n");
+                    "[--seed N]\n"
+                    "                           [--hooks-scope yes|no]\n");
 }
 
 /* A random access token for a store that names none (the demo shows it to copy). */
@@ -598,6 +609,9 @@ int main(int argc, char **argv)
             data_file = argv[i + 1];
         else if (strcmp(argv[i], "--seed") == 0)
             seed_orders = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--hooks-scope") == 0 &&
+                 (strcmp(argv[i + 1], "yes") == 0 || strcmp(argv[i + 1], "no") == 0))
+            hooks_scope = strcmp(argv[i + 1], "yes") == 0;
         else {
             usage();
             return 2;

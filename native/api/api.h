@@ -50,6 +50,14 @@ bool api_integration_allowed(struct request *req, const char *integration_id);
 /* {userId, username?, fullName?} for a user. */
 cJSON *api_user_json(const struct user *u);
 
+/* Longest text api_actor writes: an email address or "API key " and a key's prefix. */
+#define API_ACTOR_MAX 320
+
+/* Who is calling, as a workflow's versions list names who released each: the dashboard account's
+ * email for a session, "API key <prefix>" for an API key, else "" (when the store cannot say).
+ * Writes at most API_ACTOR_MAX bytes and a NUL to out. */
+void api_actor(struct request *req, char out[API_ACTOR_MAX + 1]);
+
 /* api/common.c, continued */
 
 /* The workflow a body names by "workflowId" or "workflowName" (either may hold an id or a name);

@@ -12,7 +12,6 @@
 #include "store/dashboard.h"
 #include "util/hex.h"
 
-#include <libwebsockets.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,9 +40,10 @@ static int64_t lockout_ms(const struct app *app)
  */
 static bool json_content(struct request *req)
 {
-    char type[128];
-    if (req->wsi && lws_hdr_copy(req->wsi, type, sizeof type, WSI_TOKEN_HTTP_CONTENT_TYPE) > 0 &&
-        strncasecmp(type, "application/json", 16) == 0)
+    char *type = request_header(req, "content-type");
+    bool json = type && strncasecmp(type, "application/json", 16) == 0;
+    free(type);
+    if (json)
         return true;
     reply_error(req, 415, "unsupported_media_type", "the body must be sent as application/json");
     return false;
@@ -157,10 +157,7 @@ static void throttle_keys(struct request *req, const char *email, char account[8
     crypto_sha256(lower, n, h);
     hex_encode(h, 16, hex);
     snprintf(account, 80, "account:%s", hex);
-    char ip[64] = "";
-    if (req->wsi)
-        lws_get_peer_simple(req->wsi, ip, sizeof ip);
-    snprintf(address, 80, "address:%s", ip);
+    snprintf(address, 80, "address:%s", req->peer);
 }
 
 /* Seconds until key may sign in again, 0 when it may now. */

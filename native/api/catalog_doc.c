@@ -133,6 +133,7 @@ struct run {
     bool release, dry_run;
     cJSON *changes;
     FILE *log;
+    const char *released_by;
 };
 
 static void change(struct run *r, const char *kind, const char *name, const char *action,
@@ -223,7 +224,7 @@ static int import_workflow(struct run *r, const char *integration_id, const cJSO
     cJSON *blocks = workflow_blocks_summary(def), *fields = workflow_fields_json(def);
     int version = 0;
     rc = store_workflow_release(r->s, r->env, id, wf, def->trigger.type_name, def->trigger.event,
-                                blocks, fields, &version);
+                                blocks, fields, r->released_by, &version);
     if (rc == STORE_OK && r->log)
         fprintf(r->log, "workflow %s: released version %d (%s)\n", name, version, id);
     cJSON_Delete(blocks);
@@ -279,9 +280,9 @@ static int import_integration(struct run *r, const cJSON *integ)
 }
 
 int catalog_doc_import(struct store *s, const char *env_id, const cJSON *doc, bool release,
-                       bool dry_run, cJSON **changes, FILE *log)
+                       bool dry_run, const char *released_by, cJSON **changes, FILE *log)
 {
-    struct run r = {s, env_id, release, dry_run, cJSON_CreateArray(), log};
+    struct run r = {s, env_id, release, dry_run, cJSON_CreateArray(), log, released_by};
     int rc = STORE_OK;
     const cJSON *item;
     cJSON_ArrayForEach(item, cJSON_GetObjectItem(doc, "events"))

@@ -27,9 +27,10 @@ cJSON *catalog_doc_problems(const cJSON *doc);
  * from its latest release is released as a new version. With dry_run nothing is written. *changes
  * (caller owns) lists every object as {"kind": "event" | "integration" | "workflow", "name",
  * "action": "create" | "update" | "unchanged", "details"?}. log, when not NULL, gets one line per
- * object as written. Returns a store status; the caller owns the transaction.
+ * object as written. released_by names who released the versions it makes (NULL: unknown). Returns
+ * a store status; the caller owns the transaction.
  */
 int catalog_doc_import(struct store *s, const char *env_id, const cJSON *doc, bool release,
-                       bool dry_run, cJSON **changes, FILE *log);
+                       bool dry_run, const char *released_by, cJSON **changes, FILE *log);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "json/json.h"
 #include "store/catalog.h"
+#include "store/dashboard.h"
 
 bool api_load_user(struct request *req, const char *id_or_name, struct user *out)
 {
@@ -34,6 +35,21 @@ cJSON *api_user_json(const struct user *u)
     if (u->full_name)
         cJSON_AddStringToObject(o, "fullName", u->full_name);
     return o;
+}
+
+void api_actor(struct request *req, char out[API_ACTOR_MAX + 1])
+{
+    out[0] = '\0';
+    if (req->who.kind == IDENTITY_SESSION) {
+        struct dashboard_account a;
+        if (store_dashboard_account_find(req->app->store, req->who.account, &a) == STORE_OK)
+            snprintf(out, API_ACTOR_MAX + 1, "%s", a.email);
+        store_dashboard_account_clear(&a);
+    } else if (req->who.kind == IDENTITY_API_KEY) {
+        char prefix[24];
+        if (store_api_key_prefix(req->app->store, req->who.key_id, prefix) == STORE_OK)
+            snprintf(out, API_ACTOR_MAX + 1, "API key %s", prefix);
+    }
 }
 
 const char *api_workflow_ref(struct request *req, const cJSON *body)

@@ -95,7 +95,8 @@ static void store_credential(struct request *req, const struct connector *c, con
         reply_store_error(req, rc, "credential");
         return;
     }
-    connectors_notify(req->app->connectors);
+    connectors_credentials_changed(req->app->connectors, req->app->store, req->who.env.id, user_id,
+                                   c->app);
     cJSON *out = cJSON_CreateObject();
     cJSON_AddTrueToObject(out, "success");
     cJSON_AddStringToObject(out, "credentialId", id);
@@ -123,7 +124,7 @@ struct connect_job {
 
 static void job_free(struct connect_job *job)
 {
-    char *wipe = job->data ? cJSON_PrintUnformatted(job->data) : NULL;
+    char *wipe = json_print(job->data);
     clear_text(wipe);
     cJSON_Delete(job->data);
     clear_text(job->text);
@@ -231,7 +232,7 @@ void api_credentials_create(struct request *req)
     struct connect_job *job = verify && c->has_test ? calloc(1, sizeof *job) : NULL;
     if (job) {
         job->conn = c;
-        job->data = cJSON_Parse(text);
+        job->data = json_parse(text, strlen(text), JSON_MAX_DEPTH, NULL);
         job->text = text;
         job->name = name;
         job->options = engine_http_options(req->app);
@@ -282,6 +283,9 @@ void api_credentials_delete(struct request *req)
     if (!load_user(req, NULL, &u))
         return;
     int rc = store_credential_delete(req->app->store, req->who.env.id, u.id, req->params[1]);
+    if (rc == STORE_OK)
+        connectors_credentials_changed(req->app->connectors, req->app->store, req->who.env.id, u.id,
+                                       NULL);
     store_user_clear(&u);
     if (rc != STORE_OK) {
         reply_store_error(req, rc, "credential");

@@ -12,6 +12,7 @@
 #include "store/catalog.h"
 #include "store/runs.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +26,10 @@ static const struct schema_options EVENT_SCHEMA_OPTIONS = {.format_assertion = t
 
 /*
  * Compiled event schemas, by environment and name, valid while the event's updatedAt is unchanged.
- * Lives on the API thread only (handlers run there), so it needs no lock. Bounded: when full it is
- * emptied and refilled on demand.
+ * Used by /run/event only, which runs on the batch thread (http/pool.c), so it needs no lock; the
+ * handlers that change events, on other threads, only bump schema_cache_stale, and the batch
+ * thread empties the cache when it sees that. Bounded: when full it is emptied and refilled on
+ * demand.
  */
 #define EVENT_SCHEMA_CACHE 256
 
@@ -36,13 +39,21 @@ static struct {
     schema_t *schema;
 } schema_cache[EVENT_SCHEMA_CACHE];
 static int schema_cache_used;
+static atomic_uint schema_cache_stale;
+static unsigned schema_cache_seen; /* the last stale count the batch thread acted on */
 
-/* Forgets every compiled schema (an event changed through this server). */
-static void schema_cache_clear(void)
+/* Forgets every compiled schema (on the thread that uses the cache). */
+static void schema_cache_empty(void)
 {
     for (int i = 0; i < schema_cache_used; i++)
         schema_free(schema_cache[i].schema);
     schema_cache_used = 0;
+}
+
+/* An event changed through this server: the cache is emptied before its next use. Any thread. */
+static void schema_cache_clear(void)
+{
+    atomic_fetch_add(&schema_cache_stale, 1);
 }
 
 /*
@@ -52,6 +63,11 @@ static void schema_cache_clear(void)
  */
 static const schema_t *cached_schema(struct store *st, const char *env, const char *name, int *rc)
 {
+    unsigned stale = atomic_load(&schema_cache_stale);
+    if (stale != schema_cache_seen) {
+        schema_cache_empty();
+        schema_cache_seen = stale;
+    }
     int64_t updated;
     *rc = store_event_updated_at(st, env, name, &updated);
     if (*rc != STORE_OK)
@@ -80,7 +96,7 @@ static const schema_t *cached_schema(struct store *st, const char *env, const ch
     if (!s)
         return NULL;
     if (schema_cache_used == EVENT_SCHEMA_CACHE)
-        schema_cache_clear();
+        schema_cache_empty();
     snprintf(schema_cache[schema_cache_used].key, sizeof key, "%s", key);
     schema_cache[schema_cache_used].updated_at = updated;
     schema_cache[schema_cache_used].schema = s;
@@ -287,10 +303,17 @@ void api_run_event(struct request *req)
         return;
     }
     struct schema_result result = {0};
+    enum schema_verdict verdict =
+        schema ? schema_validate_within(schema, data, &result, APP_VALIDATION_BUDGET_MS)
+               : SCHEMA_INVALID;
     if (!schema) {
         reply_error(req, 500, "internal", "the event's schema does not compile (request %s)",
                     req->request_id);
-    } else if (!schema_validate(schema, data, &result)) {
+    } else if (verdict == SCHEMA_OVER_BUDGET) {
+        reply_error(req, 422, "too_complex",
+                    "data could not be checked against the event's schema within %d ms",
+                    APP_VALIDATION_BUDGET_MS);
+    } else if (verdict == SCHEMA_INVALID) {
         api_reply_invalid(req, "data does not match the event's schema",
                           schema_result_to_json(&result));
     } else {

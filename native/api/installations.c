@@ -2,11 +2,13 @@
  * Installing without the modal (headless): start a session that lists the fields each workflow
  * needs, complete it with values (validated against each field's schema, 422 with every problem),
  * which creates the user's installations in one transaction (values of password/writeOnly fields
- * sealed). Also the list of installations (without those values) and the bulk deactivation of a
- * user's workflows.
+ * sealed). Also the list of installations (without those values, with the state of their
+ * app-trigger subscriptions and of the credentials they use) and the bulk deactivation of a user's
+ * workflows.
  */
 #include "api/api.h"
 
+#include "connectors/connectors.h"
 #include "engine/definitions.h"
 #include "engine/engine.h"
 #include "engine/sealed.h"
@@ -310,6 +312,9 @@ void api_headless_complete(struct request *req)
             }
             i++;
         }
+        /* Installing again (Edit) may have fixed what a failed subscription lacked: retry now. */
+        if (rc == STORE_OK)
+            rc = store_subscriptions_retry_now(s, req->who.env.id, user_id, NULL);
         if (rc == STORE_OK)
             rc = store_install_session_complete(s, session_id);
         if (rc == STORE_OK && req->who.install_link) /* a hosted link installs once */
@@ -342,11 +347,90 @@ void api_headless_complete(struct request *req)
     cJSON_Delete(session);
 }
 
+/* The subscription of an app-triggered installation row, for its entry: {workflowId, app, event,
+ * status (pending, active, error), error, lastAttemptAt, nextAttemptAt}. */
+static cJSON *subscription_view(const cJSON *r, const cJSON *subs, const struct workflow_def *def)
+{
+    const cJSON *sub = NULL, *x;
+    cJSON_ArrayForEach(x, subs)
+    {
+        if (strcmp(json_get_str(x, "workflowId"), json_get_str(r, "workflowId")) == 0 &&
+            strcmp(json_get_str(x, "userId"), json_get_str(r, "userId")) == 0)
+            sub = x;
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "workflowId", json_get_str(r, "workflowId"));
+    const char *app = sub ? json_get_str(sub, "app") : def ? def->trigger.app : NULL;
+    const char *event = sub ? json_get_str(sub, "trigger") : def ? def->trigger.app_trigger : NULL;
+    cJSON_AddStringToObject(o, "app", app ? app : "");
+    cJSON_AddStringToObject(o, "event", event ? event : "");
+    cJSON_AddStringToObject(o, "status", sub ? json_get_str(sub, "state") : "pending");
+    const char *error = sub ? json_get_str(sub, "error") : NULL;
+    cJSON_AddItemToObject(o, "error", error ? cJSON_CreateString(error) : cJSON_CreateNull());
+    const cJSON *last = cJSON_GetObjectItem(sub, "lastAttemptAt");
+    cJSON_AddItemToObject(o, "lastAttemptAt",
+                          cJSON_IsNumber(last) ? api_time_json((int64_t)last->valuedouble)
+                                               : cJSON_CreateNull());
+    api_add_time(o, "nextAttemptAt", sub, "retryAt");
+    return o;
+}
+
+/* {app, credentialId, name, status} of the credential an entry uses for app: the one chosen at
+ * installation ("connected", "invalid" after a refused refresh, "deleted" when it is gone), else
+ * the user's newest ("missing" when there is none). */
+static cJSON *credential_view(struct request *req, const char *user_id, const char *app,
+                              const cJSON *chosen_ids)
+{
+    struct store *s = req->app->store;
+    const char *chosen = json_get_str(chosen_ids, app);
+    cJSON *row = NULL;
+    int rc = chosen ? store_credential_find(s, req->who.env.id, user_id, chosen, &row)
+                    : store_credential_latest(s, req->who.env.id, user_id, app, NULL, &row);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "app", app);
+    const char *id = row ? json_get_str(row, "credentialId") : chosen;
+    cJSON_AddItemToObject(o, "credentialId", id ? cJSON_CreateString(id) : cJSON_CreateNull());
+    if (row)
+        cJSON_AddStringToObject(o, "name", json_get_str(row, "name"));
+    const char *status = row ? (json_get_str(row, "error") ? "invalid" : "connected")
+                         : rc == STORE_NOT_FOUND ? "deleted"
+                                                 : "missing";
+    cJSON_AddStringToObject(o, "status", status);
+    cJSON_AddBoolToObject(o, "chosen", chosen != NULL);
+    cJSON_Delete(row);
+    return o;
+}
+
+/* The credentials of an entry: its integration's app and every app it chose one for. */
+static void add_credentials(struct request *req, cJSON *entry, const cJSON *integrations)
+{
+    const cJSON *chosen = cJSON_GetObjectItem(entry, "credentialIds"), *i, *c;
+    const char *user = json_get_str(entry, "userId");
+    const char *app = NULL;
+    cJSON_ArrayForEach(i, integrations)
+    {
+        if (strcmp(json_get_str(i, "integrationId"), json_get_str(entry, "integrationId")) == 0)
+            app = json_get_str(i, "app");
+    }
+    cJSON *list = cJSON_AddArrayToObject(entry, "credentials");
+    const struct connector *conn = app ? connectors_find(req->app->connectors, app) : NULL;
+    if (conn && conn->auth != AUTH_NONE && !json_get_str(chosen, conn->app))
+        cJSON_AddItemToArray(list, credential_view(req, user, conn->app, chosen));
+    cJSON_ArrayForEach(c, chosen)
+        cJSON_AddItemToArray(list, credential_view(req, user, c->string, chosen));
+}
+
 void api_installations_list(struct request *req)
 {
-    cJSON *rows;
+    cJSON *rows, *subs = NULL, *integrations = NULL;
     int rc = store_installations_of_env(req->app->store, req->who.env.id, &rows);
+    if (rc == STORE_OK)
+        rc = store_subscriptions_of_env(req->app->store, req->who.env.id, &subs);
+    if (rc == STORE_OK)
+        rc = store_integrations(req->app->store, req->who.env.id, &integrations);
     if (rc != STORE_OK) {
+        cJSON_Delete(rows);
+        cJSON_Delete(subs);
         reply_store_error(req, rc, "installation");
         return;
     }
@@ -375,6 +459,7 @@ void api_installations_list(struct request *req)
             const cJSON *creds = cJSON_GetObjectItem(r, "credentialIds");
             cJSON_AddItemToObject(cur, "credentialIds",
                                   creds ? cJSON_Duplicate(creds, true) : cJSON_CreateObject());
+            cJSON_AddArrayToObject(cur, "subscriptions");
             cJSON_AddItemToArray(data, cur);
         }
         cJSON_AddItemToArray(cJSON_GetObjectItem(cur, "workflowIds"),
@@ -394,10 +479,18 @@ void api_installations_list(struct request *req)
         /* Alloy's fields[]: the form of the installed version, as startInstallation gives it. */
         cJSON_AddItemToObject(fd, "fields", def ? fields_form(def) : cJSON_CreateArray());
         cJSON_AddItemToArray(cJSON_GetObjectItem(cur, "formData"), fd);
-        if (cJSON_GetObjectItem(r, "active")->valueint)
+        bool active = cJSON_GetObjectItem(r, "active")->valueint;
+        if (active)
             cJSON_ReplaceItemInObject(cur, "enabled", cJSON_CreateTrue());
+        const char *trigger = json_get_str(r, "triggerType");
+        if (active && trigger && strcmp(trigger, "app") == 0)
+            cJSON_AddItemToArray(cJSON_GetObjectItem(cur, "subscriptions"),
+                                 subscription_view(r, subs, def));
     }
     cJSON_Delete(rows);
+    cJSON_Delete(subs);
+    cJSON_ArrayForEach(cur, data) add_credentials(req, cur, integrations);
+    cJSON_Delete(integrations);
     cJSON *out = cJSON_CreateObject();
     cJSON_AddItemToObject(out, "data", data);
     reply_json(req, 200, out);

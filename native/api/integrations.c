@@ -1,9 +1,11 @@
 /*
  * Integrations API: the ISV's integrations (create, update, delete) and the end user's view of them
- * (GET with userId: which workflows are installed, at which version, active or not).
+ * (GET with userId: which workflows are installed, at which version, active or not). An integration
+ * without an icon of its own shows its app's.
  */
 #include "api/api.h"
 
+#include "connectors/connectors.h"
 #include "json/json.h"
 #include "store/catalog.h"
 #include "store/runs.h"
@@ -66,8 +68,15 @@ static cJSON *integration_view(struct request *req, cJSON *row, const struct use
         o, "app", json_get_str(row, "app") ? json_get_str(row, "app") : json_get_str(row, "name"));
     cJSON_AddStringToObject(o, "name", json_get_str(row, "name"));
     cJSON_AddBoolToObject(o, "installed", any_installed);
-    if (json_get_str(row, "icon"))
-        cJSON_AddStringToObject(o, "icon", json_get_str(row, "icon"));
+    /* Without an icon of its own, an integration shows its app's (the connector's). */
+    const struct connector *conn =
+        connectors_find(req->app->connectors, json_get_str(row, "app") ? json_get_str(row, "app")
+                                                                       : json_get_str(row, "name"));
+    const char *icon = json_get_str(row, "icon") ? json_get_str(row, "icon")
+                       : conn                    ? conn->icon
+                                                 : NULL;
+    if (icon)
+        cJSON_AddStringToObject(o, "icon", icon);
     cJSON_AddStringToObject(
         o, "description", json_get_str(row, "description") ? json_get_str(row, "description") : "");
     cJSON_AddItemToObject(o, "workflows", list);

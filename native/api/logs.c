@@ -187,15 +187,25 @@ void api_workflow_errors(struct request *req)
             const cJSON *e;
             cJSON_ArrayForEach(e, rows)
             {
+                /* A failed app-trigger subscription names its subscription, not an execution. */
+                const char *kind = json_get_str(e, "kind");
+                bool sub = kind && strcmp(kind, "subscription") == 0;
                 cJSON *o = cJSON_CreateObject();
                 cJSON_AddStringToObject(o, "workflowId", json_get_str(e, "workflowId"));
                 cJSON_AddStringToObject(o, "childWorkflowId", json_get_str(e, "installationId"));
-                cJSON_AddStringToObject(o, "executionId", json_get_str(e, "executionId"));
+                cJSON_AddStringToObject(o, sub ? "subscriptionId" : "executionId",
+                                        json_get_str(e, "executionId"));
                 cJSON_AddStringToObject(o, "userId", json_get_str(e, "userId"));
                 cJSON_AddStringToObject(o, "block",
                                         json_get_str(e, "block") ? json_get_str(e, "block") : "");
                 api_add_time(o, "errorOccurredAt", e, "createdAt");
                 cJSON_AddStringToObject(o, "message", json_get_str(e, "message"));
+                cJSON_AddStringToObject(o, "type", sub ? "subscription" : "execution");
+                cJSON_AddStringToObject(o, "status", json_get_str(e, "status"));
+                const cJSON *attempt = cJSON_GetObjectItem(e, "attempt");
+                if (cJSON_IsNumber(attempt))
+                    cJSON_AddNumberToObject(o, "attempt", attempt->valuedouble);
+                api_add_time(o, "nextAttemptAt", e, "nextAttemptAt");
                 cJSON_AddItemToArray(data, o);
             }
             cJSON_Delete(rows);

@@ -10,7 +10,6 @@
 #include "json/json.h"
 #include "util/buf.h"
 
-#include <libwebsockets.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,12 +98,10 @@ static bool wants_json(struct request *req)
     char *format = request_query(req, "format");
     bool json = format && strcmp(format, "json") == 0;
     free(format);
-    int n = req->wsi ? lws_hdr_total_length(req->wsi, WSI_TOKEN_HTTP_ACCEPT) : 0;
-    if (!json && n > 0 && n < 1024) {
-        char accept[1024];
-        if (lws_hdr_copy(req->wsi, accept, sizeof accept, WSI_TOKEN_HTTP_ACCEPT) > 0)
-            json = strstr(accept, "application/json") && !strstr(accept, "text/html");
-    }
+    char *accept = json ? NULL : request_header(req, "accept");
+    if (accept)
+        json = strstr(accept, "application/json") && !strstr(accept, "text/html");
+    free(accept);
     return json;
 }
 

@@ -28,7 +28,7 @@ void api_promote_preview(struct request *req)
     if (!source(req, &doc, &problems, &to))
         return;
     int rc = cJSON_GetArraySize(problems) == 0
-                 ? catalog_doc_import(req->app->store, to.id, doc, true, true, &changes, NULL)
+                 ? catalog_doc_import(req->app->store, to.id, doc, true, true, NULL, &changes, NULL)
                  : STORE_OK;
     cJSON_Delete(doc);
     if (rc != STORE_OK) {
@@ -57,9 +57,12 @@ void api_promote(struct request *req)
     }
     cJSON_Delete(problems);
     struct store *s = req->app->store;
+    char actor[API_ACTOR_MAX + 1];
+    api_actor(req, actor);
     int rc = store_begin(s);
     if (rc == STORE_OK)
-        rc = catalog_doc_import(s, to.id, doc, true, false, &changes, NULL);
+        rc =
+            catalog_doc_import(s, to.id, doc, true, false, actor[0] ? actor : NULL, &changes, NULL);
     if (rc == STORE_OK)
         rc = store_commit(s);
     else

@@ -149,9 +149,11 @@ void api_workflows_release(struct request *req)
     cJSON *blocks = workflow_blocks_summary(def), *fields = workflow_fields_json(def);
     int version = 0;
     const char *id = json_get_str(wf, "workflowId");
-    int rc =
-        store_workflow_release(req->app->store, req->who.env.id, id, draft, def->trigger.type_name,
-                               def->trigger.event, blocks, fields, &version);
+    char actor[API_ACTOR_MAX + 1];
+    api_actor(req, actor);
+    int rc = store_workflow_release(req->app->store, req->who.env.id, id, draft,
+                                    def->trigger.type_name, def->trigger.event, blocks, fields,
+                                    actor[0] ? actor : NULL, &version);
     cJSON_Delete(blocks);
     cJSON_Delete(fields);
     workflow_free(def);
@@ -192,6 +194,8 @@ void api_workflows_versions(struct request *req)
             o, "lastModified",
             api_time_json((int64_t)cJSON_GetObjectItem(r, "releasedAt")->valuedouble));
         cJSON_AddStringToObject(o, "status", "released");
+        if (json_get_str(r, "releasedBy"))
+            cJSON_AddStringToObject(o, "releasedBy", json_get_str(r, "releasedBy"));
         cJSON_AddItemToArray(data, o);
     }
     cJSON_Delete(rows);

@@ -109,7 +109,7 @@ int cli_import(int argc, char **argv)
     }
     rc = store_begin(s);
     if (rc == STORE_OK)
-        rc = catalog_doc_import(s, env.id, doc, !no_release, false, NULL, stdout);
+        rc = catalog_doc_import(s, env.id, doc, !no_release, false, "solder import", NULL, stdout);
     if (rc == STORE_OK)
         rc = store_commit(s);
     else

@@ -166,29 +166,18 @@ cJSON *cli_read_json(const char *path)
 
 #define PRINT_WIDTH 100
 
-static void put_key(struct buf *out, const char *key)
-{
-    cJSON *k = cJSON_CreateString(key);
-    char *text = k ? cJSON_PrintUnformatted(k) : NULL;
-    buf_puts(out, text ? text : "\"\"");
-    free(text);
-    cJSON_Delete(k);
-}
-
 /* v on one line, a space after each ':' and ',' (as the hand-written connectors read). */
 static void put_compact(struct buf *out, const cJSON *v)
 {
     bool obj = cJSON_IsObject(v);
     if (!obj && !cJSON_IsArray(v)) {
-        char *text = cJSON_PrintUnformatted(v);
-        buf_puts(out, text ? text : "null");
-        free(text);
+        json_write(out, v);
         return;
     }
     buf_putc(out, obj ? '{' : '[');
     for (const cJSON *c = v->child; c; c = c->next) {
         if (obj) {
-            put_key(out, c->string);
+            json_write_string(out, c->string);
             buf_puts(out, ": ");
         }
         put_compact(out, c);
@@ -217,7 +206,7 @@ static void put_json(struct buf *out, const cJSON *v, int indent, size_t used)
         buf_printf(out, "\n%*s", indent + 2, "");
         size_t before = out->len;
         if (obj) {
-            put_key(out, c->string);
+            json_write_string(out, c->string);
             buf_puts(out, ": ");
         }
         put_json(out, c, indent + 2, (size_t)indent + 2 + (out->len - before));

@@ -52,7 +52,8 @@ int cli_serve(int argc, char **argv)
                *connectors_dir = SOLDER_CONNECTORS_DIR, *session_idle = NULL, *session_max = NULL,
                *login_lockout = NULL, *sync = "normal", *lease_ms = NULL, *max_step_output = NULL,
                *max_logs_response = NULL, *rate_limit = NULL, *metrics_token = NULL,
-               *metrics_listen = NULL, *log_format_name = "text";
+               *metrics_listen = NULL, *log_format_name = "text", *max_conns = NULL,
+               *max_per_addr = NULL;
     int allow_private = 0, no_rsa = 0;
     const struct cli_opt opts[] = {
         {"listen", "ADDR:PORT", "address to listen on (port 0 picks a free one)", "SOLDER_LISTEN",
@@ -63,6 +64,12 @@ int cli_serve(int argc, char **argv)
          "SOLDER_PUBLIC_URL", &public_url, NULL, NULL, NULL},
         {"max-body", "BYTES", "largest request body accepted (default 1048576)", "SOLDER_MAX_BODY",
          &max_body, NULL, NULL, NULL},
+        {"max-connections", "N", "connections open at once (default 2048)",
+         "SOLDER_MAX_CONNECTIONS", &max_conns, NULL, NULL, NULL},
+        {"max-connections-per-address", "N",
+         "connections from one client address, an IPv6 /64 (default 256; 0: no cap, as behind a "
+         "reverse proxy)",
+         "SOLDER_MAX_CONNECTIONS_PER_ADDRESS", &max_per_addr, NULL, NULL, NULL},
         {"web-dir", "DIR", "directory of the front end's files (SDK, modal, dashboard)",
          "SOLDER_WEB_DIR", &web_dir, NULL, NULL, NULL},
         {"connectors", "DIR", "directory of the connector files (one JSON file per app)",
@@ -186,6 +193,19 @@ int cli_serve(int argc, char **argv)
         }
         app.cfg.max_body = (size_t)v;
     }
+    unsigned long long count;
+    app.cfg.max_connections = APP_DEFAULT_MAX_CONNECTIONS;
+    if (max_conns &&
+        !parse_count(max_conns, 1, 1000000, "--max-connections", "connections", &count))
+        return 2;
+    if (max_conns)
+        app.cfg.max_connections = (int)count;
+    app.cfg.max_per_address = APP_DEFAULT_MAX_PER_ADDRESS;
+    if (max_per_addr && !parse_count(max_per_addr, 0, 1000000, "--max-connections-per-address",
+                                     "connections", &count))
+        return 2;
+    if (max_per_addr)
+        app.cfg.max_per_address = (int)count;
     const struct {
         const char *flag, *value;
         int64_t *ms;

@@ -276,7 +276,7 @@ void connectors_action_run(struct connectors *c, struct store *s, const struct c
         int rc = connectors_credential_for(c, s, call->env_id, call->user_id, conn->app,
                                            call->installation_id, &data, cred_id, err, sizeof err);
         if (rc == STORE_NOT_FOUND) {
-            set_failure(res, false, "the user has no %.60s credential", conn->name);
+            set_failure(res, false, "%s", err);
             return;
         }
         if (rc != STORE_OK) {

@@ -55,10 +55,11 @@ cJSON *connectors_credential_open(const struct connectors *c, const char *sealed
 
 /*
  * The credential an installation uses for app: the one it chose at installation (credentialIds),
- * else the user's newest credential of that app (installation_id may be NULL). Returns
- * STORE_OK with *data (clear data, owned) and id filled, STORE_NOT_FOUND when the user has none,
- * STORE_CONFLICT when it is marked invalid (a refused refresh; reason in err), or STORE_ERROR (also
- * when it cannot be opened: message in err).
+ * else the user's newest credential of that app (installation_id may be NULL). A chosen credential
+ * that was deleted is not replaced by another. Returns STORE_OK with *data (clear data, owned) and
+ * id filled; STORE_NOT_FOUND when the user has none, or the chosen one was deleted (id names it);
+ * STORE_CONFLICT when it is marked invalid (a refused refresh); STORE_ERROR (also when it cannot be
+ * opened). Whenever it fails, err says why in words an end user's ISV can pass on.
  */
 int connectors_credential_for(const struct connectors *c, struct store *s, const char *env_id,
                               const char *user_id, const char *app, const char *installation_id,
@@ -171,5 +172,10 @@ int connectors_start(struct connectors *c, struct app *app);
 void connectors_stop(struct connectors *c);
 /* An installation changed: subscriptions are reconciled soon on the hooks thread. Any thread. */
 void connectors_notify(struct connectors *c);
+/* A credential of user_id for app (NULL: any app) was added, replaced or removed: the user's failed
+ * subscriptions are tried again now rather than at their next backoff. Any thread, with its own
+ * store connection s. */
+void connectors_credentials_changed(struct connectors *c, struct store *s, const char *env_id,
+                                    const char *user_id, const char *app);
 
 #endif

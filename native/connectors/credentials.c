@@ -27,14 +27,35 @@ int connectors_credential_for(const struct connectors *c, struct store *s, const
                               cJSON **data, char id[ID_LEN + 1], char *err, size_t err_len)
 {
     *data = NULL;
+    id[0] = '\0';
     cJSON *row = NULL;
-    int rc = store_credential_latest(s, env_id, user_id, app, installation_id, &row);
+    char chosen[ID_LEN + 1] = "";
+    int rc = installation_id ? store_installation_credential_choice(s, installation_id, app, chosen)
+                             : STORE_OK;
+    const struct connector *conn = connectors_find(c, app);
+    const char *name = conn ? conn->name : app;
+    if (rc == STORE_OK && chosen[0]) {
+        /* The account chosen at installation, or none: never silently another one. */
+        rc = store_credential_find(s, env_id, user_id, chosen, &row);
+        if (rc == STORE_NOT_FOUND) {
+            snprintf(id, ID_LEN + 1, "%s", chosen);
+            snprintf(err, err_len,
+                     "the %s account this installation uses (credential %s) was deleted; the "
+                     "user must connect it again",
+                     name, chosen);
+            return STORE_NOT_FOUND;
+        }
+    } else if (rc == STORE_OK) {
+        rc = store_credential_latest(s, env_id, user_id, app, NULL, &row);
+    }
     if (rc != STORE_OK) {
         snprintf(err, err_len, "cannot load the credential: %s", store_errmsg(s));
         return rc;
     }
-    if (!row)
+    if (!row) {
+        snprintf(err, err_len, "the user has no %s credential", name);
         return STORE_NOT_FOUND;
+    }
     snprintf(id, ID_LEN + 1, "%s", json_get_str(row, "credentialId"));
     if (json_get_str(row, "error")) {
         snprintf(err, err_len, "the %s credential %s is invalid: %s", app, id,
@@ -45,7 +66,6 @@ int connectors_credential_for(const struct connectors *c, struct store *s, const
     *data = connectors_credential_open(c, json_get_str(row, "sealed"));
     cJSON_Delete(row);
     /* A credential stored before its form gained a property with a default gets the default. */
-    const struct connector *conn = connectors_find(c, app);
     if (*data && conn)
         connector_credential_defaults(conn, *data);
     if (!*data) {

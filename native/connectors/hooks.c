@@ -1,9 +1,11 @@
 /*
  * App triggers. The hooks thread reconciles subscriptions with installations (subscribe for every
- * active app-triggered installation, unsubscribe and forget the rest), turns verified webhook
- * deliveries into executions (filter, enrich, shape the payload, enqueue) and runs due polls of
- * polling triggers. Verification itself runs on the API thread (connectors_hook_accept) so a
- * forged delivery is refused before it is stored.
+ * active app-triggered installation with the credential it uses, unsubscribe and forget the rest;
+ * a subscription that fails is recorded where the ISV sees it — the installation's subscriptions,
+ * the workflow's errors, the error stream — and tried again with backoff, or at once when the
+ * user's credentials change), turns verified webhook deliveries into executions (filter, enrich,
+ * shape the payload, enqueue) and runs due polls of polling triggers. Verification itself runs on
+ * the API thread (connectors_hook_accept) so a forged delivery is refused before it is stored.
  *
  * Not here: without --public-url, subscriptions are reconciled from the first installation change
  * on (the URL deliveries go to is only known once the server listens).
@@ -143,6 +145,55 @@ static void unsubscribe(struct connectors *c, struct store *s, struct http_clien
     store_subscription_delete(s, json_get_str(sub, "subscriptionId"));
 }
 
+/* Milliseconds before the next attempt of a subscription that failed attempts times in a row: from
+ * 30 s, doubling, at most an hour, with half of it jittered. A provider that refuses for a while
+ * (an outage, a missing scope) is not asked every second, one that comes back is picked up within
+ * the hour without anyone acting, and subscriptions that failed together do not retry together.
+ * A change of the user's credentials retries at once (connectors_credentials_changed). */
+#define SUBSCRIBE_RETRY_FIRST_MS 30000LL
+#define SUBSCRIBE_RETRY_MAX_MS   (3600LL * 1000)
+
+static int64_t subscribe_retry_ms(int attempts)
+{
+    int64_t window = SUBSCRIBE_RETRY_FIRST_MS;
+    for (int i = 1; i < attempts && window < SUBSCRIBE_RETRY_MAX_MS; i++)
+        window *= 2;
+    if (window > SUBSCRIBE_RETRY_MAX_MS)
+        window = SUBSCRIBE_RETRY_MAX_MS;
+    return window / 2 + (int64_t)(((uint64_t)retry_random() * (uint64_t)(window / 2)) >> 32);
+}
+
+/* Records a failed attempt of sub (the subscription of installation inst) and plans the next. The
+ * first failure of a run — or one with a new reason — is also an entry of the workflow's errors,
+ * streamed to the ISV's error webhook like a failed execution's. */
+static void subscription_failed(struct connectors *c, struct store *s, const cJSON *sub,
+                                const cJSON *inst, const struct connector *conn,
+                                const struct connector_trigger *t, const char *cid, const char *why)
+{
+    const char *id = json_get_str(sub, "subscriptionId");
+    int attempts = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(sub, "attempts"));
+    if (attempts < 0 || attempts > 1000)
+        attempts = 1000;
+    store_subscription_fail(s, id, cid && cid[0] ? cid : NULL, why,
+                            store_now() + subscribe_retry_ms(attempts + 1));
+    log_error("subscribe %s: %s\n", id, why);
+    const char *was = json_get_str(sub, "state"), *said = json_get_str(sub, "error");
+    if (was && strcmp(was, "error") == 0 && said && strcmp(said, why) == 0)
+        return;
+    char block[200];
+    snprintf(block, sizeof block, "%s trigger: %s", conn ? conn->name : json_get_str(sub, "app"),
+             t && t->title ? t->title : json_get_str(sub, "trigger"));
+    char message[400];
+    snprintf(message, sizeof message, "the app-trigger subscription failed: %s", why);
+    if (store_error_insert_subscription(s, json_get_str(sub, "envId"), id,
+                                        json_get_str(sub, "workflowId"),
+                                        json_get_str(inst, "installationId"),
+                                        json_get_str(sub, "userId"), block, message) == STORE_OK)
+        engine_wake_maintenance(c->app->engine);
+}
+
+/* Subscribes the installation inst (envId, userId, workflowId, version, installationId) with the
+ * credential it uses (connectors_credential_for), or records why not. */
 static void subscribe(struct connectors *c, struct store *s, struct http_client *http,
                       const cJSON *inst)
 {
@@ -172,17 +223,24 @@ static void subscribe(struct connectors *c, struct store *s, struct http_client 
     }
     const char *id = json_get_str(sub, "subscriptionId");
     if (!t) {
-        store_subscription_update(s, id, "error", NULL, NULL,
-                                  "the app or its trigger is not available on this server");
+        subscription_failed(c, s, sub, inst, conn, NULL, NULL,
+                            "the app or its trigger is not available on this server");
         cJSON_Delete(sub);
         return;
     }
-    char cid[ID_LEN + 1], err[256] = "";
-    cJSON *cred = subscription_credential(c, s, sub, cid);
-    if (!cred && conn->auth != AUTH_NONE) {
-        store_subscription_update(s, id, "error", NULL, NULL, "the user has no credential");
-        cJSON_Delete(sub);
-        return;
+    char cid[ID_LEN + 1] = "", err[256] = "";
+    cJSON *cred = NULL;
+    if (conn->auth != AUTH_NONE) {
+        rc = connectors_credential_for(
+            c, s, json_get_str(inst, "envId"), json_get_str(inst, "userId"), conn->app,
+            json_get_str(inst, "installationId"), &cred, cid, err, sizeof err);
+        if (rc != STORE_OK) {
+            if (!err[0])
+                snprintf(err, sizeof err, "the user has no %s credential", conn->name);
+            subscription_failed(c, s, sub, inst, conn, t, cid, err);
+            cJSON_Delete(sub);
+            return;
+        }
     }
     if (t->polling) {
         /* Nothing to register with the app: the first poll sets the baseline. */
@@ -206,8 +264,7 @@ static void subscribe(struct connectors *c, struct store *s, struct http_client 
         store_subscription_update(s, id, "active", cid[0] ? cid : NULL, remote, NULL);
         cJSON_Delete(remote);
     } else {
-        store_subscription_update(s, id, "error", cid[0] ? cid : NULL, NULL, err);
-        log_error("subscribe %s: %s\n", id, err);
+        subscription_failed(c, s, sub, inst, conn, t, cid, err);
     }
     cJSON_Delete(body);
     cJSON_Delete(scope);
@@ -240,6 +297,16 @@ static void reconcile(struct connectors *c, struct store *s, struct http_client 
     cJSON_Delete(rows);
     rows = NULL;
     if (store_subscriptions_missing(s, &rows) == STORE_OK)
+        cJSON_ArrayForEach(r, rows) subscribe(c, s, http, r);
+    cJSON_Delete(rows);
+}
+
+/* Failed subscriptions whose next attempt is due. Only once the hook URL is known (see the top). */
+static void retry_due(struct connectors *c, struct store *s, struct http_client *http)
+{
+    cJSON *rows = NULL, *r;
+    if (c->app->cfg.public_url[0] &&
+        store_subscriptions_due(s, store_now(), HOOKS_BATCH, &rows) == STORE_OK)
         cJSON_ArrayForEach(r, rows) subscribe(c, s, http, r);
     cJSON_Delete(rows);
 }
@@ -502,6 +569,7 @@ static void *hooks_main(void *arg)
         pthread_mutex_unlock(&c->mu);
         if (sync)
             reconcile(c, s, http);
+        retry_due(c, s, http);
         process_deliveries(c, s, http);
         poll_due(c, s, http);
     }
@@ -544,6 +612,15 @@ void connectors_notify(struct connectors *c)
     c->sync_wanted = true;
     pthread_cond_signal(&c->cv);
     pthread_mutex_unlock(&c->mu);
+}
+
+void connectors_credentials_changed(struct connectors *c, struct store *s, const char *env_id,
+                                    const char *user_id, const char *app)
+{
+    if (!c)
+        return;
+    store_subscriptions_retry_now(s, env_id, user_id, app);
+    connectors_notify(c);
 }
 
 static bool equal_const_time(const char *a, const char *b)

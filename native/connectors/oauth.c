@@ -390,9 +390,11 @@ void connectors_oauth_exchange(struct connectors *c, struct store *s, struct htt
                                                       json_get_str(r, "userId"), conn->app,
                                                       name ? name : conn->name, sealed, id)
                             : STORE_ERROR;
-            if (rc == STORE_OK)
+            if (rc == STORE_OK) {
                 outcome_set(c, json_get_str(r, "state"), OAUTH_CONNECTED, id, NULL);
-            else
+                store_subscriptions_retry_now(s, json_get_str(r, "envId"),
+                                              json_get_str(r, "userId"), conn->app);
+            } else
                 outcome_set(c, json_get_str(r, "state"), OAUTH_FAILED, NULL,
                             "cannot store the credential");
             free(name);

@@ -8,6 +8,7 @@
 
 #include "app.h"
 #include "connectors/connectors.h"
+#include "destinations/destinations.h"
 #include "engine/definitions.h"
 #include "http/ws.h"
 #include "json/json.h"
@@ -288,6 +289,10 @@ int engine_start(struct app *app, const struct engine_config *cfg)
     }
     if (e->lock_fd >= 0)
         flock(e->lock_fd, LOCK_SH);
+    char dest_dir[sizeof app->cfg.data_dir + 16];
+    snprintf(dest_dir, sizeof dest_dir, "%s/destinations", app->cfg.data_dir);
+    e->destinations =
+        destinations_new(dest_dir, e->http.allow_private, (const char *const *)e->allow_hosts);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     e->nworkers = cfg->workers >= 0 ? cfg->workers : (cores > 0 ? (int)cores : 2);
     e->workers = calloc((size_t)e->nworkers, sizeof *e->workers);
@@ -339,6 +344,7 @@ void engine_stop(struct app *app)
         pthread_join(e->workers[i], NULL);
     if (e->maintenance_started)
         pthread_join(e->maintenance, NULL);
+    destinations_free(e->destinations); /* the workers that used its pools are gone */
     if (e->recorder_started)
         stop_thread(e, &e->recorder_stopping, &e->records_cv, e->recorder);
     store_close(e->recorder_store);

@@ -29,7 +29,8 @@ struct engine {
     struct http_client_options http;
     char **allow_hosts; /* NULL-terminated */
     struct rsa_signer *signer;
-    bool sign_rsa; /* add X-Alloy-Signature to workflow calls */
+    struct destinations *destinations; /* database pools of the destination blocks */
+    bool sign_rsa;                     /* add X-Alloy-Signature to workflow calls */
     char *signer_public_pem;
     unsigned long settings_gen; /* bumped (atomically) when a signing secret changes */
 

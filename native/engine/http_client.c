@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <netdb.h>
 #include <sys/socket.h>
 
 /* Longest method token accepted; real methods are short, and it bounds what reaches the wire. */
@@ -342,6 +343,29 @@ static void configure(struct http_client *c, struct transfer *t, const struct ht
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
 }
 
+/*
+ * Whether DNS answered that host does not exist, rather than failing to answer: curl reports both
+ * as "could not resolve", but only the first is worth no retry. Asks the system resolver again (the
+ * one curl uses), on the failure path only; a name that now resolves, or a lookup that fails for
+ * another reason (no answer, a server failure), is not called missing.
+ */
+static bool host_missing(CURL *easy)
+{
+    char host[256];
+    current_host(easy, host, sizeof host);
+    if (!host[0])
+        return false;
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *found = NULL;
+    int rc = getaddrinfo(host, NULL, &hints, &found);
+    if (found)
+        freeaddrinfo(found);
+#ifdef EAI_NODATA
+    if (rc == EAI_NODATA)
+        return true;
+#endif
+    return rc == EAI_NONAME;
+}
+
 /* Maps a failed transfer onto resp->failure and resp->error. */
 static int map_error(struct http_client *c, struct transfer *t, CURLcode rc, const char *errbuf,
                      long timeout, struct http_response *resp)
@@ -354,6 +378,12 @@ static int map_error(struct http_client *c, struct transfer *t, CURLcode rc, con
     }
     if (t->refused && rc == CURLE_COULDNT_CONNECT)
         return fail(resp, HTTP_FAIL_REFUSED, t->refusal);
+    if (rc == CURLE_COULDNT_RESOLVE_HOST && host_missing(c->easy)) {
+        char host[256];
+        current_host(c->easy, host, sizeof host);
+        snprintf(msg, sizeof msg, "the host %.200s does not exist (DNS name not found)", host);
+        return fail(resp, HTTP_FAIL_NO_HOST, msg);
+    }
     switch (rc) {
     case CURLE_OPERATION_TIMEDOUT:
         snprintf(msg, sizeof msg, "timed out after %ld ms (%.200s)", timeout, detail);

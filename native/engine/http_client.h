@@ -64,6 +64,7 @@ enum http_failure {
     HTTP_FAIL_TIMEOUT,   /* the connect or total timeout expired: may work on retry */
     HTTP_FAIL_TOO_LARGE, /* the response exceeded the size cap */
     HTTP_FAIL_REFUSED,   /* the SSRF guard refused every address of the host */
+    HTTP_FAIL_NO_HOST,   /* DNS says the host name does not exist (not a lookup that failed) */
     HTTP_FAIL_INVALID,   /* the request itself is unusable: URL, scheme, method or header */
 };
 

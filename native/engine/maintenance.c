@@ -1,6 +1,8 @@
 /*
- * Background upkeep: streams execution errors to the ISV's error webhook (signed, retried on the
- * next round until delivered; a sample one on demand, for the dashboard's test button) and purges
+ * Background upkeep: streams execution errors (and failed app-trigger subscriptions) to the ISV's
+ * error webhook (signed, retried on the next round until delivered; a sample one on demand, for
+ * the dashboard's test button) and to its Amazon EventBridge bus (PutEvents, SigV4; retried
+ * likewise while throttled or unreachable), and purges
  * executions past the environment's retention, reclaiming the freed pages so the database does not
  * grow without bound.
  */
@@ -8,6 +10,7 @@
 #include "log.h"
 
 #include "app.h"
+#include "destinations/eventbridge.h"
 #include "engine/delivery.h"
 #include "engine/retry.h"
 #include "engine/sealed.h"
@@ -25,6 +28,28 @@
 #define STREAM_BATCH       64
 #define RETENTION_EVERY_MS (10 * 60 * 1000)
 
+/* What the ISV receives about one error row (the webhook's body, the EventBridge event's detail).
+ */
+static cJSON *error_body(const cJSON *r)
+{
+    /* A failed app-trigger subscription has no execution: its row names the subscription. */
+    const char *kind = json_get_str(r, "kind");
+    bool sub = kind && strcmp(kind, "subscription") == 0;
+    cJSON *body = cJSON_CreateObject();
+    cJSON_AddStringToObject(body, "type", sub ? "subscriptionError" : "executionError");
+    cJSON_AddStringToObject(body, sub ? "subscriptionId" : "executionId",
+                            json_get_str(r, "executionId"));
+    cJSON_AddStringToObject(body, "workflowId", json_get_str(r, "workflowId"));
+    cJSON_AddStringToObject(body, "childWorkflowId", json_get_str(r, "installationId"));
+    cJSON_AddStringToObject(body, "userId", json_get_str(r, "userId"));
+    if (json_get_str(r, "block"))
+        cJSON_AddStringToObject(body, "block", json_get_str(r, "block"));
+    cJSON_AddStringToObject(body, "message", json_get_str(r, "message"));
+    cJSON_AddNumberToObject(body, "errorOccurredAtMs",
+                            cJSON_GetObjectItem(r, "createdAt")->valuedouble);
+    return body;
+}
+
 /*
  * Sends one error row (execution_errors joined with its environment's webhook url and secret, as
  * store_errors_unstreamed gives it) to the webhook. Returns 0 with *resp filled when it was sent,
@@ -34,17 +59,7 @@ static int send_error(struct engine *e, struct http_client *http, const cJSON *r
                       struct http_response *resp, char *err, size_t err_len)
 {
     const char *id = json_get_str(r, "id"), *url = json_get_str(r, "url");
-    cJSON *body = cJSON_CreateObject();
-    cJSON_AddStringToObject(body, "type", "executionError");
-    cJSON_AddStringToObject(body, "executionId", json_get_str(r, "executionId"));
-    cJSON_AddStringToObject(body, "workflowId", json_get_str(r, "workflowId"));
-    cJSON_AddStringToObject(body, "childWorkflowId", json_get_str(r, "installationId"));
-    cJSON_AddStringToObject(body, "userId", json_get_str(r, "userId"));
-    if (json_get_str(r, "block"))
-        cJSON_AddStringToObject(body, "block", json_get_str(r, "block"));
-    cJSON_AddStringToObject(body, "message", json_get_str(r, "message"));
-    cJSON_AddNumberToObject(body, "errorOccurredAtMs",
-                            cJSON_GetObjectItem(r, "createdAt")->valuedouble);
+    cJSON *body = error_body(r);
     /* Stored sealed; one that does not open is reported, never sent unsigned. */
     const char *stored = json_get_str(r, "secret");
     char *secret = sealed_setting_open(&e->app->master, stored);
@@ -84,6 +99,60 @@ static int send_error(struct engine *e, struct http_client *http, const cJSON *r
     return rc;
 }
 
+/* Sends one error row to the environment's EventBridge bus (cfg: the stored target, its keys
+ * sealed). Returns true when it is done with: accepted, or refused for good (logged). */
+static bool send_error_event(struct engine *e, struct http_client *http, const cJSON *r,
+                             const cJSON *cfg)
+{
+    char *secret = sealed_setting_open(&e->app->master, json_get_str(cfg, "secretAccessKey"));
+    char *token = sealed_setting_open(&e->app->master, json_get_str(cfg, "sessionToken"));
+    struct eventbridge_target t = {
+        .region = json_get_str(cfg, "region"),
+        .access_key_id = json_get_str(cfg, "accessKeyId"),
+        .secret_access_key = secret,
+        .session_token = token,
+        .endpoint = json_get_str(cfg, "endpoint"),
+    };
+    cJSON *in = cJSON_CreateObject();
+    cJSON_AddStringToObject(in, "source",
+                            json_get_str(cfg, "source") ? json_get_str(cfg, "source") : "solder");
+    const char *kind = json_get_str(r, "kind");
+    bool sub = kind && strcmp(kind, "subscription") == 0;
+    cJSON_AddStringToObject(in, "detailType", sub ? "Subscription Error" : "Execution Error");
+    cJSON_AddItemToObject(in, "detail", error_body(r));
+    cJSON_AddStringToObject(in, "eventBusName", json_get_str(cfg, "bus"));
+    char err[256] = "";
+    cJSON *entry = eventbridge_entry(in, NULL, err, sizeof err);
+    cJSON_Delete(in);
+    cJSON *entries = cJSON_CreateArray();
+    if (entry)
+        cJSON_AddItemToArray(entries, entry);
+    struct eventbridge_request req;
+    bool done = true;
+    if (!secret) {
+        snprintf(err, sizeof err, "the secret access key cannot be opened");
+    } else if (entry &&
+               eventbridge_request(&t, entries, store_now() / 1000, &req, err, sizeof err) == 0) {
+        struct http_request hreq = {"POST",    req.url,  (const char *const *)req.lines,
+                                    req.count, req.body, strlen(req.body),
+                                    10000};
+        struct http_response resp;
+        http_client_send(http, &hreq, &resp);
+        enum eventbridge_verdict v = eventbridge_answer(&resp, 1, NULL, NULL, err, sizeof err);
+        done = v == EVENTBRIDGE_OK || v == EVENTBRIDGE_FAIL;
+        if (v == EVENTBRIDGE_OK)
+            err[0] = 0;
+        http_response_free(&resp);
+        eventbridge_request_free(&req);
+    }
+    if (err[0] && done)
+        log_error("error stream to EventBridge: %s\n", err);
+    secrets_free(secret);
+    secrets_free(token);
+    cJSON_Delete(entries);
+    return done;
+}
+
 static void stream_errors(struct engine *e, struct store *s, struct http_client *http)
 {
     cJSON *rows = NULL;
@@ -92,22 +161,27 @@ static void stream_errors(struct engine *e, struct store *s, struct http_client 
     const cJSON *r;
     cJSON_ArrayForEach(r, rows)
     {
-        const char *id = json_get_str(r, "id");
-        if (!json_get_str(r, "url")) {
-            store_error_mark_streamed(s, id); /* nowhere to send it */
-            continue;
+        const char *id = json_get_str(r, "id"), *eb = json_get_str(r, "eventBridge");
+        /* Each configured target must be done with the error (delivered, or refused for good)
+         * before it is marked; one that is not gets it again, at least once, on the next round. */
+        bool done = true;
+        if (json_get_str(r, "url")) {
+            struct http_response resp;
+            char err[256];
+            if (send_error(e, http, r, 10000, &resp, err, sizeof err) == 0) {
+                enum retry_verdict v = retry_classify(&resp);
+                done = v == RETRY_SUCCESS || v == RETRY_FAIL; /* a 4xx will not get better */
+                http_response_free(&resp);
+            } else {
+                log_error("error stream: %s\n", err);
+            }
         }
-        struct http_response resp;
-        char err[256];
-        if (send_error(e, http, r, 10000, &resp, err, sizeof err) == 0) {
-            enum retry_verdict v = retry_classify(&resp);
-            if (v == RETRY_SUCCESS || v == RETRY_FAIL) /* a 4xx will not get better */
-                store_error_mark_streamed(s, id);
-            http_response_free(&resp);
-        } else {
-            log_error("error stream: %s\n", err);
+        cJSON *cfg = eb ? json_parse(eb, strlen(eb), JSON_MAX_DEPTH, NULL) : NULL;
+        if (cJSON_IsObject(cfg))
+            done = send_error_event(e, http, r, cfg) && done;
+        cJSON_Delete(cfg);
+        if (done)
             store_error_mark_streamed(s, id);
-        }
     }
     cJSON_Delete(rows);
 }

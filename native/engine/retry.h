@@ -29,7 +29,8 @@
 enum retry_verdict {
     RETRY_SUCCESS, /* 2xx: done */
     RETRY_AGAIN,   /* network error, timeout, 408, 429, 5xx: try again after a delay */
-    RETRY_FAIL,    /* other 1xx/3xx/4xx, refused, too large, invalid request: retrying won't help */
+    RETRY_FAIL,    /* other 1xx/3xx/4xx, blocked by the network guard, a host name DNS says does not
+                      exist, too large, invalid request: retrying won't help */
 };
 
 /* Classifies the outcome of one attempt. */

@@ -1,15 +1,17 @@
 /*
  * Running one claimed execution: build (or resume) its context, run the workflow executor with this
  * file's host (outgoing calls of http, streamData and app-action blocks, all through
- * engine/outbound.c), and hand the outcome to the recorder (recorder.c): done, stopped, failed, or
- * to be requeued for a retry or a delay, with the steps run, their inputs and outputs redacted and
- * capped in size. Connector app actions are rendered by connectors/action.c.
+ * engine/outbound.c, and the destination blocks, through destinations/), and hand the outcome to
+ * the recorder (recorder.c): done, stopped, failed, or to be requeued for a retry or a delay, with
+ * the steps run, their inputs and outputs redacted and capped in size. Connector app actions are
+ * rendered by connectors/action.c.
  */
 #include "engine/engine_internal.h"
 
 #include "app.h"
 #include "connectors/connectors.h"
 #include "crypto/crypto.h"
+#include "destinations/destinations.h"
 #include "engine/definitions.h"
 #include "engine/outbound.h"
 #include "engine/retry.h"
@@ -122,6 +124,20 @@ static void host_call(void *ctx, const struct wf_call *call, struct wf_call_resu
         struct connector_call cc = {r->env_id, r->user_id, json_get_str(r->job, "installationId"),
                                     &oc, call->step_key};
         connectors_action_run(e->app->connectors, r->w->store, &cc, call->block, call->inputs, res);
+    } else if (destinations_handles(call->block->type)) {
+        const cJSON *attempt =
+            cJSON_GetObjectItem(cJSON_GetObjectItem(r->state->context, "execution"), "attempt");
+        struct destination_call dc = {
+            .connectors = e->app->connectors,
+            .store = r->w->store,
+            .env_id = r->env_id,
+            .user_id = r->user_id,
+            .installation_id = json_get_str(r->job, "installationId"),
+            .outbound = &oc,
+            .step_key = call->step_key,
+            .attempt = cJSON_IsNumber(attempt) ? attempt->valueint : 1,
+        };
+        destinations_run(e->destinations, &dc, call->block, call->inputs, res);
     } else {
         outbound_block(&oc, call, r->state->context, res);
     }

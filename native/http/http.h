@@ -6,10 +6,15 @@
  * STYLE.md (route -> auth -> limits -> JSON parse) and then calls the handler, which answers with
  * exactly one reply_* call. Everything a handler reads through the request lives until the reply is
  * written.
+ *
+ * Threading: handlers run on an API thread (http/pool.c), ROUTE_INLINE ones on the lws service
+ * thread. A request belongs to one thread at a time; a handler never touches lws itself
+ * (request_header asks the service thread when needed).
  */
 #ifndef SOLDER_HTTP_H
 #define SOLDER_HTTP_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -42,15 +47,16 @@ const char *http_method_name(enum http_method m);
 /* An install link's token may call it (with ROUTE_USER_TOKEN): what the install modal needs to
  * read and install the link's one integration. Other routes answer its token 403. */
 #define ROUTE_INSTALL_LINK 0x20u
+#define ROUTE_INLINE       0x40u /* public and instant: answered on the lws service thread itself */
 /* Only the bearer token of --metrics-token may call it (GET /metrics). */
-#define ROUTE_METRICS 0x40u
+#define ROUTE_METRICS 0x80u
 /* Counted against the per-user /run/event bucket of the body's userId, not the caller's
  * (http/ratelimit.c). */
-#define ROUTE_PER_USER_LIMIT 0x80u
+#define ROUTE_PER_USER_LIMIT 0x100u
 /* Counted against no rate limit. */
-#define ROUTE_NO_LIMIT 0x100u
+#define ROUTE_NO_LIMIT 0x200u
 /* The route's body schema applies when a body is sent; none is needed. */
-#define ROUTE_BODY_OPTIONAL 0x200u
+#define ROUTE_BODY_OPTIONAL 0x400u
 
 #define ROUTE_MAX_PARAMS 4
 #define ROUTE_PARAM_MAX  256
@@ -82,13 +88,22 @@ struct identity {
 };
 
 struct request {
-    struct app *app;
+    struct app *app; /* on an API thread: that thread's view (its own store connection) */
     struct lws *wsi;
-    bool deferred; /* the reply waits for the group commit (see app_batch_join) */
+    struct request *next;  /* in the API threads' queues */
+    atomic_bool abandoned; /* the connection closed: the reply will never be written */
+    bool deferred;         /* the reply waits for the group commit (see app_batch_join) */
+    /* http_defer: a job's thread has the request; resume(req, resume_arg) runs next, on an API
+     * thread, once the job is done (resume_ready) and the handler has let go of it (parked). */
+    bool waiting, parked, resume_ready;
+    void (*resume)(struct request *req, void *arg);
+    void *resume_arg;
     enum http_method method;
     char path[1024];
-    char *query; /* raw query string without '?', never NULL after setup */
+    const char *route_path; /* path without its dated version prefix, once routed */
+    char *query;            /* raw query string without '?', never NULL after setup */
     char request_id[17];
+    char peer[48]; /* the client's address, as text */
     int64_t started_us;
 
     /* Selected request headers (malloc'd or NULL). */
@@ -134,7 +149,8 @@ bool url_decode(const char *src, size_t len, char *dst, size_t cap, bool plus_is
 
 /* The decoded value of query parameter name (malloc'd), or NULL when absent. */
 char *request_query(const struct request *req, const char *name);
-/* A request header that lws does not parse itself, by name (any case); malloc'd, NULL if absent. */
+/* A request header by name (any case); malloc'd, NULL if absent. From an API thread this asks the
+ * lws thread, which owns the headers, and waits for its answer. */
 char *request_header(const struct request *req, const char *name);
 
 /* Replies. Each takes ownership of what it is given; the first reply wins, later ones are ignored.
@@ -157,17 +173,15 @@ bool http_identify_user_token(struct app *app, const char *token, struct identit
                               size_t msg_len);
 
 /*
- * Work off the service thread (http/defer.c): runs work(arg) on a thread of its own, then
- * done(req, arg) back on the service thread, which replies; meanwhile the request is deferred.
- * When the connection closed in between, done gets req NULL (and only frees arg). Returns false,
- * with nothing started, when too many jobs run already: the handler replies itself then.
+ * Work off the API threads (http/defer.c), for a handler (on an API thread): runs work(arg) on a
+ * thread of its own, then done(req, arg) back on an API thread, which replies; meanwhile the
+ * request waits. When the connection closed in between, done gets req NULL (and only frees arg).
+ * Returns false, with nothing started, when too many jobs run already: the handler replies itself
+ * then.
  */
 bool http_defer(struct request *req, void (*work)(void *arg),
                 void (*done)(struct request *req, void *arg), void *arg);
-/* The server's side: a closed connection's job forgets it; flush runs the finished jobs' done
- * steps (on a wake-up); drain waits for every job (at shutdown). */
-void http_defer_forget(struct request *req);
-void http_defer_flush(void);
+/* Waits for every job's work to end (at shutdown, before the API threads stop). */
 void http_defer_drain(void);
 
 /* Maps a store status to the matching reply (404 / 409 / 500). what names the object ("user"). */

@@ -9,7 +9,8 @@
  * read from the store at most every ENV_TTL_MS.
  * It does not share buckets between servers: each process counts its own requests.
  *
- * Threading: the service thread only (the pipeline of http/server.c).
+ * Threading: the pipeline runs on the API threads (and on the service thread for ROUTE_INLINE
+ * routes): one mutex guards the buckets and the cached limits, never held across a store read.
  */
 #include "app.h"
 
@@ -18,8 +19,8 @@
 #include "plat.h"
 #include "store/catalog.h"
 
-#include <libwebsockets.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,7 @@ struct bucket {
     int64_t last_ms;
 };
 
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static struct bucket *buckets;
 static uint64_t seed;
 
@@ -72,11 +74,13 @@ static int64_t now_ms(void)
 /* FNV-1a over a seeded start: the seed keeps callers from choosing colliding names. */
 static uint64_t hash_parts(enum rate_kind kind, const char *a, const char *b)
 {
+    pthread_mutex_lock(&mu);
     if (!seed) {
         plat_random(&seed, sizeof seed);
         seed |= 1;
     }
     uint64_t h = 1469598103934665603ull ^ seed ^ (uint64_t)kind;
+    pthread_mutex_unlock(&mu);
     for (const char *s = a; s && *s; s++)
         h = (h ^ (unsigned char)*s) * 1099511628211ull;
     h = (h ^ 0xff) * 1099511628211ull;
@@ -123,23 +127,30 @@ bool ratelimit_parse(const char *spec, struct rate_limits *out, char *err, size_
     return ok;
 }
 
-/* The environment's limits (read again when older than ENV_TTL_MS); NULL when unknown. */
-static const struct rate_bucket *environment_limits(struct app *app, const char *env_id,
-                                                    bool set[RATE_KINDS])
+/* Finds env_id's cache slot (mu held); -1 when it has none. */
+static int env_slot(const char *env_id)
+{
+    for (int i = 0; i < env_count; i++)
+        if (strcmp(envs[i].env_id, env_id) == 0)
+            return i;
+    return -1;
+}
+
+/* The environment's limits into limit[] and set[] (read again from the store when older than
+ * ENV_TTL_MS). */
+static void environment_limits(struct app *app, const char *env_id,
+                               struct rate_bucket limit[RATE_KINDS], bool set[RATE_KINDS])
 {
     int64_t now = now_ms();
-    int slot = -1;
-    for (int i = 0; i < env_count && slot < 0; i++)
-        if (strcmp(envs[i].env_id, env_id) == 0)
-            slot = i;
+    pthread_mutex_lock(&mu);
+    int slot = env_slot(env_id);
     if (slot >= 0 && now - envs[slot].loaded_ms < ENV_TTL_MS) {
         memcpy(set, envs[slot].set, sizeof envs[slot].set);
-        return envs[slot].limit;
+        memcpy(limit, envs[slot].limit, sizeof envs[slot].limit);
+        pthread_mutex_unlock(&mu);
+        return;
     }
-    if (slot < 0)
-        slot = env_count < ENV_CACHE ? env_count++ : (int)(now % ENV_CACHE);
-    snprintf(envs[slot].env_id, sizeof envs[slot].env_id, "%s", env_id);
-    envs[slot].loaded_ms = now;
+    pthread_mutex_unlock(&mu);
     cJSON *row = NULL, *own = NULL;
     if (store_settings(app->store, env_id, &row) == STORE_OK && row) {
         const char *text = json_get_str(row, "rateLimits");
@@ -149,29 +160,39 @@ static const struct rate_bucket *environment_limits(struct app *app, const char 
         const cJSON *b = cJSON_GetObjectItem(own, RATE_KIND_NAMES[k]);
         const cJSON *rate = cJSON_GetObjectItem(b, "rate"),
                     *burst = cJSON_GetObjectItem(b, "burst");
-        envs[slot].set[k] = cJSON_IsNumber(rate) && cJSON_IsNumber(burst);
-        envs[slot].limit[k] = envs[slot].set[k]
-                                  ? (struct rate_bucket){rate->valuedouble, burst->valuedouble}
-                                  : app->cfg.rate_limits.kind[k];
+        set[k] = cJSON_IsNumber(rate) && cJSON_IsNumber(burst);
+        limit[k] = set[k] ? (struct rate_bucket){rate->valuedouble, burst->valuedouble}
+                          : app->cfg.rate_limits.kind[k];
     }
     cJSON_Delete(own);
     cJSON_Delete(row);
-    memcpy(set, envs[slot].set, sizeof envs[slot].set);
-    return envs[slot].limit;
+    pthread_mutex_lock(&mu);
+    slot = env_slot(env_id);
+    if (slot < 0)
+        slot = env_count < ENV_CACHE ? env_count++ : (int)(now % ENV_CACHE);
+    snprintf(envs[slot].env_id, sizeof envs[slot].env_id, "%s", env_id);
+    envs[slot].loaded_ms = now;
+    memcpy(envs[slot].set, set, sizeof envs[slot].set);
+    memcpy(envs[slot].limit, limit, sizeof envs[slot].limit);
+    pthread_mutex_unlock(&mu);
 }
 
 void ratelimit_environment_changed(const char *env_id)
 {
-    for (int i = 0; i < env_count; i++)
-        if (strcmp(envs[i].env_id, env_id) == 0)
-            envs[i].loaded_ms = INT64_MIN / 2;
+    pthread_mutex_lock(&mu);
+    int slot = env_slot(env_id);
+    if (slot >= 0)
+        envs[slot].loaded_ms = INT64_MIN / 2;
+    pthread_mutex_unlock(&mu);
 }
 
 void ratelimit_reset(void)
 {
+    pthread_mutex_lock(&mu);
     free(buckets);
     buckets = NULL;
     env_count = 0;
+    pthread_mutex_unlock(&mu);
 }
 
 static struct bucket *bucket_for(uint64_t key, int64_t now, double burst)
@@ -207,9 +228,12 @@ static bool take(struct request *req, enum rate_kind kind, const struct rate_buc
     if (limit->rate <= 0)
         return true;
     int64_t now = now_ms();
+    pthread_mutex_lock(&mu);
     struct bucket *b = bucket_for(key, now, limit->burst);
-    if (!b)
+    if (!b) {
+        pthread_mutex_unlock(&mu);
         return true;
+    }
     b->tokens += (double)(now - b->last_ms) * limit->rate / 1000.0;
     if (b->tokens > limit->burst)
         b->tokens = limit->burst;
@@ -217,12 +241,14 @@ static bool take(struct request *req, enum rate_kind kind, const struct rate_buc
     bool ok = b->tokens >= 1;
     if (ok)
         b->tokens -= 1;
+    double tokens = b->tokens;
+    pthread_mutex_unlock(&mu);
     put_header(req, "ratelimit-limit", limit->burst);
-    put_header(req, "ratelimit-remaining", floor(b->tokens));
-    put_header(req, "ratelimit-reset", ceil((limit->burst - b->tokens) / limit->rate));
+    put_header(req, "ratelimit-remaining", floor(tokens));
+    put_header(req, "ratelimit-reset", ceil((limit->burst - tokens) / limit->rate));
     if (ok)
         return true;
-    double wait = ceil((1 - b->tokens) / limit->rate);
+    double wait = ceil((1 - tokens) / limit->rate);
     put_header(req, "retry-after", wait < 1 ? 1 : wait);
     reply_error(req, 429, "rate_limited",
                 "too many requests: the %s limit is %g per second (burst %g); retry in %.0f s",
@@ -237,24 +263,23 @@ bool ratelimit_check(struct request *req)
         return true;
     struct app *app = req->app;
     bool set[RATE_KINDS];
+    struct rate_bucket limit[RATE_KINDS];
+    if (req->who.kind != IDENTITY_NONE)
+        environment_limits(app, req->who.env.id, limit, set);
     switch (req->who.kind) {
     case IDENTITY_API_KEY:
-        return take(req, RATE_KEY, &environment_limits(app, req->who.env.id, set)[RATE_KEY],
-                    hash_parts(RATE_KEY, "key", req->who.key_id));
+        return take(req, RATE_KEY, &limit[RATE_KEY], hash_parts(RATE_KEY, "key", req->who.key_id));
     case IDENTITY_SESSION:
-        return take(req, RATE_KEY, &environment_limits(app, req->who.env.id, set)[RATE_KEY],
+        return take(req, RATE_KEY, &limit[RATE_KEY],
                     hash_parts(RATE_KEY, "account", req->who.account));
     case IDENTITY_USER_TOKEN:
-        return take(req, RATE_USER, &environment_limits(app, req->who.env.id, set)[RATE_USER],
+        return take(req, RATE_USER, &limit[RATE_USER],
                     hash_parts(RATE_USER, req->who.env.id, req->who.user_id));
     case IDENTITY_NONE:
         break;
     }
-    char ip[64] = "";
-    if (req->wsi)
-        lws_get_peer_simple(req->wsi, ip, sizeof ip);
     return take(req, RATE_ADDRESS, &app->cfg.rate_limits.kind[RATE_ADDRESS],
-                hash_parts(RATE_ADDRESS, "address", ip));
+                hash_parts(RATE_ADDRESS, "address", req->peer));
 }
 
 bool ratelimit_check_user(struct request *req)
@@ -268,7 +293,9 @@ bool ratelimit_check_user(struct request *req)
     bool ok = true;
     if (user) {
         bool set[RATE_KINDS];
-        ok = take(req, RATE_EVENT, &environment_limits(req->app, req->who.env.id, set)[RATE_EVENT],
+        struct rate_bucket limit[RATE_KINDS];
+        environment_limits(req->app, req->who.env.id, limit, set);
+        ok = take(req, RATE_EVENT, &limit[RATE_EVENT],
                   hash_parts(RATE_EVENT, req->who.env.id, user));
     }
     free(query);
@@ -278,8 +305,9 @@ bool ratelimit_check_user(struct request *req)
 cJSON *ratelimit_environment_json(struct request *req)
 {
     bool set[RATE_KINDS];
+    struct rate_bucket limits[RATE_KINDS];
     ratelimit_environment_changed(req->who.env.id);
-    const struct rate_bucket *limits = environment_limits(req->app, req->who.env.id, set);
+    environment_limits(req->app, req->who.env.id, limits, set);
     cJSON *out = cJSON_CreateObject();
     for (int k = 0; k < RATE_KINDS; k++) {
         if (k == RATE_ADDRESS)

@@ -1,6 +1,7 @@
 /* Request helpers for handlers: query parameters and the reply functions (see http.h). */
-#include "http/http.h"
+#include "app.h"
 
+#include "http/pool.h"
 #include "json/json.h"
 
 #include <ctype.h>
@@ -13,19 +14,41 @@
 /* Longest header name looked up: bounds the lowercase copy lws wants ("name:"). */
 #define HEADER_NAME_MAX 100
 
+/* A header lws parses itself ("accept:" is WSI_TOKEN_HTTP_ACCEPT), by its lowercase "name:". */
+static char *token_header(struct lws *wsi, const char *key, size_t n)
+{
+    for (int t = 0; t < WSI_TOKEN_COUNT; t++) {
+        const char *s = (const char *)lws_token_to_string((enum lws_token_indexes)t);
+        if (!s || strncmp(s, key, n) != 0 || s[n] != '\0')
+            continue;
+        int len = lws_hdr_total_length(wsi, (enum lws_token_indexes)t);
+        if (len <= 0)
+            return NULL;
+        char *v = malloc((size_t)len + 1);
+        if (v && lws_hdr_copy(wsi, v, len + 1, (enum lws_token_indexes)t) < 0) {
+            free(v);
+            return NULL;
+        }
+        return v;
+    }
+    return NULL;
+}
+
 char *request_header(const struct request *req, const char *name)
 {
     char key[HEADER_NAME_MAX + 2];
     size_t n = strlen(name);
     if (!req->wsi || n == 0 || n > HEADER_NAME_MAX)
         return NULL;
+    if (pool_on_api_thread())
+        return pool_header(req->app->pool, req, name);
     for (size_t i = 0; i < n; i++)
         key[i] = (char)tolower((unsigned char)name[i]);
     key[n] = ':';
     key[n + 1] = '\0';
     int len = lws_hdr_custom_length(req->wsi, key, (int)n + 1);
     if (len <= 0)
-        return NULL;
+        return token_header(req->wsi, key, n + 1);
     char *v = malloc((size_t)len + 1);
     if (v && lws_hdr_custom_copy(req->wsi, v, len + 1, key, (int)n + 1) < 0) {
         free(v);

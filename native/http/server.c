@@ -1,17 +1,22 @@
 /*
- * The HTTP server: libwebsockets glue and the request pipeline every handler sits behind
- * (route -> CORS preflight -> auth -> rate limit -> body limit -> JSON parse -> body schema ->
- * per-user rate limit -> handler), plus the access log.
- * Dashboard pages a browser opens are answered before routing (http/static.c); the dashboard's
- * session cookie and CSRF check are the auth step's third way in (http/session.c).
- * It does not know any API area: those are rows of API_ROUTES.
+ * The HTTP server: libwebsockets glue (connections, framing, body limits and deadlines, writing
+ * replies, the access log and the request metrics) and the request pipeline every handler sits
+ * behind (route -> CORS preflight -> auth -> rate limit -> body limit -> JSON parse -> body schema
+ * -> per-user rate limit -> handler). Dashboard pages a browser opens are recognised before
+ * routing (http/static.c); the dashboard's session cookie and CSRF check are the auth step's third
+ * way in (http/session.c). It does not know any API area: those are rows of API_ROUTES.
  *
- * Threading: everything here runs on the lws service thread; a handler must not block for long.
+ * Threading: the lws service thread receives a request, routes it and hands it to the API threads
+ * (http/pool.c), which run the pipeline and the handler; it writes the reply when they hand it
+ * back. Only preflights, unknown routes and ROUTE_INLINE routes are answered on the service thread
+ * itself, so nothing a request does can keep it from serving everyone else.
  */
 #include "app.h"
 #include "log.h"
 
-#include "engine/engine.h"
+#include "http/chunked.h"
+#include "http/conns.h"
+#include "http/pool.h"
 #include "http/session.h"
 #include "http/metrics.h"
 #include "http/ratelimit.h"
@@ -29,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <time.h>
 
 static volatile sig_atomic_t stop_requested;
@@ -41,8 +47,10 @@ static int64_t now_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static void request_reset(struct request *req)
+static void request_free(struct request *req)
 {
+    if (!req)
+        return;
     free(req->query);
     free(req->authorization);
     free(req->user_token);
@@ -52,7 +60,7 @@ static void request_reset(struct request *req)
     cJSON_Delete(req->json);
     free(req->resp_body);
     buf_free(&req->resp_headers);
-    memset(req, 0, sizeof *req);
+    free(req);
 }
 
 static char *copy_header(struct lws *wsi, enum lws_token_indexes tok)
@@ -116,10 +124,10 @@ static void add_cors(struct request *req)
     reply_header(req, "vary", "origin");
 }
 
-/* Environments never change once created, so the lws thread keeps the few there are. */
+/* Environments never change once created, so each thread keeps the few there are. */
 #define ENV_CACHE 8
-static struct environment env_cache[ENV_CACHE];
-static int env_cached;
+static _Thread_local struct environment env_cache[ENV_CACHE];
+static _Thread_local int env_cached;
 
 static int environment_of(struct app *app, const char *id, struct environment *out)
 {
@@ -251,121 +259,67 @@ static bool method_has_body(enum http_method m)
     return m == HTTP_POST || m == HTTP_PUT || m == HTTP_PATCH || m == HTTP_DELETE;
 }
 
-bool app_batch_join(struct request *req)
+/* Methods lws reads a body for when the request has no Content-Length (until the connection
+ * ends: it knows no chunked framing, so this file decodes it). */
+static bool body_without_length(enum http_method m)
+{
+    return m == HTTP_POST || m == HTTP_PUT || m == HTTP_PATCH;
+}
+
+/* Where a connection's current transaction is. */
+enum phase {
+    PHASE_NONE,  /* no request in progress */
+    PHASE_BODY,  /* headers received, the body arriving */
+    PHASE_WORK,  /* with the API threads, which own the request meanwhile */
+    PHASE_REPLY, /* the reply is ready to be written */
+};
+
+/* The transaction in progress on an HTTP connection: lws's per-session data of the "http"
+ * protocol, which lws allocates afresh for each request (and frees after HTTP_DROP_PROTOCOL). */
+struct http_conn {
+    struct request *req;
+    enum phase phase;
+    bool chunked;     /* the body comes with Transfer-Encoding: chunked */
+    bool close_after; /* lws could not read another request correctly after this one */
+    struct chunked chunks;
+    lws_sorted_usec_list_t deadline; /* the whole body must have arrived by then */
+};
+
+/* Answers an OPTIONS preflight for any method the path serves, if it is browser-facing. */
+static void preflight(struct request *req, const char *path)
+{
+    const struct route *any = NULL;
+    for (size_t i = 0; i < API_ROUTE_COUNT && !any; i++) {
+        int n;
+        bool wm;
+        char params[ROUTE_MAX_PARAMS][ROUTE_PARAM_MAX];
+        const struct route *r =
+            router_match(&API_ROUTES[i], 1, API_ROUTES[i].method, path, params, &n, &wm);
+        if (r && (r->flags & ROUTE_BROWSER))
+            any = r;
+    }
+    if (!any) {
+        reply_error(req, 404, "not_found", "no such route: OPTIONS %s", path);
+        return;
+    }
+    add_cors(req);
+    reply_header(req, "access-control-allow-methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
+    reply_header(req, "access-control-allow-headers",
+                 "authorization, content-type, x-alloy-user-token, x-alloy-userid, "
+                 "x-api-version");
+    reply_header(req, "access-control-max-age", "600");
+    reply_raw(req, 204, "text/plain", NULL, 0);
+}
+
+void http_pipeline_run(struct request *req)
 {
     struct app *app = req->app;
-    struct batch *b = &app->batch;
-    if (b->count == b->cap) {
-        int cap = b->cap ? b->cap * 2 : 64;
-        struct request **r = realloc(b->reqs, (size_t)cap * sizeof *r);
-        if (!r)
-            return false;
-        b->reqs = r;
-        b->cap = cap;
-    }
-    if (!b->open) {
-        if (store_begin(app->store) != STORE_OK)
-            return false;
-        b->open = true;
-    }
-    if (store_savepoint(app->store) != STORE_OK)
-        return false;
-    req->deferred = true;
-    b->reqs[b->count++] = req;
-    return true;
-}
-
-void app_batch_leave(struct request *req, bool keep)
-{
-    store_savepoint_end(req->app->store, keep);
-}
-
-/* Commits the group transaction and releases the replies that waited for it. */
-static void batch_flush(struct app *app)
-{
-    struct batch *b = &app->batch;
-    if (!b->open)
-        return;
-    bool ok = store_commit(app->store) == STORE_OK;
-    if (!ok)
-        store_rollback(app->store);
-    b->open = false;
-    for (int i = 0; i < b->count; i++) {
-        struct request *req = b->reqs[i];
-        if (!req)
-            continue; /* its connection closed meanwhile */
-        if (!ok) {
-            free(req->resp_body);
-            req->resp_body = NULL;
-            req->replied = false;
-            reply_error(req, 500, "internal", "could not store the request (request %s)",
-                        req->request_id);
-        }
-        req->deferred = false;
-        lws_callback_on_writable(req->wsi);
-    }
-    if (b->count > 0)
-        engine_wake(app);
-    b->count = 0;
-}
-
-/* Forgets a request whose connection closed before its group commit. */
-static void batch_forget(struct app *app, struct request *req)
-{
-    for (int i = 0; i < app->batch.count; i++)
-        if (app->batch.reqs[i] == req)
-            app->batch.reqs[i] = NULL;
-}
-
-/* The pipeline: everything between "request fully received" and "reply ready". */
-static void dispatch(struct request *req)
-{
-    struct app *app = req->app;
-    char version[8];
-    const char *path = router_strip_version(req->path, version);
-    bool wrong_method = false;
-    enum http_method m = req->method == HTTP_OPTIONS ? HTTP_GET : req->method;
-    if (static_serve_dashboard(req, app->cfg.web_dir))
-        return; /* a browser opening a dashboard page */
-
-    req->route = router_match(API_ROUTES, API_ROUTE_COUNT, m, path, req->params, &req->nparams,
-                              &wrong_method);
-    if (req->method == HTTP_OPTIONS) {
-        /* A preflight: answer for any method the path serves, if it is browser-facing. */
-        const struct route *any = NULL;
-        for (size_t i = 0; i < API_ROUTE_COUNT && !any; i++) {
-            int n;
-            bool wm;
-            char params[ROUTE_MAX_PARAMS][ROUTE_PARAM_MAX];
-            const struct route *r =
-                router_match(&API_ROUTES[i], 1, API_ROUTES[i].method, path, params, &n, &wm);
-            if (r && (r->flags & ROUTE_BROWSER))
-                any = r;
-        }
-        if (!any) {
-            reply_error(req, 404, "not_found", "no such route: OPTIONS %s", path);
-            return;
-        }
-        add_cors(req);
-        reply_header(req, "access-control-allow-methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
-        reply_header(req, "access-control-allow-headers",
-                     "authorization, content-type, x-alloy-user-token, x-alloy-userid, "
-                     "x-api-version");
-        reply_header(req, "access-control-max-age", "600");
-        reply_raw(req, 204, "text/plain", NULL, 0);
-        return;
-    }
-    if (!req->route && !wrong_method && static_serve(req, app->cfg.web_dir, path)) {
-        add_cors(req);
-        return;
-    }
     if (!req->route) {
-        if (wrong_method)
-            reply_error(req, 405, "method_not_allowed", "%s is not allowed on %s",
-                        http_method_name(req->method), path);
+        if (static_serve(req, app->cfg.web_dir, req->route_path))
+            add_cors(req);
         else
             reply_error(req, 404, "not_found", "no such route: %s %s",
-                        http_method_name(req->method), path);
+                        http_method_name(req->method), req->route_path);
         return;
     }
     if (req->route->flags & ROUTE_BROWSER)
@@ -375,6 +329,11 @@ static void dispatch(struct request *req)
     if (req->body_too_large) {
         reply_error(req, 413, "payload_too_large", "request body is larger than %zu bytes",
                     app->cfg.max_body);
+        return;
+    }
+    if (req->body.oom) {
+        reply_error(req, 500, "internal", "out of memory reading the body (request %s)",
+                    req->request_id);
         return;
     }
     if (method_has_body(req->method) && req->body.len > 0) {
@@ -390,17 +349,227 @@ static void dispatch(struct request *req)
     }
     if (!http_validate_body(req) || !ratelimit_check_user(req))
         return;
-    if (app->batch.open && !(req->route->flags & ROUTE_BATCH))
-        batch_flush(app); /* other handlers run outside the shared transaction */
     req->route->handler(req);
-    if (!req->replied && !req->deferred)
+    if (!req->replied && !req->deferred && !req->waiting)
         reply_error(req, 500, "internal", "handler gave no answer (request %s)", req->request_id);
-    if (app->batch.count >= APP_BATCH_MAX)
-        batch_flush(app);
+}
+
+/*
+ * Routes req on the service thread. Returns true when it was answered here (a preflight, a path
+ * nothing serves, a ROUTE_INLINE route), false when it goes to the API threads (an API route, a
+ * path the static files may serve, a dashboard page a browser opens).
+ */
+static bool route(struct request *req)
+{
+    if (static_claims_dashboard(req, req->app->cfg.web_dir)) {
+        req->route_path = req->path; /* a browser opening a dashboard page: its shell */
+        return false;
+    }
+    char version[8];
+    const char *path = router_strip_version(req->path, version);
+    bool wrong_method = false;
+    enum http_method m = req->method == HTTP_OPTIONS ? HTTP_GET : req->method;
+    req->route_path = path;
+    req->route = router_match(API_ROUTES, API_ROUTE_COUNT, m, path, req->params, &req->nparams,
+                              &wrong_method);
+    if (req->method == HTTP_OPTIONS) {
+        preflight(req, path);
+        return true;
+    }
+    if (!req->route) {
+        if (!wrong_method && (req->method == HTTP_GET || req->method == HTTP_HEAD) &&
+            static_claims(path))
+            return false;
+        if (wrong_method)
+            reply_error(req, 405, "method_not_allowed", "%s is not allowed on %s",
+                        http_method_name(req->method), path);
+        else
+            reply_error(req, 404, "not_found", "no such route: %s %s",
+                        http_method_name(req->method), path);
+        return true;
+    }
+    if (!(req->route->flags & ROUTE_INLINE))
+        return false;
+    http_pipeline_run(req);
+    return true;
+}
+
+static void reply_ready(struct http_conn *conn)
+{
+    conn->phase = PHASE_REPLY;
+    lws_callback_on_writable(conn->req->wsi);
+}
+
+/* The request has arrived: it is answered here or handed to the API threads. */
+static void submit(struct app *app, struct http_conn *conn)
+{
+    struct request *req = conn->req;
+    lws_sul_cancel(&conn->deadline);
+    if (route(req)) {
+        reply_ready(conn);
+        return;
+    }
+    conn->phase = PHASE_WORK;
+    lws_set_timeout(req->wsi, PENDING_TIMEOUT_HTTP_CONTENT, APP_WORK_TIMEOUT_S);
+    pool_submit(app->pool, req);
+}
+
+/* Answers at once, before routing, for what lws cannot go on reading; the connection closes. */
+static void refuse(struct http_conn *conn, int status, const char *code, const char *message)
+{
+    lws_sul_cancel(&conn->deadline);
+    conn->close_after = true;
+    reply_error(conn->req, status, code, "%s", message);
+    reply_ready(conn);
+}
+
+static void body_deadline(lws_sorted_usec_list_t *sul)
+{
+    struct http_conn *conn = lws_container_of(sul, struct http_conn, deadline);
+    if (conn->phase != PHASE_BODY)
+        return;
+    char msg[96];
+    snprintf(msg, sizeof msg, "the request body did not arrive within %d s", APP_BODY_TIMEOUT_S);
+    refuse(conn, 408, "request_timeout", msg);
+}
+
+static bool is_chunked(const char *te)
+{
+    while (*te == ' ' || *te == '\t')
+        te++;
+    size_t n = strlen(te);
+    while (n && (te[n - 1] == ' ' || te[n - 1] == '\t'))
+        n--;
+    return n == 7 && strncasecmp(te, "chunked", 7) == 0;
+}
+
+/*
+ * Reads how the body is framed. Returns true when the request is complete (no body, or one too
+ * large to read); false when the body is awaited or the request was refused.
+ */
+static bool framing(struct app *app, struct http_conn *conn, struct lws *wsi)
+{
+    struct request *req = conn->req;
+    char cl[32];
+    int n = lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+    if (n > 0) {
+        char *end;
+        req->has_content_length = true;
+        req->content_length = strtoull(cl, &end, 10);
+        if (*end || cl[0] < '0' || cl[0] > '9') {
+            refuse(conn, 400, "bad_request", "Content-Length is not a byte count");
+            return false;
+        }
+    } else if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0) {
+        refuse(conn, 400, "bad_request", "Content-Length is not a byte count");
+        return false;
+    }
+    char *te = copy_header(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING);
+    if (te) {
+        bool chunked = is_chunked(te);
+        free(te);
+        if (!chunked) {
+            refuse(conn, 501, "not_implemented", "only the chunked Transfer-Encoding is supported");
+            return false;
+        }
+        if (req->has_content_length) {
+            refuse(conn, 400, "bad_request",
+                   "a request may not carry both Content-Length and Transfer-Encoding");
+            return false;
+        }
+        if (!body_without_length(req->method)) {
+            refuse(conn, 411, "length_required", "send this request's body with Content-Length");
+            return false;
+        }
+        conn->chunked = true;
+        conn->close_after = true; /* lws would go on reading what follows as body */
+    }
+    if (req->has_content_length && req->content_length > app->cfg.max_body) {
+        req->body_too_large = true;
+        conn->close_after = true;
+        return true;
+    }
+    if (conn->chunked || (method_has_body(req->method) && req->content_length > 0)) {
+        conn->phase = PHASE_BODY;
+        lws_sul_schedule(app->lws, 0, &conn->deadline, body_deadline,
+                         (lws_usec_t)APP_BODY_TIMEOUT_S * LWS_US_PER_SEC);
+        return false;
+    }
+    if (body_without_length(req->method) && !req->has_content_length)
+        conn->close_after = true;
+    return true;
+}
+
+/* A piece of the body in PHASE_BODY. */
+static void body_piece(struct app *app, struct http_conn *conn, const char *in, size_t len)
+{
+    struct request *req = conn->req;
+    if (conn->chunked) {
+        size_t used;
+        switch (chunked_feed(&conn->chunks, in, len, &req->body, app->cfg.max_body, &used)) {
+        case CHUNKED_MORE:
+            break;
+        case CHUNKED_DONE:
+            submit(app, conn);
+            break;
+        case CHUNKED_BAD:
+            refuse(conn, 400, "bad_request", "the chunked request body is malformed");
+            break;
+        case CHUNKED_TOO_LARGE:
+            req->body_too_large = true;
+            buf_free(&req->body);
+            submit(app, conn);
+            break;
+        }
+        return;
+    }
+    if (req->body.len + len > app->cfg.max_body) {
+        req->body_too_large = true;
+        conn->close_after = true;
+        buf_free(&req->body);
+        submit(app, conn);
+        return;
+    }
+    buf_append(&req->body, in, len);
+}
+
+/* Ends the connection's transaction, if any. A request with the API threads is only marked:
+ * it is freed when they hand it back. */
+static void conn_end(struct app *app, struct http_conn *conn)
+{
+    lws_sul_cancel(&conn->deadline);
+    struct request *req = conn->req;
+    if (req && conn->phase == PHASE_WORK) {
+        atomic_store(&req->abandoned, true);
+    } else if (req) {
+        app->inflight--;
+        request_free(req);
+    }
+    conn->req = NULL;
+    conn->phase = PHASE_NONE;
+    conn->chunked = false;
+    conn->close_after = false;
+    memset(&conn->chunks, 0, sizeof conn->chunks);
+}
+
+/* Takes back what the API threads finished: replies to write, abandoned requests to free. */
+static void take_finished(struct app *app)
+{
+    if (!app->pool)
+        return;
+    for (struct request *req = pool_finished(app->pool), *next; req; req = next) {
+        next = req->next;
+        if (atomic_load(&req->abandoned)) {
+            app->inflight--;
+            request_free(req);
+            continue;
+        }
+        reply_ready(lws_wsi_user(req->wsi));
+    }
 }
 
 /* Writes status line, headers and body; returns -1 when the connection must close. */
-static int write_reply(struct lws *wsi, struct request *req)
+static int write_reply(struct lws *wsi, struct request *req, bool closing)
 {
     size_t hdr_cap = 1024 + req->resp_headers.len;
     size_t body_len = req->method == HTTP_HEAD ? 0 : req->resp_len;
@@ -422,6 +591,9 @@ static int write_reply(struct lws *wsi, struct request *req)
     if (lws_add_http_header_by_name(wsi, (const unsigned char *)"x-request-id:",
                                     (const unsigned char *)rid, rid_len, &p, end))
         goto out;
+    if (closing && lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION,
+                                                (const unsigned char *)"close", 5, &p, end))
+        goto out;
     if (req->resp_headers.len) {
         memcpy(p, req->resp_headers.data, req->resp_headers.len);
         p += req->resp_headers.len;
@@ -440,94 +612,87 @@ out:
     return rc;
 }
 
+/* A request's headers are complete: its transaction starts. */
+static int request_start(struct app *app, struct http_conn *conn, struct lws *wsi, const char *uri)
+{
+    conns_busy(app->conns, wsi);
+    conn_end(app, conn); /* a previous transaction that never got its reply written */
+    struct request *req = calloc(1, sizeof *req);
+    if (!req)
+        return -1;
+    atomic_init(&req->abandoned, false);
+    conn->req = req;
+    app->inflight++;
+    req->app = app;
+    req->wsi = wsi;
+    req->started_us = now_us();
+    unsigned char rnd[8];
+    plat_random(rnd, sizeof rnd);
+    hex_encode(rnd, sizeof rnd, req->request_id);
+    snprintf(req->peer, sizeof req->peer, "%s", conns_address(wsi));
+    req->method = detect_method(wsi);
+    snprintf(req->path, sizeof req->path, "%s", uri ? uri : "/");
+    req->query = copy_query(wsi);
+    if (!req->query)
+        req->query = strdup("");
+    req->authorization = copy_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+    req->origin = copy_header(wsi, WSI_TOKEN_ORIGIN);
+    req->user_token = request_header(req, "x-alloy-user-token");
+    req->api_version = request_header(req, "x-api-version");
+    if (framing(app, conn, wsi))
+        submit(app, conn);
+    return 0;
+}
+
 static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                          size_t len)
 {
-    struct request *req = user;
+    struct http_conn *conn = user;
     struct app *app = lws_context_user(lws_get_context(wsi));
 
     switch (reason) {
-    case LWS_CALLBACK_HTTP: {
-        if (req->app) { /* a previous transaction that never got its reply written */
-            app->inflight--;
-            request_reset(req);
-        }
-        req->app = app;
-        req->wsi = wsi;
-        req->started_us = now_us();
-        app->inflight++;
-        unsigned char rnd[8];
-        plat_random(rnd, sizeof rnd);
-        hex_encode(rnd, sizeof rnd, req->request_id);
-        req->method = detect_method(wsi);
-        snprintf(req->path, sizeof req->path, "%s", in ? (const char *)in : "/");
-        req->query = copy_query(wsi);
-        if (!req->query)
-            req->query = strdup("");
-        req->authorization = copy_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
-        req->origin = copy_header(wsi, WSI_TOKEN_ORIGIN);
-        req->user_token = request_header(req, "x-alloy-user-token");
-        req->api_version = request_header(req, "x-api-version");
-        char cl[32];
-        if (lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0) {
-            req->has_content_length = true;
-            req->content_length = strtoull(cl, NULL, 10);
-            if (req->content_length > app->cfg.max_body)
-                req->body_too_large = true;
-        }
-        bool chunked = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
-        if (method_has_body(req->method) &&
-            ((req->has_content_length && req->content_length > 0) || chunked) &&
-            !req->body_too_large)
-            return 0; /* wait for the body */
-        dispatch(req);
-        if (!req->deferred)
-            lws_callback_on_writable(wsi);
-        return 0;
+    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION: {
+        const struct lws_filter_network_conn_args *f = user;
+        return conns_admit(app->conns, (const struct sockaddr *)&f->cli_addr) ? 0 : 1;
     }
+    case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+        return conns_opened(app->conns, wsi) ? 0 : -1;
+    case LWS_CALLBACK_WSI_DESTROY:
+        conns_closed(app->conns, wsi);
+        return 0;
+    case LWS_CALLBACK_HTTP:
+        return conn ? request_start(app, conn, wsi, in) : -1;
     case LWS_CALLBACK_HTTP_BODY:
-        if (!req->app || req->replied)
-            return 0;
-        if (req->body.len + len > app->cfg.max_body) {
-            req->body_too_large = true;
-            buf_free(&req->body);
-            return 0;
-        }
-        if (!req->body_too_large)
-            buf_append(&req->body, in, len);
+        if (conn && conn->phase == PHASE_BODY)
+            body_piece(app, conn, in, len);
         return 0;
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-        if (!req->app || req->replied)
-            return 0;
-        dispatch(req);
-        if (!req->deferred)
-            lws_callback_on_writable(wsi);
+        if (conn && conn->phase == PHASE_BODY && !conn->chunked)
+            submit(app, conn);
         return 0;
     case LWS_CALLBACK_HTTP_WRITEABLE: {
-        if (!req->app || !req->replied || req->deferred)
+        if (!conn || conn->phase != PHASE_REPLY)
             return 0;
-        int rc = write_reply(wsi, req);
+        struct request *req = conn->req;
+        lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, APP_IO_TIMEOUT_S);
+        int rc = write_reply(wsi, req, conn->close_after);
         log_request(req);
-        app->inflight--;
-        bool too_large = req->body_too_large;
-        request_reset(req);
-        if (rc < 0 || too_large)
+        bool close = rc < 0 || conn->close_after || req->body_too_large;
+        conn_end(app, conn);
+        if (close)
             return -1;
+        conns_idle(app->conns, wsi);
         return lws_http_transaction_completed(wsi) ? -1 : 0;
     }
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-        if (req && req->app) {
-            if (req->deferred) {
-                batch_forget(app, req);
-                http_defer_forget(req);
-            }
-            app->inflight--;
-            request_reset(req);
-        }
+        if (conn)
+            conn_end(app, conn);
         return 0;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-        http_defer_flush();
+        take_finished(app);
+        if (app->pool)
+            pool_answer(app->pool);
         ws_flush(app);
         return 0;
     default:
@@ -561,26 +726,73 @@ void app_install_signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
+/* Descriptors the rest of the process may hold besides connections: store files, outbound
+ * connections of the workers, pipes. */
+#define FD_SLACK 256
+
+/*
+ * lws sizes its tables from the descriptor limit: raises the soft limit so that every connection
+ * allowed fits, as far as the hard limit permits. Returns the connections that fit.
+ */
+static int fit_descriptor_limit(int want)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return want;
+    rlim_t need = (rlim_t)want + FD_SLACK;
+    if (rl.rlim_cur < need) {
+        rl.rlim_cur = rl.rlim_max < need ? rl.rlim_max : need;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || getrlimit(RLIMIT_NOFILE, &rl) != 0)
+            return want;
+    }
+    if (rl.rlim_cur >= need)
+        return want;
+    int fit = rl.rlim_cur > FD_SLACK + 16 ? (int)(rl.rlim_cur - FD_SLACK) : 16;
+    log_error("the descriptor limit (%llu) allows %d connections, not %d\n",
+              (unsigned long long)rl.rlim_cur, fit, want);
+    return fit;
+}
+
+/* Frees what the API threads handed back after the service stopped: nobody waits for it. */
+static void free_requests(struct request *list)
+{
+    for (struct request *req = list, *next; req; req = next) {
+        next = req->next;
+        request_free(req);
+    }
+}
+
 int app_run_server(struct app *app)
 {
+    int max_conns = fit_descriptor_limit(
+        app->cfg.max_connections > 0 ? app->cfg.max_connections : APP_DEFAULT_MAX_CONNECTIONS);
+    app->conns = conns_new(max_conns, app->cfg.max_per_address);
+    if (!app->conns) {
+        log_error("out of memory\n");
+        return 1;
+    }
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
     info.port = app->cfg.port;
     info.iface = app->cfg.listen_host;
     protocols[0] =
-        (struct lws_protocols){"http", http_callback, sizeof(struct request), 0, 0, NULL, 0};
+        (struct lws_protocols){"http", http_callback, sizeof(struct http_conn), 0, 0, NULL, 0};
     protocols[1] = ws_protocol();
     info.protocols = protocols;
     info.user = app;
     info.max_http_header_data = APP_MAX_HEADER_BYTES;
-    info.max_http_header_pool = 256;
-    info.keepalive_timeout = 30;
-    info.timeout_secs = 30;
+    /* One header buffer per admitted connection, and a few for those closing to make room. */
+    info.max_http_header_pool = max_conns + 64;
+    info.timeout_secs_ah_idle = APP_HEADER_TIMEOUT_S;
+    info.keepalive_timeout = APP_KEEPALIVE_S;
+    info.timeout_secs = APP_IO_TIMEOUT_S;
     lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_line);
 
     app->lws = lws_create_context(&info);
     if (!app->lws) {
         log_error("cannot listen on %s:%d\n", app->cfg.listen_host, app->cfg.port);
+        conns_free(app->conns);
+        app->conns = NULL;
         return 1;
     }
     struct lws_vhost *vh = lws_get_vhost_by_name(app->lws, "default");
@@ -588,6 +800,18 @@ int app_run_server(struct app *app)
     if (app->cfg.public_url[0] == '\0')
         snprintf(app->cfg.public_url, sizeof app->cfg.public_url, "http://%s:%d",
                  app->cfg.listen_host, port);
+    /* The service thread answers only what needs no write lock: it never waits for one. */
+    store_set_busy_timeout(app->store, 0);
+    char err[256];
+    app->pool = pool_start(app, APP_API_THREADS, err, sizeof err);
+    if (!app->pool) {
+        log_error("%s\n", err);
+        lws_context_destroy(app->lws);
+        app->lws = NULL;
+        conns_free(app->conns);
+        app->conns = NULL;
+        return 1;
+    }
     log_info("listening on http://%s:%d\n", app->cfg.listen_host, port);
     log_info("API        %s/2024-03/users\n", app->cfg.public_url);
     log_info("health     %s/healthz\n", app->cfg.public_url);
@@ -606,21 +830,24 @@ int app_run_server(struct app *app)
     while (!stop_requested) {
         if (lws_service(app->lws, 0) < 0)
             break;
-        batch_flush(app);
         fflush(stdout); /* the access log: one write per service round, not per request */
     }
     /* Drain: give requests already received up to 5 s to be answered. */
     int64_t deadline = now_us() + 5000000;
-    while (app->inflight > 0 && now_us() < deadline) {
+    while (app->inflight > 0 && now_us() < deadline)
         lws_service(app->lws, 0);
-        batch_flush(app);
-    }
-    batch_flush(app);
     http_defer_drain();
-    free(app->batch.reqs);
+    pool_stop(app->pool);
+    /* Taken before lws goes: closing their connections only marks them abandoned. */
+    struct request *left = pool_finished(app->pool);
     signal_context = NULL;
     lws_context_destroy(app->lws);
     app->lws = NULL;
+    free_requests(left);
+    pool_free(app->pool);
+    app->pool = NULL;
+    conns_free(app->conns);
+    app->conns = NULL;
     log_info("stopped\n");
     return 0;
 }

@@ -62,7 +62,18 @@ static bool base64url_char(char c)
            c == '_';
 }
 
-/* The session value of the Cookie header, when it has a well-formed one. */
+/* The session value of a Cookie header's text, when it has a well-formed one. */
+static bool session_cookie(const char *header, char out[SESSION_VALUE_LEN + 1])
+{
+    bool found = header && strlen(header) <= COOKIE_HEADER_MAX &&
+                 cookie_value(header, SESSION_COOKIE, out, SESSION_VALUE_LEN + 1) &&
+                 strlen(out) == SESSION_VALUE_LEN;
+    for (int i = 0; found && i < SESSION_VALUE_LEN; i++)
+        found = base64url_char(out[i]);
+    return found;
+}
+
+/* The session value of a connection's Cookie header (on the lws service thread). */
 static bool read_cookie(struct lws *wsi, char out[SESSION_VALUE_LEN + 1])
 {
     int n = wsi ? lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COOKIE) : 0;
@@ -70,20 +81,15 @@ static bool read_cookie(struct lws *wsi, char out[SESSION_VALUE_LEN + 1])
         return false;
     char *header = malloc((size_t)n + 1);
     bool found = header && lws_hdr_copy(wsi, header, n + 1, WSI_TOKEN_HTTP_COOKIE) >= 0 &&
-                 cookie_value(header, SESSION_COOKIE, out, SESSION_VALUE_LEN + 1) &&
-                 strlen(out) == SESSION_VALUE_LEN;
-    for (int i = 0; found && i < SESSION_VALUE_LEN; i++)
-        found = base64url_char(out[i]);
+                 session_cookie(header, out);
     free(header);
     return found;
 }
 
-bool http_session_identify(struct app *app, struct lws *wsi, struct identity *who,
-                           struct dashboard_session *out)
+/* http_session_identify for the session value of a cookie. */
+static bool identify(struct app *app, const char *value, struct identity *who,
+                     struct dashboard_session *out)
 {
-    char value[SESSION_VALUE_LEN + 1];
-    if (!read_cookie(wsi, value))
-        return false;
     unsigned char hash[32];
     http_session_hash(value, hash);
     struct dashboard_session d;
@@ -110,6 +116,13 @@ bool http_session_identify(struct app *app, struct lws *wsi, struct identity *wh
     return true;
 }
 
+bool http_session_identify(struct app *app, struct lws *wsi, struct identity *who,
+                           struct dashboard_session *out)
+{
+    char value[SESSION_VALUE_LEN + 1];
+    return read_cookie(wsi, value) && identify(app, value, who, out);
+}
+
 static bool changes_state(enum http_method m)
 {
     return m != HTTP_GET && m != HTTP_HEAD && m != HTTP_OPTIONS;
@@ -117,7 +130,10 @@ static bool changes_state(enum http_method m)
 
 bool http_session_authenticate(struct request *req)
 {
-    if (!http_session_identify(req->app, req->wsi, &req->who, NULL)) {
+    char *cookie = request_header(req, "cookie"), value[SESSION_VALUE_LEN + 1];
+    bool found = session_cookie(cookie, value) && identify(req->app, value, &req->who, NULL);
+    free(cookie);
+    if (!found) {
         if ((req->route->flags & ROUTE_SESSION) && (req->authorization || req->user_token))
             reply_error(req, 403, "forbidden",
                         "only a signed-in dashboard session may do this, not an API key");

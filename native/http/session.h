@@ -38,8 +38,8 @@ bool http_session_authenticate(struct request *req);
 
 /*
  * The session of a connection's cookie, checked for expiry and kept alive: fills *who (and *out
- * when not NULL) and returns true, or false when there is none or it has ended. Used by the
- * pipeline and the websocket channel.
+ * when not NULL) and returns true, or false when there is none or it has ended. On the lws service
+ * thread (it reads wsi's headers): the websocket channel's; the pipeline has its own way.
  */
 bool http_session_identify(struct app *app, struct lws *wsi, struct identity *who,
                            struct dashboard_session *out);

@@ -141,10 +141,22 @@ static bool is_get(const struct request *req, const char *web_dir)
     return (req->method == HTTP_GET || req->method == HTTP_HEAD) && web_dir && *web_dir;
 }
 
-bool static_serve_dashboard(struct request *req, const char *web_dir)
+bool static_claims(const char *path)
 {
-    return is_get(req, web_dir) && dashboard_page(req->path) && accepts_html(req) &&
-           send_file(req, web_dir, DASHBOARD_SHELL);
+    if (dashboard_page(path))
+        return true;
+    for (size_t i = 0; i < sizeof PAGES / sizeof PAGES[0]; i++)
+        if (strcmp(path, PAGES[i].path) == 0)
+            return true;
+    for (size_t i = 0; i < sizeof FOLDERS / sizeof FOLDERS[0]; i++)
+        if (strncmp(path, FOLDERS[i], strlen(FOLDERS[i])) == 0)
+            return true;
+    return false;
+}
+
+bool static_claims_dashboard(const struct request *req, const char *web_dir)
+{
+    return is_get(req, web_dir) && dashboard_page(req->path) && accepts_html(req);
 }
 
 bool static_serve(struct request *req, const char *web_dir, const char *path)

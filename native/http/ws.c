@@ -20,6 +20,7 @@
 
 #include "app.h"
 #include "crypto/crypto.h"
+#include "http/conns.h"
 #include "http/session.h"
 #include "json/json.h"
 #include "plat.h"
@@ -162,7 +163,7 @@ void ws_publish(struct app *app, const char *env_id, const char *user_id, const 
     pthread_mutex_unlock(&hub->mu);
     if (!wanted)
         return;
-    char *text = cJSON_PrintUnformatted(event);
+    char *text = json_print(event);
     struct ws_msg *m =
         text ? msg_new(env_id, user_id, json_get_str(event, "workflowId"), text, strlen(text))
              : NULL;
@@ -234,7 +235,7 @@ static void session_enqueue(struct ws_session *s, const char *text, size_t len)
 
 static void send_json(struct ws_session *s, cJSON *o)
 {
-    char *text = cJSON_PrintUnformatted(o);
+    char *text = json_print(o);
     if (text)
         session_enqueue(s, text, strlen(text));
     free(text);
@@ -388,6 +389,7 @@ static void session_auth(struct ws_hub *hub, struct app *app, struct ws_session 
     }
     s->authed = true;
     lws_set_timeout(s->wsi, NO_PENDING_TIMEOUT, 0);
+    conns_busy(app->conns, s->wsi); /* until now it could give way to a newcomer, as idle ones do */
     if (s->who.install_link)
         load_link_workflows(app, s);
     session_arm_timer(s);

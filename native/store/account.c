@@ -1,6 +1,9 @@
 /* Store: the account, its two environments, API keys and token signing keys. */
 #include "store/store_internal.h"
 
+#include "json/json.h"
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,6 +156,19 @@ int store_api_keys_of(struct store *s, const char *env_id, cJSON **rows)
                        "ON e.id = k.env_id WHERE k.env_id = ?1 AND k.revoked_at IS NULL "
                        "ORDER BY k.created_at DESC, k.id",
                        rows, "s", env_id);
+}
+
+int store_api_key_prefix(struct store *s, const char *id, char out[24])
+{
+    cJSON *rows = NULL, *row;
+    int rc = store_query(s, "SELECT prefix FROM api_keys WHERE id = ?1", &rows, "s", id);
+    rc = store_one_row(rc, rows, &row);
+    if (rc == STORE_OK && !row)
+        rc = STORE_NOT_FOUND;
+    if (row)
+        snprintf(out, 24, "%s", json_get_str(row, "prefix") ? json_get_str(row, "prefix") : "");
+    cJSON_Delete(row);
+    return rc;
 }
 
 int store_api_key_revoke(struct store *s, const char *id, int64_t now)

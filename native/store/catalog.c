@@ -112,7 +112,7 @@ int store_workflows(struct store *s, const char *env, cJSON **rows)
 int store_workflow_release(struct store *s, const char *env, const char *id,
                            const cJSON *definition, const char *trigger_type,
                            const char *trigger_event, const cJSON *blocks, const cJSON *fields,
-                           int *version)
+                           const char *released_by, int *version)
 {
     bool own = sqlite3_get_autocommit(s->db) != 0; /* else part of the caller's transaction */
     if (own && store_begin(s) != STORE_OK)
@@ -129,10 +129,10 @@ int store_workflow_release(struct store *s, const char *env, const char *id,
         *version = cJSON_GetObjectItem(row, "version")->valueint;
         rc = store_query(s,
                          "INSERT INTO workflow_versions(workflow_id, version, definition, "
-                         "trigger_type, trigger_event, blocks, fields, released_at) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                         NULL, "sijssjji", id, (int64_t)*version, definition, trigger_type,
-                         trigger_event, blocks, fields, store_now());
+                         "trigger_type, trigger_event, blocks, fields, released_at, released_by) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                         NULL, "sijssjjis", id, (int64_t)*version, definition, trigger_type,
+                         trigger_event, blocks, fields, store_now(), released_by);
     }
     cJSON_Delete(row);
     if (own && rc == STORE_OK)
@@ -159,8 +159,9 @@ int store_workflow_version(struct store *s, const char *workflow_id, int version
 int store_workflow_versions(struct store *s, const char *workflow_id, cJSON **rows)
 {
     return store_query(s,
-                       "SELECT version, trigger_type AS triggerType, released_at AS releasedAt "
-                       "FROM workflow_versions WHERE workflow_id = ?1 ORDER BY version",
+                       "SELECT version, trigger_type AS triggerType, released_at AS releasedAt, "
+                       "released_by AS releasedBy FROM workflow_versions WHERE workflow_id = ?1 "
+                       "ORDER BY version",
                        rows, "s", workflow_id);
 }
 
@@ -227,7 +228,8 @@ int store_settings(struct store *s, const char *env, cJSON **row)
         s,
         "SELECT e.id AS envId, st.error_webhook_url AS errorWebhookUrl, "
         "st.error_webhook_secret AS errorWebhookSecret, st.signing_secret AS signingSecret, "
-        "coalesce(st.log_retention_days, 60) AS logRetentionDays, st.rate_limits AS rateLimits "
+        "coalesce(st.log_retention_days, 60) AS logRetentionDays, st.rate_limits AS rateLimits, "
+        "st.error_eventbridge AS errorEventBridge "
         "FROM environments e LEFT JOIN settings st ON st.env_id = e.id "
         "WHERE e.id = ?1",
         &rows, "s", env);
@@ -243,6 +245,14 @@ int store_settings_update(struct store *s, const char *env, const char *url, con
                        "ON CONFLICT(env_id) DO UPDATE SET error_webhook_url = ?2, "
                        "error_webhook_secret = ?3, log_retention_days = ?4, rate_limits = ?5",
                        NULL, "sssis", env, url, secret, (int64_t)retention_days, rate_limits);
+}
+
+int store_settings_eventbridge_set(struct store *s, const char *env, const char *config)
+{
+    return store_query(s,
+                       "INSERT INTO settings(env_id, error_eventbridge) VALUES (?1, ?2) "
+                       "ON CONFLICT(env_id) DO UPDATE SET error_eventbridge = ?2",
+                       NULL, "ss", env, config);
 }
 
 int store_signing_secret(struct store *s, const char *env, char *(*make_secret)(void *arg),

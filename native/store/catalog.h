@@ -29,15 +29,17 @@ int store_workflow_update_draft(struct store *s, const char *env, const char *id
 int store_workflow_find(struct store *s, const char *env, const char *id_or_name, cJSON **row);
 int store_workflows_of_integration(struct store *s, const char *integration_id, cJSON **rows);
 int store_workflows(struct store *s, const char *env, cJSON **rows);
-/* Releases the draft as version n+1 (in one transaction, or inside the caller's when one is open);
- * *version receives n+1. */
+/* Releases the draft as version n+1 (in one transaction, or inside the caller's when one is open),
+ * recording who released it (released_by, shown as is; NULL when unknown); *version receives n+1.
+ */
 int store_workflow_release(struct store *s, const char *env, const char *id,
                            const cJSON *definition, const char *trigger_type,
                            const char *trigger_event, const cJSON *blocks, const cJSON *fields,
-                           int *version);
+                           const char *released_by, int *version);
 /* Columns: version, definition (JSON), triggerType, triggerEvent, blocks (JSON), fields (JSON),
  * releasedAt. version 0 = the latest. */
 int store_workflow_version(struct store *s, const char *workflow_id, int version, cJSON **row);
+/* Columns: version, triggerType, releasedAt, releasedBy (absent when unknown); oldest first. */
 int store_workflow_versions(struct store *s, const char *workflow_id, cJSON **rows);
 
 int store_event_upsert(struct store *s, const char *env, const char *name, const char *description,
@@ -53,6 +55,9 @@ int store_event_delete(struct store *s, const char *env, const char *name);
  * unset), rateLimits (JSON text or absent). The secrets are as stored: sealed by the caller
  * (engine/sealed.h), never in clear. */
 int store_settings(struct store *s, const char *env, cJSON **row);
+/* Sets (or with NULL removes) the environment's EventBridge error stream: JSON text whose secret
+ * values are already sealed (api/settings.c). */
+int store_settings_eventbridge_set(struct store *s, const char *env, const char *config);
 int store_settings_update(struct store *s, const char *env, const char *url,
                           const char *sealed_secret, int retention_days, const char *rate_limits);
 

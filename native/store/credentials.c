@@ -43,6 +43,23 @@ int store_credential_latest(struct store *s, const char *env, const char *user_i
     return store_one_row(rc, rows, row);
 }
 
+int store_installation_credential_choice(struct store *s, const char *installation_id,
+                                         const char *app, char id[ID_LEN + 1])
+{
+    id[0] = '\0';
+    cJSON *rows = NULL, *row = NULL;
+    int rc = store_query(s,
+                         "SELECT credential_ids AS credentialIds_json FROM installations "
+                         "WHERE id = ?1",
+                         &rows, "s", installation_id);
+    rc = store_one_row(rc, rows, &row);
+    const char *chosen = json_get_str(cJSON_GetObjectItemCaseSensitive(row, "credentialIds"), app);
+    if (chosen)
+        snprintf(id, ID_LEN + 1, "%s", chosen);
+    cJSON_Delete(row);
+    return rc;
+}
+
 int store_credential_find(struct store *s, const char *env, const char *user_id, const char *id,
                           cJSON **row)
 {
@@ -120,7 +137,8 @@ int store_oauth_state_delete(struct store *s, const char *state, int64_t max_age
 #define SUBSCRIPTION_COLUMNS                                                                       \
     "SELECT id AS subscriptionId, env_id AS envId, user_id AS userId, workflow_id AS workflowId, " \
     "app, trigger_name AS trigger, credential_id AS credentialId, "                                \
-    "sealed_secret AS sealedSecret, remote AS remote_json, state, error "
+    "sealed_secret AS sealedSecret, remote AS remote_json, state, error, attempts, "               \
+    "retry_at AS retryAt, last_attempt_at AS lastAttemptAt "
 
 int store_subscription_ensure(struct store *s, const char *env, const char *user_id,
                               const char *workflow_id, const char *app, const char *trigger,
@@ -161,8 +179,32 @@ int store_subscription_update(struct store *s, const char *id, const char *state
     return store_changed(
         s, store_query(s,
                        "UPDATE app_subscriptions SET state = ?2, credential_id = ?3, "
-                       "remote = ?4, error = ?5, updated_at = ?6 WHERE id = ?1",
+                       "remote = ?4, error = ?5, updated_at = ?6, last_attempt_at = ?6, "
+                       "attempts = CASE WHEN ?2 = 'active' THEN 0 ELSE attempts END, "
+                       "retry_at = CASE WHEN ?2 = 'active' THEN NULL ELSE retry_at END "
+                       "WHERE id = ?1",
                        NULL, "sssjsi", id, state, credential_id, remote, error, store_now()));
+}
+
+int store_subscription_fail(struct store *s, const char *id, const char *credential_id,
+                            const char *error, int64_t retry_at)
+{
+    return store_changed(
+        s, store_query(s,
+                       "UPDATE app_subscriptions SET state = 'error', credential_id = ?2, "
+                       "remote = NULL, error = ?3, attempts = attempts + 1, retry_at = ?4, "
+                       "updated_at = ?5, last_attempt_at = ?5 WHERE id = ?1",
+                       NULL, "sssii", id, credential_id, error, retry_at, store_now()));
+}
+
+int store_subscriptions_retry_now(struct store *s, const char *env, const char *user_id,
+                                  const char *app)
+{
+    return store_query(s,
+                       "UPDATE app_subscriptions SET retry_at = 0 WHERE env_id = ?1 "
+                       "AND user_id = ?2 AND (?3 IS NULL OR app = ?3 COLLATE NOCASE) "
+                       "AND retry_at IS NOT NULL",
+                       NULL, "sss", env, user_id, app);
 }
 
 int store_subscription_delete(struct store *s, const char *id)
@@ -175,11 +217,33 @@ int store_subscriptions_missing(struct store *s, cJSON **rows)
 {
     return store_query(s,
                        "SELECT i.env_id AS envId, i.user_id AS userId, i.workflow_id AS workflowId,"
-                       " i.version FROM installations i LEFT JOIN app_subscriptions a "
+                       " i.version, i.id AS installationId FROM installations i "
+                       "LEFT JOIN app_subscriptions a "
                        "ON a.workflow_id = i.workflow_id AND a.user_id = i.user_id "
                        "WHERE i.trigger_type = 'app' AND i.active = 1 "
-                       "AND (a.id IS NULL OR a.state != 'active') ORDER BY i.installed_at",
+                       "AND (a.id IS NULL OR a.state = 'pending') ORDER BY i.installed_at",
                        rows, "");
+}
+
+int store_subscriptions_due(struct store *s, int64_t now, int limit, cJSON **rows)
+{
+    return store_query(s,
+                       "SELECT i.env_id AS envId, i.user_id AS userId, i.workflow_id AS workflowId,"
+                       " i.version, i.id AS installationId FROM app_subscriptions a "
+                       "JOIN installations i ON i.workflow_id = a.workflow_id "
+                       "AND i.user_id = a.user_id WHERE a.retry_at <= ?1 "
+                       "AND i.trigger_type = 'app' AND i.active = 1 ORDER BY a.retry_at LIMIT ?2",
+                       rows, "ii", now, (int64_t)limit);
+}
+
+int store_subscriptions_of_env(struct store *s, const char *env, cJSON **rows)
+{
+    return store_query(s,
+                       "SELECT id AS subscriptionId, workflow_id AS workflowId, user_id AS userId, "
+                       "app, trigger_name AS trigger, state, error, "
+                       "last_attempt_at AS lastAttemptAt, retry_at AS retryAt "
+                       "FROM app_subscriptions WHERE env_id = ?1",
+                       rows, "s", env);
 }
 
 int store_subscriptions_stale(struct store *s, cJSON **rows)

@@ -22,6 +22,10 @@ int store_credentials_of_user(struct store *s, const char *env, const char *user
  * (and STORE_OK returned) when there is none. */
 int store_credential_latest(struct store *s, const char *env, const char *user_id, const char *app,
                             const char *installation_id, cJSON **row);
+/* The credential the installation chose for app at installation (credentialIds) into id, or ""
+ * when it chose none. */
+int store_installation_credential_choice(struct store *s, const char *installation_id,
+                                         const char *app, char id[ID_LEN + 1]);
 /* One credential by id (same columns as store_credential_latest); STORE_NOT_FOUND when absent. */
 int store_credential_find(struct store *s, const char *env, const char *user_id, const char *id,
                           cJSON **row);
@@ -52,19 +56,34 @@ int store_oauth_state_delete(struct store *s, const char *state, int64_t max_age
 /*
  * Creates the subscription row of an installation in state 'pending', or returns the existing one.
  * Columns of *row: subscriptionId, envId, userId, workflowId, app, trigger, credentialId,
- * sealedSecret, remote (JSON), state, error.
+ * sealedSecret, remote (JSON), state, error, attempts (failed in a row), retryAt (ms, only while in
+ * error), lastAttemptAt (ms).
  */
 int store_subscription_ensure(struct store *s, const char *env, const char *user_id,
                               const char *workflow_id, const char *app, const char *trigger,
                               const char *sealed_secret, cJSON **row);
 int store_subscription_find(struct store *s, const char *id, cJSON **row);
-/* Sets state ('active', 'error'), the provider's answer (remote, may be NULL) and an error text. */
+/* Sets state ('active', 'error'), the provider's answer (remote, may be NULL) and an error text;
+ * the time of the attempt. 'active' also ends a series of failures (attempts, retryAt). */
 int store_subscription_update(struct store *s, const char *id, const char *state,
                               const char *credential_id, const cJSON *remote, const char *error);
+/* Records a failed attempt: state 'error', the reason, one more attempt, the next at retry_at. */
+int store_subscription_fail(struct store *s, const char *id, const char *credential_id,
+                            const char *error, int64_t retry_at);
+/* The failed subscriptions of a user (of app, or every app when NULL) are retried at once: the
+ * user's credentials changed. */
+int store_subscriptions_retry_now(struct store *s, const char *env, const char *user_id,
+                                  const char *app);
 int store_subscription_delete(struct store *s, const char *id);
-/* Active installations with an app trigger and no active subscription. Columns: envId, userId,
- * workflowId, version. */
+/* Active installations with an app trigger and no subscription yet (or one left pending).
+ * Columns: envId, userId, workflowId, version, installationId. */
 int store_subscriptions_missing(struct store *s, cJSON **rows);
+/* Active installations whose failed subscription is due for another attempt (retryAt <= now),
+ * at most limit, the longest waiting first. Columns as store_subscriptions_missing. */
+int store_subscriptions_due(struct store *s, int64_t now, int limit, cJSON **rows);
+/* Every subscription of an environment, for the installations list. Columns: subscriptionId,
+ * workflowId, userId, app, trigger, state, error, lastAttemptAt, retryAt. */
+int store_subscriptions_of_env(struct store *s, const char *env, cJSON **rows);
 /* Active subscriptions with their installation's version (same columns as
  * store_subscription_find, plus version): checked against the installed trigger after upgrades. */
 int store_subscriptions_active(struct store *s, cJSON **rows);

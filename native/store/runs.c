@@ -348,19 +348,36 @@ int store_step_insert(struct store *s, const char *execution_id, int seq, const 
                        output, error));
 }
 
-int store_error_insert(struct store *s, const char *env, const char *execution_id,
-                       const char *workflow_id, const char *installation_id, const char *user_id,
-                       const char *block, const char *message)
+/* One row of execution_errors; kind is 'execution' or 'subscription' (of_id names which). */
+static int error_insert(struct store *s, const char *kind, const char *env, const char *of_id,
+                        const char *workflow_id, const char *installation_id, const char *user_id,
+                        const char *block, const char *message)
 {
     char id[ID_LEN + 1];
     if (id_new(id) != 0)
         return STORE_ERROR;
     return store_query(s,
                        "INSERT INTO execution_errors(id, env_id, execution_id, workflow_id, "
-                       "installation_id, user_id, block, message, created_at) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                       NULL, "ssssssssi", id, env, execution_id, workflow_id, installation_id,
-                       user_id, block, message, store_now());
+                       "installation_id, user_id, block, message, created_at, kind) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                       NULL, "ssssssssis", id, env, of_id, workflow_id, installation_id, user_id,
+                       block, message, store_now(), kind);
+}
+
+int store_error_insert(struct store *s, const char *env, const char *execution_id,
+                       const char *workflow_id, const char *installation_id, const char *user_id,
+                       const char *block, const char *message)
+{
+    return error_insert(s, "execution", env, execution_id, workflow_id, installation_id, user_id,
+                        block, message);
+}
+
+int store_error_insert_subscription(struct store *s, const char *env, const char *subscription_id,
+                                    const char *workflow_id, const char *installation_id,
+                                    const char *user_id, const char *block, const char *message)
+{
+    return error_insert(s, "subscription", env, subscription_id, workflow_id, installation_id,
+                        user_id, block, message);
 }
 
 int store_errors_unstreamed(struct store *s, int limit, cJSON **rows)
@@ -369,7 +386,8 @@ int store_errors_unstreamed(struct store *s, int limit, cJSON **rows)
                        "SELECT e.id, e.env_id AS envId, e.execution_id AS executionId, "
                        "e.workflow_id AS workflowId, e.installation_id AS installationId, "
                        "e.user_id AS userId, e.block, e.message, e.created_at AS createdAt, "
-                       "st.error_webhook_url AS url, st.error_webhook_secret AS secret "
+                       "e.kind, st.error_webhook_url AS url, st.error_webhook_secret AS secret, "
+                       "st.error_eventbridge AS eventBridge "
                        "FROM execution_errors e LEFT JOIN settings st ON st.env_id = e.env_id "
                        "WHERE e.streamed = 0 ORDER BY e.created_at LIMIT ?1",
                        rows, "i", (int64_t)limit);
@@ -428,15 +446,40 @@ int store_steps_of_execution(struct store *s, const char *execution_id, int64_t 
         rows, "sii", execution_id, max_bytes, (int64_t)limit);
 }
 
+/* Executions waiting for (or running) their next attempt after a failed one, as entries of the
+ * error list: when the failing step stopped, and when the next attempt runs. Each reads its
+ * status's partial index, so the cost follows the queue, not the workflow's history. */
+#define RETRYING_EXECUTIONS(status, index, next_at)                                                \
+    "SELECT 'execution', x.workflow_id, x.id, x.installation_id, x.user_id, x.error_block, "       \
+    "x.error, coalesce((SELECT max(stopped_at) FROM execution_steps WHERE execution_id = x.id), "  \
+    "x.started_at, x.created_at), 'retrying', " next_at ", x.attempt FROM executions x "           \
+    "INDEXED BY " index " WHERE x.status = '" status "' AND x.error IS NOT NULL "                  \
+    "AND x.workflow_id = ?1 AND (?2 IS NULL OR x.user_id = ?2) "
+#define RETRYING_QUEUED  RETRYING_EXECUTIONS("queued", "executions_due", "x.run_at")
+#define RETRYING_RUNNING RETRYING_EXECUTIONS("running", "executions_leased", "NULL")
+
 int store_errors_of_workflow(struct store *s, const char *workflow_id, const char *user_id,
                              cJSON **rows)
 {
-    return store_query(s,
-                       "SELECT workflow_id AS workflowId, execution_id AS executionId, "
-                       "installation_id AS installationId, user_id AS userId, block, message, "
-                       "created_at AS createdAt FROM execution_errors WHERE workflow_id = ?1 "
-                       "AND (?2 IS NULL OR user_id = ?2) ORDER BY created_at DESC LIMIT 1000",
-                       rows, "ss", workflow_id, user_id);
+    return store_query(
+        s,
+        "SELECT e.kind, e.workflow_id AS workflowId, e.execution_id AS executionId, "
+        "e.installation_id AS installationId, e.user_id AS userId, e.block, e.message, "
+        "e.created_at AS createdAt, "
+        /* A subscription's latest error is retried while it lasts; an earlier one was resolved. */
+        "CASE WHEN e.kind != 'subscription' OR a.id IS NULL THEN 'failed' "
+        "  WHEN EXISTS (SELECT 1 FROM execution_errors n WHERE n.kind = 'subscription' "
+        "    AND n.execution_id = e.execution_id AND n.created_at > e.created_at) "
+        "    OR a.state = 'active' THEN 'resolved' "
+        "  WHEN a.retry_at IS NOT NULL THEN 'retrying' ELSE 'failed' END AS status, "
+        "CASE WHEN a.state = 'error' THEN a.retry_at END AS nextAttemptAt, "
+        "CASE WHEN a.state = 'error' THEN a.attempts END AS attempt "
+        "FROM execution_errors e LEFT JOIN app_subscriptions a "
+        "ON e.kind = 'subscription' AND a.id = e.execution_id "
+        "WHERE e.workflow_id = ?1 AND (?2 IS NULL OR e.user_id = ?2) "
+        "UNION ALL " RETRYING_QUEUED "UNION ALL " RETRYING_RUNNING
+        "ORDER BY createdAt DESC LIMIT 1000",
+        rows, "ss", workflow_id, user_id);
 }
 
 int store_workflow_counts(struct store *s, const char *workflow_id, cJSON **row)

@@ -116,7 +116,13 @@ int store_step_insert(struct store *s, const char *execution_id, int seq, const 
 int store_error_insert(struct store *s, const char *env, const char *execution_id,
                        const char *workflow_id, const char *installation_id, const char *user_id,
                        const char *block, const char *message);
-/* Errors not yet streamed to the ISV's webhook, oldest first (with the env's webhook settings). */
+/* An app-trigger subscription that failed (kind 'subscription'; its id stands in executionId). */
+int store_error_insert_subscription(struct store *s, const char *env, const char *subscription_id,
+                                    const char *workflow_id, const char *installation_id,
+                                    const char *user_id, const char *block, const char *message);
+/* Errors not yet streamed to the ISV's webhook or EventBridge bus, oldest first (with the env's
+ * error-stream settings: url, secret, eventBridge; and each error's kind: 'execution' or
+ * 'subscription'). */
 int store_errors_unstreamed(struct store *s, int limit, cJSON **rows);
 int store_error_mark_streamed(struct store *s, const char *id);
 
@@ -131,6 +137,14 @@ int store_execution_find(struct store *s, const char *id, cJSON **row);
  * longer than max_bytes; inputsBytes and outputBytes give every text's length in bytes. */
 int store_steps_of_execution(struct store *s, const char *execution_id, int64_t max_bytes,
                              int limit, cJSON **rows);
+/*
+ * A workflow's errors (of one user when user_id is not NULL), newest first, at most 1000. Columns:
+ * kind ('execution' or 'subscription'), workflowId, executionId (a subscription's id for kind
+ * 'subscription'), installationId, userId, block, message, createdAt, status ('failed': not tried
+ * again; 'retrying': another attempt comes, at nextAttemptAt when known; 'resolved': a later
+ * attempt of the subscription succeeded), nextAttemptAt, attempt. Executions between attempts are
+ * listed as 'retrying' with their last error.
+ */
 int store_errors_of_workflow(struct store *s, const char *workflow_id, const char *user_id,
                              cJSON **rows);
 int store_workflow_counts(struct store *s, const char *workflow_id, cJSON **row);

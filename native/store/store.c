@@ -155,7 +155,24 @@ static const char *const MIGRATIONS[] = {
     /* 12: the process holding an execution's lease, which renews it while it lives */
     "ALTER TABLE executions ADD COLUMN lease_owner TEXT;",
 
-    /* 13: an environment's own rate limits (JSON: {key, user, event} buckets), http/ratelimit.c */
+    /* 13: a failed app-trigger subscription is retried with backoff (attempts, retry_at, set only
+     * while it is in error) and shown (last_attempt_at); an error row is an execution's or a
+     * subscription's (kind; execution_id then holds the subscription's id) */
+    "ALTER TABLE app_subscriptions ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE app_subscriptions ADD COLUMN retry_at INTEGER;"
+    "ALTER TABLE app_subscriptions ADD COLUMN last_attempt_at INTEGER;"
+    "CREATE INDEX app_subscriptions_retry ON app_subscriptions(retry_at);"
+    "ALTER TABLE execution_errors ADD COLUMN kind TEXT NOT NULL DEFAULT 'execution';",
+
+    /* 14: who released each workflow version: a dashboard account's email, "API key <prefix>", or
+     * the command that imported it */
+    "ALTER TABLE workflow_versions ADD COLUMN released_by TEXT;",
+
+    /* 15: error streaming to Amazon EventBridge: bus, region, keys (the secret ones sealed), as
+     * JSON */
+    "ALTER TABLE settings ADD COLUMN error_eventbridge TEXT;",
+
+    /* 16: an environment's own rate limits (JSON: {key, user, event} buckets), http/ratelimit.c */
     "ALTER TABLE settings ADD COLUMN rate_limits TEXT;",
 };
 
@@ -311,12 +328,19 @@ static int migrate(struct store *s)
 
 static int busy_wait(void *arg, int count)
 {
-    (void)arg;
+    const struct store *s = arg;
+    long limit_ms = s ? s->busy_ms : STORE_BUSY_MS;
     long waited_us = count < 200 ? count * 20L : 200 * 20L + (count - 200) * 1000L;
-    if (waited_us > STORE_BUSY_MS * 1000L)
+    if (limit_ms <= 0 || waited_us > limit_ms * 1000L)
         return 0;
     usleep(count < 200 ? 20 : 1000);
     return 1;
+}
+
+void store_set_busy_timeout(struct store *s, int ms)
+{
+    s->busy_ms = ms;
+    sqlite3_busy_handler(s->db, busy_wait, s);
 }
 
 struct store *store_open(const char *path, char *err, size_t err_len)

@@ -36,6 +36,10 @@ void store_set_sync(enum store_sync mode);
 struct store *store_open(const char *path, char *err, size_t err_len);
 void store_close(struct store *s);
 
+/* How long (ms) s waits for another connection's write lock before a statement fails with
+ * STORE_ERROR (SQLITE_BUSY); 0 never waits. store_open sets about 5 s. */
+void store_set_busy_timeout(struct store *s, int ms);
+
 /* A background thread of the process that checkpoints the WAL of the database at path, so that no
  * commit pays for it (checkpoint.c). Without it, the committing connection checkpoints, as SQLite
  * does by default. */
@@ -110,6 +114,8 @@ int store_api_key_insert(struct store *s, const struct api_key *k, const unsigne
 /* Finds a valid (not revoked) key by hash and fills its environment; records that it was used. */
 int store_api_key_lookup(struct store *s, const unsigned char hash[32], struct api_key *out);
 int store_api_key_revoke(struct store *s, const char *id, int64_t now);
+/* The prefix of key id (revoked or not) into out (24 bytes, as struct api_key's). */
+int store_api_key_prefix(struct store *s, const char *id, char out[24]);
 /* The valid keys of one environment, newest first: [{id, prefix, environment, createdAt,
  * lastUsedAt?}] (times in ms). */
 int store_api_keys_of(struct store *s, const char *env_id, struct cJSON **rows);
@@ -140,6 +146,14 @@ int store_user_update(struct store *s, const char *env_id, const char *id, const
 int store_user_delete(struct store *s, const char *env_id, const char *id);
 int store_user_each(struct store *s, const char *env_id, int (*fn)(const struct user *, void *),
                     void *arg);
+/*
+ * One page of the environment's users, newest first, for a search box: those whose username, full
+ * name or id contains search (ASCII letters in any case; NULL or "" for all). *rows (caller owns)
+ * gets [{userId, username, fullName?, createdAt}], skipping offset rows and holding at most limit;
+ * *total the number of users that match.
+ */
+int store_users_search(struct store *s, const char *env_id, const char *search, int offset,
+                       int limit, struct cJSON **rows, int64_t *total);
 
 /* ---- token signing keys ---- */
 struct signing_key {

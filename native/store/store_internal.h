@@ -71,6 +71,7 @@ struct store {
         sqlite3_stmt *stmt;
     } cache[STORE_QUERY_CACHE];
     char errmsg[256];
+    int busy_ms; /* 0 until store_set_busy_timeout: STORE_BUSY_MS */
 };
 
 /* The prepared statement for id, reset and with bindings cleared; NULL on prepare failure. */

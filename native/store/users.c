@@ -1,6 +1,8 @@
 /* Store: end users of an environment. Username is unique within an environment. */
 #include "store/store_internal.h"
 
+#include "json/json.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,4 +122,50 @@ int store_user_each(struct store *s, const char *env_id, int (*fn)(const struct 
     int result = rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : store_fail(s, rc);
     store_done(st);
     return result;
+}
+
+/* The LIKE pattern "%search%" with the pattern's own characters (%, _ and the escape \) escaped;
+ * malloc'd, NULL when out of memory. */
+static char *like_pattern(const char *search)
+{
+    size_t n = strlen(search);
+    char *p = malloc(2 * n + 3), *w = p;
+    if (!p)
+        return NULL;
+    *w++ = '%';
+    for (const char *c = search; *c; c++) {
+        if (*c == '%' || *c == '_' || *c == '\\')
+            *w++ = '\\';
+        *w++ = *c;
+    }
+    *w++ = '%';
+    *w = '\0';
+    return p;
+}
+
+int store_users_search(struct store *s, const char *env_id, const char *search, int offset,
+                       int limit, cJSON **rows, int64_t *total)
+{
+    *rows = NULL;
+    *total = 0;
+    char *pattern = search && *search ? like_pattern(search) : NULL;
+    if (search && *search && !pattern)
+        return STORE_ERROR;
+#define USERS_MATCH                                                                                \
+    "FROM users WHERE env_id = ?1 AND (?2 IS NULL OR username LIKE ?2 ESCAPE '\\' "                \
+    "OR full_name LIKE ?2 ESCAPE '\\' OR id LIKE ?2 ESCAPE '\\') "
+    cJSON *counted = NULL, *count;
+    int rc = store_query(s, "SELECT count(*) AS n " USERS_MATCH, &counted, "ss", env_id, pattern);
+    if (store_one_row(rc, counted, &count) == STORE_OK && count)
+        *total = (int64_t)cJSON_GetObjectItem(count, "n")->valuedouble;
+    cJSON_Delete(count);
+    if (rc == STORE_OK)
+        rc = store_query(s,
+                         "SELECT id AS userId, username, full_name AS fullName, "
+                         "created_at AS createdAt " USERS_MATCH
+                         "ORDER BY created_at DESC, id DESC LIMIT ?4 OFFSET ?3",
+                         rows, "ssii", env_id, pattern, (int64_t)offset, (int64_t)limit);
+#undef USERS_MATCH
+    free(pattern);
+    return rc;
 }

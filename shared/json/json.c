@@ -1,94 +1,14 @@
 /*
- * JSON helpers: a depth-bounded parse with a position on error, typed member access, equality, and
- * markers that stand for values too large to keep. Does not implement a parser of its own: cJSON
- * parses, this file bounds and reports.
+ * JSON helpers: typed member access, equality, a value as text, and markers that stand for values
+ * too large to keep. The reader is parse.c, the writer print.c and number.c.
  */
 #include "json/json.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void set_error(struct json_error *err, const char *text, size_t offset, const char *msg)
-{
-    if (!err)
-        return;
-    snprintf(err->message, sizeof err->message, "%s", msg);
-    err->offset = offset;
-    err->line = 1;
-    err->column = 1;
-    for (size_t i = 0; i < offset; i++) {
-        if (text[i] == '\n') {
-            err->line++;
-            err->column = 1;
-        } else {
-            err->column++;
-        }
-    }
-}
-
-/* Scans brackets outside strings; returns the offset where depth first exceeds max, or -1. */
-static long depth_violation(const char *text, size_t len, int max_depth)
-{
-    int depth = 0;
-    bool in_string = false;
-    for (size_t i = 0; i < len; i++) {
-        char c = text[i];
-        if (in_string) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_string = false;
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '{' || c == '[') {
-            if (++depth > max_depth)
-                return (long)i;
-        } else if (c == '}' || c == ']') {
-            depth--;
-        }
-    }
-    return -1;
-}
-
-cJSON *json_parse(const char *text, size_t len, int max_depth, struct json_error *err)
-{
-    long deep = depth_violation(text, len, max_depth);
-    if (deep >= 0) {
-        char msg[96];
-        snprintf(msg, sizeof msg, "JSON nesting deeper than %d levels", max_depth);
-        set_error(err, text, (size_t)deep, msg);
-        return NULL;
-    }
-    size_t start = 0;
-    while (start < len && (text[start] == ' ' || text[start] == '\t' || text[start] == '\n' ||
-                           text[start] == '\r'))
-        start++;
-    if (start == len) {
-        set_error(err, text, len, "empty JSON document");
-        return NULL;
-    }
-    const char *end = NULL;
-    cJSON *v = cJSON_ParseWithLengthOpts(text, len, &end, false);
-    if (!v) {
-        size_t off = end && end >= text ? (size_t)(end - text) : 0;
-        if (off > len)
-            off = len;
-        set_error(err, text, off, off >= len ? "unexpected end of JSON" : "invalid JSON");
-        return NULL;
-    }
-    size_t pos = (size_t)(end - text);
-    while (pos < len && (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\n' ||
-                         text[pos] == '\r' || text[pos] == '\0'))
-        pos++;
-    if (pos < len) {
-        set_error(err, text, pos, "unexpected text after the JSON value");
-        cJSON_Delete(v);
-        return NULL;
-    }
-    return v;
-}
 
 const char *json_get_str(const cJSON *obj, const char *key)
 {
@@ -96,9 +16,69 @@ const char *json_get_str(const cJSON *obj, const char *key)
     return cJSON_IsString(m) ? m->valuestring : NULL;
 }
 
-char *json_print(const cJSON *v)
+/* Objects wider than this are compared through a sorted index of the second one's member names
+ * (n log n) rather than a lookup per member (n * n). */
+#define WIDE_OBJECT 32
+
+/* A member of an object with its position, for a name index that finds the first occurrence. */
+struct named {
+    const char *name;
+    size_t pos;
+    const cJSON *value;
+};
+
+static int named_cmp(const void *x, const void *y)
 {
-    return cJSON_PrintUnformatted(v);
+    const struct named *a = x, *b = y;
+    int c = strcmp(a->name, b->name);
+    return c ? c : (a->pos > b->pos) - (a->pos < b->pos);
+}
+
+/* The first member of the index named name (what cJSON_GetObjectItemCaseSensitive finds). */
+static const cJSON *named_find(const struct named *v, size_t n, const char *name)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(v[mid].name, name) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && strcmp(v[lo].name, name) == 0 ? v[lo].value : NULL;
+}
+
+/* json_equal for two objects of the same size: each member of a equals b's member of its name. */
+static bool members_equal(const cJSON *a, const cJSON *b)
+{
+    const cJSON *m;
+    cJSON_ArrayForEach(m, a)
+    {
+        const cJSON *o = cJSON_GetObjectItemCaseSensitive(b, m->string);
+        if (!o || !json_equal(m, o))
+            return false;
+    }
+    return true;
+}
+
+/* members_equal for objects of size members each, wider than WIDE_OBJECT. */
+static bool wide_objects_equal(const cJSON *a, const cJSON *b, size_t size)
+{
+    struct named *index = malloc(size * sizeof *index);
+    if (!index)
+        return members_equal(a, b);
+    size_t n = 0;
+    /* cJSON's lookup stops at a member without a name: the ones after it are never found. */
+    for (const cJSON *m = b->child; m && m->string; m = m->next, n++)
+        index[n] = (struct named){m->string, n, m};
+    qsort(index, n, sizeof *index, named_cmp);
+    bool equal = true;
+    for (const cJSON *m = a->child; m && equal; m = m->next) {
+        const cJSON *o = m->string ? named_find(index, n, m->string) : NULL;
+        equal = o && json_equal(m, o);
+    }
+    free(index);
+    return equal;
 }
 
 bool json_equal(const cJSON *a, const cJSON *b)
@@ -106,16 +86,10 @@ bool json_equal(const cJSON *a, const cJSON *b)
     if (cJSON_IsNumber(a) && cJSON_IsNumber(b))
         return a->valuedouble == b->valuedouble || (isnan(a->valuedouble) && isnan(b->valuedouble));
     if (cJSON_IsObject(a) && cJSON_IsObject(b)) {
-        if (cJSON_GetArraySize(a) != cJSON_GetArraySize(b))
+        int size = cJSON_GetArraySize(a);
+        if (size != cJSON_GetArraySize(b))
             return false;
-        const cJSON *m;
-        cJSON_ArrayForEach(m, a)
-        {
-            const cJSON *o = cJSON_GetObjectItemCaseSensitive(b, m->string);
-            if (!o || !json_equal(m, o))
-                return false;
-        }
-        return true;
+        return size > WIDE_OBJECT ? wide_objects_equal(a, b, (size_t)size) : members_equal(a, b);
     }
     if (cJSON_IsArray(a) && cJSON_IsArray(b)) {
         const cJSON *x = a->child, *y = b->child;
@@ -125,6 +99,100 @@ bool json_equal(const cJSON *a, const cJSON *b)
         return !x && !y;
     }
     return cJSON_Compare(a, b, true);
+}
+
+/* splitmix64's finaliser: every input bit reaches every output bit. */
+static uint64_t mix(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+/* The text's bytes eight at a time, each word mixed into the state, which starts from the seed. */
+static uint64_t text_hash(const char *s, uint64_t seed)
+{
+    size_t len = strlen(s), i = 0;
+    uint64_t h = mix(seed ^ (len * 0x9e3779b97f4a7c15ull));
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        h = mix(h ^ w);
+    }
+    uint64_t w = 0;
+    memcpy(&w, s + i, len - i);
+    return mix(h ^ w);
+}
+
+static int u64_cmp(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return (a > b) - (a < b);
+}
+
+/* Whether two members of obj (n of them, names hashed into names) share a name. */
+static bool repeats_a_name(const cJSON *obj, uint64_t *names, size_t n)
+{
+    qsort(names, n, sizeof *names, u64_cmp);
+    for (size_t i = 1; i < n; i++)
+        if (names[i] == names[i - 1]) {
+            /* Equal hashes: look for two equal names the slow way (rare). */
+            for (const cJSON *x = obj->child; x; x = x->next)
+                for (const cJSON *y = x->next; y; y = y->next)
+                    if (strcmp(x->string, y->string) == 0)
+                        return true;
+            return false;
+        }
+    return false;
+}
+
+uint64_t json_hash(const cJSON *v, uint64_t seed, bool *unhashable)
+{
+    int type = v->type & 0xFF;
+    uint64_t h = mix(seed + (uint64_t)type * 0x9e3779b97f4a7c15ull);
+    if (type == cJSON_Number) {
+        double d = v->valuedouble;
+        if (d == 0)
+            d = 0; /* -0 equals 0 */
+        if (isnan(d))
+            d = NAN;
+        uint64_t bits;
+        memcpy(&bits, &d, sizeof bits);
+        return h ^ mix(bits);
+    }
+    if (type == cJSON_String || type == cJSON_Raw)
+        return v->valuestring ? h ^ text_hash(v->valuestring, seed) : h;
+    if (type == cJSON_Array) {
+        for (const cJSON *e = v->child; e; e = e->next)
+            h = mix(h * 31 + json_hash(e, seed, unhashable));
+        return h;
+    }
+    if (type != cJSON_Object)
+        return h;
+    /* Members in any order: a sum of per-member hashes, each mixing name and value. */
+    size_t n = 0;
+    for (const cJSON *m = v->child; m; m = m->next)
+        n++;
+    uint64_t small[16];
+    uint64_t *names = n <= sizeof small / sizeof small[0] ? small : malloc(n * sizeof *names);
+    size_t named = 0;
+    for (const cJSON *m = v->child; m; m = m->next) {
+        if (!m->string) {
+            *unhashable = true;
+            continue;
+        }
+        uint64_t nh = text_hash(m->string, seed);
+        if (names)
+            names[named++] = nh;
+        h += mix(nh ^ (json_hash(m, seed, unhashable) * 0xff51afd7ed558ccdull));
+    }
+    if (!names || (named == n && repeats_a_name(v, names, n)))
+        *unhashable = true;
+    if (names != small)
+        free(names);
+    return mix(h + (uint64_t)n);
 }
 
 char *json_text(const cJSON *v)

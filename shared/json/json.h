@@ -10,7 +10,10 @@
 
 #include <stddef.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <cJSON.h>
+
+#include "util/buf.h"
 
 /* Nesting limit for untrusted documents: keeps cJSON's recursive descent far from the stack's end.
  */
@@ -26,20 +29,49 @@ struct json_error {
 };
 
 /*
- * Parses len bytes of text (need not be NUL-terminated) as one JSON document, refusing nesting
- * deeper than max_depth and anything but white space after the value. Returns the value, or NULL
- * with *err filled (err may be NULL).
+ * Parses len bytes of text (need not be NUL-terminated) as one JSON document (RFC 8259, as strictly
+ * as JSON.parse), refusing nesting deeper than max_depth and anything but white space after the
+ * value. Returns the value, or NULL with *err filled (err may be NULL). Never calls cJSON's parser,
+ * whose shared error pointer makes parsing on several threads at once a data race: nothing in
+ * Solder may call cJSON_Parse*.
  */
 cJSON *json_parse(const char *text, size_t len, int max_depth, struct json_error *err);
 
 /* Borrowed string member of an object, or NULL when absent or not a string. */
 const char *json_get_str(const cJSON *obj, const char *key);
 
-/* Compact serialisation (cJSON's number formatting). Returns malloc'd text or NULL on OOM. */
+/* Compact JSON text of v, numbers as JavaScript prints them (json_number_text; NaN and infinities
+ * as null). Returns malloc'd text, or NULL on OOM or when v is NULL (as cJSON_PrintUnformatted).
+ * Every JSON Solder writes goes through here or json_write, never through cJSON_Print*, so that the
+ * same number reads the same everywhere. */
 char *json_print(const cJSON *v);
+
+/* Appends v's compact JSON text to out (as json_print); a string or a number alone likewise. */
+void json_write(struct buf *out, const cJSON *v);
+void json_write_string(struct buf *out, const char *s);
+void json_write_number(struct buf *out, double n);
+
+/* Longest text json_number_text writes, NUL included ("-0.0000012345678901234567" is 25). */
+#define JSON_NUMBER_MAX 32
+
+/*
+ * n as ECMAScript's Number::toString writes it: the shortest digits that read back as n, plain
+ * from 1e-7 to 1e21 ("0.0000001", "123456789012345680000"), else "1e-7", "1.5e+300"; -0 as "0";
+ * "NaN", "Infinity", "-Infinity". Writes into out (JSON_NUMBER_MAX bytes); returns the length.
+ */
+size_t json_number_text(char *out, double n);
 
 /* True when the two values are equal as JSON (numbers by value, objects ignoring member order). */
 bool json_equal(const cJSON *a, const cJSON *b);
+
+/*
+ * A hash of v's JSON value under seed: values json_equal finds equal hash alike (1 and 1.0, objects
+ * whatever their member order). A seed the sender of v cannot guess keeps v from being built to
+ * collide. An object that repeats a member name, or has a member without one, breaks the promise
+ * (json_equal's answer then depends on which side comes first): *unhashable is then set (and left
+ * alone otherwise), and the caller compares such values itself.
+ */
+uint64_t json_hash(const cJSON *v, uint64_t seed, bool *unhashable);
 
 /* A value as text: a string's own characters, anything else its JSON (malloc'd, NULL on OOM). */
 char *json_text(const cJSON *v);

@@ -16,6 +16,18 @@
  * stack's end in cJSON's recursive parser. */
 #define MAPPING_INPUT_MAX_DEPTH 512
 
+/* Where a compilation that runs out of memory leaves to. */
+struct compile_oom {
+    jmp_buf *jmp;
+    struct mapping_error *err;
+};
+
+static void on_compile_oom(void *ctx)
+{
+    struct compile_oom *c = ctx;
+    compile_fail(c->err, c->jmp, "U1002", -1, "Out of memory");
+}
+
 struct mapping_expr *mapping_compile(const char *text, size_t len, struct mapping_error *err)
 {
     builtins_init();
@@ -29,6 +41,9 @@ struct mapping_expr *mapping_compile(const char *text, size_t len, struct mappin
     jmp_buf jb;
     memset(err, 0, sizeof *err);
     err->position = -1;
+    struct compile_oom oom = {&jb, err};
+    x->arena.on_limit = on_compile_oom;
+    x->arena.ctx = &oom;
     if (setjmp(jb) != 0) {
         arena_free(&x->arena);
         free(x);
@@ -36,6 +51,8 @@ struct mapping_expr *mapping_compile(const char *text, size_t len, struct mappin
     }
     x->source = arena_strndup(&x->arena, text, len);
     x->root = parse_expression(&x->arena, x->source, len, err, &jb);
+    x->arena.on_limit = NULL;
+    x->arena.ctx = NULL;
     return x;
 }
 

@@ -5,6 +5,7 @@
  * offset; there is no time-zone database and only English names.
  */
 #include "mapping/internal.h"
+#include "util/calendar.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -26,30 +27,6 @@ static const char *const day_names[] = {"Monday", "Tuesday",  "Wednesday", "Thur
 
 /* ---- calendar ------------------------------------------------------------------------------- */
 
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t yy = yoe + era * 400;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yy + (*m <= 2);
-}
-
 static int64_t floor_div(int64_t a, int64_t b)
 {
     return a >= 0 ? a / b : -((-a + b - 1) / b);
@@ -68,13 +45,13 @@ static void split_time(double ms, struct tm_parts *t)
     int64_t x = (int64_t)floor(ms);
     t->days = floor_div(x, 86400000);
     int64_t rem = x - t->days * 86400000;
-    civil_from_days(t->days, &t->year, &t->month, &t->day);
+    calendar_date_from_days(t->days, &t->year, &t->month, &t->day);
     t->hour = (int)(rem / 3600000);
     t->minute = (int)(rem / 60000 % 60);
     t->second = (int)(rem / 1000 % 60);
     t->ms = (int)(rem % 1000);
-    t->wday = (int)((t->days % 7 + 7 + 3) % 7) + 1; /* 1970-01-01 was a Thursday */
-    t->yday = (int)(t->days - days_from_civil(t->year, 1, 1)) + 1;
+    t->wday = calendar_weekday(t->days);
+    t->yday = (int)(t->days - calendar_days_from_date(t->year, 1, 1)) + 1;
 }
 
 /* ISO week date: the week (and its year) containing this day's Thursday. */
@@ -83,9 +60,9 @@ static void iso_week(const struct tm_parts *t, int64_t *wyear, int *week)
     int64_t thursday = t->days - (t->wday - 1) + 3;
     int64_t y;
     int m, d;
-    civil_from_days(thursday, &y, &m, &d);
+    calendar_date_from_days(thursday, &y, &m, &d);
     *wyear = y;
-    *week = (int)((thursday - days_from_civil(y, 1, 1)) / 7) + 1;
+    *week = (int)((thursday - calendar_days_from_date(y, 1, 1)) / 7) + 1;
 }
 
 /* Week of month: the month containing this week's Thursday, weeks starting on Monday. */
@@ -94,7 +71,7 @@ static void month_week(const struct tm_parts *t, int *month, int *week)
     int64_t thursday = t->days - (t->wday - 1) + 3;
     int64_t y;
     int m, d;
-    civil_from_days(thursday, &y, &m, &d);
+    calendar_date_from_days(thursday, &y, &m, &d);
     *month = m;
     *week = (d - 1) / 7 + 1;
 }
@@ -590,7 +567,7 @@ static bool parse_iso(const char *s, size_t n, double *out)
     }
     if (i != n || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 24 || mi > 59 || se > 60)
         return false;
-    double days = (double)days_from_civil(y, (int)mo, (int)d);
+    double days = (double)calendar_days_from_date(y, (int)mo, (int)d);
     *out = days * 86400000.0 + h * 3600000.0 + mi * 60000.0 + se * 1000.0 +
            floor(frac * 1000 + 1e-9) - tz * 60000.0;
     return true;
@@ -866,8 +843,8 @@ static val *f_to_millis(struct ev *e, val **args, int nargs, val *input, int pos
     }
     if (year > 275760 || year < -271821)
         return NULL;
-    double days = yday > 0 ? (double)(days_from_civil(year, 1, 1) + yday - 1)
-                           : (double)days_from_civil(year, month, day);
+    double days = yday > 0 ? (double)(calendar_days_from_date(year, 1, 1) + yday - 1)
+                           : (double)calendar_days_from_date(year, month, day);
     double r = days * 86400000.0 + hour * 3600000.0 + minute * 60000.0 + second * 1000.0 + ms -
                tz * 60000.0;
     return v_num(e, r);

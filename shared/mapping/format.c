@@ -5,6 +5,7 @@
  * picture engine is shared with the date/time formatting in datetime.c. English only.
  */
 #include "mapping/internal.h"
+#include "json/json.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -713,7 +714,7 @@ double mapping_round(double x, int prec)
         }
     }
     if (prec) {
-        num_format(buf, sizeof buf, x);
+        json_number_text(buf, x);
         char *ep = strchr(buf, 'e');
         int ex = 0;
         if (ep) {
@@ -725,7 +726,7 @@ double mapping_round(double x, int prec)
     }
     double r = round_half_even(x);
     if (prec) {
-        num_format(buf, sizeof buf, r);
+        json_number_text(buf, r);
         char *ep = strchr(buf, 'e');
         int ex = 0;
         if (ep) {

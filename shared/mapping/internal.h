@@ -1,6 +1,7 @@
 /*
- * Private declarations shared by the JSONata engine's files: the arena, the value type, the syntax
- * tree and the evaluator state. Nothing here is part of the public API (see mapping.h).
+ * Private declarations shared by the JSONata engine's files: the value type, the syntax tree and
+ * the evaluator state (allocation is util/arena.h). Nothing here is part of the public API (see
+ * mapping.h).
  *
  * Error handling inside the engine: a failure records its code, message and position in the current
  * evaluation (or compilation) and longjmps back to the entry point. Every byte an evaluation
@@ -16,24 +17,8 @@
 
 #include "mapping/mapping.h"
 #include "regex/regex.h"
+#include "util/arena.h"
 #include "util/utf8.h"
-
-/* ---- arena ---------------------------------------------------------------------------------- */
-
-/* One arena per compiled expression and one per evaluation; freed all at once. */
-struct arena {
-    struct arena_block *head;
-    unsigned char *inl; /* optional caller-provided first region, used before any block */
-    size_t inl_cap, inl_used;
-    size_t used_total; /* bytes handed out, for the memory limit */
-    size_t limit;      /* 0 = none */
-    void (*on_limit)(void *ctx);
-    void *ctx;
-};
-
-void *arena_alloc(struct arena *a, size_t n);
-char *arena_strndup(struct arena *a, const char *s, size_t n);
-void arena_free(struct arena *a);
 
 /* ---- values --------------------------------------------------------------------------------- */
 
@@ -211,8 +196,6 @@ void sb_puts(struct sb *b, const char *s);
 void sb_putc(struct sb *b, char c);
 val *sb_val(struct sb *b); /* the built string as a value */
 void v_stringify(struct ev *e, struct sb *b, const val *v, int indent, bool round15);
-/* Formats a number the way JavaScript's Number#toString does. */
-void num_format(char *out, size_t cap, double n);
 /* $string(v): NULL for undefined. */
 val *v_string(struct ev *e, const val *v);
 const char *v_typename(const val *v);

@@ -1,9 +1,10 @@
 /*
- * The engine's value type: arena allocation, construction, insertion-ordered objects, conversion
- * from and to cJSON, JavaScript-compatible number formatting, JSON text output and deep equality.
+ * The engine's value type: construction, insertion-ordered objects, conversion
+ * from and to cJSON, JSON text output (numbers by json_number_text) and deep equality.
  * It does not evaluate anything; sequence semantics live in eval.c.
  */
 #include "mapping/internal.h"
+#include "json/json.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -14,72 +15,6 @@ val V_NULL_ = {.t = T_NULL};
 val V_TRUE_ = {.t = T_BOOL, .u.b = true};
 val V_FALSE_ = {.t = T_BOOL, .u.b = false};
 val V_PLACEHOLDER_ = {.t = T_NULL};
-
-/* ---- arena ---------------------------------------------------------------------------------- */
-
-struct arena_block {
-    struct arena_block *next;
-    size_t cap, used;
-    _Alignas(16) unsigned char data[];
-};
-
-#define ARENA_BLOCK_MIN 16384
-
-void *arena_alloc(struct arena *a, size_t n)
-{
-    n = (n + 15) & ~(size_t)15;
-    if (a->inl && a->inl_used + n <= a->inl_cap) {
-        void *p = a->inl + a->inl_used;
-        a->inl_used += n;
-        a->used_total += n;
-        return p;
-    }
-    struct arena_block *b = a->head;
-    if (!b || b->used + n > b->cap) {
-        if (a->limit && a->used_total + n > a->limit && a->on_limit)
-            a->on_limit(a->ctx);
-        size_t cap = b ? b->cap * 2 : ARENA_BLOCK_MIN;
-        if (cap > (1u << 22))
-            cap = 1u << 22;
-        if (cap < n)
-            cap = n;
-        struct arena_block *nb = malloc(sizeof(*nb) + cap);
-        if (!nb) {
-            if (a->on_limit)
-                a->on_limit(a->ctx);
-            abort();
-        }
-        nb->cap = cap;
-        nb->used = 0;
-        nb->next = b;
-        a->head = b = nb;
-    }
-    void *p = b->data + b->used;
-    b->used += n;
-    a->used_total += n;
-    return p;
-}
-
-char *arena_strndup(struct arena *a, const char *s, size_t n)
-{
-    char *p = arena_alloc(a, n + 1);
-    if (n)
-        memcpy(p, s, n);
-    p[n] = 0;
-    return p;
-}
-
-void arena_free(struct arena *a)
-{
-    struct arena_block *b = a->head;
-    while (b) {
-        struct arena_block *next = b->next;
-        free(b);
-        b = next;
-    }
-    a->head = NULL;
-    a->used_total = 0;
-}
 
 /* ---- string builder ------------------------------------------------------------------------- */
 
@@ -655,79 +590,6 @@ val *v_clone(struct ev *e, const val *v)
     return (val *)v;
 }
 
-/* ---- numbers -------------------------------------------------------------------------------- */
-
-void num_format(char *out, size_t cap, double n)
-{
-    if (n == 0) {
-        snprintf(out, cap, "0");
-        return;
-    }
-    if (isnan(n)) {
-        snprintf(out, cap, "NaN");
-        return;
-    }
-    if (isinf(n)) {
-        snprintf(out, cap, n < 0 ? "-Infinity" : "Infinity");
-        return;
-    }
-    char tmp[40];
-    /* the 15-digit rounding, when it round-trips, is the shortest form once trailing zeros go */
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*e", prec - 1, n);
-        if (strtod(tmp, NULL) == n)
-            break;
-    }
-    /* tmp is [-]d.ddde[+-]xx: collect the digits and the decimal exponent */
-    char digits[24];
-    int nd = 0;
-    const char *p = tmp;
-    bool neg = false;
-    if (*p == '-') {
-        neg = true;
-        p++;
-    }
-    for (; *p && *p != 'e'; p++)
-        if (*p >= '0' && *p <= '9')
-            digits[nd++] = *p;
-    while (nd > 1 && digits[nd - 1] == '0')
-        nd--;
-    digits[nd] = 0;
-    int exp10 = atoi(p + 1);
-    int point = exp10 + 1; /* digits before the decimal point */
-    char *o = out;
-    size_t left = cap;
-#define OUT(...)                                                                                   \
-    do {                                                                                           \
-        int w_ = snprintf(o, left, __VA_ARGS__);                                                   \
-        if (w_ > 0 && (size_t)w_ < left) {                                                         \
-            o += w_;                                                                               \
-            left -= (size_t)w_;                                                                    \
-        }                                                                                          \
-    } while (0)
-    if (neg)
-        OUT("-");
-    if (nd <= point && point <= 21) {
-        OUT("%s", digits);
-        for (int i = nd; i < point; i++)
-            OUT("0");
-    } else if (0 < point && point <= 21) {
-        OUT("%.*s.%s", point, digits, digits + point);
-    } else if (-6 < point && point <= 0) {
-        OUT("0.");
-        for (int i = 0; i < -point; i++)
-            OUT("0");
-        OUT("%s", digits);
-    } else {
-        if (nd == 1)
-            OUT("%c", digits[0]);
-        else
-            OUT("%c.%s", digits[0], digits + 1);
-        OUT("e%c%d", point - 1 < 0 ? '-' : '+', abs(point - 1));
-    }
-#undef OUT
-}
-
 /* ---- text output ---------------------------------------------------------------------------- */
 
 static void put_json_string(struct sb *b, const char *s, size_t n)
@@ -824,7 +686,7 @@ static void put_indent(struct sb *b, int indent, int level)
 static void stringify_at(struct ev *e, struct sb *b, const val *v, int indent, bool round15,
                          int level)
 {
-    char nb[40];
+    char nb[JSON_NUMBER_MAX];
     switch (v->t) {
     case T_NULL:
         sb_puts(b, "null");
@@ -838,7 +700,7 @@ static void stringify_at(struct ev *e, struct sb *b, const val *v, int indent, b
             ev_fail(e, "D1001", -1, "Number out of range");
         if (round15 && n != floor(n))
             n = round_sig15(n);
-        num_format(nb, sizeof nb, n);
+        json_number_text(nb, n);
         sb_puts(b, nb);
         break;
     }

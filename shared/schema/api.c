@@ -75,7 +75,7 @@ done:
     cJSON_Delete(doc);
     cJSON_Delete(inst);
     cJSON_Delete(opts);
-    char *text = cJSON_PrintUnformatted(result);
+    char *text = json_print(result);
     cJSON_Delete(result);
     return text;
 }

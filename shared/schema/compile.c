@@ -156,10 +156,10 @@ static void uri_add(struct compiler *c, const char *uri, const cJSON *schema)
 {
     if (uri_find(c->s, uri))
         return;
-    struct uri_entry *e = schema_arena_alloc(&c->s->arena, sizeof *e);
+    struct uri_entry *e = arena_zalloc(&c->s->arena, sizeof *e);
     if (!e)
         return;
-    e->uri = schema_arena_strdup(&c->s->arena, uri);
+    e->uri = arena_strdup(&c->s->arena, uri);
     e->schema = schema;
     e->next = c->s->uris;
     c->s->uris = e;
@@ -173,7 +173,7 @@ static struct node *node_shell(struct compiler *c, const cJSON *json, const char
     struct node *n = slot_get(c->s, json);
     if (n)
         return n;
-    n = schema_arena_alloc(&c->s->arena, sizeof *n);
+    n = arena_zalloc(&c->s->arena, sizeof *n);
     if (!n)
         return NULL;
     n->src = json;
@@ -204,7 +204,7 @@ static unsigned vocab_of_meta(struct compiler *c, const char *meta_uri)
     if (!meta) {
         const char *text = schema_meta_lookup(uri);
         if (text)
-            meta = parsed = cJSON_Parse(text);
+            meta = parsed = json_parse(text, strlen(text), JSON_MAX_DEPTH, NULL);
     }
     free(uri);
     unsigned v = V_ALL_DEFAULT;
@@ -240,7 +240,7 @@ static void enqueue(struct compiler *c, struct node *n);
 
 static struct resource *new_resource(struct compiler *c, const char *uri, unsigned vocab)
 {
-    struct resource *r = schema_arena_alloc(&c->s->arena, sizeof *r);
+    struct resource *r = arena_zalloc(&c->s->arena, sizeof *r);
     if (!r)
         return NULL;
     r->uri = uri;
@@ -295,7 +295,7 @@ static void walk(struct compiler *c, const cJSON *json, const char *base, struct
                 fail(c, "out of memory");
                 return;
             }
-            base = schema_arena_strndup(&c->s->arena, full, schema_uri_strip_fragment(full));
+            base = arena_strndup(&c->s->arena, full, schema_uri_strip_fragment(full));
             free(full);
             if (!base)
                 return;
@@ -322,13 +322,13 @@ static void walk(struct compiler *c, const cJSON *json, const char *base, struct
         if (!cJSON_IsString(a))
             continue;
         size_t len = strlen(base) + strlen(a->valuestring) + 2;
-        char *uri = schema_arena_alloc(&c->s->arena, len);
+        char *uri = arena_zalloc(&c->s->arena, len);
         if (!uri)
             return;
         snprintf(uri, len, "%s#%s", base, a->valuestring);
         uri_add(c, uri, json);
         if (k == 1) {
-            struct dyn_anchor *d = schema_arena_alloc(&c->s->arena, sizeof *d);
+            struct dyn_anchor *d = arena_zalloc(&c->s->arena, sizeof *d);
             if (!d)
                 return;
             d->name = a->valuestring;
@@ -357,7 +357,7 @@ static cJSON *add_document(struct compiler *c, cJSON *doc, const char *uri)
         s->cap_docs = cap;
     }
     s->docs[s->n_docs++] = doc;
-    const char *base = schema_arena_strdup(&s->arena, uri);
+    const char *base = arena_strdup(&s->arena, uri);
     if (!base)
         return NULL;
     walk(c, doc, base, NULL, 0);
@@ -379,7 +379,7 @@ static const cJSON *document(struct compiler *c, const char *uri)
     } else {
         const char *text = schema_meta_lookup(uri);
         if (text)
-            copy = cJSON_Parse(text);
+            copy = json_parse(text, strlen(text), JSON_MAX_DEPTH, NULL);
     }
     if (!copy)
         return NULL;
@@ -509,7 +509,7 @@ static struct node **sub_array(struct compiler *c, struct node *n, const cJSON *
         return NULL;
     }
     int len = cJSON_GetArraySize(v);
-    struct node **out = schema_arena_alloc(&c->s->arena, (size_t)len * sizeof *out);
+    struct node **out = arena_zalloc(&c->s->arena, (size_t)len * sizeof *out);
     if (!out)
         return NULL;
     int i = 0;
@@ -527,8 +527,7 @@ static struct named_node *sub_map(struct compiler *c, struct node *n, const cJSO
         return NULL;
     }
     int len = cJSON_GetArraySize(v);
-    struct named_node *out =
-        schema_arena_alloc(&c->s->arena, (size_t)(len ? len : 1) * sizeof *out);
+    struct named_node *out = arena_zalloc(&c->s->arena, (size_t)(len ? len : 1) * sizeof *out);
     if (!out)
         return NULL;
     int i = 0;
@@ -593,7 +592,7 @@ static const char **string_array(struct compiler *c, const cJSON *v, const char 
         return NULL;
     }
     int len = cJSON_GetArraySize(v);
-    const char **out = schema_arena_alloc(&c->s->arena, (size_t)(len ? len : 1) * sizeof *out);
+    const char **out = arena_zalloc(&c->s->arena, (size_t)(len ? len : 1) * sizeof *out);
     if (!out)
         return NULL;
     int i = 0;
@@ -652,10 +651,8 @@ static void compile_dependencies(struct compiler *c, struct node *n, const cJSON
     if (!cJSON_IsObject(v) || n->n_dep_required)
         return;
     int len = cJSON_GetArraySize(v);
-    n->dep_schemas =
-        schema_arena_alloc(&c->s->arena, (size_t)(len ? len : 1) * sizeof *n->dep_schemas);
-    n->dep_required =
-        schema_arena_alloc(&c->s->arena, (size_t)(len ? len : 1) * sizeof *n->dep_required);
+    n->dep_schemas = arena_zalloc(&c->s->arena, (size_t)(len ? len : 1) * sizeof *n->dep_schemas);
+    n->dep_required = arena_zalloc(&c->s->arena, (size_t)(len ? len : 1) * sizeof *n->dep_required);
     if (!n->dep_schemas || !n->dep_required)
         return;
     const cJSON *e;
@@ -697,8 +694,8 @@ static void compile_applicators(struct compiler *c, struct node *n, const cJSON 
         int count = 0;
         struct named_node *m = sub_map(c, n, v, "patternProperties", &count);
         if (m) {
-            n->pattern_props = schema_arena_alloc(&c->s->arena, (size_t)(count ? count : 1) *
-                                                                    sizeof *n->pattern_props);
+            n->pattern_props =
+                arena_zalloc(&c->s->arena, (size_t)(count ? count : 1) * sizeof *n->pattern_props);
             for (int i = 0; n->pattern_props && i < count; i++) {
                 n->pattern_props[i].source = m[i].name;
                 n->pattern_props[i].node = m[i].node;
@@ -790,7 +787,7 @@ static void compile_validation(struct compiler *c, struct node *n, const cJSON *
         }
         int len = cJSON_GetArraySize(v);
         n->dep_required =
-            schema_arena_alloc(&c->s->arena, (size_t)(len ? len : 1) * sizeof *n->dep_required);
+            arena_zalloc(&c->s->arena, (size_t)(len ? len : 1) * sizeof *n->dep_required);
         const cJSON *e;
         int i = 0;
         cJSON_ArrayForEach(e, v)
@@ -813,8 +810,8 @@ static void build_index(struct compiler *c, struct named_node *v, int n, struct 
     while (size < (uint32_t)n * 2)
         size *= 2;
     ix->mask = size - 1;
-    ix->hash = schema_arena_alloc(&c->s->arena, (size_t)n * sizeof *ix->hash);
-    ix->slots = schema_arena_alloc(&c->s->arena, size * sizeof *ix->slots);
+    ix->hash = arena_zalloc(&c->s->arena, (size_t)n * sizeof *ix->hash);
+    ix->slots = arena_zalloc(&c->s->arena, size * sizeof *ix->slots);
     if (!ix->hash || !ix->slots)
         return;
     for (uint32_t i = 0; i < size; i++)
@@ -838,7 +835,7 @@ static void property_location(struct compiler *c, struct named_node *p)
     for (const char *q = p->name; *q; q++)
         extra += *q == '~' || *q == '/';
     size_t n = PROPERTIES_TOKEN + 1 + p->len + extra;
-    char *loc = schema_arena_alloc(&c->s->arena, n + 1);
+    char *loc = arena_zalloc(&c->s->arena, n + 1);
     if (!loc)
         return;
     memcpy(loc, "/properties/", PROPERTIES_TOKEN + 1);
@@ -867,7 +864,7 @@ static void index_props(struct compiler *c, struct node *n)
     }
     if (n->n_required) {
         n->required_prop =
-            schema_arena_alloc(&c->s->arena, (size_t)n->n_required * sizeof *n->required_prop);
+            arena_zalloc(&c->s->arena, (size_t)n->n_required * sizeof *n->required_prop);
         for (int i = 0; n->required_prop && i < n->n_required; i++) {
             n->required_prop[i] = -1;
             for (int j = 0; j < n->n_props; j++)
@@ -884,7 +881,7 @@ static void index_props(struct compiler *c, struct node *n)
                 return;
             count++;
         }
-        n->enum_strings = schema_arena_alloc(&c->s->arena, (size_t)count * sizeof *n->enum_strings);
+        n->enum_strings = arena_zalloc(&c->s->arena, (size_t)count * sizeof *n->enum_strings);
         if (!n->enum_strings)
             return;
         int i = 0;
@@ -943,17 +940,17 @@ static void compile_messages(struct compiler *c, struct node *n)
     char text[256], json[200];
     if (n->has_types) {
         schema_type_message(text, sizeof text, n->types);
-        n->type_msg = schema_arena_strdup(&c->s->arena, text);
+        n->type_msg = arena_strdup(&c->s->arena, text);
     }
     if (n->enum_) {
         schema_json_excerpt(json, sizeof json, n->enum_);
         snprintf(text, sizeof text, "must be one of the allowed values %s", json);
-        n->enum_msg = schema_arena_strdup(&c->s->arena, text);
+        n->enum_msg = arena_strdup(&c->s->arena, text);
     }
     if (n->has_const) {
         schema_json_excerpt(json, sizeof json, n->const_);
         snprintf(text, sizeof text, "must be equal to %s", json);
-        n->const_msg = schema_arena_strdup(&c->s->arena, text);
+        n->const_msg = arena_strdup(&c->s->arena, text);
     }
     const struct {
         int id;
@@ -978,18 +975,18 @@ static void compile_messages(struct compiler *c, struct node *n)
     for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++) {
         if (!numbers[i].present)
             continue;
-        char num[40];
-        schema_format_number(num, sizeof num, numbers[i].value);
+        char num[JSON_NUMBER_MAX];
+        json_number_text(num, numbers[i].value);
         snprintf(text, sizeof text, numbers[i].fmt, num);
-        n->msg[numbers[i].id] = schema_arena_strdup(&c->s->arena, text);
+        n->msg[numbers[i].id] = arena_strdup(&c->s->arena, text);
     }
     if (n->pattern) {
         snprintf(text, sizeof text, "must match pattern \"%.200s\"", n->pattern_source);
-        n->msg[M_PATTERN] = schema_arena_strdup(&c->s->arena, text);
+        n->msg[M_PATTERN] = arena_strdup(&c->s->arena, text);
     }
     if (n->format >= 0) {
         snprintf(text, sizeof text, "must be a valid %.200s", n->format_name);
-        n->msg[M_FORMAT] = schema_arena_strdup(&c->s->arena, text);
+        n->msg[M_FORMAT] = arena_strdup(&c->s->arena, text);
     }
 }
 
@@ -1058,7 +1055,7 @@ void schema_free(schema_t *s)
         cJSON_Delete(s->docs[i]);
     free(s->docs);
     free(s->slots);
-    schema_arena_free(&s->arena);
+    arena_free(&s->arena);
     free(s);
 }
 

@@ -5,6 +5,7 @@
  * tables (idn-hostname accepts any Unicode letters in labels).
  */
 #include "schema/internal.h"
+#include "util/calendar.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -40,15 +41,13 @@ static bool digits(const char **p, int n, int *out)
 
 static bool parse_date(const char **p)
 {
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int y, m, d;
     if (!digits(p, 4, &y) || *(*p)++ != '-' || !digits(p, 2, &m) || *(*p)++ != '-' ||
         !digits(p, 2, &d))
         return false;
     if (m < 1 || m > 12 || d < 1)
         return false;
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return d <= days[m - 1] + (m == 2 && leap);
+    return d <= calendar_month_days(y, m);
 }
 
 static bool parse_time(const char **p)

@@ -1,12 +1,14 @@
 /*
- * Internals shared by the schema module's files: the compiled form of a schema, the arena it lives
- * in, URI resolution, formats and the built-in meta-schemas. Not part of the public API.
+ * Internals shared by the schema module's files: the compiled form of a schema (allocated in a
+ * util/arena.h arena), URI resolution, formats and the built-in meta-schemas. Not part of the
+ * public API.
  */
 #ifndef SOLDER_SCHEMA_INTERNAL_H
 #define SOLDER_SCHEMA_INTERNAL_H
 
 #include "schema/regex.h"
 #include "schema/schema.h"
+#include "util/arena.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -17,18 +19,6 @@
 /* Bounds validation recursion (subschema entered per level, $ref included) so that schemas which
  * recurse without consuming the instance end with an error instead of overflowing the stack. */
 #define SCHEMA_MAX_DEPTH 300
-
-/* ---- arena: every allocation of a compiled schema, freed at once ----------------------------- */
-
-struct schema_arena_block;
-struct schema_arena {
-    struct schema_arena_block *head;
-    bool oom;
-};
-void *schema_arena_alloc(struct schema_arena *a, size_t n);
-char *schema_arena_strdup(struct schema_arena *a, const char *s);
-char *schema_arena_strndup(struct schema_arena *a, const char *s, size_t n);
-void schema_arena_free(struct schema_arena *a);
 
 /* ---- URIs (RFC 3986) ------------------------------------------------------------------------- */
 
@@ -239,7 +229,6 @@ enum {
 /* Message helpers (validate.c), also used by compile.c to precompute per-node messages. */
 void schema_type_message(char *out, size_t size, uint32_t types);
 void schema_json_excerpt(char *out, size_t size, const cJSON *v);
-void schema_format_number(char *out, size_t size, double d);
 
 /* Hash of a name of len bytes (a property or an enum string) for a name_index: its length and
  * three of its bytes, so that it costs the same for any length (collisions only cost a memcmp). */
@@ -268,7 +257,7 @@ struct node_slot {
 };
 
 struct schema {
-    struct schema_arena arena;
+    struct arena arena; /* every allocation of the compiled form, freed at once */
     struct node *root;
     cJSON **docs; /* owned copies of every document indexed */
     int n_docs, cap_docs;

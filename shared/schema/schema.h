@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <cJSON.h>
 
 /* ---- registry of documents that $ref may name ------------------------------------------------ */
@@ -79,6 +80,17 @@ struct schema_result {
  * error, not a stack overflow.
  */
 bool schema_validate(const schema_t *s, const cJSON *instance, struct schema_result *out);
+
+enum schema_verdict { SCHEMA_INVALID, SCHEMA_VALID, SCHEMA_OVER_BUDGET };
+
+/*
+ * schema_validate with a time budget: gives up once budget_ms milliseconds of wall-clock time
+ * (plat_now_ms) have passed and returns SCHEMA_OVER_BUDGET, with no errors in *out. For callers
+ * that validate untrusted data against untrusted schemas and must not be held by pathological ones.
+ * budget_ms 0 means no budget.
+ */
+enum schema_verdict schema_validate_within(const schema_t *s, const cJSON *instance,
+                                           struct schema_result *out, int64_t budget_ms);
 
 void schema_result_free(struct schema_result *r);
 

@@ -15,6 +15,7 @@
  */
 #include "schema/internal.h"
 #include "json/json.h"
+#include "plat.h"
 #include "util/utf8.h"
 
 #include <math.h>
@@ -59,7 +60,10 @@ struct vstate {
     const struct schema *s;
     bool collect;
     bool too_deep;
-    bool oom; /* an error could not be recorded: later ones are dropped too */
+    bool oom;         /* an error could not be recorded: later ones are dropped too */
+    bool out_of_time; /* the deadline passed; too_deep is set too, so both passes stop */
+    int64_t deadline; /* plat_now_ms() past which the validation gives up; 0: none */
+    unsigned ticks;   /* steps since the clock was last read */
     int depth;
     int n_scope;
     const char *via; /* the keyword applying the subschema being entered (collecting pass) */
@@ -78,6 +82,36 @@ struct vstate {
 static bool v_node(struct vstate *st, const struct node *n, const cJSON *inst, struct annot *ann);
 static inline bool v_fast(struct vstate *st, const struct node *n, const cJSON *inst);
 static bool v_leaf(struct vstate *st, const struct node *n, const cJSON *inst);
+
+/* ---- the time budget ------------------------------------------------------------------------- */
+
+/* Steps between two looks at the clock. A step is one value checked against one subschema, which
+ * is quick, except a regular-expression search (bounded at a million steps of its own), which
+ * counts as a whole stride: so the deadline is overrun by milliseconds at most, and reading the
+ * clock costs little beside the work. */
+#define CLOCK_STRIDE 16
+
+static __attribute__((noinline)) bool clock_says_stop(struct vstate *st, unsigned weight)
+{
+    if (st->out_of_time)
+        return true;
+    st->ticks += weight;
+    if (st->ticks < CLOCK_STRIDE)
+        return false;
+    st->ticks = 0;
+    if (plat_now_ms() <= st->deadline)
+        return false;
+    st->out_of_time = st->too_deep = true;
+    return true;
+}
+
+/* Counts a step of checking against n (NULL: a step of no subschema, such as one comparison);
+ * true once the validation's deadline has passed (never without a deadline). */
+static inline bool out_of_time(struct vstate *st, const struct node *n)
+{
+    return st->deadline &&
+           clock_says_stop(st, n && (n->pattern || n->n_pattern_props) ? CLOCK_STRIDE : 1);
+}
 
 /* ---- annotations ----------------------------------------------------------------------------- */
 
@@ -406,22 +440,10 @@ static void truncate_to(struct vstate *st, size_t m)
     }
 }
 
-/* Formats a number the way JSON would show it. */
-void schema_format_number(char *out, size_t size, double d)
-{
-    if (floor(d) == d && fabs(d) < 1e15) {
-        snprintf(out, size, "%lld", (long long)d);
-        return;
-    }
-    snprintf(out, size, "%.15g", d);
-    if (strtod(out, NULL) != d)
-        snprintf(out, size, "%.17g", d);
-}
-
 /* Compact JSON of v, shortened with "..." past max bytes, into out. */
 void schema_json_excerpt(char *out, size_t size, const cJSON *v)
 {
-    char *t = cJSON_PrintUnformatted(v);
+    char *t = json_print(v);
     if (!t) {
         snprintf(out, size, "(value)");
         return;
@@ -913,7 +935,7 @@ static bool v_prop(struct vstate *st, const struct named_node *pr, const cJSON *
         ip_cut(st, ip);
         return ok;
     }
-    if (pr->fast->leaf && leaf_ok(pr->fast, m))
+    if (pr->fast->leaf && !out_of_time(st, pr->fast) && leaf_ok(pr->fast, m))
         return true;
     ptr_append(st, &st->ip, pr->loc + PROPERTIES_TOKEN, pr->loc_len - PROPERTIES_TOKEN);
     size_t k = kp_push(st, "properties", pr->loc, pr->loc_len);
@@ -940,6 +962,8 @@ static bool v_member(struct vstate *st, const struct node *n, const cJSON *m, in
         if (!v_prop(st, &n->props[prop], m))
             valid = false;
     }
+    if (n->n_pattern_props && out_of_time(st, n))
+        return false;
     size_t ip = ip_name(st, m->string);
     for (int i = 0; i < n->n_pattern_props; i++) {
         enum schema_regex_result r =
@@ -1002,6 +1026,8 @@ static bool plain_array_ok(struct vstate *st, const struct node *n, const cJSON 
  */
 static inline bool v_at(struct vstate *st, const struct node *f, const cJSON *inst)
 {
+    if (out_of_time(st, f))
+        return false;
     if (f->leaf)
         return leaf_ok(f, inst);
     if ((f->plain_object || f->plain_array) && st->scope[st->n_scope - 1] == f->res &&
@@ -1200,6 +1226,90 @@ static bool v_item_count(struct vstate *st, const struct node *n, size_t size)
     return valid;
 }
 
+/* Arrays up to this size are checked for duplicates pair by pair, larger ones by hashing. */
+#define UNIQUE_PAIRWISE_MAX 16
+
+/* The earliest item with an equal later one, and the first such later one, pair by pair. */
+static bool duplicate_pairwise(struct vstate *st, const cJSON *arr, size_t *i, size_t *j)
+{
+    size_t x = 0;
+    for (const cJSON *a = arr->child; a; a = a->next, x++) {
+        size_t y = x + 1;
+        for (const cJSON *b = a->next; b; b = b->next, y++) {
+            if (out_of_time(st, NULL))
+                return false;
+            if (json_equal(a, b)) {
+                *i = x;
+                *j = y;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* An item of an array being checked for duplicates: its canonical hash and position. */
+struct hashed_item {
+    uint64_t hash;
+    size_t index;
+    const cJSON *item;
+};
+
+static int hashed_cmp(const void *x, const void *y)
+{
+    const struct hashed_item *a = x, *b = y;
+    if (a->hash != b->hash)
+        return a->hash < b->hash ? -1 : 1;
+    return (a->index > b->index) - (a->index < b->index);
+}
+
+/*
+ * Finds what duplicate_pairwise finds, in n log n: items sorted by the hash of their canonical form
+ * (then by position), so equal items are neighbours; within a run of equal hashes, the earliest
+ * item equal to a later one gives the run's candidate pair, and the earliest candidate wins. Falls
+ * back to pairs when an item holds an object that repeats a member name (json_equal is not
+ * symmetric then) or memory runs out.
+ */
+static bool first_duplicate(struct vstate *st, const cJSON *arr, size_t size, size_t *i, size_t *j)
+{
+    struct hashed_item *v = size > UNIQUE_PAIRWISE_MAX ? malloc(size * sizeof *v) : NULL;
+    if (!v)
+        return duplicate_pairwise(st, arr, i, j);
+    uint64_t seed = 0x2545f4914f6cdd1dull;
+    plat_random(&seed, sizeof seed);
+    bool unhashable = false;
+    size_t k = 0;
+    for (const cJSON *e = arr->child; e; e = e->next, k++)
+        v[k] = (struct hashed_item){json_hash(e, seed, &unhashable), k, e};
+    if (unhashable) {
+        free(v);
+        return duplicate_pairwise(st, arr, i, j);
+    }
+    qsort(v, size, sizeof *v, hashed_cmp);
+    bool found = false;
+    for (size_t start = 0, end; start < size; start = end) {
+        for (end = start + 1; end < size && v[end].hash == v[start].hash; end++)
+            ;
+        for (size_t a = start; a + 1 < end && (!found || v[a].index < *i); a++) {
+            size_t b = a + 1;
+            while (b < end && !out_of_time(st, NULL) && !json_equal(v[a].item, v[b].item))
+                b++;
+            if (st->out_of_time) {
+                free(v);
+                return false;
+            }
+            if (b < end) {
+                *i = v[a].index;
+                *j = v[b].index;
+                found = true;
+                break;
+            }
+        }
+    }
+    free(v);
+    return found;
+}
+
 static bool v_array(struct vstate *st, const struct node *n, const cJSON *inst, struct annot *ann,
                     size_t size)
 {
@@ -1207,20 +1317,12 @@ static bool v_array(struct vstate *st, const struct node *n, const cJSON *inst, 
     if (!valid && !st->collect)
         return false;
     if (n->unique_items && size > 1) {
-        size_t i = 0;
-        bool dup = false;
-        for (const cJSON *a = inst->child; a && !dup; a = a->next, i++) {
-            size_t j = i + 1;
-            for (const cJSON *b = a->next; b; b = b->next, j++) {
-                if (json_equal(a, b)) {
-                    errorf(st, "uniqueItems",
-                           "must not contain duplicate items (items %zu and %zu are equal)", i, j);
-                    dup = true;
-                    break;
-                }
-            }
-        }
-        if (dup) {
+        size_t i, j;
+        bool dup = first_duplicate(st, inst, size, &i, &j);
+        if (dup)
+            errorf(st, "uniqueItems",
+                   "must not contain duplicate items (items %zu and %zu are equal)", i, j);
+        if (dup || st->out_of_time) {
             valid = false;
             if (!st->collect)
                 return false;
@@ -1242,7 +1344,7 @@ static bool v_array(struct vstate *st, const struct node *n, const cJSON *inst, 
                     return false;
                 continue;
             }
-            if (sn->fast->leaf && leaf_ok(sn->fast, e))
+            if (sn->fast->leaf && !out_of_time(st, sn->fast) && leaf_ok(sn->fast, e))
                 continue;
             size_t ip = ip_index(st, i);
             size_t k = prefix ? KP(st, "prefixItems") : KP(st, "items");
@@ -1357,6 +1459,8 @@ static inline bool v_type(struct vstate *st, const struct node *n, uint32_t t, c
 /* The keywords of a leaf node (no applicators, no object or array keywords): never recurses. */
 static bool v_leaf(struct vstate *st, const struct node *n, const cJSON *inst)
 {
+    if (out_of_time(st, n))
+        return false;
     uint32_t t = type_of(inst);
     bool valid = v_type(st, n, t, inst);
     if (!valid && !st->collect)
@@ -1490,7 +1594,7 @@ static bool plain_array_all(struct vstate *st, const struct node *n, const cJSON
     const struct node *f = n->items->fast;
     size_t i = 0;
     for (const cJSON *e = inst->child; e; e = e->next, i++) {
-        if (f->leaf && leaf_ok(f, e))
+        if (f->leaf && !out_of_time(st, f) && leaf_ok(f, e))
             continue;
         size_t ip = ip_index(st, i);
         size_t k = KP(st, "items");
@@ -1590,6 +1694,8 @@ done:
 
 static bool v_node(struct vstate *st, const struct node *n, const cJSON *inst, struct annot *ann)
 {
+    if (out_of_time(st, n))
+        return false;
     if (n->leaf)
         return v_leaf(st, n, inst);
     if (st->too_deep)
@@ -1630,14 +1736,19 @@ static void deliver(struct vstate *st, struct schema_result *out)
 }
 
 /* One pass over the instance: the first-error pass when out is NULL, else the collecting pass,
- * whose errors go to out. */
-static bool run_validation(const schema_t *s, const cJSON *instance, struct schema_result *out)
+ * whose errors go to out. With a deadline (0: none), *late tells whether it passed first (the
+ * answer is false then, with no errors). */
+static bool run_validation(const schema_t *s, const cJSON *instance, struct schema_result *out,
+                           int64_t deadline, bool *late)
 {
     struct vstate st;
     st.s = s;
     st.collect = out != NULL;
     st.too_deep = false;
     st.oom = false;
+    st.out_of_time = false;
+    st.deadline = deadline;
+    st.ticks = 0;
     st.depth = 0;
     st.n_scope = 0;
     st.via = NULL;
@@ -1655,7 +1766,11 @@ static bool run_validation(const schema_t *s, const cJSON *instance, struct sche
         st.text_cap = sizeof st.small_text;
     }
     bool valid = v_node(&st, s->root, instance, NULL);
-    if (st.too_deep) {
+    if (st.out_of_time) {
+        valid = false;
+        st.n_errs = 0;
+        *late = true;
+    } else if (st.too_deep) {
         valid = false;
         st.too_deep = false;
         st.ip.len = st.kp.len = 0;
@@ -1676,16 +1791,24 @@ static bool run_validation(const schema_t *s, const cJSON *instance, struct sche
     return valid;
 }
 
-bool schema_validate(const schema_t *s, const cJSON *instance, struct schema_result *out)
+enum schema_verdict schema_validate_within(const schema_t *s, const cJSON *instance,
+                                           struct schema_result *out, int64_t budget_ms)
 {
     if (out)
         memset(out, 0, sizeof *out);
+    int64_t deadline = budget_ms > 0 ? plat_now_ms() + budget_ms : 0;
+    bool late = false;
     /* Most instances are valid: answer those with the first-error pass, which is cheaper, and
      * collect errors only for the others. */
-    bool valid = run_validation(s, instance, NULL);
-    if (valid || !out)
-        return valid;
-    return run_validation(s, instance, out);
+    bool valid = run_validation(s, instance, NULL, deadline, &late);
+    if (!valid && out && !late)
+        valid = run_validation(s, instance, out, deadline, &late);
+    return late ? SCHEMA_OVER_BUDGET : valid ? SCHEMA_VALID : SCHEMA_INVALID;
+}
+
+bool schema_validate(const schema_t *s, const cJSON *instance, struct schema_result *out)
+{
+    return schema_validate_within(s, instance, out, 0) == SCHEMA_VALID;
 }
 
 void schema_result_free(struct schema_result *r)

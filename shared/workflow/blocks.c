@@ -1,6 +1,7 @@
 /*
  * The tables of block and trigger types: names, defaults, icons and the inputs each block takes.
- * Adding a block type is one row here, one parse hook (parse.c) and one runner (exec.c).
+ * Adding a block type is one row here, one parse hook (parse.c) and one runner (exec.c); a
+ * destination block (postgresql, mysql, snowflake, eventbridge) is run by the host, like http.
  */
 #include "workflow/internal.h"
 
@@ -18,12 +19,21 @@ static const struct wf_input_spec iterate_inputs[] = {{"items", true}, {NULL, fa
 static const struct wf_input_spec stop_inputs[] = {{"condition", false}, {NULL, false}};
 static const struct wf_input_spec delay_inputs[] = {{"seconds", true}, {NULL, false}};
 static const struct wf_input_spec no_inputs[] = {{NULL, false}};
+/* Which of values and parameters a database block needs depends on its operation (parse.c). */
+static const struct wf_input_spec database_inputs[] = {
+    {"values", false}, {"parameters", false}, {"timeoutMs", false}, {NULL, false}};
+/* Either entries, or source, detailType and detail for one event (parse.c). */
+static const struct wf_input_spec eventbridge_inputs[] = {
+    {"entries", false}, {"source", false},       {"detailType", false},
+    {"detail", false},  {"eventBusName", false}, {"resources", false},
+    {"time", false},    {"timeoutMs", false},    {NULL, false}};
 
 static const char *const no_members[] = {NULL};
 static const char *const if_else_members[] = {"then", "else", NULL};
 static const char *const branch_members[] = {"mode", "branches", NULL};
 static const char *const iterate_members[] = {"blocks", NULL};
 static const char *const app_members[] = {"app", "action", NULL};
+static const char *const database_members[] = {"operation", "table", "key", "sql", NULL};
 
 static const struct wf_block_kind block_kinds[WF_BLOCK_TYPE_COUNT] = {
     {"streamData", WF_BLOCK_STREAM_DATA, "Stream Data", "/icons/stream-data.svg", true, false,
@@ -44,6 +54,14 @@ static const struct wf_block_kind block_kinds[WF_BLOCK_TYPE_COUNT] = {
      no_members},
     {"appAction", WF_BLOCK_APP_ACTION, NULL, "/icons/app.svg", true, false, true, no_inputs,
      app_members},
+    {"postgresql", WF_BLOCK_POSTGRESQL, "PostgreSQL", "/icons/postgresql.svg", true, false, false,
+     database_inputs, database_members},
+    {"mysql", WF_BLOCK_MYSQL, "MySQL", "/icons/mysql.svg", true, false, false, database_inputs,
+     database_members},
+    {"snowflake", WF_BLOCK_SNOWFLAKE, "Snowflake", "/icons/snowflake.svg", true, false, false,
+     database_inputs, database_members},
+    {"eventbridge", WF_BLOCK_EVENTBRIDGE, "Amazon EventBridge", "/icons/eventbridge.svg", true,
+     false, false, eventbridge_inputs, no_members},
 };
 
 static const char *const custom_event_needs[] = {"event", NULL};

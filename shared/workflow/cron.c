@@ -4,6 +4,7 @@
  * match. UTC only: there is no time-zone or daylight-saving logic here, and no seconds field.
  */
 #include "workflow/cron.h"
+#include "util/calendar.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -205,34 +206,9 @@ int cron_parse(const char *text, struct cron *out, char *err, size_t n)
     return 0;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date, by counting 400-year eras from March 1st
- * so that the leap day falls at the end of each counted year. */
-static int64_t days_from_date(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void date_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
 static bool day_matches(const struct cron *c, int64_t days, int mday)
 {
-    int wday = (int)((days % 7 + 11) % 7); /* 1970-01-01 was a Thursday (4) */
+    int wday = calendar_weekday(days) % 7; /* cron counts Sunday as 0 */
     bool dom = c->days >> mday & 1, dow = c->weekdays >> wday & 1;
     if (c->days_star || c->weekdays_star)
         return dom && dow;
@@ -252,10 +228,10 @@ int64_t cron_next(const struct cron *c, int64_t after)
         int64_t days = t / 86400;
         int64_t y;
         int m, d;
-        date_from_days(days, &y, &m, &d);
+        calendar_date_from_days(days, &y, &m, &d);
         if (!(c->months >> m & 1)) {
             int ny = (int)y + (m == 12), nm = m == 12 ? 1 : m + 1;
-            t = days_from_date(ny, nm, 1) * 86400;
+            t = calendar_days_from_date(ny, nm, 1) * 86400;
             continue;
         }
         if (!day_matches(c, days, d)) {

@@ -282,7 +282,9 @@ static const run_fn runners[WF_BLOCK_TYPE_COUNT] = {
     [WF_BLOCK_APP_ACTION] = run_call,  [WF_BLOCK_TRANSFORM] = run_transform,
     [WF_BLOCK_IF_ELSE] = run_if_else,  [WF_BLOCK_BRANCH] = run_branch,
     [WF_BLOCK_ITERATE] = run_iterate,  [WF_BLOCK_STOP] = run_stop,
-    [WF_BLOCK_DELAY] = run_delay,
+    [WF_BLOCK_DELAY] = run_delay,      [WF_BLOCK_POSTGRESQL] = run_call,
+    [WF_BLOCK_MYSQL] = run_call,       [WF_BLOCK_SNOWFLAKE] = run_call,
+    [WF_BLOCK_EVENTBRIDGE] = run_call,
 };
 
 /* ---- running blocks -------------------------------------------------------------------------- */

@@ -320,14 +320,171 @@ static void parse_app_action(struct parser *ps, struct path *p, const cJSON *obj
         b->name = strdup(b->app);
 }
 
+/* ---- destination blocks ---------------------------------------------------------------------- */
+
+static const char *const db_operations[] = {"insert", "upsert", "statement", NULL};
+
+const char *workflow_db_operation_name(enum wf_db_operation op)
+{
+    return (unsigned)op < 3 ? db_operations[op] : "unknown";
+}
+
+/* A table, schema or column name: 1 to WF_DB_NAME_MAX bytes without control characters (quoting
+ * by the driver makes any other character safe). */
+static bool valid_db_name(const char *s, size_t n)
+{
+    if (n == 0 || n > WF_DB_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return false;
+    return true;
+}
+
+/* "name", "schema.name", and for snowflake "database.schema.name". */
+static bool valid_table(const char *t, int max_parts)
+{
+    int parts = 0;
+    for (const char *p = t;; p++) {
+        const char *dot = strchr(p, '.');
+        size_t n = dot ? (size_t)(dot - p) : strlen(p);
+        if (!valid_db_name(p, n) || ++parts > max_parts)
+            return false;
+        if (!dot)
+            return true;
+        p = dot;
+    }
+}
+
+static bool has_input(const struct wf_block *b, const char *name)
+{
+    for (int i = 0; i < b->inputs.count; i++)
+        if (b->inputs.items[i].key && strcmp(b->inputs.items[i].key, name) == 0)
+            return true;
+    return false;
+}
+
+static void parse_key(struct parser *ps, struct path *p, const cJSON *key, struct wf_block *b)
+{
+    size_t saved = path_push(p, "key");
+    int n = cJSON_GetArraySize(key);
+    if (!cJSON_IsArray(key) || n == 0 || n > WF_DB_KEY_MAX) {
+        PERROR(ps, p, "must be an array of 1 to %d column names", WF_DB_KEY_MAX);
+        path_pop(p, saved);
+        return;
+    }
+    b->db.key = calloc((size_t)n, sizeof *b->db.key);
+    const cJSON *k;
+    int i = 0;
+    cJSON_ArrayForEach(k, key)
+    {
+        size_t saved_k = path_push_index(p, i);
+        if (!cJSON_IsString(k) || !valid_db_name(k->valuestring, strlen(k->valuestring))) {
+            PERROR(ps, p, "a column name: 1 to %d characters, no control characters",
+                   WF_DB_NAME_MAX);
+        } else if (b->db.key) {
+            for (int j = 0; j < b->db.nkey; j++)
+                if (strcmp(b->db.key[j], k->valuestring) == 0)
+                    PERROR(ps, p, "column '%s' is named twice", k->valuestring);
+            b->db.key[b->db.nkey++] = strdup(k->valuestring);
+        }
+        path_pop(p, saved_k);
+        i++;
+    }
+    path_pop(p, saved);
+}
+
+/* postgresql, mysql, snowflake: operation, and table (+ key) or sql, fixed in the definition. */
+static void parse_database(struct parser *ps, struct path *p, const cJSON *obj, int depth,
+                           struct wf_block *b)
+{
+    const cJSON *op = cJSON_GetObjectItemCaseSensitive(obj, "operation");
+    int which = -1;
+    for (int i = 0; op && cJSON_IsString(op) && db_operations[i]; i++)
+        if (strcmp(op->valuestring, db_operations[i]) == 0)
+            which = i;
+    if (!op) {
+        PERROR(ps, p, "missing required member 'operation' (insert, upsert or statement)");
+        return;
+    }
+    if (which < 0) {
+        member_error(ps, p, "operation", "must be \"insert\", \"upsert\" or \"statement\"");
+        return;
+    }
+    b->db.operation = (enum wf_db_operation)which;
+    const cJSON *table = cJSON_GetObjectItemCaseSensitive(obj, "table");
+    const cJSON *key = cJSON_GetObjectItemCaseSensitive(obj, "key");
+    const cJSON *sql = cJSON_GetObjectItemCaseSensitive(obj, "sql");
+    if (b->db.operation == WF_DB_STATEMENT) {
+        if (table)
+            member_error(ps, p, "table", "not used by a statement (the sql names its tables)");
+        if (key)
+            member_error(ps, p, "key", "only an upsert takes a key");
+        if (!sql)
+            PERROR(ps, p, "missing required member 'sql' (the statement, with placeholders)");
+        else if (!cJSON_IsString(sql) || !sql->valuestring[0])
+            member_error(ps, p, "sql", "must be a non-empty string");
+        else if (strlen(sql->valuestring) > WF_DB_SQL_MAX)
+            member_error(ps, p, "sql", "is longer than 65536 characters");
+        else
+            b->db.sql = strdup(sql->valuestring);
+        if (has_input(b, "values"))
+            member_error(ps, p, "inputs", "a statement takes 'parameters', not 'values'");
+        return;
+    }
+    int max_parts = b->type == WF_BLOCK_SNOWFLAKE ? 3 : 2;
+    if (sql)
+        member_error(ps, p, "sql", "only a statement takes sql");
+    if (!table)
+        PERROR(ps, p, "missing required member 'table'");
+    else if (!cJSON_IsString(table) || !valid_table(table->valuestring, max_parts))
+        member_error(ps, p, "table",
+                     max_parts == 3
+                         ? "must be \"name\", \"schema.name\" or \"database.schema.name\""
+                         : "must be \"name\" or \"schema.name\"");
+    else
+        b->db.table = strdup(table->valuestring);
+    if (b->db.operation == WF_DB_UPSERT && !key)
+        PERROR(ps, p, "missing required member 'key' (the columns that identify a row)");
+    else if (b->db.operation == WF_DB_INSERT && key)
+        member_error(ps, p, "key", "only an upsert takes a key");
+    else if (key)
+        parse_key(ps, p, key, b);
+    if (!has_input(b, "values")) {
+        size_t saved = path_push(p, "inputs");
+        PERROR(ps, p, "missing required input 'values' (column name to value)");
+        path_pop(p, saved);
+    }
+    if (has_input(b, "parameters"))
+        member_error(ps, p, "inputs", "an insert or upsert takes 'values', not 'parameters'");
+}
+
+/* eventbridge: entries, or one event's source, detailType and detail. */
+static void parse_eventbridge(struct parser *ps, struct path *p, const cJSON *obj, int depth,
+                              struct wf_block *b)
+{
+    static const char *const single[] = {"source", "detailType", "detail"};
+    size_t saved = path_push(p, "inputs");
+    if (has_input(b, "entries")) {
+        for (size_t i = 0; i < 3; i++)
+            if (has_input(b, single[i]))
+                PERROR(ps, p, "'%s' belongs in each entry when 'entries' is given", single[i]);
+    } else {
+        for (size_t i = 0; i < 3; i++)
+            if (!has_input(b, single[i]))
+                PERROR(ps, p, "missing required input '%s' (or give 'entries')", single[i]);
+    }
+    path_pop(p, saved);
+}
+
 typedef void (*parse_extra_fn)(struct parser *, struct path *, const cJSON *, int,
                                struct wf_block *);
 
 static const parse_extra_fn parse_extra[WF_BLOCK_TYPE_COUNT] = {
-    [WF_BLOCK_IF_ELSE] = parse_if_else,
-    [WF_BLOCK_BRANCH] = parse_branch,
-    [WF_BLOCK_ITERATE] = parse_iterate,
-    [WF_BLOCK_APP_ACTION] = parse_app_action,
+    [WF_BLOCK_IF_ELSE] = parse_if_else,     [WF_BLOCK_BRANCH] = parse_branch,
+    [WF_BLOCK_ITERATE] = parse_iterate,     [WF_BLOCK_APP_ACTION] = parse_app_action,
+    [WF_BLOCK_POSTGRESQL] = parse_database, [WF_BLOCK_MYSQL] = parse_database,
+    [WF_BLOCK_SNOWFLAKE] = parse_database,  [WF_BLOCK_EVENTBRIDGE] = parse_eventbridge,
 };
 
 static const char *const common_members[] = {"id",          "name", "type", "inputs",
@@ -412,7 +569,7 @@ static void parse_block(struct parser *ps, struct path *p, const cJSON *obj, int
     } else if (!cJSON_IsString(type) || !(kind = wf_block_kind_find(type->valuestring))) {
         member_error(ps, p, "type",
                      "unknown block type (streamData, http, transform, ifElse, branch, iterate, "
-                     "stop, delay, appAction)");
+                     "stop, delay, appAction, postgresql, mysql, snowflake, eventbridge)");
     }
     b->name = get_string(ps, p, obj, "name", false, 200);
     b->icon = get_string(ps, p, obj, "icon", false, 2048);
@@ -497,6 +654,11 @@ static void free_block(struct wf_block *b)
         free_sequence(&b->arms[i].blocks);
     }
     free(b->arms);
+    free(b->db.table);
+    for (int i = 0; i < b->db.nkey; i++)
+        free(b->db.key[i]);
+    free(b->db.key);
+    free(b->db.sql);
 }
 
 static void free_sequence(struct wf_sequence *s)

@@ -106,7 +106,36 @@ enum wf_block_type {
     WF_BLOCK_STOP,
     WF_BLOCK_DELAY,
     WF_BLOCK_APP_ACTION,
+    WF_BLOCK_POSTGRESQL,
+    WF_BLOCK_MYSQL,
+    WF_BLOCK_SNOWFLAKE,
+    WF_BLOCK_EVENTBRIDGE,
     WF_BLOCK_TYPE_COUNT
+};
+
+/* What a database destination block (postgresql, mysql, snowflake) does with its inputs. */
+enum wf_db_operation {
+    WF_DB_INSERT,    /* one row: inputs.values into table */
+    WF_DB_UPSERT,    /* one row, updated in place when a row with the same key exists */
+    WF_DB_STATEMENT, /* the workflow's own sql, with inputs.parameters bound */
+};
+
+/* Longest identifier part (a table, schema or column name): Snowflake's limit, the largest. */
+#define WF_DB_NAME_MAX 255
+/* Key columns of an upsert: a real unique key is a handful of columns. */
+#define WF_DB_KEY_MAX 16
+/* Longest statement a block carries: bounds what is parsed and sent per call. */
+#define WF_DB_SQL_MAX 65536
+
+/* A database destination block's settings: members of the block, never expressions, so a
+ * statement's text and the names it touches are fixed when the workflow is written and only values
+ * come from the data (always bound). */
+struct wf_db_settings {
+    enum wf_db_operation operation;
+    char *table; /* insert, upsert: "name", "schema.name" (snowflake: also "db.schema.name") */
+    char **key;  /* upsert: the columns that identify a row */
+    int nkey;
+    char *sql; /* statement: placeholders $1, $2... (postgresql) or ? (mysql, snowflake) */
 };
 
 /* An input value: an expression, a literal, or an object/array template whose leaves are
@@ -149,7 +178,8 @@ struct wf_block {
     struct wf_sequence body;                     /* iterate */
     struct wf_branch_arm *arms;                  /* branch */
     int narms;
-    bool first_only; /* branch mode "first" */
+    bool first_only;          /* branch mode "first" */
+    struct wf_db_settings db; /* postgresql, mysql, snowflake */
 };
 
 struct workflow_def {
@@ -210,7 +240,11 @@ char *workflow_validate_json(const char *json);
 
 /* ---- execution ------------------------------------------------------------------------------- */
 
-/* One I/O block (streamData, http, appAction) handed to the host. Everything is borrowed for the
+/* The name of a database operation: "insert", "upsert", "statement". */
+const char *workflow_db_operation_name(enum wf_db_operation op);
+
+/* One I/O block (streamData, http, appAction, and the destinations postgresql, mysql, snowflake,
+ * eventbridge) handed to the host. Everything is borrowed for the
  * duration of the call. */
 struct wf_call {
     const struct wf_block *block;

@@ -3,7 +3,7 @@
 // API names.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer, api, ID_RE } from './server.mjs';
@@ -148,6 +148,7 @@ test('promote: preview lists what production would get, apply makes it so, then 
   const prodWf = await api(s, 'GET', `/workflows/${encodeURIComponent('Ship → sink')}/versions`, { key: prodKey });
   assert.equal(prodWf.status, 200, prodWf.text);
   assert.equal(prodWf.body.data.length, 1);
+  assert.equal(prodWf.body.data[0].releasedBy, 'ops@acme.test', 'promoted by the signed-in account');
 
   const after = await dash(s, 'POST', '/promote/preview', { session });
   assert.ok(after.body.changes.every((c) => c.action === 'unchanged'), JSON.stringify(after.body.changes));
@@ -169,6 +170,28 @@ test('promote: preview lists what production would get, apply makes it so, then 
   const refused = await dash(s, 'POST', '/promote', { session });
   assert.equal(refused.status, 422);
   assert.equal((await api(s, 'GET', `/workflows/${encodeURIComponent('Ship → sink')}/versions`, { key: prodKey })).body.data.length, 1);
+});
+
+test('each released version names who released it: the account, an API key, solder import', async () => {
+  const integ = await dash(s, 'POST', '/integrations', { session, body: { name: 'Releases', app: 'shopify' } });
+  const def = { name: 'Released by', trigger: { type: 'manual' }, blocks: [{ id: 'end', type: 'stop' }] };
+  const wf = await dash(s, 'POST', '/workflows', { session, body: { integrationId: integ.body.integrationId, definition: def } });
+  assert.equal(wf.status, 200, wf.text);
+  const id = wf.body.workflowId;
+  assert.equal((await dash(s, 'POST', `/workflows/${id}/release`, { session })).status, 200);
+  assert.equal((await api(s, 'POST', `/workflows/${id}/release`)).status, 200);
+  const doc = JSON.parse(s.cli('export', '--env', 'development'));
+  doc.integrations = doc.integrations.filter((i) => i.name === 'Releases');
+  doc.integrations[0].workflows[0].blocks[0].name = 'The end';
+  const file = path.join(s.dataDir, 'catalog.json');
+  writeFileSync(file, JSON.stringify(doc));
+  s.cli('import', file, '--env', 'development');
+
+  const versions = await dash(s, 'GET', `/workflows/${id}/versions`, { session });
+  assert.equal(versions.status, 200, versions.text);
+  assert.deepEqual(versions.body.data.map((v) => [v.versionId, v.releasedBy]),
+    [[1, 'ops@acme.test'], [2, `API key ${s.key.slice(0, 12)}`], [3, 'solder import']]);
+  assert.ok(!versions.text.includes(s.key), 'never the key itself');
 });
 
 test('every app and block icon the API names is served as SVG', async () => {

@@ -6,9 +6,11 @@ import { BIN } from './server.mjs';
 
 export const SANDBOX_BIN = process.env.SANDBOX_BIN || path.join(path.dirname(BIN), 'bigcommerce-sandbox');
 
-export async function startSandbox({ storeHash = 'acme1', token = 'sandbox-token' } = {}) {
-  const proc = spawn(SANDBOX_BIN, ['--listen', '127.0.0.1:0', '--store-hash', storeHash, '--token', token],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
+// hooksScope: false makes the store refuse to register webhooks (403), as BigCommerce does for an
+// API account without the scope.
+export async function startSandbox({ storeHash = 'acme1', token = 'sandbox-token', hooksScope = true } = {}) {
+  const proc = spawn(SANDBOX_BIN, ['--listen', '127.0.0.1:0', '--store-hash', storeHash, '--token', token,
+    '--hooks-scope', hooksScope ? 'yes' : 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   proc.stderr.on('data', (d) => { err += d; });

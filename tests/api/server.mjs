@@ -11,6 +11,17 @@ import { checkAnswer } from './contract.mjs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const BIN = process.env.SOLDER_BIN || path.join(here, '../../build/solder');
 
+// A sanitizer report in a server's stderr fails the test file even when every request happened to
+// get its answer: ThreadSanitizer ("WARNING: ThreadSanitizer"), AddressSanitizer ("ERROR:
+// AddressSanitizer", LeakSanitizer too), UndefinedBehaviorSanitizer ("runtime error:").
+const SANITIZER_REPORT = /WARNING: ThreadSanitizer|ERROR: (Address|Leak)Sanitizer|runtime error: /;
+const reports = [];
+process.on('exit', () => {
+  if (reports.length === 0) return;
+  console.error(`sanitizer report${reports.length > 1 ? 's' : ''} from the solder server:\n${reports.join('\n')}`);
+  process.exitCode = 1;
+});
+
 export async function startServer(extraArgs = [], options = {}) {
   const dataDir = options.dataDir || mkdtempSync(path.join(tmpdir(), 'solder-api-'));
   const proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--data', dataDir, ...extraArgs],
@@ -18,7 +29,15 @@ export async function startServer(extraArgs = [], options = {}) {
   let out = '';
   let err = '';
   // The server's own complaints (sanitizer reports among them) go to the test's stderr.
-  proc.stderr.on('data', (d) => { err += d; process.stderr.write(d); });
+  let reported = false;
+  proc.stderr.on('data', (d) => {
+    err += d;
+    process.stderr.write(d);
+    if (!reported && SANITIZER_REPORT.test(err)) {
+      reported = true;
+      reports.push(err.slice(err.search(SANITIZER_REPORT)).split('\n').slice(0, 30).join('\n'));
+    }
+  });
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out} ${err}`)), 15000);
     proc.stdout.on('data', (d) => {
@@ -37,18 +56,29 @@ export async function startServer(extraArgs = [], options = {}) {
       return new Promise((resolve) => { proc.on('exit', resolve); proc.kill('SIGKILL'); });
     },
     cli: (...args) => execFileSync(BIN, [...args, '--data', dataDir], { encoding: 'utf8' }),
-    // Stops with SIGTERM and removes the data directory unless { keep: true }.
+    // Stops with SIGTERM and removes the data directory unless { keep: true }. Throws when the
+    // server wrote a sanitizer report, so the test that stops it fails.
     async stop({ keep = false } = {}) {
-      if (proc.exitCode !== null) return proc.exitCode;
-      const code = await new Promise((resolve) => {
-        proc.on('exit', (c) => resolve(c));
-        proc.kill('SIGTERM');
-      });
+      let code = proc.exitCode;
+      if (code === null && proc.signalCode === null) {
+        code = await new Promise((resolve) => {
+          proc.on('exit', (c) => resolve(c));
+          proc.kill('SIGTERM');
+        });
+      }
       if (!keep) rmSync(dataDir, { recursive: true, force: true });
+      if (reported) throw new Error(`the server wrote a sanitizer report:\n${err.slice(err.search(SANITIZER_REPORT))}`);
       return code;
     },
   };
   return server;
+}
+
+// Runs one SQL statement on the server's database with the sqlite3 shell (waiting for the server's
+// locks); returns its output, trimmed. For tests that move a planned time forward.
+export function sqlite(server, query) {
+  return execFileSync('sqlite3', ['-cmd', '.timeout 5000', path.join(server.dataDir, 'solder.db'), query],
+    { encoding: 'utf8' }).trim();
 }
 
 // fetch with the API key; returns {status, body, headers}. The answer is checked against the

@@ -1,7 +1,7 @@
 // A local HTTP receiver for workflow deliveries: records every request and answers according to
-// a programmable plan (e.g. fail twice with 500, then succeed). Options: delay(entry) gives the
-// milliseconds to hold a request before answering, status(entry) the status to answer when no plan
-// applies (default 200).
+// a programmable plan (e.g. fail twice with 500, then succeed; an entry may also be {status,
+// headers}). Options: delay(entry) gives the milliseconds to hold a request before answering,
+// status(entry) the status to answer when no plan applies (default 200).
 import http from 'node:http';
 import { createHmac, createVerify } from 'node:crypto';
 
@@ -16,9 +16,11 @@ export async function startSink({ delay, status: statusOf } = {}) {
       const entry = { method: req.method, path: req.url, headers: req.headers, body };
       received.push(entry);
       const plan = plans.get(req.url.split('?')[0]);
-      const status = plan && plan.length ? plan.shift() : statusOf ? statusOf(entry) : 200;
+      const planned = plan && plan.length ? plan.shift() : statusOf ? statusOf(entry) : 200;
+      // A planned answer is a status, or {status, headers} (e.g. a Retry-After).
+      const { status, headers = {} } = typeof planned === 'object' ? planned : { status: planned };
       const answer = () => {
-        res.writeHead(status, { 'content-type': 'application/json' });
+        res.writeHead(status, { 'content-type': 'application/json', ...headers });
         res.end(JSON.stringify({ ok: status < 300, status }));
         for (const w of [...waiters]) if (w.check()) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); }
       };

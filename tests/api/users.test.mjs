@@ -104,6 +104,56 @@ test('bad input gets a clear error, never a crash', async () => {
   assert.equal((await api(s, 'GET', '/healthz')).body.status, 'ok');
 });
 
+test('search: one page of the users whose username, name or id contains the text, newest first', async () => {
+  const made = [];
+  for (const [username, fullName] of [['search-ada', 'Ada Lovelace'], ['search-bob', 'Bob 100% Sure'],
+    ['search_carl', 'Carl Under_Score'], ['search-cora', null], ['SEARCH-EVE', 'Eve Upper']]) {
+    const r = await api(s, 'POST', '/users', { body: fullName ? { username, fullName } : { username } });
+    assert.equal(r.status, 200, r.text);
+    made.push({ username, userId: r.body.userId });
+  }
+  const page = (q) => api(s, 'GET', `/2024-03/users?${q}`);
+
+  let r = await page('search=search');
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.total, 5);
+  assert.deepEqual(r.body.data.map((u) => u.username), made.map((u) => u.username).reverse(), 'newest first; any case');
+  assert.equal(r.body.page, 0);
+  assert.equal(r.body.limit, 50);
+  assert.ok(Date.parse(r.body.data[0].createdAt) > 0);
+
+  r = await page('search=lovelace');
+  assert.deepEqual(r.body.data.map((u) => u.username), ['search-ada'], 'the full name is searched');
+  r = await page(`search=${made[3].userId.slice(4, 16)}`);
+  assert.deepEqual(r.body.data.map((u) => u.userId), [made[3].userId], 'so is the id');
+  r = await page('search=h_c');
+  assert.deepEqual(r.body.data.map((u) => u.username), ['search_carl'], '_ is a character, not a wildcard');
+  r = await page('search=nobody-has-this');
+  assert.deepEqual(r.body, { data: [], page: 0, limit: 50, total: 0 });
+
+  // Pages of two: 5 matches make pages 0, 1 and 2; past the end is empty.
+  const seen = [];
+  for (let p = 0; p < 4; p++) {
+    r = await page(`search=search&limit=2&page=${p}`);
+    assert.equal(r.body.total, 5);
+    assert.equal(r.body.data.length, [2, 2, 1, 0][p]);
+    seen.push(...r.body.data.map((u) => u.username));
+  }
+  assert.equal(new Set(seen).size, 5, 'no user on two pages');
+  r = await page('limit=1');
+  assert.equal(r.body.data.length, 1, 'limit alone pages the whole list');
+  assert.ok(r.body.total >= 5);
+
+  for (const q of ['limit=0', 'limit=101', 'page=-1', 'page=x', `search=${'a'.repeat(256)}`]) {
+    r = await page(q);
+    assert.equal(r.status, 400, `${q}: ${r.text}`);
+    assert.ok(r.body.message);
+  }
+  // Without search, page or limit the answer is the reference's: every user, oldest first.
+  r = await api(s, 'GET', '/users');
+  assert.deepEqual(Object.keys(r.body), ['data']);
+});
+
 test('duplicate username in the environment is a conflict', async () => {
   assert.equal((await api(s, 'POST', '/users', { body: { username: 'dup' } })).status, 200);
   const r = await api(s, 'POST', '/users', { body: { username: 'dup' } });
@@ -163,6 +213,8 @@ test('a production key sees nothing of the development environment', async () =>
   assert.equal((await api(s, 'DELETE', `/users/${id}`, { key: prod })).status, 404);
   const list = await api(s, 'GET', '/users', { key: prod });
   assert.ok(!list.body.data.some((u) => u.userId === id));
+  const found = await api(s, 'GET', '/users?search=devonly', { key: prod });
+  assert.deepEqual(found.body, { data: [], page: 0, limit: 50, total: 0 }, 'nor does its search');
   // the same username may exist in both environments
   assert.equal((await api(s, 'POST', '/users', { key: prod, body: { username: 'devonly' } })).status, 200);
   assert.equal((await api(s, 'GET', `/users/${id}`)).status, 200);

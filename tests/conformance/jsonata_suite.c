@@ -3,10 +3,10 @@
  * mapping_eval_json, the same JSON-text path the WASM runner uses, so both builds are judged alike.
  *
  * Usage: jsonata_suite [--verbose] [--list-failures] [SUITE_DIR]
- * The suite directory defaults to $JSONATA_SUITE, then SOLDER_TESTDATA_DEFAULT/jsonata. Cases named
- * in tests/conformance/jsonata-known-failures.txt may fail; any other failure fails the run (a
- * ratchet). Cases in jsonata-skip.txt are skipped, each with its reason. Exit 77 when the suite
- * is missing (ctest's skip code).
+ * The suite directory defaults to $JSONATA_SUITE, then the copy in tests/conformance/jsonata. Cases
+ * named in tests/conformance/jsonata-known-failures.txt may fail; any other failure fails the run
+ * (a ratchet). Cases in jsonata-skip.txt are skipped, each with its reason. A missing suite skips
+ * the run (exit 77), or fails it in CI (tests/skip.h).
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -17,8 +17,10 @@
 #include "json/json.h"
 #include "mapping/mapping.h"
 
-#ifndef SOLDER_TESTDATA_DEFAULT
-#define SOLDER_TESTDATA_DEFAULT "../shared/testdata"
+#include "../skip.h"
+
+#ifndef JSONATA_SUITE_DEFAULT
+#define JSONATA_SUITE_DEFAULT "tests/conformance/jsonata"
 #endif
 #ifndef JSONATA_LISTS_DIR
 #define JSONATA_LISTS_DIR "tests/conformance"
@@ -244,7 +246,6 @@ int main(int argc, char **argv)
     struct run r;
     memset(&r, 0, sizeof r);
     const char *suite = getenv("JSONATA_SUITE");
-    char defpath[4096];
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--verbose"))
             r.verbose = true;
@@ -253,18 +254,17 @@ int main(int argc, char **argv)
         else
             suite = argv[i];
     }
-    if (!suite || !*suite) {
-        snprintf(defpath, sizeof defpath, "%s/jsonata", SOLDER_TESTDATA_DEFAULT);
-        suite = defpath;
-    }
+    if (!suite || !*suite)
+        suite = JSONATA_SUITE_DEFAULT;
     r.suite = suite;
     static char path[8192];
     snprintf(path, sizeof path, "%.4000s/groups", suite);
     int ngroups;
     char **groups = list_dir(path, &ngroups);
     if (!groups) {
-        printf("jsonata: suite not found at %s (set JSONATA_SUITE); skipping\n", suite);
-        return 77;
+        char why[4200];
+        snprintf(why, sizeof why, "suite not found at %.4000s (set JSONATA_SUITE)", suite);
+        return test_skip("jsonata", why);
     }
     list_load(&r.known, JSONATA_LISTS_DIR "/jsonata-known-failures.txt");
     list_load(&r.skip, JSONATA_LISTS_DIR "/jsonata-skip.txt");

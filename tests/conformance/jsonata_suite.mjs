@@ -2,12 +2,14 @@
 // Mirrors tests/conformance/jsonata_suite.c: same case ids, same known-failures ratchet and skip
 // list, same JSON-text entry point (solder_mapping_eval), same summary line.
 //
-// Environment: SOLDER_WASM (path of solder-core.js), JSONATA_SUITE or SOLDER_TESTDATA.
-// Flags: --verbose, --list-failures. Exit 77 when the suite or the module is missing.
+// Environment: SOLDER_WASM (path of solder-core.js), JSONATA_SUITE (default: the copy in
+// tests/conformance/jsonata). Flags: --verbose, --list-failures. Exit 77 when the suite or the
+// module is missing, 1 in CI (tests/skip.mjs).
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { exitSkip } from '../skip.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -15,17 +17,14 @@ const verbose = args.includes('--verbose');
 const listFailures = args.includes('--list-failures');
 const positional = args.filter((a) => !a.startsWith('--'));
 
-const suite = positional[0] || process.env.JSONATA_SUITE ||
-  path.join(process.env.SOLDER_TESTDATA || path.join(here, '../../../shared/testdata'), 'jsonata');
+const suite = positional[0] || process.env.JSONATA_SUITE || path.join(here, 'jsonata');
 const wasmPath = process.env.SOLDER_WASM;
 
 if (!fs.existsSync(path.join(suite, 'groups'))) {
-  console.log(`jsonata: suite not found at ${suite} (set JSONATA_SUITE); skipping`);
-  process.exit(77);
+  exitSkip(`jsonata: suite not found at ${suite} (set JSONATA_SUITE)`);
 }
 if (!wasmPath || !fs.existsSync(wasmPath)) {
-  console.log(`jsonata: WASM module not found (SOLDER_WASM=${wasmPath}); skipping`);
-  process.exit(77);
+  exitSkip(`jsonata: WASM module not found (SOLDER_WASM=${wasmPath})`);
 }
 
 function loadList(name) {

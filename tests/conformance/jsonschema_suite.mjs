@@ -3,28 +3,26 @@
 // rules as jsonschema_suite.c: remotes served from http://localhost:1234/, optional/ reported on
 // its own line, optional/format/ with format assertion, known failures from
 // jsonschema-known-failures.txt. Exit 0 on success, 1 on an unexpected required failure, 77 when
-// the suite or the WASM module is missing.
+// the suite or the WASM module is missing (1 in CI, tests/skip.mjs). JSON_SCHEMA_SUITE overrides
+// the suite's location, by default the copy in tests/conformance/json-schema.
 import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { exitSkip } from '../skip.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
-const testdata = process.env.SOLDER_TESTDATA || path.resolve(root, '../shared/testdata');
-const suite = process.env.JSON_SCHEMA_SUITE || path.join(testdata, 'json-schema');
+const suite = process.env.JSON_SCHEMA_SUITE || path.join(here, 'json-schema');
 const knownPath = process.env.SOLDER_KNOWN_FAILURES ||
   path.join(here, 'jsonschema-known-failures.txt');
 const wasmPath = process.env.SOLDER_WASM;
 const testsDir = path.join(suite, 'tests', 'draft2020-12');
 
 if (!wasmPath || !existsSync(wasmPath)) {
-  console.log('json-schema (wasm): SOLDER_WASM not set or missing; skipped');
-  process.exit(77);
+  exitSkip('json-schema (wasm): SOLDER_WASM not set or missing');
 }
 if (!existsSync(testsDir)) {
-  console.log(`json-schema: suite not found at ${testsDir} (set JSON_SCHEMA_SUITE); skipped`);
-  process.exit(77);
+  exitSkip(`json-schema: suite not found at ${testsDir} (set JSON_SCHEMA_SUITE)`);
 }
 
 function listJson(dir, rel = '') {
@@ -104,7 +102,7 @@ function same(a, b) {
   const ka = Object.keys(a), kb = Object.keys(b);
   return ka.length === kb.length && ka.every((k) => same(a[k], b[k]));
 }
-const casesDir = path.join(root, 'tests', 'cases', 'schema');
+const casesDir = path.join(here, '..', 'cases', 'schema');
 const load = (f) => JSON.parse(readFileSync(path.join(casesDir, f), 'utf8'));
 let casesPassed = 0, casesFailed = 0;
 function check(ok, what) {

@@ -9,6 +9,7 @@ target_link_libraries(bigcommerce-sandbox PRIVATE PkgConfig::LWS PkgConfig::CJSO
 target_compile_definitions(bigcommerce-sandbox PRIVATE
     SANDBOX_WEB_DIR="${CMAKE_SOURCE_DIR}/demo/bigcommerce-sandbox/web")
 set_target_properties(bigcommerce-sandbox PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
+add_dependencies(tsan_targets bigcommerce-sandbox) # the API tests run against it
 
 # demo/acmeco: the demo's ISV, a fulfilment app that uses Solder over its public API.
 file(GLOB ACMECO_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/demo/acmeco/*.c)
@@ -27,4 +28,6 @@ if(NODE)
     set_tests_properties(demo PROPERTIES
         ENVIRONMENT "SOLDER_BIN=$<TARGET_FILE:solder>;ACMECO_BIN=$<TARGET_FILE:acmeco>;SANDBOX_BIN=$<TARGET_FILE:bigcommerce-sandbox>"
         SKIP_RETURN_CODE 77 TIMEOUT 600 RUN_SERIAL TRUE)
+else()
+    solder_missing_suite(demo "node not found (scripts/bootstrap.sh installs it)")
 endif()

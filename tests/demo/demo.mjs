@@ -17,7 +17,8 @@ const SANDBOX_BIN = process.env.SANDBOX_BIN || path.join(path.dirname(BIN), 'big
 
 export const STORES = { gregg: 'greggsgarden', ada: 'adasbooks' };
 
-async function freePort() {
+// A loopback port nothing listens on now.
+export async function freePort() {
   const srv = createServer();
   await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
   const { port } = srv.address();

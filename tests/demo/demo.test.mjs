@@ -2,8 +2,9 @@
 // Integrations → BigCommerce → Install through Solder's modal with the sandbox store's credentials
 // (copied from the sandbox's admin page) → place an order in the sandbox → it appears on AcmeCo's
 // Orders page within 2 s → mark it fulfilled → the sandbox shows the order Completed. Then the
-// same for ada with her store, and neither sees the other's orders. Screenshots of each step go
-// to docs/img/ when SOLDER_SCREENSHOTS=docs/img, else to a temporary directory.
+// same for ada with her store, and neither sees the other's orders. After installing, Edit keeps the
+// connected store without asking for its credentials again. Screenshots of each step go to
+// docs/img/ when SOLDER_SCREENSHOTS=docs/img, else to a temporary directory.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -64,15 +65,24 @@ async function sandboxCredentials(page, store) {
   };
 }
 
+// In the page: whether the image selector names has loaded (a broken one has no natural width).
+function loadedImage(selector) {
+  const img = document.querySelector(selector);
+  return Boolean(img && img.complete && img.naturalWidth > 0);
+}
+
 async function installBigCommerce(page, creds, who) {
   await page.goto(`${demo.acmeUrl}/integrations`);
   const card = page.locator('[data-integration="BigCommerce"]');
   await card.waitFor();
+  // The integration carries BigCommerce's icon, served by Solder, on AcmeCo's card and in the modal.
+  await page.waitForFunction(loadedImage, '[data-integration="BigCommerce"] .icon img');
   if (who === 'gregg') await shot(page, 'demo-2-integrations.png');
   await card.locator('[data-action="install"]').click();
   const frame = await (await page.waitForSelector('[data-alloy-modal] iframe')).contentFrame();
   await page.waitForFunction(() => document.querySelector('[data-alloy-modal]')?.style.visibility === 'visible');
   await frame.waitForSelector('input[name=workflow]');
+  await frame.waitForFunction(loadedImage, '#icon img');
   assert.equal(await frame.locator('input[name=workflow]').count(), 2, 'both workflows offered');
   await frame.click('#next');
   await frame.waitForSelector('#c-store_hash');
@@ -99,6 +109,27 @@ async function installBigCommerce(page, creds, who) {
   if (who === 'gregg') await shot(page, 'demo-5-integrations-connected.png');
 }
 
+// Edit on AcmeCo's card: the modal keeps the connected store (no credentials asked again) and saves.
+async function editKeepsAccount(page, who) {
+  const card = page.locator('[data-integration="BigCommerce"]');
+  await card.locator('[data-action="edit"]').click();
+  const frame = await (await page.waitForSelector('[data-alloy-modal] iframe')).contentFrame();
+  await frame.waitForSelector('input[name=workflow]');
+  await frame.click('#next');
+  await frame.waitForSelector('input[name=account]:checked');
+  assert.match(await frame.textContent('label[for^=acct-]'), new RegExp(`^Keep the connected account \\(BigCommerce ${STORES[who]}`));
+  assert.equal(await frame.locator('#c-access_token').count(), 0, 'no credentials asked again');
+  if (who === 'gregg') await shot(page, 'demo-10-modal-edit-keep.png');
+  await frame.click('#next');
+  await frame.waitForSelector('dl.review');
+  assert.match(await frame.textContent('dl.review'), /\(kept\)/);
+  await frame.click('#next');
+  await frame.waitForSelector('.ok');
+  await frame.click('#next');
+  await page.waitForSelector('[data-alloy-modal]', { state: 'detached' });
+  await page.locator('[data-integration="BigCommerce"] .badge.on').waitFor();
+}
+
 // Places an order in the sandbox's admin page; resolves with its id once the page shows it, and
 // the time Place order was clicked.
 async function placeOrder(page, store, firstName, email) {
@@ -123,6 +154,7 @@ async function loop(who) {
 
   await signIn(page, who);
   await installBigCommerce(page, creds, who);
+  await editKeepsAccount(page, who);
 
   const shop = await browser.newPage();
   await wide(shop);

@@ -10,4 +10,8 @@ if(NODE)
              COMMAND ${NODE} ${CMAKE_SOURCE_DIR}/tests/differential/case.mjs)
     set_tests_properties(differential/regex differential/case-mapping PROPERTIES
         TIMEOUT 600 ENVIRONMENT "REGEX_DRIVER=$<TARGET_FILE:regex_driver>")
+else()
+    foreach(t differential/regex differential/case-mapping)
+        solder_missing_suite(${t} "node not found (scripts/bootstrap.sh installs it)")
+    endforeach()
 endif()

@@ -38,4 +38,6 @@ if(NODE)
     set_tests_properties(e2e PROPERTIES
         ENVIRONMENT "SOLDER_BIN=$<TARGET_FILE:solder>"
         SKIP_RETURN_CODE 77 TIMEOUT 900 RUN_SERIAL TRUE)
+else()
+    solder_missing_suite(e2e "node not found (scripts/bootstrap.sh installs it)")
 endif()

@@ -195,9 +195,9 @@ test('edit reopens the modal on the installation with its values', async () => {
   await page.close();
 });
 
-test('an app with a credential form: the Connect step stores the credential', async (t) => {
+test('an app with a credential form: the Connect step stores the credential', async () => {
   const meta = await api(s, 'GET', `${V}/metadata/credentials/bigcommerce`);
-  if (meta.status !== 200) { t.skip('the server has no BigCommerce connector loaded'); return; }
+  assert.equal(meta.status, 200, 'the shipped BigCommerce connector (connectors/) is loaded');
   let r = await api(s, 'POST', `${V}/integrations`, { body: { name: 'BigCommerce', app: 'bigcommerce' } });
   const bcId = r.body.integrationId;
   r = await api(s, 'POST', `${V}/workflows`, { body: { integrationId: bcId, definition: {

@@ -163,14 +163,14 @@ static void *serve_conn(void *arg)
             poll(&p, 1, 5000);
             keep = false;
         } else if (strcmp(path, "/big") == 0) {
-            static char big[5001];
+            char big[5001] = {0}; /* per connection: connections run on threads of their own */
             memset(big, 'x', 5000);
             respond(c->fd, "200 OK", "", big);
         } else if (strcmp(path, "/stream") == 0) {
             /* 2 MiB without Content-Length, ended by closing the connection. */
             const char *head = "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n";
             send_all(c->fd, head, strlen(head));
-            static char chunk[64 * 1024];
+            char chunk[64 * 1024];
             memset(chunk, 'y', sizeof chunk);
             for (int i = 0; i < 32; i++)
                 send_all(c->fd, chunk, sizeof chunk);
@@ -777,7 +777,7 @@ static void run_retry_policy(void)
         {599, HTTP_FAIL_NONE, RETRY_AGAIN},   {600, HTTP_FAIL_NONE, RETRY_FAIL},
         {0, HTTP_FAIL_NETWORK, RETRY_AGAIN},  {0, HTTP_FAIL_TIMEOUT, RETRY_AGAIN},
         {0, HTTP_FAIL_TOO_LARGE, RETRY_FAIL}, {0, HTTP_FAIL_REFUSED, RETRY_FAIL},
-        {0, HTTP_FAIL_INVALID, RETRY_FAIL},
+        {0, HTTP_FAIL_INVALID, RETRY_FAIL},   {0, HTTP_FAIL_NO_HOST, RETRY_FAIL},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
         struct http_response r = {.status = table[i].status, .failure = table[i].failure};

@@ -1,12 +1,15 @@
 /*
  * Data-driven tests of the schema module: error messages and locations, sample-schema conversion,
- * form models and the regular-expression engine, from the JSON files in tests/cases/schema/.
+ * form models and the regular-expression engine, from the JSON files in tests/cases/schema/; and
+ * two properties: uniqueItems agrees with comparing every pair, and a budget bounds validation.
  */
 #include "json/json.h"
+#include "plat.h"
 #include "schema/regex.h"
 #include "schema/schema.h"
 #include "util/buf.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,6 +280,160 @@ static void run_regex_shortcuts(void)
     }
 }
 
+/* A deterministic generator for the random cases below (xorshift64). */
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static unsigned rnd(unsigned n)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (unsigned)(rng_state % n);
+}
+
+/* A small random JSON value from a pool where equal values come in several spellings: 2 and 2.0,
+ * objects with their members in either order, nested arrays. */
+static cJSON *random_value(int depth)
+{
+    switch (rnd(depth > 1 ? 5 : 7)) {
+    case 0:
+        return cJSON_CreateNumber(rnd(6));
+    case 1:
+        return cJSON_CreateNumber(rnd(6) + (rnd(2) ? 0.0 : 0.5));
+    case 2: {
+        char t[2] = {(char)('a' + rnd(4)), 0};
+        return cJSON_CreateString(t);
+    }
+    case 3:
+        return rnd(3) ? cJSON_CreateBool(rnd(2)) : cJSON_CreateNull();
+    case 4:
+        return cJSON_CreateNumber(-(double)rnd(3));
+    case 5: {
+        cJSON *a = cJSON_CreateArray();
+        for (unsigned i = 0, n = rnd(3); i < n; i++)
+            cJSON_AddItemToArray(a, random_value(depth + 1));
+        return a;
+    }
+    default: {
+        cJSON *o = cJSON_CreateObject();
+        const char *names[] = {"x", "y", "z"};
+        unsigned first = rnd(3), n = rnd(3);
+        for (unsigned i = 0; i < n; i++)
+            cJSON_AddItemToObject(o, names[(first + i) % 3], random_value(depth + 1));
+        return o;
+    }
+    }
+}
+
+/* uniqueItems finds, for random arrays of every size around the point where it stops comparing
+ * pair by pair, the same first duplicate pair as comparing every pair in order. */
+static void run_unique_items(void)
+{
+    cJSON *doc = cJSON_Parse("{\"uniqueItems\": true}");
+    schema_t *s = schema_compile(doc, NULL, NULL);
+    int agreed = 0, duplicates = 0;
+    for (int round = 0; round < 600; round++) {
+        cJSON *arr = cJSON_CreateArray();
+        size_t size = 2 + rnd(round < 300 ? 40 : 400);
+        for (size_t i = 0; i < size; i++)
+            cJSON_AddItemToArray(arr, random_value(0));
+        long want_i = -1, want_j = -1, i = 0;
+        for (const cJSON *a = arr->child; a && want_i < 0; a = a->next, i++) {
+            long j = i + 1;
+            for (const cJSON *b = a->next; b; b = b->next, j++)
+                if (json_equal(a, b)) {
+                    want_i = i;
+                    want_j = j;
+                    break;
+                }
+        }
+        struct schema_result r = {0};
+        bool valid = schema_validate(s, arr, &r);
+        char want[128] = "", got[128] = "";
+        if (want_i >= 0)
+            snprintf(want, sizeof want,
+                     "must not contain duplicate items (items %ld and %ld are equal)", want_i,
+                     want_j);
+        if (!valid && r.count == 1)
+            snprintf(got, sizeof got, "%s", r.errors[0].message);
+        bool same = (want_i < 0) == valid && strcmp(want, got) == 0;
+        agreed += same;
+        duplicates += want_i >= 0;
+        if (!same) {
+            char *text = cJSON_PrintUnformatted(arr);
+            cJSON *g = cJSON_CreateString(got), *w = cJSON_CreateString(want);
+            check(false, "uniqueItems", text, "first duplicate", g, w);
+            cJSON_Delete(g);
+            cJSON_Delete(w);
+            free(text);
+        }
+        schema_result_free(&r);
+        cJSON_Delete(arr);
+    }
+    check(agreed == 600, "uniqueItems", "random arrays", "agree with pairwise comparison", NULL,
+          NULL);
+    /* An object that repeats a member name is equal to one that does not, but not the other way
+     * round: such arrays are compared pair by pair, earlier item first, as before. (Not in
+     * messages.json: JavaScript's JSON.parse keeps one of the repeated members.) */
+    char text[512] = "[";
+    for (int i = 0; i < 20; i++)
+        snprintf(text + strlen(text), sizeof text - strlen(text), "%d,", 100 + i);
+    for (int order = 0; order < 2; order++) {
+        char doc_text[600];
+        snprintf(doc_text, sizeof doc_text, "%s%s]", text,
+                 order ? "{\"k\":1,\"j\":1},{\"k\":1,\"k\":1}"
+                       : "{\"k\":1,\"k\":1},{\"k\":1,\"j\":1}");
+        cJSON *arr = cJSON_Parse(doc_text);
+        struct schema_result r = {0};
+        bool valid = schema_validate(s, arr, &r);
+        check(order ? valid : !valid && r.count == 1 && strstr(r.errors[0].message, "20 and 21"),
+              "uniqueItems", doc_text, "repeated member names compared in order", NULL, NULL);
+        schema_result_free(&r);
+        cJSON_Delete(arr);
+    }
+    check(duplicates > 200 && duplicates < 600, "uniqueItems", "random arrays",
+          "a fair share have duplicates", NULL, NULL);
+    schema_free(s);
+    cJSON_Delete(doc);
+}
+
+/* A validation with a budget ends soon after it, however much work the schema would take; without
+ * one it runs to the end; a quick one is unaffected. */
+static void run_budget(void)
+{
+    cJSON *doc = cJSON_Parse("{\"items\": {\"pattern\": \"^(a|aa)+$\"}}");
+    schema_t *s = schema_compile(doc, NULL, NULL);
+    cJSON *words = cJSON_CreateArray();
+    for (int i = 0; i < 5000; i++)
+        cJSON_AddItemToArray(words, cJSON_CreateString("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaab"));
+    struct schema_result r = {0};
+    int64_t t0 = plat_now_ms();
+    enum schema_verdict v = schema_validate_within(s, words, &r, 50);
+    int64_t took = plat_now_ms() - t0;
+    check(v == SCHEMA_OVER_BUDGET, "budget", "pathological pattern over 5,000 strings",
+          "over budget", NULL, NULL);
+    check(r.count == 0, "budget", "pathological pattern over 5,000 strings", "no errors kept", NULL,
+          NULL);
+    check(took < 2000, "budget", "pathological pattern over 5,000 strings",
+          "ends near its 50 ms budget", NULL, NULL);
+    printf("budget: a 50 ms budget ended after %lld ms\n", (long long)took);
+    schema_result_free(&r);
+    cJSON *few = cJSON_CreateArray();
+    cJSON_AddItemToArray(few, cJSON_CreateString("aaaa"));
+    cJSON_AddItemToArray(few, cJSON_CreateString("aab"));
+    check(schema_validate_within(s, few, &r, 1000) == SCHEMA_INVALID, "budget", "two strings",
+          "invalid within the budget", NULL, NULL);
+    check(r.count == 1, "budget", "two strings", "its error", NULL, NULL);
+    schema_result_free(&r);
+    cJSON_DeleteItemFromArray(few, 1);
+    check(schema_validate_within(s, few, NULL, 1000) == SCHEMA_VALID, "budget", "one string",
+          "valid within the budget", NULL, NULL);
+    cJSON_Delete(few);
+    cJSON_Delete(words);
+    schema_free(s);
+    cJSON_Delete(doc);
+}
+
 int main(void)
 {
     run_messages();
@@ -284,6 +441,8 @@ int main(void)
     run_forms();
     run_regex();
     run_regex_shortcuts();
+    run_unique_items();
+    run_budget();
     printf("schema cases: %d passed, %d failed\n", total - failures, failures);
     return failures ? 1 : 0;
 }

@@ -1,12 +1,12 @@
 // solder_cron_next, the export behind the workflow builder's schedule helper: the next times a
 // cron expression fires, from the same shared/workflow/cron.c the scheduler runs, and its errors.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { testNeeding } from '../skip.mjs';
 
 const wasmPath = process.env.SOLDER_WASM;
 
-test('next runs of cron expressions, and a clear error for a bad one', { skip: !wasmPath && 'SOLDER_WASM not set (no WASM build)' }, async () => {
+testNeeding(!wasmPath && 'SOLDER_WASM not set (no WASM build)', 'next runs of cron expressions, and a clear error for a bad one', async () => {
   const core = await createRequire(import.meta.url)(wasmPath)();
   const next = (text, after, count) => {
     const p = core.ccall('solder_cron_next', 'number', ['string', 'number', 'number'], [text, after, count]);

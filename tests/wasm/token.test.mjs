@@ -1,17 +1,17 @@
 // The WASM build of shared/token answers tests/cases/token.json exactly as the native build does
 // (tests/unit/test_token.c runs the same file).
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { testNeeding } from '../skip.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const wasmPath = process.env.SOLDER_WASM;
 const cases = JSON.parse(readFileSync(path.join(here, '../cases/token.json'), 'utf8')).cases;
 
-test('WASM token module matches the shared cases', { skip: !wasmPath && 'SOLDER_WASM not set (no WASM build)' }, async () => {
+testNeeding(!wasmPath && 'SOLDER_WASM not set (no WASM build)', 'WASM token module matches the shared cases', async () => {
   const SolderCore = createRequire(import.meta.url)(wasmPath);
   const core = await SolderCore();
   const inspect = core.cwrap('solder_token_inspect', 'number',

@@ -1,11 +1,11 @@
 // The WASM build of shared/workflow answers tests/cases/workflow/*.json exactly as the native build
 // does (tests/unit/test_workflow.c runs the same files).
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { testNeeding } from '../skip.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = path.join(here, '../cases/workflow');
@@ -20,7 +20,7 @@ function allCases() {
   return out;
 }
 
-test('WASM workflow validation matches the shared cases', { skip: !wasmPath && 'SOLDER_WASM not set (no WASM build)' }, async () => {
+testNeeding(!wasmPath && 'SOLDER_WASM not set (no WASM build)', 'WASM workflow validation matches the shared cases', async () => {
   const SolderCore = createRequire(import.meta.url)(wasmPath);
   const core = await SolderCore();
   const validate = core.cwrap('solder_workflow_validate', 'number', ['string']);

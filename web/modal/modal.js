@@ -15,7 +15,14 @@
 // callback page posts the outcome back ({type: 'solder:oauth', state, ok, credentialId | error},
 // from this origin only), and the modal also polls GET /oauth/status for it, in case the provider's
 // pages cut the popup off from its opener. The modal itself talks to no other host.
-// Either way the new credential is the one the installation uses (credentialIds).
+// Either way the new credential is the one the installation uses (credentialIds). When the user
+// already has credentials for the app, the step lists them: Edit offers "Keep the connected
+// account" (the one the installation uses), and says so when that account was deleted or refused,
+// asking to connect again; choosing an account or connecting another are the alternatives.
+//
+// App triggers: the installation's subscriptions (GET /installations) are watched after an install
+// or a save, and shown on opening Edit; one the app refused is a warning above the steps (Solder
+// retries it by itself, and at once when the account is connected again).
 import { connectLive } from '/sdk/live.mjs';
 
 const API = '/2024-03';
@@ -50,7 +57,8 @@ const state = {
   errors: [], // [{workflowId, path, message}] shown on the settings step
   step: 'workflows',
   created: false,
-  credential: null, // {meta, oauth, existing: [credentials], id, values, errors, needed}
+  credential: null, // {meta, oauth, existing: [credentials], current, choice, id, values, errors, needed}
+  installation: null, // this user's GET /installations entry of the integration (edit, update)
   authorization: null, // the OAuth2 popup in progress: {state, popup, timer, finish}
   userId: null,
   live: null,
@@ -144,6 +152,12 @@ function renderChrome() {
   $('problem').hidden = true;
 }
 
+// The warning above the steps (a failed app-trigger subscription), or none when text is empty.
+function setNotice(text) {
+  $('notice').textContent = text || '';
+  $('notice').hidden = !text;
+}
+
 function showProblem(text) {
   $('problem').textContent = text;
   $('problem').hidden = false;
@@ -200,15 +214,44 @@ const SECRET_NAME = /token|secret|password|passwd|key/i;
 
 const appName = (c) => c.meta.displayName || c.meta.name || c.meta.connector;
 
+// The credential step's account choice: one radio per credential the user has for the app, then
+// "Connect another account" (the form). The installation's own comes first, as "Keep".
+function renderAccounts(body) {
+  const c = state.credential;
+  const name = appName(c);
+  const cur = c.current;
+  if (cur && cur.status === 'deleted') body.append(el('p', { class: 'notice', role: 'alert', text: `The ${name} account this integration used was removed. Connect it again to keep the integration working.` }));
+  if (cur && cur.status === 'invalid') body.append(el('p', { class: 'notice', role: 'alert', text: `${name} no longer accepts the connected account${cur.name ? ` (${cur.name})` : ''}. Connect it again.` }));
+  if (!c.existing.length || operation === 'authenticate') return;
+  const group = el('fieldset', { class: 'account' }, el('legend', { class: 'muted', text: 'Account' }));
+  const kept = cur && cur.status === 'connected' ? cur.credentialId : null;
+  const options = [...c.existing].sort((a, b) => (b.credentialId === kept) - (a.credentialId === kept))
+    .map((x) => [x.credentialId, x.credentialId === kept ? `Keep the connected account (${x.name})` : `Use ${x.name}`]);
+  options.push(['new', `Connect another ${name} account`]);
+  for (const [value, label] of options) {
+    const id = `acct-${value}`;
+    const radio = el('input', { type: 'radio', name: 'account', id, value });
+    radio.checked = c.choice === value;
+    radio.addEventListener('change', () => { readCredentialForm(); c.choice = value; c.errors = []; renderConnect(); });
+    group.append(el('div', { class: 'choice' }, radio, el('label', { for: id, text: label })));
+  }
+  body.append(group);
+}
+
 function renderConnect() {
   const c = state.credential;
   const body = $('body');
   body.replaceChildren(el('h2', { text: `Connect your ${appName(c)} account` }));
-  if (c.existing.length) body.append(el('p', { class: 'muted', text: `Already connected: ${c.existing.map((x) => x.name).join(', ')}. ${c.oauth ? 'Connect again to add another account.' : 'Enter new details to connect again.'}` }));
+  renderAccounts(body);
+  $('next').textContent = c.choice !== 'new' ? 'Continue' : c.oauth ? `Connect ${appName(c)}` : 'Connect';
+  if (c.choice !== 'new') {
+    const first = body.querySelector('input[name=account]:checked');
+    if (first) first.focus();
+    return;
+  }
   if (c.oauth) {
     body.append(el('p', { text: `${appName(c)} opens in a new window, where you sign in and allow access. This window continues once you have.` }));
     body.append(el('p', { class: 'muted', id: 'oauth-status', role: 'status', 'aria-live': 'polite' }));
-    $('next').textContent = `Connect ${appName(c)}`;
   }
   for (const p of c.meta.properties || []) {
     const id = `c-${p.name}`;
@@ -225,12 +268,13 @@ function renderConnect() {
   }
   const general = c.errors.filter((e) => !(c.meta.properties || []).some((p) => e.path === `/${p.name}`));
   if (general.length) showProblem(general.map((e) => e.message).join('; '));
-  const first = body.querySelector('[aria-invalid="true"]') || body.querySelector('input');
+  const first = body.querySelector('[aria-invalid="true"]') || body.querySelector('.field input') || body.querySelector('input');
   if (first) first.focus();
 }
 
 function readCredentialForm() {
   const c = state.credential;
+  if (!document.getElementById(`c-${(c.meta.properties || [])[0]?.name}`)) return; // not shown
   c.values = {};
   for (const p of c.meta.properties || []) {
     const v = document.getElementById(`c-${p.name}`)?.value ?? '';
@@ -459,7 +503,9 @@ function renderReview() {
   const c = state.credential;
   if (c) {
     const name = c.meta.displayName || c.meta.name || c.meta.connector;
-    const how = c.id ? 'connected just now' : c.existing.length ? `connected (${c.existing[0].name})` : 'not connected';
+    const chosen = c.existing.find((x) => x.credentialId === c.id);
+    const how = chosen ? `${chosen.name}${chosen.credentialId === c.current?.credentialId ? ' (kept)' : ''}`
+      : c.id ? 'connected just now' : c.existing.length ? `connected (${c.existing[c.existing.length - 1].name})` : 'not connected';
     body.append(el('dl', { class: 'review' }, el('dt', { text: name }), el('dd', { text: how })));
   }
   for (const entry of state.session.data) {
@@ -510,7 +556,8 @@ function renderLive() {
   }));
 }
 
-function renderDone(workflowIds) {
+// The end of an install or a save (requested at since, ms).
+function renderDone(workflowIds, since) {
   const body = $('body');
   body.replaceChildren(
     el('p', { class: 'ok', text: operation === 'install' ? 'Installed.' : 'Saved.' }),
@@ -519,6 +566,45 @@ function renderDone(workflowIds) {
     el('ul', { class: 'live', id: 'live', 'aria-live': 'polite' }));
   renderLive();
   $('next').focus();
+  watchSubscriptions(since);
+}
+
+// ---- app-trigger subscriptions ---------------------------------------------------------------
+
+// How often, and how long, the done step asks how the new subscriptions stand.
+const SUBSCRIPTION_POLL_MS = 1000;
+const SUBSCRIPTION_WATCH_MS = 20000;
+// The server's clock and this browser's may differ a little (they are usually one machine).
+const CLOCK_SLACK_MS = 1000;
+
+async function installationEntry() {
+  const r = await api('GET', '/installations');
+  return (r.body.data || []).find((i) => i.integrationId === state.integration.integrationId) || null;
+}
+
+// The warning for the entry's failed subscriptions (none when every one is fine).
+function showSubscriptions(entry) {
+  const failed = (entry?.subscriptions || []).filter((x) => x.status === 'error');
+  const name = state.integration.name || state.integration.app;
+  setNotice(failed.map((x) => {
+    const wf = state.workflows.find((w) => w.workflowId === x.workflowId)?.name || x.workflowId;
+    const when = x.nextAttemptAt ? ` (next at ${new Date(x.nextAttemptAt).toLocaleTimeString()})` : '';
+    return `“${wf}” is not receiving events from ${name}: ${x.error || 'the subscription failed'}. Solder tries again by itself${when}, and at once when the account is connected again.`;
+  }).join(' '));
+}
+
+// After an install or a save: until each app-trigger subscription of the integration has been
+// attempted since `since` (or SUBSCRIPTION_WATCH_MS passed), then shows how they stand.
+async function watchSubscriptions(since) {
+  const deadline = Date.now() + SUBSCRIPTION_WATCH_MS;
+  while (state.step === 'done') {
+    const entry = await installationEntry().catch(() => null);
+    const subs = entry?.subscriptions || [];
+    const settled = subs.every((x) => x.status === 'active' ||
+      (x.status === 'error' && Date.parse(x.lastAttemptAt) >= since - CLOCK_SLACK_MS));
+    if (settled || Date.now() > deadline) { showSubscriptions(entry); return; }
+    await new Promise((r) => setTimeout(r, SUBSCRIPTION_POLL_MS));
+  }
 }
 
 // ---- navigation ------------------------------------------------------------------------------
@@ -538,7 +624,9 @@ async function startSession() {
   }
   // The credential connected in this modal is the one the installation uses.
   const c = state.credential;
-  if (c?.id) body.credentialIds = { [c.meta.connector || c.meta.name]: c.id };
+  const newest = c?.existing[c.existing.length - 1];
+  const chosen = c?.id || (c && !c.needed && (c.current?.status === 'connected' ? c.current.credentialId : newest?.credentialId));
+  if (chosen) body.credentialIds = { [c.meta.connector || c.meta.name]: chosen };
   const r = await api('POST', '/headless/startInstallation', body);
   if (r.status !== 200) throw new Error(r.body.message || `the server answered ${r.status}`);
   state.session = r.body;
@@ -586,7 +674,14 @@ async function next() {
       await startSession();
       go(state.credential?.needed ? 'connect' : hasFields() ? 'settings' : 'review');
     } else if (state.step === 'connect') {
-      const connected = state.credential.oauth ? await connectOauth() : await saveCredential();
+      const c = state.credential;
+      if (c.choice !== 'new') { // an account the user already connected
+        c.id = c.choice;
+        await startSession();
+        go(hasFields() ? 'settings' : 'review');
+        return;
+      }
+      const connected = c.oauth ? await connectOauth() : await saveCredential();
       if (state.step !== 'connect') return; // Back or close while the popup was open
       if (!connected) { go('connect'); return; }
       if (operation === 'authenticate') {
@@ -606,6 +701,7 @@ async function next() {
       if (state.errors.length) { go('settings'); return; }
       go('review');
     } else if (state.step === 'review') {
+      const since = Date.now();
       const r = await install();
       if (r.status === 422) {
         state.errors = r.body.errors || [];
@@ -618,7 +714,7 @@ async function next() {
       post({ workflowCreated: true, workflowIds: r.body.workflowIds });
       state.step = 'done';
       renderChrome();
-      renderDone(r.body.workflowIds);
+      renderDone(r.body.workflowIds, since);
     }
   } catch (e) {
     showProblem(`Something went wrong: ${e.message}`);
@@ -636,7 +732,8 @@ function back() {
   if (i >= 0) go(order[i]);
 }
 
-// The app's credential form, when it has one the modal can fill, and the user's credentials for it.
+// The app's credential form, when it has one the modal can fill, the user's credentials for it and,
+// on Edit, the one the installation uses (GET /installations: connected, invalid, deleted, missing).
 async function loadCredential() {
   const app = state.integration.app;
   if (!app || !state.userId) return;
@@ -645,8 +742,12 @@ async function loadCredential() {
   const mine = await api('GET', `/users/${encodeURIComponent(state.userId)}/credentials`);
   const type = meta.body.data.connector || meta.body.data.name;
   const existing = (mine.body.data || []).filter((c) => c.type === type);
-  state.credential = { meta: meta.body.data, oauth: meta.body.data.isOauth === true, existing, id: null, values: {}, errors: [],
-    needed: alwaysShowAuthentication || (existing.length === 0 && operation === 'install') };
+  const current = (state.installation?.credentials || []).find((x) => x.app === type) || null;
+  const kept = current?.status === 'connected' && existing.some((x) => x.credentialId === current.credentialId);
+  const editing = operation === 'edit' || operation === 'update';
+  state.credential = { meta: meta.body.data, oauth: meta.body.data.isOauth === true, existing, current,
+    choice: kept ? current.credentialId : 'new', id: null, values: {}, errors: [],
+    needed: alwaysShowAuthentication || (operation === 'install' ? existing.length === 0 : editing && (!hide || !kept)) };
 }
 
 // Keyboard: Escape closes; Tab stays inside the dialog.
@@ -717,11 +818,12 @@ async function main() {
     return;
   }
   if (operation !== 'install') { // edit and update start from the values of the installation
-    const inst = await api('GET', '/installations');
-    for (const i of inst.body.data || []) for (const fd of i.formData || []) state.values[fd.workflowId] = { ...(fd.values || {}) };
+    state.installation = await installationEntry();
+    for (const fd of state.installation?.formData || []) state.values[fd.workflowId] = { ...(fd.values || {}) };
   }
   await loadCredential();
   setHeader();
+  showSubscriptions(state.installation);
   if (!state.workflows.length) {
     showMessage(operation === 'install' ? 'This integration has no workflows to install yet.' : 'Nothing of this integration is installed yet.', true);
     post({ showModal: true });

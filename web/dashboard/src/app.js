@@ -97,7 +97,7 @@ export function App() {
   }
   if (!page && path !== '/' && !PUBLIC.includes(path)) page = html`<div class="page"><h1 tabindex="-1">Page not found</h1><p><a href="/integrations">Go to Integrations</a></p></div>`;
 
-  return html`<div class="shell">
+  return html`<div class=${`shell${session.environment === 'production' ? ' in-production' : ''}`}>
     <a class="skip" href="#main" data-external onClick=${(e) => { e.preventDefault(); document.getElementById('main').focus(); }}>Skip to content</a>
     <${Header} session=${session} />
     <nav class="sidebar" aria-label="Main">

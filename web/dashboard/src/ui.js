@@ -94,11 +94,11 @@ export function Field({ label, hint, error, children, id, required }) {
   </div>`;
 }
 
-export function TextInput({ label, value, onInput, hint, error, type = 'text', required, placeholder, autocomplete, autofocus, name }) {
+export function TextInput({ label, value, onInput, hint, error, type = 'text', required, placeholder, autocomplete, autofocus, name, min, max }) {
   const id = useId('in');
   return html`<${Field} label=${label} hint=${hint} error=${error} id=${id} required=${required}>
     <input id=${id} name=${name} type=${type} value=${value ?? ''} required=${!!required} placeholder=${placeholder}
-      autocomplete=${autocomplete} autofocus=${autofocus}
+      autocomplete=${autocomplete} autofocus=${autofocus} min=${min} max=${max}
       aria-invalid=${error ? 'true' : undefined}
       aria-describedby=${error ? `${id}-error` : hint ? `${id}-hint` : undefined}
       onInput=${(e) => onInput(e.currentTarget.value)} />

@@ -266,9 +266,10 @@ function ImportDialog({ open, onClose, onImport }) {
   const read = async (file) => {
     setError(null);
     try {
-      const d = JSON.parse(await file.text());
+      let d;
+      try { d = JSON.parse(await file.text()); } catch (e) { throw new Error(`${file.name} is not JSON: ${e.message}`); }
       const doc = d && d.definition && typeof d.definition === 'object' ? d.definition : d;
-      if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new Error('The file is not a workflow definition (a JSON object).');
+      if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new Error(`${file.name} is not a workflow definition (a JSON object).`);
       onImport({ blocks: [], ...doc });
       onClose();
       toast('Workflow imported; the draft was replaced.');

@@ -54,7 +54,7 @@ export function VersionsDialog({ open, onClose, workflowId, draft, version }) {
         <${Select} label="With" value=${right} onChange=${setRight} options=${options} />
       </div>
       ${diff.data && html`<p class="muted" role="status">${changed === 0 ? 'The two definitions are the same.' : `${changed} line${changed === 1 ? '' : 's'} differ.`}</p>
-        <div class="diff" role="table" aria-label="Side-by-side diff">
+        <div class="diff" role="table" aria-label="Side-by-side diff" tabindex="0">
           ${diff.data.map(([a, b, kind]) => html`<div class=${`diff-row diff-${kind}`} role="row">
             <pre role="cell" class="diff-cell">${a ?? ''}</pre><pre role="cell" class="diff-cell">${b ?? ''}</pre></div>`)}
         </div>`}`}

@@ -5,18 +5,12 @@ import { html } from '../html.js';
 import { get, qs } from '../api.js';
 import { setQuery } from '../router.js';
 import { ErrorNote, Loading, Page, Select, ago, useData } from '../ui.js';
+import { workflowOptions } from './executions.js';
 
 export function AnalyticsPage({ query }) {
   const bucket = query.get('bucket') || 'hour';
   const workflowId = query.get('workflowId') || '';
-  const workflows = useData(async () => {
-    const integrations = await get('/integrations');
-    const out = [];
-    for (const i of integrations.data) {
-      for (const w of (await get(`/integrations/${i.integrationId}/workflows`)).data) out.push({ value: w.workflowId, label: `${i.name} · ${w.name}` });
-    }
-    return out;
-  });
+  const workflows = useData(workflowOptions);
   const { data, error, loading } = useData(() => get(`/logs/analytics${qs({ bucket, workflowId, count: bucket === 'hour' ? 24 : 30 })}`), [bucket, workflowId]);
   const rate = data && data.totals.runs ? ((data.totals.errors / data.totals.runs) * 100).toFixed(1) : '0.0';
   return html`<${Page} title="Analytics" wide>
@@ -25,14 +19,15 @@ export function AnalyticsPage({ query }) {
       <${Select} label="Per" value=${bucket} onChange=${(v) => setQuery({ bucket: v })} options=${[{ value: 'hour', label: 'Hour (last 24 hours)' }, { value: 'day', label: 'Day (last 30 days)' }]} />
     </div>
     <${ErrorNote} error=${error} />
-    ${loading && !data ? html`<${Loading} />` : data && html`
+    ${loading && !data ? html`<${Loading} what="Loading analytics" />` : data && html`
       <div class="stats">
         <div class="stat"><span class="stat-value">${data.totals.runs}</span><span class="stat-label">runs</span></div>
         <div class="stat"><span class="stat-value">${data.totals.errors}</span><span class="stat-label">errors</span></div>
         <div class="stat"><span class="stat-value">${rate}%</span><span class="stat-label">error rate</span></div>
       </div>
       <section class="card"><h2>Runs and errors per ${bucket}</h2>
-        <${Chart} series=${data.series} bucket=${bucket} />
+        ${data.totals.runs === 0 && html`<p class="muted">No run ${bucket === 'hour' ? 'in the last 24 hours' : 'in the last 30 days'}${workflowId ? ' of this workflow' : ''}.</p>`}
+        <${Chart} series=${data.series} bucket=${bucket} totals=${data.totals} />
         <details><summary>As a table</summary>
           <table class="table compact"><caption class="sr-only">Runs and errors per ${bucket}</caption>
             <thead><tr><th scope="col">${bucket === 'hour' ? 'Hour' : 'Day'}</th><th scope="col">Runs</th><th scope="col">Errors</th></tr></thead>
@@ -49,7 +44,7 @@ export function AnalyticsPage({ query }) {
   <//>`;
 }
 
-function Chart({ series, bucket }) {
+function Chart({ series, bucket, totals }) {
   const host = useRef(null);
   useEffect(() => {
     let chart = null;
@@ -60,5 +55,5 @@ function Chart({ series, bucket }) {
     });
     return () => { alive = false; if (chart) chart.destroy(); };
   }, [series, bucket]);
-  return html`<div ref=${host} class="chart" role="img" aria-label=${`Chart of runs and errors per ${bucket}`}></div>`;
+  return html`<div ref=${host} class="chart" role="img" aria-label=${`Chart of runs and errors per ${bucket}: ${totals.runs} runs, ${totals.errors} errors in all`}></div>`;
 }

@@ -54,11 +54,15 @@ function KeyBox({ environment, title }) {
   </section>`;
 }
 
+// Bounds of "Keep logs for (days)", as the server checks them.
+const RETENTION_MIN = 1;
+const RETENTION_MAX = 3650;
+
 function EnvironmentSettings() {
   const env = getSession().environment === 'production' ? 'Production' : 'Development';
   const { data, error, loading, reload } = useData(async () => {
     const s = await get('/settings');
-    let pem = s.publicKeyPem || s.signaturePublicKey || null;
+    let pem = s.publicKeyPem || null;
     if (!pem) { const r = await fetch('/security/public_key.pem'); pem = r.ok ? await r.text() : null; }
     return { ...s, pem };
   });
@@ -69,42 +73,63 @@ function EnvironmentSettings() {
   const [rotating, setRotating] = useState(false);
   const [test, setTest] = useState(null);
   const [err, setErr] = useState(null);
+  const [saving, setSaving] = useState(false);
   useEffect(() => { if (data) { setUrl(data.errorWebhookUrl || ''); setDays(String(data.logRetentionDays || 60)); } }, [data]);
-  if (loading && !data) return html`<${Loading} />`;
+  if (loading && !data) return html`<${Loading} what="Loading settings" />`;
   if (!data) return html`<${ErrorNote} error=${error} />`;
-  const save = async (e) => {
-    e.preventDefault(); setErr(null);
-    const body = { errorWebhookUrl: url || null, logRetentionDays: Number(days) };
+  const saved = (data.errorWebhookUrl || '') === url.trim();
+  const write = async (body, done) => {
+    setErr(null); setSaving(true);
+    try { await put('/settings', body); setSecret(''); toast(done); await reload(); } catch (x) { setErr(x); } finally { setSaving(false); }
+  };
+  const save = (e) => {
+    e.preventDefault();
+    const n = Number(days);
+    if (!Number.isInteger(n) || n < RETENTION_MIN || n > RETENTION_MAX) {
+      setErr(new Error(`Keep logs for a whole number of days from ${RETENTION_MIN} to ${RETENTION_MAX}.`));
+      return;
+    }
+    const body = { errorWebhookUrl: url.trim() || null, logRetentionDays: n };
     if (secret) body.errorWebhookSecret = secret;
-    try { await put('/settings', body); setSecret(''); toast('Settings saved'); reload(); } catch (x) { setErr(x); }
+    write(body, 'Settings saved');
   };
   const sendTest = async () => {
     setTest({ status: 'sending' });
     try { setTest(await post('/settings/test-error-webhook')); } catch (x) { setTest({ status: 'failed', error: x.message }); }
   };
+  const testText = !test ? '' : test.status === 'sending' ? 'Sending a test error…'
+    : test.status === 'delivered' ? `Delivered: ${data.errorWebhookUrl} answered HTTP ${test.httpStatus}.`
+      : `Not delivered: ${test.error || 'no answer'}.`;
   return html`
     <section class="card" aria-labelledby="sig-title"><h2 id="sig-title">Verifying Solder’s calls</h2>
       <p class="muted">Every call a workflow makes carries <code>X-Alloy-Signature</code> (RSA, verify with this public key) and a Standard Webhooks <code>webhook-signature</code> (HMAC with the signing secret).</p>
       <h3>X-Alloy-Signature public key</h3>
       ${data.pem ? html`<pre class="snippet" tabindex="0" aria-label="Public key">${data.pem}</pre><${CopyButton} text=${data.pem} label="Copy public key" />` : html`<p class="muted">Not available.</p>`}
       <h3>Signing secret (${env})</h3>
-      ${signing ? html`<div class="new-key" role="status"><p><strong>New signing secret, shown once:</strong></p>
-          <div class="key-line"><code class="secret">${signing}</code><${CopyButton} text=${signing} label="Copy secret" /></div></div>`
-        : html`<p class="muted">${data.signingSecretSet === false ? 'Not set yet.' : 'Set. It is shown only when generated.'}</p>`}
+      ${signing ? html`<div class="new-key" role="status"><p><strong>Copy the new signing secret now.</strong> It is shown only this once; calls are signed with it from now on.</p>
+          <div class="key-line"><code class="secret" aria-label="New signing secret">${signing}</code><${CopyButton} text=${signing} label="Copy secret" /></div>
+          <button type="button" class="btn btn-small btn-ghost" onClick=${() => setSigning(null)}>I have stored it</button></div>`
+        : html`<p class="muted">${data.signingSecretSet === false ? 'Not set yet.' : 'Set. It is shown only when rotated.'}</p>`}
       <button type="button" class="btn" onClick=${() => setRotating(true)}>Rotate signing secret</button>
     </section>
-    <form class="card" onSubmit=${save} aria-labelledby="err-title"><h2 id="err-title">Error streaming (${env})</h2>
-      <p class="muted">Each failed run is POSTed to this URL as it happens.</p>
-      <${TextInput} label="Error webhook URL" type="url" value=${url} onInput=${setUrl} placeholder="https://acme.example/solder-errors" />
+    <form class="card" onSubmit=${save} aria-labelledby="err-title" novalidate><h2 id="err-title">Error streaming and logs (${env})</h2>
+      <p class="muted">Each failed run is POSTed to this URL as it happens, signed with the secret.</p>
+      <${TextInput} label="Error webhook URL" type="url" value=${url} onInput=${setUrl} placeholder="https://acme.example/solder-errors"
+        hint="Leave empty to stop streaming errors." />
       <${TextInput} label="Error webhook secret" type="password" value=${secret} onInput=${setSecret}
-        hint=${data.errorWebhookSecretSet ? 'A secret is set; type a new one (whsec_…) to replace it.' : 'Optional: whsec_… to sign the error calls.'} autocomplete="off" />
-      <${TextInput} label="Keep logs for (days)" type="number" value=${days} onInput=${setDays} hint="Executions older than this are deleted." />
+        hint=${data.errorWebhookSecretSet ? 'A secret is set (never shown); type a new one (whsec_…) to replace it.' : 'Optional: a whsec_… secret to sign the error calls with.'} autocomplete="off" />
+      ${data.errorWebhookSecretSet && html`<p><button type="button" class="btn btn-small btn-ghost" disabled=${saving}
+        onClick=${() => write({ errorWebhookSecret: null }, 'Error webhook secret removed')}>Remove the secret</button></p>`}
+      <${TextInput} label="Keep logs for (days)" type="number" min=${RETENTION_MIN} max=${RETENTION_MAX} value=${days} onInput=${setDays}
+        hint=${`Executions older than this are deleted (${RETENTION_MIN} to ${RETENTION_MAX} days).`} />
       <${ErrorNote} error=${err} />
-      <div class="form-actions"><button type="submit" class="btn btn-primary">Save settings</button>
-        <button type="button" class="btn" onClick=${sendTest} disabled=${!data.errorWebhookUrl}>Send test</button>
-        ${test && html`<span role="status" class=${test.error ? 'text-error' : 'text-ok'}>${test.status === 'sending' ? 'Sending…' : test.error ? `Failed: ${test.error}` : `Delivered (${test.status})`}</span>`}</div>
+      <div class="form-actions"><button type="submit" class="btn btn-primary" disabled=${saving}>${saving ? 'Saving…' : 'Save settings'}</button>
+        <button type="button" class="btn" onClick=${sendTest} disabled=${!data.errorWebhookUrl || !saved || (test && test.status === 'sending')}
+          aria-describedby="send-test-hint">Send test</button>
+        <span id="send-test-hint" class="muted small">${!data.errorWebhookUrl ? 'Save a URL to send a test.' : !saved ? 'Save the new URL first.' : 'Sends one sample error to the saved URL.'}</span></div>
+      ${test && html`<p role="status" class=${test.status === 'delivered' ? 'text-ok' : test.status === 'sending' ? 'muted' : 'text-error'}>${testText}</p>`}
     </form>
     <${Confirm} open=${rotating} title="Rotate the signing secret?" confirmLabel="Rotate" danger
-      message="Receivers that verify webhook-signature must switch to the new secret." onClose=${() => setRotating(false)}
+      message="The current secret stops signing at once: receivers that verify webhook-signature must switch to the new one." onClose=${() => setRotating(false)}
       onConfirm=${async () => { const r = await post('/settings/rotate-signing-secret'); setSigning(r.signingSecret); reload(); }} />`;
 }

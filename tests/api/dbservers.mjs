@@ -1,0 +1,121 @@
+// Test fixtures: a real PostgreSQL and a real MariaDB server, started from Debian's postgresql and
+// mariadb-server packages in temporary directories on free loopback ports, as their unprivileged
+// users when the tests run as root (runuser), and stopped by the test. Each returns null when the
+// package is not installed (the caller skips with that reason, or fails under CI=true).
+import { execFileSync, spawn } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import path from 'node:path';
+
+const isRoot = process.getuid && process.getuid() === 0;
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
+    srv.on('error', reject);
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Runs argv as user (when root) with the given options.
+function runAs(user, argv, options = {}) {
+  const [cmd, ...args] = isRoot ? ['runuser', '-u', user, '--', ...argv] : argv;
+  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options });
+}
+
+function ownedBy(user, dir) {
+  if (!isRoot) return;
+  const id = execFileSync('id', ['-u', user], { encoding: 'utf8' }).trim();
+  const gid = execFileSync('id', ['-g', user], { encoding: 'utf8' }).trim();
+  chownSync(dir, Number(id), Number(gid));
+}
+
+function postgresBin() {
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return null;
+  const versions = readdirSync(root).filter((v) => existsSync(path.join(root, v, 'bin/initdb')))
+    .sort((a, b) => Number(b) - Number(a));
+  return versions.length ? path.join(root, versions[0], 'bin') : null;
+}
+
+// PostgreSQL with password (SCRAM) authentication for user postgres. Returns
+// {host, port, user, password, database, sql(text) -> output, stop(), restart()}.
+export async function startPostgres() {
+  const bin = postgresBin();
+  if (!bin) return null;
+  const dir = mkdtempSync(path.join(tmpdir(), 'solder-pg-'));
+  ownedBy('postgres', dir);
+  const password = 'pg-pass-Secret-42';
+  writeFileSync(path.join(dir, 'pw'), password);
+  ownedBy('postgres', path.join(dir, 'pw'));
+  const data = path.join(dir, 'data');
+  runAs('postgres', [path.join(bin, 'initdb'), '-D', data, '-U', 'postgres', '--auth=scram-sha-256',
+    `--pwfile=${path.join(dir, 'pw')}`, '-E', 'UTF8', '--no-sync', '--no-instructions']);
+  const port = await freePort();
+  const ctl = (action) => runAs('postgres', [path.join(bin, 'pg_ctl'), '-D', data, '-l', path.join(dir, 'log'),
+    '-w', '-t', '60', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+    ...(action === 'stop' ? ['-m', 'fast'] : []), action]);
+  ctl('start');
+  const db = {
+    host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres',
+    sql: (text) => execFileSync(path.join(bin, 'psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres',
+      '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-tAc', text],
+    { encoding: 'utf8', env: { ...process.env, PGPASSWORD: password } }).trim(),
+    stop: () => ctl('stop'),
+    start: () => ctl('start'),
+    remove() { try { ctl('stop'); } catch { /* already stopped */ } rmSync(dir, { recursive: true, force: true }); },
+  };
+  return db;
+}
+
+// MariaDB with a user 'solder' (password authentication over TCP) owning database 'solder'.
+// Returns {host, port, user, password, database, sql(text) -> output, stop(), start(), remove()}.
+export async function startMariadb() {
+  const server = ['/usr/sbin/mariadbd', '/usr/sbin/mysqld'].find((p) => existsSync(p));
+  if (!server || !existsSync('/usr/bin/mariadb-install-db')) return null;
+  const dir = mkdtempSync(path.join(tmpdir(), 'solder-maria-'));
+  const data = path.join(dir, 'data');
+  const sock = path.join(dir, 'sock');
+  const user = isRoot ? 'mysql' : userInfo().username;
+  ownedBy('mysql', dir);
+  execFileSync('/usr/bin/mariadb-install-db', ['--no-defaults', `--datadir=${data}`, `--user=${user}`,
+    '--auth-root-authentication-method=normal', '--skip-test-db'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const port = await freePort();
+  let proc = null;
+  const start = async () => {
+    proc = spawn(server, ['--no-defaults', `--datadir=${data}`, `--port=${port}`, '--bind-address=127.0.0.1',
+      `--socket=${sock}`, `--pid-file=${path.join(dir, 'pid')}`, `--user=${user}`, '--skip-log-bin',
+      '--innodb-buffer-pool-size=16M', '--innodb-log-file-size=8M', '--skip-name-resolve'],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    proc.stderr.on('data', (d) => { log += d; });
+    for (let i = 0; i < 300; i++) {
+      try {
+        execFileSync('mariadb-admin', ['--no-defaults', '-S', sock, '-u', 'root', 'ping'], { stdio: 'ignore' });
+        return;
+      } catch { await sleep(100); }
+      if (proc.exitCode !== null) throw new Error(`mariadbd exited: ${log}`);
+    }
+    throw new Error(`mariadbd did not start: ${log}`);
+  };
+  const stop = () => new Promise((resolve) => {
+    if (!proc || proc.exitCode !== null) return resolve();
+    proc.on('exit', () => resolve());
+    proc.kill('SIGTERM');
+  });
+  await start();
+  const rootSql = (text) => execFileSync('mariadb', ['--no-defaults', '-S', sock, '-u', 'root', '-N', '-B', '-e', text],
+    { encoding: 'utf8' }).trim();
+  const password = 'maria-pass-Secret-43';
+  rootSql(`CREATE DATABASE solder; CREATE USER 'solder'@'127.0.0.1' IDENTIFIED BY '${password}';
+    GRANT ALL ON solder.* TO 'solder'@'127.0.0.1';`);
+  return {
+    host: '127.0.0.1', port, user: 'solder', password, database: 'solder',
+    sql: (text) => rootSql(`USE solder; ${text}`),
+    stop, start,
+    async remove() { await stop(); rmSync(dir, { recursive: true, force: true }); },
+  };
+}
