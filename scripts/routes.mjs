@@ -138,7 +138,7 @@ function responsesOf(r) {
         else out[status] = { description, content: { 'application/json': { schema: v } } };
     }
     // What the pipeline itself may answer, before or around the handler.
-    const auto = [429, 500];
+    const auto = r.rateLimit === 'none' ? [500] : [429, 500];
     if (r.caller !== 'public') auto.push(401, 403, 404);
     if (BODY_METHODS.has(r.method)) auto.push(400, 413, 422);
     if (r.query && Object.keys(r.query).length) auto.push(400); /* a query parameter out of range */

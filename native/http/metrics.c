@@ -310,22 +310,25 @@ static int listener_callback(struct lws *wsi, enum lws_callback_reasons reason, 
         start = p = buf + LWS_PRE;
         end = buf + cap;
         const char *type = "text/plain; version=0.0.4";
-        if (!lws_add_http_header_status(wsi, (unsigned)a->status, &p, end) &&
-            !lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
-                                          (const unsigned char *)type, (int)strlen(type), &p,
-                                          end) &&
-            !lws_add_http_header_content_length(wsi, a->len, &p, end) &&
-            !lws_finalize_http_header(wsi, &p, end)) {
-            if (a->len)
-                memcpy(p, a->body, a->len);
-            p += a->len;
+        size_t len = a->len;
+        bool ok = !lws_add_http_header_status(wsi, (unsigned)a->status, &p, end) &&
+                  !lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
+                                                (const unsigned char *)type, (int)strlen(type), &p,
+                                                end) &&
+                  !lws_add_http_header_content_length(wsi, len, &p, end) &&
+                  !lws_finalize_http_header(wsi, &p, end);
+        if (ok && len)
+            memcpy(p, a->body, len);
+        /* lws may free the session's data (a) once the transaction completes. */
+        free(a->body);
+        memset(a, 0, sizeof *a);
+        if (ok) {
+            p += len;
             if (lws_write(wsi, start, (size_t)(p - start), LWS_WRITE_HTTP_FINAL) ==
                 (int)(p - start))
                 rc = lws_http_transaction_completed(wsi) ? -1 : 0;
         }
         free(buf);
-        free(a->body);
-        memset(a, 0, sizeof *a);
         return rc;
     }
     case LWS_CALLBACK_CLOSED_HTTP:
