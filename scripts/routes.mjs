@@ -77,6 +77,7 @@ for (const f of files) {
         if (!r.summary) fail(where, 'summary is required');
         if (!r.responses || !Object.keys(r.responses).length) fail(where, 'responses are required');
         if (r.body && !BODY_METHODS.has(r.method)) fail(where, `${r.method} takes no body`);
+        if (r.inline && r.caller !== 'public') fail(where, 'an inline route (answered on the service thread) must be public');
         if (r.rateLimit && !RATE_LIMITS[r.rateLimit]) fail(where, `rateLimit must be ${Object.keys(RATE_LIMITS).join(' or ')}`);
         routes.push({ ...r, area: doc.area, file: f, order: routes.length });
     });

@@ -1,7 +1,8 @@
 // Rate limits: a burst over a key's limit gets 429 with Retry-After and RateLimit-* headers while
 // another key of the same environment is unaffected, and the limit recovers; /run/event counts per
 // end user, apart from the key's bucket; an environment sets its own limits in /settings; the
-// unauthenticated routes count per client address; --rate-limit is checked.
+// unauthenticated routes count per client address and user tokens per end user; --rate-limit is
+// checked.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -85,21 +86,45 @@ test('/run/event counts per end user, apart from the key; the environment sets i
 
 test('unauthenticated routes count per client address; --rate-limit off lifts every limit', async () => {
   const s = await startServer(['--rate-limit', 'address=2/3']);
+  const JWKS = '/.well-known/jwks.json';
   try {
-    const answers = await Promise.all(Array.from({ length: 8 }, () => api(s, 'GET', '/healthz', { key: null })));
+    const answers = await Promise.all(Array.from({ length: 8 }, () => api(s, 'GET', JWKS, { key: null })));
     assert.equal(answers.filter((r) => r.status === 200).length, 3);
     assert.ok(answers.some((r) => r.status === 429 && r.headers.get('retry-after')));
     assert.equal((await api(s, 'GET', `${V}/users`)).status, 200, 'a key has its own bucket');
+    const health = await Promise.all(Array.from({ length: 8 }, () => api(s, 'GET', '/healthz', { key: null })));
+    assert.ok(health.every((r) => r.status === 200), '/healthz is not limited (load balancers probe it)');
   } finally {
     await s.stop();
   }
   const off = await startServer(['--rate-limit', 'off']);
   try {
-    const answers = await Promise.all(Array.from({ length: 150 }, () => api(off, 'GET', '/healthz', { key: null })));
+    const answers = await Promise.all(Array.from({ length: 150 }, () => api(off, 'GET', JWKS, { key: null })));
     assert.ok(answers.every((r) => r.status === 200));
     assert.equal(answers[0].headers.get('ratelimit-limit'), null);
   } finally {
     await off.stop();
+  }
+});
+
+test('a user token counts against its end user: other users and the key are unaffected', async () => {
+  const s = await startServer(['--rate-limit', 'user=1/3']);
+  try {
+    const ids = [];
+    for (const username of ['ann', 'ben']) ids.push((await api(s, 'POST', `${V}/users`, { body: { username } })).body.userId);
+    const tokens = [];
+    for (const id of ids) tokens.push((await api(s, 'GET', `${V}/users/${id}/token`)).body.token);
+    const as = (i) => ({ key: null, headers: { 'X-Alloy-User-Token': tokens[i] } });
+    const ann = await burst(s, 8, 'GET', `${V}/users/${ids[0]}`, as(0));
+    assert.equal(ann.filter((r) => r.status === 200).length, 3, 'the burst of 3');
+    const refused = ann.find((r) => r.status === 429);
+    assert.match(refused.body.message, /user limit is 1 per second/);
+    assert.equal(refused.headers.get('ratelimit-limit'), '3');
+    assert.equal((await api(s, 'GET', `${V}/users/${ids[1]}`, as(1))).status, 200, 'another user has a bucket of their own');
+    assert.equal((await api(s, 'GET', `${V}/users`)).status, 200, 'the key is not charged');
+    await waitUntil('ann\'s bucket refilled', async () => (await api(s, 'GET', `${V}/users/${ids[0]}`, as(0))).status === 200, 5000);
+  } finally {
+    await s.stop();
   }
 });
 
