@@ -46,11 +46,12 @@ extern const char *const RATE_KIND_NAMES[RATE_KINDS];
 bool ratelimit_parse(const char *spec, struct rate_limits *out, char *err, size_t err_len);
 
 /*
- * The pipeline steps (service thread only). ratelimit_check counts the request against its
- * caller's bucket (after authentication); ratelimit_check_user against the per-user bucket of the
- * userId a /run/event or /run/workflow names (after the body's schema check). Each returns true
- * when the request may go on, adding RateLimit-Limit/-Remaining/-Reset to the answer, and
- * otherwise replies 429 with Retry-After and returns false.
+ * The pipeline steps (API threads; the service thread for ROUTE_INLINE routes). ratelimit_check
+ * counts the request against its caller's bucket (after authentication); ratelimit_check_user
+ * against the per-user bucket of the userId a /run/event or /run/workflow names (after the body's
+ * schema check). Each returns true when the request may go on, adding
+ * RateLimit-Limit/-Remaining/-Reset to the answer, and otherwise replies 429 with Retry-After and
+ * returns false.
  */
 bool ratelimit_check(struct request *req);
 bool ratelimit_check_user(struct request *req);
