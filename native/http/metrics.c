@@ -168,7 +168,7 @@ static void engine(struct buf *out, struct app *app, struct store *store)
                (unsigned long long)atomic_load_explicit(&ENGINE_STATS.outcomes[STATS_RETRY],
                                                         memory_order_relaxed));
     help(out, "solder_delivery_duration_seconds", "histogram",
-         "outbound calls of workflows (HTTP blocks, stream data, app actions), send to answer");
+         "outbound calls of workflows (HTTP blocks, stream data, app actions, destinations)");
     histogram(out, "solder_delivery_duration_seconds", "", &ENGINE_STATS.delivery);
     help(out, "solder_websockets_open", "gauge", "websocket sessions open and authenticated");
     buf_printf(out, "solder_websockets_open %zu\n", ws_open_count(app));
