@@ -14,6 +14,10 @@
 #include <sys/time.h>
 #include <time.h>
 
+/* A message longer than this is cut: one runaway message (a huge upstream error body) cannot
+ * flood the log or the collector behind it. */
+#define LOG_MESSAGE_MAX 2048
+
 static enum log_format format = LOG_TEXT;
 
 void log_set_format(enum log_format f)
@@ -66,7 +70,7 @@ static void put_string(struct buf *b, const char *s, size_t n)
 static void emit(FILE *to, const char *level, const char *fmt, va_list ap)
 {
     struct buf line = {0};
-    char text[2048];
+    char text[LOG_MESSAGE_MAX];
     int n = vsnprintf(text, sizeof text, fmt, ap);
     size_t len = n < 0 ? 0 : (size_t)n < sizeof text ? (size_t)n : sizeof text - 1;
     if (len && text[len - 1] == '\n')
