@@ -15,6 +15,10 @@ const V = '/2024-03';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // A healthz answer slower than this means the service thread was held.
 const STALL_MS = 1000;
+// The issue's figure: /healthz answers in under 100 ms while any of the attacks runs. The median of
+// each probe run is held to it; the worst single probe only to STALL_MS, as one probe can meet the
+// scheduler of a loaded two-core machine.
+const MEDIAN_MS = 100;
 
 let s;
 let port;
@@ -102,31 +106,35 @@ async function connectMany(count, localAddress, server = port) {
   return socks;
 }
 
+const worst = (times) => Math.max(...times);
+const median = (times) => [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)];
+
 // Runs work() while another thread probes /healthz (at least min times); every probe must get 200.
 async function whileProbing(work, min = 3) {
   const r = await probing(port, work, min);
   assert.ok(r.times.every((t) => t !== null), 'every healthz was answered with 200');
+  assert.ok(median(r.times) < MEDIAN_MS, `healthz median ${median(r.times).toFixed(1)} ms`);
   return r;
 }
 
-const worst = (times) => Math.max(...times);
-const median = (times) => [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)];
-
-test('1,000 idle and 200 trickling connections do not keep /healthz from another client', async () => {
+test('1,000 idle and 1,000 trickling connections do not keep /healthz from another client', async () => {
   const idle = await connectMany(1000, (i) => `127.0.0.${10 + Math.floor(i / 100)}`);
-  const trickle = await connectMany(200, (i) => `127.0.0.${30 + Math.floor(i / 100)}`);
-  const timers = trickle.map((sock) => {
-    const text = 'POST /2024-03/users HTTP/1.1\r\nHost: x\r\nX-Pad: ' + 'a'.repeat(5000);
-    let i = 0;
-    return setInterval(() => { if (!sock.destroyed && i < text.length) sock.write(text[i++]); }, 100);
-  });
+  const trickle = await connectMany(1000, (i) => `127.0.0.${30 + Math.floor(i / 100)}`);
+  // Every trickling socket sends one more byte of an endless header every 100 ms.
+  const text = 'POST /2024-03/users HTTP/1.1\r\nHost: x\r\nX-Pad: ' + 'a'.repeat(5000);
+  let sent = 0;
+  const timer = setInterval(() => {
+    for (const sock of trickle) if (!sock.destroyed && sent < text.length) sock.write(text[sent]);
+    sent++;
+  }, 100);
   try {
     const { times } = await whileProbing(() => sleep(1500), 20);
-    console.log(`healthz under 1,000 idle + 200 slowloris sockets: median ${median(times).toFixed(1)} ms, ` +
+    console.log(`healthz under 1,000 idle + 1,000 slowloris sockets: median ${median(times).toFixed(1)} ms, ` +
       `worst ${worst(times).toFixed(1)} ms`);
     assert.ok(worst(times) < STALL_MS, `healthz took ${worst(times).toFixed(0)} ms`);
+    assert.ok(trickle.filter((x) => !x.destroyed).length > 900, 'the trickling sockets were still open');
   } finally {
-    for (const t of timers) clearInterval(t);
+    clearInterval(timer);
     for (const x of [...idle, ...trickle]) x.destroy();
   }
 });
@@ -242,6 +250,16 @@ test('a body of 40,000 fields and a held database lock do not hold /healthz', as
   assert.ok(locked.result.ms > 1000, 'the request did wait for the lock');
   assert.ok(locked.times.length >= 5);
   assert.ok(worst(locked.times) < STALL_MS, `healthz took ${worst(locked.times).toFixed(0)} ms`);
+});
+
+test('static files are read off the service thread: 200 fetched at once do not hold /healthz', async () => {
+  const get = (i) => raw('GET /sdk/embedded.js HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    { localAddress: `127.0.0.${50 + (i % 4)}` });
+  const { result, times } = await whileProbing(() => Promise.all(Array.from({ length: 200 }, (_, i) => get(i))));
+  console.log(`200 static files at once: healthz median ${median(times).toFixed(1)} ms, worst ` +
+    `${worst(times).toFixed(1)} ms of ${times.length}`);
+  assert.ok(result.every((r) => r.status === 200), 'every file was served');
+  assert.ok(worst(times) < STALL_MS, `healthz took ${worst(times).toFixed(0)} ms`);
 });
 
 // A request with a chunked body of the given chunks (already framed text after the headers).

@@ -188,7 +188,9 @@ test('password/writeOnly field values and settings secrets are sealed on disk an
   assert.match(sql(`SELECT json_extract(config, '$.apiToken."$sealed"') FROM installations WHERE workflow_id = '${workflowId}'`), /^v1\./);
   const settings = await api(s, 'GET', `${V}/settings`);
   assert.deepEqual(Object.keys(settings.body).sort(),
-    ['errorEventBridge', 'errorWebhookSecretSet', 'errorWebhookUrl', 'logRetentionDays', 'publicKeyPem', 'rateLimits', 'signingSecretSet']);
+    ['errorEventBridge', 'errorWebhookSecretSet', 'errorWebhookUrl', 'logRetentionDays', 'publicKeyPem',
+      'rateLimits', 'signingSecretSet']);
+  assert.equal(settings.body.errorEventBridge, null, 'no EventBridge target is set here');
   assert.equal(settings.body.errorWebhookSecretSet, true);
   assert.match(sql('SELECT error_webhook_secret FROM settings'), /^v1\./);
   const rotated = (await api(s, 'POST', `${V}/settings/rotate-signing-secret`)).body.signingSecret;
