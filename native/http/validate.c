@@ -9,7 +9,8 @@
  * handlers still do that.
  *
  * Threading: http_validate_start runs before the server thread starts; the compiled schemas are
- * immutable afterwards and read on the service thread only.
+ * immutable afterwards, shared by the API threads (a compiled schema may be used by any number of
+ * threads at once, schema/schema.h).
  */
 #include "app.h"
 

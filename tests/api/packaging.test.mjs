@@ -8,7 +8,7 @@
 // refers to both. And the command line's conventions: --version, -h, `--` ending options.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -91,9 +91,14 @@ test('the Dockerfile: Debian 12, non-root, data volume, healthcheck on /healthz,
     else if (rel.startsWith('build/')) assert.ok(existsSync(path.join(buildDir, rel.slice('build/'.length))), `${rel}: a build makes no such thing (looked in ${buildDir})`);
     else assert.ok(existsSync(path.join(root, rel)), `${rel}: missing in the checkout`);
   }
-  // The binary looks for web/ and connectors/ where the image puts them.
-  for (const dir of ['web', 'connectors'])
-    assert.ok(copies.some((c) => c.args.endsWith(` ${BUILD_ROOT}/${dir}`)), `${dir} is copied to ${BUILD_ROOT}/${dir}`);
+  // The binary looks for web/ and connectors/ where the image puts them: every directory of web/
+  // but its build-time node_modules, and connectors/.
+  const copied = (rel) => copies.some((c) => c.args.endsWith(` ${BUILD_ROOT}/${rel}`));
+  const webDirs = readdirSync(path.join(root, 'web'), { withFileTypes: true })
+    .filter((e) => e.isDirectory() && e.name !== 'node_modules').map((e) => `web/${e.name}`);
+  assert.ok(webDirs.length >= 4, webDirs.join(' '));
+  for (const dir of [...webDirs, 'connectors']) assert.ok(copied(dir), `${dir} is copied to ${BUILD_ROOT}/${dir}`);
+  assert.ok(!copied('web'), 'web/ is copied without its node_modules');
   const ignore = read('packaging/Dockerfile.dockerignore');
   for (const p of ['build/', 'data/', 'node_modules/']) assert.ok(ignore.includes(p), `the context leaves out ${p}`);
 });
