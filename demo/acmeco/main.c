@@ -33,6 +33,11 @@
 #define MAX_SESSIONS 256
 /* The custom event workflow #2 listens to. */
 #define FULFILMENT_EVENT "Fulfillment Updated"
+/* Orders pages waiting for a change (GET /api/orders?since=N), and how long one waits before it
+ * is answered unchanged: a page learns of a new order as it is stored, without polling. More
+ * waiters than this are answered at once (the page then asks again a second later). */
+#define MAX_WAITERS 64
+#define WAIT_US     (15LL * 1000 * 1000)
 
 struct conn {
     char method[8];
@@ -47,6 +52,8 @@ struct conn {
     const char *type;
     char location[128];
     char set_cookie[160];
+    long long since; /* GET /api/orders?since=: the version the page has; -1 when not given */
+    struct tenant *waiting; /* set while the request waits for the orders to change */
 };
 
 struct session {
@@ -64,6 +71,9 @@ static char *signing_secret;
 static char *public_pem; /* Solder's X-Alloy-Signature key, fetched once and pinned */
 static volatile sig_atomic_t stopping;
 static struct lws_context *context;
+/* Moves on at every change of any tenant's orders; pages ask for changes past the one they have. */
+static long long orders_version = 1;
+static struct lws *waiters[MAX_WAITERS];
 
 static void set_reply(struct conn *c, int status, const char *type, char *text)
 {
@@ -274,11 +284,46 @@ static void api_token(struct conn *c, struct tenant *t)
     reply_json(c, 200, out);
 }
 
-static void api_orders(struct conn *c, struct tenant *t)
+static void orders_reply(struct conn *c, struct tenant *t)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddItemToObject(o, "orders", data_orders(t));
+    cJSON_AddNumberToObject(o, "version", (double)orders_version);
     reply_json(c, 200, o);
+}
+
+/* The tenant's orders now, or (since = the version the page has) once they change: the request
+ * is then left without a reply until orders_changed or its timer (hold). */
+static void api_orders(struct conn *c, struct tenant *t)
+{
+    if (c->since == orders_version)
+        c->waiting = t; /* parked by hold() */
+    else
+        orders_reply(c, t);
+}
+
+static void forget_waiter(struct lws *wsi)
+{
+    for (int i = 0; i < MAX_WAITERS; i++)
+        if (waiters[i] == wsi)
+            waiters[i] = NULL;
+}
+
+/* Answers every waiting Orders page. */
+static void orders_changed(void)
+{
+    orders_version++;
+    for (int i = 0; i < MAX_WAITERS; i++) {
+        struct lws *wsi = waiters[i];
+        struct conn *c = wsi ? lws_wsi_user(wsi) : NULL;
+        waiters[i] = NULL;
+        if (!c || !c->waiting)
+            continue;
+        orders_reply(c, c->waiting);
+        c->waiting = NULL;
+        lws_set_timer_usecs(wsi, LWS_SET_TIMER_USEC_CANCEL);
+        lws_callback_on_writable(wsi);
+    }
 }
 
 /* Marks an order Fulfilled or Cancelled and tells Solder (POST /run/event "Fulfillment
@@ -304,6 +349,7 @@ static void api_fulfil(struct conn *c, struct tenant *t, const char *order_id)
         reply_message(c, 404, "no such order");
         return;
     }
+    orders_changed();
     cJSON *ev = cJSON_CreateObject();
     cJSON_AddStringToObject(ev, "event", FULFILMENT_EVENT);
     cJSON_AddStringToObject(ev, "userId", t->user_id);
@@ -357,6 +403,8 @@ static void webhook_orders(struct conn *c)
     }
     bool added = data_order_add(t, c->wh_id, order);
     cJSON_Delete(order);
+    if (added)
+        orders_changed();
     fprintf(stderr, "acmeco: order for %s %s\n", t->username, added ? "stored" : "(repeat)");
     reply_message(c, 200, added ? "stored" : "already stored");
 }
@@ -470,6 +518,23 @@ static void custom(struct lws *wsi, const char *name, char *out, size_t cap)
         out[0] = '\0';
 }
 
+/* Parks a request api_orders left waiting: a waiter slot and a timer. False when no slot is free
+ * (it is then answered at once). */
+static bool hold(struct lws *wsi)
+{
+    struct conn *c = lws_wsi_user(wsi);
+    for (int i = 0; i < MAX_WAITERS; i++)
+        if (!waiters[i]) {
+            waiters[i] = wsi;
+            lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
+            lws_set_timer_usecs(wsi, WAIT_US);
+            return true;
+        }
+    orders_reply(c, c->waiting);
+    c->waiting = NULL;
+    return false;
+}
+
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len)
 {
@@ -477,14 +542,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     switch (reason) {
     case LWS_CALLBACK_HTTP: {
         reset(c);
-        static const struct {
-            enum lws_token_indexes tok;
-            const char *name;
-        } METHODS[] = {{WSI_TOKEN_GET_URI, "GET"}, {WSI_TOKEN_POST_URI, "POST"}};
-        snprintf(c->method, sizeof c->method, "OTHER");
-        for (size_t i = 0; i < sizeof METHODS / sizeof METHODS[0]; i++)
-            if (lws_hdr_total_length(wsi, METHODS[i].tok) > 0)
-                snprintf(c->method, sizeof c->method, "%s", METHODS[i].name);
+        snprintf(c->method, sizeof c->method, "%s", demo_http_method(wsi));
         snprintf(c->path, sizeof c->path, "%s", (const char *)in);
         if (lws_hdr_copy(wsi, c->cookie, sizeof c->cookie, WSI_TOKEN_HTTP_COOKIE) < 0)
             c->cookie[0] = '\0';
@@ -493,23 +551,29 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         custom(wsi, "webhook-signature:", c->wh_sig, sizeof c->wh_sig);
         custom(wsi, "x-alloy-signature:", c->alloy_sig, sizeof c->alloy_sig);
         custom(wsi, "x-alloy-userid:", c->alloy_user, sizeof c->alloy_user);
+        char since[24];
+        c->since = lws_get_urlarg_by_name(wsi, "since=", since, sizeof since) ? atoll(since) : -1;
         char cl[32] = "";
         lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH);
         if (strcmp(c->method, "POST") == 0 && atol(cl) > 0)
             return 0;
         route(c);
+        if (c->waiting && hold(wsi))
+            return 0;
         lws_callback_on_writable(wsi);
         return 0;
     }
-    case LWS_CALLBACK_HTTP_BODY:
-        if (c->body_len + len > MAX_BODY) {
-            c->too_large = true;
-            return 0;
+    case LWS_CALLBACK_TIMER: /* a waiting page's time is up: it gets the orders unchanged */
+        forget_waiter(wsi);
+        if (c->waiting) {
+            orders_reply(c, c->waiting);
+            c->waiting = NULL;
+            lws_callback_on_writable(wsi);
         }
-        c->body = realloc(c->body, c->body_len + len + 1);
-        memcpy(c->body + c->body_len, in, len);
-        c->body_len += len;
-        c->body[c->body_len] = '\0';
+        return 0;
+    case LWS_CALLBACK_HTTP_BODY:
+        if (!c->too_large && !demo_body_append(&c->body, &c->body_len, in, len, MAX_BODY))
+            c->too_large = true;
         return 0;
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
         route(c);
@@ -525,6 +589,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return lws_http_transaction_completed(wsi) ? -1 : 0;
     }
     case LWS_CALLBACK_CLOSED_HTTP:
+        forget_waiter(wsi);
         reset(c);
         return 0;
     default:

@@ -437,17 +437,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     switch (reason) {
     case LWS_CALLBACK_HTTP: {
         reset(c);
-        static const struct {
-            enum lws_token_indexes tok;
-            const char *name;
-        } METHODS[] = {{WSI_TOKEN_GET_URI, "GET"},
-                       {WSI_TOKEN_POST_URI, "POST"},
-                       {WSI_TOKEN_PUT_URI, "PUT"},
-                       {WSI_TOKEN_DELETE_URI, "DELETE"}};
-        snprintf(c->method, sizeof c->method, "OTHER");
-        for (size_t i = 0; i < sizeof METHODS / sizeof METHODS[0]; i++)
-            if (lws_hdr_total_length(wsi, METHODS[i].tok) > 0)
-                snprintf(c->method, sizeof c->method, "%s", METHODS[i].name);
+        snprintf(c->method, sizeof c->method, "%s", demo_http_method(wsi));
         snprintf(c->path, sizeof c->path, "%s", (const char *)in);
         char arg[256];
         size_t qlen = 0;
@@ -472,14 +462,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return 0;
     }
     case LWS_CALLBACK_HTTP_BODY:
-        if (c->body_len + len > MAX_BODY) {
+        if (!c->too_large && !demo_body_append(&c->body, &c->body_len, in, len, MAX_BODY))
             c->too_large = true;
-            return 0;
-        }
-        c->body = realloc(c->body, c->body_len + len + 1);
-        memcpy(c->body + c->body_len, in, len);
-        c->body_len += len;
-        c->body[c->body_len] = '\0';
         return 0;
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
         route(c);

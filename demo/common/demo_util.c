@@ -82,3 +82,32 @@ bool demo_write_json(const char *path, const cJSON *doc, const char *who)
     free(text);
     return ok;
 }
+
+const char *demo_http_method(struct lws *wsi)
+{
+    static const struct {
+        enum lws_token_indexes tok;
+        const char *name;
+    } METHODS[] = {{WSI_TOKEN_GET_URI, "GET"},
+                   {WSI_TOKEN_POST_URI, "POST"},
+                   {WSI_TOKEN_PUT_URI, "PUT"},
+                   {WSI_TOKEN_DELETE_URI, "DELETE"}};
+    for (size_t i = 0; i < sizeof METHODS / sizeof METHODS[0]; i++)
+        if (lws_hdr_total_length(wsi, METHODS[i].tok) > 0)
+            return METHODS[i].name;
+    return "OTHER";
+}
+
+bool demo_body_append(char **body, size_t *len, const void *in, size_t n, size_t max)
+{
+    if (*len + n > max)
+        return false;
+    char *grown = realloc(*body, *len + n + 1);
+    if (!grown)
+        return false;
+    memcpy(grown + *len, in, n);
+    *len += n;
+    grown[*len] = '\0';
+    *body = grown;
+    return true;
+}

@@ -1,7 +1,8 @@
 /*
  * What the demo's two servers (AcmeCo and the BigCommerce sandbox) both need and Solder's own code
- * does not offer them (they link only libwebsockets, cJSON, libcurl): form values, HTML escaping,
- * and whole-file reads and atomic JSON writes for the data they keep between runs.
+ * does not offer them (they link only libwebsockets, cJSON, libcurl): a request's method and body
+ * as libwebsockets hands them over, form values, HTML escaping, and whole-file reads and atomic
+ * JSON writes for the data they keep between runs.
  */
 #ifndef DEMO_UTIL_H
 #define DEMO_UTIL_H
@@ -11,6 +12,14 @@
 #include <stdio.h>
 
 #include <cJSON.h>
+#include <libwebsockets.h>
+
+/* The request's method as lws parsed it: "GET", "POST", "PUT", "DELETE" or "OTHER". */
+const char *demo_http_method(struct lws *wsi);
+
+/* Appends n bytes of a request body to *body (*len bytes so far, kept NUL-terminated). false, with
+ * nothing appended, when the body would pass max bytes or memory ran out. */
+bool demo_body_append(char **body, size_t *len, const void *in, size_t n, size_t max);
 
 /* The value of name in an application/x-www-form-urlencoded text (a=1&b=2), decoded into out
  * (cap bytes, always terminated; "" when absent). */

@@ -40,21 +40,30 @@ static struct timespec deadline_after(long ms)
     return until;
 }
 
-/* Waits up to ms for *counter to move (a wake signalled on cv) or for the engine to stop. */
-static void wait_on(struct engine *e, pthread_cond_t *cv, const unsigned long *counter, long ms)
+/* Waits up to ms for *counter to move past seen (a wake signalled on cv) or for the engine to
+ * stop; returns at once when it has moved already. */
+static void wait_since(struct engine *e, pthread_cond_t *cv, const unsigned long *counter,
+                       unsigned long seen, long ms)
 {
     struct timespec until = deadline_after(ms);
     pthread_mutex_lock(&e->mu);
-    unsigned long seen = *counter;
     while (!e->stopping && *counter == seen)
         if (pthread_cond_timedwait(cv, &e->mu, &until) == ETIMEDOUT)
             break;
     pthread_mutex_unlock(&e->mu);
 }
 
-static void wait_for_work(struct engine *e, long ms)
+static unsigned long counter_now(struct engine *e, const unsigned long *counter)
 {
-    wait_on(e, &e->cv, &e->wakes, ms);
+    pthread_mutex_lock(&e->mu);
+    unsigned long n = *counter;
+    pthread_mutex_unlock(&e->mu);
+    return n;
+}
+
+static void wait_on(struct engine *e, pthread_cond_t *cv, const unsigned long *counter, long ms)
+{
+    wait_since(e, cv, counter, counter_now(e, counter), ms);
 }
 
 static bool stopping(struct engine *e)
@@ -112,18 +121,21 @@ static void *worker_main(void *arg)
         if (stopping(e))
             break;
         cJSON *jobs = NULL;
+        /* Read before claiming: work enqueued while the claim runs (its wake comes before this
+         * worker waits) ends the wait at once instead of after ENGINE_IDLE_POLL_MS. */
+        unsigned long wakes = counter_now(e, &e->wakes);
         int64_t claimed_at = store_now();
         if (store_claim(w->store, claimed_at, e->lease_ms, ENGINE_CLAIM_BATCH, e->owner, &jobs) !=
             STORE_OK) {
             log_error("worker %d: claim failed: %s\n", w->index, store_errmsg(w->store));
-            wait_for_work(e, ENGINE_IDLE_POLL_MS);
+            wait_since(e, &e->cv, &e->wakes, wakes, ENGINE_IDLE_POLL_MS);
             continue;
         }
         const cJSON *job;
         cJSON_ArrayForEach(job, jobs) if (still_held(w, job, claimed_at))
             recorder_push(e, worker_run_execution(w, job));
         if (cJSON_GetArraySize(jobs) == 0)
-            wait_for_work(e, ENGINE_IDLE_POLL_MS);
+            wait_since(e, &e->cv, &e->wakes, wakes, ENGINE_IDLE_POLL_MS);
         cJSON_Delete(jobs);
     }
 out:

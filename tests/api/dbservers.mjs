@@ -3,7 +3,7 @@
 // users when the tests run as root (runuser), and stopped by the test. Each returns null when the
 // package is not installed (the caller skips with that reason, or fails under CI=true).
 import { execFileSync, spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
@@ -71,8 +71,25 @@ export async function startPostgres() {
   return db;
 }
 
-// MariaDB with a user 'solder' (password authentication over TCP) owning database 'solder'.
-// Returns {host, port, user, password, database, sql(text) -> output, stop(), start(), remove()}.
+// A throwaway certificate authority and a server certificate it signed for 127.0.0.1 (openssl),
+// written into dir. Returns {ca, cert, key} paths and the CA's PEM text.
+function makeCertificates(dir) {
+  const f = (name) => path.join(dir, name);
+  const ssl = (...args) => execFileSync('openssl', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.pem'),
+    '-days', '2', '-subj', '/CN=Solder test CA');
+  ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('server.key'), '-out', f('server.csr'),
+    '-subj', '/CN=127.0.0.1');
+  writeFileSync(f('ext'), 'subjectAltName=IP:127.0.0.1\n');
+  ssl('x509', '-req', '-in', f('server.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'),
+    '-CAcreateserial', '-out', f('server.pem'), '-days', '2', '-extfile', f('ext'));
+  return { ca: f('ca.pem'), cert: f('server.pem'), key: f('server.key'), caPem: readFileSync(f('ca.pem'), 'utf8') };
+}
+
+// MariaDB with a user 'solder' (password authentication over TCP) owning database 'solder', and
+// TLS offered (not required) with a certificate for 127.0.0.1 signed by a throwaway CA.
+// Returns {host, port, user, password, database, caPem, sql(text) -> output, stop(), start(),
+// remove()}.
 export async function startMariadb() {
   const server = ['/usr/sbin/mariadbd', '/usr/sbin/mysqld'].find((p) => existsSync(p));
   if (!server || !existsSync('/usr/bin/mariadb-install-db')) return null;
@@ -81,6 +98,8 @@ export async function startMariadb() {
   const sock = path.join(dir, 'sock');
   const user = isRoot ? 'mysql' : userInfo().username;
   ownedBy('mysql', dir);
+  const tls = makeCertificates(dir);
+  for (const file of [tls.ca, tls.cert, tls.key]) ownedBy('mysql', file);
   execFileSync('/usr/bin/mariadb-install-db', ['--no-defaults', `--datadir=${data}`, `--user=${user}`,
     '--auth-root-authentication-method=normal', '--skip-test-db'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const port = await freePort();
@@ -88,7 +107,8 @@ export async function startMariadb() {
   const start = async () => {
     proc = spawn(server, ['--no-defaults', `--datadir=${data}`, `--port=${port}`, '--bind-address=127.0.0.1',
       `--socket=${sock}`, `--pid-file=${path.join(dir, 'pid')}`, `--user=${user}`, '--skip-log-bin',
-      '--innodb-buffer-pool-size=16M', '--innodb-log-file-size=8M', '--skip-name-resolve'],
+      '--innodb-buffer-pool-size=16M', '--innodb-log-file-size=8M', '--skip-name-resolve',
+      `--ssl-ca=${tls.ca}`, `--ssl-cert=${tls.cert}`, `--ssl-key=${tls.key}`],
     { stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
     proc.stderr.on('data', (d) => { log += d; });
@@ -113,7 +133,7 @@ export async function startMariadb() {
   rootSql(`CREATE DATABASE solder; CREATE USER 'solder'@'127.0.0.1' IDENTIFIED BY '${password}';
     GRANT ALL ON solder.* TO 'solder'@'127.0.0.1';`);
   return {
-    host: '127.0.0.1', port, user: 'solder', password, database: 'solder',
+    host: '127.0.0.1', port, user: 'solder', password, database: 'solder', caPem: tls.caPem,
     sql: (text) => rootSql(`USE solder; ${text}`),
     stop, start,
     async remove() { await stop(); rmSync(dir, { recursive: true, force: true }); },

@@ -5,10 +5,18 @@
 // an unknown column is refused with the table's columns; a constraint violation fails once, not
 // retried; a dead server gives a logged error that is retried and passes once the server is back;
 // connections are pooled (bounded, reused); the credential's password never shows in the log.
+// PostgreSQL: sslmode=require against a server without TLS fails once; a statement beyond the
+// block's timeoutMs is cancelled by the server (57014) and retried. MySQL: tls required and
+// verify-full reach an encrypted session; verify-full with a CA that did not sign the server's
+// certificate fails once.
 // Under CI=true a missing server package fails the run instead of skipping.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, api, waitUntil } from './server.mjs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { startPostgres, startMariadb } from './dbservers.mjs';
 
 const V = '/2024-03';
@@ -191,4 +199,47 @@ test('postgresql: sslmode require against a server without TLS fails clearly, on
   assert.equal(x.status, 'error');
   assert.match(x.error, /PostgreSQL: cannot connect: .*SSL/);
   assert.equal(x.results[0].attempt, 1);
+});
+
+test('postgresql: a statement beyond its timeoutMs is cancelled with a clear error and retried', async (t) => {
+  const db = engines.postgresql;
+  if (!db) return t.skip('postgresql is not installed');
+  const { workflowId, userId } = await install('postgresql', ENGINES.postgresql.credential(db), [
+    { id: 'slow', type: 'postgresql', operation: 'statement', sql: 'SELECT pg_sleep($1)', inputs: { parameters: ['event.seconds'], timeoutMs: '300' } }]);
+  const started = Date.now();
+  const id = await run(workflowId, userId, { seconds: 5 });
+  // The server cancels it at 300 ms (SQLSTATE 57014); class 57 may pass later, so it is retried.
+  const x = await waitUntil('a second attempt of the timed-out statement', async () => {
+    const l = await logOf(workflowId, userId, id);
+    return l?.results?.filter((r) => r.status === 'error').length >= 2 ? l : null;
+  }, 60000);
+  const errors = x.results.filter((r) => r.status === 'error');
+  for (const e of errors) assert.match(e.error, /^PostgreSQL: \[57014\] canceling statement due to statement timeout/);
+  assert.deepEqual(errors.slice(0, 2).map((r) => r.attempt), [1, 2]);
+  assert.ok(Date.now() - started < 5000 * 2, 'neither attempt waited for the whole pg_sleep');
+});
+
+// The MariaDB fixture offers TLS with a certificate for 127.0.0.1 from its own throwaway CA.
+test('mysql: tls required and verify-full connect encrypted; verify-full with another CA fails once', async (t) => {
+  const db = engines.mysql;
+  if (!db) return t.skip('mysql is not installed');
+  const cipher = { id: 'tls', type: 'mysql', operation: 'statement',
+    sql: "SELECT VARIABLE_VALUE AS v FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'SSL_VERSION'" };
+  for (const tls of [{ tls: 'required' }, { tls: 'verify-full', caCertificate: db.caPem }]) {
+    const { workflowId, userId } = await install('mysql', { ...ENGINES.mysql.credential(db), ...tls }, [cipher]);
+    const x = await finished(workflowId, userId, await run(workflowId, userId, {}));
+    assert.equal(x.status, 'success', `${tls.tls}: ${JSON.stringify(x)}`);
+    assert.match(x.results[0].data[0].json.rows[0].v, /^TLSv1\.[23]$/, `${tls.tls}: the session is encrypted`);
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), 'solder-otherca-'));
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'k'),
+      '-out', path.join(dir, 'ca.pem'), '-days', '1', '-subj', '/CN=Another CA'], { stdio: 'ignore' });
+    const other = readFileSync(path.join(dir, 'ca.pem'), 'utf8');
+    const { workflowId, userId } = await install('mysql', { ...ENGINES.mysql.credential(db), tls: 'verify-full', caCertificate: other }, [cipher]);
+    const x = await finished(workflowId, userId, await run(workflowId, userId, {}));
+    assert.equal(x.status, 'error');
+    assert.match(x.error, /^MySQL: cannot connect: \[2026\] .*(certificate|SSL|TLS)/i);
+    assert.deepEqual(x.results.map((r) => r.attempt), [1], 'a certificate the CA did not sign is not retried');
+  } finally { rmSync(dir, { recursive: true, force: true }); }
 });

@@ -1,7 +1,8 @@
 // The modal and the account an installation uses (issue 14, items 3 and 8), in Chromium against the
 // real server and demo/bigcommerce-sandbox: an app-trigger subscription the store refuses is a
 // warning after the install and when Edit opens; Edit offers "Keep the connected account", and an
-// installation whose credential was deleted says so and asks to connect again.
+// installation whose credential was deleted says so and asks to connect again; two accounts of
+// one app (two stores) are named so a person can tell them apart (issue 14, item 9).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -20,11 +21,13 @@ let browser;
 let isv;
 let refusing; // a store whose API account may not register webhooks
 let shop;
+let other; // a second store, on another host, for the account switcher
 let integrationId;
 
 before(async () => {
   refusing = await startSandbox({ storeHash: 'noscope', token: 'noscope-token', hooksScope: false });
   shop = await startSandbox({ storeHash: 'okshop', token: 'okshop-token' });
+  other = await startSandbox({ storeHash: 'othershop', token: 'othershop-token' });
   s = await startServer(['--workers', '1', '--allow-private-network']);
   isv = await startIsvPage(s.url);
   browser = await startBrowser();
@@ -41,6 +44,7 @@ after(async () => {
   if (s) assert.equal(await s.stop(), 0);
   await refusing?.stop();
   await shop?.stop();
+  await other?.stop();
 });
 
 async function user(name) {
@@ -156,21 +160,32 @@ test('Edit keeps the connected account; a deleted one is shown and connected aga
   assert.deepEqual(e.credentialIds, { bigcommerce: e.credentials[0].credentialId });
 });
 
-test('with another account connected, Edit lists it and switching to it saves the choice', async () => {
+test('with another store connected, Edit lists both told apart, and switching to it saves the choice', async () => {
   const u = await user('switcher');
   let { page, frame } = await open(u, 'install');
   await connect(frame, shop);
   await finish(page, frame);
   const r = await api(s, 'POST', `${V}/headless/credentials`, { body: { userId: u.id,
-    credential: { type: 'bigcommerce', data: { store_hash: 'okshop', access_token: 'okshop-token', api_url: shop.url } } } });
+    credential: { type: 'bigcommerce', data: { store_hash: other.storeHash, access_token: other.token, api_url: other.url } } } });
   assert.equal(r.status, 200, JSON.stringify(r.body));
   const kept = (await entryOf(u.id)).credentials[0].credentialId;
   ({ page, frame } = await open(u, 'edit'));
   await frame.waitForSelector('input[name=account]');
   assert.equal(await frame.locator('input[name=account]').count(), 3, 'keep, the other account, connect another');
   assert.equal(await frame.isChecked(`#acct-${kept}`), true);
+  // Each label names what tells its store apart: the store hash and the API's host.
+  const keptLabel = (await frame.textContent(`label[for=acct-${kept}]`)).trim();
+  const otherLabel = (await frame.textContent(`label[for=acct-${r.body.credentialId}]`)).trim();
+  const host = (store) => new URL(store.url).host;
+  assert.equal(keptLabel, `Keep the connected account (BigCommerce okshop (${host(shop)}))`);
+  assert.equal(otherLabel, `Use BigCommerce othershop (${host(other)})`);
+  assert.notEqual(keptLabel.replace(/^Keep the connected account \((.*)\)$/, '$1'), otherLabel.replace(/^Use /, ''),
+    'the two accounts have different names');
+  await shot(page, 'modal-8-two-accounts.png');
   await frame.check(`#acct-${r.body.credentialId}`);
   await frame.click('#next');
+  await frame.waitForSelector('dl.review');
+  assert.ok((await frame.textContent('dl.review')).includes(`BigCommerce othershop (${host(other)})`), 'the review names the chosen store');
   await finish(page, frame);
   assert.deepEqual((await entryOf(u.id)).credentialIds, { bigcommerce: r.body.credentialId });
 });

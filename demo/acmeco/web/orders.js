@@ -1,9 +1,11 @@
-// AcmeCo's Orders page: the tenant's orders, refreshed twice a second from AcmeCo's backend (which
-// receives them from Solder's workflow #1), and the Fulfilled / Cancelled actions, which AcmeCo's
-// backend turns into POST /run/event "Fulfillment Updated".
-const POLL_MS = 500;
+// AcmeCo's Orders page: the tenant's orders from AcmeCo's backend (which receives them from
+// Solder's workflow #1), followed live by a long poll — GET /api/orders?since=VERSION answers as
+// soon as the orders change (or after 15 s unchanged) — and the Fulfilled / Cancelled actions,
+// which AcmeCo's backend turns into POST /run/event "Fulfillment Updated".
+const RETRY_MS = 1000; // after a failed request, before asking again
 const { $, el, problem } = window.acme;
 let known = null; // order ids already shown, to highlight arrivals
+let version = null; // the orders' version last shown
 
 const money = (o) => new Intl.NumberFormat('en-US', { style: 'currency', currency: o.currency || 'USD' }).format(o.total);
 const when = (s) => new Date(s * 1000).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
@@ -36,11 +38,14 @@ function row(o, fresh) {
     actions);
 }
 
-async function load() {
+// Shows the orders; with wait, once they differ from the version shown. False when it failed.
+async function load(wait = false) {
   try {
-    const res = await fetch('/api/orders', { cache: 'no-store' });
-    if (res.status === 401) { location.href = '/'; return; }
-    const { orders } = await res.json();
+    const res = await fetch(wait && version !== null ? `/api/orders?since=${version}` : '/api/orders', { cache: 'no-store' });
+    if (res.status === 401) { location.href = '/'; return false; }
+    const body = await res.json();
+    const { orders } = body;
+    version = body.version;
     const ids = new Set(orders.map((o) => o.id));
     const signature = JSON.stringify(orders);
     if (signature !== $('orders').dataset.signature) {
@@ -55,14 +60,17 @@ async function load() {
     $('stat-cancelled').textContent = count('Cancelled');
     $('live').classList.remove('off');
     $('live').textContent = 'Live';
+    return true;
   } catch {
     $('live').classList.add('off');
     $('live').textContent = 'Reconnecting…';
+    return false;
   }
 }
 
-async function poll() {
-  await load();
-  setTimeout(poll, POLL_MS);
+async function follow() {
+  for (;;) {
+    if (!(await load(true))) await new Promise((r) => setTimeout(r, RETRY_MS));
+  }
 }
-poll();
+follow();
