@@ -74,6 +74,12 @@ test('a backup under /run/event load restores with every event acknowledged befo
     process.stdout.write(`# backup: ${ackedBefore.length} events acknowledged before it, ${inCopy.size} in the copy, `
       + `${acked.length} in all, ${duringBackup} acknowledged while it ran\n`);
 
+    // A store named by URL is copied the same way; the copy of the copy holds the same events.
+    const again = path.join(work, 'again.db');
+    const viaUrl = run('backup', again, '--database', `sqlite:${dest}`);
+    assert.equal(viaUrl.status, 0, viaUrl.stderr);
+    assert.equal(sql(again, 'SELECT count(*) FROM run_events'), String(inCopy.size));
+
     // The copy refuses to be backed up over (without --force) and to replace a running server's store.
     let r = run('backup', dest, '--data', s.dataDir);
     assert.equal(r.status, 1);
