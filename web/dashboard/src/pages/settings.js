@@ -2,7 +2,7 @@
 // with "Generate API Key" — the key is shown once, with a copy button — the list and "Revoke"),
 // the X-Alloy-Signature public key, the signing secret, error streaming with "Send test", and log
 // retention. Promote development → production is its own page (/settings/promote).
-import { useEffect, useState } from 'preact/hooks';
+import { useLayoutEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { del, get, post, put, qs } from '../api.js';
 import { getSession } from '../session.js';
@@ -74,7 +74,8 @@ function EnvironmentSettings() {
   const [test, setTest] = useState(null);
   const [err, setErr] = useState(null);
   const [saving, setSaving] = useState(false);
-  useEffect(() => { if (data) { setUrl(data.errorWebhookUrl || ''); setDays(String(data.logRetentionDays || 60)); } }, [data]);
+  // Before the browser paints: the form never shows the defaults in place of the saved values.
+  useLayoutEffect(() => { if (data) { setUrl(data.errorWebhookUrl || ''); setDays(String(data.logRetentionDays || 60)); } }, [data]);
   if (loading && !data) return html`<${Loading} what="Loading settings" />`;
   if (!data) return html`<${ErrorNote} error=${error} />`;
   const saved = (data.errorWebhookUrl || '') === url.trim();
