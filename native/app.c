@@ -1,6 +1,7 @@
 /* Server start-up and tear-down around the HTTP loop: data directory, store, keys, and the
  * dashboard's setup token while it has no account. */
 #include "app.h"
+#include "base/log.h"
 
 #include "plat.h"
 #include "store/dashboard.h"
@@ -150,10 +151,10 @@ int app_prepare(struct app *app, char *err, size_t err_len)
         char path[1024];
         snprintf(path, sizeof path, "%s/dev-api-key", app->cfg.data_dir);
         if (write_secret_file(path, key) != 0)
-            fprintf(stderr, "solder: warning: cannot write %s: %s\n", path, strerror(errno));
-        printf("solder: first start: created the development API key (shown once, also in %s):\n"
-               "\n    %s\n\n",
-               path, key);
+            log_error("warning: cannot write %s: %s\n", path, strerror(errno));
+        log_info("first start: created the development API key (shown once, also in %s):\n"
+                 "\n    %s\n\n",
+                 path, key);
     }
     return 0;
 }

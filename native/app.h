@@ -15,6 +15,7 @@
 
 #include "crypto/crypto.h"
 #include "http/http.h"
+#include "http/ratelimit.h"
 #include "store/store.h"
 
 /* Largest request body accepted by default: bounds memory per connection. */
@@ -69,6 +70,8 @@ struct app_config {
     int64_t session_idle_ms;  /* a session unused this long ends */
     int64_t session_max_ms;   /* a session ends this long after sign-in, however much it is used */
     int64_t login_lockout_ms; /* how long too many failed sign-ins refuse an account or address */
+    struct rate_limits rate_limits; /* the server's (--rate-limit); environments may set theirs */
+    char metrics_token[129];        /* GET /metrics on the API's listener takes it; empty: 404 */
 };
 
 /* Requests whose writes share one transaction, answered when it commits (http/pool.c). */

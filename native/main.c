@@ -1,6 +1,12 @@
-/* The `solder` binary: dispatches to the command table. */
+/*
+ * The `solder` binary: dispatches to the command table. Exit status of every command: 0 success,
+ * 1 the operation failed (or was refused), 2 usage error (docs/deployment.md lists them).
+ */
 #include "cli/cli.h"
+#include "store/store.h"
 
+#include <libwebsockets.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,6 +25,8 @@ static const struct command COMMANDS[] = {
     {"map", cli_map, "evaluate a JSONata mapping against JSON input"},
     {"schema", cli_schema, "validate JSON against a JSON Schema; convert sample schemas"},
     {"connector", cli_connector, "connector files: import-openapi makes one from an OpenAPI spec"},
+    {"backup", cli_backup, "write a consistent copy of the store while servers run"},
+    {"restore", cli_restore, "put a backup in place of a stopped data directory's store"},
 };
 
 #define COMMAND_COUNT (sizeof COMMANDS / sizeof COMMANDS[0])
@@ -29,7 +37,16 @@ static void usage(FILE *out)
                  "Solder, the embedded integration platform.\n\ncommands:\n");
     for (size_t i = 0; i < COMMAND_COUNT; i++)
         fprintf(out, "  %-10s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
-    fprintf(out, "\nRun 'solder COMMAND --help' for a command's options.\n");
+    fprintf(out,
+            "\nRun 'solder COMMAND --help' for a command's options; 'solder --version' for the\n"
+            "version. Exit status: 0 success, 1 failure, 2 usage error.\n");
+}
+
+static int version(void)
+{
+    printf("solder %s (store schema %d, SQLite %s, libwebsockets %s)\n", SOLDER_VERSION,
+           store_schema_latest(), sqlite3_libversion(), lws_get_library_version());
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -43,6 +60,9 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0 ||
+        strcmp(argv[1], "version") == 0)
+        return version();
     for (size_t i = 0; i < COMMAND_COUNT; i++)
         if (strcmp(argv[1], COMMANDS[i].name) == 0)
             return COMMANDS[i].run(argc - 1, argv + 1);

@@ -74,4 +74,10 @@ if [ ! -d "$here/web/node_modules/esbuild" ] || [ ! -d "$here/web/node_modules/u
     (cd "$here/web" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
         echo "bootstrap: could not install web/ packages; the dashboard bundle will be skipped" >&2
 fi
+# The API tests' contract checks (tests/api/contract.mjs): the OpenAPI 3.1 schema with its validator
+# and ajv, pinned by tests/api/package-lock.json; used by the tests only.
+if [ ! -d "$here/tests/api/node_modules/@seriousme/openapi-schema-validator" ] || [ ! -d "$here/tests/api/node_modules/ajv" ]; then
+    (cd "$here/tests/api" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
+        echo "bootstrap: could not install tests/api packages; the OpenAPI checks will fail in CI" >&2
+fi
 exit 0

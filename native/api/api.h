@@ -1,20 +1,25 @@
 /*
  * API handlers, one file per area, and the checks they share. Every handler runs after the
- * pipeline of http/server.c, so the caller is authenticated and req->json is parsed JSON or NULL.
+ * pipeline of http/server.c, so the caller is authenticated and req->json is parsed JSON or NULL,
+ * and fits the route's body schema (native/api/routes/) when the route declares one.
  */
 #ifndef SOLDER_API_H
 #define SOLDER_API_H
 
 #include "app.h"
 
-/* The route table of every API area (api/routes.c), which `solder serve` gives the server. */
+/* The route table of every API area (generated from the descriptions in native/api/routes/),
+ * which `solder serve` gives the server. */
 extern const struct route API_ROUTES[];
 extern const size_t API_ROUTE_COUNT;
+/* The OpenAPI document describing the table, generated with it. */
+extern const char API_OPENAPI_JSON[];
 
 /* api/health.c */
 void api_healthz(struct request *req);
 void api_jwks(struct request *req);
 void api_signature_key(struct request *req);
+void api_openapi(struct request *req);
 
 /* api/users.c */
 
@@ -32,16 +37,6 @@ void api_users_delete(struct request *req);
 void api_users_token(struct request *req);
 
 /* api/common.c */
-
-/* The body as an object; replies 400 and returns NULL when it is missing or not an object. */
-const cJSON *api_body_object(struct request *req);
-
-/*
- * Reads an optional string member: returns true and sets *out (borrowed, NULL when absent or null);
- * replies 400 naming the field and returns false when it has another type or exceeds max_len.
- */
-bool api_optional_string(struct request *req, const cJSON *obj, const char *field, size_t max_len,
-                         const char **out);
 
 /*
  * Loads the user named by an id or username within the caller's environment. A user token may only
@@ -72,16 +67,12 @@ void api_actor(struct request *req, char out[API_ACTOR_MAX + 1]);
 
 /* api/common.c, continued */
 
-/* A required non-empty string member; replies 400 naming the field when missing or mistyped. */
 /* The workflow a body names by "workflowId" or "workflowName" (either may hold an id or a name);
  * replies 400 and returns NULL when neither is given. */
 const char *api_workflow_ref(struct request *req, const cJSON *body);
 
 /* Answers 422 {message, code: "validation_failed", errors} (takes errors). */
 void api_reply_invalid(struct request *req, const char *message, cJSON *errors);
-
-bool api_required_string(struct request *req, const cJSON *obj, const char *field, size_t max_len,
-                         const char **out);
 
 /*
  * The end user a call is about: `userId` from the query string or else the body (id or username).

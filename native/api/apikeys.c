@@ -71,10 +71,7 @@ void api_keys_list(struct request *req)
 
 void api_keys_create(struct request *req)
 {
-    const char *named = NULL;
-    if (req->json &&
-        (!api_body_object(req) || !api_optional_string(req, req->json, "environment", 16, &named)))
-        return;
+    const char *named = json_get_str(req->json, "environment");
     struct environment env;
     if (!target_environment(req, named, &env))
         return;

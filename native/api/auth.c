@@ -28,8 +28,6 @@
 
 static const char BAD_CREDENTIALS[] = "Wrong email or password.";
 
-static const char *const ENVIRONMENTS[] = {"development", "production"};
-
 static int64_t lockout_ms(const struct app *app)
 {
     return app->cfg.login_lockout_ms > 0 ? app->cfg.login_lockout_ms : LOGIN_LOCKOUT_DEFAULT_MS;
@@ -85,20 +83,13 @@ void api_auth_state(struct request *req)
     reply_json(req, 200, out);
 }
 
-/* The email and password of a sign-in or setup body; false after replying 400. */
-static bool credentials(struct request *req, const cJSON *body, const char **email,
-                        const char **password)
-{
-    return api_required_string(req, body, "email", 1024, email) &&
-           api_required_string(req, body, "password", 4096, password);
-}
-
 void api_auth_setup(struct request *req)
 {
-    const cJSON *body;
-    const char *token, *email, *password;
-    if (!json_content(req) || !(body = api_body_object(req)))
+    if (!json_content(req))
         return;
+    const char *token = json_get_str(req->json, "token");
+    const char *email = json_get_str(req->json, "email");
+    const char *password = json_get_str(req->json, "password");
     int accounts = store_dashboard_account_count(req->app->store);
     if (accounts != 0) {
         if (accounts > 0)
@@ -107,9 +98,6 @@ void api_auth_setup(struct request *req)
             reply_store_error(req, STORE_ERROR, "accounts");
         return;
     }
-    if (!api_required_string(req, body, "token", 128, &token) ||
-        !credentials(req, body, &email, &password))
-        return;
     const char *weak = crypto_password_weakness(password);
     if (!email_plausible(email) || weak) {
         cJSON *errors = cJSON_CreateArray(), *e = cJSON_CreateObject();
@@ -185,11 +173,10 @@ static int64_t throttled(struct request *req, const char *key, int limit)
 
 void api_auth_login(struct request *req)
 {
-    const cJSON *body;
-    const char *email, *password;
-    if (!json_content(req) || !(body = api_body_object(req)) ||
-        !credentials(req, body, &email, &password))
+    if (!json_content(req))
         return;
+    const char *email = json_get_str(req->json, "email");
+    const char *password = json_get_str(req->json, "password");
     char account_key[80], address_key[80];
     throttle_keys(req, email, account_key, address_key);
     int64_t wait_account = throttled(req, account_key, LOGIN_ACCOUNT_FAILURES),
@@ -244,17 +231,7 @@ void api_auth_session_get(struct request *req)
 
 void api_auth_session_put(struct request *req)
 {
-    const cJSON *body = api_body_object(req);
-    const char *env;
-    if (!body || !api_required_string(req, body, "environment", 16, &env))
-        return;
-    bool known = false;
-    for (size_t i = 0; i < sizeof ENVIRONMENTS / sizeof ENVIRONMENTS[0]; i++)
-        known = known || strcmp(env, ENVIRONMENTS[i]) == 0;
-    if (!known) {
-        reply_error(req, 400, "bad_request", "environment must be development or production");
-        return;
-    }
+    const char *env = json_get_str(req->json, "environment");
     unsigned char hash[32];
     http_session_hash(req->who.session, hash);
     int rc = store_dashboard_session_set_environment(req->app->store, hash, env);

@@ -1,4 +1,5 @@
-/* Checks shared by API handlers: body shape, typed fields, loading the addressed user. */
+/* Checks shared by API handlers: loading the addressed user, workflow or integration, query
+ * parameters. Body shapes are checked before any handler runs (http/validate.c). */
 #include "api/api.h"
 
 #include <stdio.h>
@@ -9,34 +10,6 @@
 #include "json/json.h"
 #include "store/catalog.h"
 #include "store/dashboard.h"
-
-const cJSON *api_body_object(struct request *req)
-{
-    if (!cJSON_IsObject(req->json)) {
-        reply_error(req, 400, "bad_request", "request body must be a JSON object");
-        return NULL;
-    }
-    return req->json;
-}
-
-bool api_optional_string(struct request *req, const cJSON *obj, const char *field, size_t max_len,
-                         const char **out)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, field);
-    *out = NULL;
-    if (!v || cJSON_IsNull(v))
-        return true;
-    if (!cJSON_IsString(v)) {
-        reply_error(req, 400, "bad_request", "%s must be a string", field);
-        return false;
-    }
-    if (strlen(v->valuestring) > max_len) {
-        reply_error(req, 400, "bad_request", "%s must be at most %zu characters", field, max_len);
-        return false;
-    }
-    *out = v->valuestring;
-    return true;
-}
 
 bool api_load_user(struct request *req, const char *id_or_name, struct user *out)
 {
@@ -98,18 +71,6 @@ void api_reply_invalid(struct request *req, const char *message, cJSON *errors)
     cJSON_AddStringToObject(out, "code", "validation_failed");
     cJSON_AddItemToObject(out, "errors", errors);
     reply_json(req, 422, out);
-}
-
-bool api_required_string(struct request *req, const cJSON *obj, const char *field, size_t max_len,
-                         const char **out)
-{
-    if (!api_optional_string(req, obj, field, max_len, out))
-        return false;
-    if (!*out || !**out) {
-        reply_error(req, 400, "bad_request", "%s is required", field);
-        return false;
-    }
-    return true;
 }
 
 bool api_user_param(struct request *req, const cJSON *body, bool required, struct user *out,

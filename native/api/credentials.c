@@ -163,16 +163,10 @@ static void connect_done(struct request *req, void *arg)
 
 void api_credentials_create(struct request *req)
 {
-    const cJSON *body = api_body_object(req);
-    if (!body)
-        return;
+    const cJSON *body = req->json;
     const cJSON *cred = cJSON_GetObjectItem(body, "credential");
     const char *type = json_get_str(cred, "type");
     const cJSON *data = cJSON_GetObjectItem(cred, "data");
-    if (!type || !cJSON_IsObject(data)) {
-        reply_error(req, 400, "bad_request", "credential must be {type, data: {...}}");
-        return;
-    }
     struct user u;
     if (!load_user(req, body, &u))
         return;

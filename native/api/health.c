@@ -1,4 +1,4 @@
-/* Liveness and the public keys that verify user tokens. */
+/* Liveness, the public keys that verify user tokens, and the API's OpenAPI document. */
 #include "api/api.h"
 
 #include "engine/engine.h"
@@ -31,4 +31,10 @@ void api_signature_key(struct request *req)
     }
     char *doc = strdup(pem);
     reply_raw(req, 200, "application/x-pem-file", doc, doc ? strlen(doc) : 0);
+}
+
+void api_openapi(struct request *req)
+{
+    char *doc = strdup(API_OPENAPI_JSON);
+    reply_raw(req, 200, "application/json", doc, doc ? strlen(doc) : 0);
 }

@@ -4,6 +4,7 @@
  * stored. Accepted deliveries are answered at once and run on the hooks thread.
  */
 #include "api/api.h"
+#include "base/log.h"
 #include "api/credentials.h"
 #include "connectors/hooks.h"
 
@@ -23,7 +24,7 @@ void api_hooks_receive(struct request *req)
                                         req->body.data ? req->body.data : "", req->body.len,
                                         hook_header, req, msg, sizeof msg);
     if (status != 200) {
-        fprintf(stderr, "solder: hook %s refused (%d): %s\n", req->params[0], status, msg);
+        log_error("hook %s refused (%d): %s\n", req->params[0], status, msg);
         reply_error(req, status, status == 401 ? "unauthorized" : "refused", "%s", msg);
         return;
     }

@@ -61,9 +61,10 @@ static cJSON *fields_form(const struct workflow_def *def)
 }
 
 /*
- * credentialIds of startInstallation: {"app": "credentialId"} or ["credentialId", ...]. Each must
- * be a credential of this user; the result is the {app: id} map the installation keeps. Replies and
- * returns false on a bad shape (400) or an unknown credential (404); *out stays NULL when absent.
+ * credentialIds of startInstallation: {"app": "credentialId"} or ["credentialId", ...] (the shape
+ * checked by the route's schema). Each must be a credential of this user; the result is the
+ * {app: id} map the installation keeps. Replies 404 and returns false for an unknown credential;
+ * *out stays NULL when absent.
  */
 static bool credential_choice(struct request *req, const cJSON *body, const struct user *u,
                               cJSON **out)
@@ -72,24 +73,15 @@ static bool credential_choice(struct request *req, const cJSON *body, const stru
     *out = NULL;
     if (!given || cJSON_IsNull(given))
         return true;
-    if (!cJSON_IsObject(given) && !cJSON_IsArray(given)) {
-        reply_error(req, 400, "bad_request",
-                    "credentialIds must be an object {app: credentialId} or an array of ids");
-        return false;
-    }
     cJSON *map = cJSON_CreateObject();
     cJSON_ArrayForEach(c, given)
     {
         cJSON *row = NULL;
-        if (!cJSON_IsString(c) ||
-            store_credential_find(req->app->store, req->who.env.id, u->id, c->valuestring, &row) !=
+        if (store_credential_find(req->app->store, req->who.env.id, u->id, c->valuestring, &row) !=
                 STORE_OK ||
             !row || (c->string && strcmp(c->string, json_get_str(row, "type")) != 0)) {
-            if (cJSON_IsString(c))
-                reply_error(req, 404, "not_found", "the user has no %scredential %s",
-                            c->string ? c->string : "", c->valuestring);
-            else
-                reply_error(req, 400, "bad_request", "credentialIds entries must be ids (strings)");
+            reply_error(req, 404, "not_found", "the user has no %scredential %s",
+                        c->string ? c->string : "", c->valuestring);
             cJSON_Delete(row);
             cJSON_Delete(map);
             return false;
@@ -104,21 +96,13 @@ static bool credential_choice(struct request *req, const cJSON *body, const stru
 
 void api_headless_start(struct request *req)
 {
-    const cJSON *body = api_body_object(req);
-    const char *integration_id;
-    if (!body || !api_required_string(req, body, "integrationId", 512, &integration_id))
-        return;
+    const cJSON *body = req->json;
+    const char *integration_id = json_get_str(body, "integrationId");
     const cJSON *wanted = cJSON_GetObjectItemCaseSensitive(body, "workflowIds");
-    if (wanted && !cJSON_IsArray(wanted)) {
-        reply_error(req, 400, "bad_request", "workflowIds must be an array of workflow ids");
-        return;
-    }
     /* versionIds pins a released version per workflowIds entry (same order). */
-    const cJSON *pinned = cJSON_GetObjectItemCaseSensitive(body, "versionIds"), *v;
-    bool pins_ok = !pinned || (cJSON_IsArray(pinned) && cJSON_IsArray(wanted) &&
+    const cJSON *pinned = cJSON_GetObjectItemCaseSensitive(body, "versionIds");
+    bool pins_ok = !pinned || (cJSON_IsArray(wanted) &&
                                cJSON_GetArraySize(pinned) == cJSON_GetArraySize(wanted));
-    cJSON_ArrayForEach(v, pinned) pins_ok &=
-        cJSON_IsNumber(v) && v->valuedouble >= 1 && v->valuedouble == (int)v->valuedouble;
     if (!pins_ok) {
         reply_error(req, 400, "bad_request",
                     "versionIds must be an array of version numbers, one per workflowIds entry");
@@ -209,31 +193,22 @@ void api_headless_start(struct request *req)
     store_user_clear(&u);
 }
 
-/* The submitted values for one workflow as a config object; NULL when none were sent. */
-static cJSON *config_of(const cJSON *data, const char *workflow_id, bool *bad)
+/* The submitted values for one workflow as a config object (the entries' shape checked by the
+ * route's schema). */
+static cJSON *config_of(const cJSON *data, const char *workflow_id)
 {
     cJSON *config = cJSON_CreateObject();
     const cJSON *entry;
     cJSON_ArrayForEach(entry, data)
     {
-        if (!cJSON_IsObject(entry)) {
-            *bad = true;
-            continue;
-        }
         const char *wid = json_get_str(entry, "workflowId");
         if (!wid || strcmp(wid, workflow_id) != 0)
             continue;
-        const cJSON *fields = cJSON_GetObjectItem(entry, "fields"), *f;
-        if (fields && !cJSON_IsArray(fields))
-            *bad = true;
-        cJSON_ArrayForEach(f, fields)
+        const cJSON *f;
+        cJSON_ArrayForEach(f, cJSON_GetObjectItem(entry, "fields"))
         {
             const char *name = json_get_str(f, "name");
             const cJSON *value = cJSON_GetObjectItem(f, "value");
-            if (!name || !value) {
-                *bad = true;
-                continue;
-            }
             cJSON_DeleteItemFromObjectCaseSensitive(config, name);
             cJSON_AddItemToObject(config, name, cJSON_Duplicate(value, true));
         }
@@ -267,15 +242,8 @@ static void schema_check(struct request *req, const cJSON *session, const char *
 
 void api_headless_complete(struct request *req)
 {
-    const cJSON *body = api_body_object(req);
-    const char *session_id;
-    if (!body || !api_required_string(req, body, "installationId", 64, &session_id))
-        return;
-    const cJSON *data = cJSON_GetObjectItemCaseSensitive(body, "data");
-    if (data && !cJSON_IsArray(data)) {
-        reply_error(req, 400, "bad_request", "data must be an array of {workflowId, fields}");
-        return;
-    }
+    const char *session_id = json_get_str(req->json, "installationId");
+    const cJSON *data = cJSON_GetObjectItemCaseSensitive(req->json, "data");
     struct store *s = req->app->store;
     cJSON *session = NULL;
     int rc = store_install_session_find(s, req->who.env.id, session_id, &session);
@@ -305,14 +273,13 @@ void api_headless_complete(struct request *req)
     const struct workflow_def **defs = calloc((size_t)n + 1, sizeof *defs);
     int *versions = calloc((size_t)n + 1, sizeof *versions);
     cJSON *errors = cJSON_CreateArray();
-    bool bad = false;
     int i = 0;
     cJSON_ArrayForEach(w, ids)
     {
         const cJSON *pin = cJSON_GetArrayItem(cJSON_GetObjectItem(session, "versions"), i);
         defs[i] = definitions_get(s, w->valuestring, cJSON_IsNumber(pin) ? pin->valueint : 0,
                                   &versions[i]);
-        configs[i] = config_of(data, w->valuestring, &bad);
+        configs[i] = config_of(data, w->valuestring);
         struct workflow_errors errs = {0};
         if (!defs[i]) {
             cJSON *e = cJSON_CreateObject();
@@ -332,17 +299,14 @@ void api_headless_complete(struct request *req)
     }
     /* Valid values: the database blocks' table and column names against the live schema. */
     cJSON *warnings = cJSON_CreateArray();
-    if (!bad && cJSON_GetArraySize(errors) == 0 && req->app->check_installation) {
+    if (cJSON_GetArraySize(errors) == 0 && req->app->check_installation) {
         i = 0;
         cJSON_ArrayForEach(w, ids)
         {
             schema_check(req, session, w->valuestring, defs[i++], errors, warnings);
         }
     }
-    if (bad) {
-        reply_error(req, 400, "bad_request",
-                    "each data entry must be {workflowId, fields: [{name, value}]}");
-    } else if (cJSON_GetArraySize(errors) > 0) {
+    if (cJSON_GetArraySize(errors) > 0) {
         api_reply_invalid(req, "some field values are invalid", errors);
         errors = NULL;
     } else {

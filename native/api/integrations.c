@@ -12,32 +12,21 @@
 
 #include <string.h>
 
-/* Longest name, app or icon URL accepted. */
-#define INTEGRATION_FIELD_MAX 512
-
-/* The members of an integration body; replies 400 and returns false when one is mistyped (or the
- * name is missing when required). */
+/* The members of an integration body (their types and lengths checked by the route's schema). */
 struct integration_fields {
     const char *name, *app, *icon, *description;
 };
 
-static bool read_fields(struct request *req, bool name_required, struct integration_fields *f)
+static struct integration_fields read_fields(const cJSON *body)
 {
-    const cJSON *body = api_body_object(req);
-    return body &&
-           (name_required
-                ? api_required_string(req, body, "name", INTEGRATION_FIELD_MAX, &f->name)
-                : api_optional_string(req, body, "name", INTEGRATION_FIELD_MAX, &f->name)) &&
-           api_optional_string(req, body, "app", INTEGRATION_FIELD_MAX, &f->app) &&
-           api_optional_string(req, body, "icon", INTEGRATION_FIELD_MAX, &f->icon) &&
-           api_optional_string(req, body, "description", 4096, &f->description);
+    return (struct integration_fields){json_get_str(body, "name"), json_get_str(body, "app"),
+                                       json_get_str(body, "icon"),
+                                       json_get_str(body, "description")};
 }
 
 void api_integrations_create(struct request *req)
 {
-    struct integration_fields f;
-    if (!read_fields(req, true, &f))
-        return;
+    struct integration_fields f = read_fields(req->json);
     const char *name = f.name, *app = f.app, *icon = f.icon, *description = f.description;
     char id[ID_LEN + 1];
     id_new(id);
@@ -133,9 +122,7 @@ void api_integrations_get(struct request *req)
 
 void api_integrations_update(struct request *req)
 {
-    struct integration_fields f;
-    if (!read_fields(req, false, &f))
-        return;
+    struct integration_fields f = read_fields(req->json);
     const char *name = f.name, *app = f.app, *icon = f.icon, *description = f.description;
     cJSON *row = api_load_integration(req, req->params[0]);
     if (!row)

@@ -1,30 +1,23 @@
 /*
  * Environment settings: the error-stream webhook and its secret, the error stream's Amazon
- * EventBridge bus (region, keys), log retention, and the outbound signing secret. Secrets are
- * sealed before they reach the store (engine/sealed.h) and never answered: GET says only whether
- * each is set; the signing secret is shown once, by the call that rotates it.
+ * EventBridge bus (region, keys), log retention, the environment's own rate limits (enforced by
+ * http/ratelimit.c), and the outbound signing secret. Secrets are sealed before they reach the
+ * store (engine/sealed.h) and never answered: GET says only whether each is set; the signing
+ * secret is shown once, by the call that rotates it. The body's shape and bounds (retention from
+ * 1 to 3650 days among them) are checked by its schema (native/api/routes/settings.json).
  */
 #include "api/api.h"
 
 #include "engine/engine.h"
 #include "crypto/sign.h"
 #include "engine/sealed.h"
+#include "http/ratelimit.h"
 #include "json/json.h"
 #include "store/catalog.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Retention bounds in days: at least a day of history, at most ten years. */
-#define RETENTION_MIN 1
-#define RETENTION_MAX 3650
-
-/* Bounds of the EventBridge target's members: AWS's own limits. */
-#define EB_NAME_MAX   256
-#define EB_KEY_ID_MAX 128
-#define EB_SECRET_MAX 256
-#define EB_TOKEN_MAX  4096
 
 /* The stored EventBridge target as GET answers it: bus, region, source, endpoint, the access key
  * id's last four characters, and whether the secret key and a session token are set; null when
@@ -71,21 +64,12 @@ static bool eventbridge_config(struct request *req, const cJSON *body, const cha
     const cJSON *eb = cJSON_GetObjectItemCaseSensitive(body, "errorEventBridge");
     if (cJSON_IsNull(eb))
         return true;
-    if (!cJSON_IsObject(eb)) {
-        reply_error(req, 400, "bad_request",
-                    "errorEventBridge must be {bus, region, accessKeyId, secretAccessKey, "
-                    "sessionToken?, source?, endpoint?} or null");
-        return false;
-    }
-    const char *bus, *region, *key_id, *secret, *token, *source, *endpoint;
-    if (!api_optional_string(req, eb, "bus", EB_NAME_MAX, &bus) ||
-        !api_optional_string(req, eb, "region", 32, &region) ||
-        !api_optional_string(req, eb, "accessKeyId", EB_KEY_ID_MAX, &key_id) ||
-        !api_optional_string(req, eb, "secretAccessKey", EB_SECRET_MAX, &secret) ||
-        !api_optional_string(req, eb, "sessionToken", EB_TOKEN_MAX, &token) ||
-        !api_optional_string(req, eb, "source", EB_NAME_MAX, &source) ||
-        !api_optional_string(req, eb, "endpoint", 2048, &endpoint))
-        return false;
+    /* Its members' types and lengths are the body schema's (routes/settings.json). */
+    const char *bus = json_get_str(eb, "bus"), *region = json_get_str(eb, "region"),
+               *key_id = json_get_str(eb, "accessKeyId"),
+               *secret = json_get_str(eb, "secretAccessKey"),
+               *token = json_get_str(eb, "sessionToken"), *source = json_get_str(eb, "source"),
+               *endpoint = json_get_str(eb, "endpoint");
     cJSON *old = stored ? json_parse(stored, strlen(stored), JSON_MAX_DEPTH, NULL) : NULL;
     bool same_key = key_id && json_get_str(old, "accessKeyId") &&
                     strcmp(key_id, json_get_str(old, "accessKeyId")) == 0;
@@ -166,6 +150,7 @@ static void reply_settings(struct request *req)
         cJSON_AddNullToObject(out, "publicKeyPem");
     cJSON_AddNumberToObject(out, "logRetentionDays",
                             cJSON_GetObjectItem(row, "logRetentionDays")->valuedouble);
+    cJSON_AddItemToObject(out, "rateLimits", ratelimit_environment_json(req));
     cJSON_AddItemToObject(out, "errorEventBridge",
                           eventbridge_shown(json_get_str(row, "errorEventBridge")));
     cJSON_Delete(row);
@@ -179,11 +164,9 @@ void api_settings_get(struct request *req)
 
 void api_settings_update(struct request *req)
 {
-    const cJSON *body = api_body_object(req);
-    const char *url, *secret;
-    if (!body || !api_optional_string(req, body, "errorWebhookUrl", 2048, &url) ||
-        !api_optional_string(req, body, "errorWebhookSecret", 256, &secret))
-        return;
+    const cJSON *body = req->json;
+    const char *url = json_get_str(body, "errorWebhookUrl");
+    const char *secret = json_get_str(body, "errorWebhookSecret");
     if (url && strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
         reply_error(req, 400, "bad_request", "errorWebhookUrl must be an http or https URL");
         return;
@@ -196,17 +179,24 @@ void api_settings_update(struct request *req)
     store_settings(req->app->store, req->who.env.id, &cur);
     int retention = cur ? cJSON_GetObjectItem(cur, "logRetentionDays")->valueint : 60;
     const cJSON *r = cJSON_GetObjectItemCaseSensitive(body, "logRetentionDays");
-    if (r) {
-        if (!cJSON_IsNumber(r) || r->valuedouble != (int)r->valuedouble ||
-            r->valuedouble < RETENTION_MIN || r->valuedouble > RETENTION_MAX) {
-            cJSON_Delete(cur);
-            reply_error(req, 400, "bad_request",
-                        "logRetentionDays must be an integer from %d to %d", RETENTION_MIN,
-                        RETENTION_MAX);
-            return;
-        }
+    if (r)
         retention = r->valueint;
+    /* rateLimits changes the kinds it names (null: back to the server's), keeps the others. */
+    const char *had = cur ? json_get_str(cur, "rateLimits") : NULL;
+    cJSON *limits = had ? cJSON_Parse(had) : NULL;
+    if (!cJSON_IsObject(limits)) {
+        cJSON_Delete(limits);
+        limits = cJSON_CreateObject();
     }
+    const cJSON *given;
+    cJSON_ArrayForEach(given, cJSON_GetObjectItemCaseSensitive(body, "rateLimits"))
+    {
+        cJSON_DeleteItemFromObjectCaseSensitive(limits, given->string);
+        if (!cJSON_IsNull(given))
+            cJSON_AddItemToObject(limits, given->string, cJSON_Duplicate(given, true));
+    }
+    char *limits_text = limits->child ? json_print(limits) : NULL;
+    cJSON_Delete(limits);
     if (!cJSON_GetObjectItemCaseSensitive(body, "errorWebhookUrl") && cur)
         url = json_get_str(cur, "errorWebhookUrl");
     /* The stored secret is sealed: a new one is sealed here, an unchanged one kept as stored. */
@@ -219,17 +209,20 @@ void api_settings_update(struct request *req)
     if (eb_given &&
         !eventbridge_config(req, body, json_get_str(cur, "errorEventBridge"), &eb_config)) {
         free(sealed);
+        free(limits_text);
         cJSON_Delete(cur);
         return;
     }
-    int rc = secret && !sealed
-                 ? STORE_ERROR
-                 : store_settings_update(req->app->store, req->who.env.id, url, stored, retention);
+    int rc = secret && !sealed ? STORE_ERROR
+                               : store_settings_update(req->app->store, req->who.env.id, url,
+                                                       stored, retention, limits_text);
     if (rc == STORE_OK && eb_given)
         rc = store_settings_eventbridge_set(req->app->store, req->who.env.id, eb_config);
     free(eb_config);
     free(sealed);
+    free(limits_text);
     cJSON_Delete(cur);
+    ratelimit_environment_changed(req->who.env.id);
     if (rc != STORE_OK) {
         reply_store_error(req, rc, "settings");
         return;

@@ -68,28 +68,11 @@ static cJSON *validate_definition(const cJSON *definition, struct workflow_def *
     return out;
 }
 
-/* The definition member of a request body; replies 400 when missing. */
-static const cJSON *body_definition(struct request *req, const cJSON *body, const char **name)
-{
-    const cJSON *def = cJSON_GetObjectItemCaseSensitive(body, "definition");
-    if (!cJSON_IsObject(def)) {
-        reply_error(req, 400, "bad_request", "definition must be a JSON object");
-        return NULL;
-    }
-    if (!api_required_string(req, def, "name", 512, name))
-        return NULL;
-    return def;
-}
-
 void api_workflows_create(struct request *req)
 {
-    const cJSON *body = api_body_object(req);
-    const char *integration, *name;
-    if (!body || !api_required_string(req, body, "integrationId", 512, &integration))
-        return;
-    const cJSON *def = body_definition(req, body, &name);
-    if (!def)
-        return;
+    const char *integration = json_get_str(req->json, "integrationId");
+    const cJSON *def = cJSON_GetObjectItemCaseSensitive(req->json, "definition");
+    const char *name = json_get_str(def, "name");
     cJSON *integ = api_load_integration(req, integration);
     if (!integ)
         return;
@@ -114,11 +97,8 @@ void api_workflows_create(struct request *req)
 
 void api_workflows_update(struct request *req)
 {
-    const cJSON *body = api_body_object(req);
-    const char *name;
-    const cJSON *def = body ? body_definition(req, body, &name) : NULL;
-    if (!def)
-        return;
+    const cJSON *def = cJSON_GetObjectItemCaseSensitive(req->json, "definition");
+    const char *name = json_get_str(def, "name");
     cJSON *wf = api_load_workflow(req, req->params[0]);
     if (!wf)
         return;
@@ -294,10 +274,9 @@ static bool user_and_workflow(struct request *req, const cJSON *body, struct use
 
 static void set_active(struct request *req, bool active)
 {
-    const cJSON *body = api_body_object(req);
     struct user u;
     cJSON *wf;
-    if (!body || !user_and_workflow(req, body, &u, &wf))
+    if (!user_and_workflow(req, req->json, &u, &wf))
         return;
     const char *wid = json_get_str(wf, "workflowId");
     int rc = store_installation_set_active(req->app->store, wid, u.id, active);

@@ -72,13 +72,18 @@ int cli_parse(int argc, char **argv, const struct cli_opt *opts, const char *usa
         if (v && *v && o->value)
             *o->value = v;
     }
+    bool options_ended = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+        if (!options_ended && strcmp(a, "--") == 0) {
+            options_ended = true;
+            continue;
+        }
+        if (!options_ended && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
             cli_usage(stdout, usage, about, opts);
             return CLI_HELP;
         }
-        if (strncmp(a, "--", 2) == 0 && a[2]) {
+        if (!options_ended && strncmp(a, "--", 2) == 0 && a[2]) {
             const char *name = a + 2;
             const char *eq = strchr(name, '=');
             size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
@@ -110,7 +115,7 @@ int cli_parse(int argc, char **argv, const struct cli_opt *opts, const char *usa
                 *o->value = v;
             continue;
         }
-        if (a[0] == '-' && a[1] && strcmp(a, "-") != 0) {
+        if (!options_ended && a[0] == '-' && a[1] && strcmp(a, "-") != 0) {
             fprintf(stderr, "solder %s: unknown option %s (see solder %s --help)\n", argv[0], a,
                     argv[0]);
             return 2;

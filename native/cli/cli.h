@@ -21,6 +21,8 @@ int cli_export(int argc, char **argv);    /* cli/catalog.c */
 int cli_map(int argc, char **argv);       /* cli/map.c: JSONata evaluation */
 int cli_schema(int argc, char **argv);    /* cli/schema.c: JSON Schema validation, from-sample */
 int cli_connector(int argc, char **argv); /* cli/connector.c: import-openapi */
+int cli_backup(int argc, char **argv);    /* cli/backup.c: a consistent copy of the store */
+int cli_restore(int argc, char **argv);   /* cli/backup.c: a copy put back */
 
 /* Reads a whole file ("-" = stdin) into a malloc'd NUL-terminated buffer; NULL with errno on
  * failure. */

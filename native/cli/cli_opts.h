@@ -22,7 +22,8 @@ struct cli_opt {
 
 /*
  * Parses argv[1..] against opts (terminated by an entry with name NULL). Positional arguments go to
- * positional[]. Returns 0, CLI_HELP after printing help, or 2 after printing a usage error.
+ * positional[]; after "--" every argument is positional, even one that starts with '-'. Returns 0,
+ * CLI_HELP after printing help (-h, --help), or 2 after printing a usage error.
  */
 int cli_parse(int argc, char **argv, const struct cli_opt *opts, const char *usage,
               const char *about, char **positional, int max_positional, int *npositional);

@@ -4,9 +4,13 @@
 
 #include "app.h"
 #include "cli/serve_parts.h"
+#include "api/api.h"
 #include "connectors/connectors.h"
 #include "engine/engine.h"
 #include "engine/sealed.h"
+#include "http/metrics.h"
+#include "http/validate.h"
+#include "base/log.h"
 #include "http/ws.h"
 
 #include <stdint.h>
@@ -49,7 +53,9 @@ int cli_serve(int argc, char **argv)
                *workers = NULL, *allow_hosts = NULL, *web_dir = SOLDER_WEB_DIR,
                *connectors_dir = SOLDER_CONNECTORS_DIR, *session_idle = NULL, *session_max = NULL,
                *login_lockout = NULL, *sync = "normal", *lease_ms = NULL, *max_step_output = NULL,
-               *max_logs_response = NULL, *max_conns = NULL, *max_per_addr = NULL;
+               *max_logs_response = NULL, *rate_limit = NULL, *metrics_token = NULL,
+               *metrics_listen = NULL, *log_format_name = "text", *max_conns = NULL,
+               *max_per_addr = NULL;
     int allow_private = 0, no_rsa = 0;
     const struct cli_opt opts[] = {
         {"listen", "ADDR:PORT", "address to listen on (port 0 picks a free one)", "SOLDER_LISTEN",
@@ -105,6 +111,22 @@ int cli_serve(int argc, char **argv)
          "step inputs and outputs carried by one execution-logs answer; past it they are left out "
          "and the answer is marked truncated (default 4194304)",
          "SOLDER_MAX_LOGS_RESPONSE", &max_logs_response, NULL, NULL, NULL},
+        {"rate-limit", "SPEC",
+         "requests per second and burst per caller: off, or KIND=RATE[/BURST],... with KIND key "
+         "(API key, dashboard session), user (user token), address (unauthenticated routes) or "
+         "event (/run/event per end user); default key=1000/2000,user=50/100,address=50/100,"
+         "event=10000/20000",
+         "SOLDER_RATE_LIMIT", &rate_limit, NULL, NULL, NULL},
+        {"metrics-token", "TOKEN",
+         "serve GET /metrics on the API's address to callers bearing this token (16 characters "
+         "or more)",
+         "SOLDER_METRICS_TOKEN", &metrics_token, NULL, NULL, NULL},
+        {"metrics-listen", "ADDR:PORT",
+         "serve GET /metrics, without a token, on an address of its own (e.g. 127.0.0.1:9464)",
+         "SOLDER_METRICS_LISTEN", &metrics_listen, NULL, NULL, NULL},
+        {"log-format", "text|json",
+         "the access and server logs as text lines or one JSON object per line (default text)",
+         "SOLDER_LOG_FORMAT", &log_format_name, NULL, NULL, NULL},
         {"lease-ms", "MS",
          "for tests: lease of a claimed execution, renewed every third of it (default 30000)", NULL,
          &lease_ms, NULL, NULL, NULL},
@@ -136,6 +158,33 @@ int cli_serve(int argc, char **argv)
         plen--;
     snprintf(app.cfg.public_url, sizeof app.cfg.public_url, "%.*s", (int)plen, public_url);
     app.cfg.max_body = APP_DEFAULT_MAX_BODY;
+    if (strcmp(log_format_name, "text") == 0 || strcmp(log_format_name, "json") == 0) {
+        log_set_format(log_format_name[0] == 'j' ? LOG_JSON : LOG_TEXT);
+    } else {
+        fprintf(stderr, "solder serve: --log-format must be text or json, got '%s'\n",
+                log_format_name);
+        return 2;
+    }
+    /* A shorter token could be guessed by a caller trying many. */
+    if (metrics_token &&
+        (strlen(metrics_token) < 16 || strlen(metrics_token) >= sizeof app.cfg.metrics_token)) {
+        fprintf(stderr, "solder serve: --metrics-token must be 16 to 128 characters\n");
+        return 2;
+    }
+    snprintf(app.cfg.metrics_token, sizeof app.cfg.metrics_token, "%s",
+             metrics_token ? metrics_token : "");
+    struct app_config metrics_at = {0};
+    if (metrics_listen && parse_listen(metrics_listen, &metrics_at) != 0) {
+        fprintf(stderr, "solder serve: --metrics-listen must be ADDR:PORT, got '%s'\n",
+                metrics_listen);
+        return 2;
+    }
+    app.cfg.rate_limits = RATE_LIMITS_DEFAULT;
+    char why[320];
+    if (rate_limit && !ratelimit_parse(rate_limit, &app.cfg.rate_limits, why, sizeof why)) {
+        fprintf(stderr, "solder serve: %s\n", why);
+        return 2;
+    }
     snprintf(app.cfg.web_dir, sizeof app.cfg.web_dir, "%s", web_dir);
     if (max_body) {
         char *end;
@@ -224,7 +273,8 @@ int cli_serve(int argc, char **argv)
     app_install_signals();
 
     char err[512];
-    if (app_prepare(&app, err, sizeof err) != 0 ||
+    if (http_validate_start(API_ROUTES, API_ROUTE_COUNT, err, sizeof err) != 0 ||
+        app_prepare(&app, err, sizeof err) != 0 ||
         sealed_upgrade(app.store, &app.master, err, sizeof err) != 0) {
         fprintf(stderr, "solder serve: %s\n", err);
         app_release(&app);
@@ -248,12 +298,25 @@ int cli_serve(int argc, char **argv)
         return 1;
     }
     connectors_start(app.connectors, app.engine, app.cfg.data_dir, app.cfg.public_url);
+    if (metrics_listen &&
+        metrics_listen_start(&app, metrics_at.listen_host, metrics_at.port, err, sizeof err) != 0) {
+        fprintf(stderr, "solder serve: %s\n", err);
+        connectors_stop(app.connectors);
+        serve_parts_stop(&app);
+        store_checkpointer_stop();
+        connectors_free(app.connectors);
+        app_release(&app);
+        return 1;
+    }
     rc = app_run_server(&app);
+    metrics_listen_stop();
     connectors_stop(app.connectors);
     serve_parts_stop(&app);
     store_checkpointer_stop();
     connectors_free(app.connectors);
     ws_hub_free(app.ws);
     app_release(&app);
+    http_validate_stop();
+    ratelimit_reset();
     return rc;
 }

@@ -11,6 +11,7 @@
  * on (the URL deliveries go to is only known once the server listens).
  */
 #include "connectors/hooks.h"
+#include "base/log.h"
 #include "connectors/internal.h"
 
 #include "crypto/crypto.h"
@@ -134,8 +135,7 @@ static void unsubscribe(struct connectors *c, struct store *s, struct http_clien
             cJSON_AddItemToObject(scope, "credential", connectors_credential_scope(cred));
         long status = call(http, conn, &t->unsubscribe, scope, cred, &body, err, sizeof err);
         if (status < 200 || status >= 300)
-            fprintf(stderr, "solder: unsubscribe %s: %s\n", json_get_str(sub, "subscriptionId"),
-                    err);
+            log_error("unsubscribe %s: %s\n", json_get_str(sub, "subscriptionId"), err);
         cJSON_Delete(body);
         cJSON_Delete(scope);
         cJSON_Delete(cred);
@@ -174,7 +174,7 @@ static void subscription_failed(struct connectors *c, struct store *s, const cJS
         attempts = 1000;
     store_subscription_fail(s, id, cid && cid[0] ? cid : NULL, why,
                             store_now() + subscribe_retry_ms(attempts + 1));
-    fprintf(stderr, "solder: subscribe %s: %s\n", id, why);
+    log_error("subscribe %s: %s\n", id, why);
     const char *was = json_get_str(sub, "state"), *said = json_get_str(sub, "error");
     if (was && strcmp(was, "error") == 0 && said && strcmp(said, why) == 0)
         return;
@@ -346,7 +346,7 @@ static bool run_delivery(struct connectors *c, struct store *s, struct http_clie
         if (status >= 200 && status < 300) {
             cJSON_AddItemToObject(scope, "enriched", body);
         } else {
-            fprintf(stderr, "solder: enrich %s: %s\n", json_get_str(sub, "subscriptionId"), err);
+            log_error("enrich %s: %s\n", json_get_str(sub, "subscriptionId"), err);
             cJSON_Delete(body);
             keep = false;
             int64_t age =
@@ -499,7 +499,7 @@ static void poll_once(struct connectors *c, struct store *s, struct http_client 
     store_subscription_update(s, json_get_str(sub, "subscriptionId"), "active",
                               cid[0] ? cid : json_get_str(sub, "credentialId"), next, failure);
     if (failure)
-        fprintf(stderr, "solder: poll %s: %s\n", json_get_str(sub, "subscriptionId"), failure);
+        log_error("poll %s: %s\n", json_get_str(sub, "subscriptionId"), failure);
     cJSON_Delete(next);
     cJSON_Delete(body);
     cJSON_Delete(scope);
@@ -542,7 +542,7 @@ static void *hooks_main(void *arg)
     struct http_client *http =
         s ? http_client_new(engine_http_options(c->engine), err, sizeof err) : NULL;
     if (!s || !http) {
-        fprintf(stderr, "solder: hooks thread: %s\n", err);
+        log_error("hooks thread: %s\n", err);
         store_close(s);
         return NULL;
     }

@@ -9,6 +9,7 @@
  * revocation.
  */
 #include "connectors/internal.h"
+#include "base/log.h"
 
 #include "crypto/crypto.h"
 #include "engine/http_client.h"
@@ -409,8 +410,8 @@ void connectors_oauth_exchange(struct connectors *c, struct store *s, struct htt
         } else {
             if (!err[0])
                 snprintf(err, sizeof err, "the authorization is unusable");
-            fprintf(stderr, "solder: oauth2 %s for user %s: %s\n", json_get_str(r, "app"),
-                    json_get_str(r, "userId"), err);
+            log_error("oauth2 %s for user %s: %s\n", json_get_str(r, "app"),
+                      json_get_str(r, "userId"), err);
             outcome_set(c, json_get_str(r, "state"), retryable ? OAUTH_EXCHANGING : OAUTH_FAILED,
                         NULL, err);
         }

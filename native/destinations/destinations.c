@@ -11,6 +11,7 @@
 #include "crypto/crypto.h"
 #include "engine/engine.h"
 #include "engine/outbound.h"
+#include "base/stats.h"
 #include "json/json.h"
 #include "util/buf.h"
 
@@ -24,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 struct destinations {
@@ -250,8 +252,14 @@ static int run_statement(const struct sql_driver *drv, struct pool *pool, void *
             }
         }
     }
-    if (sql)
+    if (sql) {
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         rc = drv->execute(conn, sql, &params, timeout_ms, out, err);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        stats_observe(&ENGINE_STATS.delivery, (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000 +
+                                                  (t1.tv_nsec - t0.tv_nsec) / 1000);
+    }
     free(sql);
     sql_params_free(&params);
     return rc;

@@ -1,5 +1,6 @@
 /* The process-wide cache of parsed released workflow versions (see definitions.h). */
 #include "engine/definitions.h"
+#include "base/log.h"
 
 #include "json/json.h"
 #include "store/catalog.h"
@@ -70,8 +71,8 @@ const struct workflow_def *definitions_get(struct store *s, const char *workflow
     if (!parsed) {
         cJSON *e = workflow_errors_json(&errs);
         char *text = json_print(e);
-        fprintf(stderr, "solder: workflow %s version %d does not parse: %s\n", workflow_id, found,
-                text ? text : "");
+        log_error("workflow %s version %d does not parse: %s\n", workflow_id, found,
+                  text ? text : "");
         free(text);
         cJSON_Delete(e);
         workflow_errors_free(&errs);

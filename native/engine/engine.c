@@ -4,6 +4,7 @@
  * outcomes in recorder.c, error streaming and retention in maintenance.c.
  */
 #include "engine/engine_internal.h"
+#include "base/log.h"
 
 #include "crypto/secrets.h"
 #include "engine/definitions.h"
@@ -88,10 +89,9 @@ static bool still_held(struct worker *w, const cJSON *job, int64_t claimed_at)
     int attempt = cJSON_GetObjectItem(job, "attempt")->valueint;
     int rc = store_lease_renew(w->store, id, attempt, now + e->lease_ms);
     if (rc == STORE_NOT_FOUND)
-        fprintf(stderr,
-                "solder: worker %d: execution %s (attempt %d) was taken over while it waited in "
-                "this worker's batch; not run here\n",
-                w->index, id, attempt);
+        log_error("worker %d: execution %s (attempt %d) was taken over while it waited in "
+                  "this worker's batch; not run here\n",
+                  w->index, id, attempt);
     return rc != STORE_NOT_FOUND;
 }
 
@@ -106,12 +106,11 @@ static void *worker_main(void *arg)
     /* Answering /run/event comes first: when the cores are busy, the API thread runs before the
      * workers, whose backlog waits durably in the queue (Linux nice values are per thread). */
     if (setpriority(PRIO_PROCESS, (id_t)gettid(), ENGINE_WORKER_NICE) != 0)
-        fprintf(stderr, "solder: worker %d: cannot lower its priority: %s\n", w->index,
-                strerror(errno));
+        log_error("worker %d: cannot lower its priority: %s\n", w->index, strerror(errno));
     w->store = store_open(e->db_path, err, sizeof err);
     w->http = http_client_new(&e->http, err, sizeof err);
     if (!w->store || !w->http) {
-        fprintf(stderr, "solder: worker %d cannot start: %s\n", w->index, err);
+        log_error("worker %d cannot start: %s\n", w->index, err);
         goto out;
     }
     /* Each outcome goes to the recorder when its execution ends. On stop, what is held is run and
@@ -126,8 +125,7 @@ static void *worker_main(void *arg)
         int64_t claimed_at = store_now();
         if (store_claim(w->store, claimed_at, e->lease_ms, ENGINE_CLAIM_BATCH, e->owner, &jobs) !=
             STORE_OK) {
-            fprintf(stderr, "solder: worker %d: claim failed: %s\n", w->index,
-                    store_errmsg(w->store));
+            log_error("worker %d: claim failed: %s\n", w->index, store_errmsg(w->store));
             wait_since(e, &e->cv, &e->wakes, wakes, ENGINE_IDLE_POLL_MS);
             continue;
         }
@@ -156,7 +154,7 @@ static void *leases_main(void *arg)
     char err[512];
     struct store *s = store_open(e->db_path, err, sizeof err);
     if (!s) {
-        fprintf(stderr, "solder: the lease keeper cannot start: %s\n", err);
+        log_error("the lease keeper cannot start: %s\n", err);
         return NULL;
     }
     pthread_mutex_lock(&e->mu);
@@ -169,8 +167,7 @@ static void *leases_main(void *arg)
             break;
         pthread_mutex_unlock(&e->mu);
         if (store_leases_renew(s, e->owner, store_now() + e->lease_ms) < 0)
-            fprintf(stderr, "solder: cannot renew the leases of running executions: %s\n",
-                    store_errmsg(s));
+            log_error("cannot renew the leases of running executions: %s\n", store_errmsg(s));
         pthread_mutex_lock(&e->mu);
     }
     pthread_mutex_unlock(&e->mu);
@@ -190,7 +187,7 @@ static bool lock_alone(struct engine *e)
     snprintf(path, sizeof path, "%s/engine.lock", e->data_dir);
     e->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (e->lock_fd < 0) {
-        fprintf(stderr, "solder: cannot open %s: %s\n", path, strerror(errno));
+        log_error("cannot open %s: %s\n", path, strerror(errno));
         return false;
     }
     return flock(e->lock_fd, LOCK_EX | LOCK_NB) == 0;
@@ -272,7 +269,7 @@ struct engine *engine_start(const struct engine_config *cfg, struct store *s)
     e->http.allow_hosts = (const char *const *)e->allow_hosts;
     char err[256];
     if (load_signer(e, s, err, sizeof err) != 0) {
-        fprintf(stderr, "solder: %s\n", err);
+        log_error("%s\n", err);
         engine_stop(e);
         return NULL;
     }
@@ -281,7 +278,7 @@ struct engine *engine_start(const struct engine_config *cfg, struct store *s)
     if (lock_alone(e)) {
         int orphans = store_requeue_orphans(s);
         if (orphans > 0)
-            printf("solder: requeued %d executions interrupted by the last shutdown\n", orphans);
+            log_info("requeued %d executions interrupted by the last shutdown\n", orphans);
     }
     if (e->lock_fd >= 0)
         flock(e->lock_fd, LOCK_SH);
@@ -295,8 +292,7 @@ struct engine *engine_start(const struct engine_config *cfg, struct store *s)
         int rc = e->recorder_store ? pthread_create(&e->recorder, NULL, recorder_main, e) : -1;
         e->recorder_started = rc == 0;
         if (!e->recorder_started) {
-            fprintf(stderr, "solder: the recorder cannot start: %s\n",
-                    e->recorder_store ? strerror(rc) : err);
+            log_error("the recorder cannot start: %s\n", e->recorder_store ? strerror(rc) : err);
             e->nworkers = 0;
             engine_stop(e);
             return NULL;

@@ -7,6 +7,7 @@
  * grow without bound.
  */
 #include "engine/engine_internal.h"
+#include "base/log.h"
 
 #include "engine/eventbridge.h"
 #include "engine/delivery.h"
@@ -144,7 +145,7 @@ static bool send_error_event(struct engine *e, struct http_client *http, const c
         eventbridge_request_free(&req);
     }
     if (err[0] && done)
-        fprintf(stderr, "solder: error stream to EventBridge: %s\n", err);
+        log_error("error stream to EventBridge: %s\n", err);
     secrets_free(secret);
     secrets_free(token);
     cJSON_Delete(entries);
@@ -171,7 +172,7 @@ static void stream_errors(struct engine *e, struct store *s, struct http_client 
                 done = v == RETRY_SUCCESS || v == RETRY_FAIL; /* a 4xx will not get better */
                 http_response_free(&resp);
             } else {
-                fprintf(stderr, "solder: error stream: %s\n", err);
+                log_error("error stream: %s\n", err);
             }
         }
         cJSON *cfg = eb ? json_parse(eb, strlen(eb), JSON_MAX_DEPTH, NULL) : NULL;

@@ -8,6 +8,7 @@
 
 #include "crypto/secrets.h"
 #include "engine/delivery.h"
+#include "base/stats.h"
 #include "json/json.h"
 #include "store/store.h"
 #include "util/base64.h"
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Longest per-block timeout a workflow may ask for: a call never holds a worker longer. */
 #define BLOCK_TIMEOUT_MAX_MS 120000
@@ -374,7 +376,12 @@ int outbound_send(const struct outbound_ctx *ctx, const struct outbound_request 
         .body_len = req->body ? req->body_len : 0,
         .timeout_ms = req->timeout_ms,
     };
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     http_client_send(ctx->http, &hreq, resp);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    stats_observe(&ENGINE_STATS.delivery,
+                  (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
     delivery_headers_free(&dh);
     *verdict = retry_classify(resp);
     return 0;

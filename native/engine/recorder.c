@@ -6,6 +6,8 @@
  * not claim work (workers do) nor run anything.
  */
 #include "engine/engine_internal.h"
+#include "base/log.h"
+#include "base/stats.h"
 
 #include "json/json.h"
 #include "store/runs.h"
@@ -80,6 +82,21 @@ static int record_one(struct store *s, const cJSON *rec)
     return rc;
 }
 
+/* Counts a written outcome for the metrics: requeued (a retry when it carries the error that
+ * caused it, else a delay) or finished with its status. */
+static void count_outcome(const cJSON *rec)
+{
+    const char *status = json_get_str(rec, "status");
+    if (cJSON_GetObjectItem(rec, "runAt"))
+        stats_outcome(json_get_str(rec, "error") ? STATS_RETRY : STATS_DELAYED);
+    else if (status && strcmp(status, "success") == 0)
+        stats_outcome(STATS_SUCCESS);
+    else if (status && strcmp(status, "stopped") == 0)
+        stats_outcome(STATS_STOPPED);
+    else
+        stats_outcome(STATS_ERROR);
+}
+
 /* What became of one outcome of a group. */
 enum written { WRITTEN, DROPPED, FAILED };
 
@@ -108,13 +125,13 @@ static void write_group(struct engine *e, struct store *s, const cJSON *group)
         if (rc == STORE_OK && store_savepoint_end(s, one == STORE_OK) != STORE_OK)
             rc = STORE_ERROR;
         if (one != STORE_OK && one != STORE_NOT_FOUND)
-            fprintf(stderr, "solder: cannot record the outcome of execution %s: %s\n",
-                    json_get_str(rec, "id"), store_errmsg(s));
+            log_error("cannot record the outcome of execution %s: %s\n", json_get_str(rec, "id"),
+                      store_errmsg(s));
     }
     if (rc == STORE_OK)
         rc = store_commit(s);
     if (rc != STORE_OK) {
-        fprintf(stderr, "solder: cannot record %d execution outcomes: %s\n", n, store_errmsg(s));
+        log_error("cannot record %d execution outcomes: %s\n", n, store_errmsg(s));
         store_rollback(s);
     }
     bool errors = false;
@@ -125,15 +142,15 @@ static void write_group(struct engine *e, struct store *s, const cJSON *group)
         i++;
         const char *id = json_get_str(rec, "id"), *status = json_get_str(rec, "status");
         if (f == DROPPED) {
-            fprintf(stderr,
-                    "solder: execution %s: the outcome of attempt %d (%s) is dropped: another "
-                    "worker took the execution over\n",
-                    id, attempt_of(rec), status ? status : "queued again");
+            log_error("execution %s: the outcome of attempt %d (%s) is dropped: another "
+                      "worker took the execution over\n",
+                      id, attempt_of(rec), status ? status : "queued again");
         } else if (f == FAILED) {
             /* No longer renewed: its lease runs out and it is claimed again. */
             store_lease_release(s, id, attempt_of(rec));
         } else {
             errors |= status && strcmp(status, "error") == 0;
+            count_outcome(rec);
             worker_publish_outcome(e, rec);
         }
     }

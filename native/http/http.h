@@ -48,17 +48,29 @@ const char *http_method_name(enum http_method m);
  * read and install the link's one integration. Other routes answer its token 403. */
 #define ROUTE_INSTALL_LINK 0x20u
 #define ROUTE_INLINE       0x40u /* public and instant: answered on the lws service thread itself */
+/* Only the bearer token of --metrics-token may call it (GET /metrics). */
+#define ROUTE_METRICS 0x80u
+/* Counted against the per-user /run/event bucket of the body's userId, not the caller's
+ * (http/ratelimit.c). */
+#define ROUTE_PER_USER_LIMIT 0x100u
+/* Counted against no rate limit. */
+#define ROUTE_NO_LIMIT 0x200u
+/* The route's body schema applies when a body is sent; none is needed. */
+#define ROUTE_BODY_OPTIONAL 0x400u
 
 #define ROUTE_MAX_PARAMS 4
 #define ROUTE_PARAM_MAX  256
 
 struct request;
 
+/* One row of the route table, which scripts/routes.mjs generates from the route descriptions in
+ * native/api/routes/ (docs/architecture.md, "Routes as data"). */
 struct route {
     enum http_method method;
     const char *pattern; /* "/users/:userId/token"; ":name" matches one non-empty segment */
     void (*handler)(struct request *req);
     unsigned flags;
+    const char *body_schema; /* JSON Schema of the request body as JSON text, or NULL */
 };
 
 /* Who is calling, once auth has run. */

@@ -1,10 +1,11 @@
 /*
  * The HTTP server: libwebsockets glue (connections, framing, body limits and deadlines, writing
- * replies, the access log) and the request pipeline every handler sits behind (route -> CORS
- * preflight -> auth -> body limit -> JSON parse -> handler). Dashboard pages a browser opens are
- * recognised before routing (http/static.c); the dashboard's session cookie and CSRF check are the
- * auth step's third way in (http/session.c). It does not know any API area: those are rows of
- * the route table it is given (app->routes, api/routes.c).
+ * replies, the access log and the request metrics) and the request pipeline every handler sits
+ * behind (route -> CORS preflight -> auth -> rate limit -> body limit -> JSON parse -> body schema
+ * -> per-user rate limit -> handler). Dashboard pages a browser opens are recognised before
+ * routing (http/static.c); the dashboard's session cookie and CSRF check are the auth step's third
+ * way in (http/session.c). It does not know any API area: those are rows of the route table it is
+ * given (app->routes, generated from the route descriptions in native/api/routes/).
  *
  * Threading: the lws service thread receives a request, routes it and hands it to the API threads
  * (http/pool.c), which run the pipeline and the handler; it writes the reply when they hand it
@@ -12,12 +13,16 @@
  * itself, so nothing a request does can keep it from serving everyone else.
  */
 #include "app.h"
+#include "base/log.h"
 
 #include "http/chunked.h"
 #include "http/conns.h"
 #include "http/pool.h"
 #include "http/session.h"
+#include "http/metrics.h"
+#include "http/ratelimit.h"
 #include "http/static.h"
+#include "http/validate.h"
 #include "store/runs.h"
 #include "http/ws.h"
 #include "json/json.h"
@@ -105,17 +110,13 @@ static char *copy_query(struct lws *wsi)
     return buf_take(&q);
 }
 
+/* The access log line and the request's metrics, once its answer is written. */
 static void log_request(const struct request *req)
 {
-    char when[32];
-    int64_t ms = plat_now_ms();
-    time_t secs = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-    fprintf(stdout, "%s.%03dZ %s %s %s %d %.2fms\n", when, (int)(ms % 1000), req->request_id,
-            http_method_name(req->method), req->path, req->status,
-            (double)(now_us() - req->started_us) / 1000.0);
+    int64_t took = now_us() - req->started_us;
+    metrics_request_done(req, took);
+    log_access(plat_now_ms(), req->request_id, http_method_name(req->method), req->path,
+               req->status, (double)took / 1000.0);
 }
 
 static void add_cors(struct request *req)
@@ -212,6 +213,8 @@ static bool authenticate(struct request *req)
     struct app *app = req->app;
     if (req->route->flags & ROUTE_PUBLIC)
         return true;
+    if (req->route->flags & ROUTE_METRICS)
+        return metrics_authenticate(req);
     if ((req->route->flags & ROUTE_SESSION) ||
         (!req->authorization && !(req->user_token && (req->route->flags & ROUTE_USER_TOKEN))))
         return http_session_authenticate(req); /* the dashboard's cookie */
@@ -322,7 +325,7 @@ void http_pipeline_run(struct request *req)
     }
     if (req->route->flags & ROUTE_BROWSER)
         add_cors(req);
-    if (!authenticate(req))
+    if (!authenticate(req) || !ratelimit_check(req))
         return;
     if (req->body_too_large) {
         reply_error(req, 413, "payload_too_large", "request body is larger than %zu bytes",
@@ -345,6 +348,8 @@ void http_pipeline_run(struct request *req)
             return;
         }
     }
+    if (!http_validate_body(req) || !ratelimit_check_user(req))
+        return;
     req->route->handler(req);
     if (!req->replied && !req->deferred && !req->waiting)
         reply_error(req, 500, "internal", "handler gave no answer (request %s)", req->request_id);
@@ -709,7 +714,7 @@ static void on_signal(int sig)
 
 static void lws_log_line(int level, const char *line)
 {
-    fprintf(stderr, "lws: %s", line);
+    log_error("lws: %s", line);
 }
 
 void app_install_signals(void)
@@ -744,8 +749,8 @@ static int fit_descriptor_limit(int want)
     if (rl.rlim_cur >= need)
         return want;
     int fit = rl.rlim_cur > FD_SLACK + 16 ? (int)(rl.rlim_cur - FD_SLACK) : 16;
-    fprintf(stderr, "solder: the descriptor limit (%llu) allows %d connections, not %d\n",
-            (unsigned long long)rl.rlim_cur, fit, want);
+    log_error("the descriptor limit (%llu) allows %d connections, not %d\n",
+              (unsigned long long)rl.rlim_cur, fit, want);
     return fit;
 }
 
@@ -764,7 +769,7 @@ int app_run_server(struct app *app)
         app->cfg.max_connections > 0 ? app->cfg.max_connections : APP_DEFAULT_MAX_CONNECTIONS);
     app->conns = conns_new(max_conns, app->cfg.max_per_address);
     if (!app->conns) {
-        fprintf(stderr, "solder: out of memory\n");
+        log_error("out of memory\n");
         return 1;
     }
     struct lws_context_creation_info info;
@@ -786,7 +791,7 @@ int app_run_server(struct app *app)
 
     app->lws = lws_create_context(&info);
     if (!app->lws) {
-        fprintf(stderr, "solder: cannot listen on %s:%d\n", app->cfg.listen_host, app->cfg.port);
+        log_error("cannot listen on %s:%d\n", app->cfg.listen_host, app->cfg.port);
         conns_free(app->conns);
         app->conns = NULL;
         return 1;
@@ -801,22 +806,22 @@ int app_run_server(struct app *app)
     char err[256];
     app->pool = pool_start(app, APP_API_THREADS, err, sizeof err);
     if (!app->pool) {
-        fprintf(stderr, "solder: %s\n", err);
+        log_error("%s\n", err);
         lws_context_destroy(app->lws);
         app->lws = NULL;
         conns_free(app->conns);
         app->conns = NULL;
         return 1;
     }
-    printf("solder: listening on http://%s:%d\n", app->cfg.listen_host, port);
-    printf("solder: API        %s/2024-03/users\n", app->cfg.public_url);
-    printf("solder: health     %s/healthz\n", app->cfg.public_url);
-    printf("solder: dashboard  %s/\n", app->cfg.public_url);
-    printf("solder: SDK        %s/sdk/embedded.js\n", app->cfg.public_url);
-    printf("solder: modal      %s/forge-install\n", app->cfg.public_url);
+    log_info("listening on http://%s:%d\n", app->cfg.listen_host, port);
+    log_info("API        %s/2024-03/users\n", app->cfg.public_url);
+    log_info("health     %s/healthz\n", app->cfg.public_url);
+    log_info("dashboard  %s/\n", app->cfg.public_url);
+    log_info("SDK        %s/sdk/embedded.js\n", app->cfg.public_url);
+    log_info("modal      %s/forge-install\n", app->cfg.public_url);
     if (app->setup_token[0]) {
-        printf("solder: dashboard setup (one time, valid 1 hour):\n\n    %s/setup?token=%s\n\n",
-               app->cfg.public_url, app->setup_token);
+        log_info("dashboard setup (one time, valid 1 hour):\n\n    %s/setup?token=%s\n\n",
+                 app->cfg.public_url, app->setup_token);
         memset(app->setup_token, 0, sizeof app->setup_token);
     }
     fflush(stdout);
@@ -844,6 +849,6 @@ int app_run_server(struct app *app)
     app->pool = NULL;
     conns_free(app->conns);
     app->conns = NULL;
-    printf("solder: stopped\n");
+    log_info("stopped\n");
     return 0;
 }

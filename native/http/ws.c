@@ -142,6 +142,17 @@ bool ws_has_subscribers(struct app *app)
     return any;
 }
 
+size_t ws_open_count(struct app *app)
+{
+    struct ws_hub *hub = app ? app->ws : NULL;
+    if (!hub)
+        return 0;
+    pthread_mutex_lock(&hub->mu);
+    size_t n = hub->subscribers;
+    pthread_mutex_unlock(&hub->mu);
+    return n;
+}
+
 void ws_publish(struct app *app, const char *env_id, const char *user_id, const cJSON *event)
 {
     struct ws_hub *hub = app ? app->ws : NULL;

@@ -29,6 +29,8 @@ void ws_hub_free(struct ws_hub *hub);
  */
 /* Whether anyone listens at all: lets publishers skip building events nobody would get. */
 bool ws_has_subscribers(struct app *app);
+/* The websocket sessions open and authenticated now (any thread; for the metrics). */
+size_t ws_open_count(struct app *app);
 
 void ws_publish(struct app *app, const char *env_id, const char *user_id, const cJSON *event);
 

@@ -228,7 +228,7 @@ int store_settings(struct store *s, const char *env, cJSON **row)
         s,
         "SELECT e.id AS envId, st.error_webhook_url AS errorWebhookUrl, "
         "st.error_webhook_secret AS errorWebhookSecret, st.signing_secret AS signingSecret, "
-        "coalesce(st.log_retention_days, 60) AS logRetentionDays, "
+        "coalesce(st.log_retention_days, 60) AS logRetentionDays, st.rate_limits AS rateLimits, "
         "st.error_eventbridge AS errorEventBridge "
         "FROM environments e LEFT JOIN settings st ON st.env_id = e.id "
         "WHERE e.id = ?1",
@@ -237,14 +237,14 @@ int store_settings(struct store *s, const char *env, cJSON **row)
 }
 
 int store_settings_update(struct store *s, const char *env, const char *url, const char *secret,
-                          int retention_days)
+                          int retention_days, const char *rate_limits)
 {
     return store_query(s,
                        "INSERT INTO settings(env_id, error_webhook_url, error_webhook_secret, "
-                       "log_retention_days) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(env_id) DO UPDATE "
-                       "SET error_webhook_url = ?2, error_webhook_secret = ?3, "
-                       "log_retention_days = ?4",
-                       NULL, "sssi", env, url, secret, (int64_t)retention_days);
+                       "log_retention_days, rate_limits) VALUES (?1, ?2, ?3, ?4, ?5) "
+                       "ON CONFLICT(env_id) DO UPDATE SET error_webhook_url = ?2, "
+                       "error_webhook_secret = ?3, log_retention_days = ?4, rate_limits = ?5",
+                       NULL, "sssis", env, url, secret, (int64_t)retention_days, rate_limits);
 }
 
 int store_settings_eventbridge_set(struct store *s, const char *env, const char *config)

@@ -52,13 +52,14 @@ int store_event_updated_at(struct store *s, const char *env, const char *name, i
 int store_event_delete(struct store *s, const char *env, const char *name);
 
 /* Columns: errorWebhookUrl, errorWebhookSecret, signingSecret, logRetentionDays (defaults when
- * unset). The secrets are as stored: sealed by the caller (engine/sealed.h), never in clear. */
+ * unset), rateLimits (JSON text or absent). The secrets are as stored: sealed by the caller
+ * (engine/sealed.h), never in clear. */
 int store_settings(struct store *s, const char *env, cJSON **row);
 /* Sets (or with NULL removes) the environment's EventBridge error stream: JSON text whose secret
  * values are already sealed (api/settings.c). */
 int store_settings_eventbridge_set(struct store *s, const char *env, const char *config);
 int store_settings_update(struct store *s, const char *env, const char *url,
-                          const char *sealed_secret, int retention_days);
+                          const char *sealed_secret, int retention_days, const char *rate_limits);
 
 /* The environment's settings row (with signingSecret, the outbound whsec_ secret, sealed). The
  * first time, a secret from make_secret(arg) (malloc'd, sealed) is stored; afterwards this is a

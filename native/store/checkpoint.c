@@ -6,6 +6,7 @@
  * its own connection. Processes without one (the command line) checkpoint as SQLite would.
  */
 #include "store/store_internal.h"
+#include "base/log.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -75,7 +76,7 @@ static void *checkpointer_main(void *arg)
         if (rc == SQLITE_OK && log >= CHECKPOINT_FRAMES_RESTART)
             rc = sqlite3_wal_checkpoint_v2(ck.db, NULL, SQLITE_CHECKPOINT_RESTART, &log, &done);
         if (rc != SQLITE_OK && rc != SQLITE_BUSY)
-            fprintf(stderr, "solder: checkpoint failed: %s\n", sqlite3_errmsg(ck.db));
+            log_error("checkpoint failed: %s\n", sqlite3_errmsg(ck.db));
         else if (log > 0)
             atomic_fetch_add(&ck.background, 1);
         pthread_mutex_lock(&ck.mu);

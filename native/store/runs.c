@@ -496,6 +496,17 @@ int store_workflow_counts(struct store *s, const char *workflow_id, cJSON **row)
     return store_one_row(rc, rows, row);
 }
 
+int store_queue_depth(struct store *s, cJSON **row)
+{
+    cJSON *rows;
+    int rc =
+        store_query(s,
+                    "SELECT (SELECT count(*) FROM executions WHERE status = 'queued') AS queued, "
+                    "(SELECT count(*) FROM executions WHERE status = 'running') AS running",
+                    &rows, "");
+    return store_one_row(rc, rows, row);
+}
+
 int store_event_payload(struct store *s, const char *event_id, cJSON **row)
 {
     cJSON *rows;

@@ -148,6 +148,9 @@ int store_steps_of_execution(struct store *s, const char *execution_id, int64_t 
 int store_errors_of_workflow(struct store *s, const char *workflow_id, const char *user_id,
                              cJSON **rows);
 int store_workflow_counts(struct store *s, const char *workflow_id, cJSON **row);
+/* The queue's depth for the metrics: executions waiting (due now or later) and running, counted
+ * over the partial indexes of those states (not the history). Columns: queued, running. */
+int store_queue_depth(struct store *s, cJSON **row);
 int store_event_payload(struct store *s, const char *event_id, cJSON **row);
 
 /* Removes every execution, step, error and accepted event of a user and scrubs the freed pages. */

@@ -171,9 +171,17 @@ static const char *const MIGRATIONS[] = {
     /* 15: error streaming to Amazon EventBridge: bus, region, keys (the secret ones sealed), as
      * JSON */
     "ALTER TABLE settings ADD COLUMN error_eventbridge TEXT;",
+
+    /* 16: an environment's own rate limits (JSON: {key, user, event} buckets), http/ratelimit.c */
+    "ALTER TABLE settings ADD COLUMN rate_limits TEXT;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
+
+int store_schema_latest(void)
+{
+    return MIGRATION_COUNT;
+}
 
 static const char *const STATEMENT_SQL[] = {
 #define X(name, sql) sql,

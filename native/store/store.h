@@ -50,6 +50,18 @@ void store_checkpointer_stop(void);
 void store_checkpoint_counts(long *background, long *inline_runs);
 const char *store_errmsg(struct store *s);
 int store_schema_version(struct store *s);
+/* The schema version this binary migrates stores to. */
+int store_schema_latest(void);
+
+/*
+ * Whole files (store/backup.c). store_copy_file copies the database at src into a new file dst
+ * with SQLite's online backup API: the copy is src as of one commit, however much other processes
+ * write meanwhile; dst is standalone (no WAL) and synced. store_check_file checks that path is a
+ * sound SQLite database (quick_check) holding a Solder store of a schema version from 1 to
+ * max_version (*version). Both return STORE_OK or STORE_ERROR with the reason in err.
+ */
+int store_copy_file(const char *src, const char *dst, char *err, size_t err_len);
+int store_check_file(const char *path, int max_version, int *version, char *err, size_t err_len);
 
 /* Milliseconds since the epoch, the unit of every stored time. */
 int64_t store_now(void);

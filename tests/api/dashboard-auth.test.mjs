@@ -96,8 +96,8 @@ test('sign-in: one message for a wrong email and a wrong password; JSON bodies o
     for (const body of [undefined, [], { email: 'ops@acme.test' }, { email: 1, password: PASSWORD }, { email: 'ops@acme.test', password: null }]) {
       const r = await fetch(`${s.url}/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body) });
-      assert.equal(r.status, 400, JSON.stringify(body));
-      assert.equal((await r.json()).code, 'bad_request');
+      assert.equal(r.status, 422, JSON.stringify(body));
+      assert.equal((await r.json()).code, 'validation_failed');
     }
     const notJson = await fetch(`${s.url}/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"email":' });
     assert.equal(notJson.status, 400);
@@ -199,7 +199,7 @@ test('a session acts on one environment, switched in place; API keys work as bef
     const sw = await dash(s, 'PUT', '/auth/session', { session, body: { environment: 'production' } });
     assert.equal(sw.status, 200);
     assert.equal(sw.body.environment, 'production');
-    assert.equal((await dash(s, 'PUT', '/auth/session', { session, body: { environment: 'staging' } })).status, 400);
+    assert.equal((await dash(s, 'PUT', '/auth/session', { session, body: { environment: 'staging' } })).status, 422);
     assert.deepEqual((await dash(s, 'GET', '/users', { session })).body.data, [], 'production sees no development user');
     assert.equal((await dash(s, 'GET', '/users/dev-only', { session })).status, 404);
     assert.equal((await dash(s, 'POST', '/users', { session, body: { username: 'prod-only' } })).status, 200);

@@ -60,7 +60,7 @@ test('API keys: generate (shown once), list per environment, last used, revoke (
   assert.equal((await api(s, 'POST', '/api-keys', { body: { environment: 'development' } })).status, 403);
   assert.equal((await api(s, 'DELETE', `/api-keys/${made.body.id}`)).status, 403);
   assert.equal((await dash(s, 'POST', '/api-keys', { session, csrf: false, body: {} })).status, 403, 'CSRF');
-  assert.equal((await dash(s, 'POST', '/api-keys', { session, body: { environment: 'staging' } })).status, 400);
+  assert.equal((await dash(s, 'POST', '/api-keys', { session, body: { environment: 'staging' } })).status, 422);
 
   const gone = await dash(s, 'DELETE', `/api-keys/${made.body.id}`, { session });
   assert.equal(gone.status, 204);

@@ -3,6 +3,7 @@
 // X-CSRF-Token on state changes).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { BIN, waitUntil } from './server.mjs';
+import { checkAnswer } from './contract.mjs';
 
 // The setup token of the link the server printed, once it has printed it.
 export async function setupToken(server) {
@@ -50,6 +51,7 @@ export async function dash(server, method, p, { body, session, csrf, headers = {
   const text = await res.text();
   let json;
   try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
+  checkAnswer(method, p, { status: res.status, text, headers: res.headers }, h);
   return { status: res.status, body: json, text, headers: res.headers };
 }
 

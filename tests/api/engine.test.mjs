@@ -137,8 +137,9 @@ test('run/event refuses bad input before storing anything', async () => {
   const cases = [
     [{ event: 'Nope', userId, data: {} }, 404],
     [{ event: 'Fulfillment Updated', userId: 'nobody', data: { orderId: '1', status: 'x' } }, 404],
-    [{ event: 'Fulfillment Updated', userId, data: 'text' }, 400],
-    [{ userId, data: {} }, 400],
+    [{ event: 'Fulfillment Updated', userId, data: 'text' }, 422],
+    [{ event: 'Fulfillment Updated', userId }, 400],
+    [{ userId, data: {} }, 422],
     [{ event: 'Fulfillment Updated', data: { orderId: '1', status: 'x' } }, 400],
   ];
   for (const [body, status] of cases) {

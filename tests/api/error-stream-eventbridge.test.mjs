@@ -1,7 +1,8 @@
 // Error streaming to Amazon EventBridge (PUT /settings errorEventBridge): a failed execution's error
 // reaches the bus as an "Execution Error" event, signed with SigV4 (static keys and a session
 // token, verified by the stand-in), sent again after a throttled attempt; the keys are sealed at
-// rest and never answered; a bad target is refused with 400.
+// rest and never answered; a bad target is refused: 422 when not an object (the body schema), 400
+// when its members do not make a target.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -34,7 +35,7 @@ test('a bad EventBridge target is refused; a good one is stored sealed and never
   ];
   for (const errorEventBridge of bad) {
     const r = await api(s, 'PUT', `${V}/settings`, { body: { errorEventBridge } });
-    assert.equal(r.status, 400, JSON.stringify(r.body));
+    assert.equal(r.status, typeof errorEventBridge === 'string' ? 422 : 400, JSON.stringify(r.body));
   }
   const set = await api(s, 'PUT', `${V}/settings`, { body: { errorEventBridge: {
     bus: 'errors', region: 'eu-central-1', ...KEYS, source: 'com.acme.solder', endpoint: eb.url } } });

@@ -189,7 +189,7 @@ test('password/writeOnly field values and settings secrets are sealed on disk an
   const settings = await api(s, 'GET', `${V}/settings`);
   assert.deepEqual(Object.keys(settings.body).sort(),
     ['errorEventBridge', 'errorWebhookSecretSet', 'errorWebhookUrl', 'logRetentionDays', 'publicKeyPem',
-      'signingSecretSet']);
+      'rateLimits', 'signingSecretSet']);
   assert.equal(settings.body.errorEventBridge, null, 'no EventBridge target is set here');
   assert.equal(settings.body.errorWebhookSecretSet, true);
   assert.match(sql('SELECT error_webhook_secret FROM settings'), /^v1\./);

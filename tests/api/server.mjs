@@ -6,6 +6,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkAnswer } from './contract.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const BIN = process.env.SOLDER_BIN || path.join(here, '../../build/solder');
@@ -80,8 +81,9 @@ export function sqlite(server, query) {
     { encoding: 'utf8' }).trim();
 }
 
-// fetch with the API key; returns {status, body, headers}.
-export async function api(server, method, p, { body, key = server.key, headers = {}, raw } = {}) {
+// fetch with the API key; returns {status, body, headers}. The answer is checked against the
+// OpenAPI document (contract.mjs) unless unchecked is set (a test of answers outside it).
+export async function api(server, method, p, { body, key = server.key, headers = {}, raw, unchecked } = {}) {
   const h = { ...headers };
   if (key) h.Authorization = `Bearer ${key}`;
   let payload = raw;
@@ -93,6 +95,7 @@ export async function api(server, method, p, { body, key = server.key, headers =
   const text = await res.text();
   let json;
   try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
+  if (!unchecked) checkAnswer(method, p, { status: res.status, text, headers: res.headers }, h);
   return { status: res.status, body: json, text, headers: res.headers };
 }
 

@@ -182,7 +182,8 @@ test('versionIds pins the installed version; an unknown version is refused', asy
   assert.match(r.body.message, /no released version 7/);
   r = await api(s, 'POST', `${V}/headless/startInstallation`,
     { body: { userId: user, integrationId, workflowIds: [wid], versionIds: ['1'] } });
-  assert.equal(r.status, 400);
+  assert.equal(r.status, 422);
+  assert.match(r.body.message, /versionIds\.0 must be an integer/);
   r = await api(s, 'POST', `${V}/headless/startInstallation`,
     { body: { userId: user, integrationId, workflowIds: [wid], versionIds: [1] } });
   assert.equal(r.status, 200);

@@ -71,23 +71,23 @@ test('batch creation reports invalid and duplicate users and creates the rest', 
 
   const tooMany = await api(s, 'POST', '/users/batch',
     { body: { users: Array.from({ length: 1001 }, (_, i) => ({ username: `bulk${i}` })) } });
-  assert.equal(tooMany.status, 400);
+  assert.equal(tooMany.status, 422);
   assert.match(tooMany.body.message, /at most 1000/);
   assert.equal((await api(s, 'GET', '/users/bulk0')).status, 404, 'nothing half-written');
   const notArray = await api(s, 'POST', '/users/batch', { body: { users: {} } });
-  assert.equal(notArray.status, 400);
+  assert.equal(notArray.status, 422);
 });
 
 test('bad input gets a clear error, never a crash', async () => {
   const cases = [
     [{ raw: '{"username":', headers: { 'Content-Type': 'application/json' } }, 400, 'invalid_json', /not valid JSON/],
     [{ raw: '{"username":"x"} trailing' }, 400, 'invalid_json', /after the JSON value/],
-    [{ body: { username: 5 } }, 400, 'bad_request', /username must be a string/],
-    [{ body: { fullName: 'No Name' } }, 400, 'bad_request', /username is required/],
-    [{ body: { username: '' } }, 400, 'bad_request', /username is required/],
-    [{ body: { username: 'a'.repeat(300) } }, 400, 'bad_request', /at most 255/],
-    [{ body: ['an', 'array'] }, 400, 'bad_request', /JSON object/],
-    [{}, 400, 'bad_request', /JSON object/],
+    [{ body: { username: 5 } }, 422, 'validation_failed', /username must be a string/],
+    [{ body: { fullName: 'No Name' } }, 422, 'validation_failed', /username is required/],
+    [{ body: { username: '' } }, 422, 'validation_failed', /username is required/],
+    [{ body: { username: 'a'.repeat(300) } }, 422, 'validation_failed', /at most 255/],
+    [{ body: ['an', 'array'] }, 422, 'validation_failed', /JSON object/],
+    [{}, 422, 'validation_failed', /JSON object/],
     [{ raw: '['.repeat(65) + ']'.repeat(65) }, 400, 'invalid_json', /deeper than 64/],
     [{ raw: JSON.stringify({ username: 'x'.repeat(1024 * 1024) }) }, 413, 'payload_too_large', /larger than 1048576/],
   ];
@@ -99,8 +99,8 @@ test('bad input gets a clear error, never a crash', async () => {
   }
   // A nesting depth of exactly 64 is accepted by the parser (and then refused as not an object).
   const d64 = await api(s, 'POST', '/users', { raw: '['.repeat(64) + ']'.repeat(64) });
-  assert.equal(d64.status, 400);
-  assert.equal(d64.body.code, 'bad_request');
+  assert.equal(d64.status, 422);
+  assert.equal(d64.body.code, 'validation_failed');
   assert.equal((await api(s, 'GET', '/healthz')).body.status, 'ok');
 });
 

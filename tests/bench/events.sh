@@ -51,9 +51,13 @@ port=$(free_port)
 server_pid=
 trap 'kill $server_pid $sink_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
 
+# The load is one key and one end user, far above the default limits (event: 10,000/s per user):
+# limits high enough never to refuse, so that every figure counts answered events while the buckets
+# are still taken from.
 start_server() {
     : > "$tmp/server.log"
     "$build/solder" serve --listen "127.0.0.1:$port" --data "$tmp/data" --allow-private-network \
+        --rate-limit key=1000000/2000000,event=1000000/2000000 \
         ${BENCH_SERVER_FLAGS:-} "$@" >> "$tmp/server.log" 2>&1 & server_pid=$!
     for _ in $(seq 100); do grep -q 'listening on' "$tmp/server.log" 2>/dev/null && return; sleep 0.1; done
     echo "events: the server did not start:"; cat "$tmp/server.log"; exit 1

@@ -7,6 +7,7 @@
 # One header of each part, named as its part.
 set(LAYER_HEADERS
     shared=json/json.h
+    base=base/log.h
     store=store/store.h
     crypto=crypto/crypto.h
     engine=engine/engine.h
@@ -18,14 +19,15 @@ set(LAYER_HEADERS
     cli=cli/cli.h)
 # PART: the parts whose headers it may include besides its own.
 set(LAYER_ALLOWED_shared "")
-set(LAYER_ALLOWED_store shared)
-set(LAYER_ALLOWED_crypto shared)
-set(LAYER_ALLOWED_engine shared store crypto)
-set(LAYER_ALLOWED_connectors shared store crypto engine)
-set(LAYER_ALLOWED_destinations shared store crypto engine connectors)
-set(LAYER_ALLOWED_http shared store crypto app)
-set(LAYER_ALLOWED_api shared store crypto engine connectors http app)
-set(LAYER_ALLOWED_cli shared store crypto engine connectors destinations http app api)
+set(LAYER_ALLOWED_base shared)
+set(LAYER_ALLOWED_store shared base)
+set(LAYER_ALLOWED_crypto shared base)
+set(LAYER_ALLOWED_engine shared base store crypto)
+set(LAYER_ALLOWED_connectors shared base store crypto engine)
+set(LAYER_ALLOWED_destinations shared base store crypto engine connectors)
+set(LAYER_ALLOWED_http shared base store crypto app)
+set(LAYER_ALLOWED_api shared base store crypto engine connectors http app)
+set(LAYER_ALLOWED_cli shared base store crypto engine connectors destinations http app api)
 
 # The probes: one file per header, alone in a folder so that no include is found beside it.
 set(LAYER_PROBE_DIR ${CMAKE_BINARY_DIR}/layer-probes)
@@ -41,7 +43,7 @@ string(REPLACE ";" "|" probes "${probes}")
 
 # A part's compile line comes from compile_commands.json: the entry of an object library that is
 # never built and links what the part links (SOLDER_PART_LINKS_<part>), shared/ only its own.
-foreach(part shared store crypto engine connectors destinations http api cli)
+foreach(part shared base store crypto engine connectors destinations http api cli)
     set(target layer_probe_${part})
     add_library(${target} OBJECT EXCLUDE_FROM_ALL ${LAYER_PROBE_DIR}/${part}.c)
     if(part STREQUAL "shared")
@@ -62,7 +64,7 @@ endforeach()
 find_program(NM NAMES nm)
 set(libs "shared=$<TARGET_FILE:solder_shared>")
 set(allowed_args "")
-foreach(part store crypto engine connectors destinations http api cli)
+foreach(part base store crypto engine connectors destinations http api cli)
     string(APPEND libs "|${part}=$<TARGET_FILE:solder_${part}>")
     string(REPLACE ";" "|" allowed "${LAYER_ALLOWED_${part}}")
     list(APPEND allowed_args -DALLOWED_${part}=${allowed})

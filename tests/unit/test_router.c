@@ -9,14 +9,14 @@ static void h(struct request *req)
 }
 
 static const struct route TABLE[] = {
-    {HTTP_GET, "/healthz", h, ROUTE_PUBLIC},
-    {HTTP_POST, "/users", h, 0},
-    {HTTP_GET, "/users", h, 0},
-    {HTTP_POST, "/users/batch", h, 0},
-    {HTTP_GET, "/users/:userId", h, 0},
-    {HTTP_DELETE, "/users/:userId", h, 0},
-    {HTTP_GET, "/users/:userId/token", h, 0},
-    {HTTP_GET, "/users/:userId/integrations/:integrationId/install-url", h, 0},
+    {HTTP_GET, "/healthz", h, ROUTE_PUBLIC, NULL},
+    {HTTP_POST, "/users", h, 0, NULL},
+    {HTTP_GET, "/users", h, 0, NULL},
+    {HTTP_POST, "/users/batch", h, 0, NULL},
+    {HTTP_GET, "/users/:userId", h, 0, NULL},
+    {HTTP_DELETE, "/users/:userId", h, 0, NULL},
+    {HTTP_GET, "/users/:userId/token", h, 0, NULL},
+    {HTTP_GET, "/users/:userId/integrations/:integrationId/install-url", h, 0, NULL},
 };
 #define N (sizeof TABLE / sizeof TABLE[0])
 
