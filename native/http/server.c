@@ -125,6 +125,10 @@ static void add_cors(struct request *req)
     reply_header(req, "vary", "origin");
 }
 
+/* How far past the body limit a declared body is still read (and dropped) before the 413, so that
+ * the client reads the answer instead of a broken pipe; beyond it the answer goes at once. */
+#define BODY_DRAIN_MAX ((size_t)16 << 20)
+
 /* Environments never change once created, so each thread keeps the few there are. */
 #define ENV_CACHE 8
 static _Thread_local struct environment env_cache[ENV_CACHE];
@@ -488,6 +492,15 @@ static bool framing(struct app *app, struct http_conn *conn, struct lws *wsi)
     if (req->has_content_length && req->content_length > app->cfg.max_body) {
         req->body_too_large = true;
         conn->close_after = true;
+        /* A client still sending a body that is somewhat too large would meet a closed connection
+         * (EPIPE) instead of the 413: such a body is read and dropped first, under the body
+         * deadline; a larger one is answered at once. */
+        if (req->content_length - app->cfg.max_body <= BODY_DRAIN_MAX) {
+            conn->phase = PHASE_BODY;
+            lws_sul_schedule(app->lws, 0, &conn->deadline, body_deadline,
+                             (lws_usec_t)APP_BODY_TIMEOUT_S * LWS_US_PER_SEC);
+            return false;
+        }
         return true;
     }
     if (conn->chunked || (method_has_body(req->method) && req->content_length > 0)) {
@@ -505,6 +518,8 @@ static bool framing(struct app *app, struct http_conn *conn, struct lws *wsi)
 static void body_piece(struct app *app, struct http_conn *conn, const char *in, size_t len)
 {
     struct request *req = conn->req;
+    if (req->body_too_large && !conn->chunked)
+        return; /* a body too large by at most BODY_DRAIN_MAX, dropped until it ends */
     if (conn->chunked) {
         size_t used;
         switch (chunked_feed(&conn->chunks, in, len, &req->body, app->cfg.max_body, &used)) {
