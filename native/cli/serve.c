@@ -290,28 +290,21 @@ int cli_serve(int argc, char **argv)
     if (store_checkpointer_start(app.db_path, err, sizeof err) != 0)
         fprintf(stderr, "solder serve: %s (commits will checkpoint)\n", err);
     app.ws = ws_hub_new();
+    rc = 1;
     if (serve_parts_start(&app, &engine, allow_hosts) != 0) {
         fprintf(stderr, "solder serve: cannot start the engine\n");
-        store_checkpointer_stop();
-        connectors_free(app.connectors);
-        app_release(&app);
-        return 1;
+        goto stop_checkpointer;
     }
     connectors_start(app.connectors, app.engine, app.cfg.data_dir, app.cfg.public_url);
     if (metrics_listen &&
-        metrics_listen_start(&app, metrics_at.listen_host, metrics_at.port, err, sizeof err) != 0) {
+        metrics_listen_start(&app, metrics_at.listen_host, metrics_at.port, err, sizeof err) != 0)
         fprintf(stderr, "solder serve: %s\n", err);
-        connectors_stop(app.connectors);
-        serve_parts_stop(&app);
-        store_checkpointer_stop();
-        connectors_free(app.connectors);
-        app_release(&app);
-        return 1;
-    }
-    rc = app_run_server(&app);
+    else
+        rc = app_run_server(&app);
     metrics_listen_stop();
     connectors_stop(app.connectors);
     serve_parts_stop(&app);
+stop_checkpointer:
     store_checkpointer_stop();
     connectors_free(app.connectors);
     ws_hub_free(app.ws);

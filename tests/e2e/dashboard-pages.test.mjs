@@ -19,7 +19,7 @@ import { startSink, verifyStandardWebhook } from '../api/sink.mjs';
 import { startSandbox } from '../api/sandbox.mjs';
 import { startEventBridge } from '../api/standins.mjs';
 import { createAccount } from '../api/dashboard.mjs';
-import { assertAccessible, go as open, setCode, shot, signedInBrowser, tabTo } from './dashboard.mjs';
+import { assertAccessible, go as open, setCode, shot, signedInBrowser, signInByKeyboard, tabTo } from './dashboard.mjs';
 
 const V = '/2024-03';
 const EMAIL = 'ops@acme.example';
@@ -528,15 +528,7 @@ test('Promote: production starts empty, the preview shows what changes, apply, p
 });
 
 test('keyboard only: sign in, Settings, Generate API Key, copy, dismiss, Revoke and confirm', async () => {
-  const p = await browser.newPage();
-  await p.context().clearCookies();
-  await p.goto(`${s.url}/sign-in`);
-  await p.getByLabel('Email').waitFor();
-  await p.keyboard.type(EMAIL); // the Email field has the focus
-  await p.keyboard.press('Tab');
-  await p.keyboard.type(PASSWORD);
-  await p.keyboard.press('Enter');
-  await p.waitForURL(/\/integrations$/);
+  const p = await signInByKeyboard(browser, s.url, EMAIL, PASSWORD);
   await tabTo(p, 'Settings', 'link');
   await p.keyboard.press('Enter');
   await p.waitForURL(/\/settings$/);

@@ -61,6 +61,21 @@ export async function assertAccessible(page, where) {
   assert.deepEqual(found, [], `${where}: axe-core`);
 }
 
+// A new page of browser signed in with the keyboard alone: the Email field has the focus, Tab
+// reaches Password, Enter submits. Resolves once the Integrations page is open.
+export async function signInByKeyboard(browser, base, email, password) {
+  const p = await browser.newPage();
+  await p.context().clearCookies();
+  await p.goto(`${base}/sign-in`);
+  await p.getByLabel('Email').waitFor();
+  await p.keyboard.type(email);
+  await p.keyboard.press('Tab');
+  await p.keyboard.type(password);
+  await p.keyboard.press('Enter');
+  await p.waitForURL(/\/integrations$/);
+  return p;
+}
+
 // Presses Tab until the focused element has the accessible name `name` (and, for role 'link' or
 // 'button', that kind of element); fails after `limit` presses.
 export async function tabTo(page, name, role = 'button', limit = 60) {

@@ -13,7 +13,7 @@ import { startServer, api, waitUntil } from '../api/server.mjs';
 import { startSink } from '../api/sink.mjs';
 import { startSandbox } from '../api/sandbox.mjs';
 import { startBrowser, startIsvPage, reviewAndFinish } from './browser.mjs';
-import { assertAccessible, go as open, setCode as paste, shot as snap, tabTo } from './dashboard.mjs';
+import { assertAccessible, go as open, setCode as paste, shot as snap, signInByKeyboard, tabTo } from './dashboard.mjs';
 
 const V = '/2024-03';
 const EMAIL = 'ops@acme.example';
@@ -340,15 +340,7 @@ test('every page renders names with markup as text, and axe-core finds no seriou
 });
 
 test('keyboard only: sign in, reach a page from the navigation, open and close New Integration', async () => {
-  const p = await browser.newPage();
-  await p.context().clearCookies();
-  await p.goto(`${s.url}/sign-in`);
-  await p.getByLabel('Email').waitFor();
-  await p.keyboard.type(EMAIL); // the Email field has the focus
-  await p.keyboard.press('Tab');
-  await p.keyboard.type(PASSWORD);
-  await p.keyboard.press('Enter');
-  await p.waitForURL(/\/integrations$/);
+  const p = await signInByKeyboard(browser, s.url, EMAIL, PASSWORD);
   const reach = (name, role = 'link') => tabTo(p, name, role);
   await reach('Custom Events');
   await p.keyboard.press('Enter');
