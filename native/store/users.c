@@ -163,7 +163,7 @@ int store_users_search(struct store *s, const char *env_id, const char *search, 
         rc = store_query(s,
                          "SELECT id AS userId, username, full_name AS fullName, "
                          "created_at AS createdAt " USERS_MATCH
-                         "ORDER BY created_at DESC, id DESC LIMIT ?4 OFFSET ?3",
+                         "ORDER BY created_at DESC, rowid DESC LIMIT ?4 OFFSET ?3",
                          rows, "ssii", env_id, pattern, (int64_t)offset, (int64_t)limit);
 #undef USERS_MATCH
     free(pattern);

@@ -78,6 +78,20 @@ test('batch creation reports invalid and duplicate users and creates the rest', 
   assert.equal(notArray.status, 422);
 });
 
+test('users created in one batch list newest first in the reverse of the batch, the same on every page', async () => {
+  const names = Array.from({ length: 40 }, (_, i) => `order-${String(i).padStart(2, '0')}`);
+  assert.equal((await api(s, 'POST', '/users/batch', { body: { users: names.map((username) => ({ username })) } })).status, 200);
+  const seen = [];
+  for (let page = 0; page < 4; page++) {
+    const r = await api(s, 'GET', `/users?search=order-&limit=10&page=${page}`);
+    assert.equal(r.status, 200);
+    assert.equal(r.body.total, 40);
+    seen.push(...r.body.data.map((u) => u.username));
+  }
+  // Created in the same millisecond, they still come back in one order: the batch's, reversed.
+  assert.deepEqual(seen, [...names].reverse());
+});
+
 test('bad input gets a clear error, never a crash', async () => {
   const cases = [
     [{ raw: '{"username":', headers: { 'Content-Type': 'application/json' } }, 400, 'invalid_json', /not valid JSON/],
