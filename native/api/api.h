@@ -44,11 +44,13 @@ void api_users_token(struct request *req);
  */
 bool api_load_user(struct request *req, const char *id_or_name, struct user *out);
 
-/* The workflow template or integration named by id or name in the caller's environment (a row the
- * caller deletes); replies 404 (or 500) and returns NULL when there is none, 403 when the caller is
- * an install link for another integration. */
-cJSON *api_load_workflow(struct request *req, const char *id_or_name);
-cJSON *api_load_integration(struct request *req, const char *id_or_name);
+/* The workflow template or integration named by id or name in the caller's environment into *out
+ * (the caller clears it); replies 404 (or 500) and returns false when there is none, 403 when the
+ * caller is an install link for another integration. */
+struct workflow;
+struct integration;
+bool api_load_workflow(struct request *req, const char *id_or_name, struct workflow *out);
+bool api_load_integration(struct request *req, const char *id_or_name, struct integration *out);
 
 /* Whether the caller may act on integration_id: always, unless it is an install link's token,
  * which may only act on its own integration. Replies 403 and returns false otherwise. */
@@ -134,9 +136,9 @@ void api_integrations_delete(struct request *req);
 
 /* api/workflows.c */
 
-/* A released workflow (a workflows-table row) as the reference's Workflow object, with the
- * user's installed state when u names one. */
-cJSON *api_workflow_view(struct request *req, const cJSON *wf, const struct user *u);
+/* A released workflow as the reference's Workflow object, with the user's installed state when u
+ * names one. */
+cJSON *api_workflow_view(struct request *req, const struct workflow *wf, const struct user *u);
 
 void api_workflows_create(struct request *req);
 void api_workflows_update(struct request *req);

@@ -13,33 +13,30 @@
 
 void api_builder_workflows(struct request *req)
 {
-    cJSON *integ = api_load_integration(req, req->params[0]);
-    if (!integ)
+    struct integration integ;
+    if (!api_load_integration(req, req->params[0], &integ))
         return;
-    cJSON *rows = NULL;
-    int rc = store_workflows_of_integration(req->app->store, json_get_str(integ, "integrationId"),
-                                            &rows);
-    cJSON_Delete(integ);
+    struct workflow_list wfs;
+    int rc = store_workflows_of_integration(req->app->store, integ.id, &wfs);
+    store_integration_clear(&integ);
     if (rc != STORE_OK) {
         reply_store_error(req, rc, "workflow");
         return;
     }
     cJSON *data = cJSON_CreateArray();
-    const cJSON *wf;
-    cJSON_ArrayForEach(wf, rows)
-    {
+    for (size_t k = 0; k < wfs.n; k++) {
+        const struct workflow *wf = &wfs.items[k];
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "workflowId", json_get_str(wf, "workflowId"));
-        cJSON_AddStringToObject(o, "name", json_get_str(wf, "name"));
-        cJSON_AddNumberToObject(o, "version", cJSON_GetObjectItem(wf, "version")->valuedouble);
-        api_add_time(o, "createdAt", wf, "createdAt");
-        api_add_time(o, "updatedAt", wf, "updatedAt");
-        const cJSON *draft = cJSON_GetObjectItem(wf, "draft");
+        cJSON_AddStringToObject(o, "workflowId", wf->id);
+        cJSON_AddStringToObject(o, "name", wf->name);
+        cJSON_AddNumberToObject(o, "version", wf->version);
+        cJSON_AddItemToObject(o, "createdAt", api_time_json(wf->created_at));
+        cJSON_AddItemToObject(o, "updatedAt", api_time_json(wf->updated_at));
         cJSON_AddItemToObject(o, "draft",
-                              draft ? cJSON_Duplicate(draft, true) : cJSON_CreateNull());
+                              wf->draft ? cJSON_Duplicate(wf->draft, true) : cJSON_CreateNull());
         cJSON_AddItemToArray(data, o);
     }
-    cJSON_Delete(rows);
+    store_workflow_list_free(&wfs);
     cJSON *out = cJSON_CreateObject();
     cJSON_AddItemToObject(out, "data", data);
     reply_json(req, 200, out);
@@ -53,28 +50,28 @@ void api_builder_version(struct request *req)
         reply_error(req, 400, "bad_request", "version must be a released version number");
         return;
     }
-    cJSON *wf = api_load_workflow(req, req->params[0]);
-    if (!wf)
+    struct workflow wf;
+    if (!api_load_workflow(req, req->params[0], &wf))
         return;
-    cJSON *row = NULL;
-    int rc =
-        store_workflow_version(req->app->store, json_get_str(wf, "workflowId"), (int)version, &row);
-    if (rc != STORE_OK) {
+    struct workflow_version ver;
+    int rc = store_workflow_version(req->app->store, wf.id, (int)version, &ver);
+    if (rc != STORE_OK && rc != STORE_NOT_FOUND) {
         reply_store_error(req, rc, "workflow");
-    } else if (!row || cJSON_GetObjectItem(row, "version")->valuedouble != (double)version) {
+    } else if (rc == STORE_NOT_FOUND || ver.version != version) {
         reply_error(req, 404, "not_found", "version %ld of this workflow was never released",
                     version);
     } else {
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "workflowId", json_get_str(wf, "workflowId"));
+        cJSON_AddStringToObject(o, "workflowId", wf.id);
         cJSON_AddNumberToObject(o, "versionId", (double)version);
-        api_add_time(o, "releasedAt", row, "releasedAt");
-        cJSON *def = cJSON_DetachItemFromObject(row, "definition");
-        cJSON_AddItemToObject(o, "definition", def ? def : cJSON_CreateNull());
+        cJSON_AddItemToObject(o, "releasedAt", api_time_json(ver.released_at));
+        cJSON_AddItemToObject(o, "definition",
+                              ver.definition ? ver.definition : cJSON_CreateNull());
+        ver.definition = NULL;
         cJSON *out = cJSON_CreateObject();
         cJSON_AddItemToObject(out, "data", o);
         reply_json(req, 200, out);
     }
-    cJSON_Delete(row);
-    cJSON_Delete(wf);
+    store_workflow_version_clear(&ver);
+    store_workflow_clear(&wf);
 }

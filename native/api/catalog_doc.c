@@ -29,42 +29,44 @@ static cJSON *event_schema(const cJSON *ev, char **err)
 
 cJSON *catalog_doc_export(struct store *s, const char *env_id)
 {
-    cJSON *events = NULL, *integs = NULL;
-    if (store_events(s, env_id, &events) != STORE_OK ||
-        store_integrations(s, env_id, &integs) != STORE_OK) {
-        cJSON_Delete(events);
+    struct custom_event_list events;
+    struct integration_list integs;
+    if (store_events(s, env_id, &events) != STORE_OK)
+        return NULL;
+    if (store_integrations(s, env_id, &integs) != STORE_OK) {
+        store_custom_event_list_free(&events);
         return NULL;
     }
     cJSON *doc = cJSON_CreateObject();
     cJSON *ev_out = cJSON_AddArrayToObject(doc, "events");
-    const cJSON *r;
-    cJSON_ArrayForEach(r, events)
-    {
+    for (size_t i = 0; i < events.n; i++) {
+        const struct custom_event *r = &events.items[i];
         cJSON *e = cJSON_CreateObject();
-        cJSON_AddStringToObject(e, "name", json_get_str(r, "name"));
-        if (json_get_str(r, "description"))
-            cJSON_AddStringToObject(e, "description", json_get_str(r, "description"));
-        cJSON_AddItemToObject(e, "body", cJSON_Duplicate(cJSON_GetObjectItem(r, "body"), true));
+        cJSON_AddStringToObject(e, "name", r->name);
+        if (r->description)
+            cJSON_AddStringToObject(e, "description", r->description);
+        cJSON_AddItemToObject(e, "body", cJSON_Duplicate(r->body, true));
         cJSON_AddItemToArray(ev_out, e);
     }
     cJSON *in_out = cJSON_AddArrayToObject(doc, "integrations");
-    cJSON_ArrayForEach(r, integs)
-    {
-        cJSON *o = cJSON_CreateObject(), *wfs = NULL;
+    for (size_t i = 0; i < integs.n; i++) {
+        const struct integration *r = &integs.items[i];
+        cJSON *o = cJSON_CreateObject();
         const char *keys[] = {"name", "app", "icon", "description"};
+        const char *values[] = {r->name, r->app, r->icon, r->description};
         for (size_t k = 0; k < 4; k++)
-            if (json_get_str(r, keys[k]))
-                cJSON_AddStringToObject(o, keys[k], json_get_str(r, keys[k]));
+            if (values[k])
+                cJSON_AddStringToObject(o, keys[k], values[k]);
         cJSON *list = cJSON_AddArrayToObject(o, "workflows");
-        store_workflows_of_integration(s, json_get_str(r, "integrationId"), &wfs);
-        const cJSON *w;
-        cJSON_ArrayForEach(w, wfs)
-            cJSON_AddItemToArray(list, cJSON_Duplicate(cJSON_GetObjectItem(w, "draft"), true));
-        cJSON_Delete(wfs);
+        struct workflow_list wfs;
+        store_workflows_of_integration(s, r->id, &wfs);
+        for (size_t k = 0; k < wfs.n; k++)
+            cJSON_AddItemToArray(list, cJSON_Duplicate(wfs.items[k].draft, true));
+        store_workflow_list_free(&wfs);
         cJSON_AddItemToArray(in_out, o);
     }
-    cJSON_Delete(events);
-    cJSON_Delete(integs);
+    store_custom_event_list_free(&events);
+    store_integration_list_free(&integs);
     return doc;
 }
 
@@ -161,14 +163,16 @@ static int import_event(struct run *r, const cJSON *ev)
     const cJSON *body = cJSON_GetObjectItem(ev, "body");
     const char *name = json_get_str(ev, "name"), *description = json_get_str(ev, "description");
     const cJSON *stored_body = body ? body : schema;
-    cJSON *row = NULL;
-    int rc = store_event_find(r->s, r->env, name, &row);
-    const char *action = !row ? "create"
-                         : same_text(json_get_str(row, "description"), description) &&
-                                 json_equal(cJSON_GetObjectItem(row, "body"), stored_body)
-                             ? "unchanged"
-                             : "update";
-    cJSON_Delete(row);
+    struct custom_event old;
+    int rc = store_event_find(r->s, r->env, name, &old);
+    bool found = rc == STORE_OK;
+    if (rc == STORE_NOT_FOUND)
+        rc = STORE_OK;
+    const char *action =
+        !found                                                                         ? "create"
+        : same_text(old.description, description) && json_equal(old.body, stored_body) ? "unchanged"
+                                                                                       : "update";
+    store_custom_event_clear(&old);
     if (rc == STORE_OK && !r->dry_run && strcmp(action, "unchanged") != 0)
         rc = store_event_upsert(r->s, r->env, name, description, stored_body, schema,
                                 strcmp(action, "create") == 0);
@@ -184,21 +188,23 @@ static int import_event(struct run *r, const cJSON *ev)
 static int import_workflow(struct run *r, const char *integration_id, const cJSON *wf)
 {
     const char *name = json_get_str(wf, "name");
-    cJSON *row = NULL, *latest = NULL;
+    struct workflow row;
+    struct workflow_version latest = {0};
     int rc = store_workflow_find(r->s, r->env, name, &row);
-    if (rc != STORE_OK)
+    if (rc != STORE_OK && rc != STORE_NOT_FOUND)
         return rc;
+    bool found = rc == STORE_OK;
+    rc = STORE_OK;
     char id[ID_LEN + 1] = "";
-    if (row) {
-        snprintf(id, sizeof id, "%s", json_get_str(row, "workflowId"));
+    if (found) {
+        snprintf(id, sizeof id, "%s", row.id);
         store_workflow_version(r->s, id, 0, &latest);
     }
-    bool draft_differs = !row || !json_equal(cJSON_GetObjectItem(row, "draft"), wf);
-    bool release =
-        r->release && !(latest && json_equal(cJSON_GetObjectItem(latest, "definition"), wf));
-    int next = (latest ? cJSON_GetObjectItem(latest, "version")->valueint : 0) + 1;
-    cJSON_Delete(row);
-    cJSON_Delete(latest);
+    bool draft_differs = !found || !json_equal(row.draft, wf);
+    bool release = r->release && !(latest.version && json_equal(latest.definition, wf));
+    int next = latest.version + 1;
+    store_workflow_clear(&row);
+    store_workflow_version_clear(&latest);
     const char *action = !id[0] ? "create" : draft_differs || release ? "update" : "unchanged";
     char details[64];
     snprintf(details, sizeof details, "released as version %d", next);
@@ -237,20 +243,23 @@ static int import_integration(struct run *r, const cJSON *integ)
 {
     const char *name = json_get_str(integ, "name");
     static const char *const FIELDS[] = {"app", "icon", "description"};
-    cJSON *row = NULL;
+    struct integration row;
     int rc = store_integration_find(r->s, r->env, name, &row);
-    if (rc != STORE_OK)
+    if (rc != STORE_OK && rc != STORE_NOT_FOUND)
         return rc;
+    bool found = rc == STORE_OK;
+    rc = STORE_OK;
     char id[ID_LEN + 1] = "";
-    bool differs = !row;
-    if (row) {
-        snprintf(id, sizeof id, "%s", json_get_str(row, "integrationId"));
+    bool differs = !found;
+    if (found) {
+        snprintf(id, sizeof id, "%s", row.id);
+        const char *have[] = {row.app, row.icon, row.description};
         for (size_t k = 0; k < sizeof FIELDS / sizeof FIELDS[0]; k++) {
             const char *want = json_get_str(integ, FIELDS[k]);
-            differs = differs || (want && !same_text(want, json_get_str(row, FIELDS[k])));
+            differs = differs || (want && !same_text(want, have[k]));
         }
     }
-    cJSON_Delete(row);
+    store_integration_clear(&row);
     const char *action = !id[0] ? "create" : differs ? "update" : "unchanged";
     change(r, "integration", name, action, NULL);
     if (!r->dry_run && differs) {

@@ -143,38 +143,32 @@ bool api_integration_allowed(struct request *req, const char *integration_id)
     return false;
 }
 
-cJSON *api_load_workflow(struct request *req, const char *id_or_name)
+bool api_load_workflow(struct request *req, const char *id_or_name, struct workflow *out)
 {
-    cJSON *row = NULL;
-    int rc = store_workflow_find(req->app->store, req->who.env.id, id_or_name, &row);
-    if (rc == STORE_OK && !row)
-        rc = STORE_NOT_FOUND;
+    int rc = store_workflow_find(req->app->store, req->who.env.id, id_or_name, out);
     if (rc != STORE_OK) {
         reply_store_error(req, rc, "workflow");
-        return NULL;
+        return false;
     }
-    if (!api_integration_allowed(req, json_get_str(row, "integrationId"))) {
-        cJSON_Delete(row);
-        return NULL;
+    if (!api_integration_allowed(req, out->integration_id)) {
+        store_workflow_clear(out);
+        return false;
     }
-    return row;
+    return true;
 }
 
-cJSON *api_load_integration(struct request *req, const char *id_or_name)
+bool api_load_integration(struct request *req, const char *id_or_name, struct integration *out)
 {
-    cJSON *row = NULL;
-    int rc = store_integration_find(req->app->store, req->who.env.id, id_or_name, &row);
-    if (rc == STORE_OK && !row)
-        rc = STORE_NOT_FOUND;
+    int rc = store_integration_find(req->app->store, req->who.env.id, id_or_name, out);
     if (rc != STORE_OK) {
         reply_store_error(req, rc, "integration");
-        return NULL;
+        return false;
     }
-    if (!api_integration_allowed(req, json_get_str(row, "integrationId"))) {
-        cJSON_Delete(row);
-        return NULL;
+    if (!api_integration_allowed(req, out->id)) {
+        store_integration_clear(out);
+        return false;
     }
-    return row;
+    return true;
 }
 
 void api_add_time(cJSON *o, const char *name, const cJSON *row, const char *column)

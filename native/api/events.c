@@ -82,17 +82,15 @@ static const schema_t *cached_schema(struct store *st, const char *env, const ch
             schema_cache[i] = schema_cache[--schema_cache_used];
             break;
         }
-    cJSON *event = NULL;
+    struct custom_event event;
     *rc = store_event_find(st, env, name, &event);
-    if (*rc != STORE_OK || !event) {
-        *rc = *rc == STORE_OK ? STORE_NOT_FOUND : *rc;
+    if (*rc != STORE_OK)
         return NULL;
-    }
     char *err = NULL;
-    schema_t *s = schema_compile(cJSON_GetObjectItem(event, "schema"), &EVENT_SCHEMA_OPTIONS, &err);
+    schema_t *s = schema_compile(event.schema, &EVENT_SCHEMA_OPTIONS, &err);
     free(err);
-    updated = (int64_t)cJSON_GetObjectItem(event, "updatedAt")->valuedouble;
-    cJSON_Delete(event);
+    updated = event.updated_at;
+    store_custom_event_clear(&event);
     if (!s)
         return NULL;
     if (schema_cache_used == EVENT_SCHEMA_CACHE)
@@ -140,29 +138,28 @@ static cJSON *event_schema(struct request *req, const cJSON *obj, cJSON **body_o
     return out;
 }
 
-static cJSON *event_json(const cJSON *row)
+static cJSON *event_json(const struct custom_event *e)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "name", json_get_str(row, "name"));
-    cJSON_AddStringToObject(
-        o, "description", json_get_str(row, "description") ? json_get_str(row, "description") : "");
-    cJSON_AddItemToObject(o, "body", cJSON_Duplicate(cJSON_GetObjectItem(row, "body"), true));
-    cJSON_AddItemToObject(o, "schema", cJSON_Duplicate(cJSON_GetObjectItem(row, "schema"), true));
+    cJSON_AddStringToObject(o, "name", e->name);
+    cJSON_AddStringToObject(o, "description", e->description ? e->description : "");
+    cJSON_AddItemToObject(o, "body", cJSON_Duplicate(e->body, true));
+    cJSON_AddItemToObject(o, "schema", cJSON_Duplicate(e->schema, true));
     return o;
 }
 
 void api_events_list(struct request *req)
 {
-    cJSON *rows;
-    int rc = store_events(req->app->store, req->who.env.id, &rows);
+    struct custom_event_list events;
+    int rc = store_events(req->app->store, req->who.env.id, &events);
     if (rc != STORE_OK) {
         reply_store_error(req, rc, "event");
         return;
     }
     cJSON *data = cJSON_CreateArray();
-    const cJSON *r;
-    cJSON_ArrayForEach(r, rows) cJSON_AddItemToArray(data, event_json(r));
-    cJSON_Delete(rows);
+    for (size_t k = 0; k < events.n; k++)
+        cJSON_AddItemToArray(data, event_json(&events.items[k]));
+    store_custom_event_list_free(&events);
     cJSON *out = cJSON_CreateObject();
     cJSON_AddItemToObject(out, "data", data);
     reply_json(req, 200, out);
@@ -188,11 +185,11 @@ static void save_event(struct request *req, const char *name, bool create)
         reply_store_error(req, rc, "event");
         return;
     }
-    cJSON *row = NULL;
-    store_event_find(req->app->store, req->who.env.id, name, &row);
+    struct custom_event event;
+    bool found = store_event_find(req->app->store, req->who.env.id, name, &event) == STORE_OK;
     cJSON *out = cJSON_CreateObject();
-    cJSON_AddItemToObject(out, "data", row ? event_json(row) : cJSON_CreateNull());
-    cJSON_Delete(row);
+    cJSON_AddItemToObject(out, "data", found ? event_json(&event) : cJSON_CreateNull());
+    store_custom_event_clear(&event);
     reply_json(req, 200, out);
 }
 
@@ -208,15 +205,15 @@ void api_events_update(struct request *req)
 
 void api_events_get(struct request *req)
 {
-    cJSON *row = NULL;
-    int rc = store_event_find(req->app->store, req->who.env.id, req->params[0], &row);
-    if (rc != STORE_OK || !row) {
-        reply_store_error(req, rc == STORE_OK ? STORE_NOT_FOUND : rc, "event");
+    struct custom_event event;
+    int rc = store_event_find(req->app->store, req->who.env.id, req->params[0], &event);
+    if (rc != STORE_OK) {
+        reply_store_error(req, rc, "event");
         return;
     }
     cJSON *out = cJSON_CreateObject();
-    cJSON_AddItemToObject(out, "data", event_json(row));
-    cJSON_Delete(row);
+    cJSON_AddItemToObject(out, "data", event_json(&event));
+    store_custom_event_clear(&event);
     reply_json(req, 200, out);
 }
 
@@ -333,12 +330,13 @@ void api_run_workflow(struct request *req)
     struct user u;
     if (!data || !api_user_param(req, body, true, &u, NULL))
         return;
-    cJSON *inst = NULL, *wf = api_load_workflow(req, wid);
-    if (!wf) {
-        /* answered */
-    } else if (store_installation_find(req->app->store, json_get_str(wf, "workflowId"), u.id,
-                                       &inst) != STORE_OK ||
-               !inst) {
+    cJSON *inst = NULL;
+    struct workflow wf;
+    if (!api_load_workflow(req, wid, &wf)) {
+        store_user_clear(&u);
+        return;
+    }
+    if (store_installation_find(req->app->store, wf.id, u.id, &inst) != STORE_OK || !inst) {
         reply_error(req, 404, "not_found", "the user has not installed this workflow");
     } else {
         const char *type = json_get_str(inst, "triggerType");
@@ -351,11 +349,10 @@ void api_run_workflow(struct request *req)
             reply_error(req, 409, "conflict",
                         "the user's installation of this workflow is inactive");
         } else {
-            enqueue_and_reply(req, &u, json_get_str(wf, "name"), type, NULL,
-                              json_get_str(wf, "workflowId"), data, true);
+            enqueue_and_reply(req, &u, wf.name, type, NULL, wf.id, data, true);
         }
     }
     cJSON_Delete(inst);
-    cJSON_Delete(wf);
+    store_workflow_clear(&wf);
     store_user_clear(&u);
 }

@@ -7,6 +7,7 @@
 #include "api/api.h"
 
 #include "json/json.h"
+#include "store/catalog.h"
 #include "store/history.h"
 #include "store/runs.h"
 
@@ -45,13 +46,14 @@ static bool workflow_param(struct request *req, char id[ID_LEN + 1], bool *prese
 {
     char *q = request_query(req, "workflowId");
     *present = q && *q;
-    cJSON *wf = *present ? api_load_workflow(req, q) : NULL;
+    struct workflow wf = {0};
+    bool found = *present && api_load_workflow(req, q, &wf);
     free(q);
-    if (*present && !wf)
+    if (*present && !found)
         return false;
-    if (wf)
-        snprintf(id, ID_LEN + 1, "%s", json_get_str(wf, "workflowId"));
-    cJSON_Delete(wf);
+    if (found)
+        snprintf(id, ID_LEN + 1, "%s", wf.id);
+    store_workflow_clear(&wf);
     return true;
 }
 
@@ -138,8 +140,8 @@ void api_history_execution(struct request *req)
         return;
     }
     /* The execution's workflow must be of the caller's environment (404 otherwise). */
-    cJSON *wf = x ? api_load_workflow(req, json_get_str(x, "workflowId")) : NULL;
-    if (!x || !wf) {
+    struct workflow wf;
+    if (!x || !api_load_workflow(req, json_get_str(x, "workflowId"), &wf)) {
         if (!req->replied)
             reply_error(req, 404, "not_found", "no execution %.64s", req->params[0]);
         cJSON_Delete(x);
@@ -149,7 +151,7 @@ void api_history_execution(struct request *req)
     cJSON *o = api_execution_json(s, x, &budget);
     if (budget.truncated)
         cJSON_AddTrueToObject(o, "truncated");
-    cJSON_AddStringToObject(o, "workflowName", json_get_str(wf, "name"));
+    cJSON_AddStringToObject(o, "workflowName", wf.name);
     struct user u;
     if (store_user_find(s, req->who.env.id, json_get_str(x, "userId"), &u) == STORE_OK) {
         if (u.username)
@@ -165,7 +167,7 @@ void api_history_execution(struct request *req)
         cJSON_AddItemToObject(trigger, "payload", payload ? payload : cJSON_CreateNull());
     }
     cJSON_Delete(ev);
-    cJSON_Delete(wf);
+    store_workflow_clear(&wf);
     cJSON_Delete(x);
     cJSON *out = cJSON_CreateObject();
     cJSON_AddItemToObject(out, "data", o);

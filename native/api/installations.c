@@ -117,27 +117,26 @@ void api_headless_start(struct request *req)
         store_user_clear(&u);
         return;
     }
-    cJSON *wfs = NULL, *integ = api_load_integration(req, integration_id);
-    if (!integ) {
+    struct integration integ;
+    if (!api_load_integration(req, integration_id, &integ)) {
         cJSON_Delete(chosen_creds);
         store_user_clear(&u);
         return;
     }
     int rc;
-    store_workflows_of_integration(s, json_get_str(integ, "integrationId"), &wfs);
+    struct workflow_list wfs;
+    store_workflows_of_integration(s, integ.id, &wfs);
     cJSON *ids = cJSON_CreateArray(), *data = cJSON_CreateArray(), *versions = cJSON_CreateArray();
-    const cJSON *wf;
     bool missing_version = false;
-    cJSON_ArrayForEach(wf, wfs)
-    {
-        const char *wid = json_get_str(wf, "workflowId");
+    for (size_t i = 0; i < wfs.n; i++) {
+        const char *wid = wfs.items[i].id;
         bool chosen = !wanted;
         int version = 0, k = 0, found = 0;
         const cJSON *w;
         cJSON_ArrayForEach(w, wanted)
         {
             if (cJSON_IsString(w) && (strcmp(w->valuestring, wid) == 0 ||
-                                      strcmp(w->valuestring, json_get_str(wf, "name")) == 0)) {
+                                      strcmp(w->valuestring, wfs.items[i].name) == 0)) {
                 chosen = true;
                 version = pinned ? cJSON_GetArrayItem(pinned, k)->valueint : 0;
             }
@@ -162,7 +161,7 @@ void api_headless_start(struct request *req)
         cJSON_AddItemToObject(entry, "fields", fields_form(def));
         cJSON_AddItemToArray(data, entry);
     }
-    cJSON_Delete(wfs);
+    store_workflow_list_free(&wfs);
     if (missing_version) {
         /* answered above */
     } else if (cJSON_GetArraySize(ids) == 0) {
@@ -172,8 +171,7 @@ void api_headless_start(struct request *req)
     } else {
         char id[ID_LEN + 1];
         id_new(id);
-        rc = store_install_session_insert(s, req->who.env.id, id, u.id,
-                                          json_get_str(integ, "integrationId"), ids, versions,
+        rc = store_install_session_insert(s, req->who.env.id, id, u.id, integ.id, ids, versions,
                                           chosen_creds);
         if (rc != STORE_OK) {
             reply_store_error(req, rc, "installation");
@@ -189,7 +187,7 @@ void api_headless_start(struct request *req)
     cJSON_Delete(ids);
     cJSON_Delete(versions);
     cJSON_Delete(chosen_creds);
-    cJSON_Delete(integ);
+    store_integration_clear(&integ);
     store_user_clear(&u);
 }
 
@@ -440,16 +438,15 @@ static cJSON *credential_view(struct request *req, const char *user_id, const ch
 }
 
 /* The credentials of an entry: its integration's app and every app it chose one for. */
-static void add_credentials(struct request *req, cJSON *entry, const cJSON *integrations)
+static void add_credentials(struct request *req, cJSON *entry,
+                            const struct integration_list *integrations)
 {
-    const cJSON *chosen = cJSON_GetObjectItem(entry, "credentialIds"), *i, *c;
+    const cJSON *chosen = cJSON_GetObjectItem(entry, "credentialIds"), *c;
     const char *user = json_get_str(entry, "userId");
     const char *app = NULL;
-    cJSON_ArrayForEach(i, integrations)
-    {
-        if (strcmp(json_get_str(i, "integrationId"), json_get_str(entry, "integrationId")) == 0)
-            app = json_get_str(i, "app");
-    }
+    for (size_t i = 0; i < integrations->n; i++)
+        if (strcmp(integrations->items[i].id, json_get_str(entry, "integrationId")) == 0)
+            app = integrations->items[i].app;
     cJSON *list = cJSON_AddArrayToObject(entry, "credentials");
     const struct connector *conn = app ? connectors_find(req->app->connectors, app) : NULL;
     if (conn && conn->auth != AUTH_NONE && !json_get_str(chosen, conn->app))
@@ -460,7 +457,8 @@ static void add_credentials(struct request *req, cJSON *entry, const cJSON *inte
 
 void api_installations_list(struct request *req)
 {
-    cJSON *rows, *subs = NULL, *integrations = NULL;
+    cJSON *rows, *subs = NULL;
+    struct integration_list integrations = {0};
     int rc = store_installations_of_env(req->app->store, req->who.env.id, &rows);
     if (rc == STORE_OK)
         rc = store_subscriptions_of_env(req->app->store, req->who.env.id, &subs);
@@ -527,8 +525,8 @@ void api_installations_list(struct request *req)
     }
     cJSON_Delete(rows);
     cJSON_Delete(subs);
-    cJSON_ArrayForEach(cur, data) add_credentials(req, cur, integrations);
-    cJSON_Delete(integrations);
+    cJSON_ArrayForEach(cur, data) add_credentials(req, cur, &integrations);
+    store_integration_list_free(&integrations);
     cJSON *out = cJSON_CreateObject();
     cJSON_AddItemToObject(out, "data", data);
     reply_json(req, 200, out);
@@ -559,12 +557,12 @@ void api_users_install_url(struct request *req)
     struct user u;
     if (!api_load_user(req, req->params[0], &u))
         return;
-    cJSON *integ = api_load_integration(req, req->params[1]);
-    if (!integ) {
+    struct integration integ;
+    if (!api_load_integration(req, req->params[1], &integ)) {
         store_user_clear(&u);
         return;
     }
-    const char *integration_id = json_get_str(integ, "integrationId");
+    const char *integration_id = integ.id;
     char *token = api_mint_token(req, &u, INSTALL_LINK_TTL, "install", integration_id);
     if (!token) {
         reply_error(req, 500, "internal", "could not sign the link (request %s)", req->request_id);
@@ -579,6 +577,6 @@ void api_users_install_url(struct request *req)
         reply_json(req, 200, out);
     }
     free(token);
-    cJSON_Delete(integ);
+    store_integration_clear(&integ);
     store_user_clear(&u);
 }

@@ -46,39 +46,33 @@ void api_integrations_create(struct request *req)
 }
 
 /* One integration with its released workflows, as the reference's Integration object. */
-static cJSON *integration_view(struct request *req, cJSON *row, const struct user *u)
+static cJSON *integration_view(struct request *req, const struct integration *integ,
+                               const struct user *u)
 {
-    cJSON *wfs = NULL;
-    store_workflows_of_integration(req->app->store, json_get_str(row, "integrationId"), &wfs);
+    struct workflow_list wfs;
+    store_workflows_of_integration(req->app->store, integ->id, &wfs);
     cJSON *list = cJSON_CreateArray();
     bool any_installed = false;
-    const cJSON *wf;
-    cJSON_ArrayForEach(wf, wfs)
-    {
-        if (cJSON_GetObjectItem(wf, "version")->valuedouble < 1)
+    for (size_t k = 0; k < wfs.n; k++) {
+        if (wfs.items[k].version < 1)
             continue; /* drafts are not installable */
-        cJSON *v = api_workflow_view(req, wf, u);
+        cJSON *v = api_workflow_view(req, &wfs.items[k], u);
         any_installed |= cJSON_IsTrue(cJSON_GetObjectItem(v, "installed"));
         cJSON_AddItemToArray(list, v);
     }
-    cJSON_Delete(wfs);
+    store_workflow_list_free(&wfs);
+    const char *app = integ->app ? integ->app : integ->name;
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "integrationId", json_get_str(row, "integrationId"));
-    cJSON_AddStringToObject(
-        o, "app", json_get_str(row, "app") ? json_get_str(row, "app") : json_get_str(row, "name"));
-    cJSON_AddStringToObject(o, "name", json_get_str(row, "name"));
+    cJSON_AddStringToObject(o, "integrationId", integ->id);
+    cJSON_AddStringToObject(o, "app", app);
+    cJSON_AddStringToObject(o, "name", integ->name);
     cJSON_AddBoolToObject(o, "installed", any_installed);
     /* Without an icon of its own, an integration shows its app's (the connector's). */
-    const struct connector *conn =
-        connectors_find(req->app->connectors, json_get_str(row, "app") ? json_get_str(row, "app")
-                                                                       : json_get_str(row, "name"));
-    const char *icon = json_get_str(row, "icon") ? json_get_str(row, "icon")
-                       : conn                    ? conn->icon
-                                                 : NULL;
+    const struct connector *conn = connectors_find(req->app->connectors, app);
+    const char *icon = integ->icon ? integ->icon : conn ? conn->icon : NULL;
     if (icon)
         cJSON_AddStringToObject(o, "icon", icon);
-    cJSON_AddStringToObject(
-        o, "description", json_get_str(row, "description") ? json_get_str(row, "description") : "");
+    cJSON_AddStringToObject(o, "description", integ->description ? integ->description : "");
     cJSON_AddItemToObject(o, "workflows", list);
     return o;
 }
@@ -88,17 +82,17 @@ void api_integrations_list(struct request *req)
     struct user u;
     if (!api_user_param(req, NULL, false, &u, NULL))
         return;
-    cJSON *rows;
-    int rc = store_integrations(req->app->store, req->who.env.id, &rows);
+    struct integration_list integs;
+    int rc = store_integrations(req->app->store, req->who.env.id, &integs);
     if (rc != STORE_OK) {
         store_user_clear(&u);
         reply_store_error(req, rc, "integration");
         return;
     }
     cJSON *data = cJSON_CreateArray();
-    cJSON *row;
-    cJSON_ArrayForEach(row, rows) cJSON_AddItemToArray(data, integration_view(req, row, &u));
-    cJSON_Delete(rows);
+    for (size_t k = 0; k < integs.n; k++)
+        cJSON_AddItemToArray(data, integration_view(req, &integs.items[k], &u));
+    store_integration_list_free(&integs);
     store_user_clear(&u);
     cJSON *out = cJSON_CreateObject();
     cJSON_AddItemToObject(out, "data", data);
@@ -110,13 +104,13 @@ void api_integrations_get(struct request *req)
     struct user u;
     if (!api_user_param(req, NULL, false, &u, NULL))
         return;
-    cJSON *row = api_load_integration(req, req->params[0]);
-    if (row) {
+    struct integration integ;
+    if (api_load_integration(req, req->params[0], &integ)) {
         cJSON *out = cJSON_CreateObject();
-        cJSON_AddItemToObject(out, "data", integration_view(req, row, &u));
+        cJSON_AddItemToObject(out, "data", integration_view(req, &integ, &u));
         reply_json(req, 200, out);
+        store_integration_clear(&integ);
     }
-    cJSON_Delete(row);
     store_user_clear(&u);
 }
 
@@ -124,13 +118,12 @@ void api_integrations_update(struct request *req)
 {
     struct integration_fields f = read_fields(req->json);
     const char *name = f.name, *app = f.app, *icon = f.icon, *description = f.description;
-    cJSON *row = api_load_integration(req, req->params[0]);
-    if (!row)
+    struct integration integ;
+    if (!api_load_integration(req, req->params[0], &integ))
         return;
-    int rc =
-        store_integration_update(req->app->store, req->who.env.id,
-                                 json_get_str(row, "integrationId"), name, app, icon, description);
-    cJSON_Delete(row);
+    int rc = store_integration_update(req->app->store, req->who.env.id, integ.id, name, app, icon,
+                                      description);
+    store_integration_clear(&integ);
     if (rc == STORE_CONFLICT) {
         reply_error(req, 409, "conflict", "an integration named '%s' already exists", name);
         return;
@@ -139,23 +132,21 @@ void api_integrations_update(struct request *req)
         reply_store_error(req, rc, "integration");
         return;
     }
-    row = api_load_integration(req, req->params[0]);
-    if (row) {
+    if (api_load_integration(req, req->params[0], &integ)) {
         cJSON *out = cJSON_CreateObject();
-        cJSON_AddItemToObject(out, "data", integration_view(req, row, NULL));
+        cJSON_AddItemToObject(out, "data", integration_view(req, &integ, NULL));
         reply_json(req, 200, out);
-        cJSON_Delete(row);
+        store_integration_clear(&integ);
     }
 }
 
 void api_integrations_delete(struct request *req)
 {
-    cJSON *row = api_load_integration(req, req->params[0]);
-    if (!row)
+    struct integration integ;
+    if (!api_load_integration(req, req->params[0], &integ))
         return;
-    int rc = store_integration_delete(req->app->store, req->who.env.id,
-                                      json_get_str(row, "integrationId"));
-    cJSON_Delete(row);
+    int rc = store_integration_delete(req->app->store, req->who.env.id, integ.id);
+    store_integration_clear(&integ);
     if (rc == STORE_CONFLICT) {
         reply_error(req, 409, "conflict", "the integration still has workflows");
         return;

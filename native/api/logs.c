@@ -147,12 +147,12 @@ void api_workflow_logs(struct request *req)
     bool present;
     if (!api_user_param(req, NULL, false, &u, &present))
         return;
-    cJSON *wf = api_load_workflow(req, req->params[0]);
-    if (wf) {
+    struct workflow wf;
+    if (api_load_workflow(req, req->params[0], &wf)) {
         cJSON *rows = NULL;
-        int rc = store_executions_of_workflow(req->app->store, json_get_str(wf, "workflowId"),
-                                              present ? u.id : NULL, errors_only, ascending,
-                                              (int)(page * limit), (int)limit, &rows);
+        int rc =
+            store_executions_of_workflow(req->app->store, wf.id, present ? u.id : NULL, errors_only,
+                                         ascending, (int)(page * limit), (int)limit, &rows);
         if (rc != STORE_OK) {
             reply_store_error(req, rc, "execution");
         } else {
@@ -164,7 +164,7 @@ void api_workflow_logs(struct request *req)
             cJSON_Delete(rows);
             api_reply_page(req, data, page, limit, budget.truncated);
         }
-        cJSON_Delete(wf);
+        store_workflow_clear(&wf);
     }
     store_user_clear(&u);
 }
@@ -175,11 +175,10 @@ void api_workflow_errors(struct request *req)
     bool present;
     if (!api_user_param(req, NULL, false, &u, &present))
         return;
-    cJSON *wf = api_load_workflow(req, req->params[0]);
-    if (wf) {
+    struct workflow wf;
+    if (api_load_workflow(req, req->params[0], &wf)) {
         cJSON *rows = NULL;
-        int rc = store_errors_of_workflow(req->app->store, json_get_str(wf, "workflowId"),
-                                          present ? u.id : NULL, &rows);
+        int rc = store_errors_of_workflow(req->app->store, wf.id, present ? u.id : NULL, &rows);
         if (rc != STORE_OK) {
             reply_store_error(req, rc, "error");
         } else {
@@ -213,19 +212,19 @@ void api_workflow_errors(struct request *req)
             cJSON_AddItemToObject(out, "data", data);
             reply_json(req, 200, out);
         }
-        cJSON_Delete(wf);
+        store_workflow_clear(&wf);
     }
     store_user_clear(&u);
 }
 
 void api_workflow_analytics(struct request *req)
 {
-    cJSON *wf = api_load_workflow(req, req->params[0]);
-    if (!wf)
+    struct workflow wf;
+    if (!api_load_workflow(req, req->params[0], &wf))
         return;
     cJSON *row = NULL;
-    int rc = store_workflow_counts(req->app->store, json_get_str(wf, "workflowId"), &row);
-    cJSON_Delete(wf);
+    int rc = store_workflow_counts(req->app->store, wf.id, &row);
+    store_workflow_clear(&wf);
     if (rc != STORE_OK || !row) {
         reply_store_error(req, rc == STORE_OK ? STORE_ERROR : rc, "workflow");
         return;
@@ -235,13 +234,13 @@ void api_workflow_analytics(struct request *req)
 
 void api_workflow_rerun(struct request *req)
 {
-    cJSON *wf = api_load_workflow(req, req->params[0]);
-    if (!wf)
+    struct workflow wf;
+    if (!api_load_workflow(req, req->params[0], &wf))
         return;
     struct store *s = req->app->store;
     cJSON *x = NULL, *ev = NULL;
     store_execution_find(s, req->params[1], &x);
-    if (!x || strcmp(json_get_str(x, "workflowId"), json_get_str(wf, "workflowId")) != 0 ||
+    if (!x || strcmp(json_get_str(x, "workflowId"), wf.id) != 0 ||
         (req->who.kind == IDENTITY_USER_TOKEN &&
          strcmp(json_get_str(x, "userId"), req->who.user_id) != 0)) {
         reply_error(req, 404, "not_found", "no execution %s of this workflow", req->params[1]);
@@ -266,7 +265,7 @@ void api_workflow_rerun(struct request *req)
     }
     cJSON_Delete(ev);
     cJSON_Delete(x);
-    cJSON_Delete(wf);
+    store_workflow_clear(&wf);
 }
 
 void api_logs(struct request *req)

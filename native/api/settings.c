@@ -125,35 +125,32 @@ static bool eventbridge_config(struct request *req, const cJSON *body, const cha
 
 static void reply_settings(struct request *req)
 {
-    cJSON *row = NULL;
+    struct settings st;
     int rc = store_signing_secret(req->app->store, req->who.env.id, sealed_new_signing_secret,
-                                  &req->app->master, &row);
-    if (rc != STORE_OK || !row) {
-        reply_store_error(req, rc == STORE_OK ? STORE_ERROR : rc, "settings");
+                                  &req->app->master, &st);
+    if (rc != STORE_OK) {
+        reply_store_error(req, rc == STORE_NOT_FOUND ? STORE_ERROR : rc, "settings");
         return;
     }
     cJSON *out = cJSON_CreateObject();
-    const char *url = json_get_str(row, "errorWebhookUrl");
+    const char *url = st.error_webhook_url;
     if (url)
         cJSON_AddStringToObject(out, "errorWebhookUrl", url);
     else
         cJSON_AddNullToObject(out, "errorWebhookUrl");
-    cJSON_AddBoolToObject(out, "errorWebhookSecretSet",
-                          json_get_str(row, "errorWebhookSecret") != NULL);
+    cJSON_AddBoolToObject(out, "errorWebhookSecretSet", st.error_webhook_secret != NULL);
     /* Receivers verify webhook-signature with it; POST /settings/rotate-signing-secret shows a new
      * one once. */
-    cJSON_AddBoolToObject(out, "signingSecretSet", json_get_str(row, "signingSecret") != NULL);
+    cJSON_AddBoolToObject(out, "signingSecretSet", st.signing_secret != NULL);
     const char *pem = engine_signature_public_pem(req->app->engine);
     if (pem)
         cJSON_AddStringToObject(out, "publicKeyPem", pem); /* verifies X-Alloy-Signature */
     else
         cJSON_AddNullToObject(out, "publicKeyPem");
-    cJSON_AddNumberToObject(out, "logRetentionDays",
-                            cJSON_GetObjectItem(row, "logRetentionDays")->valuedouble);
+    cJSON_AddNumberToObject(out, "logRetentionDays", st.log_retention_days);
     cJSON_AddItemToObject(out, "rateLimits", ratelimit_environment_json(req));
-    cJSON_AddItemToObject(out, "errorEventBridge",
-                          eventbridge_shown(json_get_str(row, "errorEventBridge")));
-    cJSON_Delete(row);
+    cJSON_AddItemToObject(out, "errorEventBridge", eventbridge_shown(st.error_eventbridge));
+    store_settings_clear(&st);
     reply_json(req, 200, out);
 }
 
@@ -175,14 +172,14 @@ void api_settings_update(struct request *req)
         reply_error(req, 400, "bad_request", "errorWebhookSecret must be a whsec_ secret");
         return;
     }
-    cJSON *cur = NULL;
-    store_settings(req->app->store, req->who.env.id, &cur);
-    int retention = cur ? cJSON_GetObjectItem(cur, "logRetentionDays")->valueint : 60;
+    struct settings st;
+    bool cur = store_settings(req->app->store, req->who.env.id, &st) == STORE_OK;
+    int retention = cur ? st.log_retention_days : 60;
     const cJSON *r = cJSON_GetObjectItemCaseSensitive(body, "logRetentionDays");
     if (r)
         retention = r->valueint;
     /* rateLimits changes the kinds it names (null: back to the server's), keeps the others. */
-    const char *had = cur ? json_get_str(cur, "rateLimits") : NULL;
+    const char *had = st.rate_limits;
     cJSON *limits = had ? cJSON_Parse(had) : NULL;
     if (!cJSON_IsObject(limits)) {
         cJSON_Delete(limits);
@@ -198,19 +195,18 @@ void api_settings_update(struct request *req)
     char *limits_text = limits->child ? json_print(limits) : NULL;
     cJSON_Delete(limits);
     if (!cJSON_GetObjectItemCaseSensitive(body, "errorWebhookUrl") && cur)
-        url = json_get_str(cur, "errorWebhookUrl");
+        url = st.error_webhook_url;
     /* The stored secret is sealed: a new one is sealed here, an unchanged one kept as stored. */
     char *sealed = secret ? sealed_setting_seal(&req->app->master, secret) : NULL;
     const char *stored = sealed;
     if (!cJSON_GetObjectItemCaseSensitive(body, "errorWebhookSecret") && cur)
-        stored = json_get_str(cur, "errorWebhookSecret");
+        stored = st.error_webhook_secret;
     char *eb_config = NULL;
     bool eb_given = cJSON_GetObjectItemCaseSensitive(body, "errorEventBridge") != NULL;
-    if (eb_given &&
-        !eventbridge_config(req, body, json_get_str(cur, "errorEventBridge"), &eb_config)) {
+    if (eb_given && !eventbridge_config(req, body, st.error_eventbridge, &eb_config)) {
         free(sealed);
         free(limits_text);
-        cJSON_Delete(cur);
+        store_settings_clear(&st);
         return;
     }
     int rc = secret && !sealed ? STORE_ERROR
@@ -221,7 +217,7 @@ void api_settings_update(struct request *req)
     free(eb_config);
     free(sealed);
     free(limits_text);
-    cJSON_Delete(cur);
+    store_settings_clear(&st);
     ratelimit_environment_changed(req->who.env.id);
     if (rc != STORE_OK) {
         reply_store_error(req, rc, "settings");

@@ -16,21 +16,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-cJSON *api_workflow_view(struct request *req, const cJSON *wf, const struct user *u)
+cJSON *api_workflow_view(struct request *req, const struct workflow *wf, const struct user *u)
 {
     struct store *s = req->app->store;
-    const char *wid = json_get_str(wf, "workflowId");
-    cJSON *ver = NULL, *inst = NULL;
+    const char *wid = wf->id;
+    struct workflow_version ver;
+    cJSON *inst = NULL;
     store_workflow_version(s, wid, 0, &ver);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "workflowId", wid);
-    cJSON_AddStringToObject(o, "integrationId", json_get_str(wf, "integrationId"));
-    cJSON_AddStringToObject(o, "name", json_get_str(wf, "name"));
-    cJSON_AddItemToObject(
-        o, "createdAt", api_time_json((int64_t)cJSON_GetObjectItem(wf, "createdAt")->valuedouble));
-    cJSON_AddItemToObject(
-        o, "updatedAt", api_time_json((int64_t)cJSON_GetObjectItem(wf, "updatedAt")->valuedouble));
-    cJSON_AddNumberToObject(o, "version", cJSON_GetObjectItem(wf, "version")->valuedouble);
+    cJSON_AddStringToObject(o, "integrationId", wf->integration_id);
+    cJSON_AddStringToObject(o, "name", wf->name);
+    cJSON_AddItemToObject(o, "createdAt", api_time_json(wf->created_at));
+    cJSON_AddItemToObject(o, "updatedAt", api_time_json(wf->updated_at));
+    cJSON_AddNumberToObject(o, "version", wf->version);
     if (u && u->id[0])
         store_installation_find(s, wid, u->id, &inst);
     cJSON_AddBoolToObject(o, "installed", inst != NULL);
@@ -41,11 +40,10 @@ cJSON *api_workflow_view(struct request *req, const cJSON *wf, const struct user
                                 cJSON_GetObjectItem(inst, "version")->valuedouble);
         cJSON_AddStringToObject(o, "childWorkflowId", json_get_str(inst, "installationId"));
     }
-    cJSON *blocks = ver ? cJSON_DetachItemFromObject(ver, "blocks") : NULL;
-    cJSON_AddItemToObject(o, "blocks", blocks ? blocks : cJSON_CreateArray());
-    cJSON *fields = ver ? cJSON_DetachItemFromObject(ver, "fields") : NULL;
-    cJSON_AddItemToObject(o, "fields", fields ? fields : cJSON_CreateArray());
-    cJSON_Delete(ver);
+    cJSON_AddItemToObject(o, "blocks", ver.blocks ? ver.blocks : cJSON_CreateArray());
+    cJSON_AddItemToObject(o, "fields", ver.fields ? ver.fields : cJSON_CreateArray());
+    ver.blocks = ver.fields = NULL;
+    store_workflow_version_clear(&ver);
     cJSON_Delete(inst);
     return o;
 }
@@ -73,15 +71,14 @@ void api_workflows_create(struct request *req)
     const char *integration = json_get_str(req->json, "integrationId");
     const cJSON *def = cJSON_GetObjectItemCaseSensitive(req->json, "definition");
     const char *name = json_get_str(def, "name");
-    cJSON *integ = api_load_integration(req, integration);
-    if (!integ)
+    struct integration integ;
+    if (!api_load_integration(req, integration, &integ))
         return;
     int rc;
     char id[ID_LEN + 1];
     id_new(id);
-    rc = store_workflow_insert(req->app->store, req->who.env.id, id,
-                               json_get_str(integ, "integrationId"), name, def);
-    cJSON_Delete(integ);
+    rc = store_workflow_insert(req->app->store, req->who.env.id, id, integ.id, name, def);
+    store_integration_clear(&integ);
     if (rc == STORE_CONFLICT) {
         reply_error(req, 409, "conflict", "a workflow named '%s' already exists", name);
         return;
@@ -99,10 +96,10 @@ void api_workflows_update(struct request *req)
 {
     const cJSON *def = cJSON_GetObjectItemCaseSensitive(req->json, "definition");
     const char *name = json_get_str(def, "name");
-    cJSON *wf = api_load_workflow(req, req->params[0]);
-    if (!wf)
+    struct workflow wf;
+    if (!api_load_workflow(req, req->params[0], &wf))
         return;
-    const char *id = json_get_str(wf, "workflowId");
+    const char *id = wf.id;
     int rc = store_workflow_update_draft(req->app->store, req->who.env.id, id, name, def);
     if (rc == STORE_CONFLICT)
         reply_error(req, 409, "conflict", "a workflow named '%s' already exists", name);
@@ -113,42 +110,42 @@ void api_workflows_update(struct request *req)
         cJSON_AddStringToObject(out, "workflowId", id);
         reply_json(req, 200, out);
     }
-    cJSON_Delete(wf);
+    store_workflow_clear(&wf);
 }
 
 void api_workflows_release(struct request *req)
 {
-    cJSON *wf = api_load_workflow(req, req->params[0]);
-    if (!wf)
+    struct workflow wf;
+    if (!api_load_workflow(req, req->params[0], &wf))
         return;
-    const cJSON *draft = cJSON_GetObjectItem(wf, "draft");
+    const cJSON *draft = wf.draft;
     struct workflow_def *def = NULL;
     cJSON *check = validate_definition(draft, &def);
     if (!def) {
         cJSON_AddStringToObject(check, "message", "the draft is not a valid workflow");
         cJSON_AddStringToObject(check, "code", "validation_failed");
         reply_json(req, 422, check);
-        cJSON_Delete(wf);
+        store_workflow_clear(&wf);
         return;
     }
     cJSON_Delete(check);
     if (def->trigger.type == WF_TRIGGER_CUSTOM_EVENT) {
-        cJSON *ev = NULL;
-        store_event_find(req->app->store, req->who.env.id, def->trigger.event, &ev);
-        if (!ev) {
+        struct custom_event ev;
+        if (store_event_find(req->app->store, req->who.env.id, def->trigger.event, &ev) !=
+            STORE_OK) {
             reply_error(
                 req, 422, "validation_failed",
                 "the trigger's custom event '%s' does not exist (create it with POST /events)",
                 def->trigger.event);
             workflow_free(def);
-            cJSON_Delete(wf);
+            store_workflow_clear(&wf);
             return;
         }
-        cJSON_Delete(ev);
+        store_custom_event_clear(&ev);
     }
     cJSON *blocks = workflow_blocks_summary(def), *fields = workflow_fields_json(def);
     int version = 0;
-    const char *id = json_get_str(wf, "workflowId");
+    const char *id = wf.id;
     char actor[API_ACTOR_MAX + 1];
     api_actor(req, actor);
     int rc = store_workflow_release(req->app->store, req->who.env.id, id, draft,
@@ -165,40 +162,37 @@ void api_workflows_release(struct request *req)
         cJSON_AddNumberToObject(out, "version", version);
         reply_json(req, 200, out);
     }
-    cJSON_Delete(wf);
+    store_workflow_clear(&wf);
 }
 
 void api_workflows_versions(struct request *req)
 {
-    cJSON *wf = api_load_workflow(req, req->params[0]);
-    if (!wf)
+    struct workflow wf;
+    if (!api_load_workflow(req, req->params[0], &wf))
         return;
-    cJSON *rows;
-    int rc = store_workflow_versions(req->app->store, json_get_str(wf, "workflowId"), &rows);
-    cJSON_Delete(wf);
+    struct workflow_version_list versions;
+    int rc = store_workflow_versions(req->app->store, wf.id, &versions);
+    store_workflow_clear(&wf);
     if (rc != STORE_OK) {
         reply_store_error(req, rc, "workflow");
         return;
     }
     cJSON *data = cJSON_CreateArray();
-    const cJSON *r;
-    cJSON_ArrayForEach(r, rows)
-    {
-        int v = cJSON_GetObjectItem(r, "version")->valueint;
+    for (size_t k = 0; k < versions.n; k++) {
+        const struct workflow_version *r = &versions.items[k];
+        int v = r->version;
         char vname[32];
         snprintf(vname, sizeof vname, "Version %d", v);
         cJSON *o = cJSON_CreateObject();
         cJSON_AddNumberToObject(o, "versionId", v);
         cJSON_AddStringToObject(o, "versionName", vname);
-        cJSON_AddItemToObject(
-            o, "lastModified",
-            api_time_json((int64_t)cJSON_GetObjectItem(r, "releasedAt")->valuedouble));
+        cJSON_AddItemToObject(o, "lastModified", api_time_json(r->released_at));
         cJSON_AddStringToObject(o, "status", "released");
-        if (json_get_str(r, "releasedBy"))
-            cJSON_AddStringToObject(o, "releasedBy", json_get_str(r, "releasedBy"));
+        if (r->released_by)
+            cJSON_AddStringToObject(o, "releasedBy", r->released_by);
         cJSON_AddItemToArray(data, o);
     }
-    cJSON_Delete(rows);
+    store_workflow_version_list_free(&versions);
     cJSON *out = cJSON_CreateObject();
     cJSON_AddItemToObject(out, "data", data);
     reply_json(req, 200, out);
@@ -210,22 +204,20 @@ void api_workflows_list(struct request *req)
     bool present;
     if (!api_user_param(req, NULL, false, &u, &present))
         return;
-    cJSON *rows;
-    int rc = store_workflows(req->app->store, req->who.env.id, &rows);
+    struct workflow_list wfs;
+    int rc = store_workflows(req->app->store, req->who.env.id, &wfs);
     if (rc != STORE_OK) {
         store_user_clear(&u);
         reply_store_error(req, rc, "workflow");
         return;
     }
     cJSON *data = cJSON_CreateArray();
-    const cJSON *wf;
-    cJSON_ArrayForEach(wf, rows)
-    {
-        if (present && cJSON_GetObjectItem(wf, "version")->valuedouble < 1)
+    for (size_t k = 0; k < wfs.n; k++) {
+        if (present && wfs.items[k].version < 1)
             continue; /* end users see released workflows only */
-        cJSON_AddItemToArray(data, api_workflow_view(req, wf, present ? &u : NULL));
+        cJSON_AddItemToArray(data, api_workflow_view(req, &wfs.items[k], present ? &u : NULL));
     }
-    cJSON_Delete(rows);
+    store_workflow_list_free(&wfs);
     store_user_clear(&u);
     cJSON *out = cJSON_CreateObject();
     cJSON_AddItemToObject(out, "data", data);
@@ -238,34 +230,33 @@ void api_workflows_get(struct request *req)
     bool present;
     if (!api_user_param(req, NULL, false, &u, &present))
         return;
-    cJSON *wf = api_load_workflow(req, req->params[0]);
-    if (wf) {
-        if (present && cJSON_GetObjectItem(wf, "version")->valuedouble < 1) {
+    struct workflow wf;
+    if (api_load_workflow(req, req->params[0], &wf)) {
+        if (present && wf.version < 1) {
             reply_error(req, 404, "not_found", "workflow not found (it has no released version)");
         } else {
-            cJSON *view = api_workflow_view(req, wf, present ? &u : NULL);
+            cJSON *view = api_workflow_view(req, &wf, present ? &u : NULL);
             if (!present && req->who.kind == IDENTITY_API_KEY)
-                cJSON_AddItemToObject(view, "draft",
-                                      cJSON_Duplicate(cJSON_GetObjectItem(wf, "draft"), true));
+                cJSON_AddItemToObject(view, "draft", cJSON_Duplicate(wf.draft, true));
             cJSON *out = cJSON_CreateObject();
             cJSON_AddItemToObject(out, "data", view);
             reply_json(req, 200, out);
         }
-        cJSON_Delete(wf);
+        store_workflow_clear(&wf);
     }
     store_user_clear(&u);
 }
 
 /* The user and workflow of an activate/deactivate body: userId and workflowId or workflowName. */
-static bool user_and_workflow(struct request *req, const cJSON *body, struct user *u, cJSON **wf)
+static bool user_and_workflow(struct request *req, const cJSON *body, struct user *u,
+                              struct workflow *wf)
 {
     const char *wid = api_workflow_ref(req, body);
     if (!wid)
         return false;
     if (!api_user_param(req, body, true, u, NULL))
         return false;
-    *wf = api_load_workflow(req, wid);
-    if (!*wf) {
+    if (!api_load_workflow(req, wid, wf)) {
         store_user_clear(u);
         return false;
     }
@@ -275,10 +266,10 @@ static bool user_and_workflow(struct request *req, const cJSON *body, struct use
 static void set_active(struct request *req, bool active)
 {
     struct user u;
-    cJSON *wf;
+    struct workflow wf;
     if (!user_and_workflow(req, req->json, &u, &wf))
         return;
-    const char *wid = json_get_str(wf, "workflowId");
+    const char *wid = wf.id;
     int rc = store_installation_set_active(req->app->store, wid, u.id, active);
     if (rc == STORE_NOT_FOUND) {
         reply_error(req, 404, "not_found", "the user has not installed this workflow");
@@ -292,7 +283,7 @@ static void set_active(struct request *req, bool active)
             cJSON_AddTrueToObject(out, "deactivated");
         reply_json(req, 200, out);
     }
-    cJSON_Delete(wf);
+    store_workflow_clear(&wf);
     store_user_clear(&u);
 }
 
@@ -307,19 +298,19 @@ void api_workflows_deactivate(struct request *req)
 }
 
 /* The workflow of path parameter 0 and the user of ?userId; the user's installation of it. */
-static bool load_installation(struct request *req, struct user *u, cJSON **wf, cJSON **inst)
+static bool load_installation(struct request *req, struct user *u, struct workflow *wf,
+                              cJSON **inst)
 {
     if (!api_user_param(req, NULL, true, u, NULL))
         return false;
-    *wf = api_load_workflow(req, req->params[0]);
-    if (!*wf) {
+    if (!api_load_workflow(req, req->params[0], wf)) {
         store_user_clear(u);
         return false;
     }
-    store_installation_find(req->app->store, json_get_str(*wf, "workflowId"), u->id, inst);
+    store_installation_find(req->app->store, wf->id, u->id, inst);
     if (!*inst) {
         reply_error(req, 404, "not_found", "the user has not installed this workflow");
-        cJSON_Delete(*wf);
+        store_workflow_clear(wf);
         store_user_clear(u);
         return false;
     }
@@ -329,11 +320,12 @@ static bool load_installation(struct request *req, struct user *u, cJSON **wf, c
 void api_workflows_upgrade(struct request *req)
 {
     struct user u;
-    cJSON *wf, *inst;
+    struct workflow wf;
+    cJSON *inst;
     if (!load_installation(req, &u, &wf, &inst))
         return;
     struct store *s = req->app->store;
-    const char *wid = json_get_str(wf, "workflowId");
+    const char *wid = wf.id;
     int have = cJSON_GetObjectItem(inst, "version")->valueint, latest = 0;
     const struct workflow_def *from = definitions_get(s, wid, have, NULL);
     const struct workflow_def *to = definitions_get(s, wid, 0, &latest);
@@ -384,17 +376,18 @@ void api_workflows_upgrade(struct request *req)
     cJSON_Delete(errors);
     cJSON_Delete(warnings);
     cJSON_Delete(inst);
-    cJSON_Delete(wf);
+    store_workflow_clear(&wf);
     store_user_clear(&u);
 }
 
 void api_workflows_uninstall(struct request *req)
 {
     struct user u;
-    cJSON *wf, *inst;
+    struct workflow wf;
+    cJSON *inst;
     if (!load_installation(req, &u, &wf, &inst))
         return;
-    const char *wid = json_get_str(wf, "workflowId");
+    const char *wid = wf.id;
     int rc = store_installation_delete(req->app->store, wid, u.id);
     if (rc != STORE_OK) {
         reply_store_error(req, rc, "installation");
@@ -405,19 +398,18 @@ void api_workflows_uninstall(struct request *req)
         reply_json(req, 200, out);
     }
     cJSON_Delete(inst);
-    cJSON_Delete(wf);
+    store_workflow_clear(&wf);
     store_user_clear(&u);
 }
 
 cJSON *api_workflow_installers(struct request *req, const char *workflow, bool detail)
 {
-    cJSON *wf = api_load_workflow(req, workflow);
-    if (!wf)
+    struct workflow wf;
+    if (!api_load_workflow(req, workflow, &wf))
         return NULL;
     cJSON *rows;
-    int rc =
-        store_installations_of_workflow(req->app->store, json_get_str(wf, "workflowId"), &rows);
-    cJSON_Delete(wf);
+    int rc = store_installations_of_workflow(req->app->store, wf.id, &rows);
+    store_workflow_clear(&wf);
     if (rc != STORE_OK) {
         reply_store_error(req, rc, "installation");
         return NULL;

@@ -52,22 +52,22 @@ const struct workflow_def *definitions_get(struct store *s, const char *workflow
             return d;
         }
     }
-    cJSON *row = NULL;
-    if (store_workflow_version(s, workflow_id, version, &row) != STORE_OK || !row)
+    struct workflow_version row;
+    if (store_workflow_version(s, workflow_id, version, &row) != STORE_OK)
         return NULL;
-    int found = (int)cJSON_GetObjectItem(row, "version")->valuedouble;
+    int found = row.version;
     if (version_out)
         *version_out = found;
     pthread_mutex_lock(&lock);
     const struct workflow_def *d = lookup(workflow_id, found);
     pthread_mutex_unlock(&lock);
     if (d) {
-        cJSON_Delete(row);
+        store_workflow_version_clear(&row);
         return d;
     }
     struct workflow_errors errs = {0};
-    struct workflow_def *parsed = workflow_parse(cJSON_GetObjectItem(row, "definition"), &errs);
-    cJSON_Delete(row);
+    struct workflow_def *parsed = workflow_parse(row.definition, &errs);
+    store_workflow_version_clear(&row);
     if (!parsed) {
         cJSON *e = workflow_errors_json(&errs);
         char *text = json_print(e);

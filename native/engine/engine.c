@@ -198,27 +198,25 @@ static bool lock_alone(struct engine *e)
 static int load_signer(struct engine *e, struct store *s, char *err, size_t err_len)
 {
     const struct secrets_key *master = e->master;
-    cJSON *row = NULL;
-    store_server_key(s, "alloy-signature", NULL, NULL, &row);
-    if (!row) {
+    struct server_key key;
+    int found = store_server_key(s, "alloy-signature", NULL, NULL, &key);
+    if (found == STORE_NOT_FOUND) {
         char *priv = NULL, *pub = NULL;
         if (sign_rsa_generate(&priv, &pub, err, err_len) != 0)
             return -1;
         char *sealed = secrets_seal(master, priv, strlen(priv));
         OPENSSL_cleanse(priv, strlen(priv));
         free(priv);
-        if (sealed)
-            store_server_key(s, "alloy-signature", sealed, pub, &row);
+        found = sealed ? store_server_key(s, "alloy-signature", sealed, pub, &key) : STORE_ERROR;
         free(sealed);
         free(pub);
     }
-    if (!row) {
+    if (found != STORE_OK) {
         snprintf(err, err_len, "cannot store the signature key: %s", store_errmsg(s));
         return -1;
     }
     bool was_clear;
-    char *pem =
-        secrets_key_open_stored(master, json_get_str(row, "privatePem"), &was_clear, err, err_len);
+    char *pem = secrets_key_open_stored(master, key.private_pem, &was_clear, err, err_len);
     if (pem && was_clear) {
         char *sealed = secrets_seal(master, pem, strlen(pem));
         if (!sealed || store_server_key_set_private(s, "alloy-signature", sealed) != STORE_OK) {
@@ -234,8 +232,8 @@ static int load_signer(struct engine *e, struct store *s, char *err, size_t err_
         OPENSSL_cleanse(pem, strlen(pem));
         free(pem);
     }
-    e->signer_public_pem = e->signer ? strdup(json_get_str(row, "publicPem")) : NULL;
-    cJSON_Delete(row);
+    e->signer_public_pem = e->signer && key.public_pem ? strdup(key.public_pem) : NULL;
+    store_server_key_clear(&key);
     return e->signer ? 0 : -1;
 }
 

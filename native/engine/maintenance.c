@@ -189,9 +189,9 @@ cJSON *engine_error_webhook_test(struct engine *e, struct store *s, const char *
 {
     if (!e)
         return NULL;
-    cJSON *settings = NULL;
+    struct settings settings;
     store_settings(s, env_id, &settings);
-    const char *url = json_get_str(settings, "errorWebhookUrl");
+    const char *url = settings.error_webhook_url;
     cJSON *out = cJSON_CreateObject();
     char err[256] = "";
     if (!url) {
@@ -210,8 +210,8 @@ cJSON *engine_error_webhook_test(struct engine *e, struct store *s, const char *
                                 "A test of the error webhook, sent from the dashboard");
         cJSON_AddNumberToObject(r, "createdAt", (double)store_now());
         cJSON_AddStringToObject(r, "url", url);
-        if (json_get_str(settings, "errorWebhookSecret"))
-            cJSON_AddStringToObject(r, "secret", json_get_str(settings, "errorWebhookSecret"));
+        if (settings.error_webhook_secret)
+            cJSON_AddStringToObject(r, "secret", settings.error_webhook_secret);
         struct http_client_options opts = e->http;
         opts.connect_timeout_ms = opts.timeout_ms = ENGINE_WEBHOOK_TEST_TIMEOUT_MS;
         struct http_client *http = http_client_new(&opts, err, sizeof err);
@@ -231,7 +231,7 @@ cJSON *engine_error_webhook_test(struct engine *e, struct store *s, const char *
         http_client_free(http);
         cJSON_Delete(r);
     }
-    cJSON_Delete(settings);
+    store_settings_clear(&settings);
     if (!cJSON_GetObjectItem(out, "status")) {
         cJSON_AddStringToObject(out, "status", "failed");
         cJSON_AddStringToObject(out, "error", err[0] ? err : "not sent");

@@ -205,10 +205,10 @@ const char *worker_signing_secret(struct worker *w, const char *env_id)
     secrets_free(w->secret);
     w->secret = NULL;
     const struct secrets_key *k = w->engine->master;
-    cJSON *row = NULL;
-    store_signing_secret(w->store, env_id, sealed_new_signing_secret, (void *)k, &row);
-    w->secret = sealed_setting_open(k, json_get_str(row, "signingSecret"));
-    cJSON_Delete(row);
+    struct settings st;
+    store_signing_secret(w->store, env_id, sealed_new_signing_secret, (void *)k, &st);
+    w->secret = sealed_setting_open(k, st.signing_secret);
+    store_settings_clear(&st);
     snprintf(w->secret_env, sizeof w->secret_env, "%s", env_id);
     w->secret_gen = gen;
     return w->secret;

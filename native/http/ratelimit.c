@@ -104,11 +104,10 @@ static void environment_limits(struct app *app, const char *env_id,
         return;
     }
     pthread_mutex_unlock(&mu);
-    cJSON *row = NULL, *own = NULL;
-    if (store_settings(app->store, env_id, &row) == STORE_OK && row) {
-        const char *text = json_get_str(row, "rateLimits");
-        own = text ? cJSON_Parse(text) : NULL;
-    }
+    struct settings st;
+    cJSON *own = NULL;
+    if (store_settings(app->store, env_id, &st) == STORE_OK && st.rate_limits)
+        own = cJSON_Parse(st.rate_limits);
     for (int k = 0; k < RATE_KINDS; k++) {
         const cJSON *b = cJSON_GetObjectItem(own, RATE_KIND_NAMES[k]);
         const cJSON *rate = cJSON_GetObjectItem(b, "rate"),
@@ -118,7 +117,7 @@ static void environment_limits(struct app *app, const char *env_id,
                           : app->cfg.rate_limits.kind[k];
     }
     cJSON_Delete(own);
-    cJSON_Delete(row);
+    store_settings_clear(&st);
     pthread_mutex_lock(&mu);
     slot = env_slot(env_id);
     if (slot < 0)

@@ -352,21 +352,16 @@ void ws_flush(struct app *app)
 /* The workflows of an install link's integration, which are all its session may hear about. */
 static void load_link_workflows(struct app *app, struct ws_session *s)
 {
-    cJSON *rows = NULL, *r;
-    if (store_workflows_of_integration(app->store, s->who.integration_id, &rows) != STORE_OK)
+    struct workflow_list wfs;
+    if (store_workflows_of_integration(app->store, s->who.integration_id, &wfs) != STORE_OK)
         return;
-    int n = cJSON_GetArraySize(rows);
+    size_t n = wfs.n;
     if (n > WS_LINK_WORKFLOWS_MAX)
         n = WS_LINK_WORKFLOWS_MAX;
-    s->link_workflows = n ? calloc((size_t)n, sizeof *s->link_workflows) : NULL;
-    cJSON_ArrayForEach(r, rows)
-    {
-        if (!s->link_workflows || s->nlink_workflows >= n)
-            break;
-        snprintf(s->link_workflows[s->nlink_workflows++], ID_LEN + 1, "%s",
-                 json_get_str(r, "workflowId"));
-    }
-    cJSON_Delete(rows);
+    s->link_workflows = n ? calloc(n, sizeof *s->link_workflows) : NULL;
+    for (size_t k = 0; k < n && s->link_workflows; k++)
+        snprintf(s->link_workflows[s->nlink_workflows++], ID_LEN + 1, "%s", wfs.items[k].id);
+    store_workflow_list_free(&wfs);
 }
 
 /* Checks a credential; on success the session joins the hub and is told its scope. */

@@ -1,10 +1,13 @@
-/* Store: integrations, workflows and their released versions, custom events, settings. */
+/* Store: integrations, workflows and their released versions, custom events, settings, server
+ * keys. Rows are read into the structs of catalog.h here; no row leaves this file. */
 #include "store/catalog.h"
+#include "store/row.h"
 #include "store/store_internal.h"
 
 #include "json/json.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 int store_integration_insert(struct store *s, const char *env, const char *id, const char *name,
                              const char *app, const char *icon, const char *description)
@@ -20,21 +23,70 @@ int store_integration_insert(struct store *s, const char *env, const char *id, c
     "SELECT id AS integrationId, name, app, icon, description, created_at AS createdAt, "          \
     "updated_at AS updatedAt FROM integrations "
 
-int store_integrations(struct store *s, const char *env, cJSON **rows)
+/* For a query that finds at most one row: fill(row, out), STORE_NOT_FOUND without a row. */
+static int one(int rc, cJSON *rows, void (*fill)(cJSON *row, void *item), void *out)
 {
-    return store_query(s, INTEGRATION_COLUMNS "WHERE env_id = ?1 ORDER BY created_at, id", rows,
-                       "s", env);
+    cJSON *row;
+    rc = store_one_row(rc, rows, &row);
+    if (rc == STORE_OK && !row)
+        rc = STORE_NOT_FOUND;
+    if (rc == STORE_OK)
+        fill(row, out);
+    cJSON_Delete(row);
+    return rc;
 }
 
-int store_integration_find(struct store *s, const char *env, const char *id_or_name, cJSON **row)
+void store_integration_clear(struct integration *i)
 {
+    free(i->name);
+    free(i->app);
+    free(i->icon);
+    free(i->description);
+    memset(i, 0, sizeof *i);
+}
+
+void store_integration_list_free(struct integration_list *l)
+{
+    for (size_t k = 0; k < l->n; k++)
+        store_integration_clear(&l->items[k]);
+    free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+static void integration_fill(cJSON *row, void *item)
+{
+    struct integration *i = item;
+    row_copy(row, "integrationId", i->id, sizeof i->id);
+    i->name = row_strdup(row, "name");
+    i->app = row_strdup(row, "app");
+    i->icon = row_strdup(row, "icon");
+    i->description = row_strdup(row, "description");
+    i->created_at = row_int(row, "createdAt");
+    i->updated_at = row_int(row, "updatedAt");
+}
+
+int store_integrations(struct store *s, const char *env, struct integration_list *out)
+{
+    memset(out, 0, sizeof *out);
+    cJSON *rows;
+    int rc = store_query(s, INTEGRATION_COLUMNS "WHERE env_id = ?1 ORDER BY created_at, id", &rows,
+                         "s", env);
+    return rc == STORE_OK
+               ? row_list(rows, sizeof *out->items, integration_fill, (void **)&out->items, &out->n)
+               : rc;
+}
+
+int store_integration_find(struct store *s, const char *env, const char *id_or_name,
+                           struct integration *out)
+{
+    memset(out, 0, sizeof *out);
     cJSON *rows;
     int rc = store_query(s,
                          INTEGRATION_COLUMNS "WHERE env_id = ?1 AND (id = ?2 OR name = ?2 OR "
                                              "(app = ?2 AND app IS NOT NULL)) "
                                              "ORDER BY id = ?2 DESC, name = ?2 DESC LIMIT 1",
                          &rows, "ss", env, id_or_name);
-    return store_one_row(rc, rows, row);
+    return one(rc, rows, integration_fill, out);
 }
 
 int store_integration_update(struct store *s, const char *env, const char *id, const char *name,
@@ -87,26 +139,69 @@ int store_workflow_update_draft(struct store *s, const char *env, const char *id
     "SELECT id AS workflowId, integration_id AS integrationId, name, draft AS draft_json, "        \
     "version, created_at AS createdAt, updated_at AS updatedAt FROM workflows "
 
-int store_workflow_find(struct store *s, const char *env, const char *id_or_name, cJSON **row)
+void store_workflow_clear(struct workflow *w)
 {
+    free(w->name);
+    cJSON_Delete(w->draft);
+    memset(w, 0, sizeof *w);
+}
+
+void store_workflow_list_free(struct workflow_list *l)
+{
+    for (size_t k = 0; k < l->n; k++)
+        store_workflow_clear(&l->items[k]);
+    free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+static void workflow_fill(cJSON *row, void *item)
+{
+    struct workflow *w = item;
+    row_copy(row, "workflowId", w->id, sizeof w->id);
+    row_copy(row, "integrationId", w->integration_id, sizeof w->integration_id);
+    w->name = row_strdup(row, "name");
+    w->draft = row_take(row, "draft");
+    w->version = (int)row_int(row, "version");
+    w->created_at = row_int(row, "createdAt");
+    w->updated_at = row_int(row, "updatedAt");
+}
+
+static int workflow_list(int rc, cJSON *rows, struct workflow_list *out)
+{
+    return rc == STORE_OK
+               ? row_list(rows, sizeof *out->items, workflow_fill, (void **)&out->items, &out->n)
+               : rc;
+}
+
+int store_workflow_find(struct store *s, const char *env, const char *id_or_name,
+                        struct workflow *out)
+{
+    memset(out, 0, sizeof *out);
     cJSON *rows;
     int rc = store_query(s,
                          WORKFLOW_COLUMNS "WHERE env_id = ?1 AND (id = ?2 OR name = ?2) "
                                           "ORDER BY id = ?2 DESC LIMIT 1",
                          &rows, "ss", env, id_or_name);
-    return store_one_row(rc, rows, row);
+    return one(rc, rows, workflow_fill, out);
 }
 
-int store_workflows_of_integration(struct store *s, const char *integration_id, cJSON **rows)
+int store_workflows_of_integration(struct store *s, const char *integration_id,
+                                   struct workflow_list *out)
 {
-    return store_query(s, WORKFLOW_COLUMNS "WHERE integration_id = ?1 ORDER BY created_at, id",
-                       rows, "s", integration_id);
+    memset(out, 0, sizeof *out);
+    cJSON *rows;
+    int rc = store_query(s, WORKFLOW_COLUMNS "WHERE integration_id = ?1 ORDER BY created_at, id",
+                         &rows, "s", integration_id);
+    return workflow_list(rc, rows, out);
 }
 
-int store_workflows(struct store *s, const char *env, cJSON **rows)
+int store_workflows(struct store *s, const char *env, struct workflow_list *out)
 {
-    return store_query(s, WORKFLOW_COLUMNS "WHERE env_id = ?1 ORDER BY created_at, id", rows, "s",
-                       env);
+    memset(out, 0, sizeof *out);
+    cJSON *rows;
+    int rc = store_query(s, WORKFLOW_COLUMNS "WHERE env_id = ?1 ORDER BY created_at, id", &rows,
+                         "s", env);
+    return workflow_list(rc, rows, out);
 }
 
 int store_workflow_release(struct store *s, const char *env, const char *id,
@@ -142,8 +237,42 @@ int store_workflow_release(struct store *s, const char *env, const char *id,
     return rc;
 }
 
-int store_workflow_version(struct store *s, const char *workflow_id, int version, cJSON **row)
+void store_workflow_version_clear(struct workflow_version *v)
 {
+    free(v->trigger_type);
+    free(v->trigger_event);
+    cJSON_Delete(v->definition);
+    cJSON_Delete(v->blocks);
+    cJSON_Delete(v->fields);
+    free(v->released_by);
+    memset(v, 0, sizeof *v);
+}
+
+void store_workflow_version_list_free(struct workflow_version_list *l)
+{
+    for (size_t k = 0; k < l->n; k++)
+        store_workflow_version_clear(&l->items[k]);
+    free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+static void version_fill(cJSON *row, void *item)
+{
+    struct workflow_version *v = item;
+    v->version = (int)row_int(row, "version");
+    v->trigger_type = row_strdup(row, "triggerType");
+    v->trigger_event = row_strdup(row, "triggerEvent");
+    v->definition = row_take(row, "definition");
+    v->blocks = row_take(row, "blocks");
+    v->fields = row_take(row, "fields");
+    v->released_at = row_int(row, "releasedAt");
+    v->released_by = row_strdup(row, "releasedBy");
+}
+
+int store_workflow_version(struct store *s, const char *workflow_id, int version,
+                           struct workflow_version *out)
+{
+    memset(out, 0, sizeof *out);
     cJSON *rows;
     int rc =
         store_query(s,
@@ -153,16 +282,22 @@ int store_workflow_version(struct store *s, const char *workflow_id, int version
                     "WHERE workflow_id = ?1 AND (version = ?2 OR ?2 = 0) "
                     "ORDER BY version DESC LIMIT 1",
                     &rows, "si", workflow_id, (int64_t)version);
-    return store_one_row(rc, rows, row);
+    return one(rc, rows, version_fill, out);
 }
 
-int store_workflow_versions(struct store *s, const char *workflow_id, cJSON **rows)
+int store_workflow_versions(struct store *s, const char *workflow_id,
+                            struct workflow_version_list *out)
 {
-    return store_query(s,
-                       "SELECT version, trigger_type AS triggerType, released_at AS releasedAt, "
-                       "released_by AS releasedBy FROM workflow_versions WHERE workflow_id = ?1 "
-                       "ORDER BY version",
-                       rows, "s", workflow_id);
+    memset(out, 0, sizeof *out);
+    cJSON *rows;
+    int rc = store_query(s,
+                         "SELECT version, trigger_type AS triggerType, released_at AS releasedAt, "
+                         "released_by AS releasedBy FROM workflow_versions WHERE workflow_id = ?1 "
+                         "ORDER BY version",
+                         &rows, "s", workflow_id);
+    return rc == STORE_OK
+               ? row_list(rows, sizeof *out->items, version_fill, (void **)&out->items, &out->n)
+               : rc;
 }
 
 int store_event_upsert(struct store *s, const char *env, const char *name, const char *description,
@@ -185,18 +320,51 @@ int store_event_upsert(struct store *s, const char *env, const char *name, const
     "SELECT name, description, body AS body_json, schema AS schema_json, updated_at AS updatedAt " \
     "FROM events "
 
-int store_events(struct store *s, const char *env, cJSON **rows)
+void store_custom_event_clear(struct custom_event *e)
 {
-    return store_query(s, EVENT_COLUMNS "WHERE env_id = ?1 ORDER BY created_at, name", rows, "s",
-                       env);
+    free(e->name);
+    free(e->description);
+    cJSON_Delete(e->body);
+    cJSON_Delete(e->schema);
+    memset(e, 0, sizeof *e);
 }
 
-int store_event_find(struct store *s, const char *env, const char *name, cJSON **row)
+void store_custom_event_list_free(struct custom_event_list *l)
 {
+    for (size_t k = 0; k < l->n; k++)
+        store_custom_event_clear(&l->items[k]);
+    free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+static void event_fill(cJSON *row, void *item)
+{
+    struct custom_event *e = item;
+    e->name = row_strdup(row, "name");
+    e->description = row_strdup(row, "description");
+    e->body = row_take(row, "body");
+    e->schema = row_take(row, "schema");
+    e->updated_at = row_int(row, "updatedAt");
+}
+
+int store_events(struct store *s, const char *env, struct custom_event_list *out)
+{
+    memset(out, 0, sizeof *out);
+    cJSON *rows;
+    int rc = store_query(s, EVENT_COLUMNS "WHERE env_id = ?1 ORDER BY created_at, name", &rows, "s",
+                         env);
+    return rc == STORE_OK
+               ? row_list(rows, sizeof *out->items, event_fill, (void **)&out->items, &out->n)
+               : rc;
+}
+
+int store_event_find(struct store *s, const char *env, const char *name, struct custom_event *out)
+{
+    memset(out, 0, sizeof *out);
     cJSON *rows;
     int rc =
         store_query(s, EVENT_COLUMNS "WHERE env_id = ?1 AND name = ?2", &rows, "ss", env, name);
-    return store_one_row(rc, rows, row);
+    return one(rc, rows, event_fill, out);
 }
 
 int store_event_updated_at(struct store *s, const char *env, const char *name, int64_t *updated_at)
@@ -221,8 +389,31 @@ int store_event_delete(struct store *s, const char *env, const char *name)
     return store_changed(s, rc);
 }
 
-int store_settings(struct store *s, const char *env, cJSON **row)
+void store_settings_clear(struct settings *st)
 {
+    free(st->error_webhook_url);
+    row_secret_free(st->error_webhook_secret);
+    row_secret_free(st->signing_secret);
+    free(st->rate_limits);
+    row_secret_free(st->error_eventbridge);
+    memset(st, 0, sizeof *st);
+}
+
+static void settings_fill(cJSON *row, void *item)
+{
+    struct settings *st = item;
+    row_copy(row, "envId", st->env_id, sizeof st->env_id);
+    st->error_webhook_url = row_strdup(row, "errorWebhookUrl");
+    st->error_webhook_secret = row_strdup(row, "errorWebhookSecret");
+    st->signing_secret = row_strdup(row, "signingSecret");
+    st->log_retention_days = (int)row_int(row, "logRetentionDays");
+    st->rate_limits = row_strdup(row, "rateLimits");
+    st->error_eventbridge = row_strdup(row, "errorEventBridge");
+}
+
+int store_settings(struct store *s, const char *env, struct settings *out)
+{
+    memset(out, 0, sizeof *out);
     cJSON *rows;
     int rc = store_query(
         s,
@@ -233,7 +424,7 @@ int store_settings(struct store *s, const char *env, cJSON **row)
         "FROM environments e LEFT JOIN settings st ON st.env_id = e.id "
         "WHERE e.id = ?1",
         &rows, "s", env);
-    return store_one_row(rc, rows, row);
+    return one(rc, rows, settings_fill, out);
 }
 
 int store_settings_update(struct store *s, const char *env, const char *url, const char *secret,
@@ -256,13 +447,12 @@ int store_settings_eventbridge_set(struct store *s, const char *env, const char 
 }
 
 int store_signing_secret(struct store *s, const char *env, char *(*make_secret)(void *arg),
-                         void *arg, cJSON **row)
+                         void *arg, struct settings *out)
 {
-    int rc = store_settings(s, env, row);
-    if (rc != STORE_OK || (*row && json_get_str(*row, "signingSecret")))
+    int rc = store_settings(s, env, out);
+    if (rc != STORE_OK || out->signing_secret)
         return rc;
-    cJSON_Delete(*row);
-    *row = NULL;
+    store_settings_clear(out);
     /* First use: set one (coalesce keeps a secret another connection set meanwhile). */
     char *fresh = make_secret(arg);
     if (!fresh)
@@ -273,7 +463,7 @@ int store_signing_secret(struct store *s, const char *env, char *(*make_secret)(
                      "coalesce(signing_secret, ?2)",
                      NULL, "ss", env, fresh);
     free(fresh);
-    return rc == STORE_OK ? store_settings(s, env, row) : rc;
+    return rc == STORE_OK ? store_settings(s, env, out) : rc;
 }
 
 int store_signing_secret_set(struct store *s, const char *env, const char *sealed_secret)
@@ -290,9 +480,24 @@ int store_server_key_set_private(struct store *s, const char *name, const char *
                        name, private_pem);
 }
 
-int store_server_key(struct store *s, const char *name, const char *private_pem,
-                     const char *public_pem, cJSON **row)
+void store_server_key_clear(struct server_key *k)
 {
+    row_secret_free(k->private_pem);
+    free(k->public_pem);
+    memset(k, 0, sizeof *k);
+}
+
+static void server_key_fill(cJSON *row, void *item)
+{
+    struct server_key *k = item;
+    k->private_pem = row_strdup(row, "privatePem");
+    k->public_pem = row_strdup(row, "publicPem");
+}
+
+int store_server_key(struct store *s, const char *name, const char *private_pem,
+                     const char *public_pem, struct server_key *out)
+{
+    memset(out, 0, sizeof *out);
     int rc = STORE_OK;
     if (private_pem)
         rc = store_query(s,
@@ -306,6 +511,5 @@ int store_server_key(struct store *s, const char *name, const char *private_pem,
             "SELECT private_pem AS privatePem, public_pem AS publicPem FROM server_keys "
             "WHERE name = ?1",
             &rows, "s", name);
-    *row = rc == STORE_OK ? store_first_row(rows) : NULL;
-    return rc;
+    return rc == STORE_OK ? one(rc, rows, server_key_fill, out) : rc;
 }
