@@ -255,25 +255,28 @@ void api_credentials_list(struct request *req)
     struct user u;
     if (!load_user(req, NULL, &u))
         return;
-    cJSON *rows;
-    int rc = store_credentials_of_user(req->app->store, req->who.env.id, u.id, &rows);
+    struct credential_list creds;
+    int rc = store_credentials_of_user(req->app->store, req->who.env.id, u.id, &creds);
     store_user_clear(&u);
     if (rc != STORE_OK) {
         reply_store_error(req, rc, "credential");
         return;
     }
-    cJSON *r;
-    cJSON_ArrayForEach(r, rows)
-    {
-        const char *keys[] = {"createdAt", "updatedAt"};
-        for (int i = 0; i < 2; i++) {
-            cJSON *t = cJSON_GetObjectItem(r, keys[i]);
-            if (t)
-                cJSON_ReplaceItemInObject(r, keys[i], api_time_json((int64_t)t->valuedouble));
-        }
+    cJSON *data = cJSON_CreateArray();
+    for (size_t k = 0; k < creds.n; k++) {
+        const struct credential *c = &creds.items[k];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "credentialId", c->id);
+        cJSON_AddStringToObject(o, "type", c->type);
+        if (c->name)
+            cJSON_AddStringToObject(o, "name", c->name);
+        cJSON_AddItemToObject(o, "createdAt", api_time_json(c->created_at));
+        cJSON_AddItemToObject(o, "updatedAt", api_time_json(c->updated_at));
+        cJSON_AddItemToArray(data, o);
     }
+    store_credential_list_free(&creds);
     cJSON *out = cJSON_CreateObject();
-    cJSON_AddItemToObject(out, "data", rows);
+    cJSON_AddItemToObject(out, "data", data);
     reply_json(req, 200, out);
 }
 

@@ -76,19 +76,19 @@ static bool credential_choice(struct request *req, const cJSON *body, const stru
     cJSON *map = cJSON_CreateObject();
     cJSON_ArrayForEach(c, given)
     {
-        cJSON *row = NULL;
-        if (store_credential_find(req->app->store, req->who.env.id, u->id, c->valuestring, &row) !=
+        struct credential cred;
+        if (store_credential_find(req->app->store, req->who.env.id, u->id, c->valuestring, &cred) !=
                 STORE_OK ||
-            !row || (c->string && strcmp(c->string, json_get_str(row, "type")) != 0)) {
+            (c->string && strcmp(c->string, cred.type) != 0)) {
             reply_error(req, 404, "not_found", "the user has no %scredential %s",
                         c->string ? c->string : "", c->valuestring);
-            cJSON_Delete(row);
+            store_credential_clear(&cred);
             cJSON_Delete(map);
             return false;
         }
-        cJSON_DeleteItemFromObjectCaseSensitive(map, json_get_str(row, "type"));
-        cJSON_AddStringToObject(map, json_get_str(row, "type"), c->valuestring);
-        cJSON_Delete(row);
+        cJSON_DeleteItemFromObjectCaseSensitive(map, cred.type);
+        cJSON_AddStringToObject(map, cred.type, c->valuestring);
+        store_credential_clear(&cred);
     }
     *out = map;
     return true;
@@ -385,29 +385,28 @@ void api_headless_complete(struct request *req)
 
 /* The subscription of an app-triggered installation row, for its entry: {workflowId, app, event,
  * status (pending, active, error), error, lastAttemptAt, nextAttemptAt}. */
-static cJSON *subscription_view(const cJSON *r, const cJSON *subs, const struct workflow_def *def)
+static cJSON *subscription_view(const cJSON *r, const struct subscription_list *subs,
+                                const struct workflow_def *def)
 {
-    const cJSON *sub = NULL, *x;
-    cJSON_ArrayForEach(x, subs)
-    {
-        if (strcmp(json_get_str(x, "workflowId"), json_get_str(r, "workflowId")) == 0 &&
-            strcmp(json_get_str(x, "userId"), json_get_str(r, "userId")) == 0)
-            sub = x;
-    }
+    const struct subscription *sub = NULL;
+    for (size_t k = 0; k < subs->n; k++)
+        if (strcmp(subs->items[k].workflow_id, json_get_str(r, "workflowId")) == 0 &&
+            strcmp(subs->items[k].user_id, json_get_str(r, "userId")) == 0)
+            sub = &subs->items[k];
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "workflowId", json_get_str(r, "workflowId"));
-    const char *app = sub ? json_get_str(sub, "app") : def ? def->trigger.app : NULL;
-    const char *event = sub ? json_get_str(sub, "trigger") : def ? def->trigger.app_trigger : NULL;
+    const char *app = sub ? sub->app : def ? def->trigger.app : NULL;
+    const char *event = sub ? sub->trigger : def ? def->trigger.app_trigger : NULL;
     cJSON_AddStringToObject(o, "app", app ? app : "");
     cJSON_AddStringToObject(o, "event", event ? event : "");
-    cJSON_AddStringToObject(o, "status", sub ? json_get_str(sub, "state") : "pending");
-    const char *error = sub ? json_get_str(sub, "error") : NULL;
+    cJSON_AddStringToObject(o, "status", sub ? sub->state : "pending");
+    const char *error = sub ? sub->error : NULL;
     cJSON_AddItemToObject(o, "error", error ? cJSON_CreateString(error) : cJSON_CreateNull());
-    const cJSON *last = cJSON_GetObjectItem(sub, "lastAttemptAt");
     cJSON_AddItemToObject(o, "lastAttemptAt",
-                          cJSON_IsNumber(last) ? api_time_json((int64_t)last->valuedouble)
-                                               : cJSON_CreateNull());
-    api_add_time(o, "nextAttemptAt", sub, "retryAt");
+                          sub && sub->last_attempt_at ? api_time_json(sub->last_attempt_at)
+                                                      : cJSON_CreateNull());
+    if (sub && sub->has_retry_at)
+        cJSON_AddItemToObject(o, "nextAttemptAt", api_time_json(sub->retry_at));
     return o;
 }
 
@@ -419,21 +418,22 @@ static cJSON *credential_view(struct request *req, const char *user_id, const ch
 {
     struct store *s = req->app->store;
     const char *chosen = json_get_str(chosen_ids, app);
-    cJSON *row = NULL;
-    int rc = chosen ? store_credential_find(s, req->who.env.id, user_id, chosen, &row)
-                    : store_credential_latest(s, req->who.env.id, user_id, app, NULL, &row);
+    struct credential cred;
+    int rc = chosen ? store_credential_find(s, req->who.env.id, user_id, chosen, &cred)
+                    : store_credential_latest(s, req->who.env.id, user_id, app, NULL, &cred);
+    bool found = rc == STORE_OK;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "app", app);
-    const char *id = row ? json_get_str(row, "credentialId") : chosen;
+    const char *id = found ? cred.id : chosen;
     cJSON_AddItemToObject(o, "credentialId", id ? cJSON_CreateString(id) : cJSON_CreateNull());
-    if (row)
-        cJSON_AddStringToObject(o, "name", json_get_str(row, "name"));
-    const char *status = row ? (json_get_str(row, "error") ? "invalid" : "connected")
-                         : rc == STORE_NOT_FOUND ? "deleted"
-                                                 : "missing";
+    if (found)
+        cJSON_AddStringToObject(o, "name", cred.name);
+    const char *status = found                             ? (cred.error ? "invalid" : "connected")
+                         : chosen && rc == STORE_NOT_FOUND ? "deleted"
+                                                           : "missing";
     cJSON_AddStringToObject(o, "status", status);
     cJSON_AddBoolToObject(o, "chosen", chosen != NULL);
-    cJSON_Delete(row);
+    store_credential_clear(&cred);
     return o;
 }
 
@@ -457,7 +457,8 @@ static void add_credentials(struct request *req, cJSON *entry,
 
 void api_installations_list(struct request *req)
 {
-    cJSON *rows, *subs = NULL;
+    cJSON *rows;
+    struct subscription_list subs = {0};
     struct integration_list integrations = {0};
     int rc = store_installations_of_env(req->app->store, req->who.env.id, &rows);
     if (rc == STORE_OK)
@@ -466,7 +467,7 @@ void api_installations_list(struct request *req)
         rc = store_integrations(req->app->store, req->who.env.id, &integrations);
     if (rc != STORE_OK) {
         cJSON_Delete(rows);
-        cJSON_Delete(subs);
+        store_subscription_list_free(&subs);
         reply_store_error(req, rc, "installation");
         return;
     }
@@ -521,10 +522,10 @@ void api_installations_list(struct request *req)
         const char *trigger = json_get_str(r, "triggerType");
         if (active && trigger && strcmp(trigger, "app") == 0)
             cJSON_AddItemToArray(cJSON_GetObjectItem(cur, "subscriptions"),
-                                 subscription_view(r, subs, def));
+                                 subscription_view(r, &subs, def));
     }
     cJSON_Delete(rows);
-    cJSON_Delete(subs);
+    store_subscription_list_free(&subs);
     cJSON_ArrayForEach(cur, data) add_credentials(req, cur, &integrations);
     store_integration_list_free(&integrations);
     cJSON *out = cJSON_CreateObject();

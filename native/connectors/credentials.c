@@ -44,13 +44,13 @@ int connectors_credential_chosen(const struct connectors *c, struct store *s, co
 {
     *data = NULL;
     id[0] = '\0';
-    cJSON *row = NULL;
+    struct credential cred;
     int rc = STORE_OK;
     const struct connector *conn = connectors_find(c, app);
     const char *name = conn ? conn->name : app;
     if (chosen && chosen[0]) {
         /* The account chosen at installation, or none: never silently another one. */
-        rc = store_credential_find(s, env_id, user_id, chosen, &row);
+        rc = store_credential_find(s, env_id, user_id, chosen, &cred);
         if (rc == STORE_NOT_FOUND) {
             snprintf(id, ID_LEN + 1, "%s", chosen);
             snprintf(err, err_len,
@@ -60,25 +60,24 @@ int connectors_credential_chosen(const struct connectors *c, struct store *s, co
             return STORE_NOT_FOUND;
         }
     } else {
-        rc = store_credential_latest(s, env_id, user_id, app, NULL, &row);
+        rc = store_credential_latest(s, env_id, user_id, app, NULL, &cred);
+        if (rc == STORE_NOT_FOUND) {
+            snprintf(err, err_len, "the user has no %s credential", name);
+            return STORE_NOT_FOUND;
+        }
     }
     if (rc != STORE_OK) {
         snprintf(err, err_len, "cannot load the credential: %s", store_errmsg(s));
         return rc;
     }
-    if (!row) {
-        snprintf(err, err_len, "the user has no %s credential", name);
-        return STORE_NOT_FOUND;
-    }
-    snprintf(id, ID_LEN + 1, "%s", json_get_str(row, "credentialId"));
-    if (json_get_str(row, "error")) {
-        snprintf(err, err_len, "the %s credential %s is invalid: %s", app, id,
-                 json_get_str(row, "error"));
-        cJSON_Delete(row);
+    snprintf(id, ID_LEN + 1, "%s", cred.id);
+    if (cred.error) {
+        snprintf(err, err_len, "the %s credential %s is invalid: %s", app, id, cred.error);
+        store_credential_clear(&cred);
         return STORE_CONFLICT;
     }
-    *data = connectors_credential_open(c, json_get_str(row, "sealed"));
-    cJSON_Delete(row);
+    *data = connectors_credential_open(c, cred.sealed);
+    store_credential_clear(&cred);
     /* A credential stored before its form gained a property with a default gets the default. */
     if (*data && conn)
         connector_credential_defaults(conn, *data);

@@ -35,47 +35,46 @@
 /* Expression budget on the hooks thread, as for actions and workflows. */
 static const struct mapping_limits HOOK_LIMITS = ENGINE_EXPRESSION_LIMITS;
 
-/* {id, url, secret, remote} of a subscription row, for templates. */
-static cJSON *subscription_scope(struct connectors *c, const cJSON *sub)
+/* {id, url, secret, remote} of a subscription, for templates. */
+static cJSON *subscription_scope(struct connectors *c, const struct subscription *sub)
 {
     cJSON *o = cJSON_CreateObject();
-    const char *id = json_get_str(sub, "subscriptionId");
+    const char *id = sub->id;
     cJSON_AddStringToObject(o, "id", id);
     struct buf url = {0};
     buf_printf(&url, "%s/hooks/%s", c->public_url, id);
     char *u = buf_take(&url);
     cJSON_AddStringToObject(o, "url", u ? u : "");
     free(u);
-    char *secret = secrets_open(&c->key, json_get_str(sub, "sealedSecret"), NULL);
+    char *secret = secrets_open(&c->key, sub->sealed_secret, NULL);
     if (secret)
         cJSON_AddStringToObject(o, "secret", secret);
     free(secret);
-    const cJSON *remote = cJSON_GetObjectItem(sub, "remote");
-    if (remote)
-        cJSON_AddItemToObject(o, "remote", cJSON_Duplicate(remote, true));
+    if (sub->remote)
+        cJSON_AddItemToObject(o, "remote", cJSON_Duplicate(sub->remote, true));
     return o;
 }
 
 /* The credential a subscription uses: its recorded one, else the user's newest for the app. */
-static cJSON *subscription_credential(struct connectors *c, struct store *s, const cJSON *sub,
-                                      char id[ID_LEN + 1])
+static cJSON *subscription_credential(struct connectors *c, struct store *s,
+                                      const struct subscription *sub, char id[ID_LEN + 1])
 {
-    const char *env = json_get_str(sub, "envId"), *user = json_get_str(sub, "userId");
-    const char *cid = json_get_str(sub, "credentialId");
-    cJSON *row = NULL, *data = NULL;
+    const char *env = sub->env_id, *user = sub->user_id, *cid = sub->credential_id;
+    struct credential cred;
+    cJSON *data = NULL;
     id[0] = '\0';
-    if (cid && store_credential_find(s, env, user, cid, &row) == STORE_OK && row) {
+    if (cid[0] && store_credential_find(s, env, user, cid, &cred) == STORE_OK) {
         snprintf(id, ID_LEN + 1, "%s", cid);
-        data = connectors_credential_open(c, json_get_str(row, "sealed"));
-        cJSON_Delete(row);
-        const struct connector *conn = connectors_find(c, json_get_str(sub, "app"));
+        data = connectors_credential_open(c, cred.sealed);
+        store_credential_clear(&cred);
+        const struct connector *conn = connectors_find(c, sub->app);
         if (data && conn)
             connector_credential_defaults(conn, data);
         return data;
     }
     char err[128];
-    if (connectors_credential_for(c, s, env, user, json_get_str(sub, "app"), NULL, &data, id, err,
-                                  sizeof err) != STORE_OK)
+    if (connectors_credential_for(c, s, env, user, sub->app, NULL, &data, id, err, sizeof err) !=
+        STORE_OK)
         return NULL;
     return data;
 }
@@ -120,13 +119,11 @@ static long call(struct http_client *http, const struct connector *conn,
 }
 
 static void unsubscribe(struct connectors *c, struct store *s, struct http_client *http,
-                        const cJSON *sub)
+                        const struct subscription *sub)
 {
-    const struct connector *conn = connectors_find(c, json_get_str(sub, "app"));
-    const struct connector_trigger *t =
-        conn ? connector_trigger(conn, json_get_str(sub, "trigger")) : NULL;
-    const char *state = json_get_str(sub, "state");
-    if (t && t->has_unsubscribe && state && strcmp(state, "active") == 0) {
+    const struct connector *conn = connectors_find(c, sub->app);
+    const struct connector_trigger *t = conn ? connector_trigger(conn, sub->trigger) : NULL;
+    if (t && t->has_unsubscribe && strcmp(sub->state, "active") == 0) {
         char cid[ID_LEN + 1], err[256] = "";
         cJSON *cred = subscription_credential(c, s, sub, cid);
         cJSON *scope = cJSON_CreateObject(), *body = NULL;
@@ -135,12 +132,12 @@ static void unsubscribe(struct connectors *c, struct store *s, struct http_clien
             cJSON_AddItemToObject(scope, "credential", connectors_credential_scope(cred));
         long status = call(http, conn, &t->unsubscribe, scope, cred, &body, err, sizeof err);
         if (status < 200 || status >= 300)
-            log_error("unsubscribe %s: %s\n", json_get_str(sub, "subscriptionId"), err);
+            log_error("unsubscribe %s: %s\n", sub->id, err);
         cJSON_Delete(body);
         cJSON_Delete(scope);
         cJSON_Delete(cred);
     }
-    store_subscription_delete(s, json_get_str(sub, "subscriptionId"));
+    store_subscription_delete(s, sub->id);
 }
 
 /* Milliseconds before the next attempt of a subscription that failed attempts times in a row: from
@@ -164,39 +161,38 @@ static int64_t subscribe_retry_ms(int attempts)
 /* Records a failed attempt of sub (the subscription of installation inst) and plans the next. The
  * first failure of a run — or one with a new reason — is also an entry of the workflow's errors,
  * streamed to the ISV's error webhook like a failed execution's. */
-static void subscription_failed(struct connectors *c, struct store *s, const cJSON *sub,
-                                const cJSON *inst, const struct connector *conn,
+static void subscription_failed(struct connectors *c, struct store *s,
+                                const struct subscription *sub,
+                                const struct subscription_need *inst, const struct connector *conn,
                                 const struct connector_trigger *t, const char *cid, const char *why)
 {
-    const char *id = json_get_str(sub, "subscriptionId");
-    int attempts = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(sub, "attempts"));
+    const char *id = sub->id;
+    int attempts = sub->attempts;
     if (attempts < 0 || attempts > 1000)
         attempts = 1000;
     store_subscription_fail(s, id, cid && cid[0] ? cid : NULL, why,
                             store_now() + subscribe_retry_ms(attempts + 1));
     log_error("subscribe %s: %s\n", id, why);
-    const char *was = json_get_str(sub, "state"), *said = json_get_str(sub, "error");
-    if (was && strcmp(was, "error") == 0 && said && strcmp(said, why) == 0)
+    const char *said = sub->error;
+    if (strcmp(sub->state, "error") == 0 && said && strcmp(said, why) == 0)
         return;
     char block[200];
-    snprintf(block, sizeof block, "%s trigger: %s", conn ? conn->name : json_get_str(sub, "app"),
-             t && t->title ? t->title : json_get_str(sub, "trigger"));
+    snprintf(block, sizeof block, "%s trigger: %s", conn ? conn->name : sub->app,
+             t && t->title ? t->title : sub->trigger);
     char message[400];
     snprintf(message, sizeof message, "the app-trigger subscription failed: %s", why);
-    if (store_error_insert_subscription(s, json_get_str(sub, "envId"), id,
-                                        json_get_str(sub, "workflowId"),
-                                        json_get_str(inst, "installationId"),
-                                        json_get_str(sub, "userId"), block, message) == STORE_OK)
+    if (store_error_insert_subscription(s, sub->env_id, id, sub->workflow_id, inst->installation_id,
+                                        sub->user_id, block, message) == STORE_OK)
         engine_wake_maintenance(c->engine);
 }
 
-/* Subscribes the installation inst (envId, userId, workflowId, version, installationId) with the
- * credential it uses (connectors_credential_for), or records why not. */
+/* Subscribes the installation inst with the credential it uses (connectors_credential_for), or
+ * records why not. */
 static void subscribe(struct connectors *c, struct store *s, struct http_client *http,
-                      const cJSON *inst)
+                      const struct subscription_need *inst)
 {
-    int version = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(inst, "version"));
-    const char *wf = json_get_str(inst, "workflowId");
+    int version = inst->version;
+    const char *wf = inst->workflow_id;
     const struct workflow_def *def = definitions_get(s, wf, version, NULL);
     if (!def || def->trigger.type != WF_TRIGGER_APP)
         return;
@@ -208,35 +204,33 @@ static void subscribe(struct connectors *c, struct store *s, struct http_client 
     plat_random(raw, sizeof raw);
     hex_encode(raw, sizeof raw, hex);
     char *sealed = secrets_seal(&c->key, hex, strlen(hex));
-    cJSON *sub = NULL;
-    int rc = sealed ? store_subscription_ensure(s, json_get_str(inst, "envId"),
-                                                json_get_str(inst, "userId"), wf,
+    struct subscription sub;
+    int rc = sealed ? store_subscription_ensure(s, inst->env_id, inst->user_id, wf,
                                                 conn ? conn->app : def->trigger.app,
                                                 def->trigger.app_trigger, sealed, &sub)
                     : STORE_ERROR;
     free(sealed);
-    if (rc != STORE_OK || !sub) {
-        cJSON_Delete(sub);
+    if (rc != STORE_OK) {
+        store_subscription_clear(&sub);
         return;
     }
-    const char *id = json_get_str(sub, "subscriptionId");
+    const char *id = sub.id;
     if (!t) {
-        subscription_failed(c, s, sub, inst, conn, NULL, NULL,
+        subscription_failed(c, s, &sub, inst, conn, NULL, NULL,
                             "the app or its trigger is not available on this server");
-        cJSON_Delete(sub);
+        store_subscription_clear(&sub);
         return;
     }
     char cid[ID_LEN + 1] = "", err[256] = "";
     cJSON *cred = NULL;
     if (conn->auth != AUTH_NONE) {
-        rc = connectors_credential_for(
-            c, s, json_get_str(inst, "envId"), json_get_str(inst, "userId"), conn->app,
-            json_get_str(inst, "installationId"), &cred, cid, err, sizeof err);
+        rc = connectors_credential_for(c, s, inst->env_id, inst->user_id, conn->app,
+                                       inst->installation_id, &cred, cid, err, sizeof err);
         if (rc != STORE_OK) {
             if (!err[0])
                 snprintf(err, sizeof err, "the user has no %s credential", conn->name);
-            subscription_failed(c, s, sub, inst, conn, t, cid, err);
-            cJSON_Delete(sub);
+            subscription_failed(c, s, &sub, inst, conn, t, cid, err);
+            store_subscription_clear(&sub);
             return;
         }
     }
@@ -248,11 +242,11 @@ static void subscribe(struct connectors *c, struct store *s, struct http_client 
         store_subscription_update(s, id, "active", cid[0] ? cid : NULL, remote, NULL);
         cJSON_Delete(remote);
         cJSON_Delete(cred);
-        cJSON_Delete(sub);
+        store_subscription_clear(&sub);
         return;
     }
     cJSON *scope = cJSON_CreateObject(), *body = NULL;
-    cJSON_AddItemToObject(scope, "subscription", subscription_scope(c, sub));
+    cJSON_AddItemToObject(scope, "subscription", subscription_scope(c, &sub));
     if (cred)
         cJSON_AddItemToObject(scope, "credential", connectors_credential_scope(cred));
     long status = call(http, conn, &t->subscribe, scope, cred, &body, err, sizeof err);
@@ -262,21 +256,19 @@ static void subscribe(struct connectors *c, struct store *s, struct http_client 
         store_subscription_update(s, id, "active", cid[0] ? cid : NULL, remote, NULL);
         cJSON_Delete(remote);
     } else {
-        subscription_failed(c, s, sub, inst, conn, t, cid, err);
+        subscription_failed(c, s, &sub, inst, conn, t, cid, err);
     }
     cJSON_Delete(body);
     cJSON_Delete(scope);
     cJSON_Delete(cred);
-    cJSON_Delete(sub);
+    store_subscription_clear(&sub);
 }
 
 /* True when the installed version still triggers on the subscription's app and trigger. */
-static bool still_wanted(struct store *s, const cJSON *sub)
+static bool still_wanted(struct store *s, const struct subscription *sub)
 {
-    int version = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(sub, "version"));
-    const struct workflow_def *def =
-        definitions_get(s, json_get_str(sub, "workflowId"), version, NULL);
-    const char *app = json_get_str(sub, "app"), *trigger = json_get_str(sub, "trigger");
+    const struct workflow_def *def = definitions_get(s, sub->workflow_id, sub->version, NULL);
+    const char *app = sub->app, *trigger = sub->trigger;
     return def && def->trigger.type == WF_TRIGGER_APP && def->trigger.app &&
            def->trigger.app_trigger && app && trigger && strcasecmp(def->trigger.app, app) == 0 &&
            strcmp(def->trigger.app_trigger, trigger) == 0;
@@ -284,51 +276,55 @@ static bool still_wanted(struct store *s, const cJSON *sub)
 
 static void reconcile(struct connectors *c, struct store *s, struct http_client *http)
 {
-    cJSON *rows = NULL, *r;
-    if (store_subscriptions_stale(s, &rows) == STORE_OK)
-        cJSON_ArrayForEach(r, rows) unsubscribe(c, s, http, r);
-    cJSON_Delete(rows);
-    rows = NULL;
+    struct subscription_list subs;
+    if (store_subscriptions_stale(s, &subs) == STORE_OK)
+        for (size_t k = 0; k < subs.n; k++)
+            unsubscribe(c, s, http, &subs.items[k]);
+    store_subscription_list_free(&subs);
     /* An upgrade may have moved the installation to another app trigger. */
-    if (store_subscriptions_active(s, &rows) == STORE_OK)
-        cJSON_ArrayForEach(r, rows) if (!still_wanted(s, r)) unsubscribe(c, s, http, r);
-    cJSON_Delete(rows);
-    rows = NULL;
-    if (store_subscriptions_missing(s, &rows) == STORE_OK)
-        cJSON_ArrayForEach(r, rows) subscribe(c, s, http, r);
-    cJSON_Delete(rows);
+    if (store_subscriptions_active(s, &subs) == STORE_OK)
+        for (size_t k = 0; k < subs.n; k++)
+            if (!still_wanted(s, &subs.items[k]))
+                unsubscribe(c, s, http, &subs.items[k]);
+    store_subscription_list_free(&subs);
+    struct subscription_need_list needs;
+    if (store_subscriptions_missing(s, &needs) == STORE_OK)
+        for (size_t k = 0; k < needs.n; k++)
+            subscribe(c, s, http, &needs.items[k]);
+    store_subscription_need_list_free(&needs);
 }
 
 /* Failed subscriptions whose next attempt is due. Only once the hook URL is known (see the top). */
 static void retry_due(struct connectors *c, struct store *s, struct http_client *http)
 {
-    cJSON *rows = NULL, *r;
-    if (c->public_url[0] && store_subscriptions_due(s, store_now(), HOOKS_BATCH, &rows) == STORE_OK)
-        cJSON_ArrayForEach(r, rows) subscribe(c, s, http, r);
-    cJSON_Delete(rows);
+    struct subscription_need_list needs = {0};
+    if (c->public_url[0] &&
+        store_subscriptions_due(s, store_now(), HOOKS_BATCH, &needs) == STORE_OK)
+        for (size_t k = 0; k < needs.n; k++)
+            subscribe(c, s, http, &needs.items[k]);
+    store_subscription_need_list_free(&needs);
 }
 
 /* Runs one delivery. Returns false when it should be tried again later (enrichment unreachable). */
 static bool run_delivery(struct connectors *c, struct store *s, struct http_client *http,
-                         const cJSON *d)
+                         const struct delivery *d)
 {
-    cJSON *sub = NULL;
-    if (store_subscription_find(s, json_get_str(d, "subscriptionId"), &sub) != STORE_OK)
+    struct subscription sub;
+    if (store_subscription_find(s, d->subscription_id, &sub) != STORE_OK)
         return true;
-    const struct connector *conn = connectors_find(c, json_get_str(sub, "app"));
-    const struct connector_trigger *t =
-        conn ? connector_trigger(conn, json_get_str(sub, "trigger")) : NULL;
-    const char *text = json_get_str(d, "payload");
+    const struct connector *conn = connectors_find(c, sub.app);
+    const struct connector_trigger *t = conn ? connector_trigger(conn, sub.trigger) : NULL;
+    const char *text = d->payload;
     cJSON *delivery = text ? json_parse(text, strlen(text), JSON_MAX_DEPTH, NULL) : NULL;
     if (!t || !delivery) {
-        cJSON_Delete(sub);
+        store_subscription_clear(&sub);
         cJSON_Delete(delivery);
         return true;
     }
     char cid[ID_LEN + 1], err[256] = "";
-    cJSON *cred = subscription_credential(c, s, sub, cid);
+    cJSON *cred = subscription_credential(c, s, &sub, cid);
     cJSON *scope = cJSON_CreateObject();
-    cJSON_AddItemToObject(scope, "subscription", subscription_scope(c, sub));
+    cJSON_AddItemToObject(scope, "subscription", subscription_scope(c, &sub));
     if (cred)
         cJSON_AddItemToObject(scope, "credential", connectors_credential_scope(cred));
     cJSON_AddItemToObject(scope, "delivery", delivery);
@@ -346,11 +342,10 @@ static bool run_delivery(struct connectors *c, struct store *s, struct http_clie
         if (status >= 200 && status < 300) {
             cJSON_AddItemToObject(scope, "enriched", body);
         } else {
-            log_error("enrich %s: %s\n", json_get_str(sub, "subscriptionId"), err);
+            log_error("enrich %s: %s\n", sub.id, err);
             cJSON_Delete(body);
             keep = false;
-            int64_t age =
-                store_now() - (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(d, "createdAt"));
+            int64_t age = store_now() - d->created_at;
             done = (status != 0 && status < 500 && status != 408 && status != 429) ||
                    age > HOOKS_DELIVERY_MAX_AGE_MS;
         }
@@ -366,11 +361,10 @@ static bool run_delivery(struct connectors *c, struct store *s, struct http_clie
         cJSON *execs = NULL;
         int rc = store_begin(s);
         if (rc == STORE_OK)
-            rc = store_enqueue(s, json_get_str(sub, "envId"), json_get_str(sub, "userId"), name,
-                               "app", NULL, json_get_str(sub, "workflowId"), ptext, event_id,
-                               &execs);
+            rc = store_enqueue(s, sub.env_id, sub.user_id, name, "app", NULL, sub.workflow_id,
+                               ptext, event_id, &execs);
         if (rc == STORE_OK)
-            rc = store_delivery_delete(s, json_get_str(d, "id"));
+            rc = store_delivery_delete(s, d->id);
         if (rc == STORE_OK)
             rc = store_commit(s);
         if (rc != STORE_OK)
@@ -383,25 +377,24 @@ static bool run_delivery(struct connectors *c, struct store *s, struct http_clie
         done = false; /* already removed in the transaction */
     }
     if (done)
-        store_delivery_delete(s, json_get_str(d, "id"));
+        store_delivery_delete(s, d->id);
     cJSON_Delete(scope);
     cJSON_Delete(cred);
-    cJSON_Delete(sub);
+    store_subscription_clear(&sub);
     return keep || done;
 }
 
 /* Queues one execution of the subscription's installation with payload as its event. */
-static int enqueue(struct store *s, const cJSON *sub, const struct connector *conn,
+static int enqueue(struct store *s, const struct subscription *sub, const struct connector *conn,
                    const struct connector_trigger *t, const cJSON *payload)
 {
     char *text = payload ? json_print(payload) : strdup("{}");
     char event_id[ID_LEN + 1], name[200];
     snprintf(name, sizeof name, "%s.%s", conn->app, t->name);
     cJSON *execs = NULL;
-    int rc =
-        text ? store_enqueue(s, json_get_str(sub, "envId"), json_get_str(sub, "userId"), name,
-                             "app", NULL, json_get_str(sub, "workflowId"), text, event_id, &execs)
-             : STORE_ERROR;
+    int rc = text ? store_enqueue(s, sub->env_id, sub->user_id, name, "app", NULL, sub->workflow_id,
+                                  text, event_id, &execs)
+                  : STORE_ERROR;
     cJSON_Delete(execs);
     free(text);
     return rc;
@@ -410,10 +403,10 @@ static int enqueue(struct store *s, const cJSON *sub, const struct connector *co
 /* One poll of a polling subscription: new items (by key) run, the cursor moves on. The first poll
  * only records what is there (the baseline), so installing does not replay an app's history. */
 static void poll_once(struct connectors *c, struct store *s, struct http_client *http,
-                      const cJSON *sub, const struct connector *conn,
+                      const struct subscription *sub, const struct connector *conn,
                       const struct connector_trigger *t)
 {
-    const cJSON *remote = cJSON_GetObjectItem(sub, "remote");
+    const cJSON *remote = sub->remote;
     bool baseline = cJSON_IsTrue(cJSON_GetObjectItem(remote, "baseline"));
     const cJSON *cursor = cJSON_GetObjectItem(remote, "cursor");
     char cid[ID_LEN + 1], err[256] = "";
@@ -457,8 +450,7 @@ static void poll_once(struct connectors *c, struct store *s, struct http_client 
             }
             char *ktext = json_text(key);
             cJSON_Delete(key);
-            int rc = ktext ? store_poll_seen_insert(s, json_get_str(sub, "subscriptionId"), ktext)
-                           : STORE_ERROR;
+            int rc = ktext ? store_poll_seen_insert(s, sub->id, ktext) : STORE_ERROR;
             free(ktext);
             if (rc != STORE_OK || !baseline)
                 continue;
@@ -491,15 +483,17 @@ static void poll_once(struct connectors *c, struct store *s, struct http_client 
         cJSON_Delete(iscope);
         if (ran)
             engine_wake(c->engine);
-        store_poll_seen_prune(s, json_get_str(sub, "subscriptionId"),
-                              store_now() - HOOKS_POLL_SEEN_MAX_AGE_MS);
+        store_poll_seen_prune(s, sub->id, store_now() - HOOKS_POLL_SEEN_MAX_AGE_MS);
     } else {
         failure = err;
     }
-    store_subscription_update(s, json_get_str(sub, "subscriptionId"), "active",
-                              cid[0] ? cid : json_get_str(sub, "credentialId"), next, failure);
+    store_subscription_update(s, sub->id, "active",
+                              cid[0]                  ? cid
+                              : sub->credential_id[0] ? sub->credential_id
+                                                      : NULL,
+                              next, failure);
     if (failure)
-        log_error("poll %s: %s\n", json_get_str(sub, "subscriptionId"), failure);
+        log_error("poll %s: %s\n", sub->id, failure);
     cJSON_Delete(next);
     cJSON_Delete(body);
     cJSON_Delete(scope);
@@ -508,29 +502,30 @@ static void poll_once(struct connectors *c, struct store *s, struct http_client 
 
 static void poll_due(struct connectors *c, struct store *s, struct http_client *http)
 {
-    cJSON *rows = NULL, *r;
-    if (store_subscriptions_active(s, &rows) != STORE_OK)
+    struct subscription_list subs;
+    if (store_subscriptions_active(s, &subs) != STORE_OK)
         return;
     int64_t now = store_now();
-    cJSON_ArrayForEach(r, rows)
-    {
-        const struct connector *conn = connectors_find(c, json_get_str(r, "app"));
-        const struct connector_trigger *t =
-            conn ? connector_trigger(conn, json_get_str(r, "trigger")) : NULL;
-        const cJSON *at = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "remote"), "nextPollAt");
+    for (size_t k = 0; k < subs.n; k++) {
+        const struct subscription *r = &subs.items[k];
+        const struct connector *conn = connectors_find(c, r->app);
+        const struct connector_trigger *t = conn ? connector_trigger(conn, r->trigger) : NULL;
+        const cJSON *at = cJSON_GetObjectItem(r->remote, "nextPollAt");
         if (t && t->polling && (int64_t)cJSON_GetNumberValue(at) <= now)
             poll_once(c, s, http, r, conn, t);
     }
-    cJSON_Delete(rows);
+    store_subscription_list_free(&subs);
 }
 
 static void process_deliveries(struct connectors *c, struct store *s, struct http_client *http)
 {
-    cJSON *rows = NULL, *r;
-    if (store_deliveries_next(s, HOOKS_BATCH, &rows) != STORE_OK)
+    struct delivery_list deliveries;
+    if (store_deliveries_next(s, HOOKS_BATCH, &deliveries) != STORE_OK)
         return;
-    cJSON_ArrayForEach(r, rows) if (!run_delivery(c, s, http, r)) break;
-    cJSON_Delete(rows);
+    for (size_t k = 0; k < deliveries.n; k++)
+        if (!run_delivery(c, s, http, &deliveries.items[k]))
+            break;
+    store_delivery_list_free(&deliveries);
 }
 
 static void *hooks_main(void *arg)
@@ -634,14 +629,13 @@ int connectors_hook_accept(struct connectors *c, struct store *s, const char *su
                            char *(*header)(void *ctx, const char *name), void *hctx, char *msg,
                            size_t msg_len)
 {
-    cJSON *sub = NULL;
+    struct subscription sub;
     if (store_subscription_find(s, subscription_id, &sub) != STORE_OK) {
         snprintf(msg, msg_len, "no such subscription");
         return 404;
     }
-    const struct connector *conn = connectors_find(c, json_get_str(sub, "app"));
-    const struct connector_trigger *t =
-        conn ? connector_trigger(conn, json_get_str(sub, "trigger")) : NULL;
+    const struct connector *conn = connectors_find(c, sub.app);
+    const struct connector_trigger *t = conn ? connector_trigger(conn, sub.trigger) : NULL;
     int status = 200;
     cJSON *scope = NULL, *cred = NULL;
     char *got = NULL, *secret = NULL;
@@ -657,9 +651,9 @@ int connectors_hook_accept(struct connectors *c, struct store *s, const char *su
     }
     if (t->verify != VERIFY_NONE) {
         char cid[ID_LEN + 1];
-        cred = subscription_credential(c, s, sub, cid);
+        cred = subscription_credential(c, s, &sub, cid);
         scope = cJSON_CreateObject();
-        cJSON_AddItemToObject(scope, "subscription", subscription_scope(c, sub));
+        cJSON_AddItemToObject(scope, "subscription", subscription_scope(c, &sub));
         if (cred)
             cJSON_AddItemToObject(scope, "credential", connectors_credential_scope(cred));
         char err[160];
@@ -713,6 +707,6 @@ out:
     free(secret);
     cJSON_Delete(scope);
     cJSON_Delete(cred);
-    cJSON_Delete(sub);
+    store_subscription_clear(&sub);
     return status;
 }

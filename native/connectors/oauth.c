@@ -346,16 +346,16 @@ static cJSON *credential_data(const cJSON *params, const cJSON *tokens, const ch
 
 void connectors_oauth_exchange(struct connectors *c, struct store *s, struct http_client *http)
 {
-    cJSON *rows = NULL, *r;
-    if (store_oauth_states_ready(s, &rows) != STORE_OK)
+    struct oauth_state_list ready;
+    if (store_oauth_states_ready(s, &ready) != STORE_OK)
         return;
-    cJSON_ArrayForEach(r, rows)
-    {
-        const struct connector *conn = connectors_find(c, json_get_str(r, "app"));
-        char *verifier = secrets_open(&c->key, json_get_str(r, "sealedVerifier"), NULL);
-        char *code = secrets_open(&c->key, json_get_str(r, "sealedCode"), NULL);
+    for (size_t k = 0; k < ready.n; k++) {
+        const struct oauth_state *r = &ready.items[k];
+        const struct connector *conn = connectors_find(c, r->app);
+        char *verifier = secrets_open(&c->key, r->sealed_verifier, NULL);
+        char *code = secrets_open(&c->key, r->sealed_code, NULL);
         char client_id[256], client_secret[512], err[256] = "";
-        cJSON *params = params_open(&c->key, cJSON_GetObjectItem(r, "params"));
+        cJSON *params = params_open(&c->key, r->params);
         cJSON *tokens = NULL;
         bool retryable = false;
         if (conn && verifier && code && params) {
@@ -364,7 +364,7 @@ void connectors_oauth_exchange(struct connectors *c, struct store *s, struct htt
             struct buf form = {0};
             put_param(&form, "grant_type", "authorization_code");
             put_param(&form, "code", code);
-            put_param(&form, "redirect_uri", json_get_str(r, "redirectUri"));
+            put_param(&form, "redirect_uri", r->redirect_uri);
             put_param(&form, "client_id", client_id);
             if (client_secret[0])
                 put_param(&form, "client_secret", client_secret);
@@ -386,17 +386,14 @@ void connectors_oauth_exchange(struct connectors *c, struct store *s, struct htt
                 cJSON_Delete(scope);
             }
             char id[ID_LEN + 1];
-            int rc = sealed ? store_credential_insert(s, json_get_str(r, "envId"),
-                                                      json_get_str(r, "userId"), conn->app,
+            int rc = sealed ? store_credential_insert(s, r->env_id, r->user_id, conn->app,
                                                       name ? name : conn->name, sealed, id)
                             : STORE_ERROR;
             if (rc == STORE_OK) {
-                outcome_set(c, json_get_str(r, "state"), OAUTH_CONNECTED, id, NULL);
-                store_subscriptions_retry_now(s, json_get_str(r, "envId"),
-                                              json_get_str(r, "userId"), conn->app);
+                outcome_set(c, r->state, OAUTH_CONNECTED, id, NULL);
+                store_subscriptions_retry_now(s, r->env_id, r->user_id, conn->app);
             } else
-                outcome_set(c, json_get_str(r, "state"), OAUTH_FAILED, NULL,
-                            "cannot store the credential");
+                outcome_set(c, r->state, OAUTH_FAILED, NULL, "cannot store the credential");
             free(name);
             free(sealed);
             if (plain) {
@@ -410,19 +407,17 @@ void connectors_oauth_exchange(struct connectors *c, struct store *s, struct htt
         } else {
             if (!err[0])
                 snprintf(err, sizeof err, "the authorization is unusable");
-            log_error("oauth2 %s for user %s: %s\n", json_get_str(r, "app"),
-                      json_get_str(r, "userId"), err);
-            outcome_set(c, json_get_str(r, "state"), retryable ? OAUTH_EXCHANGING : OAUTH_FAILED,
-                        NULL, err);
+            log_error("oauth2 %s for user %s: %s\n", r->app, r->user_id, err);
+            outcome_set(c, r->state, retryable ? OAUTH_EXCHANGING : OAUTH_FAILED, NULL, err);
         }
         if (!retryable)
-            store_oauth_state_delete(s, json_get_str(r, "state"), OAUTH_STATE_MAX_AGE_MS);
+            store_oauth_state_delete(s, r->state, OAUTH_STATE_MAX_AGE_MS);
         cJSON_Delete(tokens);
         cJSON_Delete(params);
         free(verifier);
         free(code);
     }
-    cJSON_Delete(rows);
+    store_oauth_state_list_free(&ready);
 }
 
 static bool expires_soon(const cJSON *data)
@@ -441,16 +436,17 @@ int connectors_oauth_refresh(struct connectors *c, struct store *s, struct http_
         return 0;
     pthread_mutex_lock(&c->refresh_mu);
     int result = -1;
-    cJSON *row = NULL, *current = NULL, *tokens = NULL;
-    if (store_credential_find(s, env_id, user_id, credential_id, &row) != STORE_OK) {
+    struct credential cred;
+    cJSON *current = NULL, *tokens = NULL;
+    if (store_credential_find(s, env_id, user_id, credential_id, &cred) != STORE_OK) {
         snprintf(err, n, "the credential was removed");
         goto out;
     }
-    if (json_get_str(row, "error")) {
-        snprintf(err, n, "the credential is invalid: %s", json_get_str(row, "error"));
+    if (cred.error) {
+        snprintf(err, n, "the credential is invalid: %s", cred.error);
         goto out;
     }
-    current = connectors_credential_open(c, json_get_str(row, "sealed"));
+    current = connectors_credential_open(c, cred.sealed);
     if (!current) {
         snprintf(err, n, "the credential cannot be decrypted");
         goto out;
@@ -514,6 +510,6 @@ out:
     pthread_mutex_unlock(&c->refresh_mu);
     cJSON_Delete(tokens);
     cJSON_Delete(current);
-    cJSON_Delete(row);
+    store_credential_clear(&cred);
     return result;
 }

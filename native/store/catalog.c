@@ -23,19 +23,6 @@ int store_integration_insert(struct store *s, const char *env, const char *id, c
     "SELECT id AS integrationId, name, app, icon, description, created_at AS createdAt, "          \
     "updated_at AS updatedAt FROM integrations "
 
-/* For a query that finds at most one row: fill(row, out), STORE_NOT_FOUND without a row. */
-static int one(int rc, cJSON *rows, void (*fill)(cJSON *row, void *item), void *out)
-{
-    cJSON *row;
-    rc = store_one_row(rc, rows, &row);
-    if (rc == STORE_OK && !row)
-        rc = STORE_NOT_FOUND;
-    if (rc == STORE_OK)
-        fill(row, out);
-    cJSON_Delete(row);
-    return rc;
-}
-
 void store_integration_clear(struct integration *i)
 {
     free(i->name);
@@ -86,7 +73,7 @@ int store_integration_find(struct store *s, const char *env, const char *id_or_n
                                              "(app = ?2 AND app IS NOT NULL)) "
                                              "ORDER BY id = ?2 DESC, name = ?2 DESC LIMIT 1",
                          &rows, "ss", env, id_or_name);
-    return one(rc, rows, integration_fill, out);
+    return row_one(rc, rows, integration_fill, out);
 }
 
 int store_integration_update(struct store *s, const char *env, const char *id, const char *name,
@@ -182,7 +169,7 @@ int store_workflow_find(struct store *s, const char *env, const char *id_or_name
                          WORKFLOW_COLUMNS "WHERE env_id = ?1 AND (id = ?2 OR name = ?2) "
                                           "ORDER BY id = ?2 DESC LIMIT 1",
                          &rows, "ss", env, id_or_name);
-    return one(rc, rows, workflow_fill, out);
+    return row_one(rc, rows, workflow_fill, out);
 }
 
 int store_workflows_of_integration(struct store *s, const char *integration_id,
@@ -282,7 +269,7 @@ int store_workflow_version(struct store *s, const char *workflow_id, int version
                     "WHERE workflow_id = ?1 AND (version = ?2 OR ?2 = 0) "
                     "ORDER BY version DESC LIMIT 1",
                     &rows, "si", workflow_id, (int64_t)version);
-    return one(rc, rows, version_fill, out);
+    return row_one(rc, rows, version_fill, out);
 }
 
 int store_workflow_versions(struct store *s, const char *workflow_id,
@@ -364,7 +351,7 @@ int store_event_find(struct store *s, const char *env, const char *name, struct 
     cJSON *rows;
     int rc =
         store_query(s, EVENT_COLUMNS "WHERE env_id = ?1 AND name = ?2", &rows, "ss", env, name);
-    return one(rc, rows, event_fill, out);
+    return row_one(rc, rows, event_fill, out);
 }
 
 int store_event_updated_at(struct store *s, const char *env, const char *name, int64_t *updated_at)
@@ -424,7 +411,7 @@ int store_settings(struct store *s, const char *env, struct settings *out)
         "FROM environments e LEFT JOIN settings st ON st.env_id = e.id "
         "WHERE e.id = ?1",
         &rows, "s", env);
-    return one(rc, rows, settings_fill, out);
+    return row_one(rc, rows, settings_fill, out);
 }
 
 int store_settings_update(struct store *s, const char *env, const char *url, const char *secret,
@@ -511,5 +498,5 @@ int store_server_key(struct store *s, const char *name, const char *private_pem,
             "SELECT private_pem AS privatePem, public_pem AS publicPem FROM server_keys "
             "WHERE name = ?1",
             &rows, "s", name);
-    return rc == STORE_OK ? one(rc, rows, server_key_fill, out) : rc;
+    return rc == STORE_OK ? row_one(rc, rows, server_key_fill, out) : rc;
 }

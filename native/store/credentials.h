@@ -1,7 +1,8 @@
 /*
  * Store: end users' app credentials (kept sealed: the store never sees a secret in clear), the
  * webhook subscriptions of app triggers, and inbound webhook deliveries waiting to be enriched.
- * Row-returning functions give cJSON objects or arrays (see store_query), owned by the caller.
+ * Reads fill typed structs owned by the caller, each released by its _clear or _list_free (which
+ * also accept a zeroed struct, and zero the sealed members before freeing them).
  */
 #ifndef SOLDER_STORE_CREDENTIALS_H
 #define SOLDER_STORE_CREDENTIALS_H
@@ -12,23 +13,44 @@
 
 /* ---- credentials ---- */
 
+/* One credential of a user. sealed (the output of secrets_seal) and error are filled by
+ * store_credential_find and store_credential_latest only; created_at and updated_at by
+ * store_credentials_of_user only. */
+struct credential {
+    char id[ID_LEN + 1];
+    char *type; /* the app */
+    char *name; /* may be NULL */
+    char *sealed;
+    char *error; /* NULL while usable; why a refresh was refused otherwise */
+    int64_t created_at;
+    int64_t updated_at;
+};
+
+struct credential_list {
+    struct credential *items;
+    size_t n;
+};
+
+void store_credential_clear(struct credential *c);
+void store_credential_list_free(struct credential_list *l);
+
 /* Inserts a credential; *id receives its id. sealed is the output of secrets_seal. */
 int store_credential_insert(struct store *s, const char *env, const char *user_id, const char *app,
                             const char *name, const char *sealed, char id[ID_LEN + 1]);
-/* Columns: credentialId, type, name, createdAt, updatedAt (oldest first). */
-int store_credentials_of_user(struct store *s, const char *env, const char *user_id, cJSON **rows);
+/* Oldest first. */
+int store_credentials_of_user(struct store *s, const char *env, const char *user_id,
+                              struct credential_list *out);
 /* The credential of the user for app: the one the installation chose (credentialIds), else the
- * newest. installation_id may be NULL. Columns: credentialId, type, name, sealed. *row is NULL
- * (and STORE_OK returned) when there is none. */
+ * newest. installation_id may be NULL. STORE_NOT_FOUND when there is none. */
 int store_credential_latest(struct store *s, const char *env, const char *user_id, const char *app,
-                            const char *installation_id, cJSON **row);
+                            const char *installation_id, struct credential *out);
 /* The credential the installation chose for app at installation (credentialIds) into id, or ""
  * when it chose none. */
 int store_installation_credential_choice(struct store *s, const char *installation_id,
                                          const char *app, char id[ID_LEN + 1]);
-/* One credential by id (same columns as store_credential_latest); STORE_NOT_FOUND when absent. */
+/* One credential by id (as store_credential_latest fills it); STORE_NOT_FOUND when absent. */
 int store_credential_find(struct store *s, const char *env, const char *user_id, const char *id,
-                          cJSON **row);
+                          struct credential *out);
 int store_credential_delete(struct store *s, const char *env, const char *user_id, const char *id);
 /* Replaces a credential's sealed data (a refreshed token) and clears its error. */
 int store_credential_reseal(struct store *s, const char *id, const char *sealed);
@@ -36,6 +58,26 @@ int store_credential_reseal(struct store *s, const char *id, const char *sealed)
 int store_credential_set_error(struct store *s, const char *id, const char *error);
 
 /* ---- OAuth2 authorization requests in flight ---- */
+
+/* A request whose code came back: the verifier and code sealed (zeroed by the clear), the
+ * credential form's values (params) as the caller stored them. */
+struct oauth_state {
+    char *state;
+    char env_id[ID_LEN + 1];
+    char user_id[ID_LEN + 1];
+    char *app;
+    char *sealed_verifier;
+    cJSON *params;
+    char *redirect_uri;
+    char *sealed_code;
+};
+
+struct oauth_state_list {
+    struct oauth_state *items;
+    size_t n;
+};
+
+void store_oauth_state_list_free(struct oauth_state_list *l);
 
 /* params: the credential form's values as the caller stores them (sealed, connectors/oauth.c). */
 int store_oauth_state_insert(struct store *s, const char *state, const char *env,
@@ -45,24 +87,64 @@ int store_oauth_state_insert(struct store *s, const char *state, const char *env
  * STORE_NOT_FOUND when the state is unknown, used or too old. */
 int store_oauth_state_code(struct store *s, const char *state, const char *sealed_code,
                            int64_t max_age_ms);
-/* Requests with a code waiting to be exchanged. Columns: state, envId, userId, app,
- * sealedVerifier, params (JSON), redirectUri, sealedCode. */
-int store_oauth_states_ready(struct store *s, cJSON **rows);
+/* Requests with a code waiting to be exchanged, oldest first. */
+int store_oauth_states_ready(struct store *s, struct oauth_state_list *out);
 /* Removes a request, and every request older than max_age_ms. */
 int store_oauth_state_delete(struct store *s, const char *state, int64_t max_age_ms);
 
 /* ---- webhook subscriptions of app triggers (one per installation) ---- */
 
-/*
- * Creates the subscription row of an installation in state 'pending', or returns the existing one.
- * Columns of *row: subscriptionId, envId, userId, workflowId, app, trigger, credentialId,
- * sealedSecret, remote (JSON), state, error, attempts (failed in a row), retryAt (ms, only while in
- * error), lastAttemptAt (ms).
- */
+/* The subscription of an installation. remote is the provider's answer (a JSON document, NULL when
+ * none); sealed_secret is zeroed by the clear. */
+struct subscription {
+    char id[ID_LEN + 1];
+    char env_id[ID_LEN + 1];
+    char user_id[ID_LEN + 1];
+    char workflow_id[ID_LEN + 1];
+    char *app;
+    char *trigger;
+    char credential_id[ID_LEN + 1]; /* "" when none was used yet */
+    char *sealed_secret;
+    cJSON *remote;
+    char state[16]; /* "pending", "active" or "error" */
+    char *error;    /* may be NULL */
+    int attempts;   /* failed in a row */
+    bool has_retry_at;
+    int64_t retry_at;        /* ms, only while in error (0 = at once) */
+    int64_t last_attempt_at; /* ms, 0 before the first */
+    int version;             /* the installation's, from store_subscriptions_active only */
+};
+
+struct subscription_list {
+    struct subscription *items;
+    size_t n;
+};
+
+void store_subscription_clear(struct subscription *sub);
+void store_subscription_list_free(struct subscription_list *l);
+
+/* An active app-triggered installation that needs its subscription (created or retried). */
+struct subscription_need {
+    char env_id[ID_LEN + 1];
+    char user_id[ID_LEN + 1];
+    char workflow_id[ID_LEN + 1];
+    char installation_id[ID_LEN + 1];
+    int version;
+};
+
+struct subscription_need_list {
+    struct subscription_need *items;
+    size_t n;
+};
+
+void store_subscription_need_list_free(struct subscription_need_list *l);
+
+/* Creates the subscription of an installation in state 'pending', or returns the existing one. */
 int store_subscription_ensure(struct store *s, const char *env, const char *user_id,
                               const char *workflow_id, const char *app, const char *trigger,
-                              const char *sealed_secret, cJSON **row);
-int store_subscription_find(struct store *s, const char *id, cJSON **row);
+                              const char *sealed_secret, struct subscription *out);
+/* STORE_NOT_FOUND when absent. */
+int store_subscription_find(struct store *s, const char *id, struct subscription *out);
 /* Sets state ('active', 'error'), the provider's answer (remote, may be NULL) and an error text;
  * the time of the attempt. 'active' also ends a series of failures (attempts, retryAt). */
 int store_subscription_update(struct store *s, const char *id, const char *state,
@@ -75,21 +157,22 @@ int store_subscription_fail(struct store *s, const char *id, const char *credent
 int store_subscriptions_retry_now(struct store *s, const char *env, const char *user_id,
                                   const char *app);
 int store_subscription_delete(struct store *s, const char *id);
-/* Active installations with an app trigger and no subscription yet (or one left pending).
- * Columns: envId, userId, workflowId, version, installationId. */
-int store_subscriptions_missing(struct store *s, cJSON **rows);
-/* Active installations whose failed subscription is due for another attempt (retryAt <= now),
- * at most limit, the longest waiting first. Columns as store_subscriptions_missing. */
-int store_subscriptions_due(struct store *s, int64_t now, int limit, cJSON **rows);
-/* Every subscription of an environment, for the installations list. Columns: subscriptionId,
- * workflowId, userId, app, trigger, state, error, lastAttemptAt, retryAt. */
-int store_subscriptions_of_env(struct store *s, const char *env, cJSON **rows);
-/* Active subscriptions with their installation's version (same columns as
- * store_subscription_find, plus version): checked against the installed trigger after upgrades. */
-int store_subscriptions_active(struct store *s, cJSON **rows);
-/* Subscriptions whose installation is gone, inactive or no longer app-triggered (same columns as
- * store_subscription_find). */
-int store_subscriptions_stale(struct store *s, cJSON **rows);
+/* Active installations with an app trigger and no subscription yet (or one left pending), the
+ * oldest installed first. */
+int store_subscriptions_missing(struct store *s, struct subscription_need_list *out);
+/* Active installations whose failed subscription is due for another attempt (retry_at <= now),
+ * at most limit, the longest waiting first. */
+int store_subscriptions_due(struct store *s, int64_t now, int limit,
+                            struct subscription_need_list *out);
+/* Every subscription of an environment, for the installations list: id, workflow_id, user_id,
+ * app, trigger, state, error, last_attempt_at and retry_at filled. */
+int store_subscriptions_of_env(struct store *s, const char *env, struct subscription_list *out);
+/* Active subscriptions with their installation's version (attempts, retry_at and last_attempt_at
+ * not read): checked against the installed trigger after upgrades. */
+int store_subscriptions_active(struct store *s, struct subscription_list *out);
+/* Subscriptions whose installation is gone, inactive or no longer app-triggered (as
+ * store_subscriptions_active fills them, without version). */
+int store_subscriptions_stale(struct store *s, struct subscription_list *out);
 
 /* ---- polling triggers ---- */
 
@@ -100,9 +183,24 @@ int store_poll_seen_prune(struct store *s, const char *subscription_id, int64_t 
 
 /* ---- inbound deliveries, verified and waiting for enrichment ---- */
 
+/* One inbound delivery: its payload as received (JSON text). */
+struct delivery {
+    char id[ID_LEN + 1];
+    char subscription_id[ID_LEN + 1];
+    char *payload;
+    int64_t created_at;
+};
+
+struct delivery_list {
+    struct delivery *items;
+    size_t n;
+};
+
+void store_delivery_list_free(struct delivery_list *l);
+
 int store_delivery_insert(struct store *s, const char *subscription_id, const char *payload);
-/* The oldest deliveries. Columns: id, subscriptionId, payload (text), createdAt. */
-int store_deliveries_next(struct store *s, int limit, cJSON **rows);
+/* The oldest deliveries, at most limit. */
+int store_deliveries_next(struct store *s, int limit, struct delivery_list *out);
 int store_delivery_delete(struct store *s, const char *id);
 
 #endif

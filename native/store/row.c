@@ -1,6 +1,6 @@
 /* Store: store_query rows read into typed structs (row.h). No SQL here. */
 #include "store/row.h"
-#include "store/store.h"
+#include "store/store_internal.h"
 
 #include "json/json.h"
 
@@ -59,4 +59,16 @@ int row_list(cJSON *rows, size_t size, void (*fill)(cJSON *row, void *item), voi
     *items = out;
     *n = count;
     return STORE_OK;
+}
+
+int row_one(int rc, cJSON *rows, void (*fill)(cJSON *row, void *item), void *out)
+{
+    cJSON *row;
+    rc = store_one_row(rc, rows, &row);
+    if (rc == STORE_OK && !row)
+        rc = STORE_NOT_FOUND;
+    if (rc == STORE_OK)
+        fill(row, out);
+    cJSON_Delete(row);
+    return rc;
 }

@@ -22,6 +22,9 @@ cJSON *row_take(cJSON *row, const char *column);
 /* Frees a malloc'd secret after zeroing it (NULL is fine). */
 void row_secret_free(char *secret);
 
+/* For a query that finds at most one row (rows consumed): fill(row, out), STORE_NOT_FOUND without
+ * a row, rc when the query failed. */
+int row_one(int rc, cJSON *rows, void (*fill)(cJSON *row, void *item), void *out);
 /* Converts every row of rows (consumed) with fill into a calloc'd array of n structs of size size.
  * STORE_OK, or STORE_ERROR when out of memory (nothing allocated then). */
 int row_list(cJSON *rows, size_t size, void (*fill)(cJSON *row, void *item), void **items,
