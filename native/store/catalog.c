@@ -58,9 +58,7 @@ int store_integrations(struct store *s, const char *env, struct integration_list
     cJSON *rows;
     int rc = store_query(s, INTEGRATION_COLUMNS "WHERE env_id = ?1 ORDER BY created_at, id", &rows,
                          "s", env);
-    return rc == STORE_OK
-               ? row_list(rows, sizeof *out->items, integration_fill, (void **)&out->items, &out->n)
-               : rc;
+    return row_list(rc, rows, sizeof *out->items, integration_fill, (void **)&out->items, &out->n);
 }
 
 int store_integration_find(struct store *s, const char *env, const char *id_or_name,
@@ -155,9 +153,7 @@ static void workflow_fill(cJSON *row, void *item)
 
 static int workflow_list(int rc, cJSON *rows, struct workflow_list *out)
 {
-    return rc == STORE_OK
-               ? row_list(rows, sizeof *out->items, workflow_fill, (void **)&out->items, &out->n)
-               : rc;
+    return row_list(rc, rows, sizeof *out->items, workflow_fill, (void **)&out->items, &out->n);
 }
 
 int store_workflow_find(struct store *s, const char *env, const char *id_or_name,
@@ -282,9 +278,7 @@ int store_workflow_versions(struct store *s, const char *workflow_id,
                          "released_by AS releasedBy FROM workflow_versions WHERE workflow_id = ?1 "
                          "ORDER BY version",
                          &rows, "s", workflow_id);
-    return rc == STORE_OK
-               ? row_list(rows, sizeof *out->items, version_fill, (void **)&out->items, &out->n)
-               : rc;
+    return row_list(rc, rows, sizeof *out->items, version_fill, (void **)&out->items, &out->n);
 }
 
 int store_event_upsert(struct store *s, const char *env, const char *name, const char *description,
@@ -340,9 +334,7 @@ int store_events(struct store *s, const char *env, struct custom_event_list *out
     cJSON *rows;
     int rc = store_query(s, EVENT_COLUMNS "WHERE env_id = ?1 ORDER BY created_at, name", &rows, "s",
                          env);
-    return rc == STORE_OK
-               ? row_list(rows, sizeof *out->items, event_fill, (void **)&out->items, &out->n)
-               : rc;
+    return row_list(rc, rows, sizeof *out->items, event_fill, (void **)&out->items, &out->n);
 }
 
 int store_event_find(struct store *s, const char *env, const char *name, struct custom_event *out)

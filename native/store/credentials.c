@@ -61,9 +61,7 @@ int store_credentials_of_user(struct store *s, const char *env, const char *user
                     "updated_at AS updatedAt FROM credentials WHERE env_id = ?1 AND user_id = ?2 "
                     "ORDER BY created_at, id",
                     &rows, "ss", env, user_id);
-    return rc == STORE_OK
-               ? row_list(rows, sizeof *out->items, credential_fill, (void **)&out->items, &out->n)
-               : rc;
+    return row_list(rc, rows, sizeof *out->items, credential_fill, (void **)&out->items, &out->n);
 }
 
 int store_credential_latest(struct store *s, const char *env, const char *user_id, const char *app,
@@ -198,9 +196,7 @@ int store_oauth_states_ready(struct store *s, struct oauth_state_list *out)
                          "redirect_uri AS redirectUri, sealed_code AS sealedCode FROM oauth_states "
                          "WHERE sealed_code IS NOT NULL ORDER BY created_at",
                          &rows, "");
-    return rc == STORE_OK
-               ? row_list(rows, sizeof *out->items, oauth_state_fill, (void **)&out->items, &out->n)
-               : rc;
+    return row_list(rc, rows, sizeof *out->items, oauth_state_fill, (void **)&out->items, &out->n);
 }
 
 int store_oauth_state_delete(struct store *s, const char *state, int64_t max_age_ms)
@@ -256,9 +252,7 @@ static void subscription_fill(cJSON *row, void *item)
 
 static int subscription_list(int rc, cJSON *rows, struct subscription_list *out)
 {
-    return rc == STORE_OK ? row_list(rows, sizeof *out->items, subscription_fill,
-                                     (void **)&out->items, &out->n)
-                          : rc;
+    return row_list(rc, rows, sizeof *out->items, subscription_fill, (void **)&out->items, &out->n);
 }
 
 void store_subscription_need_list_free(struct subscription_need_list *l)
@@ -279,9 +273,7 @@ static void need_fill(cJSON *row, void *item)
 
 static int need_list(int rc, cJSON *rows, struct subscription_need_list *out)
 {
-    return rc == STORE_OK
-               ? row_list(rows, sizeof *out->items, need_fill, (void **)&out->items, &out->n)
-               : rc;
+    return row_list(rc, rows, sizeof *out->items, need_fill, (void **)&out->items, &out->n);
 }
 
 int store_subscription_ensure(struct store *s, const char *env, const char *user_id,
@@ -488,9 +480,7 @@ int store_deliveries_next(struct store *s, int limit, struct delivery_list *out)
                          "created_at AS createdAt FROM app_deliveries "
                          "ORDER BY created_at, id LIMIT ?1",
                          &rows, "i", (int64_t)limit);
-    return rc == STORE_OK
-               ? row_list(rows, sizeof *out->items, delivery_fill, (void **)&out->items, &out->n)
-               : rc;
+    return row_list(rc, rows, sizeof *out->items, delivery_fill, (void **)&out->items, &out->n);
 }
 
 int store_delivery_delete(struct store *s, const char *id)

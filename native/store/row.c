@@ -41,11 +41,15 @@ void row_secret_free(char *secret)
     free(secret);
 }
 
-int row_list(cJSON *rows, size_t size, void (*fill)(cJSON *row, void *item), void **items,
+int row_list(int rc, cJSON *rows, size_t size, void (*fill)(cJSON *row, void *item), void **items,
              size_t *n)
 {
     *items = NULL;
     *n = 0;
+    if (rc != STORE_OK) {
+        cJSON_Delete(rows);
+        return rc;
+    }
     size_t count = (size_t)cJSON_GetArraySize(rows);
     char *out = count ? calloc(count, size) : NULL;
     if (count && !out) {

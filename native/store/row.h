@@ -26,8 +26,9 @@ void row_secret_free(char *secret);
  * a row, rc when the query failed. */
 int row_one(int rc, cJSON *rows, void (*fill)(cJSON *row, void *item), void *out);
 /* Converts every row of rows (consumed) with fill into a calloc'd array of n structs of size size.
- * STORE_OK, or STORE_ERROR when out of memory (nothing allocated then). */
-int row_list(cJSON *rows, size_t size, void (*fill)(cJSON *row, void *item), void **items,
+ * rc when the query failed (rc != STORE_OK), STORE_ERROR when out of memory (nothing allocated
+ * then), else STORE_OK. */
+int row_list(int rc, cJSON *rows, size_t size, void (*fill)(cJSON *row, void *item), void **items,
              size_t *n);
 
 #endif
