@@ -204,7 +204,7 @@ static void subscribe(struct connectors *c, struct store *s, struct http_client 
     plat_random(raw, sizeof raw);
     hex_encode(raw, sizeof raw, hex);
     char *sealed = secrets_seal(&c->key, hex, strlen(hex));
-    struct subscription sub;
+    struct subscription sub = {0};
     int rc = sealed ? store_subscription_ensure(s, inst->env_id, inst->user_id, wf,
                                                 conn ? conn->app : def->trigger.app,
                                                 def->trigger.app_trigger, sealed, &sub)
