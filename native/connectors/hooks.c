@@ -358,7 +358,7 @@ static bool run_delivery(struct connectors *c, struct store *s, struct http_clie
         char *ptext = payload ? json_print(payload) : strdup("{}");
         char event_id[ID_LEN + 1], name[200];
         snprintf(name, sizeof name, "%s.%s", conn->app, t->name);
-        cJSON *execs = NULL;
+        struct execution_ids execs = {0};
         int rc = store_begin(s);
         if (rc == STORE_OK)
             rc = store_enqueue(s, sub.env_id, sub.user_id, name, "app", NULL, sub.workflow_id,
@@ -369,7 +369,7 @@ static bool run_delivery(struct connectors *c, struct store *s, struct http_clie
             rc = store_commit(s);
         if (rc != STORE_OK)
             store_rollback(s);
-        cJSON_Delete(execs);
+        store_execution_ids_free(&execs);
         free(ptext);
         cJSON_Delete(payload);
         if (rc == STORE_OK)
@@ -391,11 +391,11 @@ static int enqueue(struct store *s, const struct subscription *sub, const struct
     char *text = payload ? json_print(payload) : strdup("{}");
     char event_id[ID_LEN + 1], name[200];
     snprintf(name, sizeof name, "%s.%s", conn->app, t->name);
-    cJSON *execs = NULL;
+    struct execution_ids execs = {0};
     int rc = text ? store_enqueue(s, sub->env_id, sub->user_id, name, "app", NULL, sub->workflow_id,
                                   text, event_id, &execs)
                   : STORE_ERROR;
-    cJSON_Delete(execs);
+    store_execution_ids_free(&execs);
     free(text);
     return rc;
 }
