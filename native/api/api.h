@@ -93,6 +93,10 @@ cJSON *api_time_json(int64_t ms);
 void api_time_text(int64_t ms, char out[32]);
 /* Adds o[name] = the time of row[column] (ms) as api_time_json, when that column is a number. */
 void api_add_time(cJSON *o, const char *name, const cJSON *row, const char *column);
+/* Adds o[name] = api_time_json(ms) when ms is a time (not 0, the store's "absent"). */
+void api_add_ms(cJSON *o, const char *name, int64_t ms);
+/* Adds o[name] = text when text is not NULL. */
+void api_add_str(cJSON *o, const char *name, const char *text);
 
 /* Answers 200 {"data": data, "page", "limit"} (takes data), with "truncated": true when something
  * was left out to keep the answer within its budget. */

@@ -15,7 +15,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sqlite3.h>
 
 #include "token/token.h"
 #include "util/id.h"
@@ -52,6 +51,8 @@ const char *store_errmsg(struct store *s);
 int store_schema_version(struct store *s);
 /* The schema version this binary migrates stores to. */
 int store_schema_latest(void);
+/* The database engine and its version ("SQLite 3.46.1") into out, for --version. */
+void store_backend_version(char *out, size_t cap);
 
 /*
  * Whole files (store/backup.c). store_copy_file copies the database at src into a new file dst
@@ -73,20 +74,6 @@ void store_rollback(struct store *s);
 /* A nested savepoint inside the open transaction; ended by keeping or undoing its writes. */
 int store_savepoint(struct store *s);
 int store_savepoint_end(struct store *s, bool keep);
-
-/*
- * Runs one SQL statement of the store's own (sql must be a string literal: its prepared statement
- * is cached by the literal's address). Parameters are bound in order according to types: 's' const
- * char* (NULL binds NULL), 'i' int64_t, 'd' double, 'j' const cJSON* stored as compact JSON text
- * (NULL binds NULL). When rows is not NULL it receives an array with one object per result row,
- * keyed by column name; a column named "x_json" is parsed as JSON and appears as "x"; SQL NULL
- * columns are left out. Returns STORE_OK, STORE_CONFLICT or STORE_ERROR.
- */
-struct cJSON;
-int store_query(struct store *s, const char *sql, struct cJSON **rows, const char *types, ...);
-
-/* Rows changed by the last INSERT, UPDATE or DELETE. */
-int store_changes(struct store *s);
 
 /* ---- account and environments ---- */
 struct environment {

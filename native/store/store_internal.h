@@ -9,6 +9,7 @@
 #include "store/store.h"
 
 #include <cJSON.h>
+#include <sqlite3.h>
 
 #define STORE_STATEMENTS(X)                                                                        \
     X(ACCOUNT_COUNT, "SELECT count(*) FROM accounts")                                              \
@@ -90,6 +91,30 @@ int store_wal_hook(void *arg, sqlite3 *db, const char *name, int frames);
 int store_one_row(int rc, cJSON *rows, cJSON **row);
 /* rc, or STORE_NOT_FOUND when a successful statement changed no row. */
 int store_changed(struct store *s, int rc);
+
+/*
+ * Runs one SQL statement of the store's own (sql must be a string literal: its prepared statement
+ * is cached by the literal's address). Parameters are bound in order according to types: 's' const
+ * char* (NULL binds NULL), 'i' int64_t, 'd' double, 'j' const cJSON* stored as compact JSON text
+ * (NULL binds NULL). When rows is not NULL it receives an array with one object per result row,
+ * keyed by column name; a column named "x_json" is parsed as JSON and appears as "x"; SQL NULL
+ * columns are left out. Returns STORE_OK, STORE_CONFLICT or STORE_ERROR.
+ */
+int store_query(struct store *s, const char *sql, cJSON **rows, const char *types, ...);
+
+/* Reads one result row of store_rows into the caller's struct (arg); returns STORE_OK to go on,
+ * anything else to stop with that result (after setting the store's message). */
+typedef int store_row_fn(sqlite3_stmt *st, void *arg);
+/* store_query's statement and bindings, each row handed to fn instead of turned into JSON. */
+int store_rows(struct store *s, const char *sql, store_row_fn *fn, void *arg, const char *types,
+               ...);
+
+/* Appends one zeroed element of size bytes to the array *items (of *n, room for *cap), growing it
+ * by doubling; the new element, or NULL when out of memory (the array is left as it was). */
+void *store_list_grow(void *items, size_t *n, size_t *cap, size_t size);
+
+/* Rows changed by the last INSERT, UPDATE or DELETE. */
+int store_changes(struct store *s);
 
 /* Binds text or NULL. */
 void store_bind_text(sqlite3_stmt *st, int i, const char *v);
