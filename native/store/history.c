@@ -11,20 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A list under construction: its items, count and room. */
-#define LIST_BUILDER(type)                                                                         \
-    struct {                                                                                       \
-        type *items;                                                                               \
-        size_t n, cap;                                                                             \
-        struct store *s;                                                                           \
-    }
-
-static int out_of_memory(struct store *s)
-{
-    snprintf(s->errmsg, sizeof s->errmsg, "out of memory");
-    return STORE_ERROR;
-}
-
 static int64_t column_time(sqlite3_stmt *st, int col)
 {
     return sqlite3_column_type(st, col) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, col);
@@ -43,14 +29,14 @@ void store_execution_summary_list_free(struct execution_summary_list *l)
     l->n = 0;
 }
 
-typedef LIST_BUILDER(struct execution_summary) summary_builder;
+typedef STORE_LIST_BUILDER(struct execution_summary) summary_builder;
 
 static int summary_row(sqlite3_stmt *st, void *arg)
 {
     summary_builder *b = arg;
     struct execution_summary *x = store_list_grow(&b->items, &b->n, &b->cap, sizeof *x);
     if (!x)
-        return out_of_memory(b->s);
+        return store_out_of_memory(b->s);
     store_column_copy(st, 0, x->id, sizeof x->id);
     store_column_copy(st, 1, x->workflow_id, sizeof x->workflow_id);
     x->workflow_name = store_column_strdup(st, 2);
@@ -97,14 +83,14 @@ void store_execution_bucket_list_free(struct execution_bucket_list *l)
     l->n = 0;
 }
 
-typedef LIST_BUILDER(struct execution_bucket) bucket_builder;
+typedef STORE_LIST_BUILDER(struct execution_bucket) bucket_builder;
 
 static int bucket_row(sqlite3_stmt *st, void *arg)
 {
     bucket_builder *b = arg;
     struct execution_bucket *x = store_list_grow(&b->items, &b->n, &b->cap, sizeof *x);
     if (!x)
-        return out_of_memory(b->s);
+        return store_out_of_memory(b->s);
     x->t = sqlite3_column_int64(st, 0);
     x->runs = sqlite3_column_int64(st, 1);
     x->errors = sqlite3_column_int64(st, 2);
@@ -137,14 +123,14 @@ void store_failing_block_list_free(struct failing_block_list *l)
     l->n = 0;
 }
 
-typedef LIST_BUILDER(struct failing_block) block_builder;
+typedef STORE_LIST_BUILDER(struct failing_block) block_builder;
 
 static int block_row(sqlite3_stmt *st, void *arg)
 {
     block_builder *b = arg;
     struct failing_block *x = store_list_grow(&b->items, &b->n, &b->cap, sizeof *x);
     if (!x)
-        return out_of_memory(b->s);
+        return store_out_of_memory(b->s);
     store_column_copy(st, 0, x->workflow_id, sizeof x->workflow_id);
     x->workflow_name = store_column_strdup(st, 1);
     x->block = store_column_strdup(st, 2);
@@ -186,14 +172,14 @@ void store_execution_error_list_free(struct execution_error_list *l)
     l->n = 0;
 }
 
-typedef LIST_BUILDER(struct execution_error) error_builder;
+typedef STORE_LIST_BUILDER(struct execution_error) error_builder;
 
 static int error_row(sqlite3_stmt *st, void *arg)
 {
     error_builder *b = arg;
     struct execution_error *e = store_list_grow(&b->items, &b->n, &b->cap, sizeof *e);
     if (!e)
-        return out_of_memory(b->s);
+        return store_out_of_memory(b->s);
     store_column_copy(st, 0, e->id, sizeof e->id);
     store_column_copy(st, 1, e->execution_id, sizeof e->execution_id);
     store_column_copy(st, 2, e->workflow_id, sizeof e->workflow_id);
@@ -209,12 +195,6 @@ static int error_row(sqlite3_stmt *st, void *arg)
     store_column_copy(st, 12, e->integration_id, sizeof e->integration_id);
     e->username = store_column_strdup(st, 13);
     e->full_name = store_column_strdup(st, 14);
-    return STORE_OK;
-}
-
-static int count_row(sqlite3_stmt *st, void *arg)
-{
-    *(int64_t *)arg = sqlite3_column_int64(st, 0);
     return STORE_OK;
 }
 
@@ -242,7 +222,7 @@ int store_execution_errors(struct store *s, const char *env, const struct execut
                        "SELECT count(*) FROM execution_errors e JOIN users u ON "
                        "u.id = e.user_id WHERE e.env_id = ?1 AND (?2 IS NULL OR e.workflow_id = ?2)"
                        " AND (?3 IS NULL OR e.user_id = ?3 OR u.username = ?3)",
-                       count_row, total, "sss", env, f->workflow_id, f->user);
+                       store_row_int64, total, "sss", env, f->workflow_id, f->user);
     if (rc != STORE_OK)
         store_execution_error_list_free(out);
     return rc;
@@ -256,14 +236,14 @@ struct retention {
     int64_t days;
 };
 
-typedef LIST_BUILDER(struct retention) retention_builder;
+typedef STORE_LIST_BUILDER(struct retention) retention_builder;
 
 static int retention_row(sqlite3_stmt *st, void *arg)
 {
     retention_builder *b = arg;
     struct retention *r = store_list_grow(&b->items, &b->n, &b->cap, sizeof *r);
     if (!r)
-        return out_of_memory(b->s);
+        return store_out_of_memory(b->s);
     store_column_copy(st, 0, r->env, sizeof r->env);
     r->days = sqlite3_column_int64(st, 1);
     return STORE_OK;

@@ -189,6 +189,18 @@ void *store_list_grow(void *items, size_t *n, size_t *cap, size_t size)
     return slot;
 }
 
+int store_row_int64(sqlite3_stmt *st, void *arg)
+{
+    *(int64_t *)arg = sqlite3_column_int64(st, 0);
+    return STORE_OK;
+}
+
+int store_out_of_memory(struct store *s)
+{
+    snprintf(s->errmsg, sizeof s->errmsg, "out of memory");
+    return STORE_ERROR;
+}
+
 int store_changes(struct store *s)
 {
     return sqlite3_changes(s->db);

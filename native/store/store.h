@@ -108,9 +108,13 @@ int store_api_key_lookup(struct store *s, const unsigned char hash[32], struct a
 int store_api_key_revoke(struct store *s, const char *id, int64_t now);
 /* The prefix of key id (revoked or not) into out (24 bytes, as struct api_key's). */
 int store_api_key_prefix(struct store *s, const char *id, char out[24]);
-/* The valid keys of one environment, newest first: [{id, prefix, environment, createdAt,
- * lastUsedAt?}] (times in ms). */
-int store_api_keys_of(struct store *s, const char *env_id, struct cJSON **rows);
+struct api_key_list {
+    struct api_key *items;
+    size_t n;
+};
+void store_api_key_list_free(struct api_key_list *l);
+/* The valid keys of one environment, newest first. */
+int store_api_keys_of(struct store *s, const char *env_id, struct api_key_list *out);
 int store_api_key_count(struct store *s);
 /* Calls fn for every key, newest first; stops early when fn returns non-zero. */
 int store_api_key_each(struct store *s, int (*fn)(const struct api_key *, void *), void *arg);
@@ -138,14 +142,18 @@ int store_user_update(struct store *s, const char *env_id, const char *id, const
 int store_user_delete(struct store *s, const char *env_id, const char *id);
 int store_user_each(struct store *s, const char *env_id, int (*fn)(const struct user *, void *),
                     void *arg);
+struct user_list {
+    struct user *items;
+    size_t n;
+};
+void store_user_list_free(struct user_list *l);
 /*
  * One page of the environment's users, newest first, for a search box: those whose username, full
- * name or id contains search (ASCII letters in any case; NULL or "" for all). *rows (caller owns)
- * gets [{userId, username, fullName?, createdAt}], skipping offset rows and holding at most limit;
- * *total the number of users that match.
+ * name or id contains search (ASCII letters in any case; NULL or "" for all). *out gets them,
+ * skipping offset users and holding at most limit; *total the number of users that match.
  */
 int store_users_search(struct store *s, const char *env_id, const char *search, int offset,
-                       int limit, struct cJSON **rows, int64_t *total);
+                       int limit, struct user_list *out, int64_t *total);
 
 /* ---- token signing keys ---- */
 void store_signing_key_clear(struct signing_key *k);

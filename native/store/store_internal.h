@@ -109,9 +109,22 @@ typedef int store_row_fn(sqlite3_stmt *st, void *arg);
 int store_rows(struct store *s, const char *sql, store_row_fn *fn, void *arg, const char *types,
                ...);
 
+/* A store_row_fn reading a row's first column into the int64_t at arg (a count, a sum). */
+int store_row_int64(sqlite3_stmt *st, void *arg);
+
 /* Appends one zeroed element of size bytes to the array *items (of *n, room for *cap), growing it
  * by doubling; the new element, or NULL when out of memory (the array is left as it was). */
 void *store_list_grow(void *items, size_t *n, size_t *cap, size_t size);
+/* A list under construction by a store_row_fn: its items, count and room, and the store (for the
+ * message when memory runs out). */
+#define STORE_LIST_BUILDER(type)                                                                   \
+    struct {                                                                                       \
+        type *items;                                                                               \
+        size_t n, cap;                                                                             \
+        struct store *s;                                                                           \
+    }
+/* Records "out of memory" as the store's message and returns STORE_ERROR. */
+int store_out_of_memory(struct store *s);
 
 /* Rows changed by the last INSERT, UPDATE or DELETE. */
 int store_changes(struct store *s);

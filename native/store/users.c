@@ -143,29 +143,51 @@ static char *like_pattern(const char *search)
     return p;
 }
 
-int store_users_search(struct store *s, const char *env_id, const char *search, int offset,
-                       int limit, cJSON **rows, int64_t *total)
+void store_user_list_free(struct user_list *l)
 {
-    *rows = NULL;
+    for (size_t i = 0; i < l->n; i++)
+        store_user_clear(&l->items[i]);
+    free(l->items);
+    l->items = NULL;
+    l->n = 0;
+}
+
+typedef STORE_LIST_BUILDER(struct user) user_builder;
+
+static int user_list_row(sqlite3_stmt *st, void *arg)
+{
+    user_builder *b = arg;
+    struct user *u = store_list_grow(&b->items, &b->n, &b->cap, sizeof *u);
+    if (!u)
+        return store_out_of_memory(b->s);
+    user_row(st, u);
+    return STORE_OK;
+}
+
+int store_users_search(struct store *s, const char *env_id, const char *search, int offset,
+                       int limit, struct user_list *out, int64_t *total)
+{
+    *out = (struct user_list){NULL, 0};
     *total = 0;
     char *pattern = search && *search ? like_pattern(search) : NULL;
     if (search && *search && !pattern)
-        return STORE_ERROR;
+        return store_out_of_memory(s);
 #define USERS_MATCH                                                                                \
     "FROM users WHERE env_id = ?1 AND (?2 IS NULL OR username LIKE ?2 ESCAPE '\\' "                \
     "OR full_name LIKE ?2 ESCAPE '\\' OR id LIKE ?2 ESCAPE '\\') "
-    cJSON *counted = NULL, *count;
-    int rc = store_query(s, "SELECT count(*) AS n " USERS_MATCH, &counted, "ss", env_id, pattern);
-    if (store_one_row(rc, counted, &count) == STORE_OK && count)
-        *total = (int64_t)cJSON_GetObjectItem(count, "n")->valuedouble;
-    cJSON_Delete(count);
+    int rc = store_rows(s, "SELECT count(*) " USERS_MATCH, store_row_int64, total, "ss", env_id,
+                        pattern);
+    user_builder b = {.s = s};
     if (rc == STORE_OK)
-        rc = store_query(s,
-                         "SELECT id AS userId, username, full_name AS fullName, "
-                         "created_at AS createdAt " USERS_MATCH
-                         "ORDER BY created_at DESC, rowid DESC LIMIT ?4 OFFSET ?3",
-                         rows, "ssii", env_id, pattern, (int64_t)offset, (int64_t)limit);
+        rc =
+            store_rows(s,
+                       "SELECT id, env_id, username, full_name, created_at, updated_at " USERS_MATCH
+                       "ORDER BY created_at DESC, rowid DESC LIMIT ?4 OFFSET ?3",
+                       user_list_row, &b, "ssii", env_id, pattern, (int64_t)offset, (int64_t)limit);
 #undef USERS_MATCH
     free(pattern);
+    *out = (struct user_list){b.items, b.n};
+    if (rc != STORE_OK)
+        store_user_list_free(out);
     return rc;
 }
