@@ -1,10 +1,11 @@
-/* Store: the typed results of store.h's listings (API keys, the users search) and of history.h
- * (executions across workflows, buckets, failing blocks, the execution errors' log, log expiry):
- * fields filled, absent columns as NULL or 0, lists freed (under ASan). */
+/* Store: the typed results of store.h's listings (API keys, the users search), of history.h
+ * (executions across workflows, buckets, failing blocks, the execution errors' log, log expiry)
+ * and of sealing.h: fields filled, absent columns as NULL or 0, lists freed (under ASan). */
 #include "check.h"
 
 #include "crypto/crypto.h"
 #include "store/history.h"
+#include "store/sealing.h"
 #include "store/store.h"
 #include "store/store_internal.h"
 
@@ -230,6 +231,50 @@ static void check_history(struct store *s, const char *env, int64_t now)
     store_execution_error_list_free(&log);
 }
 
+static void check_sealing(struct store *s, const char *env)
+{
+    CHECK_INT(store_query(s,
+                          "INSERT INTO workflow_versions(workflow_id, version, definition, "
+                          "trigger_type, blocks, fields, released_at) VALUES "
+                          "('wf0000000000000000000001', 2, '{}', 'event', '[]', "
+                          "'[{\"name\":\"pw\",\"type\":\"password\"}]', 0)",
+                          NULL, ""),
+              STORE_OK);
+    CHECK_INT(
+        store_query(s,
+                    "INSERT INTO installations(id, env_id, workflow_id, user_id, "
+                    "integration_id, version, active, config, trigger_type, installed_at, "
+                    "updated_at) VALUES ('inst00000000000000000001', ?1, "
+                    "'wf0000000000000000000001', 'user00000000000000000001', "
+                    "'integ0000000000000000001', 2, 1, '{\"pw\":\"hunter2\"}', 'event', 0, 0)",
+                    NULL, "s", env),
+        STORE_OK);
+    struct sealing_installation_list insts;
+    CHECK_INT(store_installations_with_secret_fields(s, &insts), STORE_OK);
+    CHECK_INT(insts.n, 1);
+    CHECK_STR(insts.items[0].id, "inst00000000000000000001");
+    CHECK_STR(insts.items[0].workflow_id, "wf0000000000000000000001");
+    CHECK_INT(insts.items[0].version, 2);
+    CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(insts.items[0].config, "pw")), "hunter2");
+    store_sealing_installation_list_free(&insts);
+    CHECK(insts.items == NULL && insts.n == 0);
+
+    /* The settings row of check_history: no secrets (NULL); then one in clear. */
+    struct sealing_settings_list settings;
+    CHECK_INT(store_settings_secrets(s, &settings), STORE_OK);
+    CHECK_INT(settings.n, 1);
+    CHECK_STR(settings.items[0].env_id, env);
+    CHECK(settings.items[0].error_webhook_secret == NULL);
+    CHECK(settings.items[0].signing_secret == NULL);
+    store_sealing_settings_list_free(&settings);
+    CHECK_INT(store_settings_secrets_set(s, env, NULL, "whsec_clear"), STORE_OK);
+    CHECK_INT(store_settings_secrets(s, &settings), STORE_OK);
+    CHECK_INT(settings.n, 1);
+    CHECK(settings.items[0].error_webhook_secret == NULL);
+    CHECK_STR(settings.items[0].signing_secret, "whsec_clear");
+    store_sealing_settings_list_free(&settings);
+}
+
 int main(void)
 {
     char dir[] = "/tmp/solder-typed-XXXXXX";
@@ -263,6 +308,7 @@ int main(void)
                           NULL, "s", dev.id),
               STORE_OK);
     check_history(s, dev.id, now);
+    check_sealing(s, dev.id);
 
     store_close(s);
     char cmd[256];
