@@ -163,33 +163,23 @@ int store_api_key_lookup(struct store *s, const unsigned char hash[32], struct a
 
 void store_api_key_list_free(struct api_key_list *l)
 {
-    free(l->items);
-    l->items = NULL;
-    l->n = 0;
+    store_items_free(&l->items, &l->n, sizeof *l->items, NULL);
 }
 
-typedef STORE_LIST_BUILDER(struct api_key) key_builder;
-
-static int key_list_row(sqlite3_stmt *st, void *arg)
+static void key_list_row(sqlite3_stmt *st, void *item)
 {
-    key_builder *b = arg;
-    struct api_key *k = store_list_grow(&b->items, &b->n, &b->cap, sizeof *k);
-    if (!k)
-        return store_out_of_memory(b->s);
+    struct api_key *k = item;
     key_row(st, k);
-    return STORE_OK;
 }
 
 int store_api_keys_of(struct store *s, const char *env_id, struct api_key_list *out)
 {
-    key_builder b = {.s = s};
-    int rc = store_rows(s,
-                        "SELECT k.id, k.env_id, e.name, k.prefix, k.created_at, 0, "
-                        "coalesce(k.last_used_at, 0) FROM api_keys k JOIN environments e "
-                        "ON e.id = k.env_id WHERE k.env_id = ?1 AND k.revoked_at IS NULL "
-                        "ORDER BY k.created_at DESC, k.id",
-                        key_list_row, &b, "s", env_id);
-    *out = (struct api_key_list){b.items, b.n};
+    int rc = store_rows_list(s,
+                             "SELECT k.id, k.env_id, e.name, k.prefix, k.created_at, 0, "
+                             "coalesce(k.last_used_at, 0) FROM api_keys k JOIN environments e "
+                             "ON e.id = k.env_id WHERE k.env_id = ?1 AND k.revoked_at IS NULL "
+                             "ORDER BY k.created_at DESC, k.id",
+                             key_list_row, sizeof *out->items, &out->items, &out->n, "s", env_id);
     if (rc != STORE_OK)
         store_api_key_list_free(out);
     return rc;

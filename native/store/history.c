@@ -16,27 +16,23 @@ static int64_t column_time(sqlite3_stmt *st, int col)
     return sqlite3_column_type(st, col) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, col);
 }
 
-void store_execution_summary_list_free(struct execution_summary_list *l)
+static void execution_summary_clear(void *item)
 {
-    for (size_t i = 0; i < l->n; i++) {
-        free(l->items[i].workflow_name);
-        free(l->items[i].username);
-        free(l->items[i].error);
-        free(l->items[i].error_block);
-    }
-    free(l->items);
-    l->items = NULL;
-    l->n = 0;
+    struct execution_summary *x = item;
+    free(x->workflow_name);
+    free(x->username);
+    free(x->error);
+    free(x->error_block);
 }
 
-typedef STORE_LIST_BUILDER(struct execution_summary) summary_builder;
-
-static int summary_row(sqlite3_stmt *st, void *arg)
+void store_execution_summary_list_free(struct execution_summary_list *l)
 {
-    summary_builder *b = arg;
-    struct execution_summary *x = store_list_grow(&b->items, &b->n, &b->cap, sizeof *x);
-    if (!x)
-        return store_out_of_memory(b->s);
+    store_items_free(&l->items, &l->n, sizeof *l->items, execution_summary_clear);
+}
+
+static void summary_row(sqlite3_stmt *st, void *item)
+{
+    struct execution_summary *x = item;
     store_column_copy(st, 0, x->id, sizeof x->id);
     store_column_copy(st, 1, x->workflow_id, sizeof x->workflow_id);
     x->workflow_name = store_column_strdup(st, 2);
@@ -51,14 +47,12 @@ static int summary_row(sqlite3_stmt *st, void *arg)
     x->created_at = sqlite3_column_int64(st, 11);
     x->started_at = column_time(st, 12);
     x->finished_at = column_time(st, 13);
-    return STORE_OK;
 }
 
 int store_executions_filtered(struct store *s, const char *env, const struct execution_filter *f,
                               int offset, int limit, struct execution_summary_list *out)
 {
-    summary_builder b = {.s = s};
-    int rc = store_rows(
+    int rc = store_rows_list(
         s,
         "SELECT e.id, e.workflow_id, w.name, e.installation_id, e.user_id, u.username, e.version, "
         "e.status, e.attempt, e.error, e.error_block, e.created_at, e.started_at, e.finished_at "
@@ -68,9 +62,8 @@ int store_executions_filtered(struct store *s, const char *env, const struct exe
         "AND (?3 IS NULL OR e.user_id = ?3) AND (?4 IS NULL OR e.status = ?4) "
         "AND (?5 = 0 OR e.created_at >= ?5) AND (?6 = 0 OR e.created_at < ?6) "
         "ORDER BY e.created_at DESC, e.id DESC LIMIT ?7 OFFSET ?8",
-        summary_row, &b, "ssssiiii", env, f->workflow_id, f->user_id, f->status, f->since_ms,
-        f->until_ms, (int64_t)limit, (int64_t)offset);
-    *out = (struct execution_summary_list){b.items, b.n};
+        summary_row, sizeof *out->items, &out->items, &out->n, "ssssiiii", env, f->workflow_id,
+        f->user_id, f->status, f->since_ms, f->until_ms, (int64_t)limit, (int64_t)offset);
     if (rc != STORE_OK)
         store_execution_summary_list_free(out);
     return rc;
@@ -78,108 +71,90 @@ int store_executions_filtered(struct store *s, const char *env, const struct exe
 
 void store_execution_bucket_list_free(struct execution_bucket_list *l)
 {
-    free(l->items);
-    l->items = NULL;
-    l->n = 0;
+    store_items_free(&l->items, &l->n, sizeof *l->items, NULL);
 }
 
-typedef STORE_LIST_BUILDER(struct execution_bucket) bucket_builder;
-
-static int bucket_row(sqlite3_stmt *st, void *arg)
+static void bucket_row(sqlite3_stmt *st, void *item)
 {
-    bucket_builder *b = arg;
-    struct execution_bucket *x = store_list_grow(&b->items, &b->n, &b->cap, sizeof *x);
-    if (!x)
-        return store_out_of_memory(b->s);
+    struct execution_bucket *x = item;
     x->t = sqlite3_column_int64(st, 0);
     x->runs = sqlite3_column_int64(st, 1);
     x->errors = sqlite3_column_int64(st, 2);
-    return STORE_OK;
 }
 
 int store_execution_buckets(struct store *s, const char *env, const char *workflow_id,
                             int64_t since_ms, int64_t bucket_ms, struct execution_bucket_list *out)
 {
-    bucket_builder b = {.s = s};
-    int rc = store_rows(s,
+    int rc =
+        store_rows_list(s,
                         "SELECT (created_at / ?4) * ?4, count(*), sum(status = 'error') "
                         "FROM executions WHERE env_id = ?1 AND (?2 IS NULL OR workflow_id = ?2) "
                         "AND created_at >= ?3 GROUP BY 1 ORDER BY 1",
-                        bucket_row, &b, "ssii", env, workflow_id, since_ms, bucket_ms);
-    *out = (struct execution_bucket_list){b.items, b.n};
+                        bucket_row, sizeof *out->items, &out->items, &out->n, "ssii", env,
+                        workflow_id, since_ms, bucket_ms);
     if (rc != STORE_OK)
         store_execution_bucket_list_free(out);
     return rc;
 }
 
-void store_failing_block_list_free(struct failing_block_list *l)
+static void failing_block_clear(void *item)
 {
-    for (size_t i = 0; i < l->n; i++) {
-        free(l->items[i].workflow_name);
-        free(l->items[i].block);
-    }
-    free(l->items);
-    l->items = NULL;
-    l->n = 0;
+    struct failing_block *x = item;
+    free(x->workflow_name);
+    free(x->block);
 }
 
-typedef STORE_LIST_BUILDER(struct failing_block) block_builder;
-
-static int block_row(sqlite3_stmt *st, void *arg)
+void store_failing_block_list_free(struct failing_block_list *l)
 {
-    block_builder *b = arg;
-    struct failing_block *x = store_list_grow(&b->items, &b->n, &b->cap, sizeof *x);
-    if (!x)
-        return store_out_of_memory(b->s);
+    store_items_free(&l->items, &l->n, sizeof *l->items, failing_block_clear);
+}
+
+static void block_row(sqlite3_stmt *st, void *item)
+{
+    struct failing_block *x = item;
     store_column_copy(st, 0, x->workflow_id, sizeof x->workflow_id);
     x->workflow_name = store_column_strdup(st, 1);
     x->block = store_column_strdup(st, 2);
     x->errors = sqlite3_column_int64(st, 3);
     x->last_at = sqlite3_column_int64(st, 4);
-    return STORE_OK;
 }
 
 int store_failing_blocks(struct store *s, const char *env, const char *workflow_id,
                          int64_t since_ms, int limit, struct failing_block_list *out)
 {
-    block_builder b = {.s = s};
-    int rc = store_rows(s,
+    int rc =
+        store_rows_list(s,
                         "SELECT x.workflow_id, w.name, coalesce(x.block, ''), count(*) AS errors, "
                         "max(x.created_at) AS lastAt FROM execution_errors x "
                         "LEFT JOIN workflows w ON w.id = x.workflow_id "
                         "WHERE x.env_id = ?1 AND (?2 IS NULL OR x.workflow_id = ?2) "
                         "AND x.created_at >= ?3 GROUP BY x.workflow_id, x.block "
                         "ORDER BY errors DESC, lastAt DESC LIMIT ?4",
-                        block_row, &b, "ssii", env, workflow_id, since_ms, (int64_t)limit);
-    *out = (struct failing_block_list){b.items, b.n};
+                        block_row, sizeof *out->items, &out->items, &out->n, "ssii", env,
+                        workflow_id, since_ms, (int64_t)limit);
     if (rc != STORE_OK)
         store_failing_block_list_free(out);
     return rc;
 }
 
-void store_execution_error_list_free(struct execution_error_list *l)
+static void execution_error_clear(void *item)
 {
-    for (size_t i = 0; i < l->n; i++) {
-        struct execution_error *e = &l->items[i];
-        free(e->message);
-        free(e->block);
-        free(e->workflow_name);
-        free(e->username);
-        free(e->full_name);
-    }
-    free(l->items);
-    l->items = NULL;
-    l->n = 0;
+    struct execution_error *x = item;
+    free(x->message);
+    free(x->block);
+    free(x->workflow_name);
+    free(x->username);
+    free(x->full_name);
 }
 
-typedef STORE_LIST_BUILDER(struct execution_error) error_builder;
-
-static int error_row(sqlite3_stmt *st, void *arg)
+void store_execution_error_list_free(struct execution_error_list *l)
 {
-    error_builder *b = arg;
-    struct execution_error *e = store_list_grow(&b->items, &b->n, &b->cap, sizeof *e);
-    if (!e)
-        return store_out_of_memory(b->s);
+    store_items_free(&l->items, &l->n, sizeof *l->items, execution_error_clear);
+}
+
+static void error_row(sqlite3_stmt *st, void *item)
+{
+    struct execution_error *e = item;
     store_column_copy(st, 0, e->id, sizeof e->id);
     store_column_copy(st, 1, e->execution_id, sizeof e->execution_id);
     store_column_copy(st, 2, e->workflow_id, sizeof e->workflow_id);
@@ -195,16 +170,14 @@ static int error_row(sqlite3_stmt *st, void *arg)
     store_column_copy(st, 12, e->integration_id, sizeof e->integration_id);
     e->username = store_column_strdup(st, 13);
     e->full_name = store_column_strdup(st, 14);
-    return STORE_OK;
 }
 
 int store_execution_errors(struct store *s, const char *env, const struct execution_error_filter *f,
                            int64_t offset, int64_t limit, struct execution_error_list *out,
                            int64_t *total)
 {
-    error_builder b = {.s = s};
     *total = 0;
-    int rc = store_rows(
+    int rc = store_rows_list(
         s,
         "SELECT e.id, e.execution_id, e.workflow_id, e.installation_id, e.user_id, e.message, "
         "e.block, e.created_at, x.version, x.started_at, x.finished_at, w.name, "
@@ -214,8 +187,8 @@ int store_execution_errors(struct store *s, const char *env, const struct execut
         "WHERE e.env_id = ?1 AND (?2 IS NULL OR e.workflow_id = ?2) "
         "AND (?3 IS NULL OR e.user_id = ?3 OR u.username = ?3) "
         "ORDER BY e.created_at DESC LIMIT ?4 OFFSET ?5",
-        error_row, &b, "sssii", env, f->workflow_id, f->user, limit, offset);
-    *out = (struct execution_error_list){b.items, b.n};
+        error_row, sizeof *out->items, &out->items, &out->n, "sssii", env, f->workflow_id, f->user,
+        limit, offset);
     if (rc == STORE_OK)
         rc =
             store_rows(s,
@@ -236,33 +209,29 @@ struct retention {
     int64_t days;
 };
 
-typedef STORE_LIST_BUILDER(struct retention) retention_builder;
-
-static int retention_row(sqlite3_stmt *st, void *arg)
+static void retention_row(sqlite3_stmt *st, void *item)
 {
-    retention_builder *b = arg;
-    struct retention *r = store_list_grow(&b->items, &b->n, &b->cap, sizeof *r);
-    if (!r)
-        return store_out_of_memory(b->s);
+    struct retention *r = item;
     store_column_copy(st, 0, r->env, sizeof r->env);
     r->days = sqlite3_column_int64(st, 1);
-    return STORE_OK;
 }
 
 int store_logs_expire(struct store *s, int64_t now)
 {
-    retention_builder b = {.s = s};
-    int rc = store_rows(s,
-                        "SELECT e.id, coalesce(st.log_retention_days, ?1) FROM environments e "
-                        "LEFT JOIN settings st ON st.env_id = e.id",
-                        retention_row, &b, "i", (int64_t)LOG_RETENTION_DEFAULT_DAYS);
+    struct retention *envs;
+    size_t n_envs;
+    int rc = store_rows_list(s,
+                             "SELECT e.id, coalesce(st.log_retention_days, ?1) FROM environments e "
+                             "LEFT JOIN settings st ON st.env_id = e.id",
+                             retention_row, sizeof *envs, &envs, &n_envs, "i",
+                             (int64_t)LOG_RETENTION_DEFAULT_DAYS);
     int removed = 0;
-    for (size_t i = 0; rc == STORE_OK && i < b.n; i++) {
-        int n = store_purge_before(s, b.items[i].env, now - b.items[i].days * 86400000);
+    for (size_t i = 0; rc == STORE_OK && i < n_envs; i++) {
+        int n = store_purge_before(s, envs[i].env, now - envs[i].days * 86400000);
         if (n > 0)
             removed += n;
     }
-    free(b.items);
+    free(envs);
     if (rc != STORE_OK)
         return rc;
     if (removed > 0)

@@ -173,20 +173,55 @@ int store_rows(struct store *s, const char *sql, store_row_fn *fn, void *arg, co
     return rc;
 }
 
-void *store_list_grow(void *items, size_t *n, size_t *cap, size_t size)
+/* A list under construction by store_rows_list: the caller's array and count, its room. */
+struct list_builder {
+    struct store *s;
+    store_fill_fn *fill;
+    size_t size;
+    void **items;
+    size_t *n;
+    size_t cap;
+};
+
+static int list_row(sqlite3_stmt *st, void *arg)
 {
-    if (*n == *cap) {
-        size_t want = *cap ? 2 * *cap : 8;
-        void *more = realloc(*(void **)items, want * size);
+    struct list_builder *b = arg;
+    if (*b->n == b->cap) {
+        size_t want = b->cap ? 2 * b->cap : 8;
+        void *more = realloc(*b->items, want * b->size);
         if (!more)
-            return NULL;
-        *(void **)items = more;
-        *cap = want;
+            return store_out_of_memory(b->s);
+        *b->items = more;
+        b->cap = want;
     }
-    char *slot = (char *)*(void **)items + *n * size;
-    memset(slot, 0, size);
-    (*n)++;
-    return slot;
+    char *item = (char *)*b->items + *b->n * b->size;
+    memset(item, 0, b->size);
+    (*b->n)++;
+    b->fill(st, item);
+    return STORE_OK;
+}
+
+int store_rows_list(struct store *s, const char *sql, store_fill_fn *fill, size_t size, void *items,
+                    size_t *n, const char *types, ...)
+{
+    struct list_builder b = {s, fill, size, items, n, 0};
+    *b.items = NULL;
+    *n = 0;
+    va_list ap;
+    va_start(ap, types);
+    int rc = run(s, sql, NULL, list_row, &b, types, ap);
+    va_end(ap);
+    return rc;
+}
+
+void store_items_free(void *items, size_t *n, size_t size, void (*clear)(void *item))
+{
+    char *array = *(void **)items;
+    for (size_t i = 0; clear && i < *n; i++)
+        clear(array + i * size);
+    free(array);
+    *(void **)items = NULL;
+    *n = 0;
 }
 
 int store_row_int64(sqlite3_stmt *st, void *arg)

@@ -16,37 +16,30 @@ static void free_secret(char *text)
     free(text);
 }
 
-void store_sealing_settings_list_free(struct sealing_settings_list *l)
+static void sealing_settings_clear(void *item)
 {
-    for (size_t i = 0; i < l->n; i++) {
-        free_secret(l->items[i].error_webhook_secret);
-        free_secret(l->items[i].signing_secret);
-    }
-    free(l->items);
-    l->items = NULL;
-    l->n = 0;
+    struct sealing_settings *x = item;
+    free_secret(x->error_webhook_secret);
+    free_secret(x->signing_secret);
 }
 
-typedef STORE_LIST_BUILDER(struct sealing_settings) settings_builder;
-
-static int settings_row(sqlite3_stmt *st, void *arg)
+void store_sealing_settings_list_free(struct sealing_settings_list *l)
 {
-    settings_builder *b = arg;
-    struct sealing_settings *x = store_list_grow(&b->items, &b->n, &b->cap, sizeof *x);
-    if (!x)
-        return store_out_of_memory(b->s);
+    store_items_free(&l->items, &l->n, sizeof *l->items, sealing_settings_clear);
+}
+
+static void settings_row(sqlite3_stmt *st, void *item)
+{
+    struct sealing_settings *x = item;
     store_column_copy(st, 0, x->env_id, sizeof x->env_id);
     x->error_webhook_secret = store_column_strdup(st, 1);
     x->signing_secret = store_column_strdup(st, 2);
-    return STORE_OK;
 }
 
 int store_settings_secrets(struct store *s, struct sealing_settings_list *out)
 {
-    settings_builder b = {.s = s};
-    int rc = store_rows(s, "SELECT env_id, error_webhook_secret, signing_secret FROM settings",
-                        settings_row, &b, "");
-    *out = (struct sealing_settings_list){b.items, b.n};
+    int rc = store_rows_list(s, "SELECT env_id, error_webhook_secret, signing_secret FROM settings",
+                             settings_row, sizeof *out->items, &out->items, &out->n, "");
     if (rc != STORE_OK)
         store_sealing_settings_list_free(out);
     return rc;
@@ -61,26 +54,23 @@ int store_settings_secrets_set(struct store *s, const char *env, const char *err
                        NULL, "sss", env, error_webhook_secret, signing_secret);
 }
 
+static void sealing_installation_clear(void *item)
+{
+    struct sealing_installation *x = item;
+    cJSON_Delete(x->config);
+}
+
 void store_sealing_installation_list_free(struct sealing_installation_list *l)
 {
-    for (size_t i = 0; i < l->n; i++)
-        cJSON_Delete(l->items[i].config);
-    free(l->items);
-    l->items = NULL;
-    l->n = 0;
+    store_items_free(&l->items, &l->n, sizeof *l->items, sealing_installation_clear);
 }
 
 /* How deep a stored configuration may nest: far beyond any form's fields; bounds the parse. */
 #define CONFIG_MAX_DEPTH 1000
 
-typedef STORE_LIST_BUILDER(struct sealing_installation) installation_builder;
-
-static int installation_row(sqlite3_stmt *st, void *arg)
+static void installation_row(sqlite3_stmt *st, void *item)
 {
-    installation_builder *b = arg;
-    struct sealing_installation *x = store_list_grow(&b->items, &b->n, &b->cap, sizeof *x);
-    if (!x)
-        return store_out_of_memory(b->s);
+    struct sealing_installation *x = item;
     store_column_copy(st, 0, x->id, sizeof x->id);
     store_column_copy(st, 1, x->workflow_id, sizeof x->workflow_id);
     x->version = sqlite3_column_int(st, 2);
@@ -89,19 +79,16 @@ static int installation_row(sqlite3_stmt *st, void *arg)
         text ? json_parse(text, (size_t)sqlite3_column_bytes(st, 3), CONFIG_MAX_DEPTH, NULL) : NULL;
     if (!x->config)
         x->config = cJSON_CreateNull();
-    return x->config ? STORE_OK : store_out_of_memory(b->s);
 }
 
 int store_installations_with_secret_fields(struct store *s, struct sealing_installation_list *out)
 {
-    installation_builder b = {.s = s};
-    int rc = store_rows(s,
-                        "SELECT i.id, i.workflow_id, i.version, i.config FROM installations i "
-                        "JOIN workflow_versions v ON v.workflow_id = i.workflow_id "
-                        "AND v.version = i.version "
-                        "WHERE v.fields LIKE '%password%' OR v.fields LIKE '%writeOnly%'",
-                        installation_row, &b, "");
-    *out = (struct sealing_installation_list){b.items, b.n};
+    int rc = store_rows_list(s,
+                             "SELECT i.id, i.workflow_id, i.version, i.config FROM installations i "
+                             "JOIN workflow_versions v ON v.workflow_id = i.workflow_id "
+                             "AND v.version = i.version "
+                             "WHERE v.fields LIKE '%password%' OR v.fields LIKE '%writeOnly%'",
+                             installation_row, sizeof *out->items, &out->items, &out->n, "");
     if (rc != STORE_OK)
         store_sealing_installation_list_free(out);
     return rc;

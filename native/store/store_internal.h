@@ -112,17 +112,17 @@ int store_rows(struct store *s, const char *sql, store_row_fn *fn, void *arg, co
 /* A store_row_fn reading a row's first column into the int64_t at arg (a count, a sum). */
 int store_row_int64(sqlite3_stmt *st, void *arg);
 
-/* Appends one zeroed element of size bytes to the array *items (of *n, room for *cap), growing it
- * by doubling; the new element, or NULL when out of memory (the array is left as it was). */
-void *store_list_grow(void *items, size_t *n, size_t *cap, size_t size);
-/* A list under construction by a store_row_fn: its items, count and room, and the store (for the
- * message when memory runs out). */
-#define STORE_LIST_BUILDER(type)                                                                   \
-    struct {                                                                                       \
-        type *items;                                                                               \
-        size_t n, cap;                                                                             \
-        struct store *s;                                                                           \
-    }
+/* Fills the zeroed element at item from one result row of store_rows_list. */
+typedef void store_fill_fn(sqlite3_stmt *st, void *item);
+/* Runs sql as store_query does and gives the rows as an array of elements of size bytes, one per
+ * row filled by fill: *items (void ** in truth: the address of the caller's array pointer) gets
+ * the array (malloc'd, NULL when no row) and *n its length. On failure the elements read so far
+ * stay there for the caller to free. */
+int store_rows_list(struct store *s, const char *sql, store_fill_fn *fill, size_t size, void *items,
+                    size_t *n, const char *types, ...);
+/* Frees a list of store_rows_list (items and n as there), calling clear (when not NULL) on each
+ * element first. */
+void store_items_free(void *items, size_t *n, size_t size, void (*clear)(void *item));
 /* Records "out of memory" as the store's message and returns STORE_ERROR. */
 int store_out_of_memory(struct store *s);
 

@@ -143,25 +143,20 @@ static char *like_pattern(const char *search)
     return p;
 }
 
-void store_user_list_free(struct user_list *l)
+static void user_clear(void *item)
 {
-    for (size_t i = 0; i < l->n; i++)
-        store_user_clear(&l->items[i]);
-    free(l->items);
-    l->items = NULL;
-    l->n = 0;
+    store_user_clear(item);
 }
 
-typedef STORE_LIST_BUILDER(struct user) user_builder;
-
-static int user_list_row(sqlite3_stmt *st, void *arg)
+void store_user_list_free(struct user_list *l)
 {
-    user_builder *b = arg;
-    struct user *u = store_list_grow(&b->items, &b->n, &b->cap, sizeof *u);
-    if (!u)
-        return store_out_of_memory(b->s);
+    store_items_free(&l->items, &l->n, sizeof *l->items, user_clear);
+}
+
+static void user_list_row(sqlite3_stmt *st, void *item)
+{
+    struct user *u = item;
     user_row(st, u);
-    return STORE_OK;
 }
 
 int store_users_search(struct store *s, const char *env_id, const char *search, int offset,
@@ -177,16 +172,15 @@ int store_users_search(struct store *s, const char *env_id, const char *search, 
     "OR full_name LIKE ?2 ESCAPE '\\' OR id LIKE ?2 ESCAPE '\\') "
     int rc = store_rows(s, "SELECT count(*) " USERS_MATCH, store_row_int64, total, "ss", env_id,
                         pattern);
-    user_builder b = {.s = s};
     if (rc == STORE_OK)
-        rc =
-            store_rows(s,
-                       "SELECT id, env_id, username, full_name, created_at, updated_at " USERS_MATCH
-                       "ORDER BY created_at DESC, rowid DESC LIMIT ?4 OFFSET ?3",
-                       user_list_row, &b, "ssii", env_id, pattern, (int64_t)offset, (int64_t)limit);
+        rc = store_rows_list(
+            s,
+            "SELECT id, env_id, username, full_name, created_at, updated_at " USERS_MATCH
+            "ORDER BY created_at DESC, rowid DESC LIMIT ?4 OFFSET ?3",
+            user_list_row, sizeof *out->items, &out->items, &out->n, "ssii", env_id, pattern,
+            (int64_t)offset, (int64_t)limit);
 #undef USERS_MATCH
     free(pattern);
-    *out = (struct user_list){b.items, b.n};
     if (rc != STORE_OK)
         store_user_list_free(out);
     return rc;

@@ -38,6 +38,15 @@ foreach(w ${words})
     endif()
 endforeach()
 
+# Compiles the probe PROBE_DIR/name.c with the part's line: rc and out (the compiler's words).
+function(compile_probe name)
+    execute_process(COMMAND ${line} -fsyntax-only ${PROBE_DIR}/${name}.c
+                    WORKING_DIRECTORY ${directory} RESULT_VARIABLE code OUTPUT_VARIABLE text
+                    ERROR_VARIABLE text)
+    set(rc ${code} PARENT_SCOPE)
+    set(out "${text}" PARENT_SCOPE)
+endfunction()
+
 string(REPLACE "|" ";" probes "${PROBES}")
 string(REPLACE "|" ";" allowed "${ALLOWED}")
 set(failures 0)
@@ -45,9 +54,7 @@ foreach(entry ${probes})
     string(REPLACE "=" ";" pair ${entry})
     list(GET pair 0 name)
     list(GET pair 1 header)
-    execute_process(COMMAND ${line} -fsyntax-only ${PROBE_DIR}/${name}.c
-                    WORKING_DIRECTORY ${directory} RESULT_VARIABLE rc OUTPUT_VARIABLE out
-                    ERROR_VARIABLE out)
+    compile_probe(${name})
     string(REGEX REPLACE "[.+]" "\\\\\\0" pattern "${header}")
     if(name IN_LIST allowed)
         if(rc EQUAL 0)
@@ -76,9 +83,7 @@ if(DOOR)
         string(REPLACE "=" ";" pair ${entry})
         list(GET pair 0 name)
         list(GET pair 1 symbol)
-        execute_process(COMMAND ${line} -fsyntax-only ${PROBE_DIR}/${name}.c
-                        WORKING_DIRECTORY ${directory} RESULT_VARIABLE rc OUTPUT_VARIABLE out
-                        ERROR_VARIABLE out)
+        compile_probe(${name})
         if(name STREQUAL "door_control")
             if(rc EQUAL 0)
                 message("layers/${PART}: store_internal.h declares store_query and sqlite3")
