@@ -93,8 +93,8 @@ cJSON *api_time_json(int64_t ms);
 void api_time_text(int64_t ms, char out[32]);
 /* Adds o[name] = the time of row[column] (ms) as api_time_json, when that column is a number. */
 void api_add_time(cJSON *o, const char *name, const cJSON *row, const char *column);
-/* Adds o[name] = api_time_json(ms) when ms is a time (not 0, the store's "absent"). */
-void api_add_ms(cJSON *o, const char *name, int64_t ms);
+/* Adds o[name] = the time ms as api_time_json, when it is not 0 (absent). */
+void api_add_time_ms(cJSON *o, const char *name, int64_t ms);
 /* Adds o[name] = text when text is not NULL. */
 void api_add_str(cJSON *o, const char *name, const char *text);
 
@@ -115,10 +115,11 @@ struct logs_budget {
 /* The budget of one answer: the server's --max-logs-response. */
 struct logs_budget api_logs_budget(const struct request *req);
 
-/* api/logs.c: one execution row (store_execution_find's columns) with its steps, in the
+/* api/logs.c: one execution (as store_execution_find gives it) with its steps, in the
  * reference's log shape (results, inputs), within b: once it is spent, step data is replaced by
  * truncation markers and further steps are left out. The caller owns the answer. */
-cJSON *api_execution_json(struct store *s, const cJSON *x, struct logs_budget *b);
+struct execution;
+cJSON *api_execution_json(struct store *s, const struct execution *x, struct logs_budget *b);
 
 /* api/history.c */
 void api_history_executions(struct request *req);

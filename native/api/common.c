@@ -184,9 +184,9 @@ void api_add_time(cJSON *o, const char *name, const cJSON *row, const char *colu
         cJSON_AddItemToObject(o, name, api_time_json((int64_t)v->valuedouble));
 }
 
-void api_add_ms(cJSON *o, const char *name, int64_t ms)
+void api_add_time_ms(cJSON *o, const char *name, int64_t ms)
 {
-    if (ms)
+    if (ms != 0)
         cJSON_AddItemToObject(o, name, api_time_json(ms));
 }
 

@@ -255,7 +255,7 @@ static void enqueue_and_reply(struct request *req, const struct user *u, const c
     struct store *s = req->app->store;
     char *payload = json_print(data);
     char event_id[ID_LEN + 1];
-    cJSON *executions = NULL;
+    struct execution_ids executions = {0};
     if (!app_batch_join(req)) {
         free(payload);
         reply_store_error(req, STORE_ERROR, "event");
@@ -266,21 +266,23 @@ static void enqueue_and_reply(struct request *req, const struct user *u, const c
     app_batch_leave(req, rc == STORE_OK);
     free(payload);
     if (rc != STORE_OK) {
-        cJSON_Delete(executions);
+        store_execution_ids_free(&executions);
         reply_store_error(req, rc, "event");
         return;
     }
     cJSON *out = cJSON_CreateObject();
     if (single) {
         cJSON_AddStringToObject(out, "message", "success");
-        const cJSON *first = cJSON_GetArrayItem(executions, 0);
-        if (first)
-            cJSON_AddStringToObject(out, "executionId", first->valuestring);
+        if (executions.n > 0)
+            cJSON_AddStringToObject(out, "executionId", executions.ids[0]);
     } else {
         cJSON_AddStringToObject(out, "message", "Event successfully triggered");
     }
     cJSON_AddStringToObject(out, "eventId", event_id);
-    cJSON_AddItemToObject(out, "executions", executions);
+    cJSON *ids = cJSON_AddArrayToObject(out, "executions");
+    for (size_t i = 0; i < executions.n; i++)
+        cJSON_AddItemToArray(ids, cJSON_CreateString(executions.ids[i]));
+    store_execution_ids_free(&executions);
     reply_json(req, 200, out);
 }
 
@@ -333,21 +335,21 @@ void api_run_workflow(struct request *req)
     struct user u;
     if (!data || !api_user_param(req, body, true, &u, NULL))
         return;
-    cJSON *inst = NULL, *wf = api_load_workflow(req, wid);
+    struct installation inst = {0};
+    cJSON *wf = api_load_workflow(req, wid);
     if (!wf) {
         /* answered */
     } else if (store_installation_find(req->app->store, json_get_str(wf, "workflowId"), u.id,
-                                       &inst) != STORE_OK ||
-               !inst) {
+                                       &inst) != STORE_OK) {
         reply_error(req, 404, "not_found", "the user has not installed this workflow");
     } else {
-        const char *type = json_get_str(inst, "triggerType");
+        const char *type = inst.trigger_type;
         if (strcmp(type, "webhook") != 0 && strcmp(type, "manual") != 0) {
             reply_error(req, 400, "bad_request",
                         "this workflow's trigger is %s; /run/workflow runs webhook and manual "
                         "triggers (use /run/event for custom events)",
                         type);
-        } else if (cJSON_GetObjectItem(inst, "active")->valueint == 0) {
+        } else if (!inst.active) {
             reply_error(req, 409, "conflict",
                         "the user's installation of this workflow is inactive");
         } else {
@@ -355,7 +357,7 @@ void api_run_workflow(struct request *req)
                               json_get_str(wf, "workflowId"), data, true);
         }
     }
-    cJSON_Delete(inst);
+    store_installation_clear(&inst);
     cJSON_Delete(wf);
     store_user_clear(&u);
 }

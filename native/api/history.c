@@ -33,12 +33,6 @@ static const struct {
 
 static const char *const STATUSES[] = {"queued", "running", "success", "stopped", "error"};
 
-static void copy_str(cJSON *o, const char *name, const cJSON *row, const char *column)
-{
-    if (json_get_str(row, column))
-        cJSON_AddStringToObject(o, name, json_get_str(row, column));
-}
-
 /* The workflow named by ?workflowId= (id or name) into id; true when absent. Replies 404 and
  * returns false when it names no workflow of the caller's environment. */
 static bool workflow_param(struct request *req, char id[ID_LEN + 1], bool *present)
@@ -67,9 +61,9 @@ static cJSON *summary_json(const struct execution_summary *x)
     cJSON_AddNumberToObject(o, "workflowVersion", (double)x->version);
     cJSON_AddStringToObject(o, "status", x->status);
     cJSON_AddNumberToObject(o, "attempt", (double)x->attempt);
-    api_add_ms(o, "createdAt", x->created_at);
-    api_add_ms(o, "startedAt", x->started_at);
-    api_add_ms(o, "stoppedAt", x->finished_at);
+    api_add_time_ms(o, "createdAt", x->created_at);
+    api_add_time_ms(o, "startedAt", x->started_at);
+    api_add_time_ms(o, "stoppedAt", x->finished_at);
     api_add_str(o, "error", x->error);
     api_add_str(o, "errorBlock", x->error_block);
     return o;
@@ -131,42 +125,42 @@ void api_history_executions(struct request *req)
 void api_history_execution(struct request *req)
 {
     struct store *s = req->app->store;
-    cJSON *x = NULL;
+    struct execution x;
     int rc = store_execution_find(s, req->params[0], &x);
-    if (rc != STORE_OK) {
+    if (rc != STORE_OK && rc != STORE_NOT_FOUND) {
         reply_store_error(req, rc, "execution");
         return;
     }
     /* The execution's workflow must be of the caller's environment (404 otherwise). */
-    cJSON *wf = x ? api_load_workflow(req, json_get_str(x, "workflowId")) : NULL;
-    if (!x || !wf) {
+    cJSON *wf = rc == STORE_OK ? api_load_workflow(req, x.workflow_id) : NULL;
+    if (!wf) {
         if (!req->replied)
             reply_error(req, 404, "not_found", "no execution %.64s", req->params[0]);
-        cJSON_Delete(x);
+        store_execution_clear(&x);
         return;
     }
     struct logs_budget budget = api_logs_budget(req);
-    cJSON *o = api_execution_json(s, x, &budget);
+    cJSON *o = api_execution_json(s, &x, &budget);
     if (budget.truncated)
         cJSON_AddTrueToObject(o, "truncated");
     cJSON_AddStringToObject(o, "workflowName", json_get_str(wf, "name"));
     struct user u;
-    if (store_user_find(s, req->who.env.id, json_get_str(x, "userId"), &u) == STORE_OK) {
+    if (store_user_find(s, req->who.env.id, x.user_id, &u) == STORE_OK) {
         if (u.username)
             cJSON_AddStringToObject(o, "username", u.username);
         store_user_clear(&u);
     }
-    cJSON *ev = NULL;
-    if (json_get_str(x, "eventId") &&
-        store_event_payload(s, json_get_str(x, "eventId"), &ev) == STORE_OK && ev) {
+    struct run_event ev = {0};
+    if (x.event_id[0] && store_event_payload(s, x.event_id, &ev) == STORE_OK) {
         cJSON *trigger = cJSON_AddObjectToObject(o, "trigger");
-        copy_str(trigger, "name", ev, "name");
-        cJSON *payload = cJSON_DetachItemFromObject(ev, "payload");
-        cJSON_AddItemToObject(trigger, "payload", payload ? payload : cJSON_CreateNull());
+        if (ev.name)
+            cJSON_AddStringToObject(trigger, "name", ev.name);
+        cJSON_AddItemToObject(trigger, "payload", ev.payload ? ev.payload : cJSON_CreateNull());
+        ev.payload = NULL;
     }
-    cJSON_Delete(ev);
+    store_run_event_clear(&ev);
     cJSON_Delete(wf);
-    cJSON_Delete(x);
+    store_execution_clear(&x);
     cJSON *out = cJSON_CreateObject();
     cJSON_AddItemToObject(out, "data", o);
     reply_json(req, 200, out);
@@ -232,7 +226,7 @@ void api_history_analytics(struct request *req)
         api_add_str(o, "workflowName", bl->workflow_name);
         api_add_str(o, "block", bl->block);
         cJSON_AddNumberToObject(o, "errors", (double)bl->errors);
-        api_add_ms(o, "lastAt", bl->last_at);
+        api_add_time_ms(o, "lastAt", bl->last_at);
         cJSON_AddItemToArray(top, o);
     }
     store_failing_block_list_free(&blocks);

@@ -219,15 +219,17 @@ static cJSON *config_of(const cJSON *data, const char *workflow_id)
 /* The database blocks of def (workflow_id's released version) against the live schema through the
  * credentials the installation will use; each problem appended to errors, each database not
  * checked to warnings, with workflowId. */
-static void schema_check(struct request *req, const cJSON *session, const char *workflow_id,
-                         const struct workflow_def *def, cJSON *errors, cJSON *warnings)
+static void schema_check(struct request *req, const struct install_session *session,
+                         const char *workflow_id, const struct workflow_def *def, cJSON *errors,
+                         cJSON *warnings)
 {
-    const char *user_id = json_get_str(session, "userId");
-    cJSON *inst = NULL, *found = cJSON_CreateArray(), *noted = cJSON_CreateArray(), *e;
-    store_installation_find(req->app->store, workflow_id, user_id, &inst);
-    const cJSON *creds = cJSON_GetObjectItem(session, "credentialIds");
-    req->app->check_installation(req->app, req->who.env.id, user_id,
-                                 json_get_str(inst, "installationId"),
+    const char *user_id = session->user_id;
+    cJSON *found = cJSON_CreateArray(), *noted = cJSON_CreateArray(), *e;
+    struct installation inst;
+    bool installed =
+        store_installation_find(req->app->store, workflow_id, user_id, &inst) == STORE_OK;
+    const cJSON *creds = session->credential_ids;
+    req->app->check_installation(req->app, req->who.env.id, user_id, installed ? inst.id : NULL,
                                  cJSON_IsObject(creds) ? creds : NULL, def, found, noted);
     cJSON *lists[][2] = {{found, errors}, {noted, warnings}};
     for (size_t k = 0; k < 2; k++) {
@@ -237,7 +239,7 @@ static void schema_check(struct request *req, const cJSON *session, const char *
         }
         cJSON_Delete(lists[k][0]);
     }
-    cJSON_Delete(inst);
+    store_installation_clear(&inst);
 }
 
 void api_headless_complete(struct request *req)
@@ -245,27 +247,26 @@ void api_headless_complete(struct request *req)
     const char *session_id = json_get_str(req->json, "installationId");
     const cJSON *data = cJSON_GetObjectItemCaseSensitive(req->json, "data");
     struct store *s = req->app->store;
-    cJSON *session = NULL;
+    struct install_session session;
     int rc = store_install_session_find(s, req->who.env.id, session_id, &session);
-    if (rc != STORE_OK || !session ||
-        (req->who.kind == IDENTITY_USER_TOKEN &&
-         strcmp(json_get_str(session, "userId"), req->who.user_id) != 0)) {
-        cJSON_Delete(session);
+    if (rc != STORE_OK ||
+        (req->who.kind == IDENTITY_USER_TOKEN && strcmp(session.user_id, req->who.user_id) != 0)) {
+        store_install_session_clear(&session);
         reply_error(req, 404, "not_found", "no installation session %s", session_id);
         return;
     }
-    if (!api_integration_allowed(req, json_get_str(session, "integrationId"))) {
-        cJSON_Delete(session);
+    if (!api_integration_allowed(req, session.integration_id)) {
+        store_install_session_clear(&session);
         return;
     }
-    if (strcmp(json_get_str(session, "state"), "started") != 0) {
-        cJSON_Delete(session);
+    if (strcmp(session.state, "started") != 0) {
+        store_install_session_clear(&session);
         reply_error(req, 409, "conflict", "installation %s is already complete", session_id);
         return;
     }
-    const char *user_id = json_get_str(session, "userId");
-    const char *integration_id = json_get_str(session, "integrationId");
-    const cJSON *ids = cJSON_GetObjectItem(session, "workflowIds"), *w;
+    const char *user_id = session.user_id;
+    const char *integration_id = session.integration_id;
+    const cJSON *ids = session.workflow_ids, *w;
 
     /* Validate every workflow's values first: nothing is written unless all are valid. */
     int n = cJSON_GetArraySize(ids);
@@ -276,7 +277,7 @@ void api_headless_complete(struct request *req)
     int i = 0;
     cJSON_ArrayForEach(w, ids)
     {
-        const cJSON *pin = cJSON_GetArrayItem(cJSON_GetObjectItem(session, "versions"), i);
+        const cJSON *pin = cJSON_GetArrayItem(session.versions, i);
         defs[i] = definitions_get(s, w->valuestring, cJSON_IsNumber(pin) ? pin->valueint : 0,
                                   &versions[i]);
         configs[i] = config_of(data, w->valuestring);
@@ -303,7 +304,7 @@ void api_headless_complete(struct request *req)
         i = 0;
         cJSON_ArrayForEach(w, ids)
         {
-            schema_check(req, session, w->valuestring, defs[i++], errors, warnings);
+            schema_check(req, &session, w->valuestring, defs[i++], errors, warnings);
         }
     }
     if (cJSON_GetArraySize(errors) > 0) {
@@ -324,15 +325,15 @@ void api_headless_complete(struct request *req)
                 rc = store_installation_upsert(
                     s, req->who.env.id, w->valuestring, user_id, integration_id, versions[i],
                     configs[i], defs[i]->trigger.type_name, defs[i]->trigger.event, child);
-            const cJSON *creds = cJSON_GetObjectItem(session, "credentialIds");
+            const cJSON *creds = session.credential_ids;
             if (rc == STORE_OK && cJSON_IsObject(creds))
                 rc = store_installation_set_credentials(s, child, creds);
             if (rc == STORE_OK && defs[i]->trigger.type == WF_TRIGGER_ON_INSTALLATION) {
                 char event_id[ID_LEN + 1];
-                cJSON *execs = NULL;
+                struct execution_ids execs = {0};
                 rc = store_enqueue(s, req->who.env.id, user_id, "installation", "onInstallation",
                                    NULL, w->valuestring, "{}", event_id, &execs);
-                cJSON_Delete(execs);
+                store_execution_ids_free(&execs);
                 any_on_install = true;
             }
             if (rc == STORE_OK) {
@@ -382,22 +383,23 @@ void api_headless_complete(struct request *req)
     free(versions);
     cJSON_Delete(errors);
     cJSON_Delete(warnings);
-    cJSON_Delete(session);
+    store_install_session_clear(&session);
 }
 
 /* The subscription of an app-triggered installation row, for its entry: {workflowId, app, event,
  * status (pending, active, error), error, lastAttemptAt, nextAttemptAt}. */
-static cJSON *subscription_view(const cJSON *r, const cJSON *subs, const struct workflow_def *def)
+static cJSON *subscription_view(const struct installation *r, const cJSON *subs,
+                                const struct workflow_def *def)
 {
     const cJSON *sub = NULL, *x;
     cJSON_ArrayForEach(x, subs)
     {
-        if (strcmp(json_get_str(x, "workflowId"), json_get_str(r, "workflowId")) == 0 &&
-            strcmp(json_get_str(x, "userId"), json_get_str(r, "userId")) == 0)
+        if (strcmp(json_get_str(x, "workflowId"), r->workflow_id) == 0 &&
+            strcmp(json_get_str(x, "userId"), r->user_id) == 0)
             sub = x;
     }
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "workflowId", json_get_str(r, "workflowId"));
+    cJSON_AddStringToObject(o, "workflowId", r->workflow_id);
     const char *app = sub ? json_get_str(sub, "app") : def ? def->trigger.app : NULL;
     const char *event = sub ? json_get_str(sub, "trigger") : def ? def->trigger.app_trigger : NULL;
     cJSON_AddStringToObject(o, "app", app ? app : "");
@@ -460,24 +462,24 @@ static void add_credentials(struct request *req, cJSON *entry, const cJSON *inte
 
 void api_installations_list(struct request *req)
 {
-    cJSON *rows, *subs = NULL, *integrations = NULL;
+    cJSON *subs = NULL, *integrations = NULL;
+    struct installation_list rows;
     int rc = store_installations_of_env(req->app->store, req->who.env.id, &rows);
     if (rc == STORE_OK)
         rc = store_subscriptions_of_env(req->app->store, req->who.env.id, &subs);
     if (rc == STORE_OK)
         rc = store_integrations(req->app->store, req->who.env.id, &integrations);
     if (rc != STORE_OK) {
-        cJSON_Delete(rows);
+        store_installation_list_free(&rows);
         cJSON_Delete(subs);
         reply_store_error(req, rc, "installation");
         return;
     }
     /* One entry per user and integration, as the reference groups them. */
     cJSON *data = cJSON_CreateArray(), *cur = NULL;
-    const cJSON *r;
-    cJSON_ArrayForEach(r, rows)
-    {
-        const char *user = json_get_str(r, "userId"), *integ = json_get_str(r, "integrationId");
+    for (size_t k = 0; k < rows.n; k++) {
+        const struct installation *r = &rows.items[k];
+        const char *user = r->user_id, *integ = r->integration_id;
         if (req->who.kind == IDENTITY_USER_TOKEN && strcmp(user, req->who.user_id) != 0)
             continue;
         if (req->who.install_link && strcmp(integ, req->who.integration_id) != 0)
@@ -485,47 +487,43 @@ void api_installations_list(struct request *req)
         if (!cur || strcmp(json_get_str(cur, "userId"), user) != 0 ||
             strcmp(json_get_str(cur, "integrationId"), integ) != 0) {
             cur = cJSON_CreateObject();
-            cJSON_AddStringToObject(cur, "installationId", json_get_str(r, "installationId"));
+            cJSON_AddStringToObject(cur, "installationId", r->id);
             cJSON_AddStringToObject(cur, "integrationId", integ);
             cJSON_AddStringToObject(cur, "userId", user);
             cJSON_AddArrayToObject(cur, "workflowIds");
             cJSON_AddArrayToObject(cur, "formData");
-            cJSON_AddItemToObject(
-                cur, "installedAt",
-                api_time_json((int64_t)cJSON_GetObjectItem(r, "installedAt")->valuedouble));
+            cJSON_AddItemToObject(cur, "installedAt", api_time_json(r->installed_at));
             cJSON_AddFalseToObject(cur, "enabled");
-            const cJSON *creds = cJSON_GetObjectItem(r, "credentialIds");
+            const cJSON *creds = r->credential_ids;
             cJSON_AddItemToObject(cur, "credentialIds",
                                   creds ? cJSON_Duplicate(creds, true) : cJSON_CreateObject());
             cJSON_AddArrayToObject(cur, "subscriptions");
             cJSON_AddItemToArray(data, cur);
         }
         cJSON_AddItemToArray(cJSON_GetObjectItem(cur, "workflowIds"),
-                             cJSON_CreateString(json_get_str(r, "workflowId")));
+                             cJSON_CreateString(r->workflow_id));
         cJSON *fd = cJSON_CreateObject();
-        cJSON_AddStringToObject(fd, "workflowId", json_get_str(r, "workflowId"));
+        cJSON_AddStringToObject(fd, "workflowId", r->workflow_id);
         cJSON_AddStringToObject(fd, "app", "configurableFields");
         cJSON_AddStringToObject(fd, "blockId", "config");
         /* Secret field values are never answered, not even sealed. */
-        cJSON *values = cJSON_Duplicate(cJSON_GetObjectItem(r, "config"), true);
-        const cJSON *version = cJSON_GetObjectItem(r, "version");
+        cJSON *values = cJSON_Duplicate(r->config, true);
         const struct workflow_def *def =
-            definitions_get(req->app->store, json_get_str(r, "workflowId"),
-                            cJSON_IsNumber(version) ? version->valueint : 0, NULL);
+            definitions_get(req->app->store, r->workflow_id, r->version, NULL);
         sealed_config_hide(def, values);
         cJSON_AddItemToObject(fd, "values", values);
         /* Alloy's fields[]: the form of the installed version, as startInstallation gives it. */
         cJSON_AddItemToObject(fd, "fields", def ? fields_form(def) : cJSON_CreateArray());
         cJSON_AddItemToArray(cJSON_GetObjectItem(cur, "formData"), fd);
-        bool active = cJSON_GetObjectItem(r, "active")->valueint;
+        bool active = r->active;
         if (active)
             cJSON_ReplaceItemInObject(cur, "enabled", cJSON_CreateTrue());
-        const char *trigger = json_get_str(r, "triggerType");
+        const char *trigger = r->trigger_type;
         if (active && trigger && strcmp(trigger, "app") == 0)
             cJSON_AddItemToArray(cJSON_GetObjectItem(cur, "subscriptions"),
                                  subscription_view(r, subs, def));
     }
-    cJSON_Delete(rows);
+    store_installation_list_free(&rows);
     cJSON_Delete(subs);
     cJSON_ArrayForEach(cur, data) add_credentials(req, cur, integrations);
     cJSON_Delete(integrations);

@@ -35,93 +35,86 @@ static bool spend(struct logs_budget *b, size_t bytes)
 
 /* A step's inputs or output for the answer: the stored value when the budget allows, else a
  * truncation marker with its size. */
-static cJSON *step_value(struct logs_budget *b, const cJSON *st, const char *key,
-                         const char *bytes_key)
+static cJSON *step_value(struct logs_budget *b, const cJSON *v, int64_t bytes)
 {
-    const cJSON *v = cJSON_GetObjectItem(st, key);
-    const cJSON *bytes = cJSON_GetObjectItem(st, bytes_key);
-    size_t n = cJSON_IsNumber(bytes) ? (size_t)bytes->valuedouble : 0;
+    size_t n = bytes >= 0 ? (size_t)bytes : 0;
     if (v && spend(b, n))
         return cJSON_Duplicate(v, true);
-    if (!cJSON_IsNumber(bytes))
+    if (bytes < 0)
         return NULL;
     b->truncated = true;
     return json_truncated_marker(n, NULL, 0);
 }
 
-static size_t str_bytes(const cJSON *row, const char *key)
+static size_t str_bytes(const char *v)
 {
-    const char *v = json_get_str(row, key);
     return v ? strlen(v) : 0;
 }
 
 /* One execution with its steps, in the reference's log shape, within the answer's budget: once it
  * is spent, step data is replaced by truncation markers and further steps are left out (the
  * execution then says "truncated": true). */
-cJSON *api_execution_json(struct store *s, const cJSON *x, struct logs_budget *b)
+cJSON *api_execution_json(struct store *s, const struct execution *x, struct logs_budget *b)
 {
-    const char *status = json_get_str(x, "status");
+    const char *status = x->status;
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "executionId", json_get_str(x, "executionId"));
-    cJSON_AddStringToObject(o, "workflowId", json_get_str(x, "installationId"));
-    cJSON_AddStringToObject(o, "parentWorkflowId", json_get_str(x, "workflowId"));
-    cJSON_AddStringToObject(o, "userId", json_get_str(x, "userId"));
-    cJSON_AddNumberToObject(o, "workflowVersion", cJSON_GetObjectItem(x, "version")->valuedouble);
+    cJSON_AddStringToObject(o, "executionId", x->id);
+    cJSON_AddStringToObject(o, "workflowId", x->installation_id);
+    cJSON_AddStringToObject(o, "parentWorkflowId", x->workflow_id);
+    cJSON_AddStringToObject(o, "userId", x->user_id);
+    cJSON_AddNumberToObject(o, "workflowVersion", x->version);
     cJSON_AddStringToObject(o, "status", status);
     cJSON_AddBoolToObject(o, "finished",
                           strcmp(status, "queued") != 0 && strcmp(status, "running") != 0);
-    cJSON_AddNumberToObject(o, "attempt", cJSON_GetObjectItem(x, "attempt")->valuedouble);
-    api_add_time(o, "createdAt", x, "createdAt");
-    api_add_time(o, "startedAt", x, "startedAt");
-    api_add_time(o, "stoppedAt", x, "finishedAt");
-    if (json_get_str(x, "error"))
-        cJSON_AddStringToObject(o, "error", json_get_str(x, "error"));
-    if (json_get_str(x, "errorBlock"))
-        cJSON_AddStringToObject(o, "errorBlock", json_get_str(x, "errorBlock"));
+    cJSON_AddNumberToObject(o, "attempt", x->attempt);
+    api_add_time_ms(o, "createdAt", x->created_at);
+    api_add_time_ms(o, "startedAt", x->started_at);
+    api_add_time_ms(o, "stoppedAt", x->finished_at);
+    if (x->error)
+        cJSON_AddStringToObject(o, "error", x->error);
+    if (x->error_block)
+        cJSON_AddStringToObject(o, "errorBlock", x->error_block);
     bool was_truncated = b->truncated;
     b->truncated = false;
-    spend(b, LOGS_EXECUTION_BYTES + str_bytes(x, "error"));
-    cJSON *steps = NULL;
+    spend(b, LOGS_EXECUTION_BYTES + str_bytes(x->error));
+    struct execution_step_list steps = {0};
     /* At most the steps the budget can list (one more, to see whether any was left out). */
-    store_steps_of_execution(s, json_get_str(x, "executionId"), (int64_t)b->left,
-                             (int)(b->left / LOGS_STEP_BYTES) + 1, &steps);
+    store_steps_of_execution(s, x->id, (int64_t)b->left, (int)(b->left / LOGS_STEP_BYTES) + 1,
+                             &steps);
     cJSON *results = cJSON_AddArrayToObject(o, "results");
     cJSON *inputs = cJSON_AddArrayToObject(o, "inputs");
-    const cJSON *st;
-    cJSON_ArrayForEach(st, steps)
-    {
-        if (!spend(b, LOGS_STEP_BYTES + 2 * str_bytes(st, "stepKey") + str_bytes(st, "blockId") +
-                          str_bytes(st, "blockName") + str_bytes(st, "error")))
+    for (size_t i = 0; i < steps.n; i++) {
+        const struct execution_step *st = &steps.items[i];
+        if (!spend(b, LOGS_STEP_BYTES + 2 * str_bytes(st->step_key) + str_bytes(st->block_id) +
+                          str_bytes(st->block_name) + str_bytes(st->error)))
             break;
         cJSON *r = cJSON_CreateObject();
-        cJSON_AddStringToObject(r, "blockId", json_get_str(st, "blockId"));
-        cJSON_AddStringToObject(r, "blockName",
-                                json_get_str(st, "blockName") ? json_get_str(st, "blockName")
-                                                              : json_get_str(st, "blockId"));
-        cJSON_AddStringToObject(r, "blockType", json_get_str(st, "blockType"));
-        cJSON_AddStringToObject(r, "stepKey", json_get_str(st, "stepKey"));
-        cJSON_AddStringToObject(r, "status", json_get_str(st, "status"));
-        cJSON_AddNumberToObject(r, "attempt", cJSON_GetObjectItem(st, "attempt")->valuedouble);
-        api_add_time(r, "startedAt", st, "startedAt");
-        api_add_time(r, "stoppedAt", st, "stoppedAt");
+        cJSON_AddStringToObject(r, "blockId", st->block_id);
+        cJSON_AddStringToObject(r, "blockName", st->block_name ? st->block_name : st->block_id);
+        cJSON_AddStringToObject(r, "blockType", st->block_type);
+        cJSON_AddStringToObject(r, "stepKey", st->step_key);
+        cJSON_AddStringToObject(r, "status", st->status);
+        cJSON_AddNumberToObject(r, "attempt", st->attempt);
+        api_add_time_ms(r, "startedAt", st->started_at);
+        api_add_time_ms(r, "stoppedAt", st->stopped_at);
         cJSON *data = cJSON_AddArrayToObject(r, "data");
-        cJSON *out = step_value(b, st, "output", "outputBytes");
+        cJSON *out = step_value(b, st->output, st->output_bytes);
         if (out) {
             cJSON *item = cJSON_CreateObject();
             cJSON_AddItemToObject(item, "json", out);
             cJSON_AddItemToArray(data, item);
         }
-        if (json_get_str(st, "error"))
-            cJSON_AddStringToObject(r, "error", json_get_str(st, "error"));
+        if (st->error)
+            cJSON_AddStringToObject(r, "error", st->error);
         cJSON_AddItemToArray(results, r);
         cJSON *in = cJSON_CreateObject();
-        cJSON_AddStringToObject(in, "blockId", json_get_str(st, "blockId"));
-        cJSON_AddStringToObject(in, "stepKey", json_get_str(st, "stepKey"));
-        cJSON *iv = step_value(b, st, "inputs", "inputsBytes");
+        cJSON_AddStringToObject(in, "blockId", st->block_id);
+        cJSON_AddStringToObject(in, "stepKey", st->step_key);
+        cJSON *iv = step_value(b, st->inputs, st->inputs_bytes);
         cJSON_AddItemToObject(in, "data", iv ? iv : cJSON_CreateObject());
         cJSON_AddItemToArray(inputs, in);
     }
-    cJSON_Delete(steps);
+    store_execution_step_list_free(&steps);
     if (b->truncated)
         cJSON_AddTrueToObject(o, "truncated");
     b->truncated |= was_truncated;
@@ -150,7 +143,7 @@ void api_workflow_logs(struct request *req)
         return;
     cJSON *wf = api_load_workflow(req, req->params[0]);
     if (wf) {
-        cJSON *rows = NULL;
+        struct execution_list rows;
         int rc = store_executions_of_workflow(req->app->store, json_get_str(wf, "workflowId"),
                                               present ? u.id : NULL, errors_only, ascending,
                                               (int)(page * limit), (int)limit, &rows);
@@ -159,10 +152,10 @@ void api_workflow_logs(struct request *req)
         } else {
             struct logs_budget budget = api_logs_budget(req);
             cJSON *data = cJSON_CreateArray();
-            const cJSON *x;
-            cJSON_ArrayForEach(x, rows)
-                cJSON_AddItemToArray(data, api_execution_json(req->app->store, x, &budget));
-            cJSON_Delete(rows);
+            for (size_t i = 0; i < rows.n; i++)
+                cJSON_AddItemToArray(data,
+                                     api_execution_json(req->app->store, &rows.items[i], &budget));
+            store_execution_list_free(&rows);
             api_reply_page(req, data, page, limit, budget.truncated);
         }
         cJSON_Delete(wf);
@@ -178,38 +171,33 @@ void api_workflow_errors(struct request *req)
         return;
     cJSON *wf = api_load_workflow(req, req->params[0]);
     if (wf) {
-        cJSON *rows = NULL;
+        struct execution_error_list rows;
         int rc = store_errors_of_workflow(req->app->store, json_get_str(wf, "workflowId"),
                                           present ? u.id : NULL, &rows);
         if (rc != STORE_OK) {
             reply_store_error(req, rc, "error");
         } else {
             cJSON *data = cJSON_CreateArray();
-            const cJSON *e;
-            cJSON_ArrayForEach(e, rows)
-            {
+            for (size_t i = 0; i < rows.n; i++) {
+                const struct execution_error *e = &rows.items[i];
                 /* A failed app-trigger subscription names its subscription, not an execution. */
-                const char *kind = json_get_str(e, "kind");
-                bool sub = kind && strcmp(kind, "subscription") == 0;
+                bool sub = strcmp(e->kind, "subscription") == 0;
                 cJSON *o = cJSON_CreateObject();
-                cJSON_AddStringToObject(o, "workflowId", json_get_str(e, "workflowId"));
-                cJSON_AddStringToObject(o, "childWorkflowId", json_get_str(e, "installationId"));
-                cJSON_AddStringToObject(o, sub ? "subscriptionId" : "executionId",
-                                        json_get_str(e, "executionId"));
-                cJSON_AddStringToObject(o, "userId", json_get_str(e, "userId"));
-                cJSON_AddStringToObject(o, "block",
-                                        json_get_str(e, "block") ? json_get_str(e, "block") : "");
-                api_add_time(o, "errorOccurredAt", e, "createdAt");
-                cJSON_AddStringToObject(o, "message", json_get_str(e, "message"));
+                cJSON_AddStringToObject(o, "workflowId", e->workflow_id);
+                cJSON_AddStringToObject(o, "childWorkflowId", e->installation_id);
+                cJSON_AddStringToObject(o, sub ? "subscriptionId" : "executionId", e->execution_id);
+                cJSON_AddStringToObject(o, "userId", e->user_id);
+                cJSON_AddStringToObject(o, "block", e->block ? e->block : "");
+                api_add_time_ms(o, "errorOccurredAt", e->created_at);
+                cJSON_AddStringToObject(o, "message", e->message);
                 cJSON_AddStringToObject(o, "type", sub ? "subscription" : "execution");
-                cJSON_AddStringToObject(o, "status", json_get_str(e, "status"));
-                const cJSON *attempt = cJSON_GetObjectItem(e, "attempt");
-                if (cJSON_IsNumber(attempt))
-                    cJSON_AddNumberToObject(o, "attempt", attempt->valuedouble);
-                api_add_time(o, "nextAttemptAt", e, "nextAttemptAt");
+                cJSON_AddStringToObject(o, "status", e->status);
+                if (e->has_attempt)
+                    cJSON_AddNumberToObject(o, "attempt", e->attempt);
+                api_add_time_ms(o, "nextAttemptAt", e->next_attempt_at);
                 cJSON_AddItemToArray(data, o);
             }
-            cJSON_Delete(rows);
+            store_execution_error_list_free(&rows);
             cJSON *out = cJSON_CreateObject();
             cJSON_AddItemToObject(out, "data", data);
             reply_json(req, 200, out);
@@ -224,14 +212,18 @@ void api_workflow_analytics(struct request *req)
     cJSON *wf = api_load_workflow(req, req->params[0]);
     if (!wf)
         return;
-    cJSON *row = NULL;
-    int rc = store_workflow_counts(req->app->store, json_get_str(wf, "workflowId"), &row);
+    struct workflow_counts counts;
+    int rc = store_workflow_counts(req->app->store, json_get_str(wf, "workflowId"), &counts);
     cJSON_Delete(wf);
-    if (rc != STORE_OK || !row) {
-        reply_store_error(req, rc == STORE_OK ? STORE_ERROR : rc, "workflow");
+    if (rc != STORE_OK) {
+        reply_store_error(req, rc == STORE_NOT_FOUND ? STORE_ERROR : rc, "workflow");
         return;
     }
-    reply_json(req, 200, row);
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddNumberToObject(out, "totalWorkflowRuns", (double)counts.runs);
+    cJSON_AddNumberToObject(out, "totalErrors", (double)counts.errors);
+    cJSON_AddNumberToObject(out, "totalAppActions", (double)counts.app_actions);
+    reply_json(req, 200, out);
 }
 
 void api_workflow_rerun(struct request *req)
@@ -240,20 +232,19 @@ void api_workflow_rerun(struct request *req)
     if (!wf)
         return;
     struct store *s = req->app->store;
-    cJSON *x = NULL, *ev = NULL;
-    store_execution_find(s, req->params[1], &x);
-    if (!x || strcmp(json_get_str(x, "workflowId"), json_get_str(wf, "workflowId")) != 0 ||
-        (req->who.kind == IDENTITY_USER_TOKEN &&
-         strcmp(json_get_str(x, "userId"), req->who.user_id) != 0)) {
+    struct execution x;
+    struct run_event ev = {0};
+    if (store_execution_find(s, req->params[1], &x) != STORE_OK ||
+        strcmp(x.workflow_id, json_get_str(wf, "workflowId")) != 0 ||
+        (req->who.kind == IDENTITY_USER_TOKEN && strcmp(x.user_id, req->who.user_id) != 0)) {
         reply_error(req, 404, "not_found", "no execution %s of this workflow", req->params[1]);
     } else {
-        const char *event_id = json_get_str(x, "eventId");
-        if (event_id)
-            store_event_payload(s, event_id, &ev);
-        const cJSON *payload = ev ? cJSON_GetObjectItem(ev, "payload") : NULL;
+        if (x.event_id[0])
+            store_event_payload(s, x.event_id, &ev);
+        const cJSON *payload = ev.payload;
         char *text = payload ? json_print(payload) : strdup("{}");
         char exec_id[ID_LEN + 1];
-        int rc = store_enqueue_installation(s, json_get_str(x, "installationId"), text, exec_id);
+        int rc = store_enqueue_installation(s, x.installation_id, text, exec_id);
         free(text);
         if (rc != STORE_OK) {
             reply_store_error(req, rc, "installation");
@@ -265,8 +256,8 @@ void api_workflow_rerun(struct request *req)
             reply_json(req, 200, out);
         }
     }
-    cJSON_Delete(ev);
-    cJSON_Delete(x);
+    store_run_event_clear(&ev);
+    store_execution_clear(&x);
     cJSON_Delete(wf);
 }
 
@@ -278,11 +269,10 @@ void api_logs(struct request *req)
         return;
     char *workflow = request_query(req, "workflowId");
     char *user = request_query(req, "associatedUserId");
-    struct execution_error_filter f = {.workflow_id = workflow, .user = user};
-    struct execution_error_list errors;
+    struct error_log_filter f = {.workflow_id = workflow, .user = user};
+    struct error_log_list errors;
     int64_t count;
-    int rc =
-        store_execution_errors(req->app->store, req->who.env.id, &f, skip, limit, &errors, &count);
+    int rc = store_error_log(req->app->store, req->who.env.id, &f, skip, limit, &errors, &count);
     free(workflow);
     free(user);
     if (rc != STORE_OK) {
@@ -291,7 +281,7 @@ void api_logs(struct request *req)
     }
     cJSON *notes = cJSON_CreateArray();
     for (size_t i = 0; i < errors.n; i++) {
-        const struct execution_error *e = &errors.items[i];
+        const struct error_log_entry *e = &errors.items[i];
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "_id", e->id);
         cJSON_AddStringToObject(o, "message", "executionError");
@@ -300,9 +290,9 @@ void api_logs(struct request *req)
         cJSON_AddStringToObject(d, "executionUuid", e->execution_id);
         cJSON_AddStringToObject(d, "error", e->message);
         api_add_str(d, "block", e->block);
-        api_add_ms(o, "startedAt", e->started_at);
-        api_add_ms(o, "completedAt", e->finished_at);
-        api_add_ms(o, "createdAt", e->created_at);
+        api_add_time_ms(o, "startedAt", e->started_at);
+        api_add_time_ms(o, "completedAt", e->finished_at);
+        api_add_time_ms(o, "createdAt", e->created_at);
         cJSON_AddFalseToObject(o, "customVersion");
         cJSON_AddNumberToObject(o, "workflowVersion", (double)e->version);
         cJSON_AddStringToObject(o, "forgeWorkflowId", e->workflow_id);
@@ -317,7 +307,7 @@ void api_logs(struct request *req)
         cJSON_AddStringToObject(integ, "_id", e->integration_id);
         cJSON_AddItemToArray(notes, o);
     }
-    store_execution_error_list_free(&errors);
+    store_error_log_list_free(&errors);
     double total = (double)count;
     cJSON *out = cJSON_CreateObject();
     cJSON_AddItemToObject(out, "notifications", notes);

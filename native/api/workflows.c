@@ -20,7 +20,8 @@ cJSON *api_workflow_view(struct request *req, const cJSON *wf, const struct user
 {
     struct store *s = req->app->store;
     const char *wid = json_get_str(wf, "workflowId");
-    cJSON *ver = NULL, *inst = NULL;
+    cJSON *ver = NULL;
+    struct installation inst = {0};
     store_workflow_version(s, wid, 0, &ver);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "workflowId", wid);
@@ -31,22 +32,19 @@ cJSON *api_workflow_view(struct request *req, const cJSON *wf, const struct user
     cJSON_AddItemToObject(
         o, "updatedAt", api_time_json((int64_t)cJSON_GetObjectItem(wf, "updatedAt")->valuedouble));
     cJSON_AddNumberToObject(o, "version", cJSON_GetObjectItem(wf, "version")->valuedouble);
-    if (u && u->id[0])
-        store_installation_find(s, wid, u->id, &inst);
-    cJSON_AddBoolToObject(o, "installed", inst != NULL);
-    cJSON_AddBoolToObject(o, "active",
-                          inst && cJSON_GetObjectItem(inst, "active")->valuedouble != 0);
-    if (inst) {
-        cJSON_AddNumberToObject(o, "installedVersion",
-                                cJSON_GetObjectItem(inst, "version")->valuedouble);
-        cJSON_AddStringToObject(o, "childWorkflowId", json_get_str(inst, "installationId"));
+    bool installed = u && u->id[0] && store_installation_find(s, wid, u->id, &inst) == STORE_OK;
+    cJSON_AddBoolToObject(o, "installed", installed);
+    cJSON_AddBoolToObject(o, "active", installed && inst.active);
+    if (installed) {
+        cJSON_AddNumberToObject(o, "installedVersion", inst.version);
+        cJSON_AddStringToObject(o, "childWorkflowId", inst.id);
     }
     cJSON *blocks = ver ? cJSON_DetachItemFromObject(ver, "blocks") : NULL;
     cJSON_AddItemToObject(o, "blocks", blocks ? blocks : cJSON_CreateArray());
     cJSON *fields = ver ? cJSON_DetachItemFromObject(ver, "fields") : NULL;
     cJSON_AddItemToObject(o, "fields", fields ? fields : cJSON_CreateArray());
     cJSON_Delete(ver);
-    cJSON_Delete(inst);
+    store_installation_clear(&inst);
     return o;
 }
 
@@ -307,7 +305,8 @@ void api_workflows_deactivate(struct request *req)
 }
 
 /* The workflow of path parameter 0 and the user of ?userId; the user's installation of it. */
-static bool load_installation(struct request *req, struct user *u, cJSON **wf, cJSON **inst)
+static bool load_installation(struct request *req, struct user *u, cJSON **wf,
+                              struct installation *inst)
 {
     if (!api_user_param(req, NULL, true, u, NULL))
         return false;
@@ -316,8 +315,8 @@ static bool load_installation(struct request *req, struct user *u, cJSON **wf, c
         store_user_clear(u);
         return false;
     }
-    store_installation_find(req->app->store, json_get_str(*wf, "workflowId"), u->id, inst);
-    if (!*inst) {
+    if (store_installation_find(req->app->store, json_get_str(*wf, "workflowId"), u->id, inst) !=
+        STORE_OK) {
         reply_error(req, 404, "not_found", "the user has not installed this workflow");
         cJSON_Delete(*wf);
         store_user_clear(u);
@@ -329,19 +328,19 @@ static bool load_installation(struct request *req, struct user *u, cJSON **wf, c
 void api_workflows_upgrade(struct request *req)
 {
     struct user u;
-    cJSON *wf, *inst;
+    cJSON *wf;
+    struct installation inst;
     if (!load_installation(req, &u, &wf, &inst))
         return;
     struct store *s = req->app->store;
     const char *wid = json_get_str(wf, "workflowId");
-    int have = cJSON_GetObjectItem(inst, "version")->valueint, latest = 0;
+    int have = inst.version, latest = 0;
     const struct workflow_def *from = definitions_get(s, wid, have, NULL);
     const struct workflow_def *to = definitions_get(s, wid, 0, &latest);
     char reason[256] = "";
     cJSON *errors = cJSON_CreateArray(), *warnings = cJSON_CreateArray(), *e;
     if (from && to && latest != have && req->app->check_installation)
-        req->app->check_installation(req->app, req->who.env.id, u.id,
-                                     json_get_str(inst, "installationId"), NULL, to, errors,
+        req->app->check_installation(req->app, req->who.env.id, u.id, inst.id, NULL, to, errors,
                                      warnings);
     cJSON *lists[] = {errors, warnings};
     for (size_t k = 0; k < 2; k++)
@@ -383,7 +382,7 @@ void api_workflows_upgrade(struct request *req)
     }
     cJSON_Delete(errors);
     cJSON_Delete(warnings);
-    cJSON_Delete(inst);
+    store_installation_clear(&inst);
     cJSON_Delete(wf);
     store_user_clear(&u);
 }
@@ -391,7 +390,8 @@ void api_workflows_upgrade(struct request *req)
 void api_workflows_uninstall(struct request *req)
 {
     struct user u;
-    cJSON *wf, *inst;
+    cJSON *wf;
+    struct installation inst;
     if (!load_installation(req, &u, &wf, &inst))
         return;
     const char *wid = json_get_str(wf, "workflowId");
@@ -404,7 +404,7 @@ void api_workflows_uninstall(struct request *req)
         cJSON_AddTrueToObject(out, "deleted");
         reply_json(req, 200, out);
     }
-    cJSON_Delete(inst);
+    store_installation_clear(&inst);
     cJSON_Delete(wf);
     store_user_clear(&u);
 }
@@ -414,7 +414,7 @@ cJSON *api_workflow_installers(struct request *req, const char *workflow, bool d
     cJSON *wf = api_load_workflow(req, workflow);
     if (!wf)
         return NULL;
-    cJSON *rows;
+    struct installation_list rows;
     int rc =
         store_installations_of_workflow(req->app->store, json_get_str(wf, "workflowId"), &rows);
     cJSON_Delete(wf);
@@ -423,27 +423,22 @@ cJSON *api_workflow_installers(struct request *req, const char *workflow, bool d
         return NULL;
     }
     cJSON *data = cJSON_CreateArray();
-    const cJSON *r;
-    cJSON_ArrayForEach(r, rows)
-    {
+    for (size_t i = 0; i < rows.n; i++) {
+        const struct installation *r = &rows.items[i];
         cJSON *o = cJSON_CreateObject();
-        if (json_get_str(r, "username"))
-            cJSON_AddStringToObject(o, "username", json_get_str(r, "username"));
-        if (json_get_str(r, "fullName") || !detail)
-            cJSON_AddStringToObject(o, "fullName",
-                                    json_get_str(r, "fullName") ? json_get_str(r, "fullName") : "");
-        cJSON_AddStringToObject(o, "userId", json_get_str(r, "userId"));
+        if (r->username)
+            cJSON_AddStringToObject(o, "username", r->username);
+        if (r->full_name || !detail)
+            cJSON_AddStringToObject(o, "fullName", r->full_name ? r->full_name : "");
+        cJSON_AddStringToObject(o, "userId", r->user_id);
         if (detail) {
-            cJSON_AddBoolToObject(o, "workflowActive", cJSON_GetObjectItem(r, "active")->valueint);
-            cJSON_AddNumberToObject(o, "installedVersion",
-                                    cJSON_GetObjectItem(r, "version")->valueint);
-            cJSON_AddItemToObject(
-                o, "installedAt",
-                api_time_json((int64_t)cJSON_GetObjectItem(r, "installedAt")->valuedouble));
+            cJSON_AddBoolToObject(o, "workflowActive", r->active);
+            cJSON_AddNumberToObject(o, "installedVersion", r->version);
+            cJSON_AddItemToObject(o, "installedAt", api_time_json(r->installed_at));
         }
         cJSON_AddItemToArray(data, o);
     }
-    cJSON_Delete(rows);
+    store_installation_list_free(&rows);
     return data;
 }
 

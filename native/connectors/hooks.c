@@ -363,7 +363,7 @@ static bool run_delivery(struct connectors *c, struct store *s, struct http_clie
         char *ptext = payload ? json_print(payload) : strdup("{}");
         char event_id[ID_LEN + 1], name[200];
         snprintf(name, sizeof name, "%s.%s", conn->app, t->name);
-        cJSON *execs = NULL;
+        struct execution_ids execs = {0};
         int rc = store_begin(s);
         if (rc == STORE_OK)
             rc = store_enqueue(s, json_get_str(sub, "envId"), json_get_str(sub, "userId"), name,
@@ -375,7 +375,7 @@ static bool run_delivery(struct connectors *c, struct store *s, struct http_clie
             rc = store_commit(s);
         if (rc != STORE_OK)
             store_rollback(s);
-        cJSON_Delete(execs);
+        store_execution_ids_free(&execs);
         free(ptext);
         cJSON_Delete(payload);
         if (rc == STORE_OK)
@@ -397,12 +397,12 @@ static int enqueue(struct store *s, const cJSON *sub, const struct connector *co
     char *text = payload ? json_print(payload) : strdup("{}");
     char event_id[ID_LEN + 1], name[200];
     snprintf(name, sizeof name, "%s.%s", conn->app, t->name);
-    cJSON *execs = NULL;
+    struct execution_ids execs = {0};
     int rc =
         text ? store_enqueue(s, json_get_str(sub, "envId"), json_get_str(sub, "userId"), name,
                              "app", NULL, json_get_str(sub, "workflowId"), text, event_id, &execs)
              : STORE_ERROR;
-    cJSON_Delete(execs);
+    store_execution_ids_free(&execs);
     free(text);
     return rc;
 }

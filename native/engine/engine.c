@@ -79,14 +79,14 @@ static bool stopping(struct engine *e)
  * fails when another claim took it over meanwhile. When the store cannot answer, the job runs: its
  * outcome is fenced anyway, and at worst the call is sent twice (delivery is at least once).
  */
-static bool still_held(struct worker *w, const cJSON *job, int64_t claimed_at)
+static bool still_held(struct worker *w, const struct claimed_execution *job, int64_t claimed_at)
 {
     struct engine *e = w->engine;
     int64_t now = store_now();
     if (now - claimed_at < e->lease_ms / 3)
         return true;
-    const char *id = json_get_str(job, "id");
-    int attempt = cJSON_GetObjectItem(job, "attempt")->valueint;
+    const char *id = job->id;
+    int attempt = job->attempt;
     int rc = store_lease_renew(w->store, id, attempt, now + e->lease_ms);
     if (rc == STORE_NOT_FOUND)
         log_error("worker %d: execution %s (attempt %d) was taken over while it waited in "
@@ -118,7 +118,7 @@ static void *worker_main(void *arg)
     for (;;) {
         if (stopping(e))
             break;
-        cJSON *jobs = NULL;
+        struct claimed_execution_list jobs = {0};
         /* Read before claiming: work enqueued while the claim runs (its wake comes before this
          * worker waits) ends the wait at once instead of after ENGINE_IDLE_POLL_MS. */
         unsigned long wakes = counter_now(e, &e->wakes);
@@ -129,12 +129,12 @@ static void *worker_main(void *arg)
             wait_since(e, &e->cv, &e->wakes, wakes, ENGINE_IDLE_POLL_MS);
             continue;
         }
-        const cJSON *job;
-        cJSON_ArrayForEach(job, jobs) if (still_held(w, job, claimed_at))
-            recorder_push(e, worker_run_execution(w, job));
-        if (cJSON_GetArraySize(jobs) == 0)
+        for (size_t i = 0; i < jobs.n; i++)
+            if (still_held(w, &jobs.items[i], claimed_at))
+                recorder_push(e, worker_run_execution(w, &jobs.items[i]));
+        if (jobs.n == 0)
             wait_since(e, &e->cv, &e->wakes, wakes, ENGINE_IDLE_POLL_MS);
-        cJSON_Delete(jobs);
+        store_claimed_execution_list_free(&jobs);
     }
 out:
     free(w->secret);

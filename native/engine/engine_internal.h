@@ -13,6 +13,7 @@
 #include "crypto/sign.h"
 #include "engine/engine.h"
 #include "engine/http_client.h"
+#include "store/runs.h"
 #include "store/store.h"
 
 /* Executions claimed per store round trip: amortises the claim transaction. */
@@ -87,7 +88,7 @@ void engine_sleep(struct engine *e, long ms);
 
 /* Runs one claimed execution to its next resting point (done, failed, to be requeued) and returns
  * the outcome to record (owned). worker.c */
-cJSON *worker_run_execution(struct worker *w, const cJSON *job);
+cJSON *worker_run_execution(struct worker *w, const struct claimed_execution *job);
 
 /* Tells live-update subscribers the recorded outcome of an execution. worker.c */
 void worker_publish_outcome(struct engine *e, const cJSON *record);

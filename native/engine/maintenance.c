@@ -30,23 +30,20 @@
 
 /* What the ISV receives about one error row (the webhook's body, the EventBridge event's detail).
  */
-static cJSON *error_body(const cJSON *r)
+static cJSON *error_body(const struct execution_error *r)
 {
     /* A failed app-trigger subscription has no execution: its row names the subscription. */
-    const char *kind = json_get_str(r, "kind");
-    bool sub = kind && strcmp(kind, "subscription") == 0;
+    bool sub = strcmp(r->kind, "subscription") == 0;
     cJSON *body = cJSON_CreateObject();
     cJSON_AddStringToObject(body, "type", sub ? "subscriptionError" : "executionError");
-    cJSON_AddStringToObject(body, sub ? "subscriptionId" : "executionId",
-                            json_get_str(r, "executionId"));
-    cJSON_AddStringToObject(body, "workflowId", json_get_str(r, "workflowId"));
-    cJSON_AddStringToObject(body, "childWorkflowId", json_get_str(r, "installationId"));
-    cJSON_AddStringToObject(body, "userId", json_get_str(r, "userId"));
-    if (json_get_str(r, "block"))
-        cJSON_AddStringToObject(body, "block", json_get_str(r, "block"));
-    cJSON_AddStringToObject(body, "message", json_get_str(r, "message"));
-    cJSON_AddNumberToObject(body, "errorOccurredAtMs",
-                            cJSON_GetObjectItem(r, "createdAt")->valuedouble);
+    cJSON_AddStringToObject(body, sub ? "subscriptionId" : "executionId", r->execution_id);
+    cJSON_AddStringToObject(body, "workflowId", r->workflow_id);
+    cJSON_AddStringToObject(body, "childWorkflowId", r->installation_id);
+    cJSON_AddStringToObject(body, "userId", r->user_id);
+    if (r->block)
+        cJSON_AddStringToObject(body, "block", r->block);
+    cJSON_AddStringToObject(body, "message", r->message);
+    cJSON_AddNumberToObject(body, "errorOccurredAtMs", (double)r->created_at);
     return body;
 }
 
@@ -55,13 +52,13 @@ static cJSON *error_body(const cJSON *r)
  * store_errors_unstreamed gives it) to the webhook. Returns 0 with *resp filled when it was sent,
  * -1 with err set when its headers could not be made.
  */
-static int send_error(struct engine *e, struct http_client *http, const cJSON *r, long timeout_ms,
-                      struct http_response *resp, char *err, size_t err_len)
+static int send_error(struct engine *e, struct http_client *http, const struct execution_error *r,
+                      long timeout_ms, struct http_response *resp, char *err, size_t err_len)
 {
-    const char *id = json_get_str(r, "id"), *url = json_get_str(r, "url");
+    const char *id = r->id, *url = r->url;
     cJSON *body = error_body(r);
     /* Stored sealed; one that does not open is reported, never sent unsigned. */
-    const char *stored = json_get_str(r, "secret");
+    const char *stored = r->secret;
     char *secret = sealed_setting_open(e->master, stored);
     if (stored && !secret) {
         snprintf(err, err_len, "the webhook secret cannot be opened");
@@ -71,11 +68,11 @@ static int send_error(struct engine *e, struct http_client *http, const cJSON *r
     char *text = json_print(body);
     cJSON_Delete(body);
     struct delivery d = {
-        .workflow_id = json_get_str(r, "workflowId"),
-        .user_id = json_get_str(r, "userId"),
-        .block_name = json_get_str(r, "block") ? json_get_str(r, "block") : "workflow",
+        .workflow_id = r->workflow_id,
+        .user_id = r->user_id,
+        .block_name = r->block ? r->block : "workflow",
         .block_type = "errorStream",
-        .execution_uuid = json_get_str(r, "executionId"),
+        .execution_uuid = r->execution_id,
         .idempotency_key = id,
         .timestamp_s = store_now() / 1000,
         .webhook_secret = secret,
@@ -101,8 +98,8 @@ static int send_error(struct engine *e, struct http_client *http, const cJSON *r
 
 /* Sends one error row to the environment's EventBridge bus (cfg: the stored target, its keys
  * sealed). Returns true when it is done with: accepted, or refused for good (logged). */
-static bool send_error_event(struct engine *e, struct http_client *http, const cJSON *r,
-                             const cJSON *cfg)
+static bool send_error_event(struct engine *e, struct http_client *http,
+                             const struct execution_error *r, const cJSON *cfg)
 {
     char *secret = sealed_setting_open(e->master, json_get_str(cfg, "secretAccessKey"));
     char *token = sealed_setting_open(e->master, json_get_str(cfg, "sessionToken"));
@@ -116,8 +113,7 @@ static bool send_error_event(struct engine *e, struct http_client *http, const c
     cJSON *in = cJSON_CreateObject();
     cJSON_AddStringToObject(in, "source",
                             json_get_str(cfg, "source") ? json_get_str(cfg, "source") : "solder");
-    const char *kind = json_get_str(r, "kind");
-    bool sub = kind && strcmp(kind, "subscription") == 0;
+    bool sub = strcmp(r->kind, "subscription") == 0;
     cJSON_AddStringToObject(in, "detailType", sub ? "Subscription Error" : "Execution Error");
     cJSON_AddItemToObject(in, "detail", error_body(r));
     cJSON_AddStringToObject(in, "eventBusName", json_get_str(cfg, "bus"));
@@ -155,17 +151,16 @@ static bool send_error_event(struct engine *e, struct http_client *http, const c
 
 static void stream_errors(struct engine *e, struct store *s, struct http_client *http)
 {
-    cJSON *rows = NULL;
+    struct execution_error_list rows = {0};
     if (store_errors_unstreamed(s, STREAM_BATCH, &rows) != STORE_OK)
         return;
-    const cJSON *r;
-    cJSON_ArrayForEach(r, rows)
-    {
-        const char *id = json_get_str(r, "id"), *eb = json_get_str(r, "eventBridge");
+    for (size_t i = 0; i < rows.n; i++) {
+        const struct execution_error *r = &rows.items[i];
+        const char *id = r->id, *eb = r->event_bridge;
         /* Each configured target must be done with the error (delivered, or refused for good)
          * before it is marked; one that is not gets it again, at least once, on the next round. */
         bool done = true;
-        if (json_get_str(r, "url")) {
+        if (r->url) {
             struct http_response resp;
             char err[256];
             if (send_error(e, http, r, 10000, &resp, err, sizeof err) == 0) {
@@ -183,7 +178,7 @@ static void stream_errors(struct engine *e, struct store *s, struct http_client 
         if (done)
             store_error_mark_streamed(s, id);
     }
-    cJSON_Delete(rows);
+    store_execution_error_list_free(&rows);
 }
 
 cJSON *engine_error_webhook_test(struct engine *e, struct store *s, const char *env_id)
@@ -200,25 +195,26 @@ cJSON *engine_error_webhook_test(struct engine *e, struct store *s, const char *
     } else {
         char id[ID_LEN + 1];
         id_new(id);
-        cJSON *r = cJSON_CreateObject();
-        cJSON_AddStringToObject(r, "id", id);
-        cJSON_AddStringToObject(r, "executionId", id);
-        cJSON_AddStringToObject(r, "workflowId", "test");
-        cJSON_AddStringToObject(r, "installationId", "test");
-        cJSON_AddStringToObject(r, "userId", "test");
-        cJSON_AddStringToObject(r, "block", "test");
-        cJSON_AddStringToObject(r, "message",
-                                "A test of the error webhook, sent from the dashboard");
-        cJSON_AddNumberToObject(r, "createdAt", (double)store_now());
-        cJSON_AddStringToObject(r, "url", url);
-        if (json_get_str(settings, "errorWebhookSecret"))
-            cJSON_AddStringToObject(r, "secret", json_get_str(settings, "errorWebhookSecret"));
+        struct execution_error r = {
+            .kind = "execution",
+            .workflow_id = "test",
+            .installation_id = "test",
+            .user_id = "test",
+            .block = strdup("test"),
+            .message = strdup("A test of the error webhook, sent from the dashboard"),
+            .created_at = store_now(),
+            .url = strdup(url),
+        };
+        const char *secret = json_get_str(settings, "errorWebhookSecret");
+        r.secret = secret ? strdup(secret) : NULL;
+        snprintf(r.id, sizeof r.id, "%s", id);
+        snprintf(r.execution_id, sizeof r.execution_id, "%s", id);
         struct http_client_options opts = e->http;
         opts.connect_timeout_ms = opts.timeout_ms = ENGINE_WEBHOOK_TEST_TIMEOUT_MS;
         struct http_client *http = http_client_new(&opts, err, sizeof err);
         struct http_response resp;
         if (http &&
-            send_error(e, http, r, ENGINE_WEBHOOK_TEST_TIMEOUT_MS, &resp, err, sizeof err) == 0) {
+            send_error(e, http, &r, ENGINE_WEBHOOK_TEST_TIMEOUT_MS, &resp, err, sizeof err) == 0) {
             if (resp.status)
                 cJSON_AddNumberToObject(out, "httpStatus", (double)resp.status);
             if (resp.status >= 200 && resp.status < 300)
@@ -230,7 +226,7 @@ cJSON *engine_error_webhook_test(struct engine *e, struct store *s, const char *
             http_response_free(&resp);
         }
         http_client_free(http);
-        cJSON_Delete(r);
+        store_execution_error_clear(&r);
     }
     cJSON_Delete(settings);
     if (!cJSON_GetObjectItem(out, "status")) {
@@ -251,34 +247,32 @@ cJSON *engine_error_webhook_test(struct engine *e, struct store *s, const char *
 static void run_schedules(struct engine *e, struct store *s)
 {
     int64_t now = store_now();
-    cJSON *rows = NULL;
-    if (store_schedules_due(s, now, SCHEDULE_BATCH, &rows) != STORE_OK)
+    struct schedule_due *rows = NULL;
+    size_t n = 0;
+    if (store_schedules_due(s, now, SCHEDULE_BATCH, &rows, &n) != STORE_OK)
         return;
     bool queued = false;
-    const cJSON *r;
-    cJSON_ArrayForEach(r, rows)
-    {
-        const char *wid = json_get_str(r, "workflowId");
-        const struct workflow_def *def =
-            definitions_get(s, wid, cJSON_GetObjectItem(r, "version")->valueint, NULL);
+    for (size_t i = 0; i < n; i++) {
+        const struct schedule_due *r = &rows[i];
+        const char *wid = r->workflow_id;
+        const struct workflow_def *def = definitions_get(s, wid, r->version, NULL);
         if (!def || def->trigger.type != WF_TRIGGER_SCHEDULE)
             continue;
         int64_t next = cron_next(&def->trigger.cron, now / 1000);
         if (next < 0)
             continue;
-        const char *id = json_get_str(r, "installationId");
-        if (!cJSON_GetObjectItem(r, "nextRunAt")) {
+        const char *id = r->installation_id;
+        if (!r->next_run_at) {
             store_schedule_set(s, id, next * 1000);
             continue;
         }
         char payload[96], event_id[ID_LEN + 1];
-        snprintf(payload, sizeof payload, "{\"scheduledAt\":%.0f}",
-                 cJSON_GetObjectItem(r, "nextRunAt")->valuedouble);
-        cJSON *execs = NULL;
+        snprintf(payload, sizeof payload, "{\"scheduledAt\":%lld}", (long long)r->next_run_at);
+        struct execution_ids execs = {0};
         int rc = store_begin(s);
         if (rc == STORE_OK)
-            rc = store_enqueue(s, json_get_str(r, "envId"), json_get_str(r, "userId"), "schedule",
-                               "schedule", NULL, wid, payload, event_id, &execs);
+            rc = store_enqueue(s, r->env_id, r->user_id, "schedule", "schedule", NULL, wid, payload,
+                               event_id, &execs);
         if (rc == STORE_OK)
             rc = store_schedule_set(s, id, next * 1000);
         if (rc == STORE_OK)
@@ -286,9 +280,9 @@ static void run_schedules(struct engine *e, struct store *s)
         if (rc != STORE_OK)
             store_rollback(s);
         queued |= rc == STORE_OK;
-        cJSON_Delete(execs);
+        store_execution_ids_free(&execs);
     }
-    cJSON_Delete(rows);
+    free(rows);
     if (queued)
         engine_wake(e);
 }

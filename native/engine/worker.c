@@ -25,7 +25,7 @@
 /* One execution's run: what the host callbacks need and the steps they collect. */
 struct run {
     struct worker *w;
-    const cJSON *job;
+    const struct claimed_execution *job;
     const char *exec_id;
     const char *env_id;
     const char *workflow_id;
@@ -125,7 +125,7 @@ static void host_call(void *ctx, const struct wf_call *call, struct wf_call_resu
             .store = r->w->store,
             .env_id = r->env_id,
             .user_id = r->user_id,
-            .installation_id = json_get_str(r->job, "installationId"),
+            .installation_id = r->job->installation_id,
             .outbound = &oc,
             .step_key = call->step_key,
             .attempt = cJSON_IsNumber(attempt) ? attempt->valueint : 1,
@@ -139,17 +139,16 @@ static void host_call(void *ctx, const struct wf_call *call, struct wf_call_resu
 
 /* The context of a fresh execution: event payload, installation config, user — all carried by the
  * claimed job (store_claim reads them in the same statement). */
-static cJSON *fresh_context(const cJSON *job, int attempt)
+static cJSON *fresh_context(const struct claimed_execution *job, int attempt)
 {
     cJSON *user = cJSON_CreateObject();
-    cJSON_AddStringToObject(user, "userId", json_get_str(job, "userId"));
-    if (json_get_str(job, "username"))
-        cJSON_AddStringToObject(user, "username", json_get_str(job, "username"));
-    if (json_get_str(job, "fullName"))
-        cJSON_AddStringToObject(user, "fullName", json_get_str(job, "fullName"));
-    cJSON *ctx = workflow_context_new(cJSON_GetObjectItem(job, "eventPayload"),
-                                      cJSON_GetObjectItem(job, "installConfig"), user,
-                                      json_get_str(job, "id"), attempt);
+    cJSON_AddStringToObject(user, "userId", job->user_id);
+    if (job->username)
+        cJSON_AddStringToObject(user, "username", job->username);
+    if (job->full_name)
+        cJSON_AddStringToObject(user, "fullName", job->full_name);
+    cJSON *ctx =
+        workflow_context_new(job->event_payload, job->install_config, user, job->id, attempt);
     cJSON_Delete(user);
     return ctx;
 }
@@ -171,28 +170,26 @@ static cJSON *saved_state(const struct wf_state *st, int seq, const struct workf
 /* Every expression of a workflow, as those of actions and hooks. */
 static const struct mapping_limits WORKFLOW_LIMITS = ENGINE_EXPRESSION_LIMITS;
 
-cJSON *worker_run_execution(struct worker *w, const cJSON *job)
+cJSON *worker_run_execution(struct worker *w, const struct claimed_execution *job)
 {
     struct store *s = w->store;
-    const char *exec_id = json_get_str(job, "id");
-    int attempt = cJSON_GetObjectItem(job, "attempt")->valueint;
-    int version = cJSON_GetObjectItem(job, "version")->valueint;
-    const struct workflow_def *def =
-        definitions_get(s, json_get_str(job, "workflowId"), version, NULL);
-    bool inst = cJSON_GetObjectItem(job, "installConfig") != NULL;
+    const char *exec_id = job->id;
+    int attempt = job->attempt;
+    const struct workflow_def *def = definitions_get(s, job->workflow_id, job->version, NULL);
+    bool inst = job->install_config != NULL;
 
     struct run r = {
         .w = w,
         .job = job,
         .exec_id = exec_id,
-        .env_id = json_get_str(job, "envId"),
-        .workflow_id = json_get_str(job, "workflowId"),
-        .user_id = json_get_str(job, "userId"),
+        .env_id = job->env_id,
+        .workflow_id = job->workflow_id,
+        .user_id = job->user_id,
         .steps = cJSON_CreateArray(),
     };
     struct wf_state st;
     memset(&st, 0, sizeof st);
-    const cJSON *saved = cJSON_GetObjectItem(job, "state");
+    const cJSON *saved = job->state;
     if (cJSON_GetObjectItem(saved, "context")) {
         st.context = cJSON_Duplicate(cJSON_GetObjectItem(saved, "context"), true);
         st.resume_index = cJSON_GetObjectItem(saved, "resume")->valueint;
@@ -206,10 +203,9 @@ cJSON *worker_run_execution(struct worker *w, const cJSON *job)
     }
     r.state = &st;
     char unsealed[160] = "";
-    bool opened =
-        sealed_config_open(w->engine->master, def, cJSON_GetObjectItem(job, "installConfig"),
-                           cJSON_GetObjectItem(st.context, "config"), &r.secrets, unsealed,
-                           sizeof unsealed) == 0;
+    bool opened = sealed_config_open(w->engine->master, def, job->install_config,
+                                     cJSON_GetObjectItem(st.context, "config"), &r.secrets,
+                                     unsealed, sizeof unsealed) == 0;
     publish(&r, "execution", "started", NULL, NULL);
 
     enum wf_outcome outcome;
@@ -269,7 +265,7 @@ cJSON *worker_run_execution(struct worker *w, const cJSON *job)
     cJSON_AddStringToObject(rec, "id", exec_id);
     cJSON_AddStringToObject(rec, "envId", r.env_id);
     cJSON_AddStringToObject(rec, "workflowId", r.workflow_id);
-    cJSON_AddStringToObject(rec, "installationId", json_get_str(job, "installationId"));
+    cJSON_AddStringToObject(rec, "installationId", job->installation_id);
     cJSON_AddStringToObject(rec, "userId", r.user_id);
     cJSON_AddNumberToObject(rec, "attempt", attempt);
     cJSON_AddItemToObject(rec, "steps", r.steps);

@@ -149,15 +149,12 @@ static void requests(struct buf *out)
 
 static void engine(struct buf *out, struct app *app, struct store *store)
 {
-    cJSON *row = NULL;
-    if (store && store_queue_depth(store, &row) == STORE_OK && row) {
+    int64_t queued, running;
+    if (store && store_queue_depth(store, &queued, &running) == STORE_OK) {
         help(out, "solder_queue_executions", "gauge", "executions in the queue, by state");
-        buf_printf(out, "solder_queue_executions{state=\"queued\"} %.0f\n",
-                   cJSON_GetObjectItem(row, "queued")->valuedouble);
-        buf_printf(out, "solder_queue_executions{state=\"running\"} %.0f\n",
-                   cJSON_GetObjectItem(row, "running")->valuedouble);
+        buf_printf(out, "solder_queue_executions{state=\"queued\"} %lld\n", (long long)queued);
+        buf_printf(out, "solder_queue_executions{state=\"running\"} %lld\n", (long long)running);
     }
-    cJSON_Delete(row);
     help(out, "solder_executions_total", "counter",
          "execution outcomes recorded: success, error, stopped; retry and delayed requeue it");
     for (int o = 0; o < STATS_OUTCOMES; o++)

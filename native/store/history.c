@@ -137,9 +137,9 @@ int store_failing_blocks(struct store *s, const char *env, const char *workflow_
     return rc;
 }
 
-static void execution_error_clear(void *item)
+static void error_log_entry_clear(void *item)
 {
-    struct execution_error *x = item;
+    struct error_log_entry *x = item;
     free(x->message);
     free(x->block);
     free(x->workflow_name);
@@ -147,14 +147,14 @@ static void execution_error_clear(void *item)
     free(x->full_name);
 }
 
-void store_execution_error_list_free(struct execution_error_list *l)
+void store_error_log_list_free(struct error_log_list *l)
 {
-    store_items_free(&l->items, &l->n, sizeof *l->items, execution_error_clear);
+    store_items_free(&l->items, &l->n, sizeof *l->items, error_log_entry_clear);
 }
 
 static void error_row(sqlite3_stmt *st, void *item)
 {
-    struct execution_error *e = item;
+    struct error_log_entry *e = item;
     store_column_copy(st, 0, e->id, sizeof e->id);
     store_column_copy(st, 1, e->execution_id, sizeof e->execution_id);
     store_column_copy(st, 2, e->workflow_id, sizeof e->workflow_id);
@@ -172,9 +172,8 @@ static void error_row(sqlite3_stmt *st, void *item)
     e->full_name = store_column_strdup(st, 14);
 }
 
-int store_execution_errors(struct store *s, const char *env, const struct execution_error_filter *f,
-                           int64_t offset, int64_t limit, struct execution_error_list *out,
-                           int64_t *total)
+int store_error_log(struct store *s, const char *env, const struct error_log_filter *f,
+                    int64_t offset, int64_t limit, struct error_log_list *out, int64_t *total)
 {
     *total = 0;
     int rc = store_rows_list(
@@ -197,7 +196,7 @@ int store_execution_errors(struct store *s, const char *env, const struct execut
                        " AND (?3 IS NULL OR e.user_id = ?3 OR u.username = ?3)",
                        store_row_int64, total, "sss", env, f->workflow_id, f->user);
     if (rc != STORE_OK)
-        store_execution_error_list_free(out);
+        store_error_log_list_free(out);
     return rc;
 }
 

@@ -83,7 +83,7 @@ int store_failing_blocks(struct store *s, const char *env, const char *workflow_
                          int64_t since_ms, int limit, struct failing_block_list *out);
 
 /* One execution error with its run, workflow and user, as the error log lists it. */
-struct execution_error {
+struct error_log_entry {
     char id[ID_LEN + 1];
     char execution_id[ID_LEN + 1];
     char workflow_id[ID_LEN + 1];
@@ -101,22 +101,21 @@ struct execution_error {
     int64_t finished_at; /* 0 while it runs */
 };
 
-struct execution_error_list {
-    struct execution_error *items;
+struct error_log_list {
+    struct error_log_entry *items;
     size_t n;
 };
-void store_execution_error_list_free(struct execution_error_list *l);
+void store_error_log_list_free(struct error_log_list *l);
 
-/* What store_execution_errors keeps; NULL does not filter. */
-struct execution_error_filter {
+/* What store_error_log keeps; NULL does not filter. */
+struct error_log_filter {
     const char *workflow_id;
     const char *user; /* a user's id or username */
 };
 
 /* One page of an environment's execution errors, newest first; *total counts all that match. */
-int store_execution_errors(struct store *s, const char *env, const struct execution_error_filter *f,
-                           int64_t offset, int64_t limit, struct execution_error_list *out,
-                           int64_t *total);
+int store_error_log(struct store *s, const char *env, const struct error_log_filter *f,
+                    int64_t offset, int64_t limit, struct error_log_list *out, int64_t *total);
 
 /* Removes, in every environment, the executions finished before its log retention (days of its
  * settings, 60 without) counted back from now, and returns the freed pages to the file system.

@@ -12,6 +12,64 @@
 /* A new id in SQL: 4-byte big-endian seconds then 8 random bytes, as util/id.c makes them. */
 #define SQL_NEW_ID "printf('%08x', unixepoch()) || lower(hex(randomblob(8)))"
 
+/* Reading a store_query row into a struct: text into a fixed buffer ("" when NULL), a malloc'd
+ * copy (NULL when NULL), a number (0 when NULL), and a parsed JSON column taken over. */
+static void row_copy(const cJSON *row, const char *key, char *dst, size_t cap)
+{
+    const char *v = json_get_str(row, key);
+    snprintf(dst, cap, "%s", v ? v : "");
+}
+
+static char *row_strdup(const cJSON *row, const char *key)
+{
+    const char *v = json_get_str(row, key);
+    return v ? strdup(v) : NULL;
+}
+
+static int64_t row_int(const cJSON *row, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(row, key);
+    return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+}
+
+static cJSON *row_take(cJSON *row, const char *key)
+{
+    return cJSON_DetachItemFromObjectCaseSensitive(row, key);
+}
+
+/* Turns the rows of store_query (consumed) into an array of *n items of size bytes, each filled
+ * by fill. *rc is store_query's result, and becomes STORE_ERROR when out of memory. */
+static void *rows_to_list(int *rc, cJSON *rows, size_t size, void (*fill)(cJSON *row, void *item),
+                          size_t *n)
+{
+    *n = 0;
+    size_t count = *rc == STORE_OK ? (size_t)cJSON_GetArraySize(rows) : 0;
+    char *list = count ? calloc(count, size) : NULL;
+    if (count && !list)
+        *rc = STORE_ERROR;
+    if (list) {
+        size_t i = 0;
+        cJSON *row;
+        cJSON_ArrayForEach(row, rows) fill(row, list + size * i++);
+        *n = count;
+    }
+    cJSON_Delete(rows);
+    return list;
+}
+
+/* The single row of store_query (consumed) into *item by fill: STORE_NOT_FOUND without one. */
+static int row_to_item(int rc, cJSON *rows, void (*fill)(cJSON *row, void *item), void *item)
+{
+    cJSON *row = NULL;
+    rc = store_one_row(rc, rows, &row);
+    if (rc == STORE_OK && !row)
+        rc = STORE_NOT_FOUND;
+    if (row)
+        fill(row, item);
+    cJSON_Delete(row);
+    return rc;
+}
+
 int store_installation_upsert(struct store *s, const char *env, const char *workflow_id,
                               const char *user_id, const char *integration_id, int version,
                               const cJSON *config, const char *trigger_type,
@@ -53,33 +111,83 @@ int store_installation_set_credentials(struct store *s, const char *id, const cJ
     "i.installed_at AS installedAt, i.updated_at AS updatedAt, "                                   \
     "i.credential_ids AS credentialIds_json"
 
-int store_installation_find(struct store *s, const char *workflow_id, const char *user_id,
-                            cJSON **row)
+void store_installation_clear(struct installation *inst)
 {
+    cJSON_Delete(inst->config);
+    cJSON_Delete(inst->credential_ids);
+    free(inst->trigger_type);
+    free(inst->trigger_event);
+    free(inst->username);
+    free(inst->full_name);
+    memset(inst, 0, sizeof *inst);
+}
+
+void store_installation_list_free(struct installation_list *list)
+{
+    for (size_t i = 0; i < list->n; i++)
+        store_installation_clear(&list->items[i]);
+    free(list->items);
+    list->items = NULL;
+    list->n = 0;
+}
+
+static void installation_fill(cJSON *row, void *item)
+{
+    struct installation *inst = item;
+    row_copy(row, "installationId", inst->id, sizeof inst->id);
+    row_copy(row, "workflowId", inst->workflow_id, sizeof inst->workflow_id);
+    row_copy(row, "userId", inst->user_id, sizeof inst->user_id);
+    row_copy(row, "integrationId", inst->integration_id, sizeof inst->integration_id);
+    inst->version = (int)row_int(row, "version");
+    inst->active = row_int(row, "active") != 0;
+    inst->config = row_take(row, "config");
+    if (!inst->config)
+        inst->config = cJSON_CreateObject();
+    inst->trigger_type = row_strdup(row, "triggerType");
+    inst->trigger_event = row_strdup(row, "triggerEvent");
+    inst->credential_ids = row_take(row, "credentialIds");
+    inst->installed_at = row_int(row, "installedAt");
+    inst->updated_at = row_int(row, "updatedAt");
+    inst->username = row_strdup(row, "username");
+    inst->full_name = row_strdup(row, "fullName");
+}
+
+int store_installation_find(struct store *s, const char *workflow_id, const char *user_id,
+                            struct installation *out)
+{
+    memset(out, 0, sizeof *out);
     cJSON *rows;
     int rc = store_query(s,
                          INSTALLATION_COLUMNS " FROM installations i "
                                               "WHERE i.workflow_id = ?1 AND i.user_id = ?2",
                          &rows, "ss", workflow_id, user_id);
-    return store_one_row(rc, rows, row);
+    return row_to_item(rc, rows, installation_fill, out);
 }
 
-int store_installations_of_workflow(struct store *s, const char *workflow_id, cJSON **rows)
+int store_installations_of_workflow(struct store *s, const char *workflow_id,
+                                    struct installation_list *out)
 {
-    return store_query(s,
-                       INSTALLATION_COLUMNS
-                       ", u.username, u.full_name AS fullName "
-                       "FROM installations i JOIN users u ON u.id = i.user_id "
-                       "WHERE i.workflow_id = ?1 ORDER BY i.installed_at, i.id",
-                       rows, "s", workflow_id);
+    cJSON *rows;
+    int rc =
+        store_query(s,
+                    INSTALLATION_COLUMNS ", u.username, u.full_name AS fullName "
+                                         "FROM installations i JOIN users u ON u.id = i.user_id "
+                                         "WHERE i.workflow_id = ?1 ORDER BY i.installed_at, i.id",
+                    &rows, "s", workflow_id);
+    out->items = rows_to_list(&rc, rows, sizeof *out->items, installation_fill, &out->n);
+    return rc;
 }
 
-int store_installations_of_env(struct store *s, const char *env, cJSON **rows)
+int store_installations_of_env(struct store *s, const char *env, struct installation_list *out)
 {
-    return store_query(s,
-                       INSTALLATION_COLUMNS " FROM installations i WHERE i.env_id = ?1 "
-                                            "ORDER BY i.user_id, i.integration_id, i.installed_at",
-                       rows, "s", env);
+    cJSON *rows;
+    int rc =
+        store_query(s,
+                    INSTALLATION_COLUMNS " FROM installations i WHERE i.env_id = ?1 "
+                                         "ORDER BY i.user_id, i.integration_id, i.installed_at",
+                    &rows, "s", env);
+    out->items = rows_to_list(&rc, rows, sizeof *out->items, installation_fill, &out->n);
+    return rc;
 }
 
 int store_installation_set_active(struct store *s, const char *workflow_id, const char *user_id,
@@ -129,8 +237,33 @@ int store_install_session_insert(struct store *s, const char *env, const char *i
                        credential_ids, store_now());
 }
 
-int store_install_session_find(struct store *s, const char *env, const char *id, cJSON **row)
+void store_install_session_clear(struct install_session *session)
 {
+    cJSON_Delete(session->workflow_ids);
+    cJSON_Delete(session->versions);
+    cJSON_Delete(session->credential_ids);
+    memset(session, 0, sizeof *session);
+}
+
+static void install_session_fill(cJSON *row, void *item)
+{
+    struct install_session *session = item;
+    row_copy(row, "installationId", session->id, sizeof session->id);
+    row_copy(row, "userId", session->user_id, sizeof session->user_id);
+    row_copy(row, "integrationId", session->integration_id, sizeof session->integration_id);
+    session->workflow_ids = row_take(row, "workflowIds");
+    if (!session->workflow_ids)
+        session->workflow_ids = cJSON_CreateArray();
+    session->versions = row_take(row, "versions");
+    session->credential_ids = row_take(row, "credentialIds");
+    row_copy(row, "state", session->state, sizeof session->state);
+    session->created_at = row_int(row, "createdAt");
+}
+
+int store_install_session_find(struct store *s, const char *env, const char *id,
+                               struct install_session *out)
+{
+    memset(out, 0, sizeof *out);
     cJSON *rows;
     int rc =
         store_query(s,
@@ -139,7 +272,7 @@ int store_install_session_find(struct store *s, const char *env, const char *id,
                     "versions AS versions_json, credential_ids AS credentialIds_json, state, "
                     "created_at AS createdAt FROM install_sessions WHERE env_id = ?1 AND id = ?2",
                     &rows, "ss", env, id);
-    return store_one_row(rc, rows, row);
+    return row_to_item(rc, rows, install_session_fill, out);
 }
 
 int store_install_session_complete(struct store *s, const char *id)
@@ -166,11 +299,19 @@ int store_token_use(struct store *s, const char *jti, int64_t expires_at)
                        NULL, "si", jti, expires_at);
 }
 
+void store_execution_ids_free(struct execution_ids *ids)
+{
+    free(ids->ids);
+    ids->ids = NULL;
+    ids->n = 0;
+}
+
 int store_enqueue(struct store *s, const char *env, const char *user_id, const char *name,
                   const char *trigger_type, const char *trigger_event, const char *workflow_id,
-                  const char *payload, char event_id[ID_LEN + 1], cJSON **executions)
+                  const char *payload, char event_id[ID_LEN + 1], struct execution_ids *executions)
 {
-    *executions = NULL;
+    executions->ids = NULL;
+    executions->n = 0;
     if (id_new(event_id) != 0)
         return STORE_ERROR;
     int64_t now = store_now();
@@ -193,12 +334,15 @@ int store_enqueue(struct store *s, const char *env, const char *user_id, const c
                      workflow_id);
     if (rc != STORE_OK)
         return rc;
-    cJSON *ids = cJSON_CreateArray();
+    size_t n = (size_t)cJSON_GetArraySize(rows);
+    executions->ids = n ? malloc(n * sizeof *executions->ids) : NULL;
+    if (n && !executions->ids) {
+        cJSON_Delete(rows);
+        return STORE_ERROR;
+    }
     const cJSON *r;
-    cJSON_ArrayForEach(r, rows)
-        cJSON_AddItemToArray(ids, cJSON_CreateString(json_get_str(r, "id")));
+    cJSON_ArrayForEach(r, rows) row_copy(r, "id", executions->ids[executions->n++], ID_LEN + 1);
     cJSON_Delete(rows);
-    *executions = ids;
     return STORE_OK;
 }
 
@@ -231,14 +375,29 @@ int store_enqueue_installation(struct store *s, const char *installation_id, con
     return rc;
 }
 
-int store_schedules_due(struct store *s, int64_t now, int limit, cJSON **rows)
+static void schedule_fill(cJSON *row, void *item)
 {
-    return store_query(s,
-                       "SELECT id AS installationId, workflow_id AS workflowId, version, "
-                       "env_id AS envId, user_id AS userId, next_run_at AS nextRunAt "
-                       "FROM installations WHERE trigger_type = 'schedule' AND active = 1 "
-                       "AND (next_run_at IS NULL OR next_run_at <= ?1) LIMIT ?2",
-                       rows, "ii", now, (int64_t)limit);
+    struct schedule_due *d = item;
+    row_copy(row, "installationId", d->installation_id, sizeof d->installation_id);
+    row_copy(row, "workflowId", d->workflow_id, sizeof d->workflow_id);
+    row_copy(row, "envId", d->env_id, sizeof d->env_id);
+    row_copy(row, "userId", d->user_id, sizeof d->user_id);
+    d->version = (int)row_int(row, "version");
+    d->next_run_at = row_int(row, "nextRunAt");
+}
+
+int store_schedules_due(struct store *s, int64_t now, int limit, struct schedule_due **items,
+                        size_t *n)
+{
+    cJSON *rows;
+    int rc = store_query(s,
+                         "SELECT id AS installationId, workflow_id AS workflowId, version, "
+                         "env_id AS envId, user_id AS userId, next_run_at AS nextRunAt "
+                         "FROM installations WHERE trigger_type = 'schedule' AND active = 1 "
+                         "AND (next_run_at IS NULL OR next_run_at <= ?1) LIMIT ?2",
+                         &rows, "ii", now, (int64_t)limit);
+    *items = rows_to_list(&rc, rows, sizeof **items, schedule_fill, n);
+    return rc;
 }
 
 int store_schedule_set(struct store *s, const char *installation_id, int64_t next_run_at)
@@ -247,10 +406,47 @@ int store_schedule_set(struct store *s, const char *installation_id, int64_t nex
                        installation_id, next_run_at);
 }
 
-int store_claim(struct store *s, int64_t now, int64_t lease_ms, int limit, const char *owner,
-                cJSON **rows)
+void store_claimed_execution_list_free(struct claimed_execution_list *list)
 {
-    return store_query(
+    for (size_t i = 0; i < list->n; i++) {
+        struct claimed_execution *x = &list->items[i];
+        cJSON_Delete(x->state);
+        cJSON_Delete(x->event_payload);
+        cJSON_Delete(x->install_config);
+        free(x->username);
+        free(x->full_name);
+    }
+    free(list->items);
+    list->items = NULL;
+    list->n = 0;
+}
+
+static void claimed_fill(cJSON *row, void *item)
+{
+    struct claimed_execution *x = item;
+    row_copy(row, "id", x->id, sizeof x->id);
+    row_copy(row, "envId", x->env_id, sizeof x->env_id);
+    row_copy(row, "installationId", x->installation_id, sizeof x->installation_id);
+    row_copy(row, "workflowId", x->workflow_id, sizeof x->workflow_id);
+    row_copy(row, "userId", x->user_id, sizeof x->user_id);
+    row_copy(row, "eventId", x->event_id, sizeof x->event_id);
+    x->version = (int)row_int(row, "version");
+    x->attempt = (int)row_int(row, "attempt");
+    x->state = row_take(row, "state");
+    if (!x->state)
+        x->state = cJSON_CreateObject();
+    x->created_at = row_int(row, "createdAt");
+    x->event_payload = row_take(row, "eventPayload");
+    x->install_config = row_take(row, "installConfig");
+    x->username = row_strdup(row, "username");
+    x->full_name = row_strdup(row, "fullName");
+}
+
+int store_claim(struct store *s, int64_t now, int64_t lease_ms, int limit, const char *owner,
+                struct claimed_execution_list *out)
+{
+    cJSON *rows;
+    int rc = store_query(
         s,
         "UPDATE executions SET status = 'running', lease_until = ?1 + ?2, lease_owner = ?4, "
         "attempt = attempt + 1, started_at = coalesce(started_at, ?1) "
@@ -268,7 +464,9 @@ int store_claim(struct store *s, int64_t now, int64_t lease_ms, int limit, const
         "(SELECT config FROM installations WHERE id = installation_id) AS installConfig_json, "
         "(SELECT username FROM users WHERE id = user_id) AS username, "
         "(SELECT full_name FROM users WHERE id = user_id) AS fullName",
-        rows, "iiis", now, lease_ms, (int64_t)limit, owner);
+        &rows, "iiis", now, lease_ms, (int64_t)limit, owner);
+    out->items = rows_to_list(&rc, rows, sizeof *out->items, claimed_fill, &out->n);
+    return rc;
 }
 
 int store_leases_renew(struct store *s, const char *owner, int64_t lease_until)
@@ -380,17 +578,61 @@ int store_error_insert_subscription(struct store *s, const char *env, const char
                         user_id, block, message);
 }
 
-int store_errors_unstreamed(struct store *s, int limit, cJSON **rows)
+void store_execution_error_clear(struct execution_error *e)
 {
-    return store_query(s,
-                       "SELECT e.id, e.env_id AS envId, e.execution_id AS executionId, "
-                       "e.workflow_id AS workflowId, e.installation_id AS installationId, "
-                       "e.user_id AS userId, e.block, e.message, e.created_at AS createdAt, "
-                       "e.kind, st.error_webhook_url AS url, st.error_webhook_secret AS secret, "
-                       "st.error_eventbridge AS eventBridge "
-                       "FROM execution_errors e LEFT JOIN settings st ON st.env_id = e.env_id "
-                       "WHERE e.streamed = 0 ORDER BY e.created_at LIMIT ?1",
-                       rows, "i", (int64_t)limit);
+    free(e->block);
+    free(e->message);
+    free(e->url);
+    free(e->secret);
+    free(e->event_bridge);
+    memset(e, 0, sizeof *e);
+}
+
+void store_execution_error_list_free(struct execution_error_list *list)
+{
+    for (size_t i = 0; i < list->n; i++)
+        store_execution_error_clear(&list->items[i]);
+    free(list->items);
+    list->items = NULL;
+    list->n = 0;
+}
+
+static void execution_error_fill(cJSON *row, void *item)
+{
+    struct execution_error *e = item;
+    row_copy(row, "id", e->id, sizeof e->id);
+    row_copy(row, "envId", e->env_id, sizeof e->env_id);
+    row_copy(row, "kind", e->kind, sizeof e->kind);
+    row_copy(row, "executionId", e->execution_id, sizeof e->execution_id);
+    row_copy(row, "workflowId", e->workflow_id, sizeof e->workflow_id);
+    row_copy(row, "installationId", e->installation_id, sizeof e->installation_id);
+    row_copy(row, "userId", e->user_id, sizeof e->user_id);
+    e->block = row_strdup(row, "block");
+    e->message = row_strdup(row, "message");
+    e->created_at = row_int(row, "createdAt");
+    row_copy(row, "status", e->status, sizeof e->status);
+    e->next_attempt_at = row_int(row, "nextAttemptAt");
+    e->has_attempt = cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(row, "attempt"));
+    e->attempt = (int)row_int(row, "attempt");
+    e->url = row_strdup(row, "url");
+    e->secret = row_strdup(row, "secret");
+    e->event_bridge = row_strdup(row, "eventBridge");
+}
+
+int store_errors_unstreamed(struct store *s, int limit, struct execution_error_list *out)
+{
+    cJSON *rows;
+    int rc = store_query(s,
+                         "SELECT e.id, e.env_id AS envId, e.execution_id AS executionId, "
+                         "e.workflow_id AS workflowId, e.installation_id AS installationId, "
+                         "e.user_id AS userId, e.block, e.message, e.created_at AS createdAt, "
+                         "e.kind, st.error_webhook_url AS url, st.error_webhook_secret AS secret, "
+                         "st.error_eventbridge AS eventBridge "
+                         "FROM execution_errors e LEFT JOIN settings st ON st.env_id = e.env_id "
+                         "WHERE e.streamed = 0 ORDER BY e.created_at LIMIT ?1",
+                         &rows, "i", (int64_t)limit);
+    out->items = rows_to_list(&rc, rows, sizeof *out->items, execution_error_fill, &out->n);
+    return rc;
 }
 
 int store_error_mark_streamed(struct store *s, const char *id)
@@ -404,37 +646,116 @@ int store_error_mark_streamed(struct store *s, const char *id)
     "error_block AS errorBlock, created_at AS createdAt, started_at AS startedAt, "                \
     "finished_at AS finishedAt FROM executions "
 
-int store_executions_of_workflow(struct store *s, const char *workflow_id, const char *user_id,
-                                 bool errors_only, bool ascending, int offset, int limit,
-                                 cJSON **rows)
+void store_execution_clear(struct execution *x)
 {
-    if (ascending)
-        return store_query(s,
-                           EXECUTION_COLUMNS
-                           "WHERE workflow_id = ?1 AND (?2 IS NULL OR user_id = ?2)"
-                           " AND (?3 = 0 OR status = 'error') "
-                           "ORDER BY created_at, id LIMIT ?4 OFFSET ?5",
-                           rows, "ssiii", workflow_id, user_id, (int64_t)errors_only,
-                           (int64_t)limit, (int64_t)offset);
-    return store_query(s,
-                       EXECUTION_COLUMNS "WHERE workflow_id = ?1 AND (?2 IS NULL OR user_id = ?2)"
-                                         " AND (?3 = 0 OR status = 'error') "
-                                         "ORDER BY created_at DESC, id DESC LIMIT ?4 OFFSET ?5",
-                       rows, "ssiii", workflow_id, user_id, (int64_t)errors_only, (int64_t)limit,
-                       (int64_t)offset);
+    free(x->error);
+    free(x->error_block);
+    memset(x, 0, sizeof *x);
 }
 
-int store_execution_find(struct store *s, const char *id, cJSON **row)
+void store_execution_list_free(struct execution_list *list)
+{
+    for (size_t i = 0; i < list->n; i++)
+        store_execution_clear(&list->items[i]);
+    free(list->items);
+    list->items = NULL;
+    list->n = 0;
+}
+
+static void execution_fill(cJSON *row, void *item)
+{
+    struct execution *x = item;
+    row_copy(row, "executionId", x->id, sizeof x->id);
+    row_copy(row, "installationId", x->installation_id, sizeof x->installation_id);
+    row_copy(row, "workflowId", x->workflow_id, sizeof x->workflow_id);
+    row_copy(row, "userId", x->user_id, sizeof x->user_id);
+    row_copy(row, "eventId", x->event_id, sizeof x->event_id);
+    x->version = (int)row_int(row, "version");
+    row_copy(row, "status", x->status, sizeof x->status);
+    x->attempt = (int)row_int(row, "attempt");
+    x->error = row_strdup(row, "error");
+    x->error_block = row_strdup(row, "errorBlock");
+    x->created_at = row_int(row, "createdAt");
+    x->started_at = row_int(row, "startedAt");
+    x->finished_at = row_int(row, "finishedAt");
+}
+
+int store_executions_of_workflow(struct store *s, const char *workflow_id, const char *user_id,
+                                 bool errors_only, bool ascending, int offset, int limit,
+                                 struct execution_list *out)
 {
     cJSON *rows;
+    int rc;
+    if (ascending)
+        rc = store_query(s,
+                         EXECUTION_COLUMNS "WHERE workflow_id = ?1 AND (?2 IS NULL OR user_id = ?2)"
+                                           " AND (?3 = 0 OR status = 'error') "
+                                           "ORDER BY created_at, id LIMIT ?4 OFFSET ?5",
+                         &rows, "ssiii", workflow_id, user_id, (int64_t)errors_only, (int64_t)limit,
+                         (int64_t)offset);
+    else
+        rc = store_query(s,
+                         EXECUTION_COLUMNS "WHERE workflow_id = ?1 AND (?2 IS NULL OR user_id = ?2)"
+                                           " AND (?3 = 0 OR status = 'error') "
+                                           "ORDER BY created_at DESC, id DESC LIMIT ?4 OFFSET ?5",
+                         &rows, "ssiii", workflow_id, user_id, (int64_t)errors_only, (int64_t)limit,
+                         (int64_t)offset);
+    out->items = rows_to_list(&rc, rows, sizeof *out->items, execution_fill, &out->n);
+    return rc;
+}
+
+int store_execution_find(struct store *s, const char *id, struct execution *out)
+{
+    memset(out, 0, sizeof *out);
+    cJSON *rows;
     int rc = store_query(s, EXECUTION_COLUMNS "WHERE id = ?1", &rows, "s", id);
-    return store_one_row(rc, rows, row);
+    return row_to_item(rc, rows, execution_fill, out);
+}
+
+void store_execution_step_list_free(struct execution_step_list *list)
+{
+    for (size_t i = 0; i < list->n; i++) {
+        struct execution_step *st = &list->items[i];
+        free(st->block_id);
+        free(st->block_type);
+        free(st->block_name);
+        free(st->step_key);
+        free(st->status);
+        cJSON_Delete(st->inputs);
+        cJSON_Delete(st->output);
+        free(st->error);
+    }
+    free(list->items);
+    list->items = NULL;
+    list->n = 0;
+}
+
+static void step_fill(cJSON *row, void *item)
+{
+    struct execution_step *st = item;
+    st->seq = (int)row_int(row, "seq");
+    st->block_id = row_strdup(row, "blockId");
+    st->block_type = row_strdup(row, "blockType");
+    st->block_name = row_strdup(row, "blockName");
+    st->step_key = row_strdup(row, "stepKey");
+    st->status = row_strdup(row, "status");
+    st->attempt = (int)row_int(row, "attempt");
+    st->started_at = row_int(row, "startedAt");
+    st->stopped_at = row_int(row, "stoppedAt");
+    st->inputs = row_take(row, "inputs");
+    st->output = row_take(row, "output");
+    st->inputs_bytes =
+        cJSON_GetObjectItemCaseSensitive(row, "inputsBytes") ? row_int(row, "inputsBytes") : -1;
+    st->output_bytes =
+        cJSON_GetObjectItemCaseSensitive(row, "outputBytes") ? row_int(row, "outputBytes") : -1;
+    st->error = row_strdup(row, "error");
 }
 
 int store_steps_of_execution(struct store *s, const char *execution_id, int64_t max_bytes,
-                             int limit, cJSON **rows)
+                             int limit, struct execution_step_list *out)
 {
-    return store_query(
+    cJSON *rows;
+    int rc = store_query(
         s,
         "SELECT seq, block_id AS blockId, block_type AS blockType, block_name AS blockName, "
         "step_key AS stepKey, status, attempt, started_at AS startedAt, stopped_at AS stoppedAt, "
@@ -443,7 +764,9 @@ int store_steps_of_execution(struct store *s, const char *execution_id, int64_t 
         "CASE WHEN length(CAST(output AS BLOB)) <= ?2 THEN output END AS output_json, "
         "length(CAST(output AS BLOB)) AS outputBytes, error "
         "FROM execution_steps WHERE execution_id = ?1 ORDER BY seq LIMIT ?3",
-        rows, "sii", execution_id, max_bytes, (int64_t)limit);
+        &rows, "sii", execution_id, max_bytes, (int64_t)limit);
+    out->items = rows_to_list(&rc, rows, sizeof *out->items, step_fill, &out->n);
+    return rc;
 }
 
 /* Executions waiting for (or running) their next attempt after a failed one, as entries of the
@@ -459,9 +782,10 @@ int store_steps_of_execution(struct store *s, const char *execution_id, int64_t 
 #define RETRYING_RUNNING RETRYING_EXECUTIONS("running", "executions_leased", "NULL")
 
 int store_errors_of_workflow(struct store *s, const char *workflow_id, const char *user_id,
-                             cJSON **rows)
+                             struct execution_error_list *out)
 {
-    return store_query(
+    cJSON *rows;
+    int rc = store_query(
         s,
         "SELECT e.kind, e.workflow_id AS workflowId, e.execution_id AS executionId, "
         "e.installation_id AS installationId, e.user_id AS userId, e.block, e.message, "
@@ -479,11 +803,22 @@ int store_errors_of_workflow(struct store *s, const char *workflow_id, const cha
         "WHERE e.workflow_id = ?1 AND (?2 IS NULL OR e.user_id = ?2) "
         "UNION ALL " RETRYING_QUEUED "UNION ALL " RETRYING_RUNNING
         "ORDER BY createdAt DESC LIMIT 1000",
-        rows, "ss", workflow_id, user_id);
+        &rows, "ss", workflow_id, user_id);
+    out->items = rows_to_list(&rc, rows, sizeof *out->items, execution_error_fill, &out->n);
+    return rc;
 }
 
-int store_workflow_counts(struct store *s, const char *workflow_id, cJSON **row)
+static void counts_fill(cJSON *row, void *item)
 {
+    struct workflow_counts *c = item;
+    c->runs = row_int(row, "totalWorkflowRuns");
+    c->errors = row_int(row, "totalErrors");
+    c->app_actions = row_int(row, "totalAppActions");
+}
+
+int store_workflow_counts(struct store *s, const char *workflow_id, struct workflow_counts *out)
+{
+    memset(out, 0, sizeof *out);
     cJSON *rows;
     int rc = store_query(
         s,
@@ -493,28 +828,53 @@ int store_workflow_counts(struct store *s, const char *workflow_id, cJSON **row)
         " WHERE x.workflow_id = ?1 AND st.block_type IN ('http', 'streamData', 'appAction')) "
         "AS totalAppActions",
         &rows, "s", workflow_id);
-    return store_one_row(rc, rows, row);
+    return row_to_item(rc, rows, counts_fill, out);
 }
 
-int store_queue_depth(struct store *s, cJSON **row)
+int store_queue_depth(struct store *s, int64_t *queued, int64_t *running)
 {
-    cJSON *rows;
+    *queued = *running = 0;
+    cJSON *rows, *row;
     int rc =
         store_query(s,
                     "SELECT (SELECT count(*) FROM executions WHERE status = 'queued') AS queued, "
                     "(SELECT count(*) FROM executions WHERE status = 'running') AS running",
                     &rows, "");
-    return store_one_row(rc, rows, row);
+    rc = store_one_row(rc, rows, &row);
+    if (rc == STORE_OK && !row)
+        rc = STORE_ERROR;
+    if (row) {
+        *queued = row_int(row, "queued");
+        *running = row_int(row, "running");
+    }
+    cJSON_Delete(row);
+    return rc;
 }
 
-int store_event_payload(struct store *s, const char *event_id, cJSON **row)
+void store_run_event_clear(struct run_event *ev)
 {
+    free(ev->name);
+    cJSON_Delete(ev->payload);
+    memset(ev, 0, sizeof *ev);
+}
+
+static void run_event_fill(cJSON *row, void *item)
+{
+    struct run_event *ev = item;
+    ev->name = row_strdup(row, "name");
+    ev->payload = row_take(row, "payload");
+    ev->created_at = row_int(row, "createdAt");
+}
+
+int store_event_payload(struct store *s, const char *event_id, struct run_event *out)
+{
+    memset(out, 0, sizeof *out);
     cJSON *rows;
     int rc = store_query(s,
                          "SELECT name, payload AS payload_json, created_at AS createdAt "
                          "FROM run_events WHERE id = ?1",
                          &rows, "s", event_id);
-    return store_one_row(rc, rows, row);
+    return row_to_item(rc, rows, run_event_fill, out);
 }
 
 int store_user_logs_delete(struct store *s, const char *user_id)

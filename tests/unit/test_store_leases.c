@@ -21,21 +21,21 @@ static int count_rows(struct store *s, const char *id)
 
 static char *status_of(struct store *s, const char *id, char out[16])
 {
-    cJSON *row = NULL;
-    store_execution_find(s, id, &row);
-    snprintf(out, 16, "%s", row ? json_get_str(row, "status") : "(none)");
-    cJSON_Delete(row);
+    struct execution x;
+    int rc = store_execution_find(s, id, &x);
+    snprintf(out, 16, "%s", rc == STORE_OK ? x.status : "(none)");
+    store_execution_clear(&x);
     return out;
 }
 
 static int claimed(struct store *s, int64_t now, const char *owner, int *attempt)
 {
-    cJSON *rows = NULL;
-    CHECK_INT(store_claim(s, now, 100, 32, owner, &rows), STORE_OK);
-    int n = cJSON_GetArraySize(rows);
+    struct claimed_execution_list jobs;
+    CHECK_INT(store_claim(s, now, 100, 32, owner, &jobs), STORE_OK);
+    int n = (int)jobs.n;
     if (n > 0 && attempt)
-        *attempt = cJSON_GetObjectItem(rows->child, "attempt")->valueint;
-    cJSON_Delete(rows);
+        *attempt = jobs.items[0].attempt;
+    store_claimed_execution_list_free(&jobs);
     return n;
 }
 
@@ -137,14 +137,21 @@ int main(void)
     big[5000] = 0;
     cJSON *bigv = cJSON_CreateString(big);
     CHECK_INT(step(s, "x2", 0, a_attempt, bigv), STORE_OK);
-    cJSON *rows = NULL;
-    CHECK_INT(store_steps_of_execution(s, "x2", 4096, 10, &rows), STORE_OK);
-    CHECK(cJSON_GetObjectItem(rows->child, "output") == NULL);
-    CHECK_INT(cJSON_GetObjectItem(rows->child, "outputBytes")->valueint, 5002);
-    cJSON_Delete(rows);
-    CHECK_INT(store_steps_of_execution(s, "x2", 8192, 10, &rows), STORE_OK);
-    CHECK(cJSON_IsString(cJSON_GetObjectItem(rows->child, "output")));
-    cJSON_Delete(rows);
+    struct execution_step_list steps;
+    CHECK_INT(store_steps_of_execution(s, "x2", 4096, 10, &steps), STORE_OK);
+    CHECK_INT((int)steps.n, 1);
+    CHECK(steps.items[0].output == NULL);
+    CHECK_INT((int)steps.items[0].output_bytes, 5002);
+    CHECK(steps.items[0].inputs == NULL);
+    CHECK_INT((int)steps.items[0].inputs_bytes, -1);
+    CHECK_STR(steps.items[0].block_id, "send");
+    CHECK_STR(steps.items[0].block_name, "Send");
+    CHECK(steps.items[0].error == NULL);
+    store_execution_step_list_free(&steps);
+    CHECK_INT(store_steps_of_execution(s, "x2", 8192, 10, &steps), STORE_OK);
+    CHECK(cJSON_IsString(steps.items[0].output));
+    store_execution_step_list_free(&steps);
+    CHECK_INT((int)steps.n, 0);
     cJSON_Delete(bigv);
     free(big);
     store_close(s);

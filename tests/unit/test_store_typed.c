@@ -185,10 +185,10 @@ static void check_history(struct store *s, const char *env, int64_t now)
     CHECK_STR(blocks.items[1].block, "send");
     store_failing_block_list_free(&blocks);
 
-    struct execution_error_filter by_name = {.user = "odd-1"};
-    struct execution_error_list log;
+    struct error_log_filter by_name = {.user = "odd-1"};
+    struct error_log_list log;
     int64_t total;
-    CHECK_INT(store_execution_errors(s, env, &by_name, 0, 1, &log, &total), STORE_OK);
+    CHECK_INT(store_error_log(s, env, &by_name, 0, 1, &log, &total), STORE_OK);
     CHECK_INT(total, 2);
     CHECK_INT(log.n, 1);
     CHECK_STR(log.items[0].id, "e2");
@@ -203,16 +203,16 @@ static void check_history(struct store *s, const char *env, int64_t now)
     CHECK_INT(log.items[0].version, 2);
     CHECK_INT(log.items[0].started_at, now - 2 * DAY_MS);
     CHECK_INT(log.items[0].finished_at, now - 2 * DAY_MS + 5);
-    store_execution_error_list_free(&log);
-    CHECK_INT(store_execution_errors(s, env, &by_name, 1, 10, &log, &total), STORE_OK);
+    store_error_log_list_free(&log);
+    CHECK_INT(store_error_log(s, env, &by_name, 1, 10, &log, &total), STORE_OK);
     CHECK_INT(log.n, 1);
     CHECK_STR(log.items[0].block, "send");
-    store_execution_error_list_free(&log);
-    struct execution_error_filter other = {.workflow_id = "nope"};
-    CHECK_INT(store_execution_errors(s, env, &other, 0, 10, &log, &total), STORE_OK);
+    store_error_log_list_free(&log);
+    struct error_log_filter other = {.workflow_id = "nope"};
+    CHECK_INT(store_error_log(s, env, &other, 0, 10, &log, &total), STORE_OK);
     CHECK_INT(total, 0);
     CHECK_INT(log.n, 0);
-    store_execution_error_list_free(&log);
+    store_error_log_list_free(&log);
 
     /* Expiry: with a retention of one day, the runs finished two and three days ago go (with
      * their errors); the queued one stays. Without a settings row, 60 days keep everything. */
@@ -225,10 +225,10 @@ static void check_history(struct store *s, const char *env, int64_t now)
     CHECK_INT(xs.n, 1);
     CHECK_STR(xs.items[0].id, "x3");
     store_execution_summary_list_free(&xs);
-    struct execution_error_filter any = {0};
-    CHECK_INT(store_execution_errors(s, env, &any, 0, 10, &log, &total), STORE_OK);
+    struct error_log_filter any = {0};
+    CHECK_INT(store_error_log(s, env, &any, 0, 10, &log, &total), STORE_OK);
     CHECK_INT(total, 0);
-    store_execution_error_list_free(&log);
+    store_error_log_list_free(&log);
 }
 
 static void check_sealing(struct store *s, const char *env)
