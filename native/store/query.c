@@ -5,8 +5,6 @@
  */
 #include "store/store_internal.h"
 
-#include "store/catalog.h"
-
 #include "json/json.h"
 
 #include <stdarg.h>

@@ -87,6 +87,8 @@ int store_fail(struct store *s, int rc);
 /* Reports a connection's WAL size after each commit (checkpoint.c); installed by store_open. */
 int store_wal_hook(void *arg, sqlite3 *db, const char *name, int frames);
 
+/* First row of rows (detached, caller owns) or NULL; frees rows. */
+cJSON *store_first_row(cJSON *rows);
 /* For a query that finds at most one row: *row gets it (or NULL); rows is consumed. Returns rc. */
 int store_one_row(int rc, cJSON *rows, cJSON **row);
 /* rc, or STORE_NOT_FOUND when a successful statement changed no row. */
