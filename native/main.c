@@ -6,7 +6,6 @@
 #include "store/store.h"
 
 #include <libwebsockets.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,8 +43,10 @@ static void usage(FILE *out)
 
 static int version(void)
 {
-    printf("solder %s (store schema %d, SQLite %s, libwebsockets %s)\n", SOLDER_VERSION,
-           store_schema_latest(), sqlite3_libversion(), lws_get_library_version());
+    char backend[64];
+    store_backend_version(backend, sizeof backend);
+    printf("solder %s (store schema %d, %s, libwebsockets %s)\n", SOLDER_VERSION,
+           store_schema_latest(), backend, lws_get_library_version());
     return 0;
 }
 

@@ -97,6 +97,8 @@ void api_time_text(int64_t ms, char out[32]);
 void api_add_time(cJSON *o, const char *name, const cJSON *row, const char *column);
 /* Adds o[name] = the time ms as api_time_json, when it is not 0 (absent). */
 void api_add_time_ms(cJSON *o, const char *name, int64_t ms);
+/* Adds o[name] = text when text is not NULL. */
+void api_add_str(cJSON *o, const char *name, const char *text);
 
 /* Answers 200 {"data": data, "page", "limit"} (takes data), with "truncated": true when something
  * was left out to keep the answer within its budget. */

@@ -33,15 +33,10 @@ static bool target_environment(struct request *req, const char *named, struct en
     return true;
 }
 
-/* Turns a row's millisecond time member into the API's time text (or null). */
-static void time_member(cJSON *row, const char *name)
+/* A time of a key, or null when it has none (0). */
+static cJSON *time_or_null(int64_t ms)
 {
-    const cJSON *ms = cJSON_GetObjectItem(row, name);
-    cJSON *t = cJSON_IsNumber(ms) ? api_time_json((int64_t)ms->valuedouble) : cJSON_CreateNull();
-    if (ms)
-        cJSON_ReplaceItemInObject(row, name, t);
-    else
-        cJSON_AddItemToObject(row, name, t);
+    return ms ? api_time_json(ms) : cJSON_CreateNull();
 }
 
 void api_keys_list(struct request *req)
@@ -52,18 +47,24 @@ void api_keys_list(struct request *req)
     free(named);
     if (!ok)
         return;
-    cJSON *rows = NULL;
-    int rc = store_api_keys_of(req->app->store, env.id, &rows);
+    struct api_key_list keys;
+    int rc = store_api_keys_of(req->app->store, env.id, &keys);
     if (rc != STORE_OK) {
         reply_store_error(req, rc, "API keys");
         return;
     }
-    cJSON *row;
-    cJSON_ArrayForEach(row, rows)
-    {
-        time_member(row, "createdAt");
-        time_member(row, "lastUsedAt");
+    cJSON *rows = cJSON_CreateArray();
+    for (size_t i = 0; i < keys.n; i++) {
+        const struct api_key *k = &keys.items[i];
+        cJSON *row = cJSON_CreateObject();
+        cJSON_AddStringToObject(row, "id", k->id);
+        cJSON_AddStringToObject(row, "prefix", k->prefix);
+        cJSON_AddStringToObject(row, "environment", k->env_name);
+        cJSON_AddItemToObject(row, "createdAt", time_or_null(k->created_at));
+        cJSON_AddItemToObject(row, "lastUsedAt", time_or_null(k->last_used_at));
+        cJSON_AddItemToArray(rows, row);
     }
+    store_api_key_list_free(&keys);
     cJSON *out = cJSON_CreateObject();
     cJSON_AddItemToObject(out, "keys", rows);
     reply_json(req, 200, out);

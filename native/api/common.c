@@ -184,6 +184,12 @@ void api_add_time_ms(cJSON *o, const char *name, int64_t ms)
         cJSON_AddItemToObject(o, name, api_time_json(ms));
 }
 
+void api_add_str(cJSON *o, const char *name, const char *text)
+{
+    if (text)
+        cJSON_AddStringToObject(o, name, text);
+}
+
 void api_reply_page(struct request *req, cJSON *data, long page, long limit, bool truncated)
 {
     cJSON *out = cJSON_CreateObject();

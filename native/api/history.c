@@ -34,12 +34,6 @@ static const struct {
 
 static const char *const STATUSES[] = {"queued", "running", "success", "stopped", "error"};
 
-static void copy_str(cJSON *o, const char *name, const cJSON *row, const char *column)
-{
-    if (json_get_str(row, column))
-        cJSON_AddStringToObject(o, name, json_get_str(row, column));
-}
-
 /* The workflow named by ?workflowId= (id or name) into id; true when absent. Replies 404 and
  * returns false when it names no workflow of the caller's environment. */
 static bool workflow_param(struct request *req, char id[ID_LEN + 1], bool *present)
@@ -57,23 +51,23 @@ static bool workflow_param(struct request *req, char id[ID_LEN + 1], bool *prese
     return true;
 }
 
-static cJSON *summary_json(const cJSON *x)
+static cJSON *summary_json(const struct execution_summary *x)
 {
     cJSON *o = cJSON_CreateObject();
-    copy_str(o, "executionId", x, "executionId");
-    copy_str(o, "workflowId", x, "workflowId");
-    copy_str(o, "workflowName", x, "workflowName");
-    copy_str(o, "childWorkflowId", x, "installationId");
-    copy_str(o, "userId", x, "userId");
-    copy_str(o, "username", x, "username");
-    cJSON_AddNumberToObject(o, "workflowVersion", cJSON_GetObjectItem(x, "version")->valuedouble);
-    copy_str(o, "status", x, "status");
-    cJSON_AddNumberToObject(o, "attempt", cJSON_GetObjectItem(x, "attempt")->valuedouble);
-    api_add_time(o, "createdAt", x, "createdAt");
-    api_add_time(o, "startedAt", x, "startedAt");
-    api_add_time(o, "stoppedAt", x, "finishedAt");
-    copy_str(o, "error", x, "error");
-    copy_str(o, "errorBlock", x, "errorBlock");
+    cJSON_AddStringToObject(o, "executionId", x->id);
+    cJSON_AddStringToObject(o, "workflowId", x->workflow_id);
+    api_add_str(o, "workflowName", x->workflow_name);
+    cJSON_AddStringToObject(o, "childWorkflowId", x->installation_id);
+    cJSON_AddStringToObject(o, "userId", x->user_id);
+    api_add_str(o, "username", x->username);
+    cJSON_AddNumberToObject(o, "workflowVersion", (double)x->version);
+    cJSON_AddStringToObject(o, "status", x->status);
+    cJSON_AddNumberToObject(o, "attempt", (double)x->attempt);
+    api_add_time_ms(o, "createdAt", x->created_at);
+    api_add_time_ms(o, "startedAt", x->started_at);
+    api_add_time_ms(o, "stoppedAt", x->finished_at);
+    api_add_str(o, "error", x->error);
+    api_add_str(o, "errorBlock", x->error_block);
     return o;
 }
 
@@ -114,7 +108,7 @@ void api_history_executions(struct request *req)
         .since_ms = since,
         .until_ms = until,
     };
-    cJSON *rows = NULL;
+    struct execution_summary_list rows;
     int rc = store_executions_filtered(req->app->store, req->who.env.id, &f, (int)(page * limit),
                                        (int)limit, &rows);
     free(status);
@@ -124,9 +118,9 @@ void api_history_executions(struct request *req)
         return;
     }
     cJSON *data = cJSON_CreateArray();
-    const cJSON *x;
-    cJSON_ArrayForEach(x, rows) cJSON_AddItemToArray(data, summary_json(x));
-    cJSON_Delete(rows);
+    for (size_t i = 0; i < rows.n; i++)
+        cJSON_AddItemToArray(data, summary_json(&rows.items[i]));
+    store_execution_summary_list_free(&rows);
     api_reply_page(req, data, page, limit, false);
 }
 
@@ -194,29 +188,30 @@ void api_history_analytics(struct request *req)
         return;
     int64_t step = BUCKETS[b].ms;
     int64_t first = (store_now() / step - (count - 1)) * step;
-    cJSON *rows = NULL, *blocks = NULL;
+    struct execution_bucket_list rows = {0};
+    struct failing_block_list blocks = {0};
     int rc = store_execution_buckets(req->app->store, req->who.env.id, has_wf ? wid : NULL, first,
                                      step, &rows);
     if (rc == STORE_OK)
         rc = store_failing_blocks(req->app->store, req->who.env.id, has_wf ? wid : NULL, first,
                                   ANALYTICS_TOP_BLOCKS, &blocks);
     if (rc != STORE_OK) {
-        cJSON_Delete(rows);
+        store_execution_bucket_list_free(&rows);
         reply_store_error(req, rc, "execution");
         return;
     }
     cJSON *series = cJSON_CreateArray();
     double runs = 0, errors = 0;
-    const cJSON *row = rows ? rows->child : NULL;
+    size_t next = 0;
     for (long i = 0; i < count; i++) {
         int64_t t = first + i * step;
         cJSON *p = cJSON_CreateObject();
         cJSON_AddNumberToObject(p, "t", (double)t);
         double r = 0, e = 0;
-        if (row && (int64_t)cJSON_GetObjectItem(row, "t")->valuedouble == t) {
-            r = cJSON_GetObjectItem(row, "runs")->valuedouble;
-            e = cJSON_GetObjectItem(row, "errors")->valuedouble;
-            row = row->next;
+        if (next < rows.n && rows.items[next].t == t) {
+            r = (double)rows.items[next].runs;
+            e = (double)rows.items[next].errors;
+            next++;
         }
         cJSON_AddNumberToObject(p, "runs", r);
         cJSON_AddNumberToObject(p, "errors", e);
@@ -224,20 +219,19 @@ void api_history_analytics(struct request *req)
         errors += e;
         cJSON_AddItemToArray(series, p);
     }
-    cJSON_Delete(rows);
+    store_execution_bucket_list_free(&rows);
     cJSON *top = cJSON_CreateArray();
-    const cJSON *bl;
-    cJSON_ArrayForEach(bl, blocks)
-    {
+    for (size_t i = 0; i < blocks.n; i++) {
+        const struct failing_block *bl = &blocks.items[i];
         cJSON *o = cJSON_CreateObject();
-        copy_str(o, "workflowId", bl, "workflowId");
-        copy_str(o, "workflowName", bl, "workflowName");
-        copy_str(o, "block", bl, "block");
-        cJSON_AddNumberToObject(o, "errors", cJSON_GetObjectItem(bl, "errors")->valuedouble);
-        api_add_time(o, "lastAt", bl, "lastAt");
+        cJSON_AddStringToObject(o, "workflowId", bl->workflow_id);
+        api_add_str(o, "workflowName", bl->workflow_name);
+        api_add_str(o, "block", bl->block);
+        cJSON_AddNumberToObject(o, "errors", (double)bl->errors);
+        api_add_time_ms(o, "lastAt", bl->last_at);
         cJSON_AddItemToArray(top, o);
     }
-    cJSON_Delete(blocks);
+    store_failing_block_list_free(&blocks);
     cJSON *out = cJSON_CreateObject();
     cJSON_AddStringToObject(out, "bucket", BUCKETS[b].name);
     cJSON_AddItemToObject(out, "series", series);

@@ -8,6 +8,7 @@
 #include "engine/engine.h"
 #include "json/json.h"
 #include "store/catalog.h"
+#include "store/history.h"
 #include "store/runs.h"
 
 #include <stdio.h>
@@ -267,72 +268,46 @@ void api_logs(struct request *req)
         return;
     char *workflow = request_query(req, "workflowId");
     char *user = request_query(req, "associatedUserId");
-    cJSON *rows = NULL;
-    int rc =
-        store_query(req->app->store,
-                    "SELECT e.id, e.execution_id AS executionId, e.workflow_id AS workflowId, "
-                    "e.installation_id AS installationId, e.user_id AS userId, e.message, "
-                    "e.block, e.created_at AS createdAt, x.version, x.started_at AS startedAt, "
-                    "x.finished_at AS completedAt, w.name AS workflowName, "
-                    "w.integration_id AS integrationId, u.username, u.full_name AS fullName "
-                    "FROM execution_errors e JOIN executions x ON x.id = e.execution_id "
-                    "JOIN workflows w ON w.id = e.workflow_id JOIN users u ON u.id = e.user_id "
-                    "WHERE e.env_id = ?1 AND (?2 IS NULL OR e.workflow_id = ?2) "
-                    "AND (?3 IS NULL OR e.user_id = ?3 OR u.username = ?3) "
-                    "ORDER BY e.created_at DESC LIMIT ?4 OFFSET ?5",
-                    &rows, "sssii", req->who.env.id, workflow, user, (int64_t)limit, (int64_t)skip);
-    cJSON *count = NULL;
-    if (rc == STORE_OK)
-        rc = store_query(
-            req->app->store,
-            "SELECT count(*) AS n FROM execution_errors e JOIN users u ON "
-            "u.id = e.user_id WHERE e.env_id = ?1 AND (?2 IS NULL OR e.workflow_id = ?2)"
-            " AND (?3 IS NULL OR e.user_id = ?3 OR u.username = ?3)",
-            &count, "sss", req->who.env.id, workflow, user);
+    struct error_log_filter f = {.workflow_id = workflow, .user = user};
+    struct error_log_list errors;
+    int64_t count;
+    int rc = store_error_log(req->app->store, req->who.env.id, &f, skip, limit, &errors, &count);
     free(workflow);
     free(user);
     if (rc != STORE_OK) {
-        cJSON_Delete(rows);
         reply_store_error(req, rc, "log");
         return;
     }
     cJSON *notes = cJSON_CreateArray();
-    const cJSON *e;
-    cJSON_ArrayForEach(e, rows)
-    {
+    for (size_t i = 0; i < errors.n; i++) {
+        const struct error_log_entry *e = &errors.items[i];
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "_id", json_get_str(e, "id"));
+        cJSON_AddStringToObject(o, "_id", e->id);
         cJSON_AddStringToObject(o, "message", "executionError");
         cJSON *d = cJSON_AddObjectToObject(o, "data");
-        cJSON_AddStringToObject(d, "executionId", json_get_str(e, "executionId"));
-        cJSON_AddStringToObject(d, "executionUuid", json_get_str(e, "executionId"));
-        cJSON_AddStringToObject(d, "error", json_get_str(e, "message"));
-        if (json_get_str(e, "block"))
-            cJSON_AddStringToObject(d, "block", json_get_str(e, "block"));
-        api_add_time(o, "startedAt", e, "startedAt");
-        api_add_time(o, "completedAt", e, "completedAt");
-        api_add_time(o, "createdAt", e, "createdAt");
+        cJSON_AddStringToObject(d, "executionId", e->execution_id);
+        cJSON_AddStringToObject(d, "executionUuid", e->execution_id);
+        cJSON_AddStringToObject(d, "error", e->message);
+        api_add_str(d, "block", e->block);
+        api_add_time_ms(o, "startedAt", e->started_at);
+        api_add_time_ms(o, "completedAt", e->finished_at);
+        api_add_time_ms(o, "createdAt", e->created_at);
         cJSON_AddFalseToObject(o, "customVersion");
-        cJSON_AddNumberToObject(o, "workflowVersion",
-                                cJSON_GetObjectItem(e, "version")->valuedouble);
-        cJSON_AddStringToObject(o, "forgeWorkflowId", json_get_str(e, "workflowId"));
-        cJSON_AddStringToObject(o, "workflowId", json_get_str(e, "installationId"));
-        cJSON_AddStringToObject(o, "userId", json_get_str(e, "userId"));
+        cJSON_AddNumberToObject(o, "workflowVersion", (double)e->version);
+        cJSON_AddStringToObject(o, "forgeWorkflowId", e->workflow_id);
+        cJSON_AddStringToObject(o, "workflowId", e->installation_id);
+        cJSON_AddStringToObject(o, "userId", e->user_id);
         cJSON *u = cJSON_AddObjectToObject(o, "user");
-        if (json_get_str(e, "username"))
-            cJSON_AddStringToObject(u, "username", json_get_str(e, "username"));
-        if (json_get_str(e, "fullName"))
-            cJSON_AddStringToObject(u, "fullName", json_get_str(e, "fullName"));
+        api_add_str(u, "username", e->username);
+        api_add_str(u, "fullName", e->full_name);
         cJSON *fw = cJSON_AddObjectToObject(o, "forgeWorkflow");
-        cJSON_AddStringToObject(fw, "name", json_get_str(e, "workflowName"));
+        cJSON_AddStringToObject(fw, "name", e->workflow_name);
         cJSON *integ = cJSON_AddObjectToObject(fw, "integrationId");
-        cJSON_AddStringToObject(integ, "_id", json_get_str(e, "integrationId"));
+        cJSON_AddStringToObject(integ, "_id", e->integration_id);
         cJSON_AddItemToArray(notes, o);
     }
-    cJSON_Delete(rows);
-    cJSON *first = store_first_row(count);
-    double total = first ? cJSON_GetObjectItem(first, "n")->valuedouble : 0;
-    cJSON_Delete(first);
+    store_error_log_list_free(&errors);
+    double total = (double)count;
     cJSON *out = cJSON_CreateObject();
     cJSON_AddItemToObject(out, "notifications", notes);
     cJSON_AddItemToObject(out, "lastFetched", api_time_json(store_now()));

@@ -143,22 +143,26 @@ static void users_page(struct request *req)
                     USER_FIELD_MAX);
         return;
     }
-    cJSON *rows;
+    struct user_list users;
     int64_t total;
     int rc = store_users_search(req->app->store, req->who.env.id, search, (int)(page * limit),
-                                (int)limit, &rows, &total);
+                                (int)limit, &users, &total);
     free(search);
     if (rc != STORE_OK) {
-        cJSON_Delete(rows);
         reply_store_error(req, rc, "user");
         return;
     }
-    cJSON *r;
-    cJSON_ArrayForEach(r, rows)
-    {
-        const cJSON *ms = cJSON_GetObjectItem(r, "createdAt");
-        cJSON_ReplaceItemInObject(r, "createdAt", api_time_json((int64_t)ms->valuedouble));
+    cJSON *rows = cJSON_CreateArray();
+    for (size_t i = 0; i < users.n; i++) {
+        const struct user *u = &users.items[i];
+        cJSON *r = cJSON_CreateObject();
+        cJSON_AddStringToObject(r, "userId", u->id);
+        api_add_str(r, "username", u->username);
+        api_add_str(r, "fullName", u->full_name);
+        cJSON_AddItemToObject(r, "createdAt", api_time_json(u->created_at));
+        cJSON_AddItemToArray(rows, r);
     }
+    store_user_list_free(&users);
     cJSON *out = cJSON_CreateObject();
     cJSON_AddItemToObject(out, "data", rows);
     cJSON_AddNumberToObject(out, "page", (double)page);

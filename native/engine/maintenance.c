@@ -16,6 +16,7 @@
 #include "json/json.h"
 #include "store/catalog.h"
 #include "engine/definitions.h"
+#include "store/history.h"
 #include "store/runs.h"
 #include "workflow/workflow.h"
 
@@ -235,28 +236,6 @@ cJSON *engine_error_webhook_test(struct engine *e, struct store *s, const char *
     return out;
 }
 
-static void apply_retention(struct store *s)
-{
-    cJSON *envs = NULL;
-    store_query(s,
-                "SELECT e.id, coalesce(st.log_retention_days, 60) AS days FROM environments e "
-                "LEFT JOIN settings st ON st.env_id = e.id",
-                &envs, "");
-    const cJSON *env;
-    int removed = 0;
-    cJSON_ArrayForEach(env, envs)
-    {
-        int64_t cutoff =
-            store_now() - (int64_t)cJSON_GetObjectItem(env, "days")->valuedouble * 86400000;
-        int n = store_purge_before(s, json_get_str(env, "id"), cutoff);
-        if (n > 0)
-            removed += n;
-    }
-    cJSON_Delete(envs);
-    if (removed > 0)
-        store_query(s, "PRAGMA incremental_vacuum", NULL, "");
-}
-
 /* Schedules due per round: bounds one round's work; the rest run on the next. */
 #define SCHEDULE_BATCH 256
 
@@ -320,7 +299,7 @@ void *maintenance_main(void *arg)
         stream_errors(e, s, http);
         run_schedules(e, s);
         if (store_now() - last_retention > RETENTION_EVERY_MS) {
-            apply_retention(s);
+            store_logs_expire(s, store_now());
             last_retention = store_now();
         }
         engine_sleep(e, 1000);

@@ -120,46 +120,39 @@ static char *reseal(const struct secrets_key *k, const char *stored, bool *chang
 
 static int upgrade_settings(struct store *s, const struct secrets_key *k)
 {
-    cJSON *rows = NULL, *r;
+    struct sealing_settings_list rows;
     int rc = store_settings_secrets(s, &rows);
-    cJSON_ArrayForEach(r, rows)
-    {
-        if (rc != STORE_OK)
-            break;
+    for (size_t i = 0; rc == STORE_OK && i < rows.n; i++) {
+        const struct sealing_settings *r = &rows.items[i];
         bool changed = false;
-        char *hook = reseal(k, json_get_str(r, "errorWebhookSecret"), &changed);
-        char *sign = reseal(k, json_get_str(r, "signingSecret"), &changed);
+        char *hook = reseal(k, r->error_webhook_secret, &changed);
+        char *sign = reseal(k, r->signing_secret, &changed);
         if (changed)
-            rc = store_settings_secrets_set(s, json_get_str(r, "envId"), hook, sign);
+            rc = store_settings_secrets_set(s, r->env_id, hook, sign);
         free(hook);
         free(sign);
     }
-    cJSON_Delete(rows);
+    store_sealing_settings_list_free(&rows);
     return rc;
 }
 
 static int upgrade_configs(struct store *s, const struct secrets_key *k)
 {
-    cJSON *rows = NULL, *r;
+    struct sealing_installation_list rows;
     int rc = store_installations_with_secret_fields(s, &rows);
-    cJSON_ArrayForEach(r, rows)
-    {
-        if (rc != STORE_OK)
-            break;
-        const struct workflow_def *def =
-            definitions_get(s, json_get_str(r, "workflowId"),
-                            (int)cJSON_GetObjectItem(r, "version")->valuedouble, NULL);
-        cJSON *config = cJSON_GetObjectItem(r, "config");
-        char *before = json_print(config);
-        if (def && sealed_config_seal(k, def, config) != 0)
+    for (size_t i = 0; rc == STORE_OK && i < rows.n; i++) {
+        const struct sealing_installation *r = &rows.items[i];
+        const struct workflow_def *def = definitions_get(s, r->workflow_id, r->version, NULL);
+        char *before = json_print(r->config);
+        if (def && sealed_config_seal(k, def, r->config) != 0)
             rc = STORE_ERROR;
-        char *after = json_print(config);
+        char *after = json_print(r->config);
         if (rc == STORE_OK && before && after && strcmp(before, after) != 0)
-            rc = store_installation_set_config(s, json_get_str(r, "id"), config);
+            rc = store_installation_set_config(s, r->id, r->config);
         secrets_free(before);
         free(after);
     }
-    cJSON_Delete(rows);
+    store_sealing_installation_list_free(&rows);
     return rc;
 }
 

@@ -161,14 +161,28 @@ int store_api_key_lookup(struct store *s, const unsigned char hash[32], struct a
     return result;
 }
 
-int store_api_keys_of(struct store *s, const char *env_id, cJSON **rows)
+void store_api_key_list_free(struct api_key_list *l)
 {
-    return store_query(s,
-                       "SELECT k.id, k.prefix, e.name AS environment, k.created_at AS createdAt, "
-                       "k.last_used_at AS lastUsedAt FROM api_keys k JOIN environments e "
-                       "ON e.id = k.env_id WHERE k.env_id = ?1 AND k.revoked_at IS NULL "
-                       "ORDER BY k.created_at DESC, k.id",
-                       rows, "s", env_id);
+    store_items_free(&l->items, &l->n, sizeof *l->items, NULL);
+}
+
+static void key_list_row(sqlite3_stmt *st, void *item)
+{
+    struct api_key *k = item;
+    key_row(st, k);
+}
+
+int store_api_keys_of(struct store *s, const char *env_id, struct api_key_list *out)
+{
+    int rc = store_rows_list(s,
+                             "SELECT k.id, k.env_id, e.name, k.prefix, k.created_at, 0, "
+                             "coalesce(k.last_used_at, 0) FROM api_keys k JOIN environments e "
+                             "ON e.id = k.env_id WHERE k.env_id = ?1 AND k.revoked_at IS NULL "
+                             "ORDER BY k.created_at DESC, k.id",
+                             key_list_row, sizeof *out->items, &out->items, &out->n, "s", env_id);
+    if (rc != STORE_OK)
+        store_api_key_list_free(out);
+    return rc;
 }
 
 int store_api_key_prefix(struct store *s, const char *id, char out[24])

@@ -194,7 +194,4 @@ int store_server_key(struct store *s, const char *name, const char *private_pem,
 /* Replaces the stored private half of the named key (sealing one stored in clear). */
 int store_server_key_set_private(struct store *s, const char *name, const char *private_pem);
 
-/* First row of rows (detached, caller owns) or NULL; frees rows. */
-cJSON *store_first_row(cJSON *rows);
-
 #endif

@@ -1,11 +1,9 @@
 /*
- * store_query: one call that prepares (once), binds, steps and turns rows into JSON objects. Used
- * by the table-group files whose results go straight into API answers; hot paths use
- * STORE_STATEMENTS.
+ * store_query and store_rows: one call that prepares (once), binds and steps a statement of the
+ * store's own, handing each row to a reader of typed fields (store_rows) or turning rows into JSON
+ * objects (store_query). Hot paths use STORE_STATEMENTS. Not here: what any statement means.
  */
 #include "store/store_internal.h"
-
-#include "store/catalog.h"
 
 #include "json/json.h"
 
@@ -60,15 +58,9 @@ static cJSON *column_value(sqlite3_stmt *st, int i, bool as_json)
     }
 }
 
-int store_query(struct store *s, const char *sql, cJSON **rows, const char *types, ...)
+/* Binds the parameters of st by types (see store_query); STORE_OK or STORE_ERROR on a bad type. */
+static int bind_all(struct store *s, sqlite3_stmt *st, const char *types, va_list ap)
 {
-    if (rows)
-        *rows = NULL;
-    sqlite3_stmt *st = cached(s, sql);
-    if (!st)
-        return STORE_ERROR;
-    va_list ap;
-    va_start(ap, types);
     for (int i = 0; types && types[i]; i++) {
         int idx = i + 1;
         switch (types[i]) {
@@ -94,39 +86,60 @@ int store_query(struct store *s, const char *sql, cJSON **rows, const char *type
             break;
         }
         default:
-            va_end(ap);
-            store_done(st);
             snprintf(s->errmsg, sizeof s->errmsg, "bad bind type '%c'", types[i]);
             return STORE_ERROR;
         }
     }
-    va_end(ap);
+    return STORE_OK;
+}
 
-    cJSON *out = rows ? cJSON_CreateArray() : NULL;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (!out)
+static cJSON *row_json(sqlite3_stmt *st)
+{
+    cJSON *row = cJSON_CreateObject();
+    int n = sqlite3_column_count(st);
+    for (int i = 0; i < n; i++) {
+        const char *name = sqlite3_column_name(st, i);
+        size_t len = strlen(name);
+        bool as_json = len > 5 && strcmp(name + len - 5, "_json") == 0;
+        cJSON *v = column_value(st, i, as_json);
+        if (!v)
             continue;
-        cJSON *row = cJSON_CreateObject();
-        int n = sqlite3_column_count(st);
-        for (int i = 0; i < n; i++) {
-            const char *name = sqlite3_column_name(st, i);
-            size_t len = strlen(name);
-            bool as_json = len > 5 && strcmp(name + len - 5, "_json") == 0;
-            cJSON *v = column_value(st, i, as_json);
-            if (!v)
-                continue;
-            if (as_json) {
-                char key[64];
-                snprintf(key, sizeof key, "%.*s", (int)(len - 5), name);
-                cJSON_AddItemToObject(row, key, v);
-            } else {
-                cJSON_AddItemToObject(row, name, v);
-            }
+        if (as_json) {
+            char key[64];
+            snprintf(key, sizeof key, "%.*s", (int)(len - 5), name);
+            cJSON_AddItemToObject(row, key, v);
+        } else {
+            cJSON_AddItemToObject(row, name, v);
         }
-        cJSON_AddItemToArray(out, row);
     }
-    int result = rc == SQLITE_DONE ? STORE_OK : store_fail(s, rc);
+    return row;
+}
+
+/* Prepares (once), binds and steps sql; each row goes to fn when given, else into *rows when
+ * rows is not NULL. */
+static int run(struct store *s, const char *sql, cJSON **rows, store_row_fn *fn, void *arg,
+               const char *types, va_list ap)
+{
+    sqlite3_stmt *st = cached(s, sql);
+    if (!st)
+        return STORE_ERROR;
+    if (bind_all(s, st, types, ap) != STORE_OK) {
+        store_done(st);
+        return STORE_ERROR;
+    }
+    cJSON *out = rows ? cJSON_CreateArray() : NULL;
+    int rc, result = STORE_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (fn) {
+            result = fn(st, arg);
+            if (result != STORE_OK)
+                break;
+        } else if (out) {
+            cJSON_AddItemToArray(out, row_json(st));
+        }
+    }
+    if (result == STORE_OK)
+        result = rc == SQLITE_DONE ? STORE_OK : store_fail(s, rc);
     store_done(st);
     if (result != STORE_OK) {
         cJSON_Delete(out);
@@ -135,6 +148,90 @@ int store_query(struct store *s, const char *sql, cJSON **rows, const char *type
     if (rows)
         *rows = out;
     return STORE_OK;
+}
+
+int store_query(struct store *s, const char *sql, cJSON **rows, const char *types, ...)
+{
+    if (rows)
+        *rows = NULL;
+    va_list ap;
+    va_start(ap, types);
+    int rc = run(s, sql, rows, NULL, NULL, types, ap);
+    va_end(ap);
+    return rc;
+}
+
+int store_rows(struct store *s, const char *sql, store_row_fn *fn, void *arg, const char *types,
+               ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    int rc = run(s, sql, NULL, fn, arg, types, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* A list under construction by store_rows_list: the caller's array and count, its room. */
+struct list_builder {
+    struct store *s;
+    store_fill_fn *fill;
+    size_t size;
+    void **items;
+    size_t *n;
+    size_t cap;
+};
+
+static int list_row(sqlite3_stmt *st, void *arg)
+{
+    struct list_builder *b = arg;
+    if (*b->n == b->cap) {
+        size_t want = b->cap ? 2 * b->cap : 8;
+        void *more = realloc(*b->items, want * b->size);
+        if (!more)
+            return store_out_of_memory(b->s);
+        *b->items = more;
+        b->cap = want;
+    }
+    char *item = (char *)*b->items + *b->n * b->size;
+    memset(item, 0, b->size);
+    (*b->n)++;
+    b->fill(st, item);
+    return STORE_OK;
+}
+
+int store_rows_list(struct store *s, const char *sql, store_fill_fn *fill, size_t size, void *items,
+                    size_t *n, const char *types, ...)
+{
+    struct list_builder b = {s, fill, size, items, n, 0};
+    *b.items = NULL;
+    *n = 0;
+    va_list ap;
+    va_start(ap, types);
+    int rc = run(s, sql, NULL, list_row, &b, types, ap);
+    va_end(ap);
+    return rc;
+}
+
+void store_items_free(void *items, size_t *n, size_t size, void (*clear)(void *item))
+{
+    char *array = *(void **)items;
+    for (size_t i = 0; clear && i < *n; i++)
+        clear(array + i * size);
+    free(array);
+    *(void **)items = NULL;
+    *n = 0;
+}
+
+int store_row_int64(sqlite3_stmt *st, void *arg)
+{
+    *(int64_t *)arg = sqlite3_column_int64(st, 0);
+    return STORE_OK;
+}
+
+int store_out_of_memory(struct store *s)
+{
+    snprintf(s->errmsg, sizeof s->errmsg, "out of memory");
+    return STORE_ERROR;
 }
 
 int store_changes(struct store *s)

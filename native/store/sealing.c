@@ -3,12 +3,46 @@
 
 #include "store/store_internal.h"
 
-int store_settings_secrets(struct store *s, cJSON **rows)
+#include "json/json.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Frees text after zeroing it: it may be a secret in clear. */
+static void free_secret(char *text)
 {
-    return store_query(s,
-                       "SELECT env_id AS envId, error_webhook_secret AS errorWebhookSecret, "
-                       "signing_secret AS signingSecret FROM settings",
-                       rows, "");
+    if (text)
+        explicit_bzero(text, strlen(text));
+    free(text);
+}
+
+static void sealing_settings_clear(void *item)
+{
+    struct sealing_settings *x = item;
+    free_secret(x->error_webhook_secret);
+    free_secret(x->signing_secret);
+}
+
+void store_sealing_settings_list_free(struct sealing_settings_list *l)
+{
+    store_items_free(&l->items, &l->n, sizeof *l->items, sealing_settings_clear);
+}
+
+static void settings_row(sqlite3_stmt *st, void *item)
+{
+    struct sealing_settings *x = item;
+    store_column_copy(st, 0, x->env_id, sizeof x->env_id);
+    x->error_webhook_secret = store_column_strdup(st, 1);
+    x->signing_secret = store_column_strdup(st, 2);
+}
+
+int store_settings_secrets(struct store *s, struct sealing_settings_list *out)
+{
+    int rc = store_rows_list(s, "SELECT env_id, error_webhook_secret, signing_secret FROM settings",
+                             settings_row, sizeof *out->items, &out->items, &out->n, "");
+    if (rc != STORE_OK)
+        store_sealing_settings_list_free(out);
+    return rc;
 }
 
 int store_settings_secrets_set(struct store *s, const char *env, const char *error_webhook_secret,
@@ -20,15 +54,44 @@ int store_settings_secrets_set(struct store *s, const char *env, const char *err
                        NULL, "sss", env, error_webhook_secret, signing_secret);
 }
 
-int store_installations_with_secret_fields(struct store *s, cJSON **rows)
+static void sealing_installation_clear(void *item)
 {
-    return store_query(s,
-                       "SELECT i.id, i.workflow_id AS workflowId, i.version, "
-                       "i.config AS config_json FROM installations i "
-                       "JOIN workflow_versions v ON v.workflow_id = i.workflow_id "
-                       "AND v.version = i.version "
-                       "WHERE v.fields LIKE '%password%' OR v.fields LIKE '%writeOnly%'",
-                       rows, "");
+    struct sealing_installation *x = item;
+    cJSON_Delete(x->config);
+}
+
+void store_sealing_installation_list_free(struct sealing_installation_list *l)
+{
+    store_items_free(&l->items, &l->n, sizeof *l->items, sealing_installation_clear);
+}
+
+/* How deep a stored configuration may nest: far beyond any form's fields; bounds the parse. */
+#define CONFIG_MAX_DEPTH 1000
+
+static void installation_row(sqlite3_stmt *st, void *item)
+{
+    struct sealing_installation *x = item;
+    store_column_copy(st, 0, x->id, sizeof x->id);
+    store_column_copy(st, 1, x->workflow_id, sizeof x->workflow_id);
+    x->version = sqlite3_column_int(st, 2);
+    const char *text = (const char *)sqlite3_column_text(st, 3);
+    x->config =
+        text ? json_parse(text, (size_t)sqlite3_column_bytes(st, 3), CONFIG_MAX_DEPTH, NULL) : NULL;
+    if (!x->config)
+        x->config = cJSON_CreateNull();
+}
+
+int store_installations_with_secret_fields(struct store *s, struct sealing_installation_list *out)
+{
+    int rc = store_rows_list(s,
+                             "SELECT i.id, i.workflow_id, i.version, i.config FROM installations i "
+                             "JOIN workflow_versions v ON v.workflow_id = i.workflow_id "
+                             "AND v.version = i.version "
+                             "WHERE v.fields LIKE '%password%' OR v.fields LIKE '%writeOnly%'",
+                             installation_row, sizeof *out->items, &out->items, &out->n, "");
+    if (rc != STORE_OK)
+        store_sealing_installation_list_free(out);
+    return rc;
 }
 
 int store_installation_set_config(struct store *s, const char *id, const cJSON *config)

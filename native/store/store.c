@@ -183,6 +183,11 @@ int store_schema_latest(void)
     return MIGRATION_COUNT;
 }
 
+void store_backend_version(char *out, size_t cap)
+{
+    snprintf(out, cap, "SQLite %s", sqlite3_libversion());
+}
+
 static const char *const STATEMENT_SQL[] = {
 #define X(name, sql) sql,
     STORE_STATEMENTS(X)

@@ -15,7 +15,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sqlite3.h>
 
 #include "token/token.h"
 #include "util/id.h"
@@ -52,6 +51,8 @@ const char *store_errmsg(struct store *s);
 int store_schema_version(struct store *s);
 /* The schema version this binary migrates stores to. */
 int store_schema_latest(void);
+/* The database engine and its version ("SQLite 3.46.1") into out, for --version. */
+void store_backend_version(char *out, size_t cap);
 
 /*
  * Whole files (store/backup.c). store_copy_file copies the database at src into a new file dst
@@ -73,20 +74,6 @@ void store_rollback(struct store *s);
 /* A nested savepoint inside the open transaction; ended by keeping or undoing its writes. */
 int store_savepoint(struct store *s);
 int store_savepoint_end(struct store *s, bool keep);
-
-/*
- * Runs one SQL statement of the store's own (sql must be a string literal: its prepared statement
- * is cached by the literal's address). Parameters are bound in order according to types: 's' const
- * char* (NULL binds NULL), 'i' int64_t, 'd' double, 'j' const cJSON* stored as compact JSON text
- * (NULL binds NULL). When rows is not NULL it receives an array with one object per result row,
- * keyed by column name; a column named "x_json" is parsed as JSON and appears as "x"; SQL NULL
- * columns are left out. Returns STORE_OK, STORE_CONFLICT or STORE_ERROR.
- */
-struct cJSON;
-int store_query(struct store *s, const char *sql, struct cJSON **rows, const char *types, ...);
-
-/* Rows changed by the last INSERT, UPDATE or DELETE. */
-int store_changes(struct store *s);
 
 /* ---- account and environments ---- */
 struct environment {
@@ -121,9 +108,13 @@ int store_api_key_lookup(struct store *s, const unsigned char hash[32], struct a
 int store_api_key_revoke(struct store *s, const char *id, int64_t now);
 /* The prefix of key id (revoked or not) into out (24 bytes, as struct api_key's). */
 int store_api_key_prefix(struct store *s, const char *id, char out[24]);
-/* The valid keys of one environment, newest first: [{id, prefix, environment, createdAt,
- * lastUsedAt?}] (times in ms). */
-int store_api_keys_of(struct store *s, const char *env_id, struct cJSON **rows);
+struct api_key_list {
+    struct api_key *items;
+    size_t n;
+};
+void store_api_key_list_free(struct api_key_list *l);
+/* The valid keys of one environment, newest first. */
+int store_api_keys_of(struct store *s, const char *env_id, struct api_key_list *out);
 int store_api_key_count(struct store *s);
 /* Calls fn for every key, newest first; stops early when fn returns non-zero. */
 int store_api_key_each(struct store *s, int (*fn)(const struct api_key *, void *), void *arg);
@@ -151,14 +142,18 @@ int store_user_update(struct store *s, const char *env_id, const char *id, const
 int store_user_delete(struct store *s, const char *env_id, const char *id);
 int store_user_each(struct store *s, const char *env_id, int (*fn)(const struct user *, void *),
                     void *arg);
+struct user_list {
+    struct user *items;
+    size_t n;
+};
+void store_user_list_free(struct user_list *l);
 /*
  * One page of the environment's users, newest first, for a search box: those whose username, full
- * name or id contains search (ASCII letters in any case; NULL or "" for all). *rows (caller owns)
- * gets [{userId, username, fullName?, createdAt}], skipping offset rows and holding at most limit;
- * *total the number of users that match.
+ * name or id contains search (ASCII letters in any case; NULL or "" for all). *out gets them,
+ * skipping offset users and holding at most limit; *total the number of users that match.
  */
 int store_users_search(struct store *s, const char *env_id, const char *search, int offset,
-                       int limit, struct cJSON **rows, int64_t *total);
+                       int limit, struct user_list *out, int64_t *total);
 
 /* ---- token signing keys ---- */
 void store_signing_key_clear(struct signing_key *k);

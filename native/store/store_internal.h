@@ -9,6 +9,7 @@
 #include "store/store.h"
 
 #include <cJSON.h>
+#include <sqlite3.h>
 
 #define STORE_STATEMENTS(X)                                                                        \
     X(ACCOUNT_COUNT, "SELECT count(*) FROM accounts")                                              \
@@ -86,10 +87,49 @@ int store_fail(struct store *s, int rc);
 /* Reports a connection's WAL size after each commit (checkpoint.c); installed by store_open. */
 int store_wal_hook(void *arg, sqlite3 *db, const char *name, int frames);
 
+/* First row of rows (detached, caller owns) or NULL; frees rows. */
+cJSON *store_first_row(cJSON *rows);
 /* For a query that finds at most one row: *row gets it (or NULL); rows is consumed. Returns rc. */
 int store_one_row(int rc, cJSON *rows, cJSON **row);
 /* rc, or STORE_NOT_FOUND when a successful statement changed no row. */
 int store_changed(struct store *s, int rc);
+
+/*
+ * Runs one SQL statement of the store's own (sql must be a string literal: its prepared statement
+ * is cached by the literal's address). Parameters are bound in order according to types: 's' const
+ * char* (NULL binds NULL), 'i' int64_t, 'd' double, 'j' const cJSON* stored as compact JSON text
+ * (NULL binds NULL). When rows is not NULL it receives an array with one object per result row,
+ * keyed by column name; a column named "x_json" is parsed as JSON and appears as "x"; SQL NULL
+ * columns are left out. Returns STORE_OK, STORE_CONFLICT or STORE_ERROR.
+ */
+int store_query(struct store *s, const char *sql, cJSON **rows, const char *types, ...);
+
+/* Reads one result row of store_rows into the caller's struct (arg); returns STORE_OK to go on,
+ * anything else to stop with that result (after setting the store's message). */
+typedef int store_row_fn(sqlite3_stmt *st, void *arg);
+/* store_query's statement and bindings, each row handed to fn instead of turned into JSON. */
+int store_rows(struct store *s, const char *sql, store_row_fn *fn, void *arg, const char *types,
+               ...);
+
+/* A store_row_fn reading a row's first column into the int64_t at arg (a count, a sum). */
+int store_row_int64(sqlite3_stmt *st, void *arg);
+
+/* Fills the zeroed element at item from one result row of store_rows_list. */
+typedef void store_fill_fn(sqlite3_stmt *st, void *item);
+/* Runs sql as store_query does and gives the rows as an array of elements of size bytes, one per
+ * row filled by fill: *items (void ** in truth: the address of the caller's array pointer) gets
+ * the array (malloc'd, NULL when no row) and *n its length. On failure the elements read so far
+ * stay there for the caller to free. */
+int store_rows_list(struct store *s, const char *sql, store_fill_fn *fill, size_t size, void *items,
+                    size_t *n, const char *types, ...);
+/* Frees a list of store_rows_list (items and n as there), calling clear (when not NULL) on each
+ * element first. */
+void store_items_free(void *items, size_t *n, size_t size, void (*clear)(void *item));
+/* Records "out of memory" as the store's message and returns STORE_ERROR. */
+int store_out_of_memory(struct store *s);
+
+/* Rows changed by the last INSERT, UPDATE or DELETE. */
+int store_changes(struct store *s);
 
 /* Binds text or NULL. */
 void store_bind_text(sqlite3_stmt *st, int i, const char *v);

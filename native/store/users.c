@@ -143,29 +143,45 @@ static char *like_pattern(const char *search)
     return p;
 }
 
-int store_users_search(struct store *s, const char *env_id, const char *search, int offset,
-                       int limit, cJSON **rows, int64_t *total)
+static void user_clear(void *item)
 {
-    *rows = NULL;
+    store_user_clear(item);
+}
+
+void store_user_list_free(struct user_list *l)
+{
+    store_items_free(&l->items, &l->n, sizeof *l->items, user_clear);
+}
+
+static void user_list_row(sqlite3_stmt *st, void *item)
+{
+    struct user *u = item;
+    user_row(st, u);
+}
+
+int store_users_search(struct store *s, const char *env_id, const char *search, int offset,
+                       int limit, struct user_list *out, int64_t *total)
+{
+    *out = (struct user_list){NULL, 0};
     *total = 0;
     char *pattern = search && *search ? like_pattern(search) : NULL;
     if (search && *search && !pattern)
-        return STORE_ERROR;
+        return store_out_of_memory(s);
 #define USERS_MATCH                                                                                \
     "FROM users WHERE env_id = ?1 AND (?2 IS NULL OR username LIKE ?2 ESCAPE '\\' "                \
     "OR full_name LIKE ?2 ESCAPE '\\' OR id LIKE ?2 ESCAPE '\\') "
-    cJSON *counted = NULL, *count;
-    int rc = store_query(s, "SELECT count(*) AS n " USERS_MATCH, &counted, "ss", env_id, pattern);
-    if (store_one_row(rc, counted, &count) == STORE_OK && count)
-        *total = (int64_t)cJSON_GetObjectItem(count, "n")->valuedouble;
-    cJSON_Delete(count);
+    int rc = store_rows(s, "SELECT count(*) " USERS_MATCH, store_row_int64, total, "ss", env_id,
+                        pattern);
     if (rc == STORE_OK)
-        rc = store_query(s,
-                         "SELECT id AS userId, username, full_name AS fullName, "
-                         "created_at AS createdAt " USERS_MATCH
-                         "ORDER BY created_at DESC, rowid DESC LIMIT ?4 OFFSET ?3",
-                         rows, "ssii", env_id, pattern, (int64_t)offset, (int64_t)limit);
+        rc = store_rows_list(
+            s,
+            "SELECT id, env_id, username, full_name, created_at, updated_at " USERS_MATCH
+            "ORDER BY created_at DESC, rowid DESC LIMIT ?4 OFFSET ?3",
+            user_list_row, sizeof *out->items, &out->items, &out->n, "ssii", env_id, pattern,
+            (int64_t)offset, (int64_t)limit);
 #undef USERS_MATCH
     free(pattern);
+    if (rc != STORE_OK)
+        store_user_list_free(out);
     return rc;
 }

@@ -41,6 +41,26 @@ foreach(entry ${LAYER_HEADERS})
 endforeach()
 string(REPLACE ";" "|" probes "${probes}")
 
+# The store's door (docs/architecture.md, "The store"): through its public headers, every one of
+# native/store/ but store_internal.h, no part sees SQL (store_query) or the database library
+# (sqlite3). door_control reaches both through store_internal.h, proving the probes can tell.
+file(GLOB store_headers CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/native/store/*.h)
+set(public_includes "")
+foreach(h ${store_headers})
+    get_filename_component(base ${h} NAME)
+    if(NOT base STREQUAL "store_internal.h")
+        string(APPEND public_includes "#include \"store/${base}\"\n")
+    endif()
+endforeach()
+file(WRITE ${LAYER_PROBE_DIR}/door_query.c
+     "${public_includes}int probe(void) { return (int)sizeof &store_query; }\n")
+file(WRITE ${LAYER_PROBE_DIR}/door_sqlite.c
+     "${public_includes}int probe(void) { return (int)sizeof(sqlite3 *); }\n")
+file(WRITE ${LAYER_PROBE_DIR}/door_control.c
+     "#include \"store/store_internal.h\"\n"
+     "int probe(void) { return (int)(sizeof &store_query + sizeof(sqlite3 *)); }\n")
+set(door_probes "door_query=store_query|door_sqlite=sqlite3|door_control=")
+
 # A part's compile line comes from compile_commands.json: the entry of an object library that is
 # never built and links what the part links (SOLDER_PART_LINKS_<part>), shared/ only its own.
 foreach(part shared base store crypto engine connectors destinations http api cli)
@@ -53,10 +73,15 @@ foreach(part shared base store crypto engine connectors destinations http api cl
         target_link_libraries(${target} PRIVATE solder_${part} ${links})
     endif()
     string(REPLACE ";" "|" allowed "${part};${LAYER_ALLOWED_${part}}")
+    set(door "")
+    if(NOT part STREQUAL "store" AND "store" IN_LIST LAYER_ALLOWED_${part})
+        set(door "-DDOOR=${door_probes}")
+    endif()
     add_test(NAME layers/${part}
              COMMAND ${CMAKE_COMMAND} -DCOMMANDS=${CMAKE_BINARY_DIR}/compile_commands.json
                      -DTARGET=${target} -DPART=${part} -DPROBES=${probes} -DALLOWED=${allowed}
-                     -DPROBE_DIR=${LAYER_PROBE_DIR} -P ${CMAKE_CURRENT_LIST_DIR}/probe.cmake)
+                     -DPROBE_DIR=${LAYER_PROBE_DIR} ${door}
+                     -P ${CMAKE_CURRENT_LIST_DIR}/probe.cmake)
 endforeach()
 
 # layers/symbols: the same table at link level, over the parts' archives (nm), so that a function
@@ -69,9 +94,12 @@ foreach(part base store crypto engine connectors destinations http api cli)
     string(REPLACE ";" "|" allowed "${LAYER_ALLOWED_${part}}")
     list(APPEND allowed_args -DALLOWED_${part}=${allowed})
 endforeach()
+# The executable's own object (main.c) is checked for the store's door too.
 if(NM)
     add_test(NAME layers/symbols
              COMMAND ${CMAKE_COMMAND} -DNM=${NM} -DLIBS=${libs} ${allowed_args}
+                     -DOBJECTS=main=$<TARGET_OBJECTS:solder> -DBACKEND_PREFIX=sqlite3_
+                     -DSTORE_INTERNAL=${CMAKE_SOURCE_DIR}/native/store/store_internal.h
                      -P ${CMAKE_CURRENT_LIST_DIR}/symbols.cmake)
 else()
     solder_missing_suite(layers/symbols "nm not found (binutils; scripts/bootstrap.sh installs it)")

@@ -1,6 +1,7 @@
 # cmake -P probe.cmake: compiles every probe of PROBES ("name=header|...") with the compile line of
 # TARGET in COMMANDS (compile_commands.json) and checks it against ALLOWED ("name|..."): an allowed
-# header compiles, any other fails because it is not found. Prints one line per probe.
+# header compiles, any other fails because it is not found; with DOOR, the store's door probes too
+# (below). Prints one line per probe.
 # (The top-level file includes every tests/*/*.cmake: included, this script does nothing.)
 if(NOT CMAKE_SCRIPT_MODE_FILE)
     return()
@@ -37,6 +38,15 @@ foreach(w ${words})
     endif()
 endforeach()
 
+# Compiles the probe PROBE_DIR/name.c with the part's line: rc and out (the compiler's words).
+function(compile_probe name)
+    execute_process(COMMAND ${line} -fsyntax-only ${PROBE_DIR}/${name}.c
+                    WORKING_DIRECTORY ${directory} RESULT_VARIABLE code OUTPUT_VARIABLE text
+                    ERROR_VARIABLE text)
+    set(rc ${code} PARENT_SCOPE)
+    set(out "${text}" PARENT_SCOPE)
+endfunction()
+
 string(REPLACE "|" ";" probes "${PROBES}")
 string(REPLACE "|" ";" allowed "${ALLOWED}")
 set(failures 0)
@@ -44,9 +54,7 @@ foreach(entry ${probes})
     string(REPLACE "=" ";" pair ${entry})
     list(GET pair 0 name)
     list(GET pair 1 header)
-    execute_process(COMMAND ${line} -fsyntax-only ${PROBE_DIR}/${name}.c
-                    WORKING_DIRECTORY ${directory} RESULT_VARIABLE rc OUTPUT_VARIABLE out
-                    ERROR_VARIABLE out)
+    compile_probe(${name})
     string(REGEX REPLACE "[.+]" "\\\\\\0" pattern "${header}")
     if(name IN_LIST allowed)
         if(rc EQUAL 0)
@@ -65,6 +73,36 @@ foreach(entry ${probes})
         math(EXPR failures "${failures} + 1")
     endif()
 endforeach()
+# The store's door, for a part that may include the store: its public headers compile, declare
+# neither store_query nor anything of sqlite3.h (door_*.c must fail for want of exactly that), and
+# the control, the same code through store_internal.h, compiles (so a failing probe is the door's
+# doing, not a broken probe). DOOR is "name=what the compiler must not know|...".
+if(DOOR)
+    string(REPLACE "|" ";" door "${DOOR}")
+    foreach(entry ${door})
+        string(REPLACE "=" ";" pair ${entry})
+        list(GET pair 0 name)
+        list(GET pair 1 symbol)
+        compile_probe(${name})
+        if(name STREQUAL "door_control")
+            if(rc EQUAL 0)
+                message("layers/${PART}: store_internal.h declares store_query and sqlite3")
+            else()
+                message("layers/${PART}: the door's control probe does not compile:\n${out}")
+                math(EXPR failures "${failures} + 1")
+            endif()
+        elseif(rc EQUAL 0)
+            message("layers/${PART}: the store's public headers expose ${symbol}")
+            math(EXPR failures "${failures} + 1")
+        elseif(out MATCHES "[^a-z_0-9]${symbol}[^a-z_0-9 ]* undeclared|undeclared identifier [^a-z_0-9 ]*${symbol}[^a-z_0-9]")
+            message("layers/${PART}: ${symbol} is not in the store's public headers")
+        else()
+            message("layers/${PART}: ${name}.c fails, but not for want of ${symbol}:\n${out}")
+            math(EXPR failures "${failures} + 1")
+        endif()
+    endforeach()
+endif()
+
 if(failures GREATER 0)
     message(FATAL_ERROR "layers/${PART}: ${failures} probes contradict docs/architecture.md")
 endif()

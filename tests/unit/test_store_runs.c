@@ -5,6 +5,7 @@
 
 #include "json/json.h"
 #include "store/runs.h"
+#include "store/store_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
