@@ -1,7 +1,6 @@
 /* Store: integrations, workflows and their released versions, custom events, settings, server
  * keys. Rows are read into the structs of catalog.h here; no row leaves this file. */
 #include "store/catalog.h"
-#include "store/row.h"
 #include "store/store_internal.h"
 
 #include "json/json.h"
@@ -20,11 +19,11 @@ int store_integration_insert(struct store *s, const char *env, const char *id, c
 }
 
 #define INTEGRATION_COLUMNS                                                                        \
-    "SELECT id AS integrationId, name, app, icon, description, created_at AS createdAt, "          \
-    "updated_at AS updatedAt FROM integrations "
+    "SELECT id, name, app, icon, description, created_at, updated_at FROM integrations "
 
-void store_integration_clear(struct integration *i)
+static void integration_free(void *item)
 {
+    struct integration *i = item;
     free(i->name);
     free(i->app);
     free(i->icon);
@@ -32,46 +31,46 @@ void store_integration_clear(struct integration *i)
     memset(i, 0, sizeof *i);
 }
 
-void store_integration_list_free(struct integration_list *l)
+void store_integration_clear(struct integration *i)
 {
-    for (size_t k = 0; k < l->n; k++)
-        store_integration_clear(&l->items[k]);
-    free(l->items);
-    memset(l, 0, sizeof *l);
+    integration_free(i);
 }
 
-static void integration_fill(cJSON *row, void *item)
+void store_integration_list_free(struct integration_list *l)
+{
+    store_items_free(&l->items, &l->n, sizeof *l->items, integration_free);
+}
+
+static void integration_fill(sqlite3_stmt *st, void *item)
 {
     struct integration *i = item;
-    row_copy(row, "integrationId", i->id, sizeof i->id);
-    i->name = row_strdup(row, "name");
-    i->app = row_strdup(row, "app");
-    i->icon = row_strdup(row, "icon");
-    i->description = row_strdup(row, "description");
-    i->created_at = row_int(row, "createdAt");
-    i->updated_at = row_int(row, "updatedAt");
+    store_column_copy(st, 0, i->id, sizeof i->id);
+    i->name = store_column_strdup(st, 1);
+    i->app = store_column_strdup(st, 2);
+    i->icon = store_column_strdup(st, 3);
+    i->description = store_column_strdup(st, 4);
+    i->created_at = sqlite3_column_int64(st, 5);
+    i->updated_at = sqlite3_column_int64(st, 6);
 }
 
 int store_integrations(struct store *s, const char *env, struct integration_list *out)
 {
-    memset(out, 0, sizeof *out);
-    cJSON *rows;
-    int rc = store_query(s, INTEGRATION_COLUMNS "WHERE env_id = ?1 ORDER BY created_at, id", &rows,
-                         "s", env);
-    return row_list(rc, rows, sizeof *out->items, integration_fill, (void **)&out->items, &out->n);
+    int rc = store_rows_list(s, INTEGRATION_COLUMNS "WHERE env_id = ?1 ORDER BY created_at, id",
+                             integration_fill, sizeof *out->items, &out->items, &out->n, "s", env);
+    if (rc != STORE_OK)
+        store_integration_list_free(out);
+    return rc;
 }
 
 int store_integration_find(struct store *s, const char *env, const char *id_or_name,
                            struct integration *out)
 {
     memset(out, 0, sizeof *out);
-    cJSON *rows;
-    int rc = store_query(s,
-                         INTEGRATION_COLUMNS "WHERE env_id = ?1 AND (id = ?2 OR name = ?2 OR "
-                                             "(app = ?2 AND app IS NOT NULL)) "
-                                             "ORDER BY id = ?2 DESC, name = ?2 DESC LIMIT 1",
-                         &rows, "ss", env, id_or_name);
-    return row_one(rc, rows, integration_fill, out);
+    return store_rows_one(s,
+                          INTEGRATION_COLUMNS "WHERE env_id = ?1 AND (id = ?2 OR name = ?2 OR "
+                                              "(app = ?2 AND app IS NOT NULL)) "
+                                              "ORDER BY id = ?2 DESC, name = ?2 DESC LIMIT 1",
+                          integration_fill, out, "ss", env, id_or_name);
 }
 
 int store_integration_update(struct store *s, const char *env, const char *id, const char *name,
@@ -121,70 +120,66 @@ int store_workflow_update_draft(struct store *s, const char *env, const char *id
 }
 
 #define WORKFLOW_COLUMNS                                                                           \
-    "SELECT id AS workflowId, integration_id AS integrationId, name, draft AS draft_json, "        \
-    "version, created_at AS createdAt, updated_at AS updatedAt FROM workflows "
+    "SELECT id, integration_id, name, draft, version, created_at, updated_at FROM workflows "
 
-void store_workflow_clear(struct workflow *w)
+static void workflow_free(void *item)
 {
+    struct workflow *w = item;
     free(w->name);
     cJSON_Delete(w->draft);
     memset(w, 0, sizeof *w);
 }
 
+void store_workflow_clear(struct workflow *w)
+{
+    workflow_free(w);
+}
+
 void store_workflow_list_free(struct workflow_list *l)
 {
-    for (size_t k = 0; k < l->n; k++)
-        store_workflow_clear(&l->items[k]);
-    free(l->items);
-    memset(l, 0, sizeof *l);
+    store_items_free(&l->items, &l->n, sizeof *l->items, workflow_free);
 }
 
-static void workflow_fill(cJSON *row, void *item)
+static void workflow_fill(sqlite3_stmt *st, void *item)
 {
     struct workflow *w = item;
-    row_copy(row, "workflowId", w->id, sizeof w->id);
-    row_copy(row, "integrationId", w->integration_id, sizeof w->integration_id);
-    w->name = row_strdup(row, "name");
-    w->draft = row_take(row, "draft");
-    w->version = (int)row_int(row, "version");
-    w->created_at = row_int(row, "createdAt");
-    w->updated_at = row_int(row, "updatedAt");
-}
-
-static int workflow_list(int rc, cJSON *rows, struct workflow_list *out)
-{
-    return row_list(rc, rows, sizeof *out->items, workflow_fill, (void **)&out->items, &out->n);
+    store_column_copy(st, 0, w->id, sizeof w->id);
+    store_column_copy(st, 1, w->integration_id, sizeof w->integration_id);
+    w->name = store_column_strdup(st, 2);
+    w->draft = store_column_json(st, 3);
+    w->version = sqlite3_column_int(st, 4);
+    w->created_at = sqlite3_column_int64(st, 5);
+    w->updated_at = sqlite3_column_int64(st, 6);
 }
 
 int store_workflow_find(struct store *s, const char *env, const char *id_or_name,
                         struct workflow *out)
 {
     memset(out, 0, sizeof *out);
-    cJSON *rows;
-    int rc = store_query(s,
-                         WORKFLOW_COLUMNS "WHERE env_id = ?1 AND (id = ?2 OR name = ?2) "
-                                          "ORDER BY id = ?2 DESC LIMIT 1",
-                         &rows, "ss", env, id_or_name);
-    return row_one(rc, rows, workflow_fill, out);
+    return store_rows_one(s,
+                          WORKFLOW_COLUMNS "WHERE env_id = ?1 AND (id = ?2 OR name = ?2) "
+                                           "ORDER BY id = ?2 DESC LIMIT 1",
+                          workflow_fill, out, "ss", env, id_or_name);
 }
 
 int store_workflows_of_integration(struct store *s, const char *integration_id,
                                    struct workflow_list *out)
 {
-    memset(out, 0, sizeof *out);
-    cJSON *rows;
-    int rc = store_query(s, WORKFLOW_COLUMNS "WHERE integration_id = ?1 ORDER BY created_at, id",
-                         &rows, "s", integration_id);
-    return workflow_list(rc, rows, out);
+    int rc = store_rows_list(
+        s, WORKFLOW_COLUMNS "WHERE integration_id = ?1 ORDER BY created_at, id", workflow_fill,
+        sizeof *out->items, &out->items, &out->n, "s", integration_id);
+    if (rc != STORE_OK)
+        store_workflow_list_free(out);
+    return rc;
 }
 
 int store_workflows(struct store *s, const char *env, struct workflow_list *out)
 {
-    memset(out, 0, sizeof *out);
-    cJSON *rows;
-    int rc = store_query(s, WORKFLOW_COLUMNS "WHERE env_id = ?1 ORDER BY created_at, id", &rows,
-                         "s", env);
-    return workflow_list(rc, rows, out);
+    int rc = store_rows_list(s, WORKFLOW_COLUMNS "WHERE env_id = ?1 ORDER BY created_at, id",
+                             workflow_fill, sizeof *out->items, &out->items, &out->n, "s", env);
+    if (rc != STORE_OK)
+        store_workflow_list_free(out);
+    return rc;
 }
 
 int store_workflow_release(struct store *s, const char *env, const char *id,
@@ -220,8 +215,9 @@ int store_workflow_release(struct store *s, const char *env, const char *id,
     return rc;
 }
 
-void store_workflow_version_clear(struct workflow_version *v)
+static void version_free(void *item)
 {
+    struct workflow_version *v = item;
     free(v->trigger_type);
     free(v->trigger_event);
     cJSON_Delete(v->definition);
@@ -231,54 +227,61 @@ void store_workflow_version_clear(struct workflow_version *v)
     memset(v, 0, sizeof *v);
 }
 
-void store_workflow_version_list_free(struct workflow_version_list *l)
+void store_workflow_version_clear(struct workflow_version *v)
 {
-    for (size_t k = 0; k < l->n; k++)
-        store_workflow_version_clear(&l->items[k]);
-    free(l->items);
-    memset(l, 0, sizeof *l);
+    version_free(v);
 }
 
-static void version_fill(cJSON *row, void *item)
+void store_workflow_version_list_free(struct workflow_version_list *l)
+{
+    store_items_free(&l->items, &l->n, sizeof *l->items, version_free);
+}
+
+static void version_fill(sqlite3_stmt *st, void *item)
 {
     struct workflow_version *v = item;
-    v->version = (int)row_int(row, "version");
-    v->trigger_type = row_strdup(row, "triggerType");
-    v->trigger_event = row_strdup(row, "triggerEvent");
-    v->definition = row_take(row, "definition");
-    v->blocks = row_take(row, "blocks");
-    v->fields = row_take(row, "fields");
-    v->released_at = row_int(row, "releasedAt");
-    v->released_by = row_strdup(row, "releasedBy");
+    v->version = sqlite3_column_int(st, 0);
+    v->definition = store_column_json(st, 1);
+    v->trigger_type = store_column_strdup(st, 2);
+    v->trigger_event = store_column_strdup(st, 3);
+    v->blocks = store_column_json(st, 4);
+    v->fields = store_column_json(st, 5);
+    v->released_at = sqlite3_column_int64(st, 6);
 }
 
 int store_workflow_version(struct store *s, const char *workflow_id, int version,
                            struct workflow_version *out)
 {
     memset(out, 0, sizeof *out);
-    cJSON *rows;
-    int rc =
-        store_query(s,
-                    "SELECT version, definition AS definition_json, trigger_type AS triggerType, "
-                    "trigger_event AS triggerEvent, blocks AS blocks_json, "
-                    "fields AS fields_json, released_at AS releasedAt FROM workflow_versions "
-                    "WHERE workflow_id = ?1 AND (version = ?2 OR ?2 = 0) "
-                    "ORDER BY version DESC LIMIT 1",
-                    &rows, "si", workflow_id, (int64_t)version);
-    return row_one(rc, rows, version_fill, out);
+    return store_rows_one(
+        s,
+        "SELECT version, definition, trigger_type, trigger_event, blocks, fields, "
+        "released_at FROM workflow_versions "
+        "WHERE workflow_id = ?1 AND (version = ?2 OR ?2 = 0) "
+        "ORDER BY version DESC LIMIT 1",
+        version_fill, out, "si", workflow_id, (int64_t)version);
+}
+
+static void version_summary_fill(sqlite3_stmt *st, void *item)
+{
+    struct workflow_version *v = item;
+    v->version = sqlite3_column_int(st, 0);
+    v->trigger_type = store_column_strdup(st, 1);
+    v->released_at = sqlite3_column_int64(st, 2);
+    v->released_by = store_column_strdup(st, 3);
 }
 
 int store_workflow_versions(struct store *s, const char *workflow_id,
                             struct workflow_version_list *out)
 {
-    memset(out, 0, sizeof *out);
-    cJSON *rows;
-    int rc = store_query(s,
-                         "SELECT version, trigger_type AS triggerType, released_at AS releasedAt, "
-                         "released_by AS releasedBy FROM workflow_versions WHERE workflow_id = ?1 "
-                         "ORDER BY version",
-                         &rows, "s", workflow_id);
-    return row_list(rc, rows, sizeof *out->items, version_fill, (void **)&out->items, &out->n);
+    int rc = store_rows_list(s,
+                             "SELECT version, trigger_type, released_at, released_by "
+                             "FROM workflow_versions WHERE workflow_id = ?1 ORDER BY version",
+                             version_summary_fill, sizeof *out->items, &out->items, &out->n, "s",
+                             workflow_id);
+    if (rc != STORE_OK)
+        store_workflow_version_list_free(out);
+    return rc;
 }
 
 int store_event_upsert(struct store *s, const char *env, const char *name, const char *description,
@@ -297,12 +300,11 @@ int store_event_upsert(struct store *s, const char *env, const char *name, const
     return store_changed(s, rc);
 }
 
-#define EVENT_COLUMNS                                                                              \
-    "SELECT name, description, body AS body_json, schema AS schema_json, updated_at AS updatedAt " \
-    "FROM events "
+#define EVENT_COLUMNS "SELECT name, description, body, schema, updated_at FROM events "
 
-void store_custom_event_clear(struct custom_event *e)
+static void event_free(void *item)
 {
+    struct custom_event *e = item;
     free(e->name);
     free(e->description);
     cJSON_Delete(e->body);
@@ -310,40 +312,40 @@ void store_custom_event_clear(struct custom_event *e)
     memset(e, 0, sizeof *e);
 }
 
-void store_custom_event_list_free(struct custom_event_list *l)
+void store_custom_event_clear(struct custom_event *e)
 {
-    for (size_t k = 0; k < l->n; k++)
-        store_custom_event_clear(&l->items[k]);
-    free(l->items);
-    memset(l, 0, sizeof *l);
+    event_free(e);
 }
 
-static void event_fill(cJSON *row, void *item)
+void store_custom_event_list_free(struct custom_event_list *l)
+{
+    store_items_free(&l->items, &l->n, sizeof *l->items, event_free);
+}
+
+static void event_fill(sqlite3_stmt *st, void *item)
 {
     struct custom_event *e = item;
-    e->name = row_strdup(row, "name");
-    e->description = row_strdup(row, "description");
-    e->body = row_take(row, "body");
-    e->schema = row_take(row, "schema");
-    e->updated_at = row_int(row, "updatedAt");
+    e->name = store_column_strdup(st, 0);
+    e->description = store_column_strdup(st, 1);
+    e->body = store_column_json(st, 2);
+    e->schema = store_column_json(st, 3);
+    e->updated_at = sqlite3_column_int64(st, 4);
 }
 
 int store_events(struct store *s, const char *env, struct custom_event_list *out)
 {
-    memset(out, 0, sizeof *out);
-    cJSON *rows;
-    int rc = store_query(s, EVENT_COLUMNS "WHERE env_id = ?1 ORDER BY created_at, name", &rows, "s",
-                         env);
-    return row_list(rc, rows, sizeof *out->items, event_fill, (void **)&out->items, &out->n);
+    int rc = store_rows_list(s, EVENT_COLUMNS "WHERE env_id = ?1 ORDER BY created_at, name",
+                             event_fill, sizeof *out->items, &out->items, &out->n, "s", env);
+    if (rc != STORE_OK)
+        store_custom_event_list_free(out);
+    return rc;
 }
 
 int store_event_find(struct store *s, const char *env, const char *name, struct custom_event *out)
 {
     memset(out, 0, sizeof *out);
-    cJSON *rows;
-    int rc =
-        store_query(s, EVENT_COLUMNS "WHERE env_id = ?1 AND name = ?2", &rows, "ss", env, name);
-    return row_one(rc, rows, event_fill, out);
+    return store_rows_one(s, EVENT_COLUMNS "WHERE env_id = ?1 AND name = ?2", event_fill, out, "ss",
+                          env, name);
 }
 
 int store_event_updated_at(struct store *s, const char *env, const char *name, int64_t *updated_at)
@@ -371,39 +373,34 @@ int store_event_delete(struct store *s, const char *env, const char *name)
 void store_settings_clear(struct settings *st)
 {
     free(st->error_webhook_url);
-    row_secret_free(st->error_webhook_secret);
-    row_secret_free(st->signing_secret);
+    store_secret_free(st->error_webhook_secret);
+    store_secret_free(st->signing_secret);
     free(st->rate_limits);
-    row_secret_free(st->error_eventbridge);
+    store_secret_free(st->error_eventbridge);
     memset(st, 0, sizeof *st);
 }
 
-static void settings_fill(cJSON *row, void *item)
+static void settings_fill(sqlite3_stmt *st, void *item)
 {
-    struct settings *st = item;
-    row_copy(row, "envId", st->env_id, sizeof st->env_id);
-    st->error_webhook_url = row_strdup(row, "errorWebhookUrl");
-    st->error_webhook_secret = row_strdup(row, "errorWebhookSecret");
-    st->signing_secret = row_strdup(row, "signingSecret");
-    st->log_retention_days = (int)row_int(row, "logRetentionDays");
-    st->rate_limits = row_strdup(row, "rateLimits");
-    st->error_eventbridge = row_strdup(row, "errorEventBridge");
+    struct settings *x = item;
+    store_column_copy(st, 0, x->env_id, sizeof x->env_id);
+    x->error_webhook_url = store_column_strdup(st, 1);
+    x->error_webhook_secret = store_column_strdup(st, 2);
+    x->signing_secret = store_column_strdup(st, 3);
+    x->log_retention_days = sqlite3_column_int(st, 4);
+    x->rate_limits = store_column_strdup(st, 5);
+    x->error_eventbridge = store_column_strdup(st, 6);
 }
 
 int store_settings(struct store *s, const char *env, struct settings *out)
 {
     memset(out, 0, sizeof *out);
-    cJSON *rows;
-    int rc = store_query(
+    return store_rows_one(
         s,
-        "SELECT e.id AS envId, st.error_webhook_url AS errorWebhookUrl, "
-        "st.error_webhook_secret AS errorWebhookSecret, st.signing_secret AS signingSecret, "
-        "coalesce(st.log_retention_days, 60) AS logRetentionDays, st.rate_limits AS rateLimits, "
-        "st.error_eventbridge AS errorEventBridge "
-        "FROM environments e LEFT JOIN settings st ON st.env_id = e.id "
-        "WHERE e.id = ?1",
-        &rows, "s", env);
-    return row_one(rc, rows, settings_fill, out);
+        "SELECT e.id, st.error_webhook_url, st.error_webhook_secret, st.signing_secret, "
+        "coalesce(st.log_retention_days, 60), st.rate_limits, st.error_eventbridge "
+        "FROM environments e LEFT JOIN settings st ON st.env_id = e.id WHERE e.id = ?1",
+        settings_fill, out, "s", env);
 }
 
 int store_settings_update(struct store *s, const char *env, const char *url, const char *secret,
@@ -461,16 +458,16 @@ int store_server_key_set_private(struct store *s, const char *name, const char *
 
 void store_server_key_clear(struct server_key *k)
 {
-    row_secret_free(k->private_pem);
+    store_secret_free(k->private_pem);
     free(k->public_pem);
     memset(k, 0, sizeof *k);
 }
 
-static void server_key_fill(cJSON *row, void *item)
+static void server_key_fill(sqlite3_stmt *st, void *item)
 {
     struct server_key *k = item;
-    k->private_pem = row_strdup(row, "privatePem");
-    k->public_pem = row_strdup(row, "publicPem");
+    k->private_pem = store_column_strdup(st, 0);
+    k->public_pem = store_column_strdup(st, 1);
 }
 
 int store_server_key(struct store *s, const char *name, const char *private_pem,
@@ -483,12 +480,8 @@ int store_server_key(struct store *s, const char *name, const char *private_pem,
                          "INSERT OR IGNORE INTO server_keys(name, private_pem, public_pem, "
                          "created_at) VALUES (?1, ?2, ?3, ?4)",
                          NULL, "sssi", name, private_pem, public_pem, store_now());
-    cJSON *rows;
-    if (rc == STORE_OK)
-        rc = store_query(
-            s,
-            "SELECT private_pem AS privatePem, public_pem AS publicPem FROM server_keys "
-            "WHERE name = ?1",
-            &rows, "s", name);
-    return rc == STORE_OK ? row_one(rc, rows, server_key_fill, out) : rc;
+    if (rc != STORE_OK)
+        return rc;
+    return store_rows_one(s, "SELECT private_pem, public_pem FROM server_keys WHERE name = ?1",
+                          server_key_fill, out, "s", name);
 }

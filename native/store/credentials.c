@@ -1,7 +1,6 @@
 /* Store: app credentials, webhook subscriptions of app triggers and inbound deliveries. Rows are
  * read into the structs of credentials.h here; no row leaves this file. */
 #include "store/credentials.h"
-#include "store/row.h"
 #include "store/store_internal.h"
 
 #include "json/json.h"
@@ -10,33 +9,46 @@
 #include <stdlib.h>
 #include <string.h>
 
-void store_credential_clear(struct credential *c)
+static void credential_free(void *item)
 {
+    struct credential *c = item;
     free(c->type);
     free(c->name);
-    row_secret_free(c->sealed);
+    store_secret_free(c->sealed);
     free(c->error);
     memset(c, 0, sizeof *c);
 }
 
-void store_credential_list_free(struct credential_list *l)
+void store_credential_clear(struct credential *c)
 {
-    for (size_t k = 0; k < l->n; k++)
-        store_credential_clear(&l->items[k]);
-    free(l->items);
-    memset(l, 0, sizeof *l);
+    credential_free(c);
 }
 
-static void credential_fill(cJSON *row, void *item)
+void store_credential_list_free(struct credential_list *l)
+{
+    store_items_free(&l->items, &l->n, sizeof *l->items, credential_free);
+}
+
+/* One credential with its sealed data: id, app, name, sealed, error. */
+static void credential_fill(sqlite3_stmt *st, void *item)
 {
     struct credential *c = item;
-    row_copy(row, "credentialId", c->id, sizeof c->id);
-    c->type = row_strdup(row, "type");
-    c->name = row_strdup(row, "name");
-    c->sealed = row_strdup(row, "sealed");
-    c->error = row_strdup(row, "error");
-    c->created_at = row_int(row, "createdAt");
-    c->updated_at = row_int(row, "updatedAt");
+    store_column_copy(st, 0, c->id, sizeof c->id);
+    c->type = store_column_strdup(st, 1);
+    c->name = store_column_strdup(st, 2);
+    c->sealed = store_column_strdup(st, 3);
+    c->error = store_column_strdup(st, 4);
+}
+
+/* One credential of a listing: id, app, name, created_at, updated_at. */
+static void credential_listed_fill(sqlite3_stmt *st, void *item)
+{
+    struct credential *c = item;
+    store_column_copy(st, 0, c->id, sizeof c->id);
+    c->type = store_column_strdup(st, 1);
+    c->name = store_column_strdup(st, 2);
+    c->created_at = sqlite3_column_int64(st, 3);
+    c->updated_at = sqlite3_column_int64(st, 4);
 }
 
 int store_credential_insert(struct store *s, const char *env, const char *user_id, const char *app,
@@ -53,30 +65,27 @@ int store_credential_insert(struct store *s, const char *env, const char *user_i
 int store_credentials_of_user(struct store *s, const char *env, const char *user_id,
                               struct credential_list *out)
 {
-    memset(out, 0, sizeof *out);
-    cJSON *rows;
-    int rc =
-        store_query(s,
-                    "SELECT id AS credentialId, app AS type, name, created_at AS createdAt, "
-                    "updated_at AS updatedAt FROM credentials WHERE env_id = ?1 AND user_id = ?2 "
-                    "ORDER BY created_at, id",
-                    &rows, "ss", env, user_id);
-    return row_list(rc, rows, sizeof *out->items, credential_fill, (void **)&out->items, &out->n);
+    int rc = store_rows_list(s,
+                             "SELECT id, app, name, created_at, updated_at FROM credentials "
+                             "WHERE env_id = ?1 AND user_id = ?2 ORDER BY created_at, id",
+                             credential_listed_fill, sizeof *out->items, &out->items, &out->n, "ss",
+                             env, user_id);
+    if (rc != STORE_OK)
+        store_credential_list_free(out);
+    return rc;
 }
 
 int store_credential_latest(struct store *s, const char *env, const char *user_id, const char *app,
                             const char *installation_id, struct credential *out)
 {
     memset(out, 0, sizeof *out);
-    cJSON *rows;
-    int rc =
-        store_query(s,
-                    "SELECT id AS credentialId, app AS type, name, sealed, error FROM credentials "
-                    "WHERE env_id = ?1 AND user_id = ?2 AND app = ?3 "
-                    "ORDER BY id IS (SELECT json_extract(credential_ids, '$.\"' || ?3 || '\"') "
-                    "  FROM installations WHERE id = ?4) DESC, created_at DESC, id DESC LIMIT 1",
-                    &rows, "ssss", env, user_id, app, installation_id);
-    return row_one(rc, rows, credential_fill, out);
+    return store_rows_one(
+        s,
+        "SELECT id, app, name, sealed, error FROM credentials "
+        "WHERE env_id = ?1 AND user_id = ?2 AND app = ?3 "
+        "ORDER BY id IS (SELECT json_extract(credential_ids, '$.\"' || ?3 || '\"') "
+        "  FROM installations WHERE id = ?4) DESC, created_at DESC, id DESC LIMIT 1",
+        credential_fill, out, "ssss", env, user_id, app, installation_id);
 }
 
 int store_installation_credential_choice(struct store *s, const char *installation_id,
@@ -100,13 +109,10 @@ int store_credential_find(struct store *s, const char *env, const char *user_id,
                           struct credential *out)
 {
     memset(out, 0, sizeof *out);
-    cJSON *rows;
-    int rc =
-        store_query(s,
-                    "SELECT id AS credentialId, app AS type, name, sealed, error FROM credentials "
-                    "WHERE env_id = ?1 AND user_id = ?2 AND id = ?3",
-                    &rows, "sss", env, user_id, id);
-    return row_one(rc, rows, credential_fill, out);
+    return store_rows_one(s,
+                          "SELECT id, app, name, sealed, error FROM credentials "
+                          "WHERE env_id = ?1 AND user_id = ?2 AND id = ?3",
+                          credential_fill, out, "sss", env, user_id, id);
 }
 
 int store_credential_delete(struct store *s, const char *env, const char *user_id, const char *id)
@@ -154,49 +160,46 @@ int store_oauth_state_code(struct store *s, const char *state, const char *seale
                                         NULL, "ssi", state, sealed_code, store_now() - max_age_ms));
 }
 
-static void oauth_state_clear(struct oauth_state *o)
+static void oauth_state_free(void *item)
 {
+    struct oauth_state *o = item;
     free(o->state);
     free(o->app);
-    row_secret_free(o->sealed_verifier);
+    store_secret_free(o->sealed_verifier);
     cJSON_Delete(o->params);
     free(o->redirect_uri);
-    row_secret_free(o->sealed_code);
+    store_secret_free(o->sealed_code);
     memset(o, 0, sizeof *o);
 }
 
 void store_oauth_state_list_free(struct oauth_state_list *l)
 {
-    for (size_t k = 0; k < l->n; k++)
-        oauth_state_clear(&l->items[k]);
-    free(l->items);
-    memset(l, 0, sizeof *l);
+    store_items_free(&l->items, &l->n, sizeof *l->items, oauth_state_free);
 }
 
-static void oauth_state_fill(cJSON *row, void *item)
+static void oauth_state_fill(sqlite3_stmt *st, void *item)
 {
     struct oauth_state *o = item;
-    o->state = row_strdup(row, "state");
-    row_copy(row, "envId", o->env_id, sizeof o->env_id);
-    row_copy(row, "userId", o->user_id, sizeof o->user_id);
-    o->app = row_strdup(row, "app");
-    o->sealed_verifier = row_strdup(row, "sealedVerifier");
-    o->params = row_take(row, "params");
-    o->redirect_uri = row_strdup(row, "redirectUri");
-    o->sealed_code = row_strdup(row, "sealedCode");
+    o->state = store_column_strdup(st, 0);
+    store_column_copy(st, 1, o->env_id, sizeof o->env_id);
+    store_column_copy(st, 2, o->user_id, sizeof o->user_id);
+    o->app = store_column_strdup(st, 3);
+    o->sealed_verifier = store_column_strdup(st, 4);
+    o->params = store_column_json(st, 5);
+    o->redirect_uri = store_column_strdup(st, 6);
+    o->sealed_code = store_column_strdup(st, 7);
 }
 
 int store_oauth_states_ready(struct store *s, struct oauth_state_list *out)
 {
-    memset(out, 0, sizeof *out);
-    cJSON *rows;
-    int rc = store_query(s,
-                         "SELECT state, env_id AS envId, user_id AS userId, app, "
-                         "sealed_verifier AS sealedVerifier, params AS params_json, "
-                         "redirect_uri AS redirectUri, sealed_code AS sealedCode FROM oauth_states "
-                         "WHERE sealed_code IS NOT NULL ORDER BY created_at",
-                         &rows, "");
-    return row_list(rc, rows, sizeof *out->items, oauth_state_fill, (void **)&out->items, &out->n);
+    int rc = store_rows_list(s,
+                             "SELECT state, env_id, user_id, app, sealed_verifier, params, "
+                             "redirect_uri, sealed_code FROM oauth_states "
+                             "WHERE sealed_code IS NOT NULL ORDER BY created_at",
+                             oauth_state_fill, sizeof *out->items, &out->items, &out->n, "");
+    if (rc != STORE_OK)
+        store_oauth_state_list_free(out);
+    return rc;
 }
 
 int store_oauth_state_delete(struct store *s, const char *state, int64_t max_age_ms)
@@ -205,75 +208,68 @@ int store_oauth_state_delete(struct store *s, const char *state, int64_t max_age
                        "si", state, store_now() - max_age_ms);
 }
 
+/* The columns subscription_fill reads, in its order; a query adds i.version (the installation's)
+ * as a 15th. */
 #define SUBSCRIPTION_COLUMNS                                                                       \
-    "SELECT id AS subscriptionId, env_id AS envId, user_id AS userId, workflow_id AS workflowId, " \
-    "app, trigger_name AS trigger, credential_id AS credentialId, "                                \
-    "sealed_secret AS sealedSecret, remote AS remote_json, state, error, attempts, "               \
-    "retry_at AS retryAt, last_attempt_at AS lastAttemptAt "
+    "SELECT a.id, a.env_id, a.user_id, a.workflow_id, a.app, a.trigger_name, a.credential_id, "    \
+    "a.sealed_secret, a.remote, a.state, a.error, a.attempts, a.retry_at, a.last_attempt_at "
 
-void store_subscription_clear(struct subscription *sub)
+static void subscription_free(void *item)
 {
+    struct subscription *sub = item;
     free(sub->app);
     free(sub->trigger);
-    row_secret_free(sub->sealed_secret);
+    store_secret_free(sub->sealed_secret);
     cJSON_Delete(sub->remote);
     free(sub->error);
     memset(sub, 0, sizeof *sub);
 }
 
+void store_subscription_clear(struct subscription *sub)
+{
+    subscription_free(sub);
+}
+
 void store_subscription_list_free(struct subscription_list *l)
 {
-    for (size_t k = 0; k < l->n; k++)
-        store_subscription_clear(&l->items[k]);
-    free(l->items);
-    memset(l, 0, sizeof *l);
+    store_items_free(&l->items, &l->n, sizeof *l->items, subscription_free);
 }
 
-static void subscription_fill(cJSON *row, void *item)
+static void subscription_fill(sqlite3_stmt *st, void *item)
 {
     struct subscription *sub = item;
-    row_copy(row, "subscriptionId", sub->id, sizeof sub->id);
-    row_copy(row, "envId", sub->env_id, sizeof sub->env_id);
-    row_copy(row, "userId", sub->user_id, sizeof sub->user_id);
-    row_copy(row, "workflowId", sub->workflow_id, sizeof sub->workflow_id);
-    sub->app = row_strdup(row, "app");
-    sub->trigger = row_strdup(row, "trigger");
-    row_copy(row, "credentialId", sub->credential_id, sizeof sub->credential_id);
-    sub->sealed_secret = row_strdup(row, "sealedSecret");
-    sub->remote = row_take(row, "remote");
-    row_copy(row, "state", sub->state, sizeof sub->state);
-    sub->error = row_strdup(row, "error");
-    sub->attempts = (int)row_int(row, "attempts");
-    sub->has_retry_at = cJSON_IsNumber(cJSON_GetObjectItem(row, "retryAt"));
-    sub->retry_at = row_int(row, "retryAt");
-    sub->last_attempt_at = row_int(row, "lastAttemptAt");
-    sub->version = (int)row_int(row, "version");
-}
-
-static int subscription_list(int rc, cJSON *rows, struct subscription_list *out)
-{
-    return row_list(rc, rows, sizeof *out->items, subscription_fill, (void **)&out->items, &out->n);
+    store_column_copy(st, 0, sub->id, sizeof sub->id);
+    store_column_copy(st, 1, sub->env_id, sizeof sub->env_id);
+    store_column_copy(st, 2, sub->user_id, sizeof sub->user_id);
+    store_column_copy(st, 3, sub->workflow_id, sizeof sub->workflow_id);
+    sub->app = store_column_strdup(st, 4);
+    sub->trigger = store_column_strdup(st, 5);
+    store_column_copy(st, 6, sub->credential_id, sizeof sub->credential_id);
+    sub->sealed_secret = store_column_strdup(st, 7);
+    sub->remote = store_column_json(st, 8);
+    store_column_copy(st, 9, sub->state, sizeof sub->state);
+    sub->error = store_column_strdup(st, 10);
+    sub->attempts = sqlite3_column_int(st, 11);
+    sub->has_retry_at = sqlite3_column_type(st, 12) != SQLITE_NULL;
+    sub->retry_at = sqlite3_column_int64(st, 12);
+    sub->last_attempt_at = sqlite3_column_int64(st, 13);
+    if (sqlite3_column_count(st) > 14)
+        sub->version = sqlite3_column_int(st, 14);
 }
 
 void store_subscription_need_list_free(struct subscription_need_list *l)
 {
-    free(l->items);
-    memset(l, 0, sizeof *l);
+    store_items_free(&l->items, &l->n, sizeof *l->items, NULL);
 }
 
-static void need_fill(cJSON *row, void *item)
+static void need_fill(sqlite3_stmt *st, void *item)
 {
     struct subscription_need *n = item;
-    row_copy(row, "envId", n->env_id, sizeof n->env_id);
-    row_copy(row, "userId", n->user_id, sizeof n->user_id);
-    row_copy(row, "workflowId", n->workflow_id, sizeof n->workflow_id);
-    row_copy(row, "installationId", n->installation_id, sizeof n->installation_id);
-    n->version = (int)row_int(row, "version");
-}
-
-static int need_list(int rc, cJSON *rows, struct subscription_need_list *out)
-{
-    return row_list(rc, rows, sizeof *out->items, need_fill, (void **)&out->items, &out->n);
+    store_column_copy(st, 0, n->env_id, sizeof n->env_id);
+    store_column_copy(st, 1, n->user_id, sizeof n->user_id);
+    store_column_copy(st, 2, n->workflow_id, sizeof n->workflow_id);
+    n->version = sqlite3_column_int(st, 3);
+    store_column_copy(st, 4, n->installation_id, sizeof n->installation_id);
 }
 
 int store_subscription_ensure(struct store *s, const char *env, const char *user_id,
@@ -294,20 +290,17 @@ int store_subscription_ensure(struct store *s, const char *env, const char *user
                          sealed_secret, now);
     if (rc != STORE_OK)
         return rc;
-    cJSON *rows;
-    rc = store_query(
-        s, SUBSCRIPTION_COLUMNS "FROM app_subscriptions WHERE workflow_id = ?1 AND user_id = ?2",
-        &rows, "ss", workflow_id, user_id);
-    return row_one(rc, rows, subscription_fill, out);
+    return store_rows_one(s,
+                          SUBSCRIPTION_COLUMNS "FROM app_subscriptions a "
+                                               "WHERE a.workflow_id = ?1 AND a.user_id = ?2",
+                          subscription_fill, out, "ss", workflow_id, user_id);
 }
 
 int store_subscription_find(struct store *s, const char *id, struct subscription *out)
 {
     memset(out, 0, sizeof *out);
-    cJSON *rows;
-    int rc =
-        store_query(s, SUBSCRIPTION_COLUMNS "FROM app_subscriptions WHERE id = ?1", &rows, "s", id);
-    return row_one(rc, rows, subscription_fill, out);
+    return store_rows_one(s, SUBSCRIPTION_COLUMNS "FROM app_subscriptions a WHERE a.id = ?1",
+                          subscription_fill, out, "s", id);
 }
 
 int store_subscription_update(struct store *s, const char *id, const char *state,
@@ -352,80 +345,74 @@ int store_subscription_delete(struct store *s, const char *id)
 
 int store_subscriptions_missing(struct store *s, struct subscription_need_list *out)
 {
-    memset(out, 0, sizeof *out);
-    cJSON *rows;
-    int rc =
-        store_query(s,
-                    "SELECT i.env_id AS envId, i.user_id AS userId, i.workflow_id AS workflowId,"
-                    " i.version, i.id AS installationId FROM installations i "
-                    "LEFT JOIN app_subscriptions a "
-                    "ON a.workflow_id = i.workflow_id AND a.user_id = i.user_id "
-                    "WHERE i.trigger_type = 'app' AND i.active = 1 "
-                    "AND (a.id IS NULL OR a.state = 'pending') ORDER BY i.installed_at",
-                    &rows, "");
-    return need_list(rc, rows, out);
+    int rc = store_rows_list(s,
+                             "SELECT i.env_id, i.user_id, i.workflow_id, i.version, i.id "
+                             "FROM installations i LEFT JOIN app_subscriptions a "
+                             "ON a.workflow_id = i.workflow_id AND a.user_id = i.user_id "
+                             "WHERE i.trigger_type = 'app' AND i.active = 1 "
+                             "AND (a.id IS NULL OR a.state = 'pending') ORDER BY i.installed_at",
+                             need_fill, sizeof *out->items, &out->items, &out->n, "");
+    if (rc != STORE_OK)
+        store_subscription_need_list_free(out);
+    return rc;
 }
 
 int store_subscriptions_due(struct store *s, int64_t now, int limit,
                             struct subscription_need_list *out)
 {
-    memset(out, 0, sizeof *out);
-    cJSON *rows;
-    int rc =
-        store_query(s,
-                    "SELECT i.env_id AS envId, i.user_id AS userId, i.workflow_id AS workflowId,"
-                    " i.version, i.id AS installationId FROM app_subscriptions a "
-                    "JOIN installations i ON i.workflow_id = a.workflow_id "
-                    "AND i.user_id = a.user_id WHERE a.retry_at <= ?1 "
-                    "AND i.trigger_type = 'app' AND i.active = 1 ORDER BY a.retry_at LIMIT ?2",
-                    &rows, "ii", now, (int64_t)limit);
-    return need_list(rc, rows, out);
+    int rc = store_rows_list(s,
+                             "SELECT i.env_id, i.user_id, i.workflow_id, i.version, i.id "
+                             "FROM app_subscriptions a JOIN installations i "
+                             "ON i.workflow_id = a.workflow_id AND i.user_id = a.user_id "
+                             "WHERE a.retry_at <= ?1 AND i.trigger_type = 'app' AND i.active = 1 "
+                             "ORDER BY a.retry_at LIMIT ?2",
+                             need_fill, sizeof *out->items, &out->items, &out->n, "ii", now,
+                             (int64_t)limit);
+    if (rc != STORE_OK)
+        store_subscription_need_list_free(out);
+    return rc;
 }
 
 int store_subscriptions_of_env(struct store *s, const char *env, struct subscription_list *out)
 {
-    memset(out, 0, sizeof *out);
-    cJSON *rows;
-    int rc =
-        store_query(s,
-                    "SELECT id AS subscriptionId, workflow_id AS workflowId, user_id AS userId, "
-                    "app, trigger_name AS trigger, state, error, "
-                    "last_attempt_at AS lastAttemptAt, retry_at AS retryAt "
-                    "FROM app_subscriptions WHERE env_id = ?1",
-                    &rows, "s", env);
-    return subscription_list(rc, rows, out);
+    /* Every column but the secret and the provider's answer, which the listing never shows. */
+    int rc = store_rows_list(
+        s,
+        "SELECT a.id, a.env_id, a.user_id, a.workflow_id, a.app, a.trigger_name, a.credential_id, "
+        "NULL, NULL, a.state, a.error, a.attempts, a.retry_at, a.last_attempt_at "
+        "FROM app_subscriptions a WHERE a.env_id = ?1",
+        subscription_fill, sizeof *out->items, &out->items, &out->n, "s", env);
+    if (rc != STORE_OK)
+        store_subscription_list_free(out);
+    return rc;
 }
 
 int store_subscriptions_stale(struct store *s, struct subscription_list *out)
 {
-    memset(out, 0, sizeof *out);
-    cJSON *rows;
-    int rc = store_query(s,
-                         "SELECT a.id AS subscriptionId, a.env_id AS envId, a.user_id AS userId, "
-                         "a.workflow_id AS workflowId, a.app, a.trigger_name AS trigger, "
-                         "a.credential_id AS credentialId, a.sealed_secret AS sealedSecret, "
-                         "a.remote AS remote_json, a.state, a.error FROM app_subscriptions a "
-                         "LEFT JOIN installations i ON i.workflow_id = a.workflow_id "
-                         "AND i.user_id = a.user_id "
-                         "WHERE i.id IS NULL OR i.active = 0 OR i.trigger_type != 'app'",
-                         &rows, "");
-    return subscription_list(rc, rows, out);
+    int rc = store_rows_list(s,
+                             SUBSCRIPTION_COLUMNS "FROM app_subscriptions a "
+                                                  "LEFT JOIN installations i "
+                                                  "ON i.workflow_id = a.workflow_id "
+                                                  "AND i.user_id = a.user_id WHERE i.id IS NULL "
+                                                  "OR i.active = 0 OR i.trigger_type != 'app'",
+                             subscription_fill, sizeof *out->items, &out->items, &out->n, "");
+    if (rc != STORE_OK)
+        store_subscription_list_free(out);
+    return rc;
 }
 
 int store_subscriptions_active(struct store *s, struct subscription_list *out)
 {
-    memset(out, 0, sizeof *out);
-    cJSON *rows;
-    int rc =
-        store_query(s,
-                    "SELECT a.id AS subscriptionId, a.env_id AS envId, a.user_id AS userId, "
-                    "a.workflow_id AS workflowId, a.app, a.trigger_name AS trigger, "
-                    "a.credential_id AS credentialId, a.sealed_secret AS sealedSecret, "
-                    "a.remote AS remote_json, a.state, a.error, i.version FROM app_subscriptions a "
-                    "JOIN installations i ON i.workflow_id = a.workflow_id "
-                    "AND i.user_id = a.user_id WHERE a.state = 'active' AND i.active = 1",
-                    &rows, "");
-    return subscription_list(rc, rows, out);
+    int rc = store_rows_list(s,
+                             SUBSCRIPTION_COLUMNS ", i.version FROM app_subscriptions a "
+                                                  "JOIN installations i "
+                                                  "ON i.workflow_id = a.workflow_id "
+                                                  "AND i.user_id = a.user_id "
+                                                  "WHERE a.state = 'active' AND i.active = 1",
+                             subscription_fill, sizeof *out->items, &out->items, &out->n, "");
+    if (rc != STORE_OK)
+        store_subscription_list_free(out);
+    return rc;
 }
 
 int store_poll_seen_insert(struct store *s, const char *subscription_id, const char *key)
@@ -454,33 +441,36 @@ int store_delivery_insert(struct store *s, const char *subscription_id, const ch
                        NULL, "sssi", id, subscription_id, payload, store_now());
 }
 
-void store_delivery_list_free(struct delivery_list *l)
-{
-    for (size_t k = 0; k < l->n; k++)
-        free(l->items[k].payload);
-    free(l->items);
-    memset(l, 0, sizeof *l);
-}
-
-static void delivery_fill(cJSON *row, void *item)
+static void delivery_free(void *item)
 {
     struct delivery *d = item;
-    row_copy(row, "id", d->id, sizeof d->id);
-    row_copy(row, "subscriptionId", d->subscription_id, sizeof d->subscription_id);
-    d->payload = row_strdup(row, "payload");
-    d->created_at = row_int(row, "createdAt");
+    free(d->payload);
+}
+
+void store_delivery_list_free(struct delivery_list *l)
+{
+    store_items_free(&l->items, &l->n, sizeof *l->items, delivery_free);
+}
+
+static void delivery_fill(sqlite3_stmt *st, void *item)
+{
+    struct delivery *d = item;
+    store_column_copy(st, 0, d->id, sizeof d->id);
+    store_column_copy(st, 1, d->subscription_id, sizeof d->subscription_id);
+    d->payload = store_column_strdup(st, 2);
+    d->created_at = sqlite3_column_int64(st, 3);
 }
 
 int store_deliveries_next(struct store *s, int limit, struct delivery_list *out)
 {
-    memset(out, 0, sizeof *out);
-    cJSON *rows;
-    int rc = store_query(s,
-                         "SELECT id, subscription_id AS subscriptionId, payload, "
-                         "created_at AS createdAt FROM app_deliveries "
-                         "ORDER BY created_at, id LIMIT ?1",
-                         &rows, "i", (int64_t)limit);
-    return row_list(rc, rows, sizeof *out->items, delivery_fill, (void **)&out->items, &out->n);
+    int rc = store_rows_list(s,
+                             "SELECT id, subscription_id, payload, created_at FROM app_deliveries "
+                             "ORDER BY created_at, id LIMIT ?1",
+                             delivery_fill, sizeof *out->items, &out->items, &out->n, "i",
+                             (int64_t)limit);
+    if (rc != STORE_OK)
+        store_delivery_list_free(out);
+    return rc;
 }
 
 int store_delivery_delete(struct store *s, const char *id)

@@ -164,14 +164,13 @@ int store_subscriptions_missing(struct store *s, struct subscription_need_list *
  * at most limit, the longest waiting first. */
 int store_subscriptions_due(struct store *s, int64_t now, int limit,
                             struct subscription_need_list *out);
-/* Every subscription of an environment, for the installations list: id, workflow_id, user_id,
- * app, trigger, state, error, last_attempt_at and retry_at filled. */
+/* Every subscription of an environment, for the installations list: every member but
+ * sealed_secret, remote and version. */
 int store_subscriptions_of_env(struct store *s, const char *env, struct subscription_list *out);
-/* Active subscriptions with their installation's version (attempts, retry_at and last_attempt_at
- * not read): checked against the installed trigger after upgrades. */
+/* Active subscriptions with their installation's version: checked against the installed trigger
+ * after upgrades. */
 int store_subscriptions_active(struct store *s, struct subscription_list *out);
-/* Subscriptions whose installation is gone, inactive or no longer app-triggered (as
- * store_subscriptions_active fills them, without version). */
+/* Subscriptions whose installation is gone, inactive or no longer app-triggered (version 0). */
 int store_subscriptions_stale(struct store *s, struct subscription_list *out);
 
 /* ---- polling triggers ---- */

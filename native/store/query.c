@@ -50,7 +50,7 @@ static cJSON *column_value(sqlite3_stmt *st, int i, bool as_json)
         const char *t = (const char *)sqlite3_column_text(st, i);
         int n = sqlite3_column_bytes(st, i);
         if (as_json) {
-            cJSON *v = json_parse(t, (size_t)n, 1000, NULL);
+            cJSON *v = json_parse(t, (size_t)n, STORE_JSON_MAX_DEPTH, NULL);
             return v ? v : cJSON_CreateNull();
         }
         return cJSON_CreateString(t);
@@ -220,6 +220,49 @@ void store_items_free(void *items, size_t *n, size_t size, void (*clear)(void *i
     free(array);
     *(void **)items = NULL;
     *n = 0;
+}
+
+/* The one row store_rows_one reads: filled once. */
+struct one_reader {
+    store_fill_fn *fill;
+    void *out;
+    bool found;
+};
+
+static int one_row(sqlite3_stmt *st, void *arg)
+{
+    struct one_reader *r = arg;
+    if (!r->found)
+        r->fill(st, r->out);
+    r->found = true;
+    return STORE_OK;
+}
+
+int store_rows_one(struct store *s, const char *sql, store_fill_fn *fill, void *out,
+                   const char *types, ...)
+{
+    struct one_reader r = {fill, out, false};
+    va_list ap;
+    va_start(ap, types);
+    int rc = run(s, sql, NULL, one_row, &r, types, ap);
+    va_end(ap);
+    return rc == STORE_OK && !r.found ? STORE_NOT_FOUND : rc;
+}
+
+cJSON *store_column_json(sqlite3_stmt *st, int col)
+{
+    const char *text = (const char *)sqlite3_column_text(st, col);
+    if (!text)
+        return NULL;
+    cJSON *v = json_parse(text, (size_t)sqlite3_column_bytes(st, col), STORE_JSON_MAX_DEPTH, NULL);
+    return v ? v : cJSON_CreateNull();
+}
+
+void store_secret_free(char *text)
+{
+    if (text)
+        explicit_bzero(text, strlen(text));
+    free(text);
 }
 
 int store_row_int64(sqlite3_stmt *st, void *arg)

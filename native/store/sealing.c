@@ -8,19 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Frees text after zeroing it: it may be a secret in clear. */
-static void free_secret(char *text)
-{
-    if (text)
-        explicit_bzero(text, strlen(text));
-    free(text);
-}
-
 static void sealing_settings_clear(void *item)
 {
     struct sealing_settings *x = item;
-    free_secret(x->error_webhook_secret);
-    free_secret(x->signing_secret);
+    store_secret_free(x->error_webhook_secret);
+    store_secret_free(x->signing_secret);
 }
 
 void store_sealing_settings_list_free(struct sealing_settings_list *l)
@@ -65,18 +57,13 @@ void store_sealing_installation_list_free(struct sealing_installation_list *l)
     store_items_free(&l->items, &l->n, sizeof *l->items, sealing_installation_clear);
 }
 
-/* How deep a stored configuration may nest: far beyond any form's fields; bounds the parse. */
-#define CONFIG_MAX_DEPTH 1000
-
 static void installation_row(sqlite3_stmt *st, void *item)
 {
     struct sealing_installation *x = item;
     store_column_copy(st, 0, x->id, sizeof x->id);
     store_column_copy(st, 1, x->workflow_id, sizeof x->workflow_id);
     x->version = sqlite3_column_int(st, 2);
-    const char *text = (const char *)sqlite3_column_text(st, 3);
-    x->config =
-        text ? json_parse(text, (size_t)sqlite3_column_bytes(st, 3), CONFIG_MAX_DEPTH, NULL) : NULL;
+    x->config = store_column_json(st, 3);
     if (!x->config)
         x->config = cJSON_CreateNull();
 }

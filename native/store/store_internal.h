@@ -125,6 +125,20 @@ int store_rows_list(struct store *s, const char *sql, store_fill_fn *fill, size_
 /* Frees a list of store_rows_list (items and n as there), calling clear (when not NULL) on each
  * element first. */
 void store_items_free(void *items, size_t *n, size_t size, void (*clear)(void *item));
+/* Runs sql as store_query does and fills the zeroed *out from its first row with fill.
+ * STORE_NOT_FOUND when there is no row. */
+int store_rows_one(struct store *s, const char *sql, store_fill_fn *fill, void *out,
+                   const char *types, ...);
+
+/* How deep a JSON document stored in a column may nest: beyond any the product writes; bounds the
+ * parse of a damaged one. */
+#define STORE_JSON_MAX_DEPTH 1000
+/* A column holding a JSON document, parsed (caller owns): NULL for SQL NULL, a JSON null when the
+ * text does not parse. */
+cJSON *store_column_json(sqlite3_stmt *st, int col);
+/* Frees text after zeroing it: a sealed value, or a secret in clear. */
+void store_secret_free(char *text);
+
 /* Records "out of memory" as the store's message and returns STORE_ERROR. */
 int store_out_of_memory(struct store *s);
 
