@@ -16,14 +16,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-struct store *app_open_store(const char *data_dir, char *err, size_t err_len)
+struct store *app_open_store(const char *data_dir, const char *database, char *err, size_t err_len)
 {
+    char path[1024];
+    if (store_locate(database, data_dir, path, sizeof path, err, err_len) != STORE_OK)
+        return NULL;
     if (mkdir(data_dir, 0700) != 0 && errno != EEXIST) {
         snprintf(err, err_len, "cannot create data directory %s: %s", data_dir, strerror(errno));
         return NULL;
     }
-    char path[1024];
-    snprintf(path, sizeof path, "%s/solder.db", data_dir);
     struct store *s = store_open(path, err, err_len);
     if (!s)
         return NULL;
@@ -120,8 +121,10 @@ int app_signing_key_ensure(struct store *s, const struct secrets_key *master,
 
 int app_prepare(struct app *app, char *err, size_t err_len)
 {
-    snprintf(app->db_path, sizeof app->db_path, "%s/solder.db", app->cfg.data_dir);
-    app->store = app_open_store(app->cfg.data_dir, err, err_len);
+    if (store_locate(app->cfg.database, app->cfg.data_dir, app->db_path, sizeof app->db_path, err,
+                     err_len) != STORE_OK)
+        return -1;
+    app->store = app_open_store(app->cfg.data_dir, app->cfg.database, err, err_len);
     if (!app->store)
         return -1;
     if (secrets_key_load(app->cfg.data_dir, &app->master, err, err_len) != 0 ||

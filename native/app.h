@@ -60,6 +60,7 @@ struct app_config {
     char listen_host[128];
     int port; /* 0 picks a free port; the chosen one is printed */
     char data_dir[512];
+    char database[1024];  /* --database URL; empty: DATA_DIR/solder.db (store_locate) */
     char public_url[256]; /* empty: http://HOST:PORT */
     size_t max_body;
     size_t max_logs_response; /* 0 = APP_DEFAULT_MAX_LOGS_RESPONSE */
@@ -89,7 +90,7 @@ struct workflow_def;
 struct app {
     struct app_config cfg;
     struct store *store;
-    char db_path[1024];        /* DATA/solder.db: each thread opens its own connection to it */
+    char db_path[1024];        /* the store (store_locate): each thread opens its own connection */
     struct secrets_key master; /* seals credentials and private keys at rest */
     struct signing_key signing_key;
     char *jwks; /* the JWKS document, built once */
@@ -147,7 +148,8 @@ void app_release(struct app *app);
 int app_signing_key_ensure(struct store *s, const struct secrets_key *master,
                            struct signing_key *out, char *err, size_t err_len);
 
-/* Opens (creating when needed) the data directory and its store, migrated. */
-struct store *app_open_store(const char *data_dir, char *err, size_t err_len);
+/* Opens (creating when needed) the data directory and the store database (a URL, store_locate;
+ * NULL: the directory's solder.db), migrated. */
+struct store *app_open_store(const char *data_dir, const char *database, char *err, size_t err_len);
 
 #endif

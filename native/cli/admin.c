@@ -19,10 +19,11 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char USAGE[] = "solder admin create --email EMAIL [--data DIR]\n"
-                            "       solder admin list [--data DIR]\n"
-                            "       solder admin delete --email EMAIL [--data DIR]\n"
-                            "       solder admin reset-password --email EMAIL [--data DIR]";
+static const char USAGE[] =
+    "solder admin create --email EMAIL [--data DIR] [--database URL]\n"
+    "       solder admin list [--data DIR] [--database URL]\n"
+    "       solder admin delete --email EMAIL [--data DIR] [--database URL]\n"
+    "       solder admin reset-password --email EMAIL [--data DIR] [--database URL]";
 static const char ABOUT[] =
     "Manages the dashboard's operator accounts. 'create' and 'reset-password' read the\n"
     "password from standard input (asked twice on a terminal; at least 10 characters).\n"
@@ -84,11 +85,12 @@ static bool read_password(const char *cmd, char pw[PASSWORD_MAX_BYTES + 2])
  * store; NULL after printing a message, with *rc the exit status. */
 static struct store *open_store(int argc, char **argv, bool want_email, const char **email, int *rc)
 {
-    const char *data = "./data";
+    const char *data = "./data", *database = NULL;
     *email = NULL;
     const struct cli_opt opts[] = {
         {"email", "EMAIL", "the account's email address", NULL, email, NULL, NULL, NULL},
         {"data", "DIR", "data directory (default ./data)", "SOLDER_DATA", &data, NULL, NULL, NULL},
+        CLI_OPT_DATABASE(database),
         {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
     };
     char *pos[1];
@@ -105,7 +107,7 @@ static struct store *open_store(int argc, char **argv, bool want_email, const ch
     }
     umask(077);
     char err[512];
-    struct store *s = app_open_store(data, err, sizeof err);
+    struct store *s = app_open_store(data, database, err, sizeof err);
     if (!s) {
         fprintf(stderr, "solder %s: %s\n", argv[0], err);
         *rc = 1;

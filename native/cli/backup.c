@@ -24,14 +24,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char BACKUP_USAGE[] = "solder backup DEST [--data DIR] [--force]";
+static const char BACKUP_USAGE[] = "solder backup DEST [--data DIR] [--database URL] [--force]";
 static const char BACKUP_ABOUT[] =
     "Writes a consistent copy of DIR's store (default ./data) to the file DEST while servers keep\n"
     "running on it: the copy is the store as of one commit, and an event answered before the\n"
     "backup began is in it. The master key is not copied: keep DIR/master.key (or\n"
     "SOLDER_MASTER_KEY) apart from the backups; a restored store opens only with it.\n"
     "Exit status: 0 copied, 1 the copy failed, 2 usage.";
-static const char RESTORE_USAGE[] = "solder restore SRC [--data DIR] [--master-key FILE] [--force]";
+static const char RESTORE_USAGE[] =
+    "solder restore SRC [--data DIR] [--database URL] [--master-key FILE] [--force]";
 static const char RESTORE_ABOUT[] =
     "Puts the backup SRC in place as DIR's store (default ./data). Refuses while a server runs on\n"
     "DIR, when SRC is not a sound Solder store (or is newer than this binary), when DIR already\n"
@@ -78,10 +79,10 @@ int cli_backup(int argc, char **argv)
     if (postgres_named(database, "backup"))
         return 2;
     char src[1024], tmp[1100], err[512];
-    if (database && strncmp(database, "sqlite:", 7) == 0)
-        snprintf(src, sizeof src, "%s", database + 7);
-    else
-        snprintf(src, sizeof src, "%s/solder.db", data);
+    if (store_locate(database, data, src, sizeof src, err, sizeof err) != STORE_OK) {
+        fprintf(stderr, "solder backup: %s\n", err);
+        return 2;
+    }
     if (!force && access(pos[0], F_OK) == 0) {
         fprintf(stderr, "solder backup: %s exists (--force replaces it)\n", pos[0]);
         return 1;
@@ -193,8 +194,10 @@ int cli_restore(int argc, char **argv)
     const struct cli_opt opts[] = {
         {"data", "DIR", "data directory to restore into (default ./data)", "SOLDER_DATA", &data,
          NULL, NULL, NULL},
-        {"database", "URL", "postgres:// is refused: use pg_restore", "SOLDER_DATABASE", &database,
-         NULL, NULL, NULL},
+        {"database", "URL",
+         "the store to restore into: sqlite:PATH (default DIR/solder.db; postgres:// is refused: "
+         "use pg_restore)",
+         "SOLDER_DATABASE", &database, NULL, NULL, NULL},
         {"master-key", "FILE",
          "the master key the backup was made with, installed when DIR has none", NULL, &master_key,
          NULL, NULL, NULL},
@@ -220,8 +223,12 @@ int cli_restore(int argc, char **argv)
     int lock = lock_data_dir(data);
     if (lock < 0)
         return 1;
-    char db[1100], staged[1200], err[512];
-    snprintf(db, sizeof db, "%s/solder.db", data);
+    char db[1024], staged[1200], err[512];
+    if (store_locate(database, data, db, sizeof db, err, sizeof err) != STORE_OK) {
+        fprintf(stderr, "solder restore: %s\n", err);
+        close(lock);
+        return 2;
+    }
     snprintf(staged, sizeof staged, "%s.restoring", db);
     int version, status = 1;
     if (!force && access(db, F_OK) == 0) {

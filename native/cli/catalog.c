@@ -17,8 +17,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const char IMPORT_USAGE[] = "solder import FILE --env development|production [--data DIR] "
-                                   "[--no-release]";
+static const char IMPORT_USAGE[] =
+    "solder import FILE --env development|production [--data DIR] [--database URL] "
+    "[--no-release]";
 static const char IMPORT_ABOUT[] =
     "Loads custom events, integrations and workflows from FILE (\"-\" for stdin; the format is\n"
     "docs/workflows.md's catalog document, as `solder export` writes it). Everything is validated\n"
@@ -26,13 +27,14 @@ static const char IMPORT_ABOUT[] =
     "are\n"
     "created, existing ones updated; a workflow whose definition differs from its latest released\n"
     "version is released as a new version (unless --no-release).";
-static const char EXPORT_USAGE[] = "solder export --env development|production [--data DIR]";
+static const char EXPORT_USAGE[] =
+    "solder export --env development|production [--data DIR] [--database URL]";
 static const char EXPORT_ABOUT[] =
     "Writes the environment's custom events, integrations and workflow drafts as one JSON\n"
     "document on stdout, in the format `solder import` reads.";
 
-static struct store *open_env(const char *data, const char *env_name, struct environment *env,
-                              const char *cmd)
+static struct store *open_env(const char *data, const char *database, const char *env_name,
+                              struct environment *env, const char *cmd)
 {
     if (!env_name || (strcmp(env_name, "development") && strcmp(env_name, "production"))) {
         fprintf(stderr, "solder %s: --env must be development or production\n", cmd);
@@ -40,7 +42,7 @@ static struct store *open_env(const char *data, const char *env_name, struct env
     }
     umask(077);
     char err[512];
-    struct store *s = app_open_store(data, err, sizeof err);
+    struct store *s = app_open_store(data, database, err, sizeof err);
     if (!s)
         fprintf(stderr, "solder %s: %s\n", cmd, err);
     else if (store_environment_by_name(s, env_name, env) != STORE_OK) {
@@ -53,11 +55,12 @@ static struct store *open_env(const char *data, const char *env_name, struct env
 
 int cli_import(int argc, char **argv)
 {
-    const char *data = "./data", *env_name = NULL;
+    const char *data = "./data", *env_name = NULL, *database = NULL;
     int no_release = 0;
     const struct cli_opt opts[] = {
         {"env", "ENV", "environment to load into", NULL, &env_name, NULL, NULL, NULL},
         {"data", "DIR", "data directory (default ./data)", "SOLDER_DATA", &data, NULL, NULL, NULL},
+        CLI_OPT_DATABASE(database),
         {"no-release", NULL, "save drafts only, release nothing", NULL, NULL, &no_release, NULL,
          NULL},
         {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
@@ -102,7 +105,7 @@ int cli_import(int argc, char **argv)
         return 1;
     }
     struct environment env;
-    struct store *s = open_env(data, env_name, &env, "import");
+    struct store *s = open_env(data, database, env_name, &env, "import");
     if (!s) {
         cJSON_Delete(doc);
         return 2;
@@ -124,10 +127,11 @@ int cli_import(int argc, char **argv)
 
 int cli_export(int argc, char **argv)
 {
-    const char *data = "./data", *env_name = NULL;
+    const char *data = "./data", *env_name = NULL, *database = NULL;
     const struct cli_opt opts[] = {
         {"env", "ENV", "environment to export", NULL, &env_name, NULL, NULL, NULL},
         {"data", "DIR", "data directory (default ./data)", "SOLDER_DATA", &data, NULL, NULL, NULL},
+        CLI_OPT_DATABASE(database),
         {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
     };
     char *pos[1];
@@ -136,7 +140,7 @@ int cli_export(int argc, char **argv)
     if (rc)
         return rc == CLI_HELP ? 0 : rc;
     struct environment env;
-    struct store *s = open_env(data, env_name, &env, "export");
+    struct store *s = open_env(data, database, env_name, &env, "export");
     if (!s)
         return 2;
     cJSON *doc = catalog_doc_export(s, env.id);

@@ -9,6 +9,13 @@
 
 #define CLI_HELP (-1) /* cli_parse printed --help: exit 0 */
 
+/* The option of every command that opens the store (store_locate reads its value). */
+#define CLI_OPT_DATABASE(var)                                                                      \
+    {                                                                                              \
+        "database", "URL", "the store by URL: sqlite:PATH (default: DIR/solder.db)",               \
+            "SOLDER_DATABASE", &(var), NULL, NULL, NULL                                            \
+    }
+
 struct cli_opt {
     const char *name; /* without the dashes */
     const char *arg;  /* placeholder for the value, NULL for a flag */

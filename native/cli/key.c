@@ -9,9 +9,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
-static const char USAGE[] = "solder key create --env development|production [--data DIR]\n"
-                            "       solder key list [--data DIR]\n"
-                            "       solder key revoke ID [--data DIR]";
+static const char USAGE[] =
+    "solder key create --env development|production [--data DIR] [--database URL]\n"
+    "       solder key list [--data DIR] [--database URL]\n"
+    "       solder key revoke ID [--data DIR] [--database URL]";
 static const char ABOUT[] =
     "Manages API keys. 'create' prints only the new key on stdout (it is shown once;\n"
     "only its hash is stored). 'list' shows id, environment, prefix, created and revoked\n"
@@ -32,11 +33,12 @@ static int print_key(const struct api_key *k, void *arg)
 
 int cli_key(int argc, char **argv)
 {
-    const char *data = "./data", *env = NULL;
+    const char *data = "./data", *env = NULL, *database = NULL;
     const struct cli_opt opts[] = {
         {"env", "ENV", "environment of a new key: development or production", NULL, &env, NULL,
          NULL, NULL},
         {"data", "DIR", "data directory (default ./data)", "SOLDER_DATA", &data, NULL, NULL, NULL},
+        CLI_OPT_DATABASE(database),
         {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
     };
     char *pos[2];
@@ -66,7 +68,7 @@ int cli_key(int argc, char **argv)
 
     umask(077);
     char err[512];
-    struct store *s = app_open_store(data, err, sizeof err);
+    struct store *s = app_open_store(data, database, err, sizeof err);
     if (!s) {
         fprintf(stderr, "solder key: %s\n", err);
         return 1;

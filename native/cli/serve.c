@@ -55,13 +55,16 @@ int cli_serve(int argc, char **argv)
                *login_lockout = NULL, *sync = "normal", *lease_ms = NULL, *max_step_output = NULL,
                *max_logs_response = NULL, *rate_limit = NULL, *metrics_token = NULL,
                *metrics_listen = NULL, *log_format_name = "text", *max_conns = NULL,
-               *max_per_addr = NULL;
+               *max_per_addr = NULL, *database = NULL;
     int allow_private = 0, no_rsa = 0;
     const struct cli_opt opts[] = {
         {"listen", "ADDR:PORT", "address to listen on (port 0 picks a free one)", "SOLDER_LISTEN",
          &listen, NULL, NULL, NULL},
-        {"data", "DIR", "data directory holding solder.db and keys (default ./data)", "SOLDER_DATA",
-         &data, NULL, NULL, NULL},
+        {"data", "DIR",
+         "data directory holding the master key and, by default, solder.db (default "
+         "./data)",
+         "SOLDER_DATA", &data, NULL, NULL, NULL},
+        CLI_OPT_DATABASE(database),
         {"public-url", "URL", "URL clients reach this server at (default http://ADDR:PORT)",
          "SOLDER_PUBLIC_URL", &public_url, NULL, NULL, NULL},
         {"max-body", "BYTES", "largest request body accepted (default 1048576)", "SOLDER_MAX_BODY",
@@ -153,6 +156,7 @@ int cli_serve(int argc, char **argv)
         return 2;
     }
     snprintf(app.cfg.data_dir, sizeof app.cfg.data_dir, "%s", data);
+    snprintf(app.cfg.database, sizeof app.cfg.database, "%s", database ? database : "");
     size_t plen = strlen(public_url);
     while (plen && public_url[plen - 1] == '/')
         plen--;
@@ -295,7 +299,7 @@ int cli_serve(int argc, char **argv)
         fprintf(stderr, "solder serve: cannot start the engine\n");
         goto stop_checkpointer;
     }
-    connectors_start(app.connectors, app.engine, app.cfg.data_dir, app.cfg.public_url);
+    connectors_start(app.connectors, app.engine, app.db_path, app.cfg.public_url);
     if (metrics_listen &&
         metrics_listen_start(&app, metrics_at.listen_host, metrics_at.port, err, sizeof err) != 0)
         fprintf(stderr, "solder serve: %s\n", err);

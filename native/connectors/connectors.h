@@ -164,10 +164,10 @@ void connectors_action_run(struct connectors *c, const struct engine_block_call 
 
 /* ---- app triggers: webhooks and polling (connectors/hooks.c) ---- */
 
-/* Starts the hooks thread (own store connection and HTTP client with the engine's options).
- * data_dir and public_url are borrowed until connectors_stop; public_url may still be empty and
- * filled once the server listens. Returns 0 or -1. */
-int connectors_start(struct connectors *c, struct engine *engine, const char *data_dir,
+/* Starts the hooks thread (own connection to the store at db_path, and an HTTP client with the
+ * engine's options). db_path and public_url are borrowed until connectors_stop; public_url may
+ * still be empty and filled once the server listens. Returns 0 or -1. */
+int connectors_start(struct connectors *c, struct engine *engine, const char *db_path,
                      const char *public_url);
 void connectors_stop(struct connectors *c);
 /* An installation changed: subscriptions are reconciled soon on the hooks thread. Any thread. */

@@ -531,9 +531,8 @@ static void process_deliveries(struct connectors *c, struct store *s, struct htt
 static void *hooks_main(void *arg)
 {
     struct connectors *c = arg;
-    char err[256], path[1024];
-    snprintf(path, sizeof path, "%s/solder.db", c->data_dir);
-    struct store *s = store_open(path, err, sizeof err);
+    char err[256];
+    struct store *s = store_open(c->db_path, err, sizeof err);
     struct http_client *http =
         s ? http_client_new(engine_http_options(c->engine), err, sizeof err) : NULL;
     if (!s || !http) {
@@ -570,13 +569,13 @@ static void *hooks_main(void *arg)
     return NULL;
 }
 
-int connectors_start(struct connectors *c, struct engine *engine, const char *data_dir,
+int connectors_start(struct connectors *c, struct engine *engine, const char *db_path,
                      const char *public_url)
 {
     if (!c || !engine)
         return -1;
     c->engine = engine;
-    c->data_dir = data_dir;
+    c->db_path = db_path;
     c->public_url = public_url;
     /* With a configured public URL the hook URLs are known now: reconcile at once. Otherwise the
      * URL is chosen when the server starts listening, and the first installation change does it. */

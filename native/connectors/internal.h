@@ -43,7 +43,7 @@ struct connectors {
 
     /* hooks thread */
     struct engine *engine; /* the hooks thread calls out with its options and wakes it */
-    const char *data_dir;
+    const char *db_path;
     const char *public_url; /* borrowed; filled when the server listens when not configured */
     pthread_t thread;
     bool started;

@@ -61,7 +61,7 @@ int store_executions_filtered(struct store *s, const char *env, const struct exe
         "WHERE e.env_id = ?1 AND (?2 IS NULL OR e.workflow_id = ?2) "
         "AND (?3 IS NULL OR e.user_id = ?3) AND (?4 IS NULL OR e.status = ?4) "
         "AND (?5 = 0 OR e.created_at >= ?5) AND (?6 = 0 OR e.created_at < ?6) "
-        "ORDER BY e.created_at DESC, e.id DESC LIMIT ?7 OFFSET ?8",
+        "ORDER BY e.created_at DESC, e.rowid DESC LIMIT ?7 OFFSET ?8",
         summary_row, sizeof *out->items, &out->items, &out->n, "ssssiiii", env, f->workflow_id,
         f->user_id, f->status, f->since_ms, f->until_ms, (int64_t)limit, (int64_t)offset);
     if (rc != STORE_OK)

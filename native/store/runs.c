@@ -690,16 +690,17 @@ int store_executions_of_workflow(struct store *s, const char *workflow_id, const
         rc = store_query(s,
                          EXECUTION_COLUMNS "WHERE workflow_id = ?1 AND (?2 IS NULL OR user_id = ?2)"
                                            " AND (?3 = 0 OR status = 'error') "
-                                           "ORDER BY created_at, id LIMIT ?4 OFFSET ?5",
+                                           "ORDER BY created_at, rowid LIMIT ?4 OFFSET ?5",
                          &rows, "ssiii", workflow_id, user_id, (int64_t)errors_only, (int64_t)limit,
                          (int64_t)offset);
     else
-        rc = store_query(s,
-                         EXECUTION_COLUMNS "WHERE workflow_id = ?1 AND (?2 IS NULL OR user_id = ?2)"
-                                           " AND (?3 = 0 OR status = 'error') "
-                                           "ORDER BY created_at DESC, id DESC LIMIT ?4 OFFSET ?5",
-                         &rows, "ssiii", workflow_id, user_id, (int64_t)errors_only, (int64_t)limit,
-                         (int64_t)offset);
+        rc =
+            store_query(s,
+                        EXECUTION_COLUMNS "WHERE workflow_id = ?1 AND (?2 IS NULL OR user_id = ?2)"
+                                          " AND (?3 = 0 OR status = 'error') "
+                                          "ORDER BY created_at DESC, rowid DESC LIMIT ?4 OFFSET ?5",
+                        &rows, "ssiii", workflow_id, user_id, (int64_t)errors_only, (int64_t)limit,
+                        (int64_t)offset);
     out->items = rows_to_list(&rc, rows, sizeof *out->items, execution_fill, &out->n);
     return rc;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 /* Migration n brings the schema from version n to n+1; applied in order, each in its transaction.
@@ -346,6 +347,33 @@ void store_set_busy_timeout(struct store *s, int ms)
 {
     s->busy_ms = ms;
     sqlite3_busy_handler(s->db, busy_wait, s);
+}
+
+int store_locate(const char *url, const char *data_dir, char *path, size_t path_len, char *err,
+                 size_t err_len)
+{
+    int n;
+    if (!url || !*url)
+        n = snprintf(path, path_len, "%s/solder.db", data_dir);
+    else if (strncmp(url, "sqlite:", 7) == 0 && url[7])
+        n = snprintf(path, path_len, "%s", url + 7);
+    else if (strncasecmp(url, "postgres://", 11) == 0 ||
+             strncasecmp(url, "postgresql://", 13) == 0) {
+        snprintf(err, err_len,
+                 "a postgres:// database is not available in this build: it stores "
+                 "into SQLite only (sqlite:PATH)");
+        return STORE_ERROR;
+    } else {
+        /* Only the scheme is repeated: the rest of a URL may hold a password. */
+        snprintf(err, err_len, "database URL must be sqlite:PATH, not a \"%.*s\" URL",
+                 (int)strcspn(url, ":/@"), url);
+        return STORE_ERROR;
+    }
+    if (n < 0 || (size_t)n >= path_len) {
+        snprintf(err, err_len, "database path too long");
+        return STORE_ERROR;
+    }
+    return STORE_OK;
 }
 
 struct store *store_open(const char *path, char *err, size_t err_len)

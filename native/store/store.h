@@ -33,6 +33,15 @@ struct store;
 enum store_sync { STORE_SYNC_NORMAL, STORE_SYNC_FULL };
 void store_set_sync(enum store_sync mode);
 
+/*
+ * Where the store lives, from a database URL (solder's --database, SOLDER_DATABASE): NULL or ""
+ * is DATA_DIR/solder.db, "sqlite:PATH" the SQLite file PATH. A postgres:// or postgresql:// URL is
+ * refused (this build's only backend is SQLite), as is any other. Writes the path store_open takes
+ * into path; returns STORE_OK, or STORE_ERROR with the reason in err.
+ */
+int store_locate(const char *url, const char *data_dir, char *path, size_t path_len, char *err,
+                 size_t err_len);
+
 struct store *store_open(const char *path, char *err, size_t err_len);
 void store_close(struct store *s);
 

@@ -65,7 +65,7 @@ test('the setup link: printed once, creates the first account and signs in, work
     assert.equal((await dash(s, 'POST', '/auth/setup', { body: { token, email: 'b@acme.test', password: PASSWORD } })).status, 409);
 
     // With the account gone, the used token still does not work: it was for one use.
-    assert.equal(admin(s, ['delete', '--email', 'ops@acme.test']).status, 0);
+    assert.equal((await admin(s, ['delete', '--email', 'ops@acme.test'])).status, 0);
     assert.equal((await dash(s, 'POST', '/auth/setup', { body: { token, email: 'b@acme.test', password: PASSWORD } })).status, 403);
     assert.equal(sql(s, 'SELECT count(*) FROM dashboard_setup_tokens').trim(), '0');
 
@@ -85,7 +85,7 @@ test('the setup link: printed once, creates the first account and signs in, work
 test('sign-in: one message for a wrong email and a wrong password; JSON bodies only; cookie flags', async () => {
   const s = await startServer();
   try {
-    createAccount(s, 'ops@acme.test', PASSWORD);
+    await createAccount(s, 'ops@acme.test', PASSWORD);
     const noEmail = await signIn(s, 'nobody@acme.test', PASSWORD);
     const noPassword = await signIn(s, 'ops@acme.test', 'wrong password here');
     for (const r of [noEmail, noPassword]) {
@@ -129,7 +129,7 @@ test('sign-in: one message for a wrong email and a wrong password; JSON bodies o
 test('the cookie is Secure when the public URL is https', async () => {
   const s = await startServer(['--public-url', 'https://dashboard.acme.test']);
   try {
-    createAccount(s, 'ops@acme.test', PASSWORD);
+    await createAccount(s, 'ops@acme.test', PASSWORD);
     const ok = await signIn(s, 'ops@acme.test', PASSWORD);
     assert.match(ok.headers.getSetCookie().find((c) => c.startsWith('solder_session=')), /; Secure/);
   } finally {
@@ -140,7 +140,7 @@ test('the cookie is Secure when the public URL is https', async () => {
 test('CSRF: state changes need the session token; sign-out ends the session server-side', async () => {
   const s = await startServer();
   try {
-    createAccount(s, 'ops@acme.test', PASSWORD);
+    await createAccount(s, 'ops@acme.test', PASSWORD);
     const { session } = await signIn(s, 'ops@acme.test', PASSWORD);
     const none = await dash(s, 'POST', '/users', { session, csrf: false, body: { username: 'csrf-a' } });
     assert.equal(none.status, 403);
@@ -169,7 +169,7 @@ test('CSRF: state changes need the session token; sign-out ends the session serv
 test('sessions end when idle and at their absolute limit', async () => {
   const s = await startServer(['--session-idle', '3', '--session-max', '6']);
   try {
-    createAccount(s, 'ops@acme.test', PASSWORD);
+    await createAccount(s, 'ops@acme.test', PASSWORD);
     const idle = (await signIn(s, 'ops@acme.test', PASSWORD)).session;
     assert.equal((await dash(s, 'GET', '/auth/session', { session: idle })).status, 200);
     await sleep(3300);
@@ -193,7 +193,7 @@ test('sessions end when idle and at their absolute limit', async () => {
 test('a session acts on one environment, switched in place; API keys work as before', async () => {
   const s = await startServer();
   try {
-    createAccount(s, 'ops@acme.test', PASSWORD);
+    await createAccount(s, 'ops@acme.test', PASSWORD);
     const { session } = await signIn(s, 'ops@acme.test', PASSWORD);
     assert.equal((await dash(s, 'POST', '/users', { session, body: { username: 'dev-only' } })).status, 200);
     const sw = await dash(s, 'PUT', '/auth/session', { session, body: { environment: 'production' } });
@@ -228,8 +228,8 @@ test('a session acts on one environment, switched in place; API keys work as bef
 test('throttling per account: 429 with Retry-After, even for the right password, then recovery', async () => {
   const s = await startServer(['--login-lockout', '60']);
   try {
-    createAccount(s, 'ops@acme.test', PASSWORD);
-    createAccount(s, 'other@acme.test', PASSWORD);
+    await createAccount(s, 'ops@acme.test', PASSWORD);
+    await createAccount(s, 'other@acme.test', PASSWORD);
     for (let i = 0; i < 5; i++) assert.equal((await signIn(s, 'ops@acme.test', `wrong-${i}-password`)).status, 401);
     const locked = await signIn(s, 'ops@acme.test', PASSWORD);
     assert.equal(locked.status, 429);
@@ -249,7 +249,7 @@ test('throttling per account: 429 with Retry-After, even for the right password,
 test('throttling per address: failures across accounts lock the address, then recovery', async () => {
   const s = await startServer();
   try {
-    createAccount(s, 'ops@acme.test', PASSWORD);
+    await createAccount(s, 'ops@acme.test', PASSWORD);
     for (let i = 0; i < 20; i++) assert.equal((await signIn(s, `guess${i}@acme.test`, 'wrong password')).status, 401);
     const locked = await signIn(s, 'ops@acme.test', PASSWORD);
     assert.equal(locked.status, 429, 'an account never tried is refused from this address');
@@ -265,41 +265,41 @@ test('throttling per address: failures across accounts lock the address, then re
 test('solder admin create, list, delete, reset-password (password on stdin, never stored or logged in clear)', async () => {
   const s = await startServer();
   try {
-    const created = admin(s, ['create', '--email', 'ops@acme.test'], `${PASSWORD}\n`);
+    const created = await admin(s, ['create', '--email', 'ops@acme.test'], `${PASSWORD}\n`);
     assert.equal(created.status, 0, created.stderr);
     assert.match(created.stdout, /created dashboard account ops@acme\.test/);
-    assert.equal(admin(s, ['create', '--email', 'OPS@acme.test'], `${PASSWORD}\n`).status, 1, 'the email is taken in any case');
-    const weak = admin(s, ['create', '--email', 'b@acme.test'], 'short\n');
+    assert.equal((await admin(s, ['create', '--email', 'OPS@acme.test'], `${PASSWORD}\n`)).status, 1, 'the email is taken in any case');
+    const weak = await admin(s, ['create', '--email', 'b@acme.test'], 'short\n');
     assert.equal(weak.status, 1);
     assert.match(weak.stderr, /10 characters/);
-    assert.equal(admin(s, ['create', '--email', 'b@acme.test'], '').status, 1, 'no password, no account');
-    assert.equal(admin(s, ['create', '--email', 'not-an-email'], `${PASSWORD}\n`).status, 1);
-    assert.equal(admin(s, ['create']).status, 2);
-    assert.equal(admin(s, ['frobnicate']).status, 2);
+    assert.equal((await admin(s, ['create', '--email', 'b@acme.test'], '')).status, 1, 'no password, no account');
+    assert.equal((await admin(s, ['create', '--email', 'not-an-email'], `${PASSWORD}\n`)).status, 1);
+    assert.equal((await admin(s, ['create'])).status, 2);
+    assert.equal((await admin(s, ['frobnicate'])).status, 2);
     assert.equal((await dash(s, 'GET', '/auth/state')).body.setupRequired, false);
 
-    const listed = admin(s, ['list']);
+    const listed = await admin(s, ['list']);
     assert.equal(listed.status, 0);
     assert.match(listed.stdout, /^[0-9a-f]{24} {2}\S+ {2}ops@acme\.test$/m);
     assert.equal(listed.stdout.trim().split('\n').length, 1);
 
     const { session } = await signIn(s, 'ops@acme.test', PASSWORD);
     const NEW = 'a different passphrase';
-    const reset = admin(s, ['reset-password', '--email', 'ops@acme.test'], `${NEW}\n`);
+    const reset = await admin(s, ['reset-password', '--email', 'ops@acme.test'], `${NEW}\n`);
     assert.equal(reset.status, 0, reset.stderr);
     assert.equal((await dash(s, 'GET', '/auth/session', { session })).status, 401, 'reset ends sessions');
     assert.equal((await signIn(s, 'ops@acme.test', PASSWORD)).status, 401);
     const again = await signIn(s, 'ops@acme.test', NEW);
     assert.equal(again.status, 200);
-    assert.equal(admin(s, ['reset-password', '--email', 'nobody@acme.test'], `${NEW}\n`).status, 1);
+    assert.equal((await admin(s, ['reset-password', '--email', 'nobody@acme.test'], `${NEW}\n`)).status, 1);
 
-    assert.equal(admin(s, ['delete', '--email', 'ops@acme.test']).status, 0);
+    assert.equal((await admin(s, ['delete', '--email', 'ops@acme.test'])).status, 0);
     assert.equal((await dash(s, 'GET', '/auth/session', { session: again.session })).status, 401, 'delete ends sessions');
     assert.equal((await signIn(s, 'ops@acme.test', NEW)).status, 401);
-    assert.equal(admin(s, ['delete', '--email', 'ops@acme.test']).status, 1);
+    assert.equal((await admin(s, ['delete', '--email', 'ops@acme.test'])).status, 1);
 
     // Stored as Argon2id; neither password appears in the database files or the server's output.
-    createAccount(s, 'c@acme.test', PASSWORD);
+    await createAccount(s, 'c@acme.test', PASSWORD);
     assert.match(sql(s, "SELECT password_hash FROM dashboard_accounts WHERE email = 'c@acme.test'"), /^\$argon2id\$v=19\$/);
     const files = readdirSync(s.dataDir).filter((f) => f.startsWith('solder.db'));
     assert.ok(files.length >= 1);

@@ -19,7 +19,7 @@ let session;
 before(async () => {
   sink = await startSink();
   s = await startServer(['--allow-private-network']);
-  createAccount(s, 'ops@acme.test', PASSWORD);
+  await createAccount(s, 'ops@acme.test', PASSWORD);
   session = (await signIn(s, 'ops@acme.test', PASSWORD)).session;
 });
 after(async () => {

@@ -1,7 +1,7 @@
 // Helpers for the dashboard's API tests: the setup link a server prints, operator accounts made with
 // `solder admin`, signing in, and requests made the way the dashboard makes them (session cookie,
 // X-CSRF-Token on state changes).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { BIN, waitUntil } from './server.mjs';
 import { checkAnswer } from './contract.mjs';
 
@@ -10,15 +10,27 @@ export async function setupToken(server) {
   return waitUntil('the setup link', () => server.output().match(/\/setup\?token=([A-Za-z0-9_-]+)/)?.[1]);
 }
 
-// `solder admin ARGS...` on the server's data directory with stdin as given; {status, stdout, stderr}.
+// `solder admin ARGS...` on the server's data directory with stdin as given; resolves to {status,
+// stdout, stderr}. It runs beside the test's event loop (an Argon2id hash takes a while), so the
+// test's open connections to the server stay serviced meanwhile.
 export function admin(server, args, input = '') {
-  const r = spawnSync(BIN, ['admin', ...args, '--data', server.dataDir], { input, encoding: 'utf8' });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  return new Promise((resolve, reject) => {
+    const p = spawn(BIN, ['admin', ...args, '--data', server.dataDir], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => { stdout += d; });
+    p.stderr.on('data', (d) => { stderr += d; });
+    p.on('error', reject);
+    p.on('close', (status) => resolve({ status, stdout, stderr }));
+    p.stdin.end(input);
+  });
 }
 
-export function createAccount(server, email, password) {
-  return execFileSync(BIN, ['admin', 'create', '--email', email, '--data', server.dataDir],
-    { input: `${password}\n`, encoding: 'utf8' });
+// An operator account made with `solder admin create`; rejects when the command fails.
+export async function createAccount(server, email, password) {
+  const r = await admin(server, ['create', '--email', email], `${password}\n`);
+  if (r.status !== 0) throw new Error(`solder admin create ${email}: exit ${r.status}: ${r.stderr}`);
+  return r.stdout;
 }
 
 // The value of the solder_session cookie a reply sets, or undefined.
@@ -38,16 +50,7 @@ export async function dash(server, method, p, { body, session, csrf, headers = {
   }
   if (body !== undefined) h['Content-Type'] = 'application/json';
   const init = { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) };
-  let res;
-  try {
-    res = await fetch(server.url + p, init);
-  } catch (e) {
-    // admin() blocks this process's event loop (spawnSync, an Argon2id hash or two) for longer than
-    // the server's 5 s keep-alive deadline, so fetch may reuse a connection the server has closed
-    // meanwhile; the request never reached the server and is sent once more on a new connection.
-    if (e?.cause?.code !== 'UND_ERR_SOCKET') throw e;
-    res = await fetch(server.url + p, init);
-  }
+  const res = await fetch(server.url + p, init);
   const text = await res.text();
   let json;
   try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }

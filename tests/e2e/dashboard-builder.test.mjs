@@ -56,7 +56,7 @@ async function addBlock(where, label) {
 
 before(async () => {
   s = await startServer(['--allow-private-network']);
-  createAccount(s, EMAIL, PASSWORD);
+  await createAccount(s, EMAIL, PASSWORD);
   integrationId = (await call('POST', '/integrations', { name: 'AcmeCo warehouse', app: 'http' })).integrationId;
   ({ browser, page } = await signedInBrowser(s.url, EMAIL, PASSWORD));
 });

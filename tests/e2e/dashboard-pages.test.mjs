@@ -80,7 +80,7 @@ before(async () => {
   sink = await startSink();
   shop = await startSandbox({ storeHash: 'acme1', token: SHOP_TOKEN });
   s = await startServer(['--allow-private-network', '--workers', '2']);
-  createAccount(s, EMAIL, PASSWORD);
+  await createAccount(s, EMAIL, PASSWORD);
 
   await call('POST', '/events', { name: 'Fulfillment Updated', description: 'A fulfillment status changed in AcmeCo',
     body: { orderId: 'String', status: 'String' } });
