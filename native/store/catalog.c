@@ -3,8 +3,6 @@
 #include "store/catalog.h"
 #include "store/store_internal.h"
 
-#include "json/json.h"
-
 #include <stdlib.h>
 #include <string.h>
 
