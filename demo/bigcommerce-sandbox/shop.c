@@ -85,6 +85,12 @@ struct shop *shop_new(const char *store_hash)
     return s;
 }
 
+/* Webhooks in flight, each on its own thread: shop_cleanup waits for them, so that the process
+ * never tears curl down under a send. */
+static pthread_mutex_t sends_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t sends_done = PTHREAD_COND_INITIALIZER;
+static int sends;
+
 void shop_free(struct shop *s)
 {
     if (!s)
@@ -97,6 +103,10 @@ void shop_free(struct shop *s)
 
 void shop_cleanup(void)
 {
+    pthread_mutex_lock(&sends_mu);
+    while (sends > 0)
+        pthread_cond_wait(&sends_done, &sends_mu);
+    pthread_mutex_unlock(&sends_mu);
     cJSON_Delete(statuses);
     statuses = NULL;
 }
@@ -242,6 +252,10 @@ static void *send_main(void *arg)
     free(j->url);
     free(j->body);
     free(j);
+    pthread_mutex_lock(&sends_mu);
+    if (--sends == 0)
+        pthread_cond_broadcast(&sends_done);
+    pthread_mutex_unlock(&sends_mu);
     return NULL;
 }
 
@@ -287,6 +301,9 @@ static void fire(struct shop *s, const char *scope, const char *type, long id)
             snprintf(line, sizeof line, "%s: %s", hv->string, hv->valuestring);
             j->headers = curl_slist_append(j->headers, line);
         }
+        pthread_mutex_lock(&sends_mu);
+        sends++;
+        pthread_mutex_unlock(&sends_mu);
         pthread_t t;
         if (pthread_create(&t, NULL, send_main, j) == 0)
             pthread_detach(t);

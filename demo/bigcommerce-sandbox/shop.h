@@ -15,7 +15,8 @@ struct shop;
 
 struct shop *shop_new(const char *store_hash);
 void shop_free(struct shop *s);
-/* Frees the shared status list (at exit, after the last shop_free). */
+/* At exit, after the last shop_free: waits for the webhooks still being sent (each gives up after
+ * 10 s) and frees the shared status list. */
 void shop_cleanup(void);
 const char *shop_hash(const struct shop *s);
 /* The store's display name ("" until set) and API token (X-Auth-Token). */

@@ -42,7 +42,7 @@ after(async () => {
   if (browser) await browser.close();
   if (demo) {
     const codes = await demo.stop();
-    assert.deepEqual(codes, [0, 0, 0], 'every server stopped cleanly');
+    assert.deepEqual(codes, [0, 0, 0], `every server stopped cleanly (acmeco, sandbox, solder)\n${demo.logs()}`);
   }
 });
 
