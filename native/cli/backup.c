@@ -112,11 +112,12 @@ int cli_backup(int argc, char **argv)
     return 0;
 }
 
-/* Holds DIR/engine.lock exclusively, as no server does while it runs; -1 when one runs. */
-static int lock_data_dir(const char *data)
+/* Holds the lock file of the store at db exclusively, as no server does while it runs; -1 when
+ * one runs. */
+static int lock_store(const char *db)
 {
     char path[1100];
-    snprintf(path, sizeof path, "%s/engine.lock", data);
+    store_lock_file(db, path, sizeof path);
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
         fprintf(stderr, "solder restore: cannot open %s: %s\n", path, strerror(errno));
@@ -126,7 +127,7 @@ static int lock_data_dir(const char *data)
         fprintf(stderr,
                 "solder restore: a server is running on %s (it holds %s); stop it first: a "
                 "restore never replaces a running server's store\n",
-                data, path);
+                db, path);
         close(fd);
         return -1;
     }
@@ -220,15 +221,14 @@ int cli_restore(int argc, char **argv)
         fprintf(stderr, "solder restore: cannot create %s: %s\n", data, strerror(errno));
         return 1;
     }
-    int lock = lock_data_dir(data);
-    if (lock < 0)
-        return 1;
     char db[1024], staged[1200], err[512];
     if (store_locate(database, data, db, sizeof db, err, sizeof err) != STORE_OK) {
         fprintf(stderr, "solder restore: %s\n", err);
-        close(lock);
         return 2;
     }
+    int lock = lock_store(db);
+    if (lock < 0)
+        return 1;
     snprintf(staged, sizeof staged, "%s.restoring", db);
     int version, status = 1;
     if (!force && access(db, F_OK) == 0) {

@@ -81,7 +81,6 @@ int serve_parts_start(struct app *app, struct engine_config *cfg, const char *al
     parts.allow_hosts = ssrf_hosts_parse(allow_hosts);
     parts.destinations =
         destinations_new(dir, cfg->allow_private, (const char *const *)parts.allow_hosts);
-    cfg->data_dir = app->cfg.data_dir;
     cfg->db_path = app->db_path;
     cfg->master = &app->master;
     cfg->hooks = (struct engine_hooks){.ctx = &parts,

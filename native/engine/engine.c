@@ -176,15 +176,15 @@ static void *leases_main(void *arg)
 }
 
 /*
- * Whether this is the only process serving the data directory. Every serving process holds a
- * shared lock on DATA/engine.lock for as long as its engine runs; a process that gets the lock
- * exclusively at start-up is alone, so claims left in the store are those of a process that died.
- * Leaves the shared lock held in e->lock_fd.
+ * Whether this is the only process serving the store. Every serving process holds a shared lock on
+ * the store's lock file (store_lock_file) for as long as its engine runs; a process that gets the
+ * lock exclusively at start-up is alone, so claims left in the store are those of a process that
+ * died. Leaves the shared lock held in e->lock_fd.
  */
 static bool lock_alone(struct engine *e)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/engine.lock", e->data_dir);
+    char path[1100];
+    store_lock_file(e->db_path, path, sizeof path);
     e->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (e->lock_fd < 0) {
         log_error("cannot open %s: %s\n", path, strerror(errno));
@@ -242,7 +242,6 @@ struct engine *engine_start(const struct engine_config *cfg, struct store *s)
     struct engine *e = calloc(1, sizeof *e);
     if (!e)
         return NULL;
-    e->data_dir = cfg->data_dir;
     e->db_path = cfg->db_path;
     e->master = cfg->master;
     e->hooks = cfg->hooks;

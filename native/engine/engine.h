@@ -83,7 +83,6 @@ struct engine_config {
     long lease_ms;           /* lease of a claimed execution; 0 = ENGINE_LEASE_MS */
     size_t max_step_output;  /* 0 = ENGINE_DEFAULT_MAX_STEP_OUTPUT */
     /* Borrowed until engine_stop: */
-    const char *data_dir;             /* DATA: engine.lock */
     const char *db_path;              /* each thread of the engine opens its own connection */
     const struct secrets_key *master; /* opens the sealed keys and settings */
     struct engine_hooks hooks;

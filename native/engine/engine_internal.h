@@ -26,7 +26,7 @@
 #define ENGINE_MAX_ATTEMPTS 8
 
 struct engine {
-    const char *data_dir, *db_path;   /* borrowed from engine_config */
+    const char *db_path;              /* borrowed from engine_config */
     const struct secrets_key *master; /* borrowed from engine_config */
     struct engine_hooks hooks;
     struct http_client_options http;
@@ -50,7 +50,7 @@ struct engine {
     long lease_ms;
     char owner[ID_LEN + 1]; /* this process's lease owner token, new at each start */
     size_t max_step_output; /* bytes of a step's recorded inputs or output */
-    int lock_fd;            /* DATA/engine.lock, held shared while the engine runs */
+    int lock_fd;            /* the store's lock file, held shared while the engine runs */
     pthread_t leases;       /* renews the leases held, until the recorder is done */
     pthread_cond_t leases_cv;
     bool leases_started;

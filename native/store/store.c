@@ -376,6 +376,11 @@ int store_locate(const char *url, const char *data_dir, char *path, size_t path_
     return STORE_OK;
 }
 
+void store_lock_file(const char *path, char *out, size_t out_len)
+{
+    snprintf(out, out_len, "%s.lock", path);
+}
+
 struct store *store_open(const char *path, char *err, size_t err_len)
 {
     struct store *s = calloc(1, sizeof *s);

@@ -42,6 +42,11 @@ void store_set_sync(enum store_sync mode);
 int store_locate(const char *url, const char *data_dir, char *path, size_t path_len, char *err,
                  size_t err_len);
 
+/* The lock file of the store at path (PATH.lock, beside it): every server on the store holds a
+ * shared lock on it while its engine runs, so servers that share a store through --database see
+ * each other whatever their data directories; `solder restore` takes it exclusively. */
+void store_lock_file(const char *path, char *out, size_t out_len);
+
 struct store *store_open(const char *path, char *err, size_t err_len);
 void store_close(struct store *s);
 

@@ -61,6 +61,12 @@ test('serve --database sqlite:PATH: the API, the workers and the hooks thread al
     const hook = await waitUntil('the hooks thread subscribes', () => hooks[0]);
     assert.equal(hook.topic, 'orders/create', 'the hooks thread read the installation from the store at the URL');
     assert.ok(!existsSync(path.join(data, 'solder.db')), 'no thread opened a store in the data directory');
+
+    // The store's lock file sits beside the store: a restore into it through another data
+    // directory still finds the running server.
+    const refused = run(['restore', db, '--data', path.join(dir, 'other'), '--database', `sqlite:${db}`, '--force']);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /a server is running on .*store\.db.*stop it first/);
   } finally {
     assert.equal(await s.stop({ keep: true }), 0);
     await sink.close();
