@@ -80,15 +80,17 @@ static void queue_append(struct queue *to, struct queue *from)
     from->head = from->tail = NULL;
 }
 
-/* Takes the request at the front of q. */
-static struct request *queue_pop(struct queue *q)
+/* Takes up to max requests from the front of q. */
+static struct queue queue_take(struct queue *q, int max)
 {
-    struct request *req = q->head;
-    q->head = req->next;
+    struct queue out = {q->head, q->head};
+    for (int n = 1; n < max && out.tail->next; n++)
+        out.tail = out.tail->next;
+    q->head = out.tail->next;
     if (!q->head)
         q->tail = NULL;
-    req->next = NULL;
-    return req;
+    out.tail->next = NULL;
+    return out;
 }
 
 /* A request's write handed to the store's writer (app_write). */
@@ -152,6 +154,13 @@ static void write_done(void *arg, int status, bool commit_failed)
     pthread_mutex_unlock(&p->mu);
 }
 
+/* The batch thread, while it runs the requests it took together: the writes their handlers handed
+ * over, given to the writer at once afterwards (submit_held) so that they share a group commit. */
+static _Thread_local struct {
+    bool on;
+    struct store_job *head, *tail;
+} held;
+
 bool app_write(struct request *req, int (*write)(struct store *s, void *arg),
                void (*reply)(struct request *req, int status, void *arg), void *arg)
 {
@@ -163,6 +172,14 @@ bool app_write(struct request *req, int (*write)(struct store *s, void *arg),
     w->job = (struct store_job){.run = write_run, .done = write_done, .arg = w};
     req->deferred = true; /* before the write can be done */
     req->write = w;
+    if (held.on) {
+        if (held.tail)
+            held.tail->next = &w->job;
+        else
+            held.head = &w->job;
+        held.tail = &w->job;
+        return true;
+    }
     if (store_writer_submit(p->writer, &w->job) != STORE_OK) {
         req->deferred = false;
         req->write = NULL;
@@ -170,6 +187,18 @@ bool app_write(struct request *req, int (*write)(struct store *s, void *arg),
         return false;
     }
     return true;
+}
+
+/* Gives the held writes to the writer; one it refuses (full or stopping) fails its request. */
+static void submit_held(struct api_pool *p)
+{
+    struct store_job *refused = held.head ? store_writer_submit_list(p->writer, held.head) : NULL;
+    held.on = false;
+    held.head = held.tail = NULL;
+    for (struct store_job *job = refused, *next; job; job = next) {
+        next = job->next;
+        write_done(job->arg, STORE_ERROR, false);
+    }
 }
 
 /* The handler of a request waiting for its write has returned: true when the write is done (the
@@ -196,7 +225,7 @@ static void park(struct api_pool *p, struct request *req)
     pthread_mutex_unlock(&p->mu);
 }
 
-/* Runs one request; when its reply is ready it joins done. */
+/* Runs one request of those the thread took; when its reply is ready it joins done. */
 static void run(struct api_thread *t, struct request *req, bool stopping, struct queue *done)
 {
     req->app = &t->view;
@@ -239,12 +268,18 @@ static void *api_main(void *arg)
             pthread_cond_wait(t->batch ? &p->batch_work : &p->work, &p->mu);
         if (!q->head)
             break;
-        struct request *req = queue_pop(q);
+        struct queue work = queue_take(q, t->batch ? STORE_WRITER_GROUP_MAX : 1);
         bool stopping = p->stopping;
         pthread_mutex_unlock(&p->mu);
 
         struct queue done = {0};
-        run(t, req, stopping, &done);
+        held.on = t->batch;
+        for (struct request *req = work.head, *next; req; req = next) {
+            next = req->next;
+            run(t, req, stopping, &done);
+        }
+        if (t->batch)
+            submit_held(p);
         for (struct request *r = done.head; r; r = r->next)
             r->app = p->app;
 

@@ -4,7 +4,8 @@
  * accepting, reading and writing for everyone.
  *
  * The service thread hands over a request whose headers and body it has received. ROUTE_BATCH
- * requests go to the batch thread, one API thread of their own (what they cache needs no lock);
+ * requests go to the batch thread, one API thread of their own (what they cache needs no lock),
+ * which takes every waiting one at once and gives their writes to the store's writer together;
  * every other request goes to the next free one of APP_API_THREADS threads. Each thread has its own
  * store connection and its own view of struct app (the same configuration and services, that
  * connection), which it puts in req->app while it works. A handler's group-committed write

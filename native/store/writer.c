@@ -115,11 +115,13 @@ struct store_writer *store_writer_start(const char *path, void (*committed)(void
     return w;
 }
 
-int store_writer_submit(struct store_writer *w, struct store_job *job)
+struct store_job *store_writer_submit_list(struct store_writer *w, struct store_job *jobs)
 {
     pthread_mutex_lock(&w->mu);
-    bool take = !w->stopping && w->queued < STORE_WRITER_QUEUE_MAX;
-    if (take) {
+    bool any = false;
+    while (jobs && !w->stopping && w->queued < STORE_WRITER_QUEUE_MAX) {
+        struct store_job *job = jobs;
+        jobs = job->next;
         job->next = NULL;
         if (w->tail)
             w->tail->next = job;
@@ -127,10 +129,18 @@ int store_writer_submit(struct store_writer *w, struct store_job *job)
             w->head = job;
         w->tail = job;
         w->queued++;
-        pthread_cond_signal(&w->work);
+        any = true;
     }
+    if (any)
+        pthread_cond_signal(&w->work);
     pthread_mutex_unlock(&w->mu);
-    return take ? STORE_OK : STORE_ERROR;
+    return jobs;
+}
+
+int store_writer_submit(struct store_writer *w, struct store_job *job)
+{
+    job->next = NULL;
+    return store_writer_submit_list(w, job) ? STORE_ERROR : STORE_OK;
 }
 
 void store_writer_stop(struct store_writer *w)

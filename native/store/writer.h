@@ -51,6 +51,10 @@ struct store_writer *store_writer_start(const char *path, void (*committed)(void
 /* Queues job. Returns STORE_OK, or STORE_ERROR (done will not be called) when the queue is full
  * (STORE_WRITER_QUEUE_MAX) or the writer is stopping. */
 int store_writer_submit(struct store_writer *w, struct store_job *job);
+/* Queues jobs, a list linked by next, in order and at once (a caller that gathered them keeps them
+ * in one group). Returns the first job refused (it and those after it are not queued: done will
+ * not be called for them), or NULL when all were. */
+struct store_job *store_writer_submit_list(struct store_writer *w, struct store_job *jobs);
 
 /* Runs every job already queued, committing their groups and calling their done, then joins the
  * thread; submissions meanwhile are refused. */

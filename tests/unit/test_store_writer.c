@@ -152,10 +152,13 @@ int main(void)
      * runs once the others' rows are committed (visible to another connection). */
     struct job a[6];
     gate_close(w);
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < 6; i++)
         job_init(&a[i], "a", i, i == 3 ? STORE_CONFLICT : STORE_OK);
+    a[0].job.next = &a[1].job; /* a list given at once, then one by one */
+    a[1].job.next = &a[2].job;
+    CHECK(store_writer_submit_list(w, &a[0].job) == NULL);
+    for (int i = 3; i < 6; i++)
         CHECK_INT(store_writer_submit(w, &a[i].job), STORE_OK);
-    }
     int before = atomic_load(&commits);
     gate_release();
     wait_done(a, 6);
@@ -211,11 +214,15 @@ int main(void)
     /* The queue refuses past STORE_WRITER_QUEUE_MAX waiting jobs. */
     struct job *d = calloc(STORE_WRITER_QUEUE_MAX + 1, sizeof *d);
     gate_close(w);
-    for (int i = 0; i < STORE_WRITER_QUEUE_MAX; i++) {
+    for (int i = 0; i < STORE_WRITER_QUEUE_MAX - 1; i++) {
         job_init(&d[i], "d", i, STORE_OK);
         CHECK_INT(store_writer_submit(w, &d[i].job), STORE_OK);
     }
+    job_init(&d[STORE_WRITER_QUEUE_MAX - 1], "d", STORE_WRITER_QUEUE_MAX - 1, STORE_OK);
     job_init(&d[STORE_WRITER_QUEUE_MAX], "d", STORE_WRITER_QUEUE_MAX, STORE_OK);
+    d[STORE_WRITER_QUEUE_MAX - 1].job.next = &d[STORE_WRITER_QUEUE_MAX].job;
+    CHECK(store_writer_submit_list(w, &d[STORE_WRITER_QUEUE_MAX - 1].job) ==
+          &d[STORE_WRITER_QUEUE_MAX].job);
     CHECK_INT(store_writer_submit(w, &d[STORE_WRITER_QUEUE_MAX].job), STORE_ERROR);
     gate_release();
     wait_done(d, STORE_WRITER_QUEUE_MAX);
