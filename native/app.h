@@ -75,16 +75,6 @@ struct app_config {
     char metrics_token[129];        /* GET /metrics on the API's listener takes it; empty: 404 */
 };
 
-/* Requests whose writes share one transaction, answered when it commits (http/pool.c). */
-struct batch {
-    bool open;
-    int count, cap;
-    struct request **reqs;
-};
-
-/* Most requests one group commit holds before it is committed early. */
-#define APP_BATCH_MAX 512
-
 struct workflow_def;
 
 struct app {
@@ -101,7 +91,6 @@ struct app {
     struct connectors *connectors; /* apps, credentials, app triggers (connectors/) */
     struct api_pool *pool;         /* the API threads (http/pool.c), while serving */
     struct conns *conns;           /* connection admission (http/conns.c), while serving */
-    struct batch batch;
     /* Given by cli/serve_parts.c: the HTTP part knows neither the API nor the engine. */
     const struct route *routes; /* the API's route table (api/routes.c) */
     size_t route_count;
@@ -117,15 +106,17 @@ struct app {
 };
 
 /*
- * Group commit, for ROUTE_BATCH handlers (they run on the batch thread, http/pool.c): joins the
- * thread's open write transaction (opening it when needed) inside a savepoint of the request's
- * own. The handler then calls app_batch_leave, keeping or undoing its writes, and replies as usual;
- * the reply is sent once the transaction commits, after the requests taken together with it — so
- * an answer still means the data is in the store. Returns false (nothing joined) when the store
- * refused.
+ * Group commit, for a handler on an API thread (ROUTE_BATCH ones, http/pool.c): hands write(s, arg)
+ * to the store's writer (store/writer.h), which runs it with its own connection s inside its group
+ * transaction, in a savepoint kept when it returns STORE_OK and undone otherwise. Once that
+ * transaction is durable, or has failed, reply(req, status, arg) runs (status: write's result, or
+ * the commit's failure, in which case the answer becomes a 500) on the writer's thread or an API
+ * thread; it answers and frees arg, and may not use req->app->store. The request is answered after
+ * the requests committed with it, so an answer still means the data is in the store. Returns false
+ * (nothing queued, arg still the caller's) when the writer refused (full or stopping).
  */
-bool app_batch_join(struct request *req);
-void app_batch_leave(struct request *req, bool keep);
+bool app_write(struct request *req, int (*write)(struct store *s, void *arg),
+               void (*reply)(struct request *req, int status, void *arg), void *arg);
 
 /* SIGINT and SIGTERM ask the server to stop (also before it runs); SIGPIPE is ignored. */
 void app_install_signals(void);

@@ -244,43 +244,94 @@ static const cJSON *run_data(struct request *req, const cJSON *body)
     return data;
 }
 
-/* Stores the event and its executions in one transaction, then answers. */
+/* An event and its executions for the store's writer (enqueue_and_reply), and what storing them
+ * gave. One allocation: the texts follow the struct. */
+struct enqueue {
+    char env[ID_LEN + 1], user_id[ID_LEN + 1];
+    const char *name, *trigger_type, *trigger_event, *workflow_id;
+    char *payload;
+    bool single;
+    char event_id[ID_LEN + 1];
+    struct execution_ids executions;
+    char text[];
+};
+
+/* Copies text (may be NULL) to *at, returning where it now is. */
+static const char *enqueue_text(char **at, const char *text)
+{
+    if (!text)
+        return NULL;
+    size_t n = strlen(text) + 1;
+    memcpy(*at, text, n);
+    const char *copy = *at;
+    *at += n;
+    return copy;
+}
+
+static int enqueue_write(struct store *s, void *arg)
+{
+    struct enqueue *e = arg;
+    return store_enqueue(s, e->env, e->user_id, e->name, e->trigger_type, e->trigger_event,
+                         e->workflow_id, e->payload, e->event_id, &e->executions);
+}
+
+static void enqueue_reply(struct request *req, int rc, void *arg)
+{
+    struct enqueue *e = arg;
+    if (rc != STORE_OK) {
+        reply_store_error(req, rc, "event");
+    } else {
+        cJSON *out = cJSON_CreateObject();
+        if (e->single) {
+            cJSON_AddStringToObject(out, "message", "success");
+            if (e->executions.n > 0)
+                cJSON_AddStringToObject(out, "executionId", e->executions.ids[0]);
+        } else {
+            cJSON_AddStringToObject(out, "message", "Event successfully triggered");
+        }
+        cJSON_AddStringToObject(out, "eventId", e->event_id);
+        cJSON *ids = cJSON_AddArrayToObject(out, "executions");
+        for (size_t i = 0; i < e->executions.n; i++)
+            cJSON_AddItemToArray(ids, cJSON_CreateString(e->executions.ids[i]));
+        reply_json(req, 200, out);
+    }
+    store_execution_ids_free(&e->executions);
+    free(e->payload);
+    free(e);
+}
+
+/* Stores the event and its executions through the store's writer (one savepoint of its group
+ * transaction), answering once that transaction has committed. */
 static void enqueue_and_reply(struct request *req, const struct user *u, const char *name,
                               const char *trigger_type, const char *trigger_event,
                               const char *workflow_id, const cJSON *data, bool single)
 {
-    struct store *s = req->app->store;
+    size_t len = 0;
+    const char *texts[] = {name, trigger_type, trigger_event, workflow_id};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        len += texts[i] ? strlen(texts[i]) + 1 : 0;
+    struct enqueue *e = calloc(1, sizeof *e + len);
     char *payload = json_print(data);
-    char event_id[ID_LEN + 1];
-    struct execution_ids executions = {0};
-    if (!app_batch_join(req)) {
+    if (!e || !payload) {
+        free(e);
         free(payload);
         reply_store_error(req, STORE_ERROR, "event");
         return;
     }
-    int rc = store_enqueue(s, req->who.env.id, u->id, name, trigger_type, trigger_event,
-                           workflow_id, payload, event_id, &executions);
-    app_batch_leave(req, rc == STORE_OK);
-    free(payload);
-    if (rc != STORE_OK) {
-        store_execution_ids_free(&executions);
-        reply_store_error(req, rc, "event");
-        return;
+    snprintf(e->env, sizeof e->env, "%s", req->who.env.id);
+    snprintf(e->user_id, sizeof e->user_id, "%s", u->id);
+    char *at = e->text;
+    e->name = enqueue_text(&at, name);
+    e->trigger_type = enqueue_text(&at, trigger_type);
+    e->trigger_event = enqueue_text(&at, trigger_event);
+    e->workflow_id = enqueue_text(&at, workflow_id);
+    e->payload = payload;
+    e->single = single;
+    if (!app_write(req, enqueue_write, enqueue_reply, e)) {
+        free(payload);
+        free(e);
+        reply_store_error(req, STORE_ERROR, "event");
     }
-    cJSON *out = cJSON_CreateObject();
-    if (single) {
-        cJSON_AddStringToObject(out, "message", "success");
-        if (executions.n > 0)
-            cJSON_AddStringToObject(out, "executionId", executions.ids[0]);
-    } else {
-        cJSON_AddStringToObject(out, "message", "Event successfully triggered");
-    }
-    cJSON_AddStringToObject(out, "eventId", event_id);
-    cJSON *ids = cJSON_AddArrayToObject(out, "executions");
-    for (size_t i = 0; i < executions.n; i++)
-        cJSON_AddItemToArray(ids, cJSON_CreateString(executions.ids[i]));
-    store_execution_ids_free(&executions);
-    reply_json(req, 200, out);
 }
 
 void api_run_event(struct request *req)

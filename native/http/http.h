@@ -42,7 +42,7 @@ const char *http_method_name(enum http_method m);
 #define ROUTE_PUBLIC     0x01u /* no credentials needed */
 #define ROUTE_USER_TOKEN 0x02u /* also accepts a user token in x-alloy-user-token */
 #define ROUTE_BROWSER    0x04u /* answers CORS preflights and adds CORS headers */
-#define ROUTE_BATCH      0x08u /* may write inside the server's group-commit transaction */
+#define ROUTE_BATCH      0x08u /* runs on the batch thread; writes through app_write (group commit) */
 #define ROUTE_SESSION    0x10u /* only a dashboard session may call it (not an API key) */
 /* An install link's token may call it (with ROUTE_USER_TOKEN): what the install modal needs to
  * read and install the link's one integration. Other routes answer its token 403. */
@@ -90,11 +90,13 @@ struct identity {
 struct request {
     struct app *app; /* on an API thread: that thread's view (its own store connection) */
     struct lws *wsi;
-    struct request *next;  /* in the API threads' queues */
-    atomic_bool abandoned; /* the connection closed: the reply will never be written */
-    bool deferred;         /* the reply waits for the group commit (see app_batch_join) */
+    struct request *next;     /* in the API threads' queues */
+    atomic_bool abandoned;    /* the connection closed: the reply will never be written */
+    bool deferred;            /* the reply waits for the store writer's group commit (app_write) */
+    struct pool_write *write; /* app_write: that write, until the reply is made */
     /* http_defer: a job's thread has the request; resume(req, resume_arg) runs next, on an API
-     * thread, once the job is done (resume_ready) and the handler has let go of it (parked). */
+     * thread, once the job is done (resume_ready) and the handler has let go of it (parked;
+     * also for app_write: its reply is made once the write is done and parked is set). */
     bool waiting, parked, resume_ready;
     void (*resume)(struct request *req, void *arg);
     void *resume_arg;

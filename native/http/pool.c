@@ -1,11 +1,13 @@
 /*
- * The API threads (see pool.h): two queues, the threads that drain them, the group commit of the
- * batch thread, the hand-back of finished requests and the header questions to the service
- * thread. Does not route or write replies: the service thread does both (http/server.c).
+ * The API threads (see pool.h): two queues, the threads that drain them, the writes handed to the
+ * store's writer (app_write), the hand-back of finished requests and the header questions to the
+ * service thread. Does not route or write replies: the service thread does both (http/server.c);
+ * nor commit: the store's writer does (store/writer.h).
  */
 #include "http/pool.h"
 
 #include "app.h"
+#include "store/writer.h"
 
 #include <libwebsockets.h>
 #include <pthread.h>
@@ -41,6 +43,7 @@ struct api_pool {
     pthread_cond_t work, batch_work; /* their queue got a request, or the pool is stopping */
     pthread_cond_t answered;
     struct queue jobs, batch_jobs, finished;
+    struct store_writer *writer;
     struct header_ask *asks;
     bool stopping;
     int nthreads;
@@ -90,60 +93,123 @@ static struct queue queue_take(struct queue *q, int max)
     return out;
 }
 
-bool app_batch_join(struct request *req)
+/* A request's write handed to the store's writer (app_write). */
+struct pool_write {
+    struct store_job job;
+    struct api_pool *pool;
+    struct request *req;
+    int (*write)(struct store *s, void *arg);
+    void (*reply)(struct request *req, int status, void *arg);
+    void *arg;
+    int status;
+    bool commit_failed, done; /* done: the writer is through with it */
+};
+
+static int write_run(struct store *s, void *arg)
 {
-    struct app *app = req->app;
-    struct batch *b = &app->batch;
-    if (b->count == b->cap) {
-        int cap = b->cap ? b->cap * 2 : 64;
-        struct request **r = realloc(b->reqs, (size_t)cap * sizeof *r);
-        if (!r)
-            return false;
-        b->reqs = r;
-        b->cap = cap;
+    struct pool_write *w = arg;
+    return w->write(s, w->arg);
+}
+
+/* The write is done and its handler has let go of the request: its final reply. */
+static void write_reply(struct request *req)
+{
+    struct pool_write *w = req->write;
+    req->write = NULL;
+    req->deferred = req->parked = false;
+    w->reply(req, w->status, w->arg);
+    if (w->commit_failed) {
+        free(req->resp_body);
+        req->resp_body = NULL;
+        req->replied = false;
+        reply_error(req, 500, "internal", "could not store the request (request %s)",
+                    req->request_id);
+    } else if (!req->replied) {
+        reply_error(req, 500, "internal", "no answer (request %s)", req->request_id);
     }
-    if (!b->open) {
-        if (store_begin(app->store) != STORE_OK)
-            return false;
-        b->open = true;
-    }
-    if (store_savepoint(app->store) != STORE_OK)
+    free(w);
+}
+
+/* The writer's thread: the group of w's write is over. */
+static void write_done(void *arg, int status, bool commit_failed)
+{
+    struct pool_write *w = arg;
+    struct api_pool *p = w->pool;
+    struct request *req = w->req;
+    pthread_mutex_lock(&p->mu);
+    w->status = status;
+    w->commit_failed = commit_failed;
+    w->done = true;
+    bool let_go = req->parked; /* else the API thread still has it and replies */
+    pthread_mutex_unlock(&p->mu);
+    if (!let_go)
+        return;
+    req->app = p->app;
+    write_reply(req);
+    pthread_mutex_lock(&p->mu);
+    bool wake = !p->finished.head; /* else the service thread is woken already */
+    queue_push(&p->finished, req);
+    if (wake)
+        lws_cancel_service(p->app->lws);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* The batch thread, while it runs the requests it took together: the writes their handlers handed
+ * over, given to the writer at once afterwards (submit_held) so that they share a group commit. */
+static _Thread_local struct {
+    bool on;
+    struct store_job *head, *tail;
+} held;
+
+bool app_write(struct request *req, int (*write)(struct store *s, void *arg),
+               void (*reply)(struct request *req, int status, void *arg), void *arg)
+{
+    struct api_pool *p = req->app->pool;
+    struct pool_write *w = p ? calloc(1, sizeof *w) : NULL;
+    if (!w)
         return false;
-    req->deferred = true;
-    b->reqs[b->count++] = req;
+    *w = (struct pool_write){.pool = p, .req = req, .write = write, .reply = reply, .arg = arg};
+    w->job = (struct store_job){.run = write_run, .done = write_done, .arg = w};
+    req->deferred = true; /* before the write can be done */
+    req->write = w;
+    if (held.on) {
+        if (held.tail)
+            held.tail->next = &w->job;
+        else
+            held.head = &w->job;
+        held.tail = &w->job;
+        return true;
+    }
+    if (store_writer_submit(p->writer, &w->job) != STORE_OK) {
+        req->deferred = false;
+        req->write = NULL;
+        free(w);
+        return false;
+    }
     return true;
 }
 
-void app_batch_leave(struct request *req, bool keep)
+/* Gives the held writes to the writer; one it refuses (full or stopping) fails its request. */
+static void submit_held(struct api_pool *p)
 {
-    store_savepoint_end(req->app->store, keep);
+    struct store_job *refused = held.head ? store_writer_submit_list(p->writer, held.head) : NULL;
+    held.on = false;
+    held.head = held.tail = NULL;
+    for (struct store_job *job = refused, *next; job; job = next) {
+        next = job->next;
+        write_done(job->arg, STORE_ERROR, false);
+    }
 }
 
-/* Commits the thread's group transaction; its requests join done with their final reply. */
-static void batch_flush(struct app *view, struct queue *done)
+/* The handler of a request waiting for its write has returned: true when the write is done (the
+ * reply is then this thread's to make), else the writer makes it. */
+static bool let_go(struct api_pool *p, struct request *req)
 {
-    struct batch *b = &view->batch;
-    if (!b->open)
-        return;
-    bool ok = store_commit(view->store) == STORE_OK;
-    if (!ok)
-        store_rollback(view->store);
-    b->open = false;
-    for (int i = 0; i < b->count; i++) {
-        struct request *req = b->reqs[i];
-        if (!ok) {
-            free(req->resp_body);
-            req->resp_body = NULL;
-            req->replied = false;
-            reply_error(req, 500, "internal", "could not store the request (request %s)",
-                        req->request_id);
-        }
-        req->deferred = false;
-        queue_push(done, req);
-    }
-    if (b->count > 0 && view->work_committed)
-        view->work_committed(view->engine);
-    b->count = 0;
+    pthread_mutex_lock(&p->mu);
+    req->parked = true;
+    bool done = req->write->done;
+    pthread_mutex_unlock(&p->mu);
+    return done;
 }
 
 /* A request whose handler deferred it (http_defer) has been let go of: it runs again once its
@@ -159,33 +225,35 @@ static void park(struct api_pool *p, struct request *req)
     pthread_mutex_unlock(&p->mu);
 }
 
-/* Runs what the thread took; requests whose reply is ready join done. */
-static void run(struct api_thread *t, struct queue *work, bool stopping, struct queue *done)
+/* Runs one request of those the thread took; when its reply is ready it joins done. */
+static void run(struct api_thread *t, struct request *req, bool stopping, struct queue *done)
 {
-    for (struct request *req = work->head, *next; req; req = next) {
-        next = req->next;
-        req->app = &t->view;
-        bool abandoned = atomic_load(&req->abandoned);
-        if (req->resume) {
-            void (*resume)(struct request *, void *) = req->resume;
-            req->resume = NULL;
-            req->waiting = req->parked = req->resume_ready = false;
-            resume(abandoned ? NULL : req, req->resume_arg); /* it frees what it was given */
-            if (!abandoned && !req->replied && !req->waiting)
-                reply_error(req, 500, "internal", "no answer (request %s)", req->request_id);
-        } else if (abandoned) {
-            /* nobody waits for it: not run */
-        } else if (stopping) {
-            reply_error(req, 503, "unavailable", "the server is stopping");
-        } else {
-            http_pipeline_run(req);
-        }
-        if (req->waiting)
-            park(t->pool, req);
-        else if (!req->deferred)
-            queue_push(done, req);
+    req->app = &t->view;
+    bool abandoned = atomic_load(&req->abandoned);
+    if (req->resume) {
+        void (*resume)(struct request *, void *) = req->resume;
+        req->resume = NULL;
+        req->waiting = req->parked = req->resume_ready = false;
+        resume(abandoned ? NULL : req, req->resume_arg); /* it frees what it was given */
+        if (!abandoned && !req->replied && !req->waiting)
+            reply_error(req, 500, "internal", "no answer (request %s)", req->request_id);
+    } else if (abandoned) {
+        /* nobody waits for it: not run */
+    } else if (stopping) {
+        reply_error(req, 503, "unavailable", "the server is stopping");
+    } else {
+        http_pipeline_run(req);
     }
-    batch_flush(&t->view, done);
+    if (req->waiting) {
+        park(t->pool, req);
+    } else if (req->deferred) {
+        if (let_go(t->pool, req)) {
+            write_reply(req);
+            queue_push(done, req);
+        }
+    } else {
+        queue_push(done, req);
+    }
 }
 
 static void *api_main(void *arg)
@@ -200,14 +268,20 @@ static void *api_main(void *arg)
             pthread_cond_wait(t->batch ? &p->batch_work : &p->work, &p->mu);
         if (!q->head)
             break;
-        struct queue work = queue_take(q, t->batch ? APP_BATCH_MAX : 1);
+        struct queue work = queue_take(q, t->batch ? STORE_WRITER_GROUP_MAX : 1);
         bool stopping = p->stopping;
         pthread_mutex_unlock(&p->mu);
 
         struct queue done = {0};
-        run(t, &work, stopping, &done);
-        for (struct request *req = done.head; req; req = req->next)
-            req->app = p->app;
+        held.on = t->batch;
+        for (struct request *req = work.head, *next; req; req = next) {
+            next = req->next;
+            run(t, req, stopping, &done);
+        }
+        if (t->batch)
+            submit_held(p);
+        for (struct request *r = done.head; r; r = r->next)
+            r->app = p->app;
 
         pthread_mutex_lock(&p->mu);
         bool wake = !p->finished.head && done.head; /* else the service thread is woken already */
@@ -217,6 +291,14 @@ static void *api_main(void *arg)
     }
     pthread_mutex_unlock(&p->mu);
     return NULL;
+}
+
+/* The writer's thread, after each group commit: the engine may have new work. */
+static void work_committed(void *ctx)
+{
+    struct app *app = ctx;
+    if (app->work_committed)
+        app->work_committed(app->engine);
 }
 
 struct api_pool *pool_start(struct app *app, int threads, char *err, size_t err_len)
@@ -232,12 +314,16 @@ struct api_pool *pool_start(struct app *app, int threads, char *err, size_t err_
     pthread_cond_init(&p->work, NULL);
     pthread_cond_init(&p->batch_work, NULL);
     pthread_cond_init(&p->answered, NULL);
+    p->writer = store_writer_start(app->db_path, work_committed, app, err, err_len);
+    if (!p->writer) {
+        pool_free(p);
+        return NULL;
+    }
     for (int i = 0; i < n; i++) {
         struct api_thread *t = &p->threads[i];
         t->pool = p;
         t->batch = i == 0;
         t->view = *app;
-        memset(&t->view.batch, 0, sizeof t->view.batch);
         t->view.pool = p;
         t->view.store = store_open(app->db_path, err, err_len);
         if (!t->view.store || pthread_create(&t->tid, NULL, api_main, t) != 0) {
@@ -339,16 +425,18 @@ void pool_stop(struct api_pool *p)
         }
         t->started = false;
     }
+    /* The threads are gone: the writes they handed over are committed and their requests join
+     * pool_finished. */
+    store_writer_stop(p->writer);
 }
 
 void pool_free(struct api_pool *p)
 {
     if (!p)
         return;
-    for (int i = 0; i < p->nthreads; i++) {
-        free(p->threads[i].view.batch.reqs);
+    for (int i = 0; i < p->nthreads; i++)
         store_close(p->threads[i].view.store);
-    }
+    store_writer_free(p->writer);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->work);
     pthread_cond_destroy(&p->batch_work);

@@ -4,12 +4,14 @@
  * accepting, reading and writing for everyone.
  *
  * The service thread hands over a request whose headers and body it has received. ROUTE_BATCH
- * requests go to the batch thread, which takes every waiting one at once and runs them inside one
- * write transaction (app_batch_join), answering after it commits; every other request goes to the
- * next free one of APP_API_THREADS threads. Each thread has its own store connection and its own
- * view of struct app (the same configuration and services, that connection, its own group
- * commit), which it puts in req->app while it works. A finished request is handed back and the
- * service thread woken (lws_cancel_service), which writes the reply.
+ * requests go to the batch thread, one API thread of their own (what they cache needs no lock),
+ * which takes every waiting one at once and gives their writes to the store's writer together;
+ * every other request goes to the next free one of APP_API_THREADS threads. Each thread has its own
+ * store connection and its own view of struct app (the same configuration and services, that
+ * connection), which it puts in req->app while it works. A handler's group-committed write
+ * (app_write) goes to the store's writer (store/writer.h, started and stopped with the pool); the
+ * request is answered once that write's group has committed. A finished request is handed back and
+ * the service thread woken (lws_cancel_service), which writes the reply.
  *
  * Lifecycle: pool_start once the lws context exists, pool_stop (on the service thread, which keeps
  * answering header questions meanwhile) before it is destroyed, then pool_free.
@@ -24,7 +26,8 @@ struct app;
 struct api_pool;
 struct request;
 
-/* Starts the threads with a store connection each. Returns NULL with err set on failure. */
+/* Starts the threads with a store connection each, and the store's writer. Returns NULL with err
+ * set on failure. */
 struct api_pool *pool_start(struct app *app, int threads, char *err, size_t err_len);
 
 /* Queues req (routed, body complete). The pool owns it until pool_finished returns it. */
@@ -50,7 +53,8 @@ bool pool_on_api_thread(void);
 
 /*
  * Service thread: lets each thread finish the requests it is running, answers the ones still
- * queued with 503 and joins the threads. Their requests are then in pool_finished.
+ * queued with 503 and joins the threads, then stops the writer once it has committed every write
+ * handed to it. Their requests are then in pool_finished.
  */
 void pool_stop(struct api_pool *p);
 void pool_free(struct api_pool *p);
