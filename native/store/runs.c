@@ -1,73 +1,19 @@
-/* Store: installations, install sessions, accepted events, executions, steps and errors. */
+/* Store: installations, install sessions, accepted events, executions, steps and errors. Rows are
+ * read into the structs of runs.h here; no row leaves this file. */
 #include "store/runs.h"
 #include "store/catalog.h"
 #include "store/store_internal.h"
 
-#include "json/json.h"
-
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* A new id in SQL: 4-byte big-endian seconds then 8 random bytes, as util/id.c makes them. */
 #define SQL_NEW_ID "printf('%08x', unixepoch()) || lower(hex(randomblob(8)))"
 
-/* Reading a store_query row into a struct: text into a fixed buffer ("" when NULL), a malloc'd
- * copy (NULL when NULL), a number (0 when NULL), and a parsed JSON column taken over. */
-static void row_copy(const cJSON *row, const char *key, char *dst, size_t cap)
+/* A row's first column, an id, into the char[ID_LEN + 1] at item. */
+static void id_fill(sqlite3_stmt *st, void *item)
 {
-    const char *v = json_get_str(row, key);
-    snprintf(dst, cap, "%s", v ? v : "");
-}
-
-static char *row_strdup(const cJSON *row, const char *key)
-{
-    const char *v = json_get_str(row, key);
-    return v ? strdup(v) : NULL;
-}
-
-static int64_t row_int(const cJSON *row, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(row, key);
-    return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
-}
-
-static cJSON *row_take(cJSON *row, const char *key)
-{
-    return cJSON_DetachItemFromObjectCaseSensitive(row, key);
-}
-
-/* Turns the rows of store_query (consumed) into an array of *n items of size bytes, each filled
- * by fill. *rc is store_query's result, and becomes STORE_ERROR when out of memory. */
-static void *rows_to_list(int *rc, cJSON *rows, size_t size, void (*fill)(cJSON *row, void *item),
-                          size_t *n)
-{
-    *n = 0;
-    size_t count = *rc == STORE_OK ? (size_t)cJSON_GetArraySize(rows) : 0;
-    char *list = count ? calloc(count, size) : NULL;
-    if (count && !list)
-        *rc = STORE_ERROR;
-    if (list) {
-        size_t i = 0;
-        cJSON *row;
-        cJSON_ArrayForEach(row, rows) fill(row, list + size * i++);
-        *n = count;
-    }
-    cJSON_Delete(rows);
-    return list;
-}
-
-/* The single row of store_query (consumed) into *item by fill: STORE_NOT_FOUND without one. */
-static int row_to_item(int rc, cJSON *rows, void (*fill)(cJSON *row, void *item), void *item)
-{
-    cJSON *row = NULL;
-    rc = store_one_row(rc, rows, &row);
-    if (rc == STORE_OK && !row)
-        rc = STORE_NOT_FOUND;
-    if (row)
-        fill(row, item);
-    cJSON_Delete(row);
-    return rc;
+    store_column_copy(st, 0, item, ID_LEN + 1);
 }
 
 int store_installation_upsert(struct store *s, const char *env, const char *workflow_id,
@@ -78,24 +24,16 @@ int store_installation_upsert(struct store *s, const char *env, const char *work
     char fresh[ID_LEN + 1];
     if (id_new(fresh) != 0)
         return STORE_ERROR;
-    cJSON *rows;
-    int rc =
-        store_query(s,
-                    "INSERT INTO installations(id, env_id, workflow_id, user_id, integration_id,"
-                    " version, active, config, trigger_type, trigger_event, installed_at,"
-                    " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10, ?10) "
-                    "ON CONFLICT(workflow_id, user_id) DO UPDATE SET version = ?6, active = 1,"
-                    " config = ?7, trigger_type = ?8, trigger_event = ?9, updated_at = ?10 "
-                    "RETURNING id",
-                    &rows, "sssssijssi", fresh, env, workflow_id, user_id, integration_id,
-                    (int64_t)version, config, trigger_type, trigger_event, store_now());
-    cJSON *row = rc == STORE_OK ? store_first_row(rows) : NULL;
-    if (rc == STORE_OK && !row)
-        rc = STORE_ERROR;
-    if (row)
-        snprintf(id, ID_LEN + 1, "%s", json_get_str(row, "id"));
-    cJSON_Delete(row);
-    return rc;
+    int rc = store_rows_one(
+        s,
+        "INSERT INTO installations(id, env_id, workflow_id, user_id, integration_id, version,"
+        " active, config, trigger_type, trigger_event, installed_at, updated_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10, ?10) "
+        "ON CONFLICT(workflow_id, user_id) DO UPDATE SET version = ?6, active = 1, config = ?7,"
+        " trigger_type = ?8, trigger_event = ?9, updated_at = ?10 RETURNING id",
+        id_fill, id, "sssssijssi", fresh, env, workflow_id, user_id, integration_id,
+        (int64_t)version, config, trigger_type, trigger_event, store_now());
+    return rc == STORE_NOT_FOUND ? STORE_ERROR : rc;
 }
 
 int store_installation_set_credentials(struct store *s, const char *id, const cJSON *credential_ids)
@@ -105,14 +43,12 @@ int store_installation_set_credentials(struct store *s, const char *id, const cJ
 }
 
 #define INSTALLATION_COLUMNS                                                                       \
-    "SELECT i.id AS installationId, i.workflow_id AS workflowId, i.user_id AS userId, "            \
-    "i.integration_id AS integrationId, i.version, i.active, i.config AS config_json, "            \
-    "i.trigger_type AS triggerType, i.trigger_event AS triggerEvent, "                             \
-    "i.installed_at AS installedAt, i.updated_at AS updatedAt, "                                   \
-    "i.credential_ids AS credentialIds_json"
+    "SELECT i.id, i.workflow_id, i.user_id, i.integration_id, i.version, i.active, i.config, "     \
+    "i.trigger_type, i.trigger_event, i.installed_at, i.updated_at, i.credential_ids"
 
-void store_installation_clear(struct installation *inst)
+static void installation_free(void *item)
 {
+    struct installation *inst = item;
     cJSON_Delete(inst->config);
     cJSON_Delete(inst->credential_ids);
     free(inst->trigger_type);
@@ -122,71 +58,78 @@ void store_installation_clear(struct installation *inst)
     memset(inst, 0, sizeof *inst);
 }
 
-void store_installation_list_free(struct installation_list *list)
+void store_installation_clear(struct installation *inst)
 {
-    for (size_t i = 0; i < list->n; i++)
-        store_installation_clear(&list->items[i]);
-    free(list->items);
-    list->items = NULL;
-    list->n = 0;
+    installation_free(inst);
 }
 
-static void installation_fill(cJSON *row, void *item)
+void store_installation_list_free(struct installation_list *list)
+{
+    store_items_free(&list->items, &list->n, sizeof *list->items, installation_free);
+}
+
+/* The columns of INSTALLATION_COLUMNS. */
+static void installation_fill(sqlite3_stmt *st, void *item)
 {
     struct installation *inst = item;
-    row_copy(row, "installationId", inst->id, sizeof inst->id);
-    row_copy(row, "workflowId", inst->workflow_id, sizeof inst->workflow_id);
-    row_copy(row, "userId", inst->user_id, sizeof inst->user_id);
-    row_copy(row, "integrationId", inst->integration_id, sizeof inst->integration_id);
-    inst->version = (int)row_int(row, "version");
-    inst->active = row_int(row, "active") != 0;
-    inst->config = row_take(row, "config");
+    store_column_copy(st, 0, inst->id, sizeof inst->id);
+    store_column_copy(st, 1, inst->workflow_id, sizeof inst->workflow_id);
+    store_column_copy(st, 2, inst->user_id, sizeof inst->user_id);
+    store_column_copy(st, 3, inst->integration_id, sizeof inst->integration_id);
+    inst->version = sqlite3_column_int(st, 4);
+    inst->active = sqlite3_column_int(st, 5) != 0;
+    inst->config = store_column_json(st, 6);
     if (!inst->config)
         inst->config = cJSON_CreateObject();
-    inst->trigger_type = row_strdup(row, "triggerType");
-    inst->trigger_event = row_strdup(row, "triggerEvent");
-    inst->credential_ids = row_take(row, "credentialIds");
-    inst->installed_at = row_int(row, "installedAt");
-    inst->updated_at = row_int(row, "updatedAt");
-    inst->username = row_strdup(row, "username");
-    inst->full_name = row_strdup(row, "fullName");
+    inst->trigger_type = store_column_strdup(st, 7);
+    inst->trigger_event = store_column_strdup(st, 8);
+    inst->installed_at = sqlite3_column_int64(st, 9);
+    inst->updated_at = sqlite3_column_int64(st, 10);
+    inst->credential_ids = store_column_json(st, 11);
+}
+
+/* INSTALLATION_COLUMNS, then the end user's username and full name. */
+static void installation_user_fill(sqlite3_stmt *st, void *item)
+{
+    struct installation *inst = item;
+    installation_fill(st, inst);
+    inst->username = store_column_strdup(st, 12);
+    inst->full_name = store_column_strdup(st, 13);
 }
 
 int store_installation_find(struct store *s, const char *workflow_id, const char *user_id,
                             struct installation *out)
 {
     memset(out, 0, sizeof *out);
-    cJSON *rows;
-    int rc = store_query(s,
-                         INSTALLATION_COLUMNS " FROM installations i "
-                                              "WHERE i.workflow_id = ?1 AND i.user_id = ?2",
-                         &rows, "ss", workflow_id, user_id);
-    return row_to_item(rc, rows, installation_fill, out);
+    return store_rows_one(s,
+                          INSTALLATION_COLUMNS " FROM installations i "
+                                               "WHERE i.workflow_id = ?1 AND i.user_id = ?2",
+                          installation_fill, out, "ss", workflow_id, user_id);
 }
 
 int store_installations_of_workflow(struct store *s, const char *workflow_id,
                                     struct installation_list *out)
 {
-    cJSON *rows;
-    int rc =
-        store_query(s,
-                    INSTALLATION_COLUMNS ", u.username, u.full_name AS fullName "
-                                         "FROM installations i JOIN users u ON u.id = i.user_id "
-                                         "WHERE i.workflow_id = ?1 ORDER BY i.installed_at, i.id",
-                    &rows, "s", workflow_id);
-    out->items = rows_to_list(&rc, rows, sizeof *out->items, installation_fill, &out->n);
+    int rc = store_rows_list(
+        s,
+        INSTALLATION_COLUMNS ", u.username, u.full_name "
+                             "FROM installations i JOIN users u ON u.id = i.user_id "
+                             "WHERE i.workflow_id = ?1 ORDER BY i.installed_at, i.id",
+        installation_user_fill, sizeof *out->items, &out->items, &out->n, "s", workflow_id);
+    if (rc != STORE_OK)
+        store_installation_list_free(out);
     return rc;
 }
 
 int store_installations_of_env(struct store *s, const char *env, struct installation_list *out)
 {
-    cJSON *rows;
     int rc =
-        store_query(s,
-                    INSTALLATION_COLUMNS " FROM installations i WHERE i.env_id = ?1 "
-                                         "ORDER BY i.user_id, i.integration_id, i.installed_at",
-                    &rows, "s", env);
-    out->items = rows_to_list(&rc, rows, sizeof *out->items, installation_fill, &out->n);
+        store_rows_list(s,
+                        INSTALLATION_COLUMNS " FROM installations i WHERE i.env_id = ?1 "
+                                             "ORDER BY i.user_id, i.integration_id, i.installed_at",
+                        installation_fill, sizeof *out->items, &out->items, &out->n, "s", env);
+    if (rc != STORE_OK)
+        store_installation_list_free(out);
     return rc;
 }
 
@@ -245,34 +188,30 @@ void store_install_session_clear(struct install_session *session)
     memset(session, 0, sizeof *session);
 }
 
-static void install_session_fill(cJSON *row, void *item)
+static void install_session_fill(sqlite3_stmt *st, void *item)
 {
     struct install_session *session = item;
-    row_copy(row, "installationId", session->id, sizeof session->id);
-    row_copy(row, "userId", session->user_id, sizeof session->user_id);
-    row_copy(row, "integrationId", session->integration_id, sizeof session->integration_id);
-    session->workflow_ids = row_take(row, "workflowIds");
+    store_column_copy(st, 0, session->id, sizeof session->id);
+    store_column_copy(st, 1, session->user_id, sizeof session->user_id);
+    store_column_copy(st, 2, session->integration_id, sizeof session->integration_id);
+    session->workflow_ids = store_column_json(st, 3);
     if (!session->workflow_ids)
         session->workflow_ids = cJSON_CreateArray();
-    session->versions = row_take(row, "versions");
-    session->credential_ids = row_take(row, "credentialIds");
-    row_copy(row, "state", session->state, sizeof session->state);
-    session->created_at = row_int(row, "createdAt");
+    session->versions = store_column_json(st, 4);
+    session->credential_ids = store_column_json(st, 5);
+    store_column_copy(st, 6, session->state, sizeof session->state);
+    session->created_at = sqlite3_column_int64(st, 7);
 }
 
 int store_install_session_find(struct store *s, const char *env, const char *id,
                                struct install_session *out)
 {
     memset(out, 0, sizeof *out);
-    cJSON *rows;
-    int rc =
-        store_query(s,
-                    "SELECT id AS installationId, user_id AS userId, "
-                    "integration_id AS integrationId, workflow_ids AS workflowIds_json, "
-                    "versions AS versions_json, credential_ids AS credentialIds_json, state, "
-                    "created_at AS createdAt FROM install_sessions WHERE env_id = ?1 AND id = ?2",
-                    &rows, "ss", env, id);
-    return row_to_item(rc, rows, install_session_fill, out);
+    return store_rows_one(s,
+                          "SELECT id, user_id, integration_id, workflow_ids, versions, "
+                          "credential_ids, state, created_at FROM install_sessions "
+                          "WHERE env_id = ?1 AND id = ?2",
+                          install_session_fill, out, "ss", env, id);
 }
 
 int store_install_session_complete(struct store *s, const char *id)
@@ -284,12 +223,10 @@ int store_install_session_complete(struct store *s, const char *id)
 
 bool store_token_used(struct store *s, const char *jti)
 {
-    cJSON *rows = NULL;
-    bool used = store_query(s, "SELECT 1 AS used FROM used_tokens WHERE jti = ?1", &rows, "s",
-                            jti) != STORE_OK ||
-                cJSON_GetArraySize(rows) > 0;
-    cJSON_Delete(rows);
-    return used;
+    int64_t used = 0;
+    return store_rows(s, "SELECT 1 FROM used_tokens WHERE jti = ?1", store_row_int64, &used, "s",
+                      jti) != STORE_OK ||
+           used != 0;
 }
 
 int store_token_use(struct store *s, const char *jti, int64_t expires_at)
@@ -301,9 +238,7 @@ int store_token_use(struct store *s, const char *jti, int64_t expires_at)
 
 void store_execution_ids_free(struct execution_ids *ids)
 {
-    free(ids->ids);
-    ids->ids = NULL;
-    ids->n = 0;
+    store_items_free(&ids->ids, &ids->n, sizeof *ids->ids, NULL);
 }
 
 int store_enqueue(struct store *s, const char *env, const char *user_id, const char *name,
@@ -321,29 +256,20 @@ int store_enqueue(struct store *s, const char *env, const char *user_id, const c
                          NULL, "sssssi", event_id, env, user_id, name, payload, now);
     if (rc != STORE_OK)
         return rc;
-    cJSON *rows;
-    rc = store_query(s,
-                     "INSERT INTO executions(id, env_id, installation_id, workflow_id, user_id, "
-                     "version, event_id, status, attempt, run_at, state, created_at) "
-                     "SELECT " SQL_NEW_ID ", i.env_id, i.id, i.workflow_id, i.user_id, i.version, "
-                     "?4, 'queued', 0, ?5, '{}', ?5 FROM installations i "
-                     "WHERE i.user_id = ?1 AND i.active = 1 AND i.trigger_type = ?2 "
-                     "AND (?3 IS NULL OR i.trigger_event = ?3) "
-                     "AND (?6 IS NULL OR i.workflow_id = ?6) RETURNING id",
-                     &rows, "ssssis", user_id, trigger_type, trigger_event, event_id, now,
-                     workflow_id);
+    rc = store_rows_list(
+        s,
+        "INSERT INTO executions(id, env_id, installation_id, workflow_id, user_id, "
+        "version, event_id, status, attempt, run_at, state, created_at) "
+        "SELECT " SQL_NEW_ID ", i.env_id, i.id, i.workflow_id, i.user_id, i.version, "
+        "?4, 'queued', 0, ?5, '{}', ?5 FROM installations i "
+        "WHERE i.user_id = ?1 AND i.active = 1 AND i.trigger_type = ?2 "
+        "AND (?3 IS NULL OR i.trigger_event = ?3) "
+        "AND (?6 IS NULL OR i.workflow_id = ?6) RETURNING id",
+        id_fill, sizeof *executions->ids, &executions->ids, &executions->n, "ssssis", user_id,
+        trigger_type, trigger_event, event_id, now, workflow_id);
     if (rc != STORE_OK)
-        return rc;
-    size_t n = (size_t)cJSON_GetArraySize(rows);
-    executions->ids = n ? malloc(n * sizeof *executions->ids) : NULL;
-    if (n && !executions->ids) {
-        cJSON_Delete(rows);
-        return STORE_ERROR;
-    }
-    const cJSON *r;
-    cJSON_ArrayForEach(r, rows) row_copy(r, "id", executions->ids[executions->n++], ID_LEN + 1);
-    cJSON_Delete(rows);
-    return STORE_OK;
+        store_execution_ids_free(executions);
+    return rc;
 }
 
 int store_enqueue_installation(struct store *s, const char *installation_id, const char *payload,
@@ -375,28 +301,27 @@ int store_enqueue_installation(struct store *s, const char *installation_id, con
     return rc;
 }
 
-static void schedule_fill(cJSON *row, void *item)
+static void schedule_fill(sqlite3_stmt *st, void *item)
 {
     struct schedule_due *d = item;
-    row_copy(row, "installationId", d->installation_id, sizeof d->installation_id);
-    row_copy(row, "workflowId", d->workflow_id, sizeof d->workflow_id);
-    row_copy(row, "envId", d->env_id, sizeof d->env_id);
-    row_copy(row, "userId", d->user_id, sizeof d->user_id);
-    d->version = (int)row_int(row, "version");
-    d->next_run_at = row_int(row, "nextRunAt");
+    store_column_copy(st, 0, d->installation_id, sizeof d->installation_id);
+    store_column_copy(st, 1, d->workflow_id, sizeof d->workflow_id);
+    d->version = sqlite3_column_int(st, 2);
+    store_column_copy(st, 3, d->env_id, sizeof d->env_id);
+    store_column_copy(st, 4, d->user_id, sizeof d->user_id);
+    d->next_run_at = sqlite3_column_int64(st, 5);
 }
 
 int store_schedules_due(struct store *s, int64_t now, int limit, struct schedule_due **items,
                         size_t *n)
 {
-    cJSON *rows;
-    int rc = store_query(s,
-                         "SELECT id AS installationId, workflow_id AS workflowId, version, "
-                         "env_id AS envId, user_id AS userId, next_run_at AS nextRunAt "
-                         "FROM installations WHERE trigger_type = 'schedule' AND active = 1 "
-                         "AND (next_run_at IS NULL OR next_run_at <= ?1) LIMIT ?2",
-                         &rows, "ii", now, (int64_t)limit);
-    *items = rows_to_list(&rc, rows, sizeof **items, schedule_fill, n);
+    int rc = store_rows_list(s,
+                             "SELECT id, workflow_id, version, env_id, user_id, next_run_at "
+                             "FROM installations WHERE trigger_type = 'schedule' AND active = 1 "
+                             "AND (next_run_at IS NULL OR next_run_at <= ?1) LIMIT ?2",
+                             schedule_fill, sizeof **items, items, n, "ii", now, (int64_t)limit);
+    if (rc != STORE_OK)
+        store_items_free(items, n, sizeof **items, NULL);
     return rc;
 }
 
@@ -406,47 +331,46 @@ int store_schedule_set(struct store *s, const char *installation_id, int64_t nex
                        installation_id, next_run_at);
 }
 
-void store_claimed_execution_list_free(struct claimed_execution_list *list)
-{
-    for (size_t i = 0; i < list->n; i++) {
-        struct claimed_execution *x = &list->items[i];
-        cJSON_Delete(x->state);
-        cJSON_Delete(x->event_payload);
-        cJSON_Delete(x->install_config);
-        free(x->username);
-        free(x->full_name);
-    }
-    free(list->items);
-    list->items = NULL;
-    list->n = 0;
-}
-
-static void claimed_fill(cJSON *row, void *item)
+static void claimed_execution_free(void *item)
 {
     struct claimed_execution *x = item;
-    row_copy(row, "id", x->id, sizeof x->id);
-    row_copy(row, "envId", x->env_id, sizeof x->env_id);
-    row_copy(row, "installationId", x->installation_id, sizeof x->installation_id);
-    row_copy(row, "workflowId", x->workflow_id, sizeof x->workflow_id);
-    row_copy(row, "userId", x->user_id, sizeof x->user_id);
-    row_copy(row, "eventId", x->event_id, sizeof x->event_id);
-    x->version = (int)row_int(row, "version");
-    x->attempt = (int)row_int(row, "attempt");
-    x->state = row_take(row, "state");
+    cJSON_Delete(x->state);
+    cJSON_Delete(x->event_payload);
+    cJSON_Delete(x->install_config);
+    free(x->username);
+    free(x->full_name);
+}
+
+void store_claimed_execution_list_free(struct claimed_execution_list *list)
+{
+    store_items_free(&list->items, &list->n, sizeof *list->items, claimed_execution_free);
+}
+
+static void claimed_fill(sqlite3_stmt *st, void *item)
+{
+    struct claimed_execution *x = item;
+    store_column_copy(st, 0, x->id, sizeof x->id);
+    store_column_copy(st, 1, x->env_id, sizeof x->env_id);
+    store_column_copy(st, 2, x->installation_id, sizeof x->installation_id);
+    store_column_copy(st, 3, x->workflow_id, sizeof x->workflow_id);
+    store_column_copy(st, 4, x->user_id, sizeof x->user_id);
+    x->version = sqlite3_column_int(st, 5);
+    store_column_copy(st, 6, x->event_id, sizeof x->event_id);
+    x->attempt = sqlite3_column_int(st, 7);
+    x->state = store_column_json(st, 8);
     if (!x->state)
         x->state = cJSON_CreateObject();
-    x->created_at = row_int(row, "createdAt");
-    x->event_payload = row_take(row, "eventPayload");
-    x->install_config = row_take(row, "installConfig");
-    x->username = row_strdup(row, "username");
-    x->full_name = row_strdup(row, "fullName");
+    x->created_at = sqlite3_column_int64(st, 9);
+    x->event_payload = store_column_json(st, 10);
+    x->install_config = store_column_json(st, 11);
+    x->username = store_column_strdup(st, 12);
+    x->full_name = store_column_strdup(st, 13);
 }
 
 int store_claim(struct store *s, int64_t now, int64_t lease_ms, int limit, const char *owner,
                 struct claimed_execution_list *out)
 {
-    cJSON *rows;
-    int rc = store_query(
+    int rc = store_rows_list(
         s,
         "UPDATE executions SET status = 'running', lease_until = ?1 + ?2, lease_owner = ?4, "
         "attempt = attempt + 1, started_at = coalesce(started_at, ?1) "
@@ -456,16 +380,17 @@ int store_claim(struct store *s, int64_t now, int64_t lease_ms, int limit, const
         "  WHERE status = 'running' AND lease_until < ?1 LIMIT ?3) "
         "  UNION ALL SELECT id FROM (SELECT id FROM executions "
         "  WHERE status = 'queued' AND run_at <= ?1 ORDER BY run_at LIMIT ?3) LIMIT ?3) "
-        "RETURNING id, env_id AS envId, installation_id AS installationId, "
-        "workflow_id AS workflowId, user_id AS userId, version, event_id AS eventId, "
-        "attempt, state AS state_json, created_at AS createdAt, "
+        "RETURNING id, env_id, installation_id, workflow_id, user_id, version, event_id, "
+        "attempt, state, created_at, "
         /* What the run reads, fetched here rather than by three queries per execution. */
-        "(SELECT payload FROM run_events WHERE id = event_id) AS eventPayload_json, "
-        "(SELECT config FROM installations WHERE id = installation_id) AS installConfig_json, "
-        "(SELECT username FROM users WHERE id = user_id) AS username, "
-        "(SELECT full_name FROM users WHERE id = user_id) AS fullName",
-        &rows, "iiis", now, lease_ms, (int64_t)limit, owner);
-    out->items = rows_to_list(&rc, rows, sizeof *out->items, claimed_fill, &out->n);
+        "(SELECT payload FROM run_events WHERE id = event_id), "
+        "(SELECT config FROM installations WHERE id = installation_id), "
+        "(SELECT username FROM users WHERE id = user_id), "
+        "(SELECT full_name FROM users WHERE id = user_id)",
+        claimed_fill, sizeof *out->items, &out->items, &out->n, "iiis", now, lease_ms,
+        (int64_t)limit, owner);
+    if (rc != STORE_OK)
+        store_claimed_execution_list_free(out);
     return rc;
 }
 
@@ -578,8 +503,9 @@ int store_error_insert_subscription(struct store *s, const char *env, const char
                         user_id, block, message);
 }
 
-void store_execution_error_clear(struct execution_error *e)
+static void execution_error_free(void *item)
 {
+    struct execution_error *e = item;
     free(e->block);
     free(e->message);
     free(e->url);
@@ -588,50 +514,55 @@ void store_execution_error_clear(struct execution_error *e)
     memset(e, 0, sizeof *e);
 }
 
-void store_execution_error_list_free(struct execution_error_list *list)
+void store_execution_error_clear(struct execution_error *e)
 {
-    for (size_t i = 0; i < list->n; i++)
-        store_execution_error_clear(&list->items[i]);
-    free(list->items);
-    list->items = NULL;
-    list->n = 0;
+    execution_error_free(e);
 }
 
-static void execution_error_fill(cJSON *row, void *item)
+void store_execution_error_list_free(struct execution_error_list *list)
+{
+    store_items_free(&list->items, &list->n, sizeof *list->items, execution_error_free);
+}
+
+/* The columns both error lists start with: kind, workflow, execution (or subscription),
+ * installation, user, block, message, created_at. */
+static void execution_error_fill(sqlite3_stmt *st, void *item)
 {
     struct execution_error *e = item;
-    row_copy(row, "id", e->id, sizeof e->id);
-    row_copy(row, "envId", e->env_id, sizeof e->env_id);
-    row_copy(row, "kind", e->kind, sizeof e->kind);
-    row_copy(row, "executionId", e->execution_id, sizeof e->execution_id);
-    row_copy(row, "workflowId", e->workflow_id, sizeof e->workflow_id);
-    row_copy(row, "installationId", e->installation_id, sizeof e->installation_id);
-    row_copy(row, "userId", e->user_id, sizeof e->user_id);
-    e->block = row_strdup(row, "block");
-    e->message = row_strdup(row, "message");
-    e->created_at = row_int(row, "createdAt");
-    row_copy(row, "status", e->status, sizeof e->status);
-    e->next_attempt_at = row_int(row, "nextAttemptAt");
-    e->has_attempt = cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(row, "attempt"));
-    e->attempt = (int)row_int(row, "attempt");
-    e->url = row_strdup(row, "url");
-    e->secret = row_strdup(row, "secret");
-    e->event_bridge = row_strdup(row, "eventBridge");
+    store_column_copy(st, 0, e->kind, sizeof e->kind);
+    store_column_copy(st, 1, e->workflow_id, sizeof e->workflow_id);
+    store_column_copy(st, 2, e->execution_id, sizeof e->execution_id);
+    store_column_copy(st, 3, e->installation_id, sizeof e->installation_id);
+    store_column_copy(st, 4, e->user_id, sizeof e->user_id);
+    e->block = store_column_strdup(st, 5);
+    e->message = store_column_strdup(st, 6);
+    e->created_at = sqlite3_column_int64(st, 7);
+}
+
+/* The common columns, then the error's id and environment and that environment's stream. */
+static void unstreamed_error_fill(sqlite3_stmt *st, void *item)
+{
+    struct execution_error *e = item;
+    execution_error_fill(st, e);
+    store_column_copy(st, 8, e->id, sizeof e->id);
+    store_column_copy(st, 9, e->env_id, sizeof e->env_id);
+    e->url = store_column_strdup(st, 10);
+    e->secret = store_column_strdup(st, 11);
+    e->event_bridge = store_column_strdup(st, 12);
 }
 
 int store_errors_unstreamed(struct store *s, int limit, struct execution_error_list *out)
 {
-    cJSON *rows;
-    int rc = store_query(s,
-                         "SELECT e.id, e.env_id AS envId, e.execution_id AS executionId, "
-                         "e.workflow_id AS workflowId, e.installation_id AS installationId, "
-                         "e.user_id AS userId, e.block, e.message, e.created_at AS createdAt, "
-                         "e.kind, st.error_webhook_url AS url, st.error_webhook_secret AS secret, "
-                         "st.error_eventbridge AS eventBridge "
-                         "FROM execution_errors e LEFT JOIN settings st ON st.env_id = e.env_id "
-                         "WHERE e.streamed = 0 ORDER BY e.created_at LIMIT ?1",
-                         &rows, "i", (int64_t)limit);
-    out->items = rows_to_list(&rc, rows, sizeof *out->items, execution_error_fill, &out->n);
+    int rc = store_rows_list(
+        s,
+        "SELECT e.kind, e.workflow_id, e.execution_id, e.installation_id, e.user_id, e.block, "
+        "e.message, e.created_at, e.id, e.env_id, st.error_webhook_url, st.error_webhook_secret, "
+        "st.error_eventbridge "
+        "FROM execution_errors e LEFT JOIN settings st ON st.env_id = e.env_id "
+        "WHERE e.streamed = 0 ORDER BY e.created_at LIMIT ?1",
+        unstreamed_error_fill, sizeof *out->items, &out->items, &out->n, "i", (int64_t)limit);
+    if (rc != STORE_OK)
+        store_execution_error_list_free(out);
     return rc;
 }
 
@@ -641,132 +572,135 @@ int store_error_mark_streamed(struct store *s, const char *id)
 }
 
 #define EXECUTION_COLUMNS                                                                          \
-    "SELECT id AS executionId, installation_id AS installationId, workflow_id AS workflowId, "     \
-    "user_id AS userId, version, event_id AS eventId, status, attempt, error, "                    \
-    "error_block AS errorBlock, created_at AS createdAt, started_at AS startedAt, "                \
-    "finished_at AS finishedAt FROM executions "
+    "SELECT id, installation_id, workflow_id, user_id, version, event_id, status, attempt, "       \
+    "error, error_block, created_at, started_at, finished_at FROM executions "
 
-void store_execution_clear(struct execution *x)
+static void execution_free(void *item)
 {
+    struct execution *x = item;
     free(x->error);
     free(x->error_block);
     memset(x, 0, sizeof *x);
 }
 
-void store_execution_list_free(struct execution_list *list)
+void store_execution_clear(struct execution *x)
 {
-    for (size_t i = 0; i < list->n; i++)
-        store_execution_clear(&list->items[i]);
-    free(list->items);
-    list->items = NULL;
-    list->n = 0;
+    execution_free(x);
 }
 
-static void execution_fill(cJSON *row, void *item)
+void store_execution_list_free(struct execution_list *list)
+{
+    store_items_free(&list->items, &list->n, sizeof *list->items, execution_free);
+}
+
+static void execution_fill(sqlite3_stmt *st, void *item)
 {
     struct execution *x = item;
-    row_copy(row, "executionId", x->id, sizeof x->id);
-    row_copy(row, "installationId", x->installation_id, sizeof x->installation_id);
-    row_copy(row, "workflowId", x->workflow_id, sizeof x->workflow_id);
-    row_copy(row, "userId", x->user_id, sizeof x->user_id);
-    row_copy(row, "eventId", x->event_id, sizeof x->event_id);
-    x->version = (int)row_int(row, "version");
-    row_copy(row, "status", x->status, sizeof x->status);
-    x->attempt = (int)row_int(row, "attempt");
-    x->error = row_strdup(row, "error");
-    x->error_block = row_strdup(row, "errorBlock");
-    x->created_at = row_int(row, "createdAt");
-    x->started_at = row_int(row, "startedAt");
-    x->finished_at = row_int(row, "finishedAt");
+    store_column_copy(st, 0, x->id, sizeof x->id);
+    store_column_copy(st, 1, x->installation_id, sizeof x->installation_id);
+    store_column_copy(st, 2, x->workflow_id, sizeof x->workflow_id);
+    store_column_copy(st, 3, x->user_id, sizeof x->user_id);
+    x->version = sqlite3_column_int(st, 4);
+    store_column_copy(st, 5, x->event_id, sizeof x->event_id);
+    store_column_copy(st, 6, x->status, sizeof x->status);
+    x->attempt = sqlite3_column_int(st, 7);
+    x->error = store_column_strdup(st, 8);
+    x->error_block = store_column_strdup(st, 9);
+    x->created_at = sqlite3_column_int64(st, 10);
+    x->started_at = sqlite3_column_int64(st, 11);
+    x->finished_at = sqlite3_column_int64(st, 12);
 }
 
 int store_executions_of_workflow(struct store *s, const char *workflow_id, const char *user_id,
                                  bool errors_only, bool ascending, int offset, int limit,
                                  struct execution_list *out)
 {
-    cJSON *rows;
     int rc;
     if (ascending)
-        rc = store_query(s,
-                         EXECUTION_COLUMNS "WHERE workflow_id = ?1 AND (?2 IS NULL OR user_id = ?2)"
-                                           " AND (?3 = 0 OR status = 'error') "
-                                           "ORDER BY created_at, rowid LIMIT ?4 OFFSET ?5",
-                         &rows, "ssiii", workflow_id, user_id, (int64_t)errors_only, (int64_t)limit,
-                         (int64_t)offset);
+        rc = store_rows_list(
+            s,
+            EXECUTION_COLUMNS "WHERE workflow_id = ?1 AND (?2 IS NULL OR user_id = ?2)"
+                              " AND (?3 = 0 OR status = 'error') "
+                              "ORDER BY created_at, rowid LIMIT ?4 OFFSET ?5",
+            execution_fill, sizeof *out->items, &out->items, &out->n, "ssiii", workflow_id, user_id,
+            (int64_t)errors_only, (int64_t)limit, (int64_t)offset);
     else
-        rc =
-            store_query(s,
-                        EXECUTION_COLUMNS "WHERE workflow_id = ?1 AND (?2 IS NULL OR user_id = ?2)"
-                                          " AND (?3 = 0 OR status = 'error') "
-                                          "ORDER BY created_at DESC, rowid DESC LIMIT ?4 OFFSET ?5",
-                        &rows, "ssiii", workflow_id, user_id, (int64_t)errors_only, (int64_t)limit,
-                        (int64_t)offset);
-    out->items = rows_to_list(&rc, rows, sizeof *out->items, execution_fill, &out->n);
+        rc = store_rows_list(
+            s,
+            EXECUTION_COLUMNS "WHERE workflow_id = ?1 AND (?2 IS NULL OR user_id = ?2)"
+                              " AND (?3 = 0 OR status = 'error') "
+                              "ORDER BY created_at DESC, rowid DESC LIMIT ?4 OFFSET ?5",
+            execution_fill, sizeof *out->items, &out->items, &out->n, "ssiii", workflow_id, user_id,
+            (int64_t)errors_only, (int64_t)limit, (int64_t)offset);
+    if (rc != STORE_OK)
+        store_execution_list_free(out);
     return rc;
 }
 
 int store_execution_find(struct store *s, const char *id, struct execution *out)
 {
     memset(out, 0, sizeof *out);
-    cJSON *rows;
-    int rc = store_query(s, EXECUTION_COLUMNS "WHERE id = ?1", &rows, "s", id);
-    return row_to_item(rc, rows, execution_fill, out);
+    return store_rows_one(s, EXECUTION_COLUMNS "WHERE id = ?1", execution_fill, out, "s", id);
+}
+
+static void execution_step_free(void *item)
+{
+    struct execution_step *step = item;
+    free(step->block_id);
+    free(step->block_type);
+    free(step->block_name);
+    free(step->step_key);
+    free(step->status);
+    cJSON_Delete(step->inputs);
+    cJSON_Delete(step->output);
+    free(step->error);
 }
 
 void store_execution_step_list_free(struct execution_step_list *list)
 {
-    for (size_t i = 0; i < list->n; i++) {
-        struct execution_step *st = &list->items[i];
-        free(st->block_id);
-        free(st->block_type);
-        free(st->block_name);
-        free(st->step_key);
-        free(st->status);
-        cJSON_Delete(st->inputs);
-        cJSON_Delete(st->output);
-        free(st->error);
-    }
-    free(list->items);
-    list->items = NULL;
-    list->n = 0;
+    store_items_free(&list->items, &list->n, sizeof *list->items, execution_step_free);
 }
 
-static void step_fill(cJSON *row, void *item)
+/* A document's length in bytes, -1 for SQL NULL (no document). */
+static int64_t column_bytes(sqlite3_stmt *st, int col)
 {
-    struct execution_step *st = item;
-    st->seq = (int)row_int(row, "seq");
-    st->block_id = row_strdup(row, "blockId");
-    st->block_type = row_strdup(row, "blockType");
-    st->block_name = row_strdup(row, "blockName");
-    st->step_key = row_strdup(row, "stepKey");
-    st->status = row_strdup(row, "status");
-    st->attempt = (int)row_int(row, "attempt");
-    st->started_at = row_int(row, "startedAt");
-    st->stopped_at = row_int(row, "stoppedAt");
-    st->inputs = row_take(row, "inputs");
-    st->output = row_take(row, "output");
-    st->inputs_bytes =
-        cJSON_GetObjectItemCaseSensitive(row, "inputsBytes") ? row_int(row, "inputsBytes") : -1;
-    st->output_bytes =
-        cJSON_GetObjectItemCaseSensitive(row, "outputBytes") ? row_int(row, "outputBytes") : -1;
-    st->error = row_strdup(row, "error");
+    return sqlite3_column_type(st, col) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, col);
+}
+
+static void step_fill(sqlite3_stmt *st, void *item)
+{
+    struct execution_step *step = item;
+    step->seq = sqlite3_column_int(st, 0);
+    step->block_id = store_column_strdup(st, 1);
+    step->block_type = store_column_strdup(st, 2);
+    step->block_name = store_column_strdup(st, 3);
+    step->step_key = store_column_strdup(st, 4);
+    step->status = store_column_strdup(st, 5);
+    step->attempt = sqlite3_column_int(st, 6);
+    step->started_at = sqlite3_column_int64(st, 7);
+    step->stopped_at = sqlite3_column_int64(st, 8);
+    step->inputs = store_column_json(st, 9);
+    step->inputs_bytes = column_bytes(st, 10);
+    step->output = store_column_json(st, 11);
+    step->output_bytes = column_bytes(st, 12);
+    step->error = store_column_strdup(st, 13);
 }
 
 int store_steps_of_execution(struct store *s, const char *execution_id, int64_t max_bytes,
                              int limit, struct execution_step_list *out)
 {
-    cJSON *rows;
-    int rc = store_query(
+    int rc = store_rows_list(
         s,
-        "SELECT seq, block_id AS blockId, block_type AS blockType, block_name AS blockName, "
-        "step_key AS stepKey, status, attempt, started_at AS startedAt, stopped_at AS stoppedAt, "
-        "CASE WHEN length(CAST(inputs AS BLOB)) <= ?2 THEN inputs END AS inputs_json, "
-        "length(CAST(inputs AS BLOB)) AS inputsBytes, "
-        "CASE WHEN length(CAST(output AS BLOB)) <= ?2 THEN output END AS output_json, "
-        "length(CAST(output AS BLOB)) AS outputBytes, error "
+        "SELECT seq, block_id, block_type, block_name, step_key, status, attempt, started_at, "
+        "stopped_at, CASE WHEN length(CAST(inputs AS BLOB)) <= ?2 THEN inputs END, "
+        "length(CAST(inputs AS BLOB)), "
+        "CASE WHEN length(CAST(output AS BLOB)) <= ?2 THEN output END, "
+        "length(CAST(output AS BLOB)), error "
         "FROM execution_steps WHERE execution_id = ?1 ORDER BY seq LIMIT ?3",
-        &rows, "sii", execution_id, max_bytes, (int64_t)limit);
-    out->items = rows_to_list(&rc, rows, sizeof *out->items, step_fill, &out->n);
+        step_fill, sizeof *out->items, &out->items, &out->n, "sii", execution_id, max_bytes,
+        (int64_t)limit);
+    if (rc != STORE_OK)
+        store_execution_step_list_free(out);
     return rc;
 }
 
@@ -782,11 +716,22 @@ int store_steps_of_execution(struct store *s, const char *execution_id, int64_t 
 #define RETRYING_QUEUED  RETRYING_EXECUTIONS("queued", "executions_due", "x.run_at")
 #define RETRYING_RUNNING RETRYING_EXECUTIONS("running", "executions_leased", "NULL")
 
+/* The common columns, then the error's status, when the next attempt runs and the attempt that
+ * failed (both SQL NULL when unknown). */
+static void workflow_error_fill(sqlite3_stmt *st, void *item)
+{
+    struct execution_error *e = item;
+    execution_error_fill(st, e);
+    store_column_copy(st, 8, e->status, sizeof e->status);
+    e->next_attempt_at = sqlite3_column_int64(st, 9);
+    e->has_attempt = sqlite3_column_type(st, 10) != SQLITE_NULL;
+    e->attempt = sqlite3_column_int(st, 10);
+}
+
 int store_errors_of_workflow(struct store *s, const char *workflow_id, const char *user_id,
                              struct execution_error_list *out)
 {
-    cJSON *rows;
-    int rc = store_query(
+    int rc = store_rows_list(
         s,
         "SELECT e.kind, e.workflow_id AS workflowId, e.execution_id AS executionId, "
         "e.installation_id AS installationId, e.user_id AS userId, e.block, e.message, "
@@ -804,52 +749,51 @@ int store_errors_of_workflow(struct store *s, const char *workflow_id, const cha
         "WHERE e.workflow_id = ?1 AND (?2 IS NULL OR e.user_id = ?2) "
         "UNION ALL " RETRYING_QUEUED "UNION ALL " RETRYING_RUNNING
         "ORDER BY createdAt DESC LIMIT 1000",
-        &rows, "ss", workflow_id, user_id);
-    out->items = rows_to_list(&rc, rows, sizeof *out->items, execution_error_fill, &out->n);
+        workflow_error_fill, sizeof *out->items, &out->items, &out->n, "ss", workflow_id, user_id);
+    if (rc != STORE_OK)
+        store_execution_error_list_free(out);
     return rc;
 }
 
-static void counts_fill(cJSON *row, void *item)
+static void counts_fill(sqlite3_stmt *st, void *item)
 {
     struct workflow_counts *c = item;
-    c->runs = row_int(row, "totalWorkflowRuns");
-    c->errors = row_int(row, "totalErrors");
-    c->app_actions = row_int(row, "totalAppActions");
+    c->runs = sqlite3_column_int64(st, 0);
+    c->errors = sqlite3_column_int64(st, 1);
+    c->app_actions = sqlite3_column_int64(st, 2);
 }
 
 int store_workflow_counts(struct store *s, const char *workflow_id, struct workflow_counts *out)
 {
     memset(out, 0, sizeof *out);
-    cJSON *rows;
-    int rc = store_query(
+    return store_rows_one(
         s,
-        "SELECT (SELECT count(*) FROM executions WHERE workflow_id = ?1) AS totalWorkflowRuns, "
-        "(SELECT count(*) FROM execution_errors WHERE workflow_id = ?1) AS totalErrors, "
+        "SELECT (SELECT count(*) FROM executions WHERE workflow_id = ?1), "
+        "(SELECT count(*) FROM execution_errors WHERE workflow_id = ?1), "
         "(SELECT count(*) FROM execution_steps st JOIN executions x ON x.id = st.execution_id "
-        " WHERE x.workflow_id = ?1 AND st.block_type IN ('http', 'streamData', 'appAction')) "
-        "AS totalAppActions",
-        &rows, "s", workflow_id);
-    return row_to_item(rc, rows, counts_fill, out);
+        " WHERE x.workflow_id = ?1 AND st.block_type IN ('http', 'streamData', 'appAction'))",
+        counts_fill, out, "s", workflow_id);
+}
+
+/* Queued and running counts into the int64_t[2] at item. */
+static void depth_fill(sqlite3_stmt *st, void *item)
+{
+    int64_t *depth = item;
+    depth[0] = sqlite3_column_int64(st, 0);
+    depth[1] = sqlite3_column_int64(st, 1);
 }
 
 int store_queue_depth(struct store *s, int64_t *queued, int64_t *running)
 {
     *queued = *running = 0;
-    cJSON *rows, *row;
-    int rc =
-        store_query(s,
-                    "SELECT (SELECT count(*) FROM executions WHERE status = 'queued') AS queued, "
-                    "(SELECT count(*) FROM executions WHERE status = 'running') AS running",
-                    &rows, "");
-    rc = store_one_row(rc, rows, &row);
-    if (rc == STORE_OK && !row)
-        rc = STORE_ERROR;
-    if (row) {
-        *queued = row_int(row, "queued");
-        *running = row_int(row, "running");
-    }
-    cJSON_Delete(row);
-    return rc;
+    int64_t depth[2] = {0, 0};
+    int rc = store_rows_one(s,
+                            "SELECT (SELECT count(*) FROM executions WHERE status = 'queued'), "
+                            "(SELECT count(*) FROM executions WHERE status = 'running')",
+                            depth_fill, depth, "");
+    *queued = depth[0];
+    *running = depth[1];
+    return rc == STORE_NOT_FOUND ? STORE_ERROR : rc;
 }
 
 void store_run_event_clear(struct run_event *ev)
@@ -859,23 +803,19 @@ void store_run_event_clear(struct run_event *ev)
     memset(ev, 0, sizeof *ev);
 }
 
-static void run_event_fill(cJSON *row, void *item)
+static void run_event_fill(sqlite3_stmt *st, void *item)
 {
     struct run_event *ev = item;
-    ev->name = row_strdup(row, "name");
-    ev->payload = row_take(row, "payload");
-    ev->created_at = row_int(row, "createdAt");
+    ev->name = store_column_strdup(st, 0);
+    ev->payload = store_column_json(st, 1);
+    ev->created_at = sqlite3_column_int64(st, 2);
 }
 
 int store_event_payload(struct store *s, const char *event_id, struct run_event *out)
 {
     memset(out, 0, sizeof *out);
-    cJSON *rows;
-    int rc = store_query(s,
-                         "SELECT name, payload AS payload_json, created_at AS createdAt "
-                         "FROM run_events WHERE id = ?1",
-                         &rows, "s", event_id);
-    return row_to_item(rc, rows, run_event_fill, out);
+    return store_rows_one(s, "SELECT name, payload, created_at FROM run_events WHERE id = ?1",
+                          run_event_fill, out, "s", event_id);
 }
 
 int store_user_logs_delete(struct store *s, const char *user_id)

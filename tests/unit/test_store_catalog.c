@@ -1,6 +1,7 @@
 /* Store: the typed catalog (catalog.h): integrations, workflows and released versions, custom
  * events, settings and server keys — members filled, absent columns NULL, lists freed. */
 #include "check.h"
+#include "store_fixture.h"
 
 #include "json/json.h"
 #include "store/catalog.h"
@@ -239,19 +240,11 @@ static void server_keys(struct store *s)
 
 int main(void)
 {
-    char dir[] = "/tmp/solder-catalog-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
-    char path[128], err[256];
-    snprintf(path, sizeof path, "%s/solder.db", dir);
-    struct store *s = store_open(path, err, sizeof err);
-    CHECK(s != NULL);
+    struct store_fixture fx;
+    struct store *s = store_fixture_open(&fx, "catalog");
     if (!s)
         return check_summary("store_catalog");
-    bool created;
-    CHECK_INT(store_account_ensure(s, &created), STORE_OK);
-    struct environment dev, prod;
-    CHECK_INT(store_environment_by_name(s, "development", &dev), STORE_OK);
-    CHECK_INT(store_environment_by_name(s, "production", &prod), STORE_OK);
+    struct environment dev = fx.dev, prod = fx.prod;
 
     integrations(s, dev.id, prod.id);
     workflows(s, dev.id);
@@ -259,9 +252,6 @@ int main(void)
     settings(s, dev.id);
     server_keys(s);
 
-    store_close(s);
-    char cmd[200];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK_INT(system(cmd), 0);
+    store_fixture_close(&fx);
     return check_summary("store_catalog");
 }

@@ -1,6 +1,7 @@
 /* Store: the typed credentials.h — credentials, OAuth2 requests in flight, app-trigger
  * subscriptions and inbound deliveries: members filled, absent columns NULL or "", lists freed. */
 #include "check.h"
+#include "store_fixture.h"
 
 #include "json/json.h"
 #include "store/catalog.h"
@@ -217,18 +218,11 @@ static void subscriptions(struct store *s, const char *env, const char *user)
 
 int main(void)
 {
-    char dir[] = "/tmp/solder-credentials-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
-    char path[128], err[256];
-    snprintf(path, sizeof path, "%s/solder.db", dir);
-    struct store *s = store_open(path, err, sizeof err);
-    CHECK(s != NULL);
+    struct store_fixture fx;
+    struct store *s = store_fixture_open(&fx, "credentials");
     if (!s)
         return check_summary("store_credentials");
-    bool created;
-    CHECK_INT(store_account_ensure(s, &created), STORE_OK);
-    struct environment dev;
-    CHECK_INT(store_environment_by_name(s, "development", &dev), STORE_OK);
+    struct environment dev = fx.dev;
     struct user u = {.created_at = store_now()};
     CHECK_INT(id_new(u.id), 0);
     snprintf(u.env_id, sizeof u.env_id, "%s", dev.id);
@@ -239,9 +233,6 @@ int main(void)
     oauth_states(s, dev.id, u.id);
     subscriptions(s, dev.id, u.id);
 
-    store_close(s);
-    char cmd[200];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK_INT(system(cmd), 0);
+    store_fixture_close(&fx);
     return check_summary("store_credentials");
 }

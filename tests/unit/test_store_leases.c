@@ -1,6 +1,7 @@
 /* Store: claims, lease renewal and the fencing of every write of a run's outcome; the synchronous
  * setting; reading steps within a byte budget. */
 #include "check.h"
+#include "store_fixture.h"
 
 #include "json/json.h"
 #include "store/runs.h"
@@ -70,12 +71,12 @@ static int step(struct store *s, const char *id, int seq, int attempt, const cJS
 
 int main(void)
 {
-    char dir[] = "/tmp/solder-leases-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
-    char path[128], err[256], st[16];
-    snprintf(path, sizeof path, "%s/solder.db", dir);
-    struct store *s = store_open(path, err, sizeof err);
-    CHECK(s != NULL);
+    struct store_fixture fx;
+    struct store *s = store_fixture_open(&fx, "leases");
+    if (!s)
+        return check_summary("store_leases");
+    const char *path = fx.path;
+    char st[16];
 
     /* A claims; B cannot while A's lease runs, renewed or not. */
     insert_execution(s, "x1");
@@ -155,6 +156,7 @@ int main(void)
     cJSON_Delete(bigv);
     free(big);
     store_close(s);
+    fx.s = NULL;
 
     /* --sync: connections opened after store_set_sync use it. */
     CHECK_INT(synchronous(path), 1);
@@ -163,8 +165,6 @@ int main(void)
     store_set_sync(STORE_SYNC_NORMAL);
     CHECK_INT(synchronous(path), 1);
 
-    char cmd[200];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK_INT(system(cmd), 0);
+    store_fixture_close(&fx);
     return check_summary("store_leases");
 }

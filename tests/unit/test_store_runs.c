@@ -2,6 +2,7 @@
  * executions, schedules, errors, counts — with their absent (NULL) columns, and lists freed
  * whole. */
 #include "check.h"
+#include "store_fixture.h"
 
 #include "json/json.h"
 #include "store/runs.h"
@@ -32,16 +33,11 @@ static void insert_workflow(struct store *s, const char *env, const char *name,
 
 int main(void)
 {
-    char dir[] = "/tmp/solder-runs-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
-    char path[128], err[256];
-    snprintf(path, sizeof path, "%s/solder.db", dir);
-    struct store *s = store_open(path, err, sizeof err);
-    CHECK(s != NULL);
-    bool created;
-    CHECK_INT(store_account_ensure(s, &created), STORE_OK);
-    struct environment env;
-    CHECK_INT(store_environment_by_name(s, "development", &env), STORE_OK);
+    struct store_fixture fx;
+    struct store *s = store_fixture_open(&fx, "runs");
+    if (!s)
+        return check_summary("store_runs");
+    struct environment env = fx.dev;
 
     struct user named = {.username = "ada", .full_name = "Ada L", .created_at = 1},
                 anon = {.created_at = 2};
@@ -282,9 +278,6 @@ int main(void)
     cJSON_Delete(config);
     cJSON_Delete(creds);
     cJSON_Delete(ids);
-    store_close(s);
-    char cmd[200];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK_INT(system(cmd), 0);
+    store_fixture_close(&fx);
     return check_summary("store_runs");
 }

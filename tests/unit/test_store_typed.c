@@ -2,6 +2,7 @@
  * (executions across workflows, buckets, failing blocks, the execution errors' log, log expiry)
  * and of sealing.h: fields filled, absent columns as NULL or 0, lists freed (under ASan). */
 #include "check.h"
+#include "store_fixture.h"
 
 #include "crypto/crypto.h"
 #include "store/history.h"
@@ -277,16 +278,11 @@ static void check_sealing(struct store *s, const char *env)
 
 int main(void)
 {
-    char dir[] = "/tmp/solder-typed-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
-    char path[128], err[256];
-    snprintf(path, sizeof path, "%s/solder.db", dir);
-    struct store *s = store_open(path, err, sizeof err);
-    CHECK(s != NULL);
-    bool created;
-    CHECK_INT(store_account_ensure(s, &created), STORE_OK);
-    struct environment dev;
-    CHECK_INT(store_environment_by_name(s, "development", &dev), STORE_OK);
+    struct store_fixture fx;
+    struct store *s = store_fixture_open(&fx, "typed");
+    if (!s)
+        return check_summary("test_store_typed");
+    struct environment dev = fx.dev;
 
     char backend[64];
     store_backend_version(backend, sizeof backend);
@@ -310,9 +306,6 @@ int main(void)
     check_history(s, dev.id, now);
     check_sealing(s, dev.id);
 
-    store_close(s);
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK_INT(system(cmd), 0);
+    store_fixture_close(&fx);
     return check_summary("test_store_typed");
 }
