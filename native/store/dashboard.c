@@ -59,7 +59,7 @@ int store_dashboard_account_find(struct store *s, const char *email_or_id,
     cJSON *rows, *row;
     int rc = store_query(s,
                          "SELECT id, email, password_hash, created_at FROM dashboard_accounts "
-                         "WHERE email = ?1 OR id = ?1 LIMIT 1",
+                         "WHERE lower(email) = lower(?1) OR id = ?1 LIMIT 1",
                          &rows, "s", email_or_id);
     if (store_one_row(rc, rows, &row) != STORE_OK)
         return rc;

@@ -1,10 +1,10 @@
 /*
- * The store: Solder's state in one SQLite database (WAL mode), behind functions named for what they
- * do, so that another engine can serve the same schema later.
+ * The store: Solder's state in one database — an embedded SQLite file (WAL mode) or a PostgreSQL
+ * server that several nodes share — behind functions named for what they do.
  *
- * Lifecycle: store_open creates or opens the file and applies pending migrations; each thread uses
- * its own struct store (one connection with its own prepared-statement cache); store_close releases
- * it. Every SQL value is bound; no statement is built from request data.
+ * Lifecycle: store_open opens the database (creating a SQLite file) and applies pending migrations;
+ * each thread uses its own struct store (one connection with its own prepared-statement cache);
+ * store_close releases it. Every SQL value is bound; no statement is built from request data.
  *
  * Return convention: 0 success, STORE_NOT_FOUND, STORE_CONFLICT (a unique key is taken), or
  * STORE_ERROR (message in store_errmsg). Out-parameters of string type are malloc'd for the caller.
@@ -35,16 +35,21 @@ void store_set_sync(enum store_sync mode);
 
 /*
  * Where the store lives, from a database URL (solder's --database, SOLDER_DATABASE): NULL or ""
- * is DATA_DIR/solder.db, "sqlite:PATH" the SQLite file PATH. A postgres:// or postgresql:// URL is
- * refused (this build's only backend is SQLite), as is any other. Writes the path store_open takes
- * into path; returns STORE_OK, or STORE_ERROR with the reason in err.
+ * is DATA_DIR/solder.db, "sqlite:PATH" the SQLite file PATH, postgres://USER:PASS@HOST:PORT/DB (or
+ * postgresql://, with libpq's query parameters) a PostgreSQL database. Any other URL is refused.
+ * Writes what store_open takes (a path or the URL) into path; returns STORE_OK, or STORE_ERROR with
+ * the reason in err (which never repeats the URL: it may hold a password).
  */
 int store_locate(const char *url, const char *data_dir, char *path, size_t path_len, char *err,
                  size_t err_len);
 
-/* The lock file of the store at path (PATH.lock, beside it): every server on the store holds a
- * shared lock on it while its engine runs, so servers that share a store through --database see
- * each other whatever their data directories; `solder restore` takes it exclusively. */
+/* Whether store_open's target is a PostgreSQL URL. */
+bool store_is_postgres(const char *target);
+
+/* The lock file of the SQLite store at path (PATH.lock, beside it): every server on the store holds
+ * a shared lock on it while its engine runs, so servers that share a store through --database see
+ * each other whatever their data directories; `solder restore` takes it exclusively. "" for a
+ * PostgreSQL store, whose nodes may run on other machines. */
 void store_lock_file(const char *path, char *out, size_t out_len);
 
 struct store *store_open(const char *path, char *err, size_t err_len);
@@ -65,7 +70,7 @@ const char *store_errmsg(struct store *s);
 int store_schema_version(struct store *s);
 /* The schema version this binary migrates stores to. */
 int store_schema_latest(void);
-/* The database engine and its version ("SQLite 3.46.1") into out, for --version. */
+/* The database engines and their versions ("SQLite 3.40.1, libpq 15.2") into out, for --version. */
 void store_backend_version(char *out, size_t cap);
 
 /*
@@ -81,7 +86,8 @@ int store_check_file(const char *path, int max_version, int *version, char *err,
 /* Milliseconds since the epoch, the unit of every stored time. */
 int64_t store_now(void);
 
-/* Transactions (BEGIN IMMEDIATE / COMMIT / ROLLBACK). */
+/* Transactions (BEGIN IMMEDIATE / COMMIT / ROLLBACK). One transaction writes at a time, on
+ * PostgreSQL too (an advisory lock held until it ends). */
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
