@@ -154,10 +154,11 @@ int store_api_key_prefix(struct store *s, const char *id, char out[24])
 
 int store_api_key_revoke(struct store *s, const char *id, int64_t now)
 {
-    return store_changed(
+    int rc = store_changed(
         s,
         store_query(s, "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
                     NULL, "si", id, now));
+    return rc == STORE_OK ? store_signal(s, STORE_CHANNEL_AUTH) : rc;
 }
 
 int store_api_key_count(struct store *s)

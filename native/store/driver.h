@@ -81,6 +81,17 @@ struct store {
     int busy_ms; /* set by store_set_busy_timeout */
 };
 
+/* The channels nodes sharing a PostgreSQL store signal each other on (store/postgres/bus.c). */
+#define STORE_CHANNEL_WORK          "solder_work" /* executions were queued: idle workers look */
+#define STORE_CHANNEL_AUTH          "solder_auth" /* a key was revoked or a user deleted */
+#define STORE_CHANNEL_LIVE          "solder_live" /* a live update, for another node's websockets */
+#define STORE_CHANNEL_SUBS          "solder_subs" /* a node has websocket subscribers */
+#define STORE_CHANNEL_INSTALLATIONS "solder_installations" /* installations changed */
+
+/* Signals channel to every node when the current transaction (or statement) commits; nothing on
+ * SQLite, whose processes share one machine's engine wake-ups. */
+int store_signal(struct store *s, const char *channel);
+
 /* The text for the store's backend: lite for SQLite, pg for PostgreSQL. Both must be literals. */
 #define STORE_SQL(s, lite, pg) ((s)->drv->dialect == STORE_DIALECT_POSTGRES ? (pg) : (lite))
 

@@ -13,6 +13,10 @@
     "lpad(to_hex(extract(epoch from now())::bigint), 8, '0') || "                                  \
     "substr(encode(sha256(gen_random_uuid()::text::bytea), 'hex'), 1, 16)"
 
+/* On PostgreSQL, a one-row table whose reading signals the nodes' idle workers (store_bus_start)
+ * when the transaction commits; joined to a statement that queues executions. */
+#define PG_WORK_SIGNAL "(SELECT pg_notify('" STORE_CHANNEL_WORK "', '')) AS signal"
+
 /* A row's first column, an id, into the char[ID_LEN + 1] at item. */
 static void id_fill(const struct store_row *st, void *item)
 {
@@ -272,14 +276,23 @@ int store_enqueue(struct store *s, const char *env, const char *user_id, const c
                          NULL, "sssssi", event_id, env, user_id, name, payload, now);
     if (rc != STORE_OK)
         return rc;
-    rc =
-        store_rows_list(s, STORE_SQL(s, ENQUEUE_EVENT(SQL_NEW_ID), ENQUEUE_EVENT(PG_NEW_ID)),
-                        id_fill, sizeof *executions->ids, &executions->ids, &executions->n,
-                        "ssssis", user_id, trigger_type, trigger_event, event_id, now, workflow_id);
+    rc = store_rows_list(
+        s,
+        STORE_SQL(s, ENQUEUE_EVENT(SQL_NEW_ID),
+                  "WITH q AS (" ENQUEUE_EVENT(PG_NEW_ID) ") SELECT q.id FROM q, " PG_WORK_SIGNAL),
+        id_fill, sizeof *executions->ids, &executions->ids, &executions->n, "ssssis", user_id,
+        trigger_type, trigger_event, event_id, now, workflow_id);
     if (rc != STORE_OK)
         store_execution_ids_free(executions);
     return rc;
 }
+
+/* An execution of installation ?4 (joined to signal, on PostgreSQL). */
+#define ENQUEUE_INSTALLATION(signal)                                                               \
+    "INSERT INTO executions(id, env_id, installation_id, workflow_id, user_id, "                   \
+    "version, event_id, status, attempt, run_at, state, created_at) "                              \
+    "SELECT ?1, env_id, id, workflow_id, user_id, version, ?2, 'queued', 0, "                      \
+    "?3, '{}', ?3 FROM installations" signal " WHERE id = ?4"
 
 int store_enqueue_installation(struct store *s, const char *installation_id, const char *payload,
                                char exec_id[ID_LEN + 1])
@@ -296,13 +309,9 @@ int store_enqueue_installation(struct store *s, const char *installation_id, con
     if (rc == STORE_OK && store_changes(s) == 0)
         rc = STORE_NOT_FOUND; /* no such installation */
     if (rc == STORE_OK)
-        rc =
-            store_query(s,
-                        "INSERT INTO executions(id, env_id, installation_id, workflow_id, user_id, "
-                        "version, event_id, status, attempt, run_at, state, created_at) "
-                        "SELECT ?1, env_id, id, workflow_id, user_id, version, ?2, 'queued', 0, "
-                        "?3, '{}', ?3 FROM installations WHERE id = ?4",
-                        NULL, "ssis", exec_id, event_id, now, installation_id);
+        rc = store_query(
+            s, STORE_SQL(s, ENQUEUE_INSTALLATION(""), ENQUEUE_INSTALLATION(", " PG_WORK_SIGNAL)),
+            NULL, "ssis", exec_id, event_id, now, installation_id);
     if (rc == STORE_OK)
         rc = store_commit(s);
     if (rc != STORE_OK)

@@ -113,6 +113,25 @@ void store_checkpointer_stop(void)
     store_sqlite_checkpointer_stop();
 }
 
+/* The advisory locks of the leads (store_lead): the first of them plus the lead. */
+#define STORE_PG_LEAD_LOCKS 4242270010
+
+bool store_lead(struct store *s, enum store_lead what)
+{
+    int64_t lead = 0;
+    int rc =
+        store_rows(s, STORE_SQL(s, "SELECT 1 WHERE ?1 >= 0", "SELECT pg_try_advisory_lock(?1)"),
+                   store_row_int64, &lead, "i", (int64_t)(STORE_PG_LEAD_LOCKS + what));
+    return rc == STORE_OK && lead;
+}
+
+int store_signal(struct store *s, const char *channel)
+{
+    if (s->drv->dialect != STORE_DIALECT_POSTGRES)
+        return STORE_OK;
+    return store_query(s, "SELECT pg_notify(?1, '')", NULL, "s", channel);
+}
+
 int store_begin(struct store *s)
 {
     return s->drv->exec(s,

@@ -83,6 +83,52 @@ void store_backend_version(char *out, size_t cap);
 int store_copy_file(const char *src, const char *dst, char *err, size_t err_len);
 int store_check_file(const char *path, int max_version, int *version, char *err, size_t err_len);
 
+/*
+ * The bus between the nodes of one PostgreSQL store (store/postgres/bus.c): a thread of the server
+ * with its own connection that LISTENs for the other nodes' signals and hands them to hooks, and
+ * sends this node's live updates to them. Executions queued on any node wake idle workers on every
+ * node (work); a revoked key or a deleted user makes every node check its websockets again (auth);
+ * a live update reaches the websockets of every node (live), but only while some node has
+ * subscribers. Hooks run on the bus thread; ctx comes back to each.
+ */
+struct store_bus_hooks {
+    void *ctx;
+    void (*work)(void *ctx);
+    void (*auth)(void *ctx);
+    /* Another node's live update for env_id's user_id (NULL: environment-wide), as JSON text. */
+    void (*live)(void *ctx, const char *env_id, const char *user_id, const char *event);
+    /* Whether this node has websocket subscribers now (it tells the others every few seconds). */
+    bool (*subscribers)(void *ctx);
+    /* Another node changed installations (its app triggers' subscriptions may follow). */
+    void (*installations)(void *ctx);
+};
+struct store_bus;
+/* *out gets the bus of the store at target: NULL (and STORE_OK) for SQLite, whose processes share
+ * one machine. STORE_ERROR with the reason in err when the bus cannot connect at start. */
+int store_bus_start(const char *target, const struct store_bus_hooks *hooks, struct store_bus **out,
+                    char *err, size_t err_len);
+/* Stops the bus thread: no hook runs after it returns; store_bus_publish may still be called (it
+ * queues for nobody) until store_bus_free. */
+void store_bus_stop(struct store_bus *bus);
+void store_bus_free(struct store_bus *bus);
+/* Whether another node had websocket subscribers a moment ago (any thread; false without a bus). */
+bool store_bus_remote_subscribers(struct store_bus *bus);
+/* Hands this node's live update to the other nodes (any thread, never waits on the database): it is
+ * queued for the bus thread, and dropped when the queue is full or the update too long for a
+ * signal. */
+void store_bus_publish(struct store_bus *bus, const char *env_id, const char *user_id,
+                       const char *event);
+/* Tells the other nodes that installations changed (any thread, queued as above). */
+void store_bus_installations_changed(struct store_bus *bus);
+
+/* Work that one node at a time does for all: the maintenance passes (schedules, error streaming,
+ * retention) and the app triggers' hooks (subscriptions, deliveries, polls). */
+enum store_lead { STORE_LEAD_MAINTENANCE, STORE_LEAD_HOOKS };
+/* Whether s leads what: on PostgreSQL, one connection of all the nodes' holds each lead (an
+ * advisory lock, let go when that connection ends, so a node that dies hands it on); on SQLite,
+ * always. */
+bool store_lead(struct store *s, enum store_lead what);
+
 /* Milliseconds since the epoch, the unit of every stored time. */
 int64_t store_now(void);
 

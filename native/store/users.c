@@ -71,8 +71,9 @@ int store_user_update(struct store *s, const char *env_id, const char *id, const
 
 int store_user_delete(struct store *s, const char *env_id, const char *id)
 {
-    return store_changed(s, store_query(s, "DELETE FROM users WHERE env_id = ?1 AND id = ?2", NULL,
-                                        "ss", env_id, id));
+    int rc = store_changed(s, store_query(s, "DELETE FROM users WHERE env_id = ?1 AND id = ?2",
+                                          NULL, "ss", env_id, id));
+    return rc == STORE_OK ? store_signal(s, STORE_CHANNEL_AUTH) : rc;
 }
 
 /* The caller's function and its argument, for each user store_user_each reads. */
