@@ -78,7 +78,8 @@ struct store {
     const struct store_driver *drv;
     void *conn; /* the backend's connection */
     char errmsg[256];
-    int busy_ms; /* set by store_set_busy_timeout */
+    int busy_ms;    /* set by store_set_busy_timeout */
+    int savepoints; /* store_savepoint depth */
 };
 
 /* The channels nodes sharing a PostgreSQL store signal each other on (store/postgres/bus.c). */

@@ -151,11 +151,15 @@ void store_rollback(struct store *s)
 
 int store_savepoint(struct store *s)
 {
-    return store_query(s, "SAVEPOINT request", NULL, "");
+    int rc = store_query(s, "SAVEPOINT request", NULL, "");
+    s->savepoints += rc == STORE_OK;
+    return rc;
 }
 
 int store_savepoint_end(struct store *s, bool keep)
 {
+    if (s->savepoints > 0)
+        s->savepoints--;
     if (!keep && store_query(s, "ROLLBACK TO request", NULL, "") != STORE_OK)
         return STORE_ERROR;
     return store_query(s, "RELEASE request", NULL, "");

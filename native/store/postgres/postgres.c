@@ -24,6 +24,11 @@
 /* The advisory lock migrations run under: nodes that start together migrate once. */
 #define PG_MIGRATE_LOCK "4242270002"
 
+/* Every session's settings: UTC, quiet notices, and waits for a lock of about 5 s as on SQLite
+ * (store_set_busy_timeout changes it). */
+#define PG_SESSION_SETUP                                                                           \
+    "SET client_min_messages = warning; SET TIME ZONE 'UTC'; SET lock_timeout = 5000"
+
 /* Type oids of the values the store binds and reads. */
 enum {
     OID_BOOL = 16,
@@ -205,10 +210,65 @@ static const struct store_row_ops ROW_OPS = {
     col_null, col_int64, col_real, col_text, col_bytes, col_numeric, col_count, col_name,
 };
 
+/* Whether sql writes rows, so that it may break a unique key (its first word). */
+static bool writes(const char *sql)
+{
+    return strncmp(sql, "INSERT", 6) == 0 || strncmp(sql, "UPDATE", 6) == 0 ||
+           strncmp(sql, "WITH", 4) == 0;
+}
+
+static int run_prepared(struct store *s, const char *sql, const struct store_arg *args, int n,
+                        store_row_fn *fn, void *arg);
+static int exec_script(struct store *s, const char *sql);
+static void busy_timeout(struct store *s, int ms);
+
+/*
+ * On SQLite a failed statement leaves its transaction open, and callers go on after a taken unique
+ * key (STORE_CONFLICT); PostgreSQL aborts the whole transaction instead. A write inside a
+ * transaction therefore runs in a savepoint of its own, undone alone when it fails, unless the
+ * caller's own savepoint (store_savepoint) already bounds it.
+ */
 static int run(struct store *s, const char *sql, const struct store_arg *args, int n,
                store_row_fn *fn, void *arg)
 {
+    if (s->savepoints > 0 || !writes(sql) || PQtransactionStatus(conn(s)->db) != PQTRANS_INTRANS)
+        return run_prepared(s, sql, args, n, fn, arg);
+    if (exec_script(s, "SAVEPOINT statement") != STORE_OK)
+        return STORE_ERROR;
+    int rc = run_prepared(s, sql, args, n, fn, arg);
+    char saved[sizeof s->errmsg];
+    memcpy(saved, s->errmsg, sizeof saved);
+    int end = exec_script(s, rc == STORE_OK ? "RELEASE SAVEPOINT statement"
+                                            : "ROLLBACK TO SAVEPOINT statement");
+    if (rc != STORE_OK)
+        memcpy(s->errmsg, saved, sizeof saved);
+    return rc != STORE_OK ? rc : end;
+}
+
+/*
+ * A connection the server closed (a restart, a failover, an idle timeout) is opened again before
+ * a statement outside a transaction; its prepared statements went with it. Inside a transaction the
+ * statement fails, and so does the transaction, as it must.
+ */
+static void reopen_if_lost(struct store *s)
+{
     struct pg_conn *c = conn(s);
+    if (PQstatus(c->db) != CONNECTION_BAD)
+        return;
+    PQreset(c->db);
+    memset(c->cache, 0, sizeof c->cache);
+    if (PQstatus(c->db) == CONNECTION_OK) {
+        exec_script(s, PG_SESSION_SETUP);
+        if (s->busy_ms)
+            busy_timeout(s, s->busy_ms);
+    }
+}
+
+static int run_prepared(struct store *s, const char *sql, const struct store_arg *args, int n,
+                        store_row_fn *fn, void *arg)
+{
+    struct pg_conn *c = conn(s);
+    reopen_if_lost(s);
     const char *name = prepared(s, sql, args, n);
     if (!name)
         return STORE_ERROR;
@@ -388,7 +448,7 @@ struct store *store_pg_open(const char *url, char *err, size_t err_len)
         store_close(s);
         return NULL;
     }
-    if (exec_script(s, "SET client_min_messages = warning; SET TIME ZONE 'UTC'") != STORE_OK ||
+    if (exec_script(s, PG_SESSION_SETUP) != STORE_OK ||
         migrate(s) != STORE_OK) {
         snprintf(err, err_len, "PostgreSQL: %s", s->errmsg);
         store_close(s);
