@@ -239,6 +239,6 @@ int store_logs_expire(struct store *s, int64_t now)
     if (rc != STORE_OK)
         return rc;
     if (removed > 0)
-        store_query(s, "PRAGMA incremental_vacuum", NULL, "");
+        store_query(s, STORE_SQL(s, "PRAGMA incremental_vacuum", "SELECT 1"), NULL, "");
     return removed;
 }

@@ -396,7 +396,8 @@ static void claimed_fill(const struct store_row *st, void *item)
     "  WHERE status = 'running' AND lease_until < ?1 LIMIT ?3" lock ") AS expired "                \
     "  UNION ALL SELECT id FROM (SELECT id FROM executions "                                       \
     "  WHERE status = 'queued' AND run_at <= ?1 ORDER BY run_at LIMIT ?3" lock ") AS due "         \
-    "  LIMIT ?3) "                                                                                 \
+    "  LIMIT ?3) AND (status = 'queued' AND run_at <= ?1 "                                         \
+    "  OR status = 'running' AND lease_until < ?1) "                                               \
     "RETURNING id, env_id, installation_id, workflow_id, user_id, version, event_id, "             \
     "attempt, state, created_at, "                                                                 \
     "(SELECT payload FROM run_events WHERE id = event_id), "                                       \

@@ -74,7 +74,8 @@ int store_installations_with_secret_fields(struct store *s, struct sealing_insta
                              "SELECT i.id, i.workflow_id, i.version, i.config FROM installations i "
                              "JOIN workflow_versions v ON v.workflow_id = i.workflow_id "
                              "AND v.version = i.version "
-                             "WHERE v.fields LIKE '%password%' OR v.fields LIKE '%writeOnly%'",
+                             "WHERE lower(v.fields) LIKE '%password%' "
+                             "OR lower(v.fields) LIKE '%writeonly%'",
                              installation_row, sizeof *out->items, &out->items, &out->n, "");
     if (rc != STORE_OK)
         store_sealing_installation_list_free(out);
