@@ -27,7 +27,7 @@
 /* Every session's settings: UTC, quiet notices, and waits for a lock of about 5 s as on SQLite
  * (store_set_busy_timeout changes it). */
 #define PG_SESSION_SETUP                                                                           \
-    "SET client_min_messages = warning; SET TIME ZONE 'UTC'; SET lock_timeout = 5000"
+    "SET client_min_messages = error; SET TIME ZONE 'UTC'; SET lock_timeout = 5000"
 
 /* Type oids of the values the store binds and reads. */
 enum {
@@ -350,7 +350,7 @@ static int migrate(struct store *s)
 {
     if (exec_script(s, "SELECT pg_advisory_lock(" PG_MIGRATE_LOCK ")") != STORE_OK)
         return STORE_ERROR;
-    int rc = exec_script(s, "SET client_min_messages = warning;"
+    int rc = exec_script(s, "SET client_min_messages = error;"
                             "CREATE TABLE IF NOT EXISTS solder_schema(version INTEGER NOT NULL, "
                             "applied_at BIGINT NOT NULL)");
     int version = rc == STORE_OK ? schema_version(s) : -1;
