@@ -173,20 +173,15 @@ static void engine(struct buf *out, struct app *app, struct store *store)
     buf_printf(out, "solder_websockets_open %zu\n", ws_open_count(app));
 }
 
-static long long file_size(const char *path)
+static void process(struct buf *out, struct app *app, struct store *store)
 {
-    struct stat st;
-    return stat(path, &st) == 0 ? (long long)st.st_size : 0;
-}
-
-static void process(struct buf *out, struct app *app)
-{
-    char wal[sizeof app->db_path + 8];
-    snprintf(wal, sizeof wal, "%s-wal", app->db_path);
-    help(out, "solder_store_size_bytes", "gauge", "size of the SQLite database file");
-    buf_printf(out, "solder_store_size_bytes %lld\n", file_size(app->db_path));
-    help(out, "solder_store_wal_size_bytes", "gauge", "size of its write-ahead log");
-    buf_printf(out, "solder_store_wal_size_bytes %lld\n", file_size(wal));
+    int64_t db = 0, log = 0;
+    store_disk_usage(store, app->db_path, &db, &log);
+    help(out, "solder_store_size_bytes", "gauge",
+         "size of the database (the SQLite file, or PostgreSQL's database)");
+    buf_printf(out, "solder_store_size_bytes %lld\n", (long long)db);
+    help(out, "solder_store_wal_size_bytes", "gauge", "size of SQLite's write-ahead log (0 else)");
+    buf_printf(out, "solder_store_wal_size_bytes %lld\n", (long long)log);
 
     long ticks = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
     unsigned long utime = 0, stime = 0;
@@ -230,7 +225,7 @@ char *metrics_render(struct app *app, struct store *store, size_t *len)
     struct buf out = {0};
     requests(&out);
     engine(&out, app, store);
-    process(&out, app);
+    process(&out, app, store);
     *len = out.len;
     return buf_take(&out);
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 /* Every explicit transaction on PostgreSQL holds this advisory lock until it ends, so that
  * transactions of all nodes write one after another, as SQLite's BEGIN IMMEDIATE makes them; single
@@ -123,6 +124,26 @@ bool store_lead(struct store *s, enum store_lead what)
         store_rows(s, STORE_SQL(s, "SELECT 1 WHERE ?1 >= 0", "SELECT pg_try_advisory_lock(?1)"),
                    store_row_int64, &lead, "i", (int64_t)(STORE_PG_LEAD_LOCKS + what));
     return rc == STORE_OK && lead;
+}
+
+static int64_t file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (int64_t)st.st_size : 0;
+}
+
+void store_disk_usage(struct store *s, const char *target, int64_t *db, int64_t *log)
+{
+    *db = *log = 0;
+    if (store_is_postgres(target)) {
+        if (s)
+            store_rows(s, "SELECT pg_database_size(current_database())", store_row_int64, db, "");
+        return;
+    }
+    char wal[1100];
+    snprintf(wal, sizeof wal, "%s-wal", target);
+    *db = file_size(target);
+    *log = file_size(wal);
 }
 
 int store_signal(struct store *s, const char *channel)

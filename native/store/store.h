@@ -129,6 +129,10 @@ enum store_lead { STORE_LEAD_MAINTENANCE, STORE_LEAD_HOOKS };
  * always. */
 bool store_lead(struct store *s, enum store_lead what);
 
+/* The bytes the store at target takes on disk: the SQLite file and its WAL (*log), or PostgreSQL's
+ * database (pg_database_size; *log 0). s is a connection to it. 0s when they cannot be read. */
+void store_disk_usage(struct store *s, const char *target, int64_t *db, int64_t *log);
+
 /* Milliseconds since the epoch, the unit of every stored time. */
 int64_t store_now(void);
 
