@@ -44,8 +44,11 @@ export function postgresBin() {
 
 // PostgreSQL with password (SCRAM) authentication for user postgres. maxConnections raises the
 // server's limit (100 by default) for tests that run many clients, each holding a pool. Returns
-// {host, port, user, password, database, url, sql(text) -> output, stop(), start(), remove()};
-// url is the administrator's postgres://USER:PASS@HOST:PORT, without a database.
+// {host, port, user, password, database, url, sql(text) -> output, stop(), start(), remove(),
+// removeAfter(pid)}; url is the administrator's postgres://USER:PASS@HOST:PORT, without a database.
+// removeAfter(pid) leaves a detached watcher that removes this PostgreSQL once process pid is gone
+// without having removed it: pg_ctl's server is no child of the test, so a test killed with
+// SIGKILL (ctest's TIMEOUT), which no handler sees, would leave it running.
 export async function startPostgres({ maxConnections } = {}) {
   const bin = postgresBin();
   if (!bin) return null;
@@ -72,6 +75,12 @@ export async function startPostgres({ maxConnections } = {}) {
     stop: () => ctl('stop'),
     start: () => ctl('start'),
     remove() { try { ctl('stop'); } catch { /* already stopped */ } rmSync(dir, { recursive: true, force: true }); },
+    removeAfter(pid) {
+      const as = isRoot ? 'runuser -u postgres --' : '';
+      spawn('sh', ['-c', 'while kill -0 "$0" 2>/dev/null; do sleep 1; done; [ -d "$2" ] || exit 0; ' +
+        '$3 "$1/pg_ctl" -D "$2/data" -m immediate stop; rm -rf "$2"', String(pid), bin, dir, as],
+      { detached: true, stdio: 'ignore' }).unref();
+    },
   };
   return db;
 }

@@ -20,6 +20,7 @@ const MAX_CONNECTIONS = 400;
 
 const pg = await startPostgres({ maxConnections: MAX_CONNECTIONS });
 if (!pg) exitSkip('PostgreSQL is not installed (scripts/bootstrap.sh installs it): the API tests on PostgreSQL');
+pg.removeAfter(process.pid);
 
 let removed = false;
 function removePostgres() {
@@ -38,9 +39,13 @@ const child = spawn(process.execPath, ['--test-reporter=spec', '--test', ...(fil
 console.log(`on-postgres: PostgreSQL on 127.0.0.1:${pg.port}, max_connections ${MAX_CONNECTIONS}`);
 
 // A signal goes on to the test run (the terminal sends SIGINT to both); PostgreSQL is removed once
-// it has ended.
+// it has ended, and the exit status is the signal's.
+let received = null;
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(signal, () => { if (child.exitCode === null) child.kill(signal); });
+  process.on(signal, () => {
+    received = signal;
+    if (child.exitCode === null) child.kill(signal);
+  });
 }
 process.on('exit', removePostgres);
 
@@ -49,4 +54,5 @@ const [code, signal] = await new Promise((resolve) => {
   child.on('error', (e) => { console.error(`on-postgres: ${e.message}`); resolve([1, null]); });
 });
 removePostgres();
-process.exit(signal ? 128 + constants.signals[signal] : code);
+const ended = received || signal;
+process.exit(ended ? 128 + constants.signals[ended] : code);
