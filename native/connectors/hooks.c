@@ -540,6 +540,7 @@ static void *hooks_main(void *arg)
         store_close(s);
         return NULL;
     }
+    bool led = false;
     for (;;) {
         pthread_mutex_lock(&c->mu);
         if (!c->stopping && !c->sync_wanted && !c->work_wanted) {
@@ -553,6 +554,13 @@ static void *hooks_main(void *arg)
         pthread_mutex_unlock(&c->mu);
         if (stop)
             break;
+        /* Nodes sharing a PostgreSQL store: one of them runs the hooks for all, and the one that
+         * takes the lead over starts by reconciling what it did not see. */
+        bool lead = store_lead(s, STORE_LEAD_HOOKS);
+        sync = sync || (lead && !led);
+        led = lead;
+        if (!lead)
+            continue;
         connectors_oauth_exchange(c, s, http);
         pthread_mutex_lock(&c->mu);
         sync = sync || c->sync_wanted;

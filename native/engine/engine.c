@@ -179,12 +179,15 @@ static void *leases_main(void *arg)
  * Whether this is the only process serving the store. Every serving process holds a shared lock on
  * the store's lock file (store_lock_file) for as long as its engine runs; a process that gets the
  * lock exclusively at start-up is alone, so claims left in the store are those of a process that
- * died. Leaves the shared lock held in e->lock_fd.
+ * died. Leaves the shared lock held in e->lock_fd. Never alone on PostgreSQL: claims of other nodes
+ * are taken over only when their leases run out.
  */
 static bool lock_alone(struct engine *e)
 {
     char path[1100];
     store_lock_file(e->db_path, path, sizeof path);
+    if (!*path) /* PostgreSQL: other nodes may hold claims, whatever this machine runs */
+        return false;
     e->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (e->lock_fd < 0) {
         log_error("cannot open %s: %s\n", path, strerror(errno));

@@ -296,11 +296,14 @@ void *maintenance_main(void *arg)
     struct http_client *http = http_client_new(&e->http, err, sizeof err);
     int64_t last_retention = 0;
     while (s && http && !engine_stopping(e)) {
-        stream_errors(e, s, http);
-        run_schedules(e, s);
-        if (store_now() - last_retention > RETENTION_EVERY_MS) {
-            store_logs_expire(s, store_now());
-            last_retention = store_now();
+        /* Nodes sharing a PostgreSQL store: one of them runs each pass. */
+        if (store_lead(s, STORE_LEAD_MAINTENANCE)) {
+            stream_errors(e, s, http);
+            run_schedules(e, s);
+            if (store_now() - last_retention > RETENTION_EVERY_MS) {
+                store_logs_expire(s, store_now());
+                last_retention = store_now();
+            }
         }
         engine_sleep(e, 1000);
     }

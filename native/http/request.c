@@ -1,5 +1,6 @@
 /* Request helpers for handlers: query parameters and the reply functions (see http.h). */
 #include "app.h"
+#include "base/log.h"
 
 #include "http/pool.h"
 #include "json/json.h"
@@ -134,6 +135,10 @@ void reply_store_error(struct request *req, int rc, const char *what)
         reply_error(req, 404, "not_found", "%s not found", what);
     else if (rc == STORE_CONFLICT)
         reply_error(req, 409, "conflict", "%s already exists", what);
-    else
+    else {
+        /* The store's message names no value (SQLite's and PostgreSQL's primary messages). */
+        log_error("request %s: %s: %s\n", req->request_id, what,
+                  req->app && req->app->store ? store_errmsg(req->app->store) : "store error");
         reply_error(req, 500, "internal", "internal error (request %s)", req->request_id);
+    }
 }

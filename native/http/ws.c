@@ -85,6 +85,7 @@ struct ws_hub {
     size_t npending;
     size_t subscribers;      /* authenticated sessions; publishers skip work when 0 */
     unsigned long round;     /* ws_flush calls, lws thread only */
+    bool recheck_all;        /* ws_recheck_all was called: every session is checked, under mu */
     struct lws_context *ctx; /* set while the protocol is initialised, under mu */
     struct ws_session *sessions;
 };
@@ -322,6 +323,18 @@ static void session_arm_timer(struct ws_session *s)
     lws_set_timer_usecs(s->wsi, (lws_usec_t)wait_ms * 1000);
 }
 
+void ws_recheck_all(struct app *app)
+{
+    struct ws_hub *hub = app ? app->ws : NULL;
+    if (!hub)
+        return;
+    pthread_mutex_lock(&hub->mu);
+    hub->recheck_all = true;
+    if (hub->ctx)
+        lws_cancel_service(hub->ctx);
+    pthread_mutex_unlock(&hub->mu);
+}
+
 void ws_flush(struct app *app)
 {
     struct ws_hub *hub = app ? app->ws : NULL;
@@ -331,8 +344,15 @@ void ws_flush(struct app *app)
     struct ws_msg *list = hub->pending_head;
     hub->pending_head = hub->pending_tail = NULL;
     hub->npending = 0;
+    bool recheck_all = hub->recheck_all;
+    hub->recheck_all = false;
     pthread_mutex_unlock(&hub->mu);
     unsigned long round = ++hub->round;
+    for (struct ws_session *s = recheck_all ? hub->sessions : NULL; s; s = s->next)
+        if (s->round != round) {
+            s->round = round;
+            session_recheck(app, s);
+        }
     for (struct ws_msg *m = list; m; m = m->next)
         for (struct ws_session *s = hub->sessions; s; s = s->next) {
             if (!may_see(s, m) || s->closing)

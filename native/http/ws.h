@@ -36,5 +36,8 @@ void ws_publish(struct app *app, const char *env_id, const char *user_id, const 
 
 /* Delivers queued events; the server calls it on the lws thread when the service is woken. */
 void ws_flush(struct app *app);
+/* Checks every session's credential again at the next ws_flush (any thread): a key was revoked or a
+ * user deleted, perhaps by another node. */
+void ws_recheck_all(struct app *app);
 
 #endif

@@ -12,13 +12,9 @@ static const char *const ENV_NAMES[] = {"development", "production"};
 int store_account_ensure(struct store *s, bool *created)
 {
     *created = false;
-    sqlite3_stmt *st = store_stmt(s, STMT_ACCOUNT_COUNT);
-    if (!st)
+    int64_t n = -1;
+    if (store_rows(s, "SELECT count(*) FROM accounts", store_row_int64, &n, "") != STORE_OK)
         return STORE_ERROR;
-    int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-    store_done(st);
-    if (n < 0)
-        return store_fail(s, SQLITE_ERROR);
     if (n > 0)
         return STORE_OK;
 
@@ -26,23 +22,16 @@ int store_account_ensure(struct store *s, bool *created)
     if (id_new(account) != 0 || store_begin(s) != STORE_OK)
         return STORE_ERROR;
     int64_t now = store_now();
-    st = store_stmt(s, STMT_ACCOUNT_INSERT);
-    if (!st)
-        goto fail;
-    sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, "default", -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, now);
-    if (store_exec_stmt(s, st) != STORE_OK)
+    if (store_query(s, "INSERT INTO accounts(id, name, created_at) VALUES (?1, ?2, ?3)", NULL,
+                    "ssi", account, "default", now) != STORE_OK)
         goto fail;
     for (size_t i = 0; i < sizeof ENV_NAMES / sizeof ENV_NAMES[0]; i++) {
         char env[ID_LEN + 1];
-        if (id_new(env) != 0 || !(st = store_stmt(s, STMT_ENV_INSERT)))
-            goto fail;
-        sqlite3_bind_text(st, 1, env, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, ENV_NAMES[i], -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, now);
-        if (store_exec_stmt(s, st) != STORE_OK)
+        if (id_new(env) != 0 ||
+            store_query(s,
+                        "INSERT INTO environments(id, account_id, name, created_at) "
+                        "VALUES (?1, ?2, ?3, ?4)",
+                        NULL, "sssi", env, account, ENV_NAMES[i], now) != STORE_OK)
             goto fail;
     }
     if (store_commit(s) != STORE_OK)
@@ -54,51 +43,33 @@ fail:
     return STORE_ERROR;
 }
 
-static int environment_row(struct store *s, sqlite3_stmt *st, struct environment *out)
+static void environment_fill(const struct store_row *st, void *item)
 {
-    int rc = sqlite3_step(st);
-    int result = STORE_NOT_FOUND;
-    if (rc == SQLITE_ROW) {
-        store_column_copy(st, 0, out->id, sizeof out->id);
-        store_column_copy(st, 1, out->account_id, sizeof out->account_id);
-        store_column_copy(st, 2, out->name, sizeof out->name);
-        result = STORE_OK;
-    } else if (rc != SQLITE_DONE) {
-        result = store_fail(s, rc);
-    }
-    store_done(st);
-    return result;
+    struct environment *out = item;
+    store_column_copy(st, 0, out->id, sizeof out->id);
+    store_column_copy(st, 1, out->account_id, sizeof out->account_id);
+    store_column_copy(st, 2, out->name, sizeof out->name);
 }
 
 int store_environment_by_name(struct store *s, const char *name, struct environment *out)
 {
-    sqlite3_stmt *st = store_stmt(s, STMT_ENV_BY_NAME);
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-    return environment_row(s, st, out);
+    return store_rows_one(s, "SELECT id, account_id, name FROM environments WHERE name = ?1",
+                          environment_fill, out, "s", name);
 }
 
 int store_environment_by_id(struct store *s, const char *id, struct environment *out)
 {
-    sqlite3_stmt *st = store_stmt(s, STMT_ENV_BY_ID);
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-    return environment_row(s, st, out);
+    return store_rows_one(s, "SELECT id, account_id, name FROM environments WHERE id = ?1",
+                          environment_fill, out, "s", id);
 }
 
 int store_api_key_insert(struct store *s, const struct api_key *k, const unsigned char hash[32])
 {
-    sqlite3_stmt *st = store_stmt(s, STMT_KEY_INSERT);
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_text(st, 1, k->id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, k->env_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_blob(st, 3, hash, 32, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 4, k->prefix, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 5, k->created_at);
-    return store_exec_stmt(s, st);
+    return store_query(s,
+                       "INSERT INTO api_keys(id, env_id, hash, prefix, created_at) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5)",
+                       NULL, "ssbsi", k->id, k->env_id, (const void *)hash, (size_t)32, k->prefix,
+                       k->created_at);
 }
 
 int store_api_key_create(struct store *s, const struct environment *env, const char *key,
@@ -114,15 +85,16 @@ int store_api_key_create(struct store *s, const struct environment *env, const c
     return store_api_key_insert(s, rec, hash);
 }
 
-static void key_row(sqlite3_stmt *st, struct api_key *out)
+static void key_fill(const struct store_row *st, void *item)
 {
+    struct api_key *out = item;
     store_column_copy(st, 0, out->id, sizeof out->id);
     store_column_copy(st, 1, out->env_id, sizeof out->env_id);
     store_column_copy(st, 2, out->env_name, sizeof out->env_name);
     store_column_copy(st, 3, out->prefix, sizeof out->prefix);
-    out->created_at = sqlite3_column_int64(st, 4);
-    out->revoked_at = sqlite3_column_int64(st, 5);
-    out->last_used_at = sqlite3_column_int64(st, 6);
+    out->created_at = store_col_int64(st, 4);
+    out->revoked_at = store_col_int64(st, 5);
+    out->last_used_at = store_col_int64(st, 6);
 }
 
 /* How stale a key's last-used time may get: one write a minute per key in use, not one per call. */
@@ -133,43 +105,25 @@ static void key_used(struct store *s, const struct api_key *k)
     int64_t now = store_now();
     if (now - k->last_used_at < KEY_USED_RESOLUTION_MS)
         return;
-    sqlite3_stmt *st = store_stmt(s, STMT_KEY_USED);
-    if (!st)
-        return;
-    sqlite3_bind_text(st, 1, k->id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, now);
-    store_exec_stmt(s, st);
+    store_query(s, "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1", NULL, "si", k->id, now);
 }
 
 int store_api_key_lookup(struct store *s, const unsigned char hash[32], struct api_key *out)
 {
-    sqlite3_stmt *st = store_stmt(s, STMT_KEY_LOOKUP);
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    int result = STORE_NOT_FOUND;
-    if (rc == SQLITE_ROW) {
-        key_row(st, out);
-        result = STORE_OK;
-    } else if (rc != SQLITE_DONE) {
-        result = store_fail(s, rc);
-    }
-    store_done(st);
-    if (result == STORE_OK)
+    int rc = store_rows_one(
+        s,
+        "SELECT k.id, k.env_id, e.name, k.prefix, k.created_at, 0, coalesce(k.last_used_at, 0) "
+        "FROM api_keys k JOIN environments e ON e.id = k.env_id "
+        "WHERE k.hash = ?1 AND k.revoked_at IS NULL",
+        key_fill, out, "b", (const void *)hash, (size_t)32);
+    if (rc == STORE_OK)
         key_used(s, out);
-    return result;
+    return rc;
 }
 
 void store_api_key_list_free(struct api_key_list *l)
 {
     store_items_free(&l->items, &l->n, sizeof *l->items, NULL);
-}
-
-static void key_list_row(sqlite3_stmt *st, void *item)
-{
-    struct api_key *k = item;
-    key_row(st, k);
 }
 
 int store_api_keys_of(struct store *s, const char *env_id, struct api_key_list *out)
@@ -179,7 +133,7 @@ int store_api_keys_of(struct store *s, const char *env_id, struct api_key_list *
                              "coalesce(k.last_used_at, 0) FROM api_keys k JOIN environments e "
                              "ON e.id = k.env_id WHERE k.env_id = ?1 AND k.revoked_at IS NULL "
                              "ORDER BY k.created_at DESC, k.id",
-                             key_list_row, sizeof *out->items, &out->items, &out->n, "s", env_id);
+                             key_fill, sizeof *out->items, &out->items, &out->n, "s", env_id);
     if (rc != STORE_OK)
         store_api_key_list_free(out);
     return rc;
@@ -200,42 +154,44 @@ int store_api_key_prefix(struct store *s, const char *id, char out[24])
 
 int store_api_key_revoke(struct store *s, const char *id, int64_t now)
 {
-    sqlite3_stmt *st = store_stmt(s, STMT_KEY_REVOKE);
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, now);
-    int rc = store_exec_stmt(s, st);
-    if (rc == STORE_OK && sqlite3_changes(s->db) == 0)
-        return STORE_NOT_FOUND;
-    return rc;
+    int rc = store_changed(
+        s,
+        store_query(s, "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+                    NULL, "si", id, now));
+    return rc == STORE_OK ? store_signal(s, STORE_CHANNEL_AUTH) : rc;
 }
 
 int store_api_key_count(struct store *s)
 {
-    sqlite3_stmt *st = store_stmt(s, STMT_KEY_COUNT);
-    if (!st)
-        return STORE_ERROR;
-    int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : STORE_ERROR;
-    store_done(st);
-    return n;
+    int64_t n = 0;
+    int rc = store_rows(s, "SELECT count(*) FROM api_keys", store_row_int64, &n, "");
+    return rc == STORE_OK ? (int)n : STORE_ERROR;
+}
+
+/* The caller's function and its argument, for each key store_api_key_each reads. */
+struct key_visit {
+    int (*fn)(const struct api_key *, void *);
+    void *arg;
+};
+
+static int key_visit_row(const struct store_row *st, void *arg)
+{
+    struct key_visit *v = arg;
+    struct api_key k;
+    key_fill(st, &k);
+    return v->fn(&k, v->arg) ? STORE_NOT_FOUND : STORE_OK; /* stops; not an error */
 }
 
 int store_api_key_each(struct store *s, int (*fn)(const struct api_key *, void *), void *arg)
 {
-    sqlite3_stmt *st = store_stmt(s, STMT_KEY_LIST);
-    if (!st)
-        return STORE_ERROR;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct api_key k;
-        key_row(st, &k);
-        if (fn(&k, arg))
-            break;
-    }
-    int result = rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : store_fail(s, rc);
-    store_done(st);
-    return result;
+    struct key_visit v = {fn, arg};
+    int rc = store_rows(s,
+                        "SELECT k.id, k.env_id, e.name, k.prefix, k.created_at, "
+                        "coalesce(k.revoked_at, 0), coalesce(k.last_used_at, 0) "
+                        "FROM api_keys k JOIN environments e ON e.id = k.env_id "
+                        "ORDER BY k.created_at DESC, k.id",
+                        key_visit_row, &v, "");
+    return rc == STORE_NOT_FOUND ? STORE_OK : rc;
 }
 
 void store_signing_key_clear(struct signing_key *k)
@@ -247,14 +203,10 @@ void store_signing_key_clear(struct signing_key *k)
 
 int store_signing_key_insert(struct store *s, const struct signing_key *k)
 {
-    sqlite3_stmt *st = store_stmt(s, STMT_SIGNKEY_INSERT);
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_text(st, 1, k->id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, k->private_pem, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, k->public_pem, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 4, store_now());
-    return store_exec_stmt(s, st);
+    return store_query(s,
+                       "INSERT INTO signing_keys(id, alg, private_pem, public_pem, created_at) "
+                       "VALUES (?1, 'ES256', ?2, ?3, ?4)",
+                       NULL, "sssi", k->id, k->private_pem, k->public_pem, store_now());
 }
 
 int store_signing_key_set_private(struct store *s, const char *id, const char *private_pem)
@@ -263,22 +215,24 @@ int store_signing_key_set_private(struct store *s, const char *id, const char *p
                        private_pem);
 }
 
+static void signing_key_fill(const struct store_row *st, void *item)
+{
+    struct signing_key *out = item;
+    store_column_copy(st, 0, out->id, sizeof out->id);
+    out->private_pem = store_column_strdup(st, 1);
+    out->public_pem = store_column_strdup(st, 2);
+}
+
 int store_signing_key_current(struct store *s, struct signing_key *out)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = store_stmt(s, STMT_SIGNKEY_CURRENT);
-    if (!st)
-        return STORE_ERROR;
-    int rc = sqlite3_step(st);
-    int result = STORE_NOT_FOUND;
-    if (rc == SQLITE_ROW) {
-        store_column_copy(st, 0, out->id, sizeof out->id);
-        out->private_pem = store_column_strdup(st, 1);
-        out->public_pem = store_column_strdup(st, 2);
-        result = out->private_pem && out->public_pem ? STORE_OK : STORE_ERROR;
-    } else if (rc != SQLITE_DONE) {
-        result = store_fail(s, rc);
+    int rc = store_rows_one(s,
+                            "SELECT id, private_pem, public_pem FROM signing_keys "
+                            "WHERE retired_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1",
+                            signing_key_fill, out, "");
+    if (rc == STORE_OK && (!out->private_pem || !out->public_pem)) {
+        store_signing_key_clear(out);
+        return store_out_of_memory(s);
     }
-    store_done(st);
-    return result;
+    return rc;
 }

@@ -39,7 +39,7 @@ void store_integration_list_free(struct integration_list *l)
     store_items_free(&l->items, &l->n, sizeof *l->items, integration_free);
 }
 
-static void integration_fill(sqlite3_stmt *st, void *item)
+static void integration_fill(const struct store_row *st, void *item)
 {
     struct integration *i = item;
     store_column_copy(st, 0, i->id, sizeof i->id);
@@ -47,8 +47,8 @@ static void integration_fill(sqlite3_stmt *st, void *item)
     i->app = store_column_strdup(st, 2);
     i->icon = store_column_strdup(st, 3);
     i->description = store_column_strdup(st, 4);
-    i->created_at = sqlite3_column_int64(st, 5);
-    i->updated_at = sqlite3_column_int64(st, 6);
+    i->created_at = store_col_int64(st, 5);
+    i->updated_at = store_col_int64(st, 6);
 }
 
 int store_integrations(struct store *s, const char *env, struct integration_list *out)
@@ -138,16 +138,16 @@ void store_workflow_list_free(struct workflow_list *l)
     store_items_free(&l->items, &l->n, sizeof *l->items, workflow_free);
 }
 
-static void workflow_fill(sqlite3_stmt *st, void *item)
+static void workflow_fill(const struct store_row *st, void *item)
 {
     struct workflow *w = item;
     store_column_copy(st, 0, w->id, sizeof w->id);
     store_column_copy(st, 1, w->integration_id, sizeof w->integration_id);
     w->name = store_column_strdup(st, 2);
     w->draft = store_column_json(st, 3);
-    w->version = sqlite3_column_int(st, 4);
-    w->created_at = sqlite3_column_int64(st, 5);
-    w->updated_at = sqlite3_column_int64(st, 6);
+    w->version = store_col_int(st, 4);
+    w->created_at = store_col_int64(st, 5);
+    w->updated_at = store_col_int64(st, 6);
 }
 
 int store_workflow_find(struct store *s, const char *env, const char *id_or_name,
@@ -185,7 +185,7 @@ int store_workflow_release(struct store *s, const char *env, const char *id,
                            const char *trigger_event, const cJSON *blocks, const cJSON *fields,
                            const char *released_by, int *version)
 {
-    bool own = sqlite3_get_autocommit(s->db) != 0; /* else part of the caller's transaction */
+    bool own = !store_in_transaction(s); /* else part of the caller's transaction */
     if (own && store_begin(s) != STORE_OK)
         return STORE_ERROR;
     cJSON *rows;
@@ -235,16 +235,16 @@ void store_workflow_version_list_free(struct workflow_version_list *l)
     store_items_free(&l->items, &l->n, sizeof *l->items, version_free);
 }
 
-static void version_fill(sqlite3_stmt *st, void *item)
+static void version_fill(const struct store_row *st, void *item)
 {
     struct workflow_version *v = item;
-    v->version = sqlite3_column_int(st, 0);
+    v->version = store_col_int(st, 0);
     v->definition = store_column_json(st, 1);
     v->trigger_type = store_column_strdup(st, 2);
     v->trigger_event = store_column_strdup(st, 3);
     v->blocks = store_column_json(st, 4);
     v->fields = store_column_json(st, 5);
-    v->released_at = sqlite3_column_int64(st, 6);
+    v->released_at = store_col_int64(st, 6);
 }
 
 int store_workflow_version(struct store *s, const char *workflow_id, int version,
@@ -260,12 +260,12 @@ int store_workflow_version(struct store *s, const char *workflow_id, int version
         version_fill, out, "si", workflow_id, (int64_t)version);
 }
 
-static void version_summary_fill(sqlite3_stmt *st, void *item)
+static void version_summary_fill(const struct store_row *st, void *item)
 {
     struct workflow_version *v = item;
-    v->version = sqlite3_column_int(st, 0);
+    v->version = store_col_int(st, 0);
     v->trigger_type = store_column_strdup(st, 1);
-    v->released_at = sqlite3_column_int64(st, 2);
+    v->released_at = store_col_int64(st, 2);
     v->released_by = store_column_strdup(st, 3);
 }
 
@@ -320,14 +320,14 @@ void store_custom_event_list_free(struct custom_event_list *l)
     store_items_free(&l->items, &l->n, sizeof *l->items, event_free);
 }
 
-static void event_fill(sqlite3_stmt *st, void *item)
+static void event_fill(const struct store_row *st, void *item)
 {
     struct custom_event *e = item;
     e->name = store_column_strdup(st, 0);
     e->description = store_column_strdup(st, 1);
     e->body = store_column_json(st, 2);
     e->schema = store_column_json(st, 3);
-    e->updated_at = sqlite3_column_int64(st, 4);
+    e->updated_at = store_col_int64(st, 4);
 }
 
 int store_events(struct store *s, const char *env, struct custom_event_list *out)
@@ -378,14 +378,14 @@ void store_settings_clear(struct settings *st)
     memset(st, 0, sizeof *st);
 }
 
-static void settings_fill(sqlite3_stmt *st, void *item)
+static void settings_fill(const struct store_row *st, void *item)
 {
     struct settings *x = item;
     store_column_copy(st, 0, x->env_id, sizeof x->env_id);
     x->error_webhook_url = store_column_strdup(st, 1);
     x->error_webhook_secret = store_column_strdup(st, 2);
     x->signing_secret = store_column_strdup(st, 3);
-    x->log_retention_days = sqlite3_column_int(st, 4);
+    x->log_retention_days = store_col_int(st, 4);
     x->rate_limits = store_column_strdup(st, 5);
     x->error_eventbridge = store_column_strdup(st, 6);
 }
@@ -434,7 +434,7 @@ int store_signing_secret(struct store *s, const char *env, char *(*make_secret)(
     rc = store_query(s,
                      "INSERT INTO settings(env_id, signing_secret) VALUES (?1, ?2) "
                      "ON CONFLICT(env_id) DO UPDATE SET signing_secret = "
-                     "coalesce(signing_secret, ?2)",
+                     "coalesce(settings.signing_secret, ?2)",
                      NULL, "ss", env, fresh);
     free(fresh);
     return rc == STORE_OK ? store_settings(s, env, out) : rc;
@@ -461,7 +461,7 @@ void store_server_key_clear(struct server_key *k)
     memset(k, 0, sizeof *k);
 }
 
-static void server_key_fill(sqlite3_stmt *st, void *item)
+static void server_key_fill(const struct store_row *st, void *item)
 {
     struct server_key *k = item;
     k->private_pem = store_column_strdup(st, 0);
@@ -475,8 +475,8 @@ int store_server_key(struct store *s, const char *name, const char *private_pem,
     int rc = STORE_OK;
     if (private_pem)
         rc = store_query(s,
-                         "INSERT OR IGNORE INTO server_keys(name, private_pem, public_pem, "
-                         "created_at) VALUES (?1, ?2, ?3, ?4)",
+                         "INSERT INTO server_keys(name, private_pem, public_pem, created_at) "
+                         "VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
                          NULL, "sssi", name, private_pem, public_pem, store_now());
     if (rc != STORE_OK)
         return rc;

@@ -30,7 +30,7 @@ void store_credential_list_free(struct credential_list *l)
 }
 
 /* One credential with its sealed data: id, app, name, sealed, error. */
-static void credential_fill(sqlite3_stmt *st, void *item)
+static void credential_fill(const struct store_row *st, void *item)
 {
     struct credential *c = item;
     store_column_copy(st, 0, c->id, sizeof c->id);
@@ -41,14 +41,14 @@ static void credential_fill(sqlite3_stmt *st, void *item)
 }
 
 /* One credential of a listing: id, app, name, created_at, updated_at. */
-static void credential_listed_fill(sqlite3_stmt *st, void *item)
+static void credential_listed_fill(const struct store_row *st, void *item)
 {
     struct credential *c = item;
     store_column_copy(st, 0, c->id, sizeof c->id);
     c->type = store_column_strdup(st, 1);
     c->name = store_column_strdup(st, 2);
-    c->created_at = sqlite3_column_int64(st, 3);
-    c->updated_at = sqlite3_column_int64(st, 4);
+    c->created_at = store_col_int64(st, 3);
+    c->updated_at = store_col_int64(st, 4);
 }
 
 int store_credential_insert(struct store *s, const char *env, const char *user_id, const char *app,
@@ -75,16 +75,22 @@ int store_credentials_of_user(struct store *s, const char *env, const char *user
     return rc;
 }
 
+/* A user's newest credential for an app, the one installation ?4 chose first; chosen reads the
+ * installation's choice for app ?3 from its credential_ids document. */
+#define LATEST_CREDENTIAL(chosen)                                                                  \
+    "SELECT id, app, name, sealed, error FROM credentials "                                        \
+    "WHERE env_id = ?1 AND user_id = ?2 AND app = ?3 "                                             \
+    "ORDER BY id IS NOT DISTINCT FROM (SELECT " chosen " FROM installations WHERE id = ?4) DESC, " \
+    "created_at DESC, id DESC LIMIT 1"
+
 int store_credential_latest(struct store *s, const char *env, const char *user_id, const char *app,
                             const char *installation_id, struct credential *out)
 {
     memset(out, 0, sizeof *out);
     return store_rows_one(
         s,
-        "SELECT id, app, name, sealed, error FROM credentials "
-        "WHERE env_id = ?1 AND user_id = ?2 AND app = ?3 "
-        "ORDER BY id IS (SELECT json_extract(credential_ids, '$.\"' || ?3 || '\"') "
-        "  FROM installations WHERE id = ?4) DESC, created_at DESC, id DESC LIMIT 1",
+        STORE_SQL(s, LATEST_CREDENTIAL("json_extract(credential_ids, '$.\"' || ?3 || '\"')"),
+                  LATEST_CREDENTIAL("credential_ids::jsonb ->> ?3")),
         credential_fill, out, "ssss", env, user_id, app, installation_id);
 }
 
@@ -94,7 +100,7 @@ int store_installation_credential_choice(struct store *s, const char *installati
     id[0] = '\0';
     cJSON *rows = NULL, *row = NULL;
     int rc = store_query(s,
-                         "SELECT credential_ids AS credentialIds_json FROM installations "
+                         "SELECT credential_ids AS \"credentialIds_json\" FROM installations "
                          "WHERE id = ?1",
                          &rows, "s", installation_id);
     rc = store_one_row(rc, rows, &row);
@@ -177,7 +183,7 @@ void store_oauth_state_list_free(struct oauth_state_list *l)
     store_items_free(&l->items, &l->n, sizeof *l->items, oauth_state_free);
 }
 
-static void oauth_state_fill(sqlite3_stmt *st, void *item)
+static void oauth_state_fill(const struct store_row *st, void *item)
 {
     struct oauth_state *o = item;
     o->state = store_column_strdup(st, 0);
@@ -235,7 +241,7 @@ void store_subscription_list_free(struct subscription_list *l)
     store_items_free(&l->items, &l->n, sizeof *l->items, subscription_free);
 }
 
-static void subscription_fill(sqlite3_stmt *st, void *item)
+static void subscription_fill(const struct store_row *st, void *item)
 {
     struct subscription *sub = item;
     store_column_copy(st, 0, sub->id, sizeof sub->id);
@@ -249,12 +255,12 @@ static void subscription_fill(sqlite3_stmt *st, void *item)
     sub->remote = store_column_json(st, 8);
     store_column_copy(st, 9, sub->state, sizeof sub->state);
     sub->error = store_column_strdup(st, 10);
-    sub->attempts = sqlite3_column_int(st, 11);
-    sub->has_retry_at = sqlite3_column_type(st, 12) != SQLITE_NULL;
-    sub->retry_at = sqlite3_column_int64(st, 12);
-    sub->last_attempt_at = sqlite3_column_int64(st, 13);
-    if (sqlite3_column_count(st) > 14)
-        sub->version = sqlite3_column_int(st, 14);
+    sub->attempts = store_col_int(st, 11);
+    sub->has_retry_at = !store_col_null(st, 12);
+    sub->retry_at = store_col_int64(st, 12);
+    sub->last_attempt_at = store_col_int64(st, 13);
+    if (st->ops->count(st->h) > 14)
+        sub->version = store_col_int(st, 14);
 }
 
 void store_subscription_need_list_free(struct subscription_need_list *l)
@@ -262,13 +268,13 @@ void store_subscription_need_list_free(struct subscription_need_list *l)
     store_items_free(&l->items, &l->n, sizeof *l->items, NULL);
 }
 
-static void need_fill(sqlite3_stmt *st, void *item)
+static void need_fill(const struct store_row *st, void *item)
 {
     struct subscription_need *n = item;
     store_column_copy(st, 0, n->env_id, sizeof n->env_id);
     store_column_copy(st, 1, n->user_id, sizeof n->user_id);
     store_column_copy(st, 2, n->workflow_id, sizeof n->workflow_id);
-    n->version = sqlite3_column_int(st, 3);
+    n->version = store_col_int(st, 3);
     store_column_copy(st, 4, n->installation_id, sizeof n->installation_id);
 }
 
@@ -332,7 +338,7 @@ int store_subscriptions_retry_now(struct store *s, const char *env, const char *
 {
     return store_query(s,
                        "UPDATE app_subscriptions SET retry_at = 0 WHERE env_id = ?1 "
-                       "AND user_id = ?2 AND (?3 IS NULL OR app = ?3 COLLATE NOCASE) "
+                       "AND user_id = ?2 AND (?3 IS NULL OR lower(app) = lower(?3)) "
                        "AND retry_at IS NOT NULL",
                        NULL, "sss", env, user_id, app);
 }
@@ -452,13 +458,13 @@ void store_delivery_list_free(struct delivery_list *l)
     store_items_free(&l->items, &l->n, sizeof *l->items, delivery_free);
 }
 
-static void delivery_fill(sqlite3_stmt *st, void *item)
+static void delivery_fill(const struct store_row *st, void *item)
 {
     struct delivery *d = item;
     store_column_copy(st, 0, d->id, sizeof d->id);
     store_column_copy(st, 1, d->subscription_id, sizeof d->subscription_id);
     d->payload = store_column_strdup(st, 2);
-    d->created_at = sqlite3_column_int64(st, 3);
+    d->created_at = store_col_int64(st, 3);
 }
 
 int store_deliveries_next(struct store *s, int limit, struct delivery_list *out)

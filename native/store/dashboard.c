@@ -59,7 +59,7 @@ int store_dashboard_account_find(struct store *s, const char *email_or_id,
     cJSON *rows, *row;
     int rc = store_query(s,
                          "SELECT id, email, password_hash, created_at FROM dashboard_accounts "
-                         "WHERE email = ?1 OR id = ?1 LIMIT 1",
+                         "WHERE lower(email) = lower(?1) OR id = ?1 LIMIT 1",
                          &rows, "s", email_or_id);
     if (store_one_row(rc, rows, &row) != STORE_OK)
         return rc;
@@ -250,8 +250,10 @@ int store_login_failure_add(struct store *s, const char *key, int64_t now, int64
     return store_query(s,
                        "INSERT INTO login_failures(key, failures, first_at) VALUES (?1, 1, ?2) "
                        "ON CONFLICT(key) DO UPDATE SET "
-                       "failures = CASE WHEN first_at + ?3 <= ?2 THEN 1 ELSE failures + 1 END, "
-                       "first_at = CASE WHEN first_at + ?3 <= ?2 THEN ?2 ELSE first_at END",
+                       "failures = CASE WHEN login_failures.first_at + ?3 <= ?2 THEN 1 "
+                       "ELSE login_failures.failures + 1 END, "
+                       "first_at = CASE WHEN login_failures.first_at + ?3 <= ?2 THEN ?2 "
+                       "ELSE login_failures.first_at END",
                        NULL, "sii", key, now, window_ms);
 }
 

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int64_t column_time(sqlite3_stmt *st, int col)
+static int64_t column_time(const struct store_row *st, int col)
 {
-    return sqlite3_column_type(st, col) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, col);
+    return store_col_null(st, col) ? 0 : store_col_int64(st, col);
 }
 
 static void execution_summary_clear(void *item)
@@ -30,7 +30,7 @@ void store_execution_summary_list_free(struct execution_summary_list *l)
     store_items_free(&l->items, &l->n, sizeof *l->items, execution_summary_clear);
 }
 
-static void summary_row(sqlite3_stmt *st, void *item)
+static void summary_row(const struct store_row *st, void *item)
 {
     struct execution_summary *x = item;
     store_column_copy(st, 0, x->id, sizeof x->id);
@@ -39,31 +39,35 @@ static void summary_row(sqlite3_stmt *st, void *item)
     store_column_copy(st, 3, x->installation_id, sizeof x->installation_id);
     store_column_copy(st, 4, x->user_id, sizeof x->user_id);
     x->username = store_column_strdup(st, 5);
-    x->version = sqlite3_column_int64(st, 6);
+    x->version = store_col_int64(st, 6);
     store_column_copy(st, 7, x->status, sizeof x->status);
-    x->attempt = sqlite3_column_int64(st, 8);
+    x->attempt = store_col_int64(st, 8);
     x->error = store_column_strdup(st, 9);
     x->error_block = store_column_strdup(st, 10);
-    x->created_at = sqlite3_column_int64(st, 11);
+    x->created_at = store_col_int64(st, 11);
     x->started_at = column_time(st, 12);
     x->finished_at = column_time(st, 13);
 }
+
+/* One page of an environment's executions, newest first; those created in the same millisecond by
+ * insertion order (rowid is SQLite's, seq PostgreSQL's). */
+#define EXECUTION_HISTORY(rowid)                                                                   \
+    "SELECT e.id, e.workflow_id, w.name, e.installation_id, e.user_id, u.username, e.version, "    \
+    "e.status, e.attempt, e.error, e.error_block, e.created_at, e.started_at, e.finished_at "      \
+    "FROM executions e "                                                                           \
+    "LEFT JOIN workflows w ON w.id = e.workflow_id LEFT JOIN users u ON u.id = e.user_id "         \
+    "WHERE e.env_id = ?1 AND (?2 IS NULL OR e.workflow_id = ?2) "                                  \
+    "AND (?3 IS NULL OR e.user_id = ?3) AND (?4 IS NULL OR e.status = ?4) "                        \
+    "AND (?5 = 0 OR e.created_at >= ?5) AND (?6 = 0 OR e.created_at < ?6) "                        \
+    "ORDER BY e.created_at DESC, " rowid " DESC LIMIT ?7 OFFSET ?8"
 
 int store_executions_filtered(struct store *s, const char *env, const struct execution_filter *f,
                               int offset, int limit, struct execution_summary_list *out)
 {
     int rc = store_rows_list(
-        s,
-        "SELECT e.id, e.workflow_id, w.name, e.installation_id, e.user_id, u.username, e.version, "
-        "e.status, e.attempt, e.error, e.error_block, e.created_at, e.started_at, e.finished_at "
-        "FROM executions e "
-        "LEFT JOIN workflows w ON w.id = e.workflow_id LEFT JOIN users u ON u.id = e.user_id "
-        "WHERE e.env_id = ?1 AND (?2 IS NULL OR e.workflow_id = ?2) "
-        "AND (?3 IS NULL OR e.user_id = ?3) AND (?4 IS NULL OR e.status = ?4) "
-        "AND (?5 = 0 OR e.created_at >= ?5) AND (?6 = 0 OR e.created_at < ?6) "
-        "ORDER BY e.created_at DESC, e.rowid DESC LIMIT ?7 OFFSET ?8",
-        summary_row, sizeof *out->items, &out->items, &out->n, "ssssiiii", env, f->workflow_id,
-        f->user_id, f->status, f->since_ms, f->until_ms, (int64_t)limit, (int64_t)offset);
+        s, STORE_SQL(s, EXECUTION_HISTORY("e.rowid"), EXECUTION_HISTORY("e.seq")), summary_row,
+        sizeof *out->items, &out->items, &out->n, "ssssiiii", env, f->workflow_id, f->user_id,
+        f->status, f->since_ms, f->until_ms, (int64_t)limit, (int64_t)offset);
     if (rc != STORE_OK)
         store_execution_summary_list_free(out);
     return rc;
@@ -74,12 +78,12 @@ void store_execution_bucket_list_free(struct execution_bucket_list *l)
     store_items_free(&l->items, &l->n, sizeof *l->items, NULL);
 }
 
-static void bucket_row(sqlite3_stmt *st, void *item)
+static void bucket_row(const struct store_row *st, void *item)
 {
     struct execution_bucket *x = item;
-    x->t = sqlite3_column_int64(st, 0);
-    x->runs = sqlite3_column_int64(st, 1);
-    x->errors = sqlite3_column_int64(st, 2);
+    x->t = store_col_int64(st, 0);
+    x->runs = store_col_int64(st, 1);
+    x->errors = store_col_int64(st, 2);
 }
 
 int store_execution_buckets(struct store *s, const char *env, const char *workflow_id,
@@ -87,7 +91,8 @@ int store_execution_buckets(struct store *s, const char *env, const char *workfl
 {
     int rc =
         store_rows_list(s,
-                        "SELECT (created_at / ?4) * ?4, count(*), sum(status = 'error') "
+                        "SELECT (created_at / ?4) * ?4, count(*), "
+                        "sum(CASE WHEN status = 'error' THEN 1 ELSE 0 END) "
                         "FROM executions WHERE env_id = ?1 AND (?2 IS NULL OR workflow_id = ?2) "
                         "AND created_at >= ?3 GROUP BY 1 ORDER BY 1",
                         bucket_row, sizeof *out->items, &out->items, &out->n, "ssii", env,
@@ -109,14 +114,14 @@ void store_failing_block_list_free(struct failing_block_list *l)
     store_items_free(&l->items, &l->n, sizeof *l->items, failing_block_clear);
 }
 
-static void block_row(sqlite3_stmt *st, void *item)
+static void block_row(const struct store_row *st, void *item)
 {
     struct failing_block *x = item;
     store_column_copy(st, 0, x->workflow_id, sizeof x->workflow_id);
     x->workflow_name = store_column_strdup(st, 1);
     x->block = store_column_strdup(st, 2);
-    x->errors = sqlite3_column_int64(st, 3);
-    x->last_at = sqlite3_column_int64(st, 4);
+    x->errors = store_col_int64(st, 3);
+    x->last_at = store_col_int64(st, 4);
 }
 
 int store_failing_blocks(struct store *s, const char *env, const char *workflow_id,
@@ -128,7 +133,7 @@ int store_failing_blocks(struct store *s, const char *env, const char *workflow_
                         "max(x.created_at) AS lastAt FROM execution_errors x "
                         "LEFT JOIN workflows w ON w.id = x.workflow_id "
                         "WHERE x.env_id = ?1 AND (?2 IS NULL OR x.workflow_id = ?2) "
-                        "AND x.created_at >= ?3 GROUP BY x.workflow_id, x.block "
+                        "AND x.created_at >= ?3 GROUP BY x.workflow_id, w.name, x.block "
                         "ORDER BY errors DESC, lastAt DESC LIMIT ?4",
                         block_row, sizeof *out->items, &out->items, &out->n, "ssii", env,
                         workflow_id, since_ms, (int64_t)limit);
@@ -152,7 +157,7 @@ void store_error_log_list_free(struct error_log_list *l)
     store_items_free(&l->items, &l->n, sizeof *l->items, error_log_entry_clear);
 }
 
-static void error_row(sqlite3_stmt *st, void *item)
+static void error_row(const struct store_row *st, void *item)
 {
     struct error_log_entry *e = item;
     store_column_copy(st, 0, e->id, sizeof e->id);
@@ -162,8 +167,8 @@ static void error_row(sqlite3_stmt *st, void *item)
     store_column_copy(st, 4, e->user_id, sizeof e->user_id);
     e->message = store_column_strdup(st, 5);
     e->block = store_column_strdup(st, 6);
-    e->created_at = sqlite3_column_int64(st, 7);
-    e->version = sqlite3_column_int64(st, 8);
+    e->created_at = store_col_int64(st, 7);
+    e->version = store_col_int64(st, 8);
     e->started_at = column_time(st, 9);
     e->finished_at = column_time(st, 10);
     e->workflow_name = store_column_strdup(st, 11);
@@ -208,11 +213,11 @@ struct retention {
     int64_t days;
 };
 
-static void retention_row(sqlite3_stmt *st, void *item)
+static void retention_row(const struct store_row *st, void *item)
 {
     struct retention *r = item;
     store_column_copy(st, 0, r->env, sizeof r->env);
-    r->days = sqlite3_column_int64(st, 1);
+    r->days = store_col_int64(st, 1);
 }
 
 int store_logs_expire(struct store *s, int64_t now)
@@ -234,6 +239,6 @@ int store_logs_expire(struct store *s, int64_t now)
     if (rc != STORE_OK)
         return rc;
     if (removed > 0)
-        store_query(s, "PRAGMA incremental_vacuum", NULL, "");
+        store_query(s, STORE_SQL(s, "PRAGMA incremental_vacuum", "SELECT 1"), NULL, "");
     return removed;
 }

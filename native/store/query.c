@@ -1,7 +1,7 @@
 /*
- * store_query and store_rows: one call that prepares (once), binds and steps a statement of the
- * store's own, handing each row to a reader of typed fields (store_rows) or turning rows into JSON
- * objects (store_query). Hot paths use STORE_STATEMENTS. Not here: what any statement means.
+ * store_query and store_rows: one call that binds and runs a statement of the store's own on the
+ * store's backend, handing each row to a reader of typed fields (store_rows) or turning rows into
+ * JSON objects (store_query). Not here: what any statement means, or how a backend runs it.
  */
 #include "store/store_internal.h"
 
@@ -13,95 +13,80 @@
 #include <stdlib.h>
 #include <string.h>
 
-static sqlite3_stmt *cached(struct store *s, const char *sql)
+static void free_args(struct store_arg *args, int n)
 {
-    size_t h = ((uintptr_t)sql >> 3) % STORE_QUERY_CACHE;
-    for (size_t i = 0; i < STORE_QUERY_CACHE; i++) {
-        size_t k = (h + i) % STORE_QUERY_CACHE;
-        if (s->cache[k].sql == sql)
-            return s->cache[k].stmt;
-        if (!s->cache[k].sql) {
-            sqlite3_stmt *st;
-            if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
-                SQLITE_OK) {
-                store_fail(s, SQLITE_ERROR);
-                return NULL;
-            }
-            s->cache[k].sql = sql;
-            s->cache[k].stmt = st;
-            return st;
-        }
-    }
-    /* Cache full: a programming error (more distinct statements than slots). */
-    snprintf(s->errmsg, sizeof s->errmsg, "statement cache full");
-    return NULL;
+    for (int i = 0; i < n; i++)
+        if (args[i].type == 'J')
+            free((char *)args[i].text);
 }
 
-static cJSON *column_value(sqlite3_stmt *st, int i, bool as_json)
+static cJSON *column_value(const struct store_row *r, int i, bool as_json)
 {
-    switch (sqlite3_column_type(st, i)) {
-    case SQLITE_INTEGER:
-        return cJSON_CreateNumber((double)sqlite3_column_int64(st, i));
-    case SQLITE_FLOAT:
-        return cJSON_CreateNumber(sqlite3_column_double(st, i));
-    case SQLITE_NULL:
+    const char *t = store_col_text(r, i);
+    if (!t)
         return NULL;
-    default: {
-        const char *t = (const char *)sqlite3_column_text(st, i);
-        int n = sqlite3_column_bytes(st, i);
-        if (as_json) {
-            cJSON *v = json_parse(t, (size_t)n, STORE_JSON_MAX_DEPTH, NULL);
-            return v ? v : cJSON_CreateNull();
-        }
-        return cJSON_CreateString(t);
+    if (as_json) {
+        cJSON *v = json_parse(t, store_col_bytes(r, i), STORE_JSON_MAX_DEPTH, NULL);
+        return v ? v : cJSON_CreateNull();
     }
-    }
+    if (r->ops->numeric && r->ops->numeric(r->h, r->i, i))
+        return cJSON_CreateNumber(strtod(t, NULL));
+    return cJSON_CreateString(t);
 }
 
-/* Binds the parameters of st by types (see store_query); STORE_OK or STORE_ERROR on a bad type. */
-static int bind_all(struct store *s, sqlite3_stmt *st, const char *types, va_list ap)
+/* Collects the values of types from ap into args; their count, or STORE_ERROR on a bad type.
+ * JSON values are printed into texts that free_args frees. */
+static int collect_args(struct store *s, struct store_arg *args, const char *types, va_list ap)
 {
+    int n = 0;
     for (int i = 0; types && types[i]; i++) {
-        int idx = i + 1;
-        switch (types[i]) {
-        case 's': {
-            const char *v = va_arg(ap, const char *);
-            store_bind_text(st, idx, v);
-            break;
+        if (n == STORE_ARGS_MAX) {
+            free_args(args, n);
+            return store_set_error(s, "more than %d values bound", STORE_ARGS_MAX);
         }
+        struct store_arg *a = &args[n++];
+        memset(a, 0, sizeof *a);
+        a->type = types[i];
+        switch (types[i]) {
+        case 's':
+            a->text = va_arg(ap, const char *);
+            break;
         case 'i':
-            sqlite3_bind_int64(st, idx, va_arg(ap, int64_t));
+            a->i = va_arg(ap, int64_t);
             break;
         case 'd':
-            sqlite3_bind_double(st, idx, va_arg(ap, double));
+            a->d = va_arg(ap, double);
+            break;
+        case 'b':
+            a->blob = va_arg(ap, const void *);
+            a->len = va_arg(ap, size_t);
             break;
         case 'j': {
             const cJSON *v = va_arg(ap, const cJSON *);
-            if (v) {
-                char *text = json_print(v);
-                sqlite3_bind_text(st, idx, text, -1, free);
-            } else {
-                sqlite3_bind_null(st, idx);
+            a->type = 'J'; /* a text printed here, freed by free_args */
+            if (v && !(a->text = json_print(v))) {
+                free_args(args, n - 1);
+                return store_out_of_memory(s);
             }
             break;
         }
         default:
-            snprintf(s->errmsg, sizeof s->errmsg, "bad bind type '%c'", types[i]);
-            return STORE_ERROR;
+            free_args(args, n - 1);
+            return store_set_error(s, "bad bind type '%c'", types[i]);
         }
     }
-    return STORE_OK;
+    return n;
 }
 
-static cJSON *row_json(sqlite3_stmt *st)
+static cJSON *row_json(const struct store_row *r)
 {
     cJSON *row = cJSON_CreateObject();
-    int n = sqlite3_column_count(st);
+    int n = r->ops->count(r->h);
     for (int i = 0; i < n; i++) {
-        const char *name = sqlite3_column_name(st, i);
+        const char *name = r->ops->name(r->h, i);
         size_t len = strlen(name);
         bool as_json = len > 5 && strcmp(name + len - 5, "_json") == 0;
-        cJSON *v = column_value(st, i, as_json);
+        cJSON *v = column_value(r, i, as_json);
         if (!v)
             continue;
         if (as_json) {
@@ -115,38 +100,40 @@ static cJSON *row_json(sqlite3_stmt *st)
     return row;
 }
 
-/* Prepares (once), binds and steps sql; each row goes to fn when given, else into *rows when
+/* What run hands each row to: the caller's reader, or the JSON array being built. */
+struct run_reader {
+    store_row_fn *fn;
+    void *arg;
+    cJSON *out;
+};
+
+static int read_row(const struct store_row *r, void *arg)
+{
+    struct run_reader *rd = arg;
+    if (rd->fn)
+        return rd->fn(r, rd->arg);
+    cJSON_AddItemToArray(rd->out, row_json(r));
+    return STORE_OK;
+}
+
+/* Binds and runs sql on the store's backend; each row goes to fn when given, else into *rows when
  * rows is not NULL. */
 static int run(struct store *s, const char *sql, cJSON **rows, store_row_fn *fn, void *arg,
                const char *types, va_list ap)
 {
-    sqlite3_stmt *st = cached(s, sql);
-    if (!st)
+    struct store_arg args[STORE_ARGS_MAX];
+    int n = collect_args(s, args, types, ap);
+    if (n < 0)
         return STORE_ERROR;
-    if (bind_all(s, st, types, ap) != STORE_OK) {
-        store_done(st);
-        return STORE_ERROR;
-    }
-    cJSON *out = rows ? cJSON_CreateArray() : NULL;
-    int rc, result = STORE_OK;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (fn) {
-            result = fn(st, arg);
-            if (result != STORE_OK)
-                break;
-        } else if (out) {
-            cJSON_AddItemToArray(out, row_json(st));
-        }
-    }
-    if (result == STORE_OK)
-        result = rc == SQLITE_DONE ? STORE_OK : store_fail(s, rc);
-    store_done(st);
+    struct run_reader rd = {fn, arg, rows ? cJSON_CreateArray() : NULL};
+    int result = s->drv->run(s, sql, args, n, fn || rd.out ? read_row : NULL, &rd);
+    free_args(args, n);
     if (result != STORE_OK) {
-        cJSON_Delete(out);
+        cJSON_Delete(rd.out);
         return result;
     }
     if (rows)
-        *rows = out;
+        *rows = rd.out;
     return STORE_OK;
 }
 
@@ -181,7 +168,7 @@ struct list_builder {
     size_t cap;
 };
 
-static int list_row(sqlite3_stmt *st, void *arg)
+static int list_row(const struct store_row *st, void *arg)
 {
     struct list_builder *b = arg;
     if (*b->n == b->cap) {
@@ -229,7 +216,7 @@ struct one_reader {
     bool found;
 };
 
-static int one_row(sqlite3_stmt *st, void *arg)
+static int one_row(const struct store_row *st, void *arg)
 {
     struct one_reader *r = arg;
     if (!r->found)
@@ -249,13 +236,44 @@ int store_rows_one(struct store *s, const char *sql, store_fill_fn *fill, void *
     return rc == STORE_OK && !r.found ? STORE_NOT_FOUND : rc;
 }
 
-cJSON *store_column_json(sqlite3_stmt *st, int col)
+cJSON *store_column_json(const struct store_row *row, int col)
 {
-    const char *text = (const char *)sqlite3_column_text(st, col);
+    const char *text = store_col_text(row, col);
     if (!text)
         return NULL;
-    cJSON *v = json_parse(text, (size_t)sqlite3_column_bytes(st, col), STORE_JSON_MAX_DEPTH, NULL);
+    cJSON *v = json_parse(text, store_col_bytes(row, col), STORE_JSON_MAX_DEPTH, NULL);
     return v ? v : cJSON_CreateNull();
+}
+
+char *store_column_strdup(const struct store_row *row, int col)
+{
+    const char *t = store_col_text(row, col);
+    return t ? strdup(t) : NULL;
+}
+
+void store_column_copy(const struct store_row *row, int col, char *dst, size_t cap)
+{
+    const char *t = store_col_text(row, col);
+    snprintf(dst, cap, "%s", t ? t : "");
+}
+
+int store_set_error(struct store *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->errmsg, sizeof s->errmsg, fmt, ap);
+    va_end(ap);
+    return STORE_ERROR;
+}
+
+bool store_in_transaction(struct store *s)
+{
+    return s->drv->in_transaction(s);
+}
+
+int store_fold_log(struct store *s)
+{
+    return s->drv->fold_log(s);
 }
 
 void store_secret_free(char *text)
@@ -265,9 +283,9 @@ void store_secret_free(char *text)
     free(text);
 }
 
-int store_row_int64(sqlite3_stmt *st, void *arg)
+int store_row_int64(const struct store_row *row, void *arg)
 {
-    *(int64_t *)arg = sqlite3_column_int64(st, 0);
+    *(int64_t *)arg = store_col_int64(row, 0);
     return STORE_OK;
 }
 
@@ -279,7 +297,7 @@ int store_out_of_memory(struct store *s)
 
 int store_changes(struct store *s)
 {
-    return sqlite3_changes(s->db);
+    return s->drv->changes(s);
 }
 
 cJSON *store_first_row(cJSON *rows)

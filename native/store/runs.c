@@ -9,9 +9,16 @@
 
 /* A new id in SQL: 4-byte big-endian seconds then 8 random bytes, as util/id.c makes them. */
 #define SQL_NEW_ID "printf('%08x', unixepoch()) || lower(hex(randomblob(8)))"
+#define PG_NEW_ID                                                                                  \
+    "lpad(to_hex(extract(epoch from now())::bigint), 8, '0') || "                                  \
+    "substr(encode(sha256(gen_random_uuid()::text::bytea), 'hex'), 1, 16)"
+
+/* On PostgreSQL, a one-row table whose reading signals the nodes' idle workers (store_bus_start)
+ * when the transaction commits; joined to a statement that queues executions. */
+#define PG_WORK_SIGNAL "(SELECT pg_notify('" STORE_CHANNEL_WORK "', '')) AS signal"
 
 /* A row's first column, an id, into the char[ID_LEN + 1] at item. */
-static void id_fill(sqlite3_stmt *st, void *item)
+static void id_fill(const struct store_row *st, void *item)
 {
     store_column_copy(st, 0, item, ID_LEN + 1);
 }
@@ -69,27 +76,27 @@ void store_installation_list_free(struct installation_list *list)
 }
 
 /* The columns of INSTALLATION_COLUMNS. */
-static void installation_fill(sqlite3_stmt *st, void *item)
+static void installation_fill(const struct store_row *st, void *item)
 {
     struct installation *inst = item;
     store_column_copy(st, 0, inst->id, sizeof inst->id);
     store_column_copy(st, 1, inst->workflow_id, sizeof inst->workflow_id);
     store_column_copy(st, 2, inst->user_id, sizeof inst->user_id);
     store_column_copy(st, 3, inst->integration_id, sizeof inst->integration_id);
-    inst->version = sqlite3_column_int(st, 4);
-    inst->active = sqlite3_column_int(st, 5) != 0;
+    inst->version = store_col_int(st, 4);
+    inst->active = store_col_int(st, 5) != 0;
     inst->config = store_column_json(st, 6);
     if (!inst->config)
         inst->config = cJSON_CreateObject();
     inst->trigger_type = store_column_strdup(st, 7);
     inst->trigger_event = store_column_strdup(st, 8);
-    inst->installed_at = sqlite3_column_int64(st, 9);
-    inst->updated_at = sqlite3_column_int64(st, 10);
+    inst->installed_at = store_col_int64(st, 9);
+    inst->updated_at = store_col_int64(st, 10);
     inst->credential_ids = store_column_json(st, 11);
 }
 
 /* INSTALLATION_COLUMNS, then the end user's username and full name. */
-static void installation_user_fill(sqlite3_stmt *st, void *item)
+static void installation_user_fill(const struct store_row *st, void *item)
 {
     struct installation *inst = item;
     installation_fill(st, inst);
@@ -188,7 +195,7 @@ void store_install_session_clear(struct install_session *session)
     memset(session, 0, sizeof *session);
 }
 
-static void install_session_fill(sqlite3_stmt *st, void *item)
+static void install_session_fill(const struct store_row *st, void *item)
 {
     struct install_session *session = item;
     store_column_copy(st, 0, session->id, sizeof session->id);
@@ -200,7 +207,7 @@ static void install_session_fill(sqlite3_stmt *st, void *item)
     session->versions = store_column_json(st, 4);
     session->credential_ids = store_column_json(st, 5);
     store_column_copy(st, 6, session->state, sizeof session->state);
-    session->created_at = sqlite3_column_int64(st, 7);
+    session->created_at = store_col_int64(st, 7);
 }
 
 int store_install_session_find(struct store *s, const char *env, const char *id,
@@ -232,7 +239,9 @@ bool store_token_used(struct store *s, const char *jti)
 int store_token_use(struct store *s, const char *jti, int64_t expires_at)
 {
     store_query(s, "DELETE FROM used_tokens WHERE expires_at < ?1", NULL, "i", store_now() / 1000);
-    return store_query(s, "INSERT OR IGNORE INTO used_tokens(jti, expires_at) VALUES (?1, ?2)",
+    return store_query(s,
+                       "INSERT INTO used_tokens(jti, expires_at) VALUES (?1, ?2) "
+                       "ON CONFLICT DO NOTHING",
                        NULL, "si", jti, expires_at);
 }
 
@@ -240,6 +249,17 @@ void store_execution_ids_free(struct execution_ids *ids)
 {
     store_items_free(&ids->ids, &ids->n, sizeof *ids->ids, NULL);
 }
+
+/* An execution for each active installation of user ?1's that trigger ?2 (event ?3, workflow ?6
+ * when not NULL) starts. */
+#define ENQUEUE_EVENT(new_id)                                                                      \
+    "INSERT INTO executions(id, env_id, installation_id, workflow_id, user_id, "                   \
+    "version, event_id, status, attempt, run_at, state, created_at) "                              \
+    "SELECT " new_id ", i.env_id, i.id, i.workflow_id, i.user_id, i.version, "                     \
+    "?4, 'queued', 0, ?5, '{}', ?5 FROM installations i "                                          \
+    "WHERE i.user_id = ?1 AND i.active = 1 AND i.trigger_type = ?2 "                               \
+    "AND (?3 IS NULL OR i.trigger_event = ?3) "                                                    \
+    "AND (?6 IS NULL OR i.workflow_id = ?6) RETURNING id"
 
 int store_enqueue(struct store *s, const char *env, const char *user_id, const char *name,
                   const char *trigger_type, const char *trigger_event, const char *workflow_id,
@@ -258,19 +278,21 @@ int store_enqueue(struct store *s, const char *env, const char *user_id, const c
         return rc;
     rc = store_rows_list(
         s,
-        "INSERT INTO executions(id, env_id, installation_id, workflow_id, user_id, "
-        "version, event_id, status, attempt, run_at, state, created_at) "
-        "SELECT " SQL_NEW_ID ", i.env_id, i.id, i.workflow_id, i.user_id, i.version, "
-        "?4, 'queued', 0, ?5, '{}', ?5 FROM installations i "
-        "WHERE i.user_id = ?1 AND i.active = 1 AND i.trigger_type = ?2 "
-        "AND (?3 IS NULL OR i.trigger_event = ?3) "
-        "AND (?6 IS NULL OR i.workflow_id = ?6) RETURNING id",
+        STORE_SQL(s, ENQUEUE_EVENT(SQL_NEW_ID),
+                  "WITH q AS (" ENQUEUE_EVENT(PG_NEW_ID) ") SELECT q.id FROM q, " PG_WORK_SIGNAL),
         id_fill, sizeof *executions->ids, &executions->ids, &executions->n, "ssssis", user_id,
         trigger_type, trigger_event, event_id, now, workflow_id);
     if (rc != STORE_OK)
         store_execution_ids_free(executions);
     return rc;
 }
+
+/* An execution of installation ?4 (joined to signal, on PostgreSQL). */
+#define ENQUEUE_INSTALLATION(signal)                                                               \
+    "INSERT INTO executions(id, env_id, installation_id, workflow_id, user_id, "                   \
+    "version, event_id, status, attempt, run_at, state, created_at) "                              \
+    "SELECT ?1, env_id, id, workflow_id, user_id, version, ?2, 'queued', 0, "                      \
+    "?3, '{}', ?3 FROM installations" signal " WHERE id = ?4"
 
 int store_enqueue_installation(struct store *s, const char *installation_id, const char *payload,
                                char exec_id[ID_LEN + 1])
@@ -287,13 +309,9 @@ int store_enqueue_installation(struct store *s, const char *installation_id, con
     if (rc == STORE_OK && store_changes(s) == 0)
         rc = STORE_NOT_FOUND; /* no such installation */
     if (rc == STORE_OK)
-        rc =
-            store_query(s,
-                        "INSERT INTO executions(id, env_id, installation_id, workflow_id, user_id, "
-                        "version, event_id, status, attempt, run_at, state, created_at) "
-                        "SELECT ?1, env_id, id, workflow_id, user_id, version, ?2, 'queued', 0, "
-                        "?3, '{}', ?3 FROM installations WHERE id = ?4",
-                        NULL, "ssis", exec_id, event_id, now, installation_id);
+        rc = store_query(
+            s, STORE_SQL(s, ENQUEUE_INSTALLATION(""), ENQUEUE_INSTALLATION(", " PG_WORK_SIGNAL)),
+            NULL, "ssis", exec_id, event_id, now, installation_id);
     if (rc == STORE_OK)
         rc = store_commit(s);
     if (rc != STORE_OK)
@@ -301,15 +319,15 @@ int store_enqueue_installation(struct store *s, const char *installation_id, con
     return rc;
 }
 
-static void schedule_fill(sqlite3_stmt *st, void *item)
+static void schedule_fill(const struct store_row *st, void *item)
 {
     struct schedule_due *d = item;
     store_column_copy(st, 0, d->installation_id, sizeof d->installation_id);
     store_column_copy(st, 1, d->workflow_id, sizeof d->workflow_id);
-    d->version = sqlite3_column_int(st, 2);
+    d->version = store_col_int(st, 2);
     store_column_copy(st, 3, d->env_id, sizeof d->env_id);
     store_column_copy(st, 4, d->user_id, sizeof d->user_id);
-    d->next_run_at = sqlite3_column_int64(st, 5);
+    d->next_run_at = store_col_int64(st, 5);
 }
 
 int store_schedules_due(struct store *s, int64_t now, int limit, struct schedule_due **items,
@@ -346,7 +364,7 @@ void store_claimed_execution_list_free(struct claimed_execution_list *list)
     store_items_free(&list->items, &list->n, sizeof *list->items, claimed_execution_free);
 }
 
-static void claimed_fill(sqlite3_stmt *st, void *item)
+static void claimed_fill(const struct store_row *st, void *item)
 {
     struct claimed_execution *x = item;
     store_column_copy(st, 0, x->id, sizeof x->id);
@@ -354,41 +372,49 @@ static void claimed_fill(sqlite3_stmt *st, void *item)
     store_column_copy(st, 2, x->installation_id, sizeof x->installation_id);
     store_column_copy(st, 3, x->workflow_id, sizeof x->workflow_id);
     store_column_copy(st, 4, x->user_id, sizeof x->user_id);
-    x->version = sqlite3_column_int(st, 5);
+    x->version = store_col_int(st, 5);
     store_column_copy(st, 6, x->event_id, sizeof x->event_id);
-    x->attempt = sqlite3_column_int(st, 7);
+    x->attempt = store_col_int(st, 7);
     x->state = store_column_json(st, 8);
     if (!x->state)
         x->state = cJSON_CreateObject();
-    x->created_at = sqlite3_column_int64(st, 9);
+    x->created_at = store_col_int64(st, 9);
     x->event_payload = store_column_json(st, 10);
     x->install_config = store_column_json(st, 11);
     x->username = store_column_strdup(st, 12);
     x->full_name = store_column_strdup(st, 13);
 }
 
+/* Claims up to ?3 executions: expired leases first, so that work a stalled or dead process held
+ * waits no longer for the backlog queued after it, then the queue in order. lock is "" or, on
+ * PostgreSQL, FOR UPDATE SKIP LOCKED. The run's inputs are read here rather than by three queries
+ * per execution. */
+#define CLAIM(lock)                                                                                \
+    "UPDATE executions SET status = 'running', lease_until = ?1 + ?2, lease_owner = ?4, "          \
+    "attempt = attempt + 1, started_at = coalesce(started_at, ?1) "                                \
+    "WHERE id IN (SELECT id FROM (SELECT id FROM executions "                                      \
+    "  WHERE status = 'running' AND lease_until < ?1 LIMIT ?3" lock ") AS expired "                \
+    "  UNION ALL SELECT id FROM (SELECT id FROM executions "                                       \
+    "  WHERE status = 'queued' AND run_at <= ?1 ORDER BY run_at LIMIT ?3" lock ") AS due "         \
+    "  LIMIT ?3) AND (status = 'queued' AND run_at <= ?1 "                                         \
+    "  OR status = 'running' AND lease_until < ?1) "                                               \
+    "RETURNING id, env_id, installation_id, workflow_id, user_id, version, event_id, "             \
+    "attempt, state, created_at, "                                                                 \
+    "(SELECT payload FROM run_events WHERE id = event_id), "                                       \
+    "(SELECT config FROM installations WHERE id = installation_id), "                              \
+    "(SELECT username FROM users WHERE id = user_id), "                                            \
+    "(SELECT full_name FROM users WHERE id = user_id)"
+
 int store_claim(struct store *s, int64_t now, int64_t lease_ms, int limit, const char *owner,
                 struct claimed_execution_list *out)
 {
-    int rc = store_rows_list(
-        s,
-        "UPDATE executions SET status = 'running', lease_until = ?1 + ?2, lease_owner = ?4, "
-        "attempt = attempt + 1, started_at = coalesce(started_at, ?1) "
-        /* Expired leases first: work a stalled or dead process held waits no longer for the
-         * backlog queued after it. */
-        "WHERE id IN (SELECT id FROM (SELECT id FROM executions "
-        "  WHERE status = 'running' AND lease_until < ?1 LIMIT ?3) "
-        "  UNION ALL SELECT id FROM (SELECT id FROM executions "
-        "  WHERE status = 'queued' AND run_at <= ?1 ORDER BY run_at LIMIT ?3) LIMIT ?3) "
-        "RETURNING id, env_id, installation_id, workflow_id, user_id, version, event_id, "
-        "attempt, state, created_at, "
-        /* What the run reads, fetched here rather than by three queries per execution. */
-        "(SELECT payload FROM run_events WHERE id = event_id), "
-        "(SELECT config FROM installations WHERE id = installation_id), "
-        "(SELECT username FROM users WHERE id = user_id), "
-        "(SELECT full_name FROM users WHERE id = user_id)",
-        claimed_fill, sizeof *out->items, &out->items, &out->n, "iiis", now, lease_ms,
-        (int64_t)limit, owner);
+    int rc =
+        store_rows_list(s,
+                        STORE_SQL(s, CLAIM(""),
+                                  /* Rows another node is claiming are skipped, not waited for. */
+                                  CLAIM(" FOR UPDATE SKIP LOCKED")),
+                        claimed_fill, sizeof *out->items, &out->items, &out->n, "iiis", now,
+                        lease_ms, (int64_t)limit, owner);
     if (rc != STORE_OK)
         store_claimed_execution_list_free(out);
     return rc;
@@ -526,7 +552,7 @@ void store_execution_error_list_free(struct execution_error_list *list)
 
 /* The columns both error lists start with: kind, workflow, execution (or subscription),
  * installation, user, block, message, created_at. */
-static void execution_error_fill(sqlite3_stmt *st, void *item)
+static void execution_error_fill(const struct store_row *st, void *item)
 {
     struct execution_error *e = item;
     store_column_copy(st, 0, e->kind, sizeof e->kind);
@@ -536,11 +562,11 @@ static void execution_error_fill(sqlite3_stmt *st, void *item)
     store_column_copy(st, 4, e->user_id, sizeof e->user_id);
     e->block = store_column_strdup(st, 5);
     e->message = store_column_strdup(st, 6);
-    e->created_at = sqlite3_column_int64(st, 7);
+    e->created_at = store_col_int64(st, 7);
 }
 
 /* The common columns, then the error's id and environment and that environment's stream. */
-static void unstreamed_error_fill(sqlite3_stmt *st, void *item)
+static void unstreamed_error_fill(const struct store_row *st, void *item)
 {
     struct execution_error *e = item;
     execution_error_fill(st, e);
@@ -593,23 +619,29 @@ void store_execution_list_free(struct execution_list *list)
     store_items_free(&list->items, &list->n, sizeof *list->items, execution_free);
 }
 
-static void execution_fill(sqlite3_stmt *st, void *item)
+static void execution_fill(const struct store_row *st, void *item)
 {
     struct execution *x = item;
     store_column_copy(st, 0, x->id, sizeof x->id);
     store_column_copy(st, 1, x->installation_id, sizeof x->installation_id);
     store_column_copy(st, 2, x->workflow_id, sizeof x->workflow_id);
     store_column_copy(st, 3, x->user_id, sizeof x->user_id);
-    x->version = sqlite3_column_int(st, 4);
+    x->version = store_col_int(st, 4);
     store_column_copy(st, 5, x->event_id, sizeof x->event_id);
     store_column_copy(st, 6, x->status, sizeof x->status);
-    x->attempt = sqlite3_column_int(st, 7);
+    x->attempt = store_col_int(st, 7);
     x->error = store_column_strdup(st, 8);
     x->error_block = store_column_strdup(st, 9);
-    x->created_at = sqlite3_column_int64(st, 10);
-    x->started_at = sqlite3_column_int64(st, 11);
-    x->finished_at = sqlite3_column_int64(st, 12);
+    x->created_at = store_col_int64(st, 10);
+    x->started_at = store_col_int64(st, 11);
+    x->finished_at = store_col_int64(st, 12);
 }
+
+/* One page of a workflow's executions in the order given; those created in the same millisecond
+ * by insertion order (SQLite's rowid, seq on PostgreSQL). */
+#define EXECUTIONS_OF_WORKFLOW(order)                                                              \
+    EXECUTION_COLUMNS "WHERE workflow_id = ?1 AND (?2 IS NULL OR user_id = ?2)"                    \
+                      " AND (?3 = 0 OR status = 'error') ORDER BY " order " LIMIT ?4 OFFSET ?5"
 
 int store_executions_of_workflow(struct store *s, const char *workflow_id, const char *user_id,
                                  bool errors_only, bool ascending, int offset, int limit,
@@ -617,21 +649,19 @@ int store_executions_of_workflow(struct store *s, const char *workflow_id, const
 {
     int rc;
     if (ascending)
-        rc = store_rows_list(
-            s,
-            EXECUTION_COLUMNS "WHERE workflow_id = ?1 AND (?2 IS NULL OR user_id = ?2)"
-                              " AND (?3 = 0 OR status = 'error') "
-                              "ORDER BY created_at, rowid LIMIT ?4 OFFSET ?5",
-            execution_fill, sizeof *out->items, &out->items, &out->n, "ssiii", workflow_id, user_id,
-            (int64_t)errors_only, (int64_t)limit, (int64_t)offset);
+        rc = store_rows_list(s,
+                             STORE_SQL(s, EXECUTIONS_OF_WORKFLOW("created_at, rowid"),
+                                       EXECUTIONS_OF_WORKFLOW("created_at, seq")),
+                             execution_fill, sizeof *out->items, &out->items, &out->n, "ssiii",
+                             workflow_id, user_id, (int64_t)errors_only, (int64_t)limit,
+                             (int64_t)offset);
     else
-        rc = store_rows_list(
-            s,
-            EXECUTION_COLUMNS "WHERE workflow_id = ?1 AND (?2 IS NULL OR user_id = ?2)"
-                              " AND (?3 = 0 OR status = 'error') "
-                              "ORDER BY created_at DESC, rowid DESC LIMIT ?4 OFFSET ?5",
-            execution_fill, sizeof *out->items, &out->items, &out->n, "ssiii", workflow_id, user_id,
-            (int64_t)errors_only, (int64_t)limit, (int64_t)offset);
+        rc = store_rows_list(s,
+                             STORE_SQL(s, EXECUTIONS_OF_WORKFLOW("created_at DESC, rowid DESC"),
+                                       EXECUTIONS_OF_WORKFLOW("created_at DESC, seq DESC")),
+                             execution_fill, sizeof *out->items, &out->items, &out->n, "ssiii",
+                             workflow_id, user_id, (int64_t)errors_only, (int64_t)limit,
+                             (int64_t)offset);
     if (rc != STORE_OK)
         store_execution_list_free(out);
     return rc;
@@ -662,23 +692,23 @@ void store_execution_step_list_free(struct execution_step_list *list)
 }
 
 /* A document's length in bytes, -1 for SQL NULL (no document). */
-static int64_t column_bytes(sqlite3_stmt *st, int col)
+static int64_t column_bytes(const struct store_row *st, int col)
 {
-    return sqlite3_column_type(st, col) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, col);
+    return store_col_null(st, col) ? -1 : store_col_int64(st, col);
 }
 
-static void step_fill(sqlite3_stmt *st, void *item)
+static void step_fill(const struct store_row *st, void *item)
 {
     struct execution_step *step = item;
-    step->seq = sqlite3_column_int(st, 0);
+    step->seq = store_col_int(st, 0);
     step->block_id = store_column_strdup(st, 1);
     step->block_type = store_column_strdup(st, 2);
     step->block_name = store_column_strdup(st, 3);
     step->step_key = store_column_strdup(st, 4);
     step->status = store_column_strdup(st, 5);
-    step->attempt = sqlite3_column_int(st, 6);
-    step->started_at = sqlite3_column_int64(st, 7);
-    step->stopped_at = sqlite3_column_int64(st, 8);
+    step->attempt = store_col_int(st, 6);
+    step->started_at = store_col_int64(st, 7);
+    step->stopped_at = store_col_int64(st, 8);
     step->inputs = store_column_json(st, 9);
     step->inputs_bytes = column_bytes(st, 10);
     step->output = store_column_json(st, 11);
@@ -686,17 +716,22 @@ static void step_fill(sqlite3_stmt *st, void *item)
     step->error = store_column_strdup(st, 13);
 }
 
+/* An execution's steps, with inputs and output left out (NULL) beyond ?2 bytes; in_bytes and
+ * out_bytes measure them in the backend's SQL. */
+#define STEPS_OF_EXECUTION(in_bytes, out_bytes)                                                    \
+    "SELECT seq, block_id, block_type, block_name, step_key, status, attempt, started_at, "        \
+    "stopped_at, CASE WHEN " in_bytes " <= ?2 THEN inputs END, " in_bytes ", "                     \
+    "CASE WHEN " out_bytes " <= ?2 THEN output END, " out_bytes ", error "                         \
+    "FROM execution_steps WHERE execution_id = ?1 ORDER BY seq LIMIT ?3"
+
 int store_steps_of_execution(struct store *s, const char *execution_id, int64_t max_bytes,
                              int limit, struct execution_step_list *out)
 {
     int rc = store_rows_list(
         s,
-        "SELECT seq, block_id, block_type, block_name, step_key, status, attempt, started_at, "
-        "stopped_at, CASE WHEN length(CAST(inputs AS BLOB)) <= ?2 THEN inputs END, "
-        "length(CAST(inputs AS BLOB)), "
-        "CASE WHEN length(CAST(output AS BLOB)) <= ?2 THEN output END, "
-        "length(CAST(output AS BLOB)), error "
-        "FROM execution_steps WHERE execution_id = ?1 ORDER BY seq LIMIT ?3",
+        STORE_SQL(
+            s, STEPS_OF_EXECUTION("length(CAST(inputs AS BLOB))", "length(CAST(output AS BLOB))"),
+            STEPS_OF_EXECUTION("octet_length(inputs)", "octet_length(output)")),
         step_fill, sizeof *out->items, &out->items, &out->n, "sii", execution_id, max_bytes,
         (int64_t)limit);
     if (rc != STORE_OK)
@@ -706,61 +741,68 @@ int store_steps_of_execution(struct store *s, const char *execution_id, int64_t 
 
 /* Executions waiting for (or running) their next attempt after a failed one, as entries of the
  * error list: when the failing step stopped, and when the next attempt runs. Each reads its
- * status's partial index, so the cost follows the queue, not the workflow's history. */
-#define RETRYING_EXECUTIONS(status, index, next_at)                                                \
+ * status's partial index, so the cost follows the queue, not the workflow's history: SQLite is told
+ * so (indexed_by), PostgreSQL's planner finds it. */
+#define RETRYING_EXECUTIONS(status, indexed_by, next_at)                                           \
     "SELECT 'execution', x.workflow_id, x.id, x.installation_id, x.user_id, x.error_block, "       \
     "x.error, coalesce((SELECT max(stopped_at) FROM execution_steps WHERE execution_id = x.id), "  \
-    "x.started_at, x.created_at), 'retrying', " next_at ", x.attempt FROM executions x "           \
-    "INDEXED BY " index " WHERE x.status = '" status "' AND x.error IS NOT NULL "                  \
+    "x.started_at, x.created_at), 'retrying', " next_at                                            \
+    ", x.attempt FROM executions x " indexed_by "WHERE x.status = '" status                        \
+    "' AND x.error IS NOT NULL "                                                                   \
     "AND x.workflow_id = ?1 AND (?2 IS NULL OR x.user_id = ?2) "
-#define RETRYING_QUEUED  RETRYING_EXECUTIONS("queued", "executions_due", "x.run_at")
-#define RETRYING_RUNNING RETRYING_EXECUTIONS("running", "executions_leased", "NULL")
 
 /* The common columns, then the error's status, when the next attempt runs and the attempt that
  * failed (both SQL NULL when unknown). */
-static void workflow_error_fill(sqlite3_stmt *st, void *item)
+static void workflow_error_fill(const struct store_row *st, void *item)
 {
     struct execution_error *e = item;
     execution_error_fill(st, e);
     store_column_copy(st, 8, e->status, sizeof e->status);
-    e->next_attempt_at = sqlite3_column_int64(st, 9);
-    e->has_attempt = sqlite3_column_type(st, 10) != SQLITE_NULL;
-    e->attempt = sqlite3_column_int(st, 10);
+    e->next_attempt_at = store_col_int64(st, 9);
+    e->has_attempt = !store_col_null(st, 10);
+    e->attempt = store_col_int(st, 10);
 }
+
+/* A workflow's error list: errors recorded, newest first, and executions retrying. */
+#define WORKFLOW_ERRORS(queued_index, running_index)                                               \
+    "SELECT e.kind, e.workflow_id AS workflowId, e.execution_id AS executionId, "                  \
+    "e.installation_id AS installationId, e.user_id AS userId, e.block, e.message, "               \
+    "e.created_at AS createdAt, " /* A subscription's latest error is retried while it lasts; an   \
+                                     earlier one was resolved. */                                  \
+    "CASE WHEN e.kind != 'subscription' OR a.id IS NULL THEN 'failed' "                            \
+    "  WHEN EXISTS (SELECT 1 FROM execution_errors n WHERE n.kind = 'subscription' "               \
+    "    AND n.execution_id = e.execution_id AND n.created_at > e.created_at) "                    \
+    "    OR a.state = 'active' THEN 'resolved' "                                                   \
+    "  WHEN a.retry_at IS NOT NULL THEN 'retrying' ELSE 'failed' END AS status, "                  \
+    "CASE WHEN a.state = 'error' THEN a.retry_at END AS nextAttemptAt, "                           \
+    "CASE WHEN a.state = 'error' THEN a.attempts END AS attempt "                                  \
+    "FROM execution_errors e LEFT JOIN app_subscriptions a "                                       \
+    "ON e.kind = 'subscription' AND a.id = e.execution_id "                                        \
+    "WHERE e.workflow_id = ?1 AND (?2 IS NULL OR e.user_id = ?2) "                                 \
+    "UNION ALL " RETRYING_EXECUTIONS(                                                              \
+        "queued", queued_index,                                                                    \
+        "x.run_at") "UNION ALL " RETRYING_EXECUTIONS("running", running_index,                     \
+                                                     "NULL") "ORDER BY createdAt DESC LIMIT 1000"
 
 int store_errors_of_workflow(struct store *s, const char *workflow_id, const char *user_id,
                              struct execution_error_list *out)
 {
     int rc = store_rows_list(
         s,
-        "SELECT e.kind, e.workflow_id AS workflowId, e.execution_id AS executionId, "
-        "e.installation_id AS installationId, e.user_id AS userId, e.block, e.message, "
-        "e.created_at AS createdAt, "
-        /* A subscription's latest error is retried while it lasts; an earlier one was resolved. */
-        "CASE WHEN e.kind != 'subscription' OR a.id IS NULL THEN 'failed' "
-        "  WHEN EXISTS (SELECT 1 FROM execution_errors n WHERE n.kind = 'subscription' "
-        "    AND n.execution_id = e.execution_id AND n.created_at > e.created_at) "
-        "    OR a.state = 'active' THEN 'resolved' "
-        "  WHEN a.retry_at IS NOT NULL THEN 'retrying' ELSE 'failed' END AS status, "
-        "CASE WHEN a.state = 'error' THEN a.retry_at END AS nextAttemptAt, "
-        "CASE WHEN a.state = 'error' THEN a.attempts END AS attempt "
-        "FROM execution_errors e LEFT JOIN app_subscriptions a "
-        "ON e.kind = 'subscription' AND a.id = e.execution_id "
-        "WHERE e.workflow_id = ?1 AND (?2 IS NULL OR e.user_id = ?2) "
-        "UNION ALL " RETRYING_QUEUED "UNION ALL " RETRYING_RUNNING
-        "ORDER BY createdAt DESC LIMIT 1000",
+        STORE_SQL(s, WORKFLOW_ERRORS("INDEXED BY executions_due ", "INDEXED BY executions_leased "),
+                  WORKFLOW_ERRORS("", "")),
         workflow_error_fill, sizeof *out->items, &out->items, &out->n, "ss", workflow_id, user_id);
     if (rc != STORE_OK)
         store_execution_error_list_free(out);
     return rc;
 }
 
-static void counts_fill(sqlite3_stmt *st, void *item)
+static void counts_fill(const struct store_row *st, void *item)
 {
     struct workflow_counts *c = item;
-    c->runs = sqlite3_column_int64(st, 0);
-    c->errors = sqlite3_column_int64(st, 1);
-    c->app_actions = sqlite3_column_int64(st, 2);
+    c->runs = store_col_int64(st, 0);
+    c->errors = store_col_int64(st, 1);
+    c->app_actions = store_col_int64(st, 2);
 }
 
 int store_workflow_counts(struct store *s, const char *workflow_id, struct workflow_counts *out)
@@ -776,11 +818,11 @@ int store_workflow_counts(struct store *s, const char *workflow_id, struct workf
 }
 
 /* Queued and running counts into the int64_t[2] at item. */
-static void depth_fill(sqlite3_stmt *st, void *item)
+static void depth_fill(const struct store_row *st, void *item)
 {
     int64_t *depth = item;
-    depth[0] = sqlite3_column_int64(st, 0);
-    depth[1] = sqlite3_column_int64(st, 1);
+    depth[0] = store_col_int64(st, 0);
+    depth[1] = store_col_int64(st, 1);
 }
 
 int store_queue_depth(struct store *s, int64_t *queued, int64_t *running)
@@ -803,12 +845,12 @@ void store_run_event_clear(struct run_event *ev)
     memset(ev, 0, sizeof *ev);
 }
 
-static void run_event_fill(sqlite3_stmt *st, void *item)
+static void run_event_fill(const struct store_row *st, void *item)
 {
     struct run_event *ev = item;
     ev->name = store_column_strdup(st, 0);
     ev->payload = store_column_json(st, 1);
-    ev->created_at = sqlite3_column_int64(st, 2);
+    ev->created_at = store_col_int64(st, 2);
 }
 
 int store_event_payload(struct store *s, const char *event_id, struct run_event *out)
@@ -839,9 +881,7 @@ int store_user_logs_delete(struct store *s, const char *user_id)
         return rc;
     }
     /* The freed pages were zeroed (secure_delete); fold the WAL back so no copy survives there. */
-    char *msg = NULL;
-    sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, &msg);
-    sqlite3_free(msg);
+    store_fold_log(s);
     return STORE_OK;
 }
 

@@ -20,7 +20,7 @@ void store_sealing_settings_list_free(struct sealing_settings_list *l)
     store_items_free(&l->items, &l->n, sizeof *l->items, sealing_settings_clear);
 }
 
-static void settings_row(sqlite3_stmt *st, void *item)
+static void settings_row(const struct store_row *st, void *item)
 {
     struct sealing_settings *x = item;
     store_column_copy(st, 0, x->env_id, sizeof x->env_id);
@@ -57,12 +57,12 @@ void store_sealing_installation_list_free(struct sealing_installation_list *l)
     store_items_free(&l->items, &l->n, sizeof *l->items, sealing_installation_clear);
 }
 
-static void installation_row(sqlite3_stmt *st, void *item)
+static void installation_row(const struct store_row *st, void *item)
 {
     struct sealing_installation *x = item;
     store_column_copy(st, 0, x->id, sizeof x->id);
     store_column_copy(st, 1, x->workflow_id, sizeof x->workflow_id);
-    x->version = sqlite3_column_int(st, 2);
+    x->version = store_col_int(st, 2);
     x->config = store_column_json(st, 3);
     if (!x->config)
         x->config = cJSON_CreateNull();
@@ -74,7 +74,8 @@ int store_installations_with_secret_fields(struct store *s, struct sealing_insta
                              "SELECT i.id, i.workflow_id, i.version, i.config FROM installations i "
                              "JOIN workflow_versions v ON v.workflow_id = i.workflow_id "
                              "AND v.version = i.version "
-                             "WHERE v.fields LIKE '%password%' OR v.fields LIKE '%writeOnly%'",
+                             "WHERE lower(v.fields) LIKE '%password%' "
+                             "OR lower(v.fields) LIKE '%writeonly%'",
                              installation_row, sizeof *out->items, &out->items, &out->n, "");
     if (rc != STORE_OK)
         store_sealing_installation_list_free(out);
@@ -89,8 +90,5 @@ int store_installation_set_config(struct store *s, const char *id, const cJSON *
 
 int store_wal_fold(struct store *s)
 {
-    char *msg = NULL;
-    int rc = sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, &msg);
-    sqlite3_free(msg);
-    return rc == SQLITE_OK ? STORE_OK : STORE_ERROR;
+    return store_fold_log(s);
 }

@@ -1,10 +1,10 @@
 /*
- * The store: Solder's state in one SQLite database (WAL mode), behind functions named for what they
- * do, so that another engine can serve the same schema later.
+ * The store: Solder's state in one database — an embedded SQLite file (WAL mode) or a PostgreSQL
+ * server that several nodes share — behind functions named for what they do.
  *
- * Lifecycle: store_open creates or opens the file and applies pending migrations; each thread uses
- * its own struct store (one connection with its own prepared-statement cache); store_close releases
- * it. Every SQL value is bound; no statement is built from request data.
+ * Lifecycle: store_open opens the database (creating a SQLite file) and applies pending migrations;
+ * each thread uses its own struct store (one connection with its own prepared-statement cache);
+ * store_close releases it. Every SQL value is bound; no statement is built from request data.
  *
  * Return convention: 0 success, STORE_NOT_FOUND, STORE_CONFLICT (a unique key is taken), or
  * STORE_ERROR (message in store_errmsg). Out-parameters of string type are malloc'd for the caller.
@@ -35,16 +35,21 @@ void store_set_sync(enum store_sync mode);
 
 /*
  * Where the store lives, from a database URL (solder's --database, SOLDER_DATABASE): NULL or ""
- * is DATA_DIR/solder.db, "sqlite:PATH" the SQLite file PATH. A postgres:// or postgresql:// URL is
- * refused (this build's only backend is SQLite), as is any other. Writes the path store_open takes
- * into path; returns STORE_OK, or STORE_ERROR with the reason in err.
+ * is DATA_DIR/solder.db, "sqlite:PATH" the SQLite file PATH, postgres://USER:PASS@HOST:PORT/DB (or
+ * postgresql://, with libpq's query parameters) a PostgreSQL database. Any other URL is refused.
+ * Writes what store_open takes (a path or the URL) into path; returns STORE_OK, or STORE_ERROR with
+ * the reason in err (which never repeats the URL: it may hold a password).
  */
 int store_locate(const char *url, const char *data_dir, char *path, size_t path_len, char *err,
                  size_t err_len);
 
-/* The lock file of the store at path (PATH.lock, beside it): every server on the store holds a
- * shared lock on it while its engine runs, so servers that share a store through --database see
- * each other whatever their data directories; `solder restore` takes it exclusively. */
+/* Whether store_open's target is a PostgreSQL URL. */
+bool store_is_postgres(const char *target);
+
+/* The lock file of the SQLite store at path (PATH.lock, beside it): every server on the store holds
+ * a shared lock on it while its engine runs, so servers that share a store through --database see
+ * each other whatever their data directories; `solder restore` takes it exclusively. "" for a
+ * PostgreSQL store, whose nodes may run on other machines. */
 void store_lock_file(const char *path, char *out, size_t out_len);
 
 struct store *store_open(const char *path, char *err, size_t err_len);
@@ -65,7 +70,7 @@ const char *store_errmsg(struct store *s);
 int store_schema_version(struct store *s);
 /* The schema version this binary migrates stores to. */
 int store_schema_latest(void);
-/* The database engine and its version ("SQLite 3.46.1") into out, for --version. */
+/* The database engines and their versions ("SQLite 3.40.1, libpq 15.2") into out, for --version. */
 void store_backend_version(char *out, size_t cap);
 
 /*
@@ -78,10 +83,57 @@ void store_backend_version(char *out, size_t cap);
 int store_copy_file(const char *src, const char *dst, char *err, size_t err_len);
 int store_check_file(const char *path, int max_version, int *version, char *err, size_t err_len);
 
+/*
+ * The bus between the nodes of one PostgreSQL store (store/postgres/bus.c): a thread of the server
+ * with its own connection that LISTENs for the other nodes' signals and hands them to hooks, and
+ * sends this node's live updates to them. Executions queued on any node wake idle workers on every
+ * node (work); a revoked key or a deleted user makes every node check its websockets again (auth);
+ * a live update reaches the websockets of every node (live), but only while some node has
+ * subscribers. Hooks run on the bus thread; ctx comes back to each.
+ */
+struct store_bus_hooks {
+    void *ctx;
+    void (*work)(void *ctx);
+    void (*auth)(void *ctx);
+    /* Another node's live update for env_id's user_id (NULL: environment-wide), as JSON text. */
+    void (*live)(void *ctx, const char *env_id, const char *user_id, const char *event);
+    /* Whether this node has websocket subscribers now (it tells the others every few seconds). */
+    bool (*subscribers)(void *ctx);
+    /* Another node changed installations (its app triggers' subscriptions may follow). */
+    void (*installations)(void *ctx);
+};
+struct store_bus;
+/* *out gets the bus of the store at target: NULL (and STORE_OK) for SQLite, whose processes share
+ * one machine. STORE_ERROR with the reason in err when the bus cannot connect at start. */
+int store_bus_start(const char *target, const struct store_bus_hooks *hooks, struct store_bus **out,
+                    char *err, size_t err_len);
+/* Stops the bus thread: no hook runs after it returns; store_bus_publish may still be called (it
+ * queues for nobody) until store_bus_free. */
+void store_bus_stop(struct store_bus *bus);
+void store_bus_free(struct store_bus *bus);
+/* Whether another node had websocket subscribers a moment ago (any thread; false without a bus). */
+bool store_bus_remote_subscribers(struct store_bus *bus);
+/* Hands this node's live update to the other nodes (any thread, never waits on the database): it is
+ * queued for the bus thread, and dropped when the queue is full or the update too long for a
+ * signal. */
+void store_bus_publish(struct store_bus *bus, const char *env_id, const char *user_id,
+                       const char *event);
+/* Tells the other nodes that installations changed (any thread, queued as above). */
+void store_bus_installations_changed(struct store_bus *bus);
+
+/* Work that one node at a time does for all: the maintenance passes (schedules, error streaming,
+ * retention) and the app triggers' hooks (subscriptions, deliveries, polls). */
+enum store_lead { STORE_LEAD_MAINTENANCE, STORE_LEAD_HOOKS };
+/* Whether s leads what: on PostgreSQL, one connection of all the nodes' holds each lead (an
+ * advisory lock, let go when that connection ends, so a node that dies hands it on); on SQLite,
+ * always. */
+bool store_lead(struct store *s, enum store_lead what);
+
 /* Milliseconds since the epoch, the unit of every stored time. */
 int64_t store_now(void);
 
-/* Transactions (BEGIN IMMEDIATE / COMMIT / ROLLBACK). */
+/* Transactions (BEGIN IMMEDIATE / COMMIT / ROLLBACK). One transaction writes at a time, on
+ * PostgreSQL too (an advisory lock held until it ends). */
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);

@@ -15,113 +15,92 @@ void store_user_clear(struct user *u)
 
 int store_user_insert(struct store *s, const struct user *u)
 {
-    sqlite3_stmt *st = store_stmt(s, STMT_USER_INSERT);
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_text(st, 1, u->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, u->env_id, -1, SQLITE_STATIC);
-    store_bind_text(st, 3, u->username);
-    store_bind_text(st, 4, u->full_name);
-    sqlite3_bind_int64(st, 5, u->created_at);
-    return store_exec_stmt(s, st);
+    return store_query(s,
+                       "INSERT INTO users(id, env_id, username, full_name, created_at, "
+                       "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+                       NULL, "ssssi", u->id, u->env_id, u->username, u->full_name, u->created_at);
 }
 
-static void user_row(sqlite3_stmt *st, struct user *out)
+static void user_fill(const struct store_row *st, void *item)
 {
+    struct user *out = item;
     store_column_copy(st, 0, out->id, sizeof out->id);
     store_column_copy(st, 1, out->env_id, sizeof out->env_id);
     out->username = store_column_strdup(st, 2);
     out->full_name = store_column_strdup(st, 3);
-    out->created_at = sqlite3_column_int64(st, 4);
-    out->updated_at = sqlite3_column_int64(st, 5);
+    out->created_at = store_col_int64(st, 4);
+    out->updated_at = store_col_int64(st, 5);
 }
 
-static int find_one(struct store *s, enum store_stmt_id id, const char *env_id, const char *key,
-                    struct user *out)
+#define USER_COLUMNS "id, env_id, username, full_name, created_at, updated_at"
+
+static int find_by_id(struct store *s, const char *env_id, const char *id, struct user *out)
 {
-    sqlite3_stmt *st = store_stmt(s, id);
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_text(st, 1, env_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    int result = STORE_NOT_FOUND;
-    if (rc == SQLITE_ROW) {
-        user_row(st, out);
-        result = STORE_OK;
-    } else if (rc != SQLITE_DONE) {
-        result = store_fail(s, rc);
-    }
-    store_done(st);
-    return result;
+    return store_rows_one(s, "SELECT " USER_COLUMNS " FROM users WHERE env_id = ?1 AND id = ?2",
+                          user_fill, out, "ss", env_id, id);
 }
 
 int store_user_find(struct store *s, const char *env_id, const char *id_or_name, struct user *out)
 {
     memset(out, 0, sizeof *out);
     if (id_valid(id_or_name)) {
-        int rc = find_one(s, STMT_USER_BY_ID, env_id, id_or_name, out);
+        int rc = find_by_id(s, env_id, id_or_name, out);
         if (rc != STORE_NOT_FOUND)
             return rc;
     }
-    return find_one(s, STMT_USER_BY_NAME, env_id, id_or_name, out);
+    return store_rows_one(s,
+                          "SELECT " USER_COLUMNS " FROM users WHERE env_id = ?1 AND username = ?2",
+                          user_fill, out, "ss", env_id, id_or_name);
 }
 
 int store_user_find_id(struct store *s, const char *env_id, const char *id, struct user *out)
 {
     memset(out, 0, sizeof *out);
-    return id_valid(id) ? find_one(s, STMT_USER_BY_ID, env_id, id, out) : STORE_NOT_FOUND;
+    return id_valid(id) ? find_by_id(s, env_id, id, out) : STORE_NOT_FOUND;
 }
 
 int store_user_update(struct store *s, const char *env_id, const char *id, const char *username,
                       const char *full_name, int64_t now)
 {
-    sqlite3_stmt *st = store_stmt(s, STMT_USER_UPDATE);
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_text(st, 1, env_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-    store_bind_text(st, 3, username);
-    store_bind_text(st, 4, full_name);
-    sqlite3_bind_int64(st, 5, now);
-    int rc = store_exec_stmt(s, st);
-    if (rc == STORE_OK && sqlite3_changes(s->db) == 0)
-        return STORE_NOT_FOUND;
-    return rc;
+    return store_changed(s, store_query(s,
+                                        "UPDATE users SET username = coalesce(?3, username), "
+                                        "full_name = coalesce(?4, full_name), updated_at = ?5 "
+                                        "WHERE env_id = ?1 AND id = ?2",
+                                        NULL, "ssssi", env_id, id, username, full_name, now));
 }
 
 int store_user_delete(struct store *s, const char *env_id, const char *id)
 {
-    sqlite3_stmt *st = store_stmt(s, STMT_USER_DELETE);
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_text(st, 1, env_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-    int rc = store_exec_stmt(s, st);
-    if (rc == STORE_OK && sqlite3_changes(s->db) == 0)
-        return STORE_NOT_FOUND;
-    return rc;
+    int rc = store_changed(s, store_query(s, "DELETE FROM users WHERE env_id = ?1 AND id = ?2",
+                                          NULL, "ss", env_id, id));
+    return rc == STORE_OK ? store_signal(s, STORE_CHANNEL_AUTH) : rc;
+}
+
+/* The caller's function and its argument, for each user store_user_each reads. */
+struct user_visit {
+    int (*fn)(const struct user *, void *);
+    void *arg;
+};
+
+static int user_visit_row(const struct store_row *st, void *arg)
+{
+    struct user_visit *v = arg;
+    struct user u = {0};
+    user_fill(st, &u);
+    int stop = v->fn(&u, v->arg);
+    store_user_clear(&u);
+    return stop ? STORE_NOT_FOUND : STORE_OK; /* stops; not an error */
 }
 
 int store_user_each(struct store *s, const char *env_id, int (*fn)(const struct user *, void *),
                     void *arg)
 {
-    sqlite3_stmt *st = store_stmt(s, STMT_USER_LIST);
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_text(st, 1, env_id, -1, SQLITE_STATIC);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct user u;
-        user_row(st, &u);
-        int stop = fn(&u, arg);
-        store_user_clear(&u);
-        if (stop)
-            break;
-    }
-    int result = rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : store_fail(s, rc);
-    store_done(st);
-    return result;
+    struct user_visit v = {fn, arg};
+    int rc = store_rows(s,
+                        "SELECT " USER_COLUMNS " FROM users WHERE env_id = ?1 "
+                        "ORDER BY created_at, id",
+                        user_visit_row, &v, "s", env_id);
+    return rc == STORE_NOT_FOUND ? STORE_OK : rc;
 }
 
 /* The LIKE pattern "%search%" with the pattern's own characters (%, _ and the escape \) escaped;
@@ -153,12 +132,6 @@ void store_user_list_free(struct user_list *l)
     store_items_free(&l->items, &l->n, sizeof *l->items, user_clear);
 }
 
-static void user_list_row(sqlite3_stmt *st, void *item)
-{
-    struct user *u = item;
-    user_row(st, u);
-}
-
 int store_users_search(struct store *s, const char *env_id, const char *search, int offset,
                        int limit, struct user_list *out, int64_t *total)
 {
@@ -167,17 +140,25 @@ int store_users_search(struct store *s, const char *env_id, const char *search, 
     char *pattern = search && *search ? like_pattern(search) : NULL;
     if (search && *search && !pattern)
         return store_out_of_memory(s);
-#define USERS_MATCH                                                                                \
-    "FROM users WHERE env_id = ?1 AND (?2 IS NULL OR username LIKE ?2 ESCAPE '\\' "                \
-    "OR full_name LIKE ?2 ESCAPE '\\' OR id LIKE ?2 ESCAPE '\\') "
-    int rc = store_rows(s, "SELECT count(*) " USERS_MATCH, store_row_int64, total, "ss", env_id,
-                        pattern);
+        /* SQLite's LIKE ignores the case of ASCII letters, PostgreSQL's ILIKE too; users created in
+         * the same millisecond come newest first by insertion order (SQLite's rowid, seq there). */
+#define USERS_MATCH(like)                                                                          \
+    "FROM users WHERE env_id = ?1 AND (?2 IS NULL OR username " like " ?2 ESCAPE '\\' "            \
+    "OR full_name " like " ?2 ESCAPE '\\' OR id " like " ?2 ESCAPE '\\') "
+    int rc = store_rows(s,
+                        STORE_SQL(s, "SELECT count(*) " USERS_MATCH("LIKE"),
+                                  "SELECT count(*) " USERS_MATCH("ILIKE")),
+                        store_row_int64, total, "ss", env_id, pattern);
     if (rc == STORE_OK)
         rc = store_rows_list(
             s,
-            "SELECT id, env_id, username, full_name, created_at, updated_at " USERS_MATCH
-            "ORDER BY created_at DESC, rowid DESC LIMIT ?4 OFFSET ?3",
-            user_list_row, sizeof *out->items, &out->items, &out->n, "ssii", env_id, pattern,
+            STORE_SQL(
+                s,
+                "SELECT " USER_COLUMNS
+                " " USERS_MATCH("LIKE") "ORDER BY created_at DESC, rowid DESC LIMIT ?4 OFFSET ?3",
+                "SELECT " USER_COLUMNS
+                " " USERS_MATCH("ILIKE") "ORDER BY created_at DESC, seq DESC LIMIT ?4 OFFSET ?3"),
+            user_fill, sizeof *out->items, &out->items, &out->n, "ssii", env_id, pattern,
             (int64_t)offset, (int64_t)limit);
 #undef USERS_MATCH
     free(pattern);

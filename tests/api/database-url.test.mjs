@@ -1,6 +1,6 @@
 // --database URL (and SOLDER_DATABASE): every command that opens the store finds it there rather
 // than in the data directory, and every thread of the server (API, engine workers, the hooks
-// thread of app triggers) works on it; a URL this build cannot serve is refused with a clear
+// thread of app triggers) works on it; a URL Solder cannot serve is refused with a clear
 // message that never repeats a password.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -92,13 +92,14 @@ test('serve --database sqlite:PATH: the API, the workers and the hooks thread al
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('a database URL this build cannot serve is refused clearly, and its password is never repeated', () => {
+test('a database URL Solder cannot serve is refused clearly, and its password is never repeated', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'solder-dburl-'));
   try {
     for (const [url, why] of [
-      ['postgres://solder:hunter2secret@db.internal:5432/solder', /postgres:\/\/ database is not available in this build.*sqlite:PATH/],
-      ['postgresql://solder:hunter2secret@db/solder', /postgres:\/\/ database is not available in this build/],
-      ['mysql://solder:hunter2secret@db/solder', /must be sqlite:PATH, not a "mysql" URL/],
+      // Nothing listens on port 1: the connection is refused at once.
+      ['postgres://solder:hunter2secret@127.0.0.1:1/solder', /cannot connect to PostgreSQL/],
+      ['postgresql://solder:hunter2secret@127.0.0.1:1/solder?sslmode=disable', /cannot connect to PostgreSQL/],
+      ['mysql://solder:hunter2secret@db/solder', /must be sqlite:PATH or postgres:\/\/.*, not a "mysql" URL/],
       ['sqlite:', /must be sqlite:PATH/],
     ]) {
       for (const args of [['serve', '--listen', '127.0.0.1:0'], ['key', 'list'], ['admin', 'list'], ['export', '--env', 'development']]) {

@@ -42,13 +42,14 @@ endforeach()
 string(REPLACE ";" "|" probes "${probes}")
 
 # The store's door (docs/architecture.md, "The store"): through its public headers, every one of
-# native/store/ but store_internal.h, no part sees SQL (store_query) or the database library
-# (sqlite3). door_control reaches both through store_internal.h, proving the probes can tell.
+# native/store/ but store_internal.h and driver.h, no part sees SQL (store_query) or the database
+# library (sqlite3). door_control reaches both through the SQLite backend's own header
+# (store/sqlite/sqlite.h, which includes store_internal.h), proving the probes can tell.
 file(GLOB store_headers CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/native/store/*.h)
 set(public_includes "")
 foreach(h ${store_headers})
     get_filename_component(base ${h} NAME)
-    if(NOT base STREQUAL "store_internal.h")
+    if(NOT base STREQUAL "store_internal.h" AND NOT base STREQUAL "driver.h")
         string(APPEND public_includes "#include \"store/${base}\"\n")
     endif()
 endforeach()
@@ -57,7 +58,7 @@ file(WRITE ${LAYER_PROBE_DIR}/door_query.c
 file(WRITE ${LAYER_PROBE_DIR}/door_sqlite.c
      "${public_includes}int probe(void) { return (int)sizeof(sqlite3 *); }\n")
 file(WRITE ${LAYER_PROBE_DIR}/door_control.c
-     "#include \"store/store_internal.h\"\n"
+     "#include \"store/sqlite/sqlite.h\"\n"
      "int probe(void) { return (int)(sizeof &store_query + sizeof(sqlite3 *)); }\n")
 set(door_probes "door_query=store_query|door_sqlite=sqlite3|door_control=")
 

@@ -2,6 +2,7 @@
  * done runs after the COMMIT, a failed COMMIT fails every job of its group, the group and queue
  * limits, and stop drains what is queued. */
 #include "check.h"
+#include "store_fixture.h"
 
 #include "store/store_internal.h"
 #include "store/writer.h"
@@ -136,12 +137,12 @@ static void count_commit(void *ctx)
 
 int main(void)
 {
-    char dir[] = "/tmp/solder-writer-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
-    char path[128], err[256];
-    snprintf(path, sizeof path, "%s/solder.db", dir);
-    reader = store_open(path, err, sizeof err);
-    CHECK(reader != NULL);
+    struct store_fixture fx;
+    reader = store_fixture_open(&fx, "writer");
+    if (!reader)
+        return check_summary("test_store_writer");
+    const char *path = fx.path;
+    char err[256];
     CHECK_INT(store_query(reader, "CREATE TABLE wk(k TEXT PRIMARY KEY)", NULL, ""), STORE_OK);
     CHECK_INT(store_query(reader, "CREATE TABLE wp(id INTEGER PRIMARY KEY)", NULL, ""), STORE_OK);
     CHECK_INT(store_query(reader,
@@ -250,9 +251,6 @@ int main(void)
     store_writer_free(w);
     CHECK_INT(atomic_load(&wrong_ctx), 0); /* every committed hook got the writer's ctx */
 
-    store_close(reader);
-    char cmd[200];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    store_fixture_close(&fx);
     return check_summary("test_store_writer");
 }

@@ -5,7 +5,7 @@
  * the WAL size after its commits; when the server runs a checkpointer, that thread does the work on
  * its own connection. Processes without one (the command line) checkpoint as SQLite would.
  */
-#include "store/store_internal.h"
+#include "store/sqlite/sqlite.h"
 #include "base/log.h"
 
 #include <errno.h>
@@ -85,7 +85,7 @@ static void *checkpointer_main(void *arg)
     return NULL;
 }
 
-int store_checkpointer_start(const char *path, char *err, size_t err_len)
+int store_sqlite_checkpointer_start(const char *path, char *err, size_t err_len)
 {
     if (atomic_load(&ck.running))
         return 0;
@@ -117,7 +117,7 @@ int store_checkpointer_start(const char *path, char *err, size_t err_len)
     return 0;
 }
 
-void store_checkpointer_stop(void)
+void store_sqlite_checkpointer_stop(void)
 {
     if (!atomic_load(&ck.running))
         return;
