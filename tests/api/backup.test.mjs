@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, 
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { BIN, startServer, api, waitUntil } from './server.mjs';
+import { BIN, startServer, api, waitUntil, onPostgres } from './server.mjs';
 
 const V = '/2024-03';
 const run = (...args) => spawnSync(BIN, args, { encoding: 'utf8' });
@@ -28,7 +28,9 @@ function runAsync(...args) {
   });
 }
 
-test('a backup under /run/event load restores with every event acknowledged before it began', async () => {
+test('a backup under /run/event load restores with every event acknowledged before it began', {
+  skip: onPostgres && 'SQLite only: solder backup copies the SQLite file; a PostgreSQL store is backed up with pg_dump',
+}, async () => {
   const s = await startServer(['--rate-limit', 'off', '--workers', '0']);
   const work = mkdtempSync(path.join(tmpdir(), 'solder-backup-'));
   let s2;

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { BIN, startServer, api } from './server.mjs';
+import { BIN, startServer, api, newStore, storeArgs } from './server.mjs';
 
 const run = (...args) => spawnSync(BIN, args, { encoding: 'utf8' });
 
@@ -38,14 +38,14 @@ test('unknown commands and flags exit 2 with a message', () => {
 });
 
 test('key create prints only the key; the first start writes dev-api-key 0600', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'solder-cli-'));
+  const store = newStore('solder-cli-');
   try {
-    const r = run('key', 'create', '--env', 'production', '--data', dir);
+    const r = run('key', 'create', '--env', 'production', ...storeArgs(store));
     assert.equal(r.status, 0);
     assert.match(r.stdout, /^sk_prod_[A-Za-z0-9_-]{43}\n$/);
-    assert.equal(run('key', 'revoke', 'ffffffffffffffffffffffff', '--data', dir).status, 1);
+    assert.equal(run('key', 'revoke', 'ffffffffffffffffffffffff', ...storeArgs(store)).status, 1);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    store.remove();
   }
   const s = await startServer();
   const mode = statSync(path.join(s.dataDir, 'dev-api-key')).mode & 0o777;
@@ -62,7 +62,7 @@ test('SIGTERM stops the server cleanly; the data survives a restart', async () =
   assert.equal(code, 0);
   assert.match(s.output(), /stopped/);
   // Restart on the same directory: no new key printed, the user is still there.
-  const again = spawnSync(BIN, ['key', 'list', '--data', dir], { encoding: 'utf8' });
+  const again = spawnSync(BIN, ['key', 'list', ...storeArgs(s)], { encoding: 'utf8' });
   assert.equal(again.status, 0);
   assert.equal(again.stdout.trim().split('\n').length, 1);
   assert.ok(readFileSync(path.join(dir, 'dev-api-key'), 'utf8').startsWith('sk_dev_'));
@@ -70,8 +70,8 @@ test('SIGTERM stops the server cleanly; the data survives a restart', async () =
 });
 
 test('import validates everything first, then loads and releases; export gives it back', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'solder-import-'));
-  const file = path.join(dir, 'catalog.json');
+  const store = newStore('solder-import-');
+  const file = path.join(store.dataDir, 'catalog.json');
   const catalog = {
     events: [{ name: 'Fulfillment Updated', description: 'AcmeCo fulfilment changed',
       body: { orderId: 'String', status: 'String' } }],
@@ -87,34 +87,34 @@ test('import validates everything first, then loads and releases; export gives i
     bad.integrations[0].workflows[1].blocks = [{ id: 'x', type: 'nope' }];
     bad.events[0].schema = { type: 'nonsense' };
     writeFileSync(file, JSON.stringify(bad));
-    let r = run('import', file, '--env', 'development', '--data', dir);
+    let r = run('import', file, '--env', 'development', ...storeArgs(store));
     assert.equal(r.status, 1);
     assert.match(r.stderr, /\/integrations\/0\/workflows\/1\/blocks\/0\/type/);
     assert.match(r.stderr, /\/events\/0/);
     assert.match(r.stderr, /nothing was imported/);
-    r = run('export', '--env', 'development', '--data', dir);
+    r = run('export', '--env', 'development', ...storeArgs(store));
     assert.deepEqual(JSON.parse(r.stdout), { events: [], integrations: [] });
 
     writeFileSync(file, JSON.stringify(catalog));
-    r = run('import', file, '--env', 'development', '--data', dir);
+    r = run('import', file, '--env', 'development', ...storeArgs(store));
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /workflow Fulfillment → sink: released version 1/);
     assert.match(r.stdout, /workflow Hook: released version 1/);
-    r = run('import', file, '--env', 'development', '--data', dir);
+    r = run('import', file, '--env', 'development', ...storeArgs(store));
     assert.match(r.stdout, /Fulfillment → sink: unchanged/);
     catalog.integrations[0].workflows[1].description = 'changed';
     writeFileSync(file, JSON.stringify(catalog));
-    r = run('import', file, '--env', 'development', '--data', dir);
+    r = run('import', file, '--env', 'development', ...storeArgs(store));
     assert.match(r.stdout, /workflow Hook: released version 2/);
 
-    const out = JSON.parse(run('export', '--env', 'development', '--data', dir).stdout);
+    const out = JSON.parse(run('export', '--env', 'development', ...storeArgs(store)).stdout);
     assert.deepEqual(out.events[0].body, catalog.events[0].body);
     assert.deepEqual(out.integrations[0].workflows, catalog.integrations[0].workflows);
-    const prod = JSON.parse(run('export', '--env', 'production', '--data', dir).stdout);
+    const prod = JSON.parse(run('export', '--env', 'production', ...storeArgs(store)).stdout);
     assert.deepEqual(prod.integrations, [], 'environments stay apart');
-    assert.equal(run('import', file, '--env', 'staging', '--data', dir).status, 2);
+    assert.equal(run('import', file, '--env', 'staging', ...storeArgs(store)).status, 2);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    store.remove();
   }
 });
 

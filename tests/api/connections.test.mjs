@@ -5,10 +5,8 @@
 // figures are printed (the target on an idle machine is well under 100 ms).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import net from 'node:net';
-import path from 'node:path';
-import { startServer } from './server.mjs';
+import { startServer, holdWriteLock } from './server.mjs';
 import { whileProbing as probing } from './prober.mjs';
 
 const V = '/2024-03';
@@ -237,9 +235,8 @@ test('a body of 40,000 fields and a held database lock do not hold /healthz', as
   assert.ok(worst(wide.times) < STALL_MS);
 
   // Another process holds the write lock for 2 s while a write request waits for it.
-  const locker = spawn('sqlite3', [path.join(s.dataDir, 'solder.db')], { stdio: ['pipe', 'ignore', 'inherit'] });
+  const locker = holdWriteLock(s, 2);
   const exited = new Promise((r) => locker.on('exit', r));
-  locker.stdin.end('BEGIN IMMEDIATE;\n.shell sleep 2\nCOMMIT;\n');
   await sleep(300);
   const locked = await whileProbing(async () => {
     const r = await call('POST', '/users', { username: 'after-lock' });

@@ -2,11 +2,8 @@
 // expiry, the environment switch, the admin command, and the security headers of dashboard pages.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
-import { startServer, api } from './server.mjs';
+import { startServer, api, storeContents, storeSql } from './server.mjs';
 import { admin, createAccount, dash, sessionCookie, setupToken, signIn } from './dashboard.mjs';
 
 const PASSWORD = 'correct horse battery';
@@ -35,8 +32,7 @@ function wsFirstMessage(server, cookie) {
   });
 }
 
-// The server writes too: wait for its lock rather than fail at once.
-const sql = (server, q) => execFileSync('sqlite3', ['-cmd', '.timeout 5000', path.join(server.dataDir, 'solder.db'), q], { encoding: 'utf8' });
+const sql = storeSql;
 // Moves every failed-sign-in count `seconds` into the past, as if that time had passed.
 const age = (server, seconds) => sql(server, `UPDATE login_failures SET first_at = first_at - ${seconds * 1000}`);
 
@@ -298,14 +294,13 @@ test('solder admin create, list, delete, reset-password (password on stdin, neve
     assert.equal((await signIn(s, 'ops@acme.test', NEW)).status, 401);
     assert.equal((await admin(s, ['delete', '--email', 'ops@acme.test'])).status, 1);
 
-    // Stored as Argon2id; neither password appears in the database files or the server's output.
+    // Stored as Argon2id; neither password appears in the database or the server's output.
     await createAccount(s, 'c@acme.test', PASSWORD);
     assert.match(sql(s, "SELECT password_hash FROM dashboard_accounts WHERE email = 'c@acme.test'"), /^\$argon2id\$v=19\$/);
-    const files = readdirSync(s.dataDir).filter((f) => f.startsWith('solder.db'));
-    assert.ok(files.length >= 1);
-    for (const f of files) {
-      const bytes = readFileSync(path.join(s.dataDir, f));
-      for (const pw of [PASSWORD, NEW]) assert.equal(bytes.indexOf(pw), -1, `${pw} in ${f}`);
+    const stored = storeContents(s);
+    assert.ok(stored.length >= 1);
+    for (const { name, bytes } of stored) {
+      for (const pw of [PASSWORD, NEW]) assert.equal(bytes.indexOf(pw), -1, `${pw} in ${name}`);
     }
     for (const pw of [PASSWORD, NEW]) {
       assert.ok(!s.output().includes(pw) && !s.errors().includes(pw), 'password in the server output');

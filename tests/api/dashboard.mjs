@@ -2,7 +2,7 @@
 // `solder admin`, signing in, and requests made the way the dashboard makes them (session cookie,
 // X-CSRF-Token on state changes).
 import { spawn } from 'node:child_process';
-import { BIN, waitUntil } from './server.mjs';
+import { BIN, storeArgs, waitUntil } from './server.mjs';
 import { checkAnswer } from './contract.mjs';
 
 // The setup token of the link the server printed, once it has printed it.
@@ -10,12 +10,12 @@ export async function setupToken(server) {
   return waitUntil('the setup link', () => server.output().match(/\/setup\?token=([A-Za-z0-9_-]+)/)?.[1]);
 }
 
-// `solder admin ARGS...` on the server's data directory with stdin as given; resolves to {status,
+// `solder admin ARGS...` on the server's store with stdin as given; resolves to {status,
 // stdout, stderr}. It runs beside the test's event loop (an Argon2id hash takes a while), so the
 // test's open connections to the server stay serviced meanwhile.
 export function admin(server, args, input = '') {
   return new Promise((resolve, reject) => {
-    const p = spawn(BIN, ['admin', ...args, '--data', server.dataDir], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = spawn(BIN, ['admin', ...args, ...storeArgs(server)], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => { stdout += d; });

@@ -33,7 +33,8 @@ function ownedBy(user, dir) {
   chownSync(dir, Number(id), Number(gid));
 }
 
-function postgresBin() {
+// The bin directory of the newest installed PostgreSQL (initdb, pg_ctl, psql, pg_dump), or null.
+export function postgresBin() {
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return null;
   const versions = readdirSync(root).filter((v) => existsSync(path.join(root, v, 'bin/initdb')))
@@ -41,9 +42,14 @@ function postgresBin() {
   return versions.length ? path.join(root, versions[0], 'bin') : null;
 }
 
-// PostgreSQL with password (SCRAM) authentication for user postgres. Returns
-// {host, port, user, password, database, sql(text) -> output, stop(), restart()}.
-export async function startPostgres() {
+// PostgreSQL with password (SCRAM) authentication for user postgres. maxConnections raises the
+// server's limit (100 by default) for tests that run many clients, each holding a pool. Returns
+// {host, port, user, password, database, url, sql(text) -> output, stop(), start(), remove(),
+// removeAfter(pid)}; url is the administrator's postgres://USER:PASS@HOST:PORT, without a database.
+// removeAfter(pid) leaves a detached watcher that removes this PostgreSQL once process pid is gone
+// without having removed it: pg_ctl's server is no child of the test, so a test killed with
+// SIGKILL (ctest's TIMEOUT), which no handler sees, would leave it running.
+export async function startPostgres({ maxConnections } = {}) {
   const bin = postgresBin();
   if (!bin) return null;
   const dir = mkdtempSync(path.join(tmpdir(), 'solder-pg-'));
@@ -56,19 +62,57 @@ export async function startPostgres() {
     `--pwfile=${path.join(dir, 'pw')}`, '-E', 'UTF8', '--no-sync', '--no-instructions']);
   const port = await freePort();
   const ctl = (action) => runAs('postgres', [path.join(bin, 'pg_ctl'), '-D', data, '-l', path.join(dir, 'log'),
-    '-w', '-t', '60', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+    '-w', '-t', '60', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off` +
+      (maxConnections ? ` -c max_connections=${maxConnections}` : ''),
     ...(action === 'stop' ? ['-m', 'fast'] : []), action]);
   ctl('start');
   const db = {
     host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres',
+    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`,
     sql: (text) => execFileSync(path.join(bin, 'psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres',
       '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-tAc', text],
     { encoding: 'utf8', env: { ...process.env, PGPASSWORD: password } }).trim(),
     stop: () => ctl('stop'),
     start: () => ctl('start'),
     remove() { try { ctl('stop'); } catch { /* already stopped */ } rmSync(dir, { recursive: true, force: true }); },
+    removeAfter(pid) {
+      const as = isRoot ? 'runuser -u postgres --' : '';
+      spawn('sh', ['-c', 'while kill -0 "$0" 2>/dev/null; do sleep 1; done; [ -d "$2" ] || exit 0; ' +
+        '$3 "$1/pg_ctl" -D "$2/data" -m immediate stop; rm -rf "$2"', String(pid), bin, dir, as],
+      { detached: true, stdio: 'ignore' }).unref();
+    },
   };
   return db;
+}
+
+// A client of the PostgreSQL at adminUrl (postgres://USER:PASS@HOST:PORT, as startPostgres's url)
+// through the psql and pg_dump of the installed PostgreSQL, the password passed in PGPASSWORD, not
+// on their command lines. sql(database, text) runs text (statements; ON_ERROR_STOP) and returns the
+// output unaligned, tuples only, trimmed; dump(database) the database's contents as SQL text;
+// session(database, script) a psql child running script.
+export function postgresClient(adminUrl) {
+  const bin = postgresBin();
+  if (!bin) throw new Error('PostgreSQL is not installed (scripts/bootstrap.sh installs it)');
+  const u = new URL(adminUrl);
+  const env = { ...process.env, PGPASSWORD: decodeURIComponent(u.password), PGCONNECT_TIMEOUT: '10' };
+  const where = ['-h', u.hostname, '-p', u.port || '5432', '-U', decodeURIComponent(u.username)];
+  const run = (tool, args) => execFileSync(path.join(bin, tool), [...where, ...args],
+    { encoding: 'utf8', env, maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
+  const client = {
+    sql: (database, text) => run('psql', ['-X', '-q', '-d', database, '-v', 'ON_ERROR_STOP=1', '-Atc', text]).trim(),
+    dump: (database) => run('pg_dump', ['--no-owner', '--no-privileges', '-d', database]),
+    // psql reading script from its stdin, as a child process (for a session that holds a lock).
+    session(database, script) {
+      const p = spawn(path.join(bin, 'psql'), [...where, '-X', '-q', '-d', database, '-v', 'ON_ERROR_STOP=1'],
+        { env, stdio: ['pipe', 'ignore', 'inherit'] });
+      p.stdin.end(script);
+      return p;
+    },
+    createDatabase: (name) => client.sql('postgres', `CREATE DATABASE "${name}"`),
+    // FORCE ends the sessions a killed server's connections left behind.
+    dropDatabase: (name) => client.sql('postgres', `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+  };
+  return client;
 }
 
 // A throwaway certificate authority and a server certificate it signed for 127.0.0.1 (openssl),

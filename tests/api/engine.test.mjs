@@ -3,10 +3,8 @@
 // stable Idempotency-Key, errors, the error stream, logs, upgrades, deletion of a user's logs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
-import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { startServer, api, ID_RE, BIN } from './server.mjs';
+import { startServer, api, ID_RE, BIN, storeArgs, storeContents } from './server.mjs';
 import { startSink, verifyStandardWebhook, verifyAlloySignature } from './sink.mjs';
 
 let s;
@@ -280,14 +278,13 @@ test('deactivate, activate, rerun, upgrade rules, uninstall', async () => {
   assert.equal((await api(s, 'DELETE', `${V}/workflows/${workflowId}?userId=${other}`)).status, 404);
 });
 
-test('DELETE /users/{id}/logs leaves no trace of the user\'s payloads in the database files', async () => {
+test('DELETE /users/{id}/logs leaves no trace of the user\'s payloads in the database', async () => {
   const marker = `marker-${Date.now()}-zq`;
   const before = sink.on('/orders').length;
   const run = await api(s, 'POST', `${V}/run/event`, { body: { event: 'Fulfillment Updated', userId, data: { orderId: '5', status: marker } } });
   await sink.waitFor('/orders', before + 1);
   await waitForExecution(run.body.executions[0]);
-  const dbFiles = () => readdirSync(s.dataDir).filter((f) => f.startsWith('solder.db'))
-    .map((f) => readFileSync(path.join(s.dataDir, f)));
+  const dbFiles = () => storeContents(s).map((c) => c.bytes);
   assert.ok(dbFiles().some((b) => b.includes(marker)), 'the marker was stored');
   const r = await api(s, 'DELETE', `${V}/users/${userId}/logs`);
   assert.deepEqual(r.body, { message: 'Success' });
@@ -368,7 +365,7 @@ test('--workers 0 accepts and queues without running; a restart with workers run
 
 test('--workers takes 0 to 256 and refuses anything else', async () => {
   for (const bad of ['-1', '257', 'two', '']) {
-    const r = spawnSync(BIN, ['serve', '--workers', bad, '--listen', '127.0.0.1:0', '--data', s.dataDir],
+    const r = spawnSync(BIN, ['serve', '--workers', bad, '--listen', '127.0.0.1:0', ...storeArgs(s)],
       { encoding: 'utf8', timeout: 10000 });
     assert.equal(r.status, 2, `--workers '${bad}': ${r.stderr}`);
     assert.match(r.stderr, /--workers must be from 0 to 256/);

@@ -5,9 +5,7 @@
 // when its members do not make a target.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
-import { startServer, api, waitUntil } from './server.mjs';
+import { startServer, api, waitUntil, storeSql } from './server.mjs';
 import { startEventBridge } from './standins.mjs';
 
 const V = '/2024-03';
@@ -44,8 +42,7 @@ test('a bad EventBridge target is refused; a good one is stored sealed and never
     endpoint: eb.url, accessKeyIdEnding: 'EAM7', secretAccessKeySet: true, sessionTokenSet: true });
   const text = JSON.stringify((await api(s, 'GET', `${V}/settings`)).body);
   for (const secret of [KEYS.secretAccessKey, KEYS.sessionToken]) assert.ok(!text.includes(secret));
-  const row = execFileSync('sqlite3', ['-cmd', '.timeout 5000', path.join(s.dataDir, 'solder.db'),
-    'SELECT error_eventbridge FROM settings'], { encoding: 'utf8' });
+  const row = storeSql(s, 'SELECT error_eventbridge FROM settings');
   assert.match(row, /"accessKeyId":"ASIAERRORSTREAM7"/);
   for (const secret of [KEYS.secretAccessKey, KEYS.sessionToken]) assert.ok(!row.includes(secret), 'sealed at rest');
   // Another setting changed alone keeps the target.

@@ -5,9 +5,7 @@
 // browser and JSON to an API client; a denial ends the authorization with the provider's error.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
-import path from 'node:path';
-import { startServer, api, waitUntil, connectorDir } from './server.mjs';
+import { startServer, api, waitUntil, connectorDir, storeContents } from './server.mjs';
 import { startSink } from './sink.mjs';
 import { startOAuthProvider, acmeConnector } from './oauth-provider.mjs';
 
@@ -66,8 +64,8 @@ test('authorization code with PKCE: state bound to the user, tokens stored seale
   assert.equal(cb.status, 404, 'a state is used once');
   cb = await fetch(`${q.redirect_uri}?code=x&state=forged`);
   assert.equal(cb.status, 404);
-  const files = readdirSync(s.dataDir).filter((f) => f.startsWith('solder.db')).map((f) => readFileSync(path.join(s.dataDir, f)));
-  assert.ok(files.length >= 1, 'the database files were read');
+  const files = storeContents(s).map((c) => c.bytes);
+  assert.ok(files.length >= 1, 'the database was read');
   assert.ok(!files.some((b) => b.includes('rt1')), 'tokens are sealed');
 });
 

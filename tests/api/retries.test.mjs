@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { lookup } from 'node:dns/promises';
-import { startServer, api, waitUntil, sqlite } from './server.mjs';
+import { startServer, api, waitUntil, storeSql } from './server.mjs';
 import { startSink } from './sink.mjs';
 
 const V = '/2024-03';
@@ -15,7 +15,7 @@ let sink;
 let integrationId;
 let userId;
 
-const sql = (query) => sqlite(s, query);
+const sql = (query) => storeSql(s, query);
 
 before(async () => {
   sink = await startSink();

@@ -8,10 +8,7 @@
 //   sealed; an older database's clear values are sealed by the upgrade at start.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { startServer, api, connectorDir, waitUntil } from './server.mjs';
+import { startServer, api, connectorDir, waitUntil, onPostgres, storeContents, storeSql } from './server.mjs';
 import { startStub, verifyStandardWebhook } from './sink.mjs';
 import { connectWs } from './wsclient.mjs';
 
@@ -28,14 +25,13 @@ let workflowId;
 let integrationId;
 let connectors;
 
-function sql(query) {
-  return execFileSync('sqlite3', ['-cmd', '.timeout 5000', path.join(s.dataDir, 'solder.db'), query],
-    { encoding: 'utf8' }).trim();
-}
+const sql = (query) => storeSql(s, query);
+// The SQL for the sealed form of one field of an installation's config (a JSON document in text).
+const sealedField = (field) => (onPostgres ? `config::jsonb -> '${field}' ->> '$sealed'`
+  : `json_extract(config, '$.${field}."$sealed"')`);
 
-// Every database file (the WAL too), as one buffer each.
-const dbFiles = () => readdirSync(s.dataDir).filter((f) => f.startsWith('solder.db'))
-  .map((f) => readFileSync(path.join(s.dataDir, f)));
+// What the store holds (every database file, the WAL too; pg_dump on PostgreSQL), one buffer each.
+const dbFiles = () => storeContents(s).map((c) => c.bytes);
 const leaks = (text, secrets = SECRETS) => secrets.filter((v) => text.includes(v));
 
 async function runOnce() {
@@ -185,7 +181,7 @@ test('password/writeOnly field values and settings secrets are sealed on disk an
   const values = inst.body.data.flatMap((i) => i.formData.map((f) => f.values));
   assert.deepEqual(values.map((v) => JSON.stringify(v)).sort(), ['{"region":"eu-west"}', '{}'],
     'only the plain field is answered');
-  assert.match(sql(`SELECT json_extract(config, '$.apiToken."$sealed"') FROM installations WHERE workflow_id = '${workflowId}'`), /^v1\./);
+  assert.match(sql(`SELECT ${sealedField('apiToken')} FROM installations WHERE workflow_id = '${workflowId}'`), /^v1\./);
   const settings = await api(s, 'GET', `${V}/settings`);
   assert.deepEqual(Object.keys(settings.body).sort(),
     ['errorEventBridge', 'errorWebhookSecretSet', 'errorWebhookUrl', 'logRetentionDays', 'publicKeyPem',
@@ -217,7 +213,7 @@ test('an upgrade seals the clear secrets an older version stored, which keep wor
   s = await startServer(['--allow-private-network', '--connectors', connectors], { dataDir });
   assert.match(sql('SELECT signing_secret FROM settings'), /^v1\./);
   assert.match(sql('SELECT error_webhook_secret FROM settings'), /^v1\./);
-  assert.match(sql(`SELECT json_extract(config, '$.apiPassword."$sealed"') FROM installations WHERE workflow_id = '${workflowId}'`), /^v1\./);
+  assert.match(sql(`SELECT ${sealedField('apiPassword')} FROM installations WHERE workflow_id = '${workflowId}'`), /^v1\./);
 
   // The sealed values still serve: the workflow gets the token, the signatures verify.
   const before = stub.requests.length;
@@ -229,9 +225,8 @@ test('an upgrade seals the clear secrets an older version stored, which keep wor
   const streamed = await waitUntil('the error stream', () => stub.requests.slice(before).find((q) => q.url === '/errors'));
   assert.ok(verifyStandardWebhook(clearHook, streamed.headers, streamed.body));
 
-  const dir = s.dataDir;
   await s.stop({ keep: true });
-  const files = readdirSync(dir).filter((f) => f.startsWith('solder.db')).map((f) => readFileSync(path.join(dir, f)));
+  const files = dbFiles();
   assert.deepEqual(clear.filter((v) => files.some((b) => b.includes(v))), [], 'no clear value left in any database file');
   s = await startServer(['--allow-private-network', '--connectors', connectors], { dataDir });
 });

@@ -4,7 +4,7 @@
 // change. Runs the real binary against demo/bigcommerce-sandbox.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, api, waitUntil, sqlite } from './server.mjs';
+import { startServer, api, waitUntil, storeSql } from './server.mjs';
 import { startSink } from './sink.mjs';
 import { startSandbox } from './sandbox.mjs';
 
@@ -17,7 +17,7 @@ let integrationId;
 let workflowId;
 let userId;
 
-const sql = (query) => sqlite(s, query);
+const sql = (query) => storeSql(s, query);
 
 const entryOf = async () => (await api(s, 'GET', `${V}/installations`)).body.data.find((i) => i.userId === userId);
 const subscriptionOf = async () => (await entryOf())?.subscriptions[0];

@@ -2,10 +2,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicKey, createVerify } from 'node:crypto';
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
-import { execFileSync, spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { startServer, api, ID_RE, BIN, openSealed, signAsServer } from './server.mjs';
+import { rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { startServer, api, ID_RE, BIN, openSealed, signAsServer, onPostgres, storeArgs, storeContents,
+  storeSql } from './server.mjs';
 
 let s;
 let user;
@@ -102,7 +102,7 @@ test('expired, tampered, wrong-audience, wrong-issuer, alg none and foreign toke
   assert.equal(gone.status, 401);
 });
 
-test('private keys are stored sealed: no PEM in the database files; another master key refuses to start', async () => {
+test('private keys are stored sealed: no PEM in the database; another master key refuses to start', async () => {
   const publicUrl = 'http://solder.test';
   const t = await startServer(['--public-url', publicUrl]);
   const dataDir = t.dataDir;
@@ -112,11 +112,10 @@ test('private keys are stored sealed: no PEM in the database files; another mast
     const pub = await fetch(`${t.url}/security/public_key.pem`).then((r) => r.text());
     assert.match(pub, /BEGIN PUBLIC KEY/);
     assert.equal(await t.stop({ keep: true }), 0);
-    const files = readdirSync(dataDir).filter((n) => n.startsWith('solder.db'));
-    assert.ok(files.includes('solder.db'), files.join(', '));
-    for (const f of files) {
-      const bytes = readFileSync(path.join(dataDir, f));
-      assert.equal(bytes.indexOf('PRIVATE KEY'), -1, `${f} holds a private key in clear`);
+    const stored = storeContents(t);
+    assert.ok(onPostgres || stored.some((c) => c.name === 'solder.db'), stored.map((c) => c.name).join(', '));
+    for (const { name, bytes } of stored) {
+      assert.equal(bytes.indexOf('PRIVATE KEY'), -1, `${name} holds a private key in clear`);
     }
     // The same keys open again: a token minted before the restart still verifies, same RSA key.
     const again = await startServer(['--public-url', publicUrl], { dataDir });
@@ -127,8 +126,7 @@ test('private keys are stored sealed: no PEM in the database files; another mast
     assert.equal(await again.stop({ keep: true }), 0);
     // Keys stored in clear (data directories from before sealing) are sealed at the next start,
     // and stay the same keys.
-    const db = path.join(dataDir, 'solder.db');
-    const sql = (q) => execFileSync('sqlite3', [db, q], { encoding: 'utf8' }).trim();
+    const sql = (q) => storeSql(t, q);
     const rsa = openSealed(dataDir, sql("SELECT private_pem FROM server_keys WHERE name = 'alloy-signature'"));
     const es = openSealed(dataDir, sql('SELECT private_pem FROM signing_keys ORDER BY created_at DESC LIMIT 1'));
     assert.match(rsa, /BEGIN PRIVATE KEY/);
@@ -145,7 +143,7 @@ test('private keys are stored sealed: no PEM in the database files; another mast
     assert.equal(openSealed(dataDir, sql("SELECT private_pem FROM server_keys WHERE name = 'alloy-signature'")), rsa);
     // Another master key cannot open them: the server says so and does not start.
     const wrong = Buffer.alloc(32, 7).toString('base64');
-    const res = spawnSync(BIN, ['serve', '--listen', '127.0.0.1:0', '--data', dataDir],
+    const res = spawnSync(BIN, ['serve', '--listen', '127.0.0.1:0', ...storeArgs(t)],
       { encoding: 'utf8', timeout: 15000, env: { ...process.env, SOLDER_MASTER_KEY: wrong } });
     assert.equal(res.status, 1);
     assert.match(res.stderr, /master key/);

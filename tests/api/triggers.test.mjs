@@ -2,9 +2,7 @@
 // user tokens on list routes, and single-use hosted install links.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
-import { startServer, api, ID_RE, waitUntil } from './server.mjs';
+import { startServer, api, ID_RE, waitUntil, storeSql } from './server.mjs';
 import { startSink } from './sink.mjs';
 
 let s;
@@ -12,10 +10,7 @@ let sink;
 let integrationId;
 const V = '/2024-03';
 
-function sql(query) {
-  return execFileSync('sqlite3', ['-cmd', '.timeout 5000', path.join(s.dataDir, 'solder.db'), query],
-    { encoding: 'utf8' }).trim();
-}
+const sql = (query) => storeSql(s, query);
 
 
 async function release(definition) {
