@@ -10,6 +10,7 @@
  * runs.c, account.c, users.c), and what a live update holds.
  */
 #include "store/postgres/postgres.h"
+#include "store/postgres/wire.h"
 
 #include "base/log.h"
 #include "plat.h"
@@ -46,8 +47,8 @@ struct bus_msg {
 struct store_bus {
     char *url;
     struct store_bus_hooks hooks;
-    char node[17]; /* this process's name on the bus: random hex */
-    PGconn *db;    /* the bus thread's only */
+    char node[STORE_BUS_NODE_LEN + 1]; /* this process's name on the bus: random hex */
+    PGconn *db;                        /* the bus thread's only */
     pthread_t thread;
     bool running; /* thread was started and not yet joined */
     int wake[2];  /* a pipe: other threads wake the bus thread by writing a byte */
@@ -102,20 +103,15 @@ static bool notify(PGconn *db, const char *channel, const char *payload)
     return ok;
 }
 
-/* "NODE ENV USER EVENT" from another node to the live hook. */
+/* Another node's live update, to the live hook; this node's own and malformed ones are dropped. */
 static void heard_live(struct store_bus *b, const char *payload)
 {
-    if (strncmp(payload, b->node, 16) == 0 || !b->hooks.live)
+    char node[STORE_BUS_NODE_LEN + 1], env[ID_LEN + 1], user[ID_LEN + 1];
+    const char *event;
+    if (!b->hooks.live || !store_bus_parse_live(payload, node, env, user, &event) ||
+        strcmp(node, b->node) == 0)
         return;
-    char env[ID_LEN + 1], user[ID_LEN + 1];
-    const char *p = strchr(payload, ' ');
-    if (!p || sscanf(p, " %24s %24s", env, user) != 2)
-        return;
-    for (int i = 0; i < 3 && p; i++)
-        p = strchr(p + 1, ' ');
-    if (!p)
-        return;
-    b->hooks.live(b->hooks.ctx, env, strcmp(user, "-") == 0 ? NULL : user, p + 1);
+    b->hooks.live(b->hooks.ctx, env, user[0] ? user : NULL, event);
 }
 
 static void dispatch(struct store_bus *b)

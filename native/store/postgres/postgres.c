@@ -9,6 +9,7 @@
 #include "store/postgres/postgres.h"
 
 #include "store/postgres/schema.h"
+#include "store/postgres/wire.h"
 
 #include <libpq-fe.h>
 
@@ -77,32 +78,6 @@ static int fail(struct store *s, const PGresult *res)
     return state && strcmp(state, "23505") == 0 ? STORE_CONFLICT : STORE_ERROR;
 }
 
-/*
- * sql with SQLite's numbered parameters ?N written as PostgreSQL's $N (outside quoted strings and
- * identifiers); malloc'd.
- */
-static char *dollar_params(const char *sql)
-{
-    char *out = malloc(strlen(sql) + 1);
-    if (!out)
-        return NULL;
-    char *w = out, quote = 0;
-    for (const char *p = sql; *p; p++) {
-        if (quote) {
-            if (*p == quote)
-                quote = 0;
-        } else if (*p == '\'' || *p == '"') {
-            quote = *p;
-        } else if (*p == '?' && p[1] >= '0' && p[1] <= '9') {
-            *w++ = '$';
-            continue;
-        }
-        *w++ = *p;
-    }
-    *w = '\0';
-    return out;
-}
-
 static Oid arg_type(const struct store_arg *a)
 {
     switch (a->type) {
@@ -134,7 +109,7 @@ static const char *prepared(struct store *s, const char *sql, const struct store
         snprintf(s->errmsg, sizeof s->errmsg, "statement cache full");
         return NULL;
     }
-    char *text = dollar_params(sql);
+    char *text = store_pg_dollar_params(sql);
     if (!text) {
         snprintf(s->errmsg, sizeof s->errmsg, "out of memory");
         return NULL;
@@ -448,8 +423,7 @@ struct store *store_pg_open(const char *url, char *err, size_t err_len)
         store_close(s);
         return NULL;
     }
-    if (exec_script(s, PG_SESSION_SETUP) != STORE_OK ||
-        migrate(s) != STORE_OK) {
+    if (exec_script(s, PG_SESSION_SETUP) != STORE_OK || migrate(s) != STORE_OK) {
         snprintf(err, err_len, "PostgreSQL: %s", s->errmsg);
         store_close(s);
         return NULL;

@@ -3,8 +3,8 @@
  * transaction, in order, by the PostgreSQL driver.
  *
  * PostgreSQL migration N is not SQLite migration N. The PostgreSQL list starts where SQLite's
- * migrations (store/sqlite/schema.c) stand after migration 16: its migration 1 creates that whole schema at once.
- * Every later schema change is added to both lists, each in its own numbering.
+ * migrations (store/sqlite/schema.c) stand after migration 16: its migration 1 creates that whole
+ * schema at once. Every later schema change is added to both lists, each in its own numbering.
  *
  * The translation: INTEGER columns are BIGINT (times are milliseconds, counters may pass 2^31),
  * TEXT stays TEXT (JSON documents included: text, not jsonb, as SQLite stores them), BLOB is BYTEA.
