@@ -422,9 +422,15 @@ int store_claim(struct store *s, int64_t now, int64_t lease_ms, int limit, const
 
 int store_leases_renew(struct store *s, const char *owner, int64_t lease_until)
 {
+    /* On PostgreSQL, rows a transaction holds (an outcome being written) are skipped rather than
+     * waited for: the heartbeat must not queue behind, or deadlock with, the recorder's group. */
     int rc = store_query(s,
-                         "UPDATE executions SET lease_until = ?2 "
-                         "WHERE status = 'running' AND lease_owner = ?1",
+                         STORE_SQL(s,
+                                   "UPDATE executions SET lease_until = ?2 "
+                                   "WHERE status = 'running' AND lease_owner = ?1",
+                                   "UPDATE executions SET lease_until = ?2 WHERE id IN (SELECT id "
+                                   "FROM executions WHERE status = 'running' AND lease_owner = ?1 "
+                                   "FOR UPDATE SKIP LOCKED)"),
                          NULL, "si", owner, lease_until);
     return rc == STORE_OK ? store_changes(s) : rc;
 }
