@@ -279,6 +279,10 @@ static int run_prepared(struct store *s, const char *sql, const struct store_arg
         const struct store_arg *a = &args[i];
         lengths[i] = 0;
         formats[i] = 0;
+        if (a->null) {
+            values[i] = NULL;
+            continue;
+        }
         switch (a->type) {
         case 'i':
             snprintf(numbers[i], sizeof numbers[i], "%" PRId64, a->i);
@@ -448,8 +452,7 @@ struct store *store_pg_open(const char *url, char *err, size_t err_len)
         store_close(s);
         return NULL;
     }
-    if (exec_script(s, PG_SESSION_SETUP) != STORE_OK ||
-        migrate(s) != STORE_OK) {
+    if (exec_script(s, PG_SESSION_SETUP) != STORE_OK || migrate(s) != STORE_OK) {
         snprintf(err, err_len, "PostgreSQL: %s", s->errmsg);
         store_close(s);
         return NULL;
