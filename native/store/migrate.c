@@ -213,7 +213,9 @@ static int read_hex(struct copy *c, const struct store_row *row, int col, struct
 static const struct column_kind KINDS[] = {
     {'s', 's', "\"%s\"", "\"%s\"", read_text},
     {'i', 'i', "\"%s\"", "\"%s\"", read_int},
-    {'b', 'b', "hex(\"%s\")", "encode(\"%s\", 'hex')", read_hex},
+    /* SQLite's hex() makes "" of NULL: a NULL stays NULL. */
+    {'b', 'b', "CASE WHEN \"%1$s\" IS NULL THEN NULL ELSE hex(\"%1$s\") END",
+     "encode(\"%s\", 'hex')", read_hex},
 };
 
 static const struct column_kind *kind_of(char type)
