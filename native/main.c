@@ -26,6 +26,7 @@ static const struct command COMMANDS[] = {
     {"connector", cli_connector, "connector files: import-openapi makes one from an OpenAPI spec"},
     {"backup", cli_backup, "write a consistent copy of the store while servers run"},
     {"restore", cli_restore, "put a backup in place of a stopped data directory's store"},
+    {"migrate-store", cli_migrate_store, "copy a stopped store into another database (PostgreSQL)"},
 };
 
 #define COMMAND_COUNT (sizeof COMMANDS / sizeof COMMANDS[0])
@@ -35,7 +36,7 @@ static void usage(FILE *out)
     fprintf(out, "usage: solder COMMAND [OPTIONS]\n\n"
                  "Solder, the embedded integration platform.\n\ncommands:\n");
     for (size_t i = 0; i < COMMAND_COUNT; i++)
-        fprintf(out, "  %-10s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+        fprintf(out, "  %-13s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
     fprintf(out,
             "\nRun 'solder COMMAND --help' for a command's options; 'solder --version' for the\n"
             "version. Exit status: 0 success, 1 failure, 2 usage error.\n");

@@ -47,10 +47,11 @@ static bool postgres_named(const char *database, const char *cmd)
         return false;
     if (strncasecmp(database, "postgres://", 11) == 0 ||
         strncasecmp(database, "postgresql://", 13) == 0) {
+        /* Not the URL: it may hold a password. */
         fprintf(stderr,
-                "solder %s: %s is a PostgreSQL store: back it up with pg_dump and restore it "
-                "with pg_restore (solder %s copies SQLite stores)\n",
-                cmd, database, cmd);
+                "solder %s: the --database URL names a PostgreSQL store: back it up with pg_dump "
+                "and restore it with pg_restore (solder %s copies SQLite stores)\n",
+                cmd, cmd);
         return true;
     }
     return false;
@@ -112,22 +113,18 @@ int cli_backup(int argc, char **argv)
     return 0;
 }
 
-/* Holds the lock file of the store at db exclusively, as no server does while it runs; -1 when
- * one runs. */
-static int lock_store(const char *db)
+int cli_lock_store(const char *cmd, const char *db, const char *why)
 {
     char path[1100];
     store_lock_file(db, path, sizeof path);
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
-        fprintf(stderr, "solder restore: cannot open %s: %s\n", path, strerror(errno));
+        fprintf(stderr, "solder %s: cannot open %s: %s\n", cmd, path, strerror(errno));
         return -1;
     }
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        fprintf(stderr,
-                "solder restore: a server is running on %s (it holds %s); stop it first: a "
-                "restore never replaces a running server's store\n",
-                db, path);
+        fprintf(stderr, "solder %s: a server is running on %s (it holds %s); stop it first: %s\n",
+                cmd, db, path, why);
         close(fd);
         return -1;
     }
@@ -226,7 +223,7 @@ int cli_restore(int argc, char **argv)
         fprintf(stderr, "solder restore: %s\n", err);
         return 2;
     }
-    int lock = lock_store(db);
+    int lock = cli_lock_store("restore", db, "a restore never replaces a running server's store");
     if (lock < 0)
         return 1;
     snprintf(staged, sizeof staged, "%s.restoring", db);

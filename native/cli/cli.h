@@ -23,6 +23,12 @@ int cli_schema(int argc, char **argv);    /* cli/schema.c: JSON Schema validatio
 int cli_connector(int argc, char **argv); /* cli/connector.c: import-openapi */
 int cli_backup(int argc, char **argv);    /* cli/backup.c: a consistent copy of the store */
 int cli_restore(int argc, char **argv);   /* cli/backup.c: a copy put back */
+int cli_migrate_store(int argc, char **argv); /* cli/migrate.c: a store copied to another */
+
+/* Holds the lock file of the SQLite store at db exclusively, as no server does while it runs
+ * (cli/backup.c): its descriptor, or -1 after printing why not (a server runs: why says what the
+ * command cmd never does to it). */
+int cli_lock_store(const char *cmd, const char *db, const char *why);
 
 /* Reads a whole file ("-" = stdin) into a malloc'd NUL-terminated buffer; NULL with errno on
  * failure. */

@@ -34,9 +34,11 @@ struct store_row {
     int i;         /* the row within h, for backends that hold all rows at once */
 };
 
-/* One bound value: 's' text (NULL text binds NULL), 'i' int64, 'd' double, 'b' bytes. */
+/* One bound value: 's' text (NULL text binds NULL), 'i' int64, 'd' double, 'b' bytes; null binds
+ * SQL NULL of that type. */
 struct store_arg {
     char type;
+    bool null;
     const char *text;
     int64_t i;
     double d;

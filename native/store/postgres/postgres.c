@@ -254,6 +254,10 @@ static int run_prepared(struct store *s, const char *sql, const struct store_arg
         const struct store_arg *a = &args[i];
         lengths[i] = 0;
         formats[i] = 0;
+        if (a->null) {
+            values[i] = NULL;
+            continue;
+        }
         switch (a->type) {
         case 'i':
             snprintf(numbers[i], sizeof numbers[i], "%" PRId64, a->i);

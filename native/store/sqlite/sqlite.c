@@ -131,6 +131,10 @@ static const struct store_row_ops ROW_OPS = {
 
 static void bind(sqlite3_stmt *st, int idx, const struct store_arg *a)
 {
+    if (a->null) {
+        sqlite3_bind_null(st, idx);
+        return;
+    }
     switch (a->type) {
     case 'i':
         sqlite3_bind_int64(st, idx, a->i);
