@@ -128,15 +128,12 @@ void store_api_key_list_free(struct api_key_list *l)
 
 int store_api_keys_of(struct store *s, const char *env_id, struct api_key_list *out)
 {
-    int rc = store_rows_list(s,
-                             "SELECT k.id, k.env_id, e.name, k.prefix, k.created_at, 0, "
-                             "coalesce(k.last_used_at, 0) FROM api_keys k JOIN environments e "
-                             "ON e.id = k.env_id WHERE k.env_id = ?1 AND k.revoked_at IS NULL "
-                             "ORDER BY k.created_at DESC, k.id",
-                             key_fill, sizeof *out->items, &out->items, &out->n, "s", env_id);
-    if (rc != STORE_OK)
-        store_api_key_list_free(out);
-    return rc;
+    return store_rows_list(s,
+                           "SELECT k.id, k.env_id, e.name, k.prefix, k.created_at, 0, "
+                           "coalesce(k.last_used_at, 0) FROM api_keys k JOIN environments e "
+                           "ON e.id = k.env_id WHERE k.env_id = ?1 AND k.revoked_at IS NULL "
+                           "ORDER BY k.created_at DESC, k.id",
+                           key_fill, NULL, sizeof *out->items, &out->items, &out->n, "s", env_id);
 }
 
 int store_api_key_prefix(struct store *s, const char *id, char out[24])

@@ -53,11 +53,9 @@ static void integration_fill(const struct store_row *st, void *item)
 
 int store_integrations(struct store *s, const char *env, struct integration_list *out)
 {
-    int rc = store_rows_list(s, INTEGRATION_COLUMNS "WHERE env_id = ?1 ORDER BY created_at, id",
-                             integration_fill, sizeof *out->items, &out->items, &out->n, "s", env);
-    if (rc != STORE_OK)
-        store_integration_list_free(out);
-    return rc;
+    return store_rows_list(s, INTEGRATION_COLUMNS "WHERE env_id = ?1 ORDER BY created_at, id",
+                           integration_fill, integration_free, sizeof *out->items, &out->items,
+                           &out->n, "s", env);
 }
 
 int store_integration_find(struct store *s, const char *env, const char *id_or_name,
@@ -163,21 +161,16 @@ int store_workflow_find(struct store *s, const char *env, const char *id_or_name
 int store_workflows_of_integration(struct store *s, const char *integration_id,
                                    struct workflow_list *out)
 {
-    int rc = store_rows_list(
-        s, WORKFLOW_COLUMNS "WHERE integration_id = ?1 ORDER BY created_at, id", workflow_fill,
-        sizeof *out->items, &out->items, &out->n, "s", integration_id);
-    if (rc != STORE_OK)
-        store_workflow_list_free(out);
-    return rc;
+    return store_rows_list(s, WORKFLOW_COLUMNS "WHERE integration_id = ?1 ORDER BY created_at, id",
+                           workflow_fill, workflow_free, sizeof *out->items, &out->items, &out->n,
+                           "s", integration_id);
 }
 
 int store_workflows(struct store *s, const char *env, struct workflow_list *out)
 {
-    int rc = store_rows_list(s, WORKFLOW_COLUMNS "WHERE env_id = ?1 ORDER BY created_at, id",
-                             workflow_fill, sizeof *out->items, &out->items, &out->n, "s", env);
-    if (rc != STORE_OK)
-        store_workflow_list_free(out);
-    return rc;
+    return store_rows_list(s, WORKFLOW_COLUMNS "WHERE env_id = ?1 ORDER BY created_at, id",
+                           workflow_fill, workflow_free, sizeof *out->items, &out->items, &out->n,
+                           "s", env);
 }
 
 int store_workflow_release(struct store *s, const char *env, const char *id,
@@ -272,14 +265,11 @@ static void version_summary_fill(const struct store_row *st, void *item)
 int store_workflow_versions(struct store *s, const char *workflow_id,
                             struct workflow_version_list *out)
 {
-    int rc = store_rows_list(s,
-                             "SELECT version, trigger_type, released_at, released_by "
-                             "FROM workflow_versions WHERE workflow_id = ?1 ORDER BY version",
-                             version_summary_fill, sizeof *out->items, &out->items, &out->n, "s",
-                             workflow_id);
-    if (rc != STORE_OK)
-        store_workflow_version_list_free(out);
-    return rc;
+    return store_rows_list(s,
+                           "SELECT version, trigger_type, released_at, released_by "
+                           "FROM workflow_versions WHERE workflow_id = ?1 ORDER BY version",
+                           version_summary_fill, version_free, sizeof *out->items, &out->items,
+                           &out->n, "s", workflow_id);
 }
 
 int store_event_upsert(struct store *s, const char *env, const char *name, const char *description,
@@ -332,11 +322,9 @@ static void event_fill(const struct store_row *st, void *item)
 
 int store_events(struct store *s, const char *env, struct custom_event_list *out)
 {
-    int rc = store_rows_list(s, EVENT_COLUMNS "WHERE env_id = ?1 ORDER BY created_at, name",
-                             event_fill, sizeof *out->items, &out->items, &out->n, "s", env);
-    if (rc != STORE_OK)
-        store_custom_event_list_free(out);
-    return rc;
+    return store_rows_list(s, EVENT_COLUMNS "WHERE env_id = ?1 ORDER BY created_at, name",
+                           event_fill, event_free, sizeof *out->items, &out->items, &out->n, "s",
+                           env);
 }
 
 int store_event_find(struct store *s, const char *env, const char *name, struct custom_event *out)

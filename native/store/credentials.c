@@ -65,14 +65,11 @@ int store_credential_insert(struct store *s, const char *env, const char *user_i
 int store_credentials_of_user(struct store *s, const char *env, const char *user_id,
                               struct credential_list *out)
 {
-    int rc = store_rows_list(s,
-                             "SELECT id, app, name, created_at, updated_at FROM credentials "
-                             "WHERE env_id = ?1 AND user_id = ?2 ORDER BY created_at, id",
-                             credential_listed_fill, sizeof *out->items, &out->items, &out->n, "ss",
-                             env, user_id);
-    if (rc != STORE_OK)
-        store_credential_list_free(out);
-    return rc;
+    return store_rows_list(s,
+                           "SELECT id, app, name, created_at, updated_at FROM credentials "
+                           "WHERE env_id = ?1 AND user_id = ?2 ORDER BY created_at, id",
+                           credential_listed_fill, credential_free, sizeof *out->items, &out->items,
+                           &out->n, "ss", env, user_id);
 }
 
 /* A user's newest credential for an app, the one installation ?4 chose first; chosen reads the
@@ -198,14 +195,12 @@ static void oauth_state_fill(const struct store_row *st, void *item)
 
 int store_oauth_states_ready(struct store *s, struct oauth_state_list *out)
 {
-    int rc = store_rows_list(s,
-                             "SELECT state, env_id, user_id, app, sealed_verifier, params, "
-                             "redirect_uri, sealed_code FROM oauth_states "
-                             "WHERE sealed_code IS NOT NULL ORDER BY created_at",
-                             oauth_state_fill, sizeof *out->items, &out->items, &out->n, "");
-    if (rc != STORE_OK)
-        store_oauth_state_list_free(out);
-    return rc;
+    return store_rows_list(s,
+                           "SELECT state, env_id, user_id, app, sealed_verifier, params, "
+                           "redirect_uri, sealed_code FROM oauth_states "
+                           "WHERE sealed_code IS NOT NULL ORDER BY created_at",
+                           oauth_state_fill, oauth_state_free, sizeof *out->items, &out->items,
+                           &out->n, "");
 }
 
 int store_oauth_state_delete(struct store *s, const char *state, int64_t max_age_ms)
@@ -351,74 +346,61 @@ int store_subscription_delete(struct store *s, const char *id)
 
 int store_subscriptions_missing(struct store *s, struct subscription_need_list *out)
 {
-    int rc = store_rows_list(s,
-                             "SELECT i.env_id, i.user_id, i.workflow_id, i.version, i.id "
-                             "FROM installations i LEFT JOIN app_subscriptions a "
-                             "ON a.workflow_id = i.workflow_id AND a.user_id = i.user_id "
-                             "WHERE i.trigger_type = 'app' AND i.active = 1 "
-                             "AND (a.id IS NULL OR a.state = 'pending') ORDER BY i.installed_at",
-                             need_fill, sizeof *out->items, &out->items, &out->n, "");
-    if (rc != STORE_OK)
-        store_subscription_need_list_free(out);
-    return rc;
+    return store_rows_list(s,
+                           "SELECT i.env_id, i.user_id, i.workflow_id, i.version, i.id "
+                           "FROM installations i LEFT JOIN app_subscriptions a "
+                           "ON a.workflow_id = i.workflow_id AND a.user_id = i.user_id "
+                           "WHERE i.trigger_type = 'app' AND i.active = 1 "
+                           "AND (a.id IS NULL OR a.state = 'pending') ORDER BY i.installed_at",
+                           need_fill, NULL, sizeof *out->items, &out->items, &out->n, "");
 }
 
 int store_subscriptions_due(struct store *s, int64_t now, int limit,
                             struct subscription_need_list *out)
 {
-    int rc = store_rows_list(s,
-                             "SELECT i.env_id, i.user_id, i.workflow_id, i.version, i.id "
-                             "FROM app_subscriptions a JOIN installations i "
-                             "ON i.workflow_id = a.workflow_id AND i.user_id = a.user_id "
-                             "WHERE a.retry_at <= ?1 AND i.trigger_type = 'app' AND i.active = 1 "
-                             "ORDER BY a.retry_at LIMIT ?2",
-                             need_fill, sizeof *out->items, &out->items, &out->n, "ii", now,
-                             (int64_t)limit);
-    if (rc != STORE_OK)
-        store_subscription_need_list_free(out);
-    return rc;
+    return store_rows_list(s,
+                           "SELECT i.env_id, i.user_id, i.workflow_id, i.version, i.id "
+                           "FROM app_subscriptions a JOIN installations i "
+                           "ON i.workflow_id = a.workflow_id AND i.user_id = a.user_id "
+                           "WHERE a.retry_at <= ?1 AND i.trigger_type = 'app' AND i.active = 1 "
+                           "ORDER BY a.retry_at LIMIT ?2",
+                           need_fill, NULL, sizeof *out->items, &out->items, &out->n, "ii", now,
+                           (int64_t)limit);
 }
 
 int store_subscriptions_of_env(struct store *s, const char *env, struct subscription_list *out)
 {
     /* Every column but the secret and the provider's answer, which the listing never shows. */
-    int rc = store_rows_list(
+    return store_rows_list(
         s,
         "SELECT a.id, a.env_id, a.user_id, a.workflow_id, a.app, a.trigger_name, a.credential_id, "
         "NULL, NULL, a.state, a.error, a.attempts, a.retry_at, a.last_attempt_at "
         "FROM app_subscriptions a WHERE a.env_id = ?1",
-        subscription_fill, sizeof *out->items, &out->items, &out->n, "s", env);
-    if (rc != STORE_OK)
-        store_subscription_list_free(out);
-    return rc;
+        subscription_fill, subscription_free, sizeof *out->items, &out->items, &out->n, "s", env);
 }
 
 int store_subscriptions_stale(struct store *s, struct subscription_list *out)
 {
-    int rc = store_rows_list(s,
-                             SUBSCRIPTION_COLUMNS "FROM app_subscriptions a "
-                                                  "LEFT JOIN installations i "
-                                                  "ON i.workflow_id = a.workflow_id "
-                                                  "AND i.user_id = a.user_id WHERE i.id IS NULL "
-                                                  "OR i.active = 0 OR i.trigger_type != 'app'",
-                             subscription_fill, sizeof *out->items, &out->items, &out->n, "");
-    if (rc != STORE_OK)
-        store_subscription_list_free(out);
-    return rc;
+    return store_rows_list(s,
+                           SUBSCRIPTION_COLUMNS "FROM app_subscriptions a "
+                                                "LEFT JOIN installations i "
+                                                "ON i.workflow_id = a.workflow_id "
+                                                "AND i.user_id = a.user_id WHERE i.id IS NULL "
+                                                "OR i.active = 0 OR i.trigger_type != 'app'",
+                           subscription_fill, subscription_free, sizeof *out->items, &out->items,
+                           &out->n, "");
 }
 
 int store_subscriptions_active(struct store *s, struct subscription_list *out)
 {
-    int rc = store_rows_list(s,
-                             SUBSCRIPTION_COLUMNS ", i.version FROM app_subscriptions a "
-                                                  "JOIN installations i "
-                                                  "ON i.workflow_id = a.workflow_id "
-                                                  "AND i.user_id = a.user_id "
-                                                  "WHERE a.state = 'active' AND i.active = 1",
-                             subscription_fill, sizeof *out->items, &out->items, &out->n, "");
-    if (rc != STORE_OK)
-        store_subscription_list_free(out);
-    return rc;
+    return store_rows_list(s,
+                           SUBSCRIPTION_COLUMNS ", i.version FROM app_subscriptions a "
+                                                "JOIN installations i "
+                                                "ON i.workflow_id = a.workflow_id "
+                                                "AND i.user_id = a.user_id "
+                                                "WHERE a.state = 'active' AND i.active = 1",
+                           subscription_fill, subscription_free, sizeof *out->items, &out->items,
+                           &out->n, "");
 }
 
 int store_poll_seen_insert(struct store *s, const char *subscription_id, const char *key)
@@ -469,14 +451,11 @@ static void delivery_fill(const struct store_row *st, void *item)
 
 int store_deliveries_next(struct store *s, int limit, struct delivery_list *out)
 {
-    int rc = store_rows_list(s,
-                             "SELECT id, subscription_id, payload, created_at FROM app_deliveries "
-                             "ORDER BY created_at, id LIMIT ?1",
-                             delivery_fill, sizeof *out->items, &out->items, &out->n, "i",
-                             (int64_t)limit);
-    if (rc != STORE_OK)
-        store_delivery_list_free(out);
-    return rc;
+    return store_rows_list(s,
+                           "SELECT id, subscription_id, payload, created_at FROM app_deliveries "
+                           "ORDER BY created_at, id LIMIT ?1",
+                           delivery_fill, delivery_free, sizeof *out->items, &out->items, &out->n,
+                           "i", (int64_t)limit);
 }
 
 int store_delivery_delete(struct store *s, const char *id)

@@ -64,13 +64,11 @@ static void summary_row(const struct store_row *st, void *item)
 int store_executions_filtered(struct store *s, const char *env, const struct execution_filter *f,
                               int offset, int limit, struct execution_summary_list *out)
 {
-    int rc = store_rows_list(
-        s, STORE_SQL(s, EXECUTION_HISTORY("e.rowid"), EXECUTION_HISTORY("e.seq")), summary_row,
-        sizeof *out->items, &out->items, &out->n, "ssssiiii", env, f->workflow_id, f->user_id,
-        f->status, f->since_ms, f->until_ms, (int64_t)limit, (int64_t)offset);
-    if (rc != STORE_OK)
-        store_execution_summary_list_free(out);
-    return rc;
+    return store_rows_list(s,
+                           STORE_SQL(s, EXECUTION_HISTORY("e.rowid"), EXECUTION_HISTORY("e.seq")),
+                           summary_row, execution_summary_clear, sizeof *out->items, &out->items,
+                           &out->n, "ssssiiii", env, f->workflow_id, f->user_id, f->status,
+                           f->since_ms, f->until_ms, (int64_t)limit, (int64_t)offset);
 }
 
 void store_execution_bucket_list_free(struct execution_bucket_list *l)
@@ -89,17 +87,13 @@ static void bucket_row(const struct store_row *st, void *item)
 int store_execution_buckets(struct store *s, const char *env, const char *workflow_id,
                             int64_t since_ms, int64_t bucket_ms, struct execution_bucket_list *out)
 {
-    int rc =
-        store_rows_list(s,
-                        "SELECT (created_at / ?4) * ?4, count(*), "
-                        "sum(CASE WHEN status = 'error' THEN 1 ELSE 0 END) "
-                        "FROM executions WHERE env_id = ?1 AND (?2 IS NULL OR workflow_id = ?2) "
-                        "AND created_at >= ?3 GROUP BY 1 ORDER BY 1",
-                        bucket_row, sizeof *out->items, &out->items, &out->n, "ssii", env,
-                        workflow_id, since_ms, bucket_ms);
-    if (rc != STORE_OK)
-        store_execution_bucket_list_free(out);
-    return rc;
+    return store_rows_list(s,
+                           "SELECT (created_at / ?4) * ?4, count(*), "
+                           "sum(CASE WHEN status = 'error' THEN 1 ELSE 0 END) "
+                           "FROM executions WHERE env_id = ?1 AND (?2 IS NULL OR workflow_id = ?2) "
+                           "AND created_at >= ?3 GROUP BY 1 ORDER BY 1",
+                           bucket_row, NULL, sizeof *out->items, &out->items, &out->n, "ssii", env,
+                           workflow_id, since_ms, bucket_ms);
 }
 
 static void failing_block_clear(void *item)
@@ -127,19 +121,16 @@ static void block_row(const struct store_row *st, void *item)
 int store_failing_blocks(struct store *s, const char *env, const char *workflow_id,
                          int64_t since_ms, int limit, struct failing_block_list *out)
 {
-    int rc =
-        store_rows_list(s,
-                        "SELECT x.workflow_id, w.name, coalesce(x.block, ''), count(*) AS errors, "
-                        "max(x.created_at) AS lastAt FROM execution_errors x "
-                        "LEFT JOIN workflows w ON w.id = x.workflow_id "
-                        "WHERE x.env_id = ?1 AND (?2 IS NULL OR x.workflow_id = ?2) "
-                        "AND x.created_at >= ?3 GROUP BY x.workflow_id, w.name, x.block "
-                        "ORDER BY errors DESC, lastAt DESC LIMIT ?4",
-                        block_row, sizeof *out->items, &out->items, &out->n, "ssii", env,
-                        workflow_id, since_ms, (int64_t)limit);
-    if (rc != STORE_OK)
-        store_failing_block_list_free(out);
-    return rc;
+    return store_rows_list(
+        s,
+        "SELECT x.workflow_id, w.name, coalesce(x.block, ''), count(*) AS errors, "
+        "max(x.created_at) AS lastAt FROM execution_errors x "
+        "LEFT JOIN workflows w ON w.id = x.workflow_id "
+        "WHERE x.env_id = ?1 AND (?2 IS NULL OR x.workflow_id = ?2) "
+        "AND x.created_at >= ?3 GROUP BY x.workflow_id, w.name, x.block "
+        "ORDER BY errors DESC, lastAt DESC LIMIT ?4",
+        block_row, failing_block_clear, sizeof *out->items, &out->items, &out->n, "ssii", env,
+        workflow_id, since_ms, (int64_t)limit);
 }
 
 static void error_log_entry_clear(void *item)
@@ -191,8 +182,8 @@ int store_error_log(struct store *s, const char *env, const struct error_log_fil
         "WHERE e.env_id = ?1 AND (?2 IS NULL OR e.workflow_id = ?2) "
         "AND (?3 IS NULL OR e.user_id = ?3 OR u.username = ?3) "
         "ORDER BY e.created_at DESC LIMIT ?4 OFFSET ?5",
-        error_row, sizeof *out->items, &out->items, &out->n, "sssii", env, f->workflow_id, f->user,
-        limit, offset);
+        error_row, error_log_entry_clear, sizeof *out->items, &out->items, &out->n, "sssii", env,
+        f->workflow_id, f->user, limit, offset);
     if (rc == STORE_OK)
         rc =
             store_rows(s,
@@ -227,7 +218,7 @@ int store_logs_expire(struct store *s, int64_t now)
     int rc = store_rows_list(s,
                              "SELECT e.id, coalesce(st.log_retention_days, ?1) FROM environments e "
                              "LEFT JOIN settings st ON st.env_id = e.id",
-                             retention_row, sizeof *envs, &envs, &n_envs, "i",
+                             retention_row, NULL, sizeof *envs, &envs, &n_envs, "i",
                              (int64_t)LOG_RETENTION_DEFAULT_DAYS);
     int removed = 0;
     for (size_t i = 0; rc == STORE_OK && i < n_envs; i++) {

@@ -186,8 +186,9 @@ static int list_row(const struct store_row *st, void *arg)
     return STORE_OK;
 }
 
-int store_rows_list(struct store *s, const char *sql, store_fill_fn *fill, size_t size, void *items,
-                    size_t *n, const char *types, ...)
+int store_rows_list(struct store *s, const char *sql, store_fill_fn *fill,
+                    void (*clear)(void *item), size_t size, void *items, size_t *n,
+                    const char *types, ...)
 {
     struct list_builder b = {s, fill, size, items, n, 0};
     *b.items = NULL;
@@ -196,6 +197,8 @@ int store_rows_list(struct store *s, const char *sql, store_fill_fn *fill, size_
     va_start(ap, types);
     int rc = run(s, sql, NULL, list_row, &b, types, ap);
     va_end(ap);
+    if (rc != STORE_OK)
+        store_items_free(items, n, size, clear);
     return rc;
 }
 

@@ -117,27 +117,22 @@ int store_installation_find(struct store *s, const char *workflow_id, const char
 int store_installations_of_workflow(struct store *s, const char *workflow_id,
                                     struct installation_list *out)
 {
-    int rc = store_rows_list(
-        s,
-        INSTALLATION_COLUMNS ", u.username, u.full_name "
-                             "FROM installations i JOIN users u ON u.id = i.user_id "
-                             "WHERE i.workflow_id = ?1 ORDER BY i.installed_at, i.id",
-        installation_user_fill, sizeof *out->items, &out->items, &out->n, "s", workflow_id);
-    if (rc != STORE_OK)
-        store_installation_list_free(out);
-    return rc;
+    return store_rows_list(s,
+                           INSTALLATION_COLUMNS
+                           ", u.username, u.full_name "
+                           "FROM installations i JOIN users u ON u.id = i.user_id "
+                           "WHERE i.workflow_id = ?1 ORDER BY i.installed_at, i.id",
+                           installation_user_fill, installation_free, sizeof *out->items,
+                           &out->items, &out->n, "s", workflow_id);
 }
 
 int store_installations_of_env(struct store *s, const char *env, struct installation_list *out)
 {
-    int rc =
-        store_rows_list(s,
-                        INSTALLATION_COLUMNS " FROM installations i WHERE i.env_id = ?1 "
-                                             "ORDER BY i.user_id, i.integration_id, i.installed_at",
-                        installation_fill, sizeof *out->items, &out->items, &out->n, "s", env);
-    if (rc != STORE_OK)
-        store_installation_list_free(out);
-    return rc;
+    return store_rows_list(
+        s,
+        INSTALLATION_COLUMNS " FROM installations i WHERE i.env_id = ?1 "
+                             "ORDER BY i.user_id, i.integration_id, i.installed_at",
+        installation_fill, installation_free, sizeof *out->items, &out->items, &out->n, "s", env);
 }
 
 int store_installation_set_active(struct store *s, const char *workflow_id, const char *user_id,
@@ -280,10 +275,8 @@ int store_enqueue(struct store *s, const char *env, const char *user_id, const c
         s,
         STORE_SQL(s, ENQUEUE_EVENT(SQL_NEW_ID),
                   "WITH q AS (" ENQUEUE_EVENT(PG_NEW_ID) ") SELECT q.id FROM q, " PG_WORK_SIGNAL),
-        id_fill, sizeof *executions->ids, &executions->ids, &executions->n, "ssssis", user_id,
+        id_fill, NULL, sizeof *executions->ids, &executions->ids, &executions->n, "ssssis", user_id,
         trigger_type, trigger_event, event_id, now, workflow_id);
-    if (rc != STORE_OK)
-        store_execution_ids_free(executions);
     return rc;
 }
 
@@ -333,14 +326,12 @@ static void schedule_fill(const struct store_row *st, void *item)
 int store_schedules_due(struct store *s, int64_t now, int limit, struct schedule_due **items,
                         size_t *n)
 {
-    int rc = store_rows_list(s,
-                             "SELECT id, workflow_id, version, env_id, user_id, next_run_at "
-                             "FROM installations WHERE trigger_type = 'schedule' AND active = 1 "
-                             "AND (next_run_at IS NULL OR next_run_at <= ?1) LIMIT ?2",
-                             schedule_fill, sizeof **items, items, n, "ii", now, (int64_t)limit);
-    if (rc != STORE_OK)
-        store_items_free(items, n, sizeof **items, NULL);
-    return rc;
+    return store_rows_list(s,
+                           "SELECT id, workflow_id, version, env_id, user_id, next_run_at "
+                           "FROM installations WHERE trigger_type = 'schedule' AND active = 1 "
+                           "AND (next_run_at IS NULL OR next_run_at <= ?1) LIMIT ?2",
+                           schedule_fill, NULL, sizeof **items, items, n, "ii", now,
+                           (int64_t)limit);
 }
 
 int store_schedule_set(struct store *s, const char *installation_id, int64_t next_run_at)
@@ -408,16 +399,13 @@ static void claimed_fill(const struct store_row *st, void *item)
 int store_claim(struct store *s, int64_t now, int64_t lease_ms, int limit, const char *owner,
                 struct claimed_execution_list *out)
 {
-    int rc =
-        store_rows_list(s,
-                        STORE_SQL(s, CLAIM(""),
-                                  /* Rows another node is claiming are skipped, not waited for. */
-                                  CLAIM(" FOR UPDATE SKIP LOCKED")),
-                        claimed_fill, sizeof *out->items, &out->items, &out->n, "iiis", now,
-                        lease_ms, (int64_t)limit, owner);
-    if (rc != STORE_OK)
-        store_claimed_execution_list_free(out);
-    return rc;
+    return store_rows_list(
+        s,
+        STORE_SQL(s, CLAIM(""),
+                  /* Rows another node is claiming are skipped, not waited for. */
+                  CLAIM(" FOR UPDATE SKIP LOCKED")),
+        claimed_fill, claimed_execution_free, sizeof *out->items, &out->items, &out->n, "iiis", now,
+        lease_ms, (int64_t)limit, owner);
 }
 
 int store_leases_renew(struct store *s, const char *owner, int64_t lease_until)
@@ -585,17 +573,15 @@ static void unstreamed_error_fill(const struct store_row *st, void *item)
 
 int store_errors_unstreamed(struct store *s, int limit, struct execution_error_list *out)
 {
-    int rc = store_rows_list(
+    return store_rows_list(
         s,
         "SELECT e.kind, e.workflow_id, e.execution_id, e.installation_id, e.user_id, e.block, "
         "e.message, e.created_at, e.id, e.env_id, st.error_webhook_url, st.error_webhook_secret, "
         "st.error_eventbridge "
         "FROM execution_errors e LEFT JOIN settings st ON st.env_id = e.env_id "
         "WHERE e.streamed = 0 ORDER BY e.created_at LIMIT ?1",
-        unstreamed_error_fill, sizeof *out->items, &out->items, &out->n, "i", (int64_t)limit);
-    if (rc != STORE_OK)
-        store_execution_error_list_free(out);
-    return rc;
+        unstreamed_error_fill, execution_error_free, sizeof *out->items, &out->items, &out->n, "i",
+        (int64_t)limit);
 }
 
 int store_error_mark_streamed(struct store *s, const char *id)
@@ -658,18 +644,16 @@ int store_executions_of_workflow(struct store *s, const char *workflow_id, const
         rc = store_rows_list(s,
                              STORE_SQL(s, EXECUTIONS_OF_WORKFLOW("created_at, rowid"),
                                        EXECUTIONS_OF_WORKFLOW("created_at, seq")),
-                             execution_fill, sizeof *out->items, &out->items, &out->n, "ssiii",
-                             workflow_id, user_id, (int64_t)errors_only, (int64_t)limit,
-                             (int64_t)offset);
+                             execution_fill, execution_free, sizeof *out->items, &out->items,
+                             &out->n, "ssiii", workflow_id, user_id, (int64_t)errors_only,
+                             (int64_t)limit, (int64_t)offset);
     else
         rc = store_rows_list(s,
                              STORE_SQL(s, EXECUTIONS_OF_WORKFLOW("created_at DESC, rowid DESC"),
                                        EXECUTIONS_OF_WORKFLOW("created_at DESC, seq DESC")),
-                             execution_fill, sizeof *out->items, &out->items, &out->n, "ssiii",
-                             workflow_id, user_id, (int64_t)errors_only, (int64_t)limit,
-                             (int64_t)offset);
-    if (rc != STORE_OK)
-        store_execution_list_free(out);
+                             execution_fill, execution_free, sizeof *out->items, &out->items,
+                             &out->n, "ssiii", workflow_id, user_id, (int64_t)errors_only,
+                             (int64_t)limit, (int64_t)offset);
     return rc;
 }
 
@@ -733,16 +717,13 @@ static void step_fill(const struct store_row *st, void *item)
 int store_steps_of_execution(struct store *s, const char *execution_id, int64_t max_bytes,
                              int limit, struct execution_step_list *out)
 {
-    int rc = store_rows_list(
+    return store_rows_list(
         s,
         STORE_SQL(
             s, STEPS_OF_EXECUTION("length(CAST(inputs AS BLOB))", "length(CAST(output AS BLOB))"),
             STEPS_OF_EXECUTION("octet_length(inputs)", "octet_length(output)")),
-        step_fill, sizeof *out->items, &out->items, &out->n, "sii", execution_id, max_bytes,
-        (int64_t)limit);
-    if (rc != STORE_OK)
-        store_execution_step_list_free(out);
-    return rc;
+        step_fill, execution_step_free, sizeof *out->items, &out->items, &out->n, "sii",
+        execution_id, max_bytes, (int64_t)limit);
 }
 
 /* Executions waiting for (or running) their next attempt after a failed one, as entries of the
@@ -793,14 +774,12 @@ static void workflow_error_fill(const struct store_row *st, void *item)
 int store_errors_of_workflow(struct store *s, const char *workflow_id, const char *user_id,
                              struct execution_error_list *out)
 {
-    int rc = store_rows_list(
+    return store_rows_list(
         s,
         STORE_SQL(s, WORKFLOW_ERRORS("INDEXED BY executions_due ", "INDEXED BY executions_leased "),
                   WORKFLOW_ERRORS("", "")),
-        workflow_error_fill, sizeof *out->items, &out->items, &out->n, "ss", workflow_id, user_id);
-    if (rc != STORE_OK)
-        store_execution_error_list_free(out);
-    return rc;
+        workflow_error_fill, execution_error_free, sizeof *out->items, &out->items, &out->n, "ss",
+        workflow_id, user_id);
 }
 
 static void counts_fill(const struct store_row *st, void *item)

@@ -30,11 +30,9 @@ static void settings_row(const struct store_row *st, void *item)
 
 int store_settings_secrets(struct store *s, struct sealing_settings_list *out)
 {
-    int rc = store_rows_list(s, "SELECT env_id, error_webhook_secret, signing_secret FROM settings",
-                             settings_row, sizeof *out->items, &out->items, &out->n, "");
-    if (rc != STORE_OK)
-        store_sealing_settings_list_free(out);
-    return rc;
+    return store_rows_list(s, "SELECT env_id, error_webhook_secret, signing_secret FROM settings",
+                           settings_row, sealing_settings_clear, sizeof *out->items, &out->items,
+                           &out->n, "");
 }
 
 int store_settings_secrets_set(struct store *s, const char *env, const char *error_webhook_secret,
@@ -70,16 +68,14 @@ static void installation_row(const struct store_row *st, void *item)
 
 int store_installations_with_secret_fields(struct store *s, struct sealing_installation_list *out)
 {
-    int rc = store_rows_list(s,
-                             "SELECT i.id, i.workflow_id, i.version, i.config FROM installations i "
-                             "JOIN workflow_versions v ON v.workflow_id = i.workflow_id "
-                             "AND v.version = i.version "
-                             "WHERE lower(v.fields) LIKE '%password%' "
-                             "OR lower(v.fields) LIKE '%writeonly%'",
-                             installation_row, sizeof *out->items, &out->items, &out->n, "");
-    if (rc != STORE_OK)
-        store_sealing_installation_list_free(out);
-    return rc;
+    return store_rows_list(s,
+                           "SELECT i.id, i.workflow_id, i.version, i.config FROM installations i "
+                           "JOIN workflow_versions v ON v.workflow_id = i.workflow_id "
+                           "AND v.version = i.version "
+                           "WHERE lower(v.fields) LIKE '%password%' "
+                           "OR lower(v.fields) LIKE '%writeonly%'",
+                           installation_row, sealing_installation_clear, sizeof *out->items,
+                           &out->items, &out->n, "");
 }
 
 int store_installation_set_config(struct store *s, const char *id, const cJSON *config)

@@ -42,9 +42,10 @@ typedef void store_fill_fn(const struct store_row *row, void *item);
 /* Runs sql as store_query does and gives the rows as an array of elements of size bytes, one per
  * row filled by fill: *items (void ** in truth: the address of the caller's array pointer) gets
  * the array (malloc'd, NULL when no row) and *n its length. On failure the elements read so far
- * stay there for the caller to free. */
-int store_rows_list(struct store *s, const char *sql, store_fill_fn *fill, size_t size, void *items,
-                    size_t *n, const char *types, ...);
+ * are freed (clear, when not NULL, on each first) and the list is left empty. */
+int store_rows_list(struct store *s, const char *sql, store_fill_fn *fill,
+                    void (*clear)(void *item), size_t size, void *items, size_t *n,
+                    const char *types, ...);
 /* Frees a list of store_rows_list (items and n as there), calling clear (when not NULL) on each
  * element first. */
 void store_items_free(void *items, size_t *n, size_t size, void (*clear)(void *item));

@@ -158,11 +158,9 @@ int store_users_search(struct store *s, const char *env_id, const char *search, 
                 " " USERS_MATCH("LIKE") "ORDER BY created_at DESC, rowid DESC LIMIT ?4 OFFSET ?3",
                 "SELECT " USER_COLUMNS
                 " " USERS_MATCH("ILIKE") "ORDER BY created_at DESC, seq DESC LIMIT ?4 OFFSET ?3"),
-            user_fill, sizeof *out->items, &out->items, &out->n, "ssii", env_id, pattern,
-            (int64_t)offset, (int64_t)limit);
+            user_fill, user_clear, sizeof *out->items, &out->items, &out->n, "ssii", env_id,
+            pattern, (int64_t)offset, (int64_t)limit);
 #undef USERS_MATCH
     free(pattern);
-    if (rc != STORE_OK)
-        store_user_list_free(out);
     return rc;
 }
