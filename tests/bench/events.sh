@@ -121,6 +121,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+trap 'echo "events: line $LINENO failed: $BASH_COMMAND"' ERR
 sink_port=$(free_port)
 "$build/bench/bench_sink" "$sink_port" & sink_pid=$!
 ports=()

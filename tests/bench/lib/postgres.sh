@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # A throwaway PostgreSQL server for the benchmarks (the shell counterpart of startPostgres in
 # tests/api/dbservers.mjs): Debian's postgresql package, initdb in a temporary directory, password
 # (SCRAM) authentication, listening on 127.0.0.1 on a free port, run as the unprivileged postgres
@@ -62,11 +63,11 @@ pg_sql() {
 }
 
 # The postmaster's own time and that of the backends it has reaped (cutime, cstime), plus the
-# backends still running.
+# backends still running (a process that ends while cat reads is left out).
 pg_cpu_ticks() {
     local pm
     pm=$(head -1 "$PG_DIR/data/postmaster.pid" 2>/dev/null) || { echo 0; return; }
-    cat /proc/[0-9]*/stat 2>/dev/null | awk -v pm="$pm" '
+    { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v pm="$pm" '
         {
             pid = $1
             sub(/^[0-9]+ \(.*\) /, "")
