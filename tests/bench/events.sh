@@ -226,11 +226,6 @@ user=$(call POST /users '{"username":"bench"}' | sed -E 's/.*"userId":"([0-9a-f]
 session=$(call POST /headless/startInstallation "{\"userId\":\"$user\",\"integrationId\":\"$integ\"}" |
   sed -E 's/.*"installationId":"([0-9a-f]+)".*/\1/')
 call POST /headless/completeInstallation "{\"installationId\":\"$session\",\"data\":[]}" >/dev/null
-# The environment's signing secret is made here rather than by the first execution: on PostgreSQL
-# that first-use insert (store_signing_secret) fails in this version (an ambiguous column in its
-# ON CONFLICT clause), and every execution would then be retried without ever running.
-call POST /settings/rotate-signing-secret >/dev/null
-
 cat > "$tmp/post.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
