@@ -13,7 +13,8 @@ int store_account_ensure(struct store *s, bool *created)
 {
     *created = false;
     int64_t n = -1;
-    if (store_rows(s, "SELECT count(*) FROM accounts", store_row_int64, &n, "") != STORE_OK)
+    if (store_rows(s, "SELECT count(*) FROM accounts", store_row_int64, &n, STORE_NO_ARGS) !=
+        STORE_OK)
         return STORE_ERROR;
     if (n > 0)
         return STORE_OK;
@@ -23,7 +24,8 @@ int store_account_ensure(struct store *s, bool *created)
         return STORE_ERROR;
     int64_t now = store_now();
     if (store_query(s, "INSERT INTO accounts(id, name, created_at) VALUES (?1, ?2, ?3)", NULL,
-                    "ssi", account, "default", now) != STORE_OK)
+                    STORE_ARGS(store_text(account), store_text("default"), store_int(now))) !=
+        STORE_OK)
         goto fail;
     for (size_t i = 0; i < sizeof ENV_NAMES / sizeof ENV_NAMES[0]; i++) {
         char env[ID_LEN + 1];
@@ -31,7 +33,9 @@ int store_account_ensure(struct store *s, bool *created)
             store_query(s,
                         "INSERT INTO environments(id, account_id, name, created_at) "
                         "VALUES (?1, ?2, ?3, ?4)",
-                        NULL, "sssi", env, account, ENV_NAMES[i], now) != STORE_OK)
+                        NULL,
+                        STORE_ARGS(store_text(env), store_text(account), store_text(ENV_NAMES[i]),
+                                   store_int(now))) != STORE_OK)
             goto fail;
     }
     if (store_commit(s) != STORE_OK)
@@ -54,13 +58,13 @@ static void environment_fill(const struct store_row *st, void *item)
 int store_environment_by_name(struct store *s, const char *name, struct environment *out)
 {
     return store_rows_one(s, "SELECT id, account_id, name FROM environments WHERE name = ?1",
-                          environment_fill, out, "s", name);
+                          environment_fill, out, STORE_ARGS(store_text(name)));
 }
 
 int store_environment_by_id(struct store *s, const char *id, struct environment *out)
 {
     return store_rows_one(s, "SELECT id, account_id, name FROM environments WHERE id = ?1",
-                          environment_fill, out, "s", id);
+                          environment_fill, out, STORE_ARGS(store_text(id)));
 }
 
 int store_api_key_insert(struct store *s, const struct api_key *k, const unsigned char hash[32])
@@ -68,8 +72,10 @@ int store_api_key_insert(struct store *s, const struct api_key *k, const unsigne
     return store_query(s,
                        "INSERT INTO api_keys(id, env_id, hash, prefix, created_at) "
                        "VALUES (?1, ?2, ?3, ?4, ?5)",
-                       NULL, "ssbsi", k->id, k->env_id, (const void *)hash, (size_t)32, k->prefix,
-                       k->created_at);
+                       NULL,
+                       STORE_ARGS(store_text(k->id), store_text(k->env_id),
+                                  store_bytes((const void *)hash, (size_t)32),
+                                  store_text(k->prefix), store_int(k->created_at)));
 }
 
 int store_api_key_create(struct store *s, const struct environment *env, const char *key,
@@ -105,7 +111,8 @@ static void key_used(struct store *s, const struct api_key *k)
     int64_t now = store_now();
     if (now - k->last_used_at < KEY_USED_RESOLUTION_MS)
         return;
-    store_query(s, "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1", NULL, "si", k->id, now);
+    store_query(s, "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1", NULL,
+                STORE_ARGS(store_text(k->id), store_int(now)));
 }
 
 int store_api_key_lookup(struct store *s, const unsigned char hash[32], struct api_key *out)
@@ -115,7 +122,7 @@ int store_api_key_lookup(struct store *s, const unsigned char hash[32], struct a
         "SELECT k.id, k.env_id, e.name, k.prefix, k.created_at, 0, coalesce(k.last_used_at, 0) "
         "FROM api_keys k JOIN environments e ON e.id = k.env_id "
         "WHERE k.hash = ?1 AND k.revoked_at IS NULL",
-        key_fill, out, "b", (const void *)hash, (size_t)32);
+        key_fill, out, STORE_ARGS(store_bytes((const void *)hash, (size_t)32)));
     if (rc == STORE_OK)
         key_used(s, out);
     return rc;
@@ -133,13 +140,15 @@ int store_api_keys_of(struct store *s, const char *env_id, struct api_key_list *
                            "coalesce(k.last_used_at, 0) FROM api_keys k JOIN environments e "
                            "ON e.id = k.env_id WHERE k.env_id = ?1 AND k.revoked_at IS NULL "
                            "ORDER BY k.created_at DESC, k.id",
-                           key_fill, NULL, sizeof *out->items, &out->items, &out->n, "s", env_id);
+                           key_fill, NULL, sizeof *out->items, &out->items, &out->n,
+                           STORE_ARGS(store_text(env_id)));
 }
 
 int store_api_key_prefix(struct store *s, const char *id, char out[24])
 {
     cJSON *rows = NULL, *row;
-    int rc = store_query(s, "SELECT prefix FROM api_keys WHERE id = ?1", &rows, "s", id);
+    int rc = store_query(s, "SELECT prefix FROM api_keys WHERE id = ?1", &rows,
+                         STORE_ARGS(store_text(id)));
     rc = store_one_row(rc, rows, &row);
     if (rc == STORE_OK && !row)
         rc = STORE_NOT_FOUND;
@@ -154,14 +163,14 @@ int store_api_key_revoke(struct store *s, const char *id, int64_t now)
     int rc = store_changed(
         s,
         store_query(s, "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
-                    NULL, "si", id, now));
+                    NULL, STORE_ARGS(store_text(id), store_int(now))));
     return rc == STORE_OK ? store_signal(s, STORE_CHANNEL_AUTH) : rc;
 }
 
 int store_api_key_count(struct store *s)
 {
     int64_t n = 0;
-    int rc = store_rows(s, "SELECT count(*) FROM api_keys", store_row_int64, &n, "");
+    int rc = store_rows(s, "SELECT count(*) FROM api_keys", store_row_int64, &n, STORE_NO_ARGS);
     return rc == STORE_OK ? (int)n : STORE_ERROR;
 }
 
@@ -187,7 +196,7 @@ int store_api_key_each(struct store *s, int (*fn)(const struct api_key *, void *
                         "coalesce(k.revoked_at, 0), coalesce(k.last_used_at, 0) "
                         "FROM api_keys k JOIN environments e ON e.id = k.env_id "
                         "ORDER BY k.created_at DESC, k.id",
-                        key_visit_row, &v, "");
+                        key_visit_row, &v, STORE_NO_ARGS);
     return rc == STORE_NOT_FOUND ? STORE_OK : rc;
 }
 
@@ -203,13 +212,15 @@ int store_signing_key_insert(struct store *s, const struct signing_key *k)
     return store_query(s,
                        "INSERT INTO signing_keys(id, alg, private_pem, public_pem, created_at) "
                        "VALUES (?1, 'ES256', ?2, ?3, ?4)",
-                       NULL, "sssi", k->id, k->private_pem, k->public_pem, store_now());
+                       NULL,
+                       STORE_ARGS(store_text(k->id), store_text(k->private_pem),
+                                  store_text(k->public_pem), store_int(store_now())));
 }
 
 int store_signing_key_set_private(struct store *s, const char *id, const char *private_pem)
 {
-    return store_query(s, "UPDATE signing_keys SET private_pem = ?2 WHERE id = ?1", NULL, "ss", id,
-                       private_pem);
+    return store_query(s, "UPDATE signing_keys SET private_pem = ?2 WHERE id = ?1", NULL,
+                       STORE_ARGS(store_text(id), store_text(private_pem)));
 }
 
 static void signing_key_fill(const struct store_row *st, void *item)
@@ -226,7 +237,7 @@ int store_signing_key_current(struct store *s, struct signing_key *out)
     int rc = store_rows_one(s,
                             "SELECT id, private_pem, public_pem FROM signing_keys "
                             "WHERE retired_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1",
-                            signing_key_fill, out, "");
+                            signing_key_fill, out, STORE_NO_ARGS);
     if (rc == STORE_OK && (!out->private_pem || !out->public_pem)) {
         store_signing_key_clear(out);
         return store_out_of_memory(s);

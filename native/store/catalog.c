@@ -13,7 +13,10 @@ int store_integration_insert(struct store *s, const char *env, const char *id, c
     return store_query(s,
                        "INSERT INTO integrations(id, env_id, name, app, icon, description, "
                        "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-                       NULL, "ssssssi", id, env, name, app, icon, description, now);
+                       NULL,
+                       STORE_ARGS(store_text(id), store_text(env), store_text(name),
+                                  store_text(app), store_text(icon), store_text(description),
+                                  store_int(now)));
 }
 
 #define INTEGRATION_COLUMNS                                                                        \
@@ -55,7 +58,7 @@ int store_integrations(struct store *s, const char *env, struct integration_list
 {
     return store_rows_list(s, INTEGRATION_COLUMNS "WHERE env_id = ?1 ORDER BY created_at, id",
                            integration_fill, integration_free, sizeof *out->items, &out->items,
-                           &out->n, "s", env);
+                           &out->n, STORE_ARGS(store_text(env)));
 }
 
 int store_integration_find(struct store *s, const char *env, const char *id_or_name,
@@ -66,7 +69,8 @@ int store_integration_find(struct store *s, const char *env, const char *id_or_n
                           INTEGRATION_COLUMNS "WHERE env_id = ?1 AND (id = ?2 OR name = ?2 OR "
                                               "(app = ?2 AND app IS NOT NULL)) "
                                               "ORDER BY id = ?2 DESC, name = ?2 DESC LIMIT 1",
-                          integration_fill, out, "ss", env, id_or_name);
+                          integration_fill, out,
+                          STORE_ARGS(store_text(env), store_text(id_or_name)));
 }
 
 int store_integration_update(struct store *s, const char *env, const char *id, const char *name,
@@ -77,22 +81,24 @@ int store_integration_update(struct store *s, const char *env, const char *id, c
         "UPDATE integrations SET name = coalesce(?3, name), app = coalesce(?4, app), "
         "icon = coalesce(?5, icon), description = coalesce(?6, description), "
         "updated_at = ?7 WHERE env_id = ?1 AND id = ?2",
-        NULL, "ssssssi", env, id, name, app, icon, description, store_now());
+        NULL,
+        STORE_ARGS(store_text(env), store_text(id), store_text(name), store_text(app),
+                   store_text(icon), store_text(description), store_int(store_now())));
 }
 
 int store_integration_delete(struct store *s, const char *env, const char *id)
 {
     cJSON *rows;
-    int rc =
-        store_query(s, "SELECT 1 FROM workflows WHERE integration_id = ?1 LIMIT 1", &rows, "s", id);
+    int rc = store_query(s, "SELECT 1 FROM workflows WHERE integration_id = ?1 LIMIT 1", &rows,
+                         STORE_ARGS(store_text(id)));
     if (rc != STORE_OK)
         return rc;
     bool used = cJSON_GetArraySize(rows) > 0;
     cJSON_Delete(rows);
     if (used)
         return STORE_CONFLICT;
-    rc = store_query(s, "DELETE FROM integrations WHERE env_id = ?1 AND id = ?2", NULL, "ss", env,
-                     id);
+    rc = store_query(s, "DELETE FROM integrations WHERE env_id = ?1 AND id = ?2", NULL,
+                     STORE_ARGS(store_text(env), store_text(id)));
     return store_changed(s, rc);
 }
 
@@ -102,7 +108,9 @@ int store_workflow_insert(struct store *s, const char *env, const char *id,
     return store_query(s,
                        "INSERT INTO workflows(id, env_id, integration_id, name, draft, version, "
                        "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?6)",
-                       NULL, "ssssji", id, env, integration_id, name, draft, store_now());
+                       NULL,
+                       STORE_ARGS(store_text(id), store_text(env), store_text(integration_id),
+                                  store_text(name), store_json(draft), store_int(store_now())));
 }
 
 int store_workflow_update_draft(struct store *s, const char *env, const char *id, const char *name,
@@ -111,7 +119,9 @@ int store_workflow_update_draft(struct store *s, const char *env, const char *id
     int rc = store_query(s,
                          "UPDATE workflows SET name = ?3, draft = ?4, updated_at = ?5 "
                          "WHERE env_id = ?1 AND id = ?2",
-                         NULL, "sssji", env, id, name, draft, store_now());
+                         NULL,
+                         STORE_ARGS(store_text(env), store_text(id), store_text(name),
+                                    store_json(draft), store_int(store_now())));
     return store_changed(s, rc);
 }
 
@@ -155,7 +165,7 @@ int store_workflow_find(struct store *s, const char *env, const char *id_or_name
     return store_rows_one(s,
                           WORKFLOW_COLUMNS "WHERE env_id = ?1 AND (id = ?2 OR name = ?2) "
                                            "ORDER BY id = ?2 DESC LIMIT 1",
-                          workflow_fill, out, "ss", env, id_or_name);
+                          workflow_fill, out, STORE_ARGS(store_text(env), store_text(id_or_name)));
 }
 
 int store_workflows_of_integration(struct store *s, const char *integration_id,
@@ -163,14 +173,14 @@ int store_workflows_of_integration(struct store *s, const char *integration_id,
 {
     return store_rows_list(s, WORKFLOW_COLUMNS "WHERE integration_id = ?1 ORDER BY created_at, id",
                            workflow_fill, workflow_free, sizeof *out->items, &out->items, &out->n,
-                           "s", integration_id);
+                           STORE_ARGS(store_text(integration_id)));
 }
 
 int store_workflows(struct store *s, const char *env, struct workflow_list *out)
 {
     return store_rows_list(s, WORKFLOW_COLUMNS "WHERE env_id = ?1 ORDER BY created_at, id",
                            workflow_fill, workflow_free, sizeof *out->items, &out->items, &out->n,
-                           "s", env);
+                           STORE_ARGS(store_text(env)));
 }
 
 int store_workflow_release(struct store *s, const char *env, const char *id,
@@ -182,21 +192,25 @@ int store_workflow_release(struct store *s, const char *env, const char *id,
     if (own && store_begin(s) != STORE_OK)
         return STORE_ERROR;
     cJSON *rows;
-    int rc = store_query(s,
-                         "UPDATE workflows SET version = version + 1, updated_at = ?3 "
-                         "WHERE env_id = ?1 AND id = ?2 RETURNING version",
-                         &rows, "ssi", env, id, store_now());
+    int rc =
+        store_query(s,
+                    "UPDATE workflows SET version = version + 1, updated_at = ?3 "
+                    "WHERE env_id = ?1 AND id = ?2 RETURNING version",
+                    &rows, STORE_ARGS(store_text(env), store_text(id), store_int(store_now())));
     cJSON *row = rc == STORE_OK ? store_first_row(rows) : NULL;
     if (rc == STORE_OK && !row)
         rc = STORE_NOT_FOUND;
     if (rc == STORE_OK) {
         *version = cJSON_GetObjectItem(row, "version")->valueint;
-        rc = store_query(s,
-                         "INSERT INTO workflow_versions(workflow_id, version, definition, "
-                         "trigger_type, trigger_event, blocks, fields, released_at, released_by) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                         NULL, "sijssjjis", id, (int64_t)*version, definition, trigger_type,
-                         trigger_event, blocks, fields, store_now(), released_by);
+        rc = store_query(
+            s,
+            "INSERT INTO workflow_versions(workflow_id, version, definition, "
+            "trigger_type, trigger_event, blocks, fields, released_at, released_by) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            NULL,
+            STORE_ARGS(store_text(id), store_int((int64_t)*version), store_json(definition),
+                       store_text(trigger_type), store_text(trigger_event), store_json(blocks),
+                       store_json(fields), store_int(store_now()), store_text(released_by)));
     }
     cJSON_Delete(row);
     if (own && rc == STORE_OK)
@@ -250,7 +264,7 @@ int store_workflow_version(struct store *s, const char *workflow_id, int version
         "released_at FROM workflow_versions "
         "WHERE workflow_id = ?1 AND (version = ?2 OR ?2 = 0) "
         "ORDER BY version DESC LIMIT 1",
-        version_fill, out, "si", workflow_id, (int64_t)version);
+        version_fill, out, STORE_ARGS(store_text(workflow_id), store_int((int64_t)version)));
 }
 
 static void version_summary_fill(const struct store_row *st, void *item)
@@ -269,7 +283,7 @@ int store_workflow_versions(struct store *s, const char *workflow_id,
                            "SELECT version, trigger_type, released_at, released_by "
                            "FROM workflow_versions WHERE workflow_id = ?1 ORDER BY version",
                            version_summary_fill, version_free, sizeof *out->items, &out->items,
-                           &out->n, "s", workflow_id);
+                           &out->n, STORE_ARGS(store_text(workflow_id)));
 }
 
 int store_event_upsert(struct store *s, const char *env, const char *name, const char *description,
@@ -280,11 +294,15 @@ int store_event_upsert(struct store *s, const char *env, const char *name, const
             s,
             "INSERT INTO events(env_id, name, description, body, schema, created_at, "
             "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-            NULL, "sssjji", env, name, description, body, schema, store_now());
+            NULL,
+            STORE_ARGS(store_text(env), store_text(name), store_text(description), store_json(body),
+                       store_json(schema), store_int(store_now())));
     int rc = store_query(s,
                          "UPDATE events SET description = coalesce(?3, description), body = ?4, "
                          "schema = ?5, updated_at = ?6 WHERE env_id = ?1 AND name = ?2",
-                         NULL, "sssjji", env, name, description, body, schema, store_now());
+                         NULL,
+                         STORE_ARGS(store_text(env), store_text(name), store_text(description),
+                                    store_json(body), store_json(schema), store_int(store_now())));
     return store_changed(s, rc);
 }
 
@@ -323,22 +341,22 @@ static void event_fill(const struct store_row *st, void *item)
 int store_events(struct store *s, const char *env, struct custom_event_list *out)
 {
     return store_rows_list(s, EVENT_COLUMNS "WHERE env_id = ?1 ORDER BY created_at, name",
-                           event_fill, event_free, sizeof *out->items, &out->items, &out->n, "s",
-                           env);
+                           event_fill, event_free, sizeof *out->items, &out->items, &out->n,
+                           STORE_ARGS(store_text(env)));
 }
 
 int store_event_find(struct store *s, const char *env, const char *name, struct custom_event *out)
 {
     memset(out, 0, sizeof *out);
-    return store_rows_one(s, EVENT_COLUMNS "WHERE env_id = ?1 AND name = ?2", event_fill, out, "ss",
-                          env, name);
+    return store_rows_one(s, EVENT_COLUMNS "WHERE env_id = ?1 AND name = ?2", event_fill, out,
+                          STORE_ARGS(store_text(env), store_text(name)));
 }
 
 int store_event_updated_at(struct store *s, const char *env, const char *name, int64_t *updated_at)
 {
     cJSON *rows;
     int rc = store_query(s, "SELECT updated_at AS u FROM events WHERE env_id = ?1 AND name = ?2",
-                         &rows, "ss", env, name);
+                         &rows, STORE_ARGS(store_text(env), store_text(name)));
     if (rc != STORE_OK)
         return rc;
     const cJSON *u = cJSON_GetObjectItem(cJSON_GetArrayItem(rows, 0), "u");
@@ -351,8 +369,8 @@ int store_event_updated_at(struct store *s, const char *env, const char *name, i
 
 int store_event_delete(struct store *s, const char *env, const char *name)
 {
-    int rc =
-        store_query(s, "DELETE FROM events WHERE env_id = ?1 AND name = ?2", NULL, "ss", env, name);
+    int rc = store_query(s, "DELETE FROM events WHERE env_id = ?1 AND name = ?2", NULL,
+                         STORE_ARGS(store_text(env), store_text(name)));
     return store_changed(s, rc);
 }
 
@@ -386,7 +404,7 @@ int store_settings(struct store *s, const char *env, struct settings *out)
         "SELECT e.id, st.error_webhook_url, st.error_webhook_secret, st.signing_secret, "
         "coalesce(st.log_retention_days, 60), st.rate_limits, st.error_eventbridge "
         "FROM environments e LEFT JOIN settings st ON st.env_id = e.id WHERE e.id = ?1",
-        settings_fill, out, "s", env);
+        settings_fill, out, STORE_ARGS(store_text(env)));
 }
 
 int store_settings_update(struct store *s, const char *env, const char *url, const char *secret,
@@ -397,7 +415,9 @@ int store_settings_update(struct store *s, const char *env, const char *url, con
                        "log_retention_days, rate_limits) VALUES (?1, ?2, ?3, ?4, ?5) "
                        "ON CONFLICT(env_id) DO UPDATE SET error_webhook_url = ?2, "
                        "error_webhook_secret = ?3, log_retention_days = ?4, rate_limits = ?5",
-                       NULL, "sssis", env, url, secret, (int64_t)retention_days, rate_limits);
+                       NULL,
+                       STORE_ARGS(store_text(env), store_text(url), store_text(secret),
+                                  store_int((int64_t)retention_days), store_text(rate_limits)));
 }
 
 int store_settings_eventbridge_set(struct store *s, const char *env, const char *config)
@@ -405,7 +425,7 @@ int store_settings_eventbridge_set(struct store *s, const char *env, const char 
     return store_query(s,
                        "INSERT INTO settings(env_id, error_eventbridge) VALUES (?1, ?2) "
                        "ON CONFLICT(env_id) DO UPDATE SET error_eventbridge = ?2",
-                       NULL, "ss", env, config);
+                       NULL, STORE_ARGS(store_text(env), store_text(config)));
 }
 
 int store_signing_secret(struct store *s, const char *env, char *(*make_secret)(void *arg),
@@ -423,7 +443,7 @@ int store_signing_secret(struct store *s, const char *env, char *(*make_secret)(
                      "INSERT INTO settings(env_id, signing_secret) VALUES (?1, ?2) "
                      "ON CONFLICT(env_id) DO UPDATE SET signing_secret = "
                      "coalesce(settings.signing_secret, ?2)",
-                     NULL, "ss", env, fresh);
+                     NULL, STORE_ARGS(store_text(env), store_text(fresh)));
     free(fresh);
     return rc == STORE_OK ? store_settings(s, env, out) : rc;
 }
@@ -433,13 +453,13 @@ int store_signing_secret_set(struct store *s, const char *env, const char *seale
     return store_query(s,
                        "INSERT INTO settings(env_id, signing_secret) VALUES (?1, ?2) "
                        "ON CONFLICT(env_id) DO UPDATE SET signing_secret = ?2",
-                       NULL, "ss", env, sealed_secret);
+                       NULL, STORE_ARGS(store_text(env), store_text(sealed_secret)));
 }
 
 int store_server_key_set_private(struct store *s, const char *name, const char *private_pem)
 {
-    return store_query(s, "UPDATE server_keys SET private_pem = ?2 WHERE name = ?1", NULL, "ss",
-                       name, private_pem);
+    return store_query(s, "UPDATE server_keys SET private_pem = ?2 WHERE name = ?1", NULL,
+                       STORE_ARGS(store_text(name), store_text(private_pem)));
 }
 
 void store_server_key_clear(struct server_key *k)
@@ -465,9 +485,11 @@ int store_server_key(struct store *s, const char *name, const char *private_pem,
         rc = store_query(s,
                          "INSERT INTO server_keys(name, private_pem, public_pem, created_at) "
                          "VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
-                         NULL, "sssi", name, private_pem, public_pem, store_now());
+                         NULL,
+                         STORE_ARGS(store_text(name), store_text(private_pem),
+                                    store_text(public_pem), store_int(store_now())));
     if (rc != STORE_OK)
         return rc;
     return store_rows_one(s, "SELECT private_pem, public_pem FROM server_keys WHERE name = ?1",
-                          server_key_fill, out, "s", name);
+                          server_key_fill, out, STORE_ARGS(store_text(name)));
 }

@@ -59,7 +59,10 @@ int store_credential_insert(struct store *s, const char *env, const char *user_i
     return store_query(s,
                        "INSERT INTO credentials(id, env_id, user_id, app, name, sealed, created_at,"
                        " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-                       NULL, "ssssssi", id, env, user_id, app, name, sealed, store_now());
+                       NULL,
+                       STORE_ARGS(store_text(id), store_text(env), store_text(user_id),
+                                  store_text(app), store_text(name), store_text(sealed),
+                                  store_int(store_now())));
 }
 
 int store_credentials_of_user(struct store *s, const char *env, const char *user_id,
@@ -69,7 +72,7 @@ int store_credentials_of_user(struct store *s, const char *env, const char *user
                            "SELECT id, app, name, created_at, updated_at FROM credentials "
                            "WHERE env_id = ?1 AND user_id = ?2 ORDER BY created_at, id",
                            credential_listed_fill, credential_free, sizeof *out->items, &out->items,
-                           &out->n, "ss", env, user_id);
+                           &out->n, STORE_ARGS(store_text(env), store_text(user_id)));
 }
 
 /* A user's newest credential for an app, the one installation ?4 chose first; chosen reads the
@@ -88,7 +91,9 @@ int store_credential_latest(struct store *s, const char *env, const char *user_i
         s,
         STORE_SQL(s, LATEST_CREDENTIAL("json_extract(credential_ids, '$.\"' || ?3 || '\"')"),
                   LATEST_CREDENTIAL("credential_ids::jsonb ->> ?3")),
-        credential_fill, out, "ssss", env, user_id, app, installation_id);
+        credential_fill, out,
+        STORE_ARGS(store_text(env), store_text(user_id), store_text(app),
+                   store_text(installation_id)));
 }
 
 int store_installation_credential_choice(struct store *s, const char *installation_id,
@@ -99,7 +104,7 @@ int store_installation_credential_choice(struct store *s, const char *installati
     int rc = store_query(s,
                          "SELECT credential_ids AS \"credentialIds_json\" FROM installations "
                          "WHERE id = ?1",
-                         &rows, "s", installation_id);
+                         &rows, STORE_ARGS(store_text(installation_id)));
     rc = store_one_row(rc, rows, &row);
     const char *chosen = json_get_str(cJSON_GetObjectItemCaseSensitive(row, "credentialIds"), app);
     if (chosen)
@@ -115,32 +120,34 @@ int store_credential_find(struct store *s, const char *env, const char *user_id,
     return store_rows_one(s,
                           "SELECT id, app, name, sealed, error FROM credentials "
                           "WHERE env_id = ?1 AND user_id = ?2 AND id = ?3",
-                          credential_fill, out, "sss", env, user_id, id);
+                          credential_fill, out,
+                          STORE_ARGS(store_text(env), store_text(user_id), store_text(id)));
 }
 
 int store_credential_delete(struct store *s, const char *env, const char *user_id, const char *id)
 {
-    return store_changed(s,
-                         store_query(s,
-                                     "DELETE FROM credentials WHERE env_id = ?1 AND user_id = ?2 "
-                                     "AND id = ?3",
-                                     NULL, "sss", env, user_id, id));
+    return store_changed(
+        s, store_query(s,
+                       "DELETE FROM credentials WHERE env_id = ?1 AND user_id = ?2 "
+                       "AND id = ?3",
+                       NULL, STORE_ARGS(store_text(env), store_text(user_id), store_text(id))));
 }
 
 int store_credential_reseal(struct store *s, const char *id, const char *sealed)
 {
     return store_changed(
-        s, store_query(s,
-                       "UPDATE credentials SET sealed = ?2, error = NULL, updated_at = ?3 "
-                       "WHERE id = ?1",
-                       NULL, "ssi", id, sealed, store_now()));
+        s,
+        store_query(s,
+                    "UPDATE credentials SET sealed = ?2, error = NULL, updated_at = ?3 "
+                    "WHERE id = ?1",
+                    NULL, STORE_ARGS(store_text(id), store_text(sealed), store_int(store_now()))));
 }
 
 int store_credential_set_error(struct store *s, const char *id, const char *error)
 {
     return store_changed(
         s, store_query(s, "UPDATE credentials SET error = ?2, updated_at = ?3 WHERE id = ?1", NULL,
-                       "ssi", id, error, store_now()));
+                       STORE_ARGS(store_text(id), store_text(error), store_int(store_now()))));
 }
 
 int store_oauth_state_insert(struct store *s, const char *state, const char *env,
@@ -150,8 +157,10 @@ int store_oauth_state_insert(struct store *s, const char *state, const char *env
     return store_query(s,
                        "INSERT INTO oauth_states(state, env_id, user_id, app, sealed_verifier, "
                        "params, redirect_uri, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                       NULL, "sssssjsi", state, env, user_id, app, sealed_verifier, params,
-                       redirect_uri, store_now());
+                       NULL,
+                       STORE_ARGS(store_text(state), store_text(env), store_text(user_id),
+                                  store_text(app), store_text(sealed_verifier), store_json(params),
+                                  store_text(redirect_uri), store_int(store_now())));
 }
 
 int store_oauth_state_code(struct store *s, const char *state, const char *sealed_code,
@@ -160,7 +169,9 @@ int store_oauth_state_code(struct store *s, const char *state, const char *seale
     return store_changed(s, store_query(s,
                                         "UPDATE oauth_states SET sealed_code = ?2 WHERE state = ?1 "
                                         "AND sealed_code IS NULL AND created_at >= ?3",
-                                        NULL, "ssi", state, sealed_code, store_now() - max_age_ms));
+                                        NULL,
+                                        STORE_ARGS(store_text(state), store_text(sealed_code),
+                                                   store_int(store_now() - max_age_ms))));
 }
 
 static void oauth_state_free(void *item)
@@ -200,13 +211,13 @@ int store_oauth_states_ready(struct store *s, struct oauth_state_list *out)
                            "redirect_uri, sealed_code FROM oauth_states "
                            "WHERE sealed_code IS NOT NULL ORDER BY created_at",
                            oauth_state_fill, oauth_state_free, sizeof *out->items, &out->items,
-                           &out->n, "");
+                           &out->n, STORE_NO_ARGS);
 }
 
 int store_oauth_state_delete(struct store *s, const char *state, int64_t max_age_ms)
 {
     return store_query(s, "DELETE FROM oauth_states WHERE state = ?1 OR created_at < ?2", NULL,
-                       "si", state, store_now() - max_age_ms);
+                       STORE_ARGS(store_text(state), store_int(store_now() - max_age_ms)));
 }
 
 /* The columns subscription_fill reads, in its order; a query adds i.version (the installation's)
@@ -287,21 +298,24 @@ int store_subscription_ensure(struct store *s, const char *env, const char *user
                          "trigger_name, sealed_secret, state, created_at, updated_at) "
                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', ?8, ?8) "
                          "ON CONFLICT(workflow_id, user_id) DO NOTHING",
-                         NULL, "sssssssi", id, env, user_id, workflow_id, app, trigger,
-                         sealed_secret, now);
+                         NULL,
+                         STORE_ARGS(store_text(id), store_text(env), store_text(user_id),
+                                    store_text(workflow_id), store_text(app), store_text(trigger),
+                                    store_text(sealed_secret), store_int(now)));
     if (rc != STORE_OK)
         return rc;
     return store_rows_one(s,
                           SUBSCRIPTION_COLUMNS "FROM app_subscriptions a "
                                                "WHERE a.workflow_id = ?1 AND a.user_id = ?2",
-                          subscription_fill, out, "ss", workflow_id, user_id);
+                          subscription_fill, out,
+                          STORE_ARGS(store_text(workflow_id), store_text(user_id)));
 }
 
 int store_subscription_find(struct store *s, const char *id, struct subscription *out)
 {
     memset(out, 0, sizeof *out);
     return store_rows_one(s, SUBSCRIPTION_COLUMNS "FROM app_subscriptions a WHERE a.id = ?1",
-                          subscription_fill, out, "s", id);
+                          subscription_fill, out, STORE_ARGS(store_text(id)));
 }
 
 int store_subscription_update(struct store *s, const char *id, const char *state,
@@ -314,7 +328,9 @@ int store_subscription_update(struct store *s, const char *id, const char *state
                        "attempts = CASE WHEN ?2 = 'active' THEN 0 ELSE attempts END, "
                        "retry_at = CASE WHEN ?2 = 'active' THEN NULL ELSE retry_at END "
                        "WHERE id = ?1",
-                       NULL, "sssjsi", id, state, credential_id, remote, error, store_now()));
+                       NULL,
+                       STORE_ARGS(store_text(id), store_text(state), store_text(credential_id),
+                                  store_json(remote), store_text(error), store_int(store_now()))));
 }
 
 int store_subscription_fail(struct store *s, const char *id, const char *credential_id,
@@ -325,7 +341,9 @@ int store_subscription_fail(struct store *s, const char *id, const char *credent
                        "UPDATE app_subscriptions SET state = 'error', credential_id = ?2, "
                        "remote = NULL, error = ?3, attempts = attempts + 1, retry_at = ?4, "
                        "updated_at = ?5, last_attempt_at = ?5 WHERE id = ?1",
-                       NULL, "sssii", id, credential_id, error, retry_at, store_now()));
+                       NULL,
+                       STORE_ARGS(store_text(id), store_text(credential_id), store_text(error),
+                                  store_int(retry_at), store_int(store_now()))));
 }
 
 int store_subscriptions_retry_now(struct store *s, const char *env, const char *user_id,
@@ -335,13 +353,13 @@ int store_subscriptions_retry_now(struct store *s, const char *env, const char *
                        "UPDATE app_subscriptions SET retry_at = 0 WHERE env_id = ?1 "
                        "AND user_id = ?2 AND (?3 IS NULL OR lower(app) = lower(?3)) "
                        "AND retry_at IS NOT NULL",
-                       NULL, "sss", env, user_id, app);
+                       NULL, STORE_ARGS(store_text(env), store_text(user_id), store_text(app)));
 }
 
 int store_subscription_delete(struct store *s, const char *id)
 {
-    return store_changed(
-        s, store_query(s, "DELETE FROM app_subscriptions WHERE id = ?1", NULL, "s", id));
+    return store_changed(s, store_query(s, "DELETE FROM app_subscriptions WHERE id = ?1", NULL,
+                                        STORE_ARGS(store_text(id))));
 }
 
 int store_subscriptions_missing(struct store *s, struct subscription_need_list *out)
@@ -352,7 +370,8 @@ int store_subscriptions_missing(struct store *s, struct subscription_need_list *
                            "ON a.workflow_id = i.workflow_id AND a.user_id = i.user_id "
                            "WHERE i.trigger_type = 'app' AND i.active = 1 "
                            "AND (a.id IS NULL OR a.state = 'pending') ORDER BY i.installed_at",
-                           need_fill, NULL, sizeof *out->items, &out->items, &out->n, "");
+                           need_fill, NULL, sizeof *out->items, &out->items, &out->n,
+                           STORE_NO_ARGS);
 }
 
 int store_subscriptions_due(struct store *s, int64_t now, int limit,
@@ -364,8 +383,8 @@ int store_subscriptions_due(struct store *s, int64_t now, int limit,
                            "ON i.workflow_id = a.workflow_id AND i.user_id = a.user_id "
                            "WHERE a.retry_at <= ?1 AND i.trigger_type = 'app' AND i.active = 1 "
                            "ORDER BY a.retry_at LIMIT ?2",
-                           need_fill, NULL, sizeof *out->items, &out->items, &out->n, "ii", now,
-                           (int64_t)limit);
+                           need_fill, NULL, sizeof *out->items, &out->items, &out->n,
+                           STORE_ARGS(store_int(now), store_int((int64_t)limit)));
 }
 
 int store_subscriptions_of_env(struct store *s, const char *env, struct subscription_list *out)
@@ -376,7 +395,8 @@ int store_subscriptions_of_env(struct store *s, const char *env, struct subscrip
         "SELECT a.id, a.env_id, a.user_id, a.workflow_id, a.app, a.trigger_name, a.credential_id, "
         "NULL, NULL, a.state, a.error, a.attempts, a.retry_at, a.last_attempt_at "
         "FROM app_subscriptions a WHERE a.env_id = ?1",
-        subscription_fill, subscription_free, sizeof *out->items, &out->items, &out->n, "s", env);
+        subscription_fill, subscription_free, sizeof *out->items, &out->items, &out->n,
+        STORE_ARGS(store_text(env)));
 }
 
 int store_subscriptions_stale(struct store *s, struct subscription_list *out)
@@ -388,7 +408,7 @@ int store_subscriptions_stale(struct store *s, struct subscription_list *out)
                                                 "AND i.user_id = a.user_id WHERE i.id IS NULL "
                                                 "OR i.active = 0 OR i.trigger_type != 'app'",
                            subscription_fill, subscription_free, sizeof *out->items, &out->items,
-                           &out->n, "");
+                           &out->n, STORE_NO_ARGS);
 }
 
 int store_subscriptions_active(struct store *s, struct subscription_list *out)
@@ -400,14 +420,14 @@ int store_subscriptions_active(struct store *s, struct subscription_list *out)
                                                 "AND i.user_id = a.user_id "
                                                 "WHERE a.state = 'active' AND i.active = 1",
                            subscription_fill, subscription_free, sizeof *out->items, &out->items,
-                           &out->n, "");
+                           &out->n, STORE_NO_ARGS);
 }
 
 int store_poll_seen_insert(struct store *s, const char *subscription_id, const char *key)
 {
     return store_query(
         s, "INSERT INTO poll_seen(subscription_id, key, created_at) VALUES (?1, ?2, ?3)", NULL,
-        "ssi", subscription_id, key, store_now());
+        STORE_ARGS(store_text(subscription_id), store_text(key), store_int(store_now())));
 }
 
 int store_poll_seen_prune(struct store *s, const char *subscription_id, int64_t cutoff)
@@ -415,7 +435,7 @@ int store_poll_seen_prune(struct store *s, const char *subscription_id, int64_t 
     return store_query(s,
                        "DELETE FROM poll_seen WHERE (subscription_id = ?1 AND created_at < ?2) "
                        "OR subscription_id NOT IN (SELECT id FROM app_subscriptions)",
-                       NULL, "si", subscription_id, cutoff);
+                       NULL, STORE_ARGS(store_text(subscription_id), store_int(cutoff)));
 }
 
 int store_delivery_insert(struct store *s, const char *subscription_id, const char *payload)
@@ -426,7 +446,9 @@ int store_delivery_insert(struct store *s, const char *subscription_id, const ch
     return store_query(s,
                        "INSERT INTO app_deliveries(id, subscription_id, payload, created_at) "
                        "VALUES (?1, ?2, ?3, ?4)",
-                       NULL, "sssi", id, subscription_id, payload, store_now());
+                       NULL,
+                       STORE_ARGS(store_text(id), store_text(subscription_id), store_text(payload),
+                                  store_int(store_now())));
 }
 
 static void delivery_free(void *item)
@@ -455,10 +477,11 @@ int store_deliveries_next(struct store *s, int limit, struct delivery_list *out)
                            "SELECT id, subscription_id, payload, created_at FROM app_deliveries "
                            "ORDER BY created_at, id LIMIT ?1",
                            delivery_fill, delivery_free, sizeof *out->items, &out->items, &out->n,
-                           "i", (int64_t)limit);
+                           STORE_ARGS(store_int((int64_t)limit)));
 }
 
 int store_delivery_delete(struct store *s, const char *id)
 {
-    return store_query(s, "DELETE FROM app_deliveries WHERE id = ?1", NULL, "s", id);
+    return store_query(s, "DELETE FROM app_deliveries WHERE id = ?1", NULL,
+                       STORE_ARGS(store_text(id)));
 }

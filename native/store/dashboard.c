@@ -25,7 +25,7 @@ void store_dashboard_account_clear(struct dashboard_account *a)
 int store_dashboard_account_count(struct store *s)
 {
     cJSON *rows;
-    int rc = store_query(s, "SELECT count(*) AS n FROM dashboard_accounts", &rows, "");
+    int rc = store_query(s, "SELECT count(*) AS n FROM dashboard_accounts", &rows, STORE_NO_ARGS);
     if (rc != STORE_OK)
         return STORE_ERROR;
     const cJSON *n = cJSON_GetObjectItem(cJSON_GetArrayItem(rows, 0), "n");
@@ -40,7 +40,9 @@ int store_dashboard_account_insert(struct store *s, const char *id, const char *
     return store_query(s,
                        "INSERT INTO dashboard_accounts(id, email, password_hash, created_at, "
                        "updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
-                       NULL, "sssi", id, email, password_hash, store_now());
+                       NULL,
+                       STORE_ARGS(store_text(id), store_text(email), store_text(password_hash),
+                                  store_int(store_now())));
 }
 
 static void account_from_row(const cJSON *row, struct dashboard_account *out)
@@ -60,7 +62,7 @@ int store_dashboard_account_find(struct store *s, const char *email_or_id,
     int rc = store_query(s,
                          "SELECT id, email, password_hash, created_at FROM dashboard_accounts "
                          "WHERE lower(email) = lower(?1) OR id = ?1 LIMIT 1",
-                         &rows, "s", email_or_id);
+                         &rows, STORE_ARGS(store_text(email_or_id)));
     if (store_one_row(rc, rows, &row) != STORE_OK)
         return rc;
     if (!row)
@@ -77,7 +79,7 @@ int store_dashboard_account_each(struct store *s,
     int rc = store_query(s,
                          "SELECT id, email, created_at FROM dashboard_accounts "
                          "ORDER BY created_at, id",
-                         &rows, "");
+                         &rows, STORE_NO_ARGS);
     if (rc != STORE_OK)
         return rc;
     const cJSON *row;
@@ -96,7 +98,8 @@ int store_dashboard_account_each(struct store *s,
 
 int store_dashboard_account_delete(struct store *s, const char *id)
 {
-    int rc = store_query(s, "DELETE FROM dashboard_accounts WHERE id = ?1", NULL, "s", id);
+    int rc = store_query(s, "DELETE FROM dashboard_accounts WHERE id = ?1", NULL,
+                         STORE_ARGS(store_text(id)));
     return store_changed(s, rc);
 }
 
@@ -107,9 +110,12 @@ int store_dashboard_account_set_password(struct store *s, const char *id, const 
     int rc = store_changed(s, store_query(s,
                                           "UPDATE dashboard_accounts SET password_hash = ?2, "
                                           "updated_at = ?3 WHERE id = ?1",
-                                          NULL, "ssi", id, password_hash, store_now()));
+                                          NULL,
+                                          STORE_ARGS(store_text(id), store_text(password_hash),
+                                                     store_int(store_now()))));
     if (rc == STORE_OK)
-        rc = store_query(s, "DELETE FROM dashboard_sessions WHERE account_id = ?1", NULL, "s", id);
+        rc = store_query(s, "DELETE FROM dashboard_sessions WHERE account_id = ?1", NULL,
+                         STORE_ARGS(store_text(id)));
     if (rc == STORE_OK)
         rc = store_commit(s);
     if (rc != STORE_OK)
@@ -122,10 +128,12 @@ int store_dashboard_session_insert(struct store *s, const unsigned char hash[32]
 {
     char h[65];
     hash_hex(hash, h);
-    return store_query(s,
-                       "INSERT INTO dashboard_sessions(id_hash, account_id, environment, "
-                       "created_at, last_seen_at) VALUES (?1, ?2, ?3, ?4, ?4)",
-                       NULL, "sssi", h, account_id, environment, now);
+    return store_query(
+        s,
+        "INSERT INTO dashboard_sessions(id_hash, account_id, environment, "
+        "created_at, last_seen_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+        NULL,
+        STORE_ARGS(store_text(h), store_text(account_id), store_text(environment), store_int(now)));
 }
 
 int store_dashboard_session_find(struct store *s, const unsigned char hash[32],
@@ -139,7 +147,7 @@ int store_dashboard_session_find(struct store *s, const unsigned char hash[32],
                          "SELECT d.account_id, a.email, d.environment, d.created_at, "
                          "d.last_seen_at FROM dashboard_sessions d JOIN dashboard_accounts a "
                          "ON a.id = d.account_id WHERE d.id_hash = ?1",
-                         &rows, "s", h);
+                         &rows, STORE_ARGS(store_text(h)));
     if (store_one_row(rc, rows, &row) != STORE_OK)
         return rc;
     if (!row)
@@ -158,7 +166,7 @@ int store_dashboard_session_touch(struct store *s, const unsigned char hash[32],
     char h[65];
     hash_hex(hash, h);
     return store_query(s, "UPDATE dashboard_sessions SET last_seen_at = ?2 WHERE id_hash = ?1",
-                       NULL, "si", h, now);
+                       NULL, STORE_ARGS(store_text(h), store_int(now)));
 }
 
 int store_dashboard_session_set_environment(struct store *s, const unsigned char hash[32],
@@ -167,7 +175,7 @@ int store_dashboard_session_set_environment(struct store *s, const unsigned char
     char h[65];
     hash_hex(hash, h);
     int rc = store_query(s, "UPDATE dashboard_sessions SET environment = ?2 WHERE id_hash = ?1",
-                         NULL, "ss", h, environment);
+                         NULL, STORE_ARGS(store_text(h), store_text(environment)));
     return store_changed(s, rc);
 }
 
@@ -175,7 +183,8 @@ int store_dashboard_session_delete(struct store *s, const unsigned char hash[32]
 {
     char h[65];
     hash_hex(hash, h);
-    int rc = store_query(s, "DELETE FROM dashboard_sessions WHERE id_hash = ?1", NULL, "s", h);
+    int rc = store_query(s, "DELETE FROM dashboard_sessions WHERE id_hash = ?1", NULL,
+                         STORE_ARGS(store_text(h)));
     return store_changed(s, rc);
 }
 
@@ -183,7 +192,7 @@ int store_dashboard_sessions_purge(struct store *s, int64_t created_before, int6
 {
     return store_query(s,
                        "DELETE FROM dashboard_sessions WHERE created_at < ?1 OR last_seen_at < ?2",
-                       NULL, "ii", created_before, seen_before);
+                       NULL, STORE_ARGS(store_int(created_before), store_int(seen_before)));
 }
 
 int store_setup_token_replace(struct store *s, const unsigned char hash[32], int64_t expires_at)
@@ -192,10 +201,10 @@ int store_setup_token_replace(struct store *s, const unsigned char hash[32], int
     hash_hex(hash, h);
     if (store_begin(s) != STORE_OK)
         return STORE_ERROR;
-    int rc = store_query(s, "DELETE FROM dashboard_setup_tokens", NULL, "");
+    int rc = store_query(s, "DELETE FROM dashboard_setup_tokens", NULL, STORE_NO_ARGS);
     if (rc == STORE_OK)
         rc = store_query(s, "INSERT INTO dashboard_setup_tokens(hash, expires_at) VALUES (?1, ?2)",
-                         NULL, "si", h, expires_at);
+                         NULL, STORE_ARGS(store_text(h), store_int(expires_at)));
     if (rc == STORE_OK)
         rc = store_commit(s);
     if (rc != STORE_OK)
@@ -209,14 +218,15 @@ int store_setup_token_take(struct store *s, const unsigned char hash[32], int64_
     hash_hex(hash, h);
     cJSON *rows, *row;
     int rc = store_query(s, "SELECT expires_at FROM dashboard_setup_tokens WHERE hash = ?1", &rows,
-                         "s", h);
+                         STORE_ARGS(store_text(h)));
     if (store_one_row(rc, rows, &row) != STORE_OK)
         return rc;
     if (!row)
         return STORE_NOT_FOUND;
     bool valid = cJSON_GetObjectItem(row, "expires_at")->valuedouble > (double)now;
     cJSON_Delete(row);
-    rc = store_query(s, "DELETE FROM dashboard_setup_tokens WHERE hash = ?1", NULL, "s", h);
+    rc = store_query(s, "DELETE FROM dashboard_setup_tokens WHERE hash = ?1", NULL,
+                     STORE_ARGS(store_text(h)));
     if (rc != STORE_OK)
         return rc;
     return valid ? STORE_OK : STORE_NOT_FOUND;
@@ -228,7 +238,7 @@ int store_login_failures(struct store *s, const char *key, int *failures, int64_
     *first_at = 0;
     cJSON *rows, *row;
     int rc = store_query(s, "SELECT failures, first_at FROM login_failures WHERE key = ?1", &rows,
-                         "s", key);
+                         STORE_ARGS(store_text(key)));
     if (store_one_row(rc, rows, &row) != STORE_OK)
         return rc;
     if (row) {
@@ -244,7 +254,7 @@ int store_login_failure_add(struct store *s, const char *key, int64_t now, int64
     /* Counts whose window is over count for nothing: drop them, so guessed emails do not pile up.
      */
     int rc = store_query(s, "DELETE FROM login_failures WHERE first_at + ?2 <= ?1 AND key <> ?3",
-                         NULL, "iis", now, window_ms, key);
+                         NULL, STORE_ARGS(store_int(now), store_int(window_ms), store_text(key)));
     if (rc != STORE_OK)
         return rc;
     return store_query(s,
@@ -254,10 +264,11 @@ int store_login_failure_add(struct store *s, const char *key, int64_t now, int64
                        "ELSE login_failures.failures + 1 END, "
                        "first_at = CASE WHEN login_failures.first_at + ?3 <= ?2 THEN ?2 "
                        "ELSE login_failures.first_at END",
-                       NULL, "sii", key, now, window_ms);
+                       NULL, STORE_ARGS(store_text(key), store_int(now), store_int(window_ms)));
 }
 
 int store_login_failures_clear(struct store *s, const char *key)
 {
-    return store_query(s, "DELETE FROM login_failures WHERE key = ?1", NULL, "s", key);
+    return store_query(s, "DELETE FROM login_failures WHERE key = ?1", NULL,
+                       STORE_ARGS(store_text(key)));
 }

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct cJSON;
 struct store;
 
 /* One result row of either backend; read with store_col_* (query.c). */
@@ -35,10 +36,12 @@ struct store_row {
 };
 
 /* One bound value: 's' text (NULL text binds NULL), 'i' int64, 'd' double, 'b' bytes; null binds
- * SQL NULL of that type. */
+ * SQL NULL of that type. 'j' (a JSON document, stored as its text) never reaches a backend: the
+ * store prints it into an 's' first. Made by store_text, store_int, … (store_internal.h). */
 struct store_arg {
     char type;
     bool null;
+    const struct cJSON *json;
     const char *text;
     int64_t i;
     double d;

@@ -64,11 +64,12 @@ static void summary_row(const struct store_row *st, void *item)
 int store_executions_filtered(struct store *s, const char *env, const struct execution_filter *f,
                               int offset, int limit, struct execution_summary_list *out)
 {
-    return store_rows_list(s,
-                           STORE_SQL(s, EXECUTION_HISTORY("e.rowid"), EXECUTION_HISTORY("e.seq")),
-                           summary_row, execution_summary_clear, sizeof *out->items, &out->items,
-                           &out->n, "ssssiiii", env, f->workflow_id, f->user_id, f->status,
-                           f->since_ms, f->until_ms, (int64_t)limit, (int64_t)offset);
+    return store_rows_list(
+        s, STORE_SQL(s, EXECUTION_HISTORY("e.rowid"), EXECUTION_HISTORY("e.seq")), summary_row,
+        execution_summary_clear, sizeof *out->items, &out->items, &out->n,
+        STORE_ARGS(store_text(env), store_text(f->workflow_id), store_text(f->user_id),
+                   store_text(f->status), store_int(f->since_ms), store_int(f->until_ms),
+                   store_int((int64_t)limit), store_int((int64_t)offset)));
 }
 
 void store_execution_bucket_list_free(struct execution_bucket_list *l)
@@ -92,8 +93,9 @@ int store_execution_buckets(struct store *s, const char *env, const char *workfl
                            "sum(CASE WHEN status = 'error' THEN 1 ELSE 0 END) "
                            "FROM executions WHERE env_id = ?1 AND (?2 IS NULL OR workflow_id = ?2) "
                            "AND created_at >= ?3 GROUP BY 1 ORDER BY 1",
-                           bucket_row, NULL, sizeof *out->items, &out->items, &out->n, "ssii", env,
-                           workflow_id, since_ms, bucket_ms);
+                           bucket_row, NULL, sizeof *out->items, &out->items, &out->n,
+                           STORE_ARGS(store_text(env), store_text(workflow_id), store_int(since_ms),
+                                      store_int(bucket_ms)));
 }
 
 static void failing_block_clear(void *item)
@@ -129,8 +131,9 @@ int store_failing_blocks(struct store *s, const char *env, const char *workflow_
         "WHERE x.env_id = ?1 AND (?2 IS NULL OR x.workflow_id = ?2) "
         "AND x.created_at >= ?3 GROUP BY x.workflow_id, w.name, x.block "
         "ORDER BY errors DESC, lastAt DESC LIMIT ?4",
-        block_row, failing_block_clear, sizeof *out->items, &out->items, &out->n, "ssii", env,
-        workflow_id, since_ms, (int64_t)limit);
+        block_row, failing_block_clear, sizeof *out->items, &out->items, &out->n,
+        STORE_ARGS(store_text(env), store_text(workflow_id), store_int(since_ms),
+                   store_int((int64_t)limit)));
 }
 
 static void error_log_entry_clear(void *item)
@@ -182,15 +185,17 @@ int store_error_log(struct store *s, const char *env, const struct error_log_fil
         "WHERE e.env_id = ?1 AND (?2 IS NULL OR e.workflow_id = ?2) "
         "AND (?3 IS NULL OR e.user_id = ?3 OR u.username = ?3) "
         "ORDER BY e.created_at DESC LIMIT ?4 OFFSET ?5",
-        error_row, error_log_entry_clear, sizeof *out->items, &out->items, &out->n, "sssii", env,
-        f->workflow_id, f->user, limit, offset);
+        error_row, error_log_entry_clear, sizeof *out->items, &out->items, &out->n,
+        STORE_ARGS(store_text(env), store_text(f->workflow_id), store_text(f->user),
+                   store_int(limit), store_int(offset)));
     if (rc == STORE_OK)
-        rc =
-            store_rows(s,
-                       "SELECT count(*) FROM execution_errors e JOIN users u ON "
-                       "u.id = e.user_id WHERE e.env_id = ?1 AND (?2 IS NULL OR e.workflow_id = ?2)"
-                       " AND (?3 IS NULL OR e.user_id = ?3 OR u.username = ?3)",
-                       store_row_int64, total, "sss", env, f->workflow_id, f->user);
+        rc = store_rows(
+            s,
+            "SELECT count(*) FROM execution_errors e JOIN users u ON "
+            "u.id = e.user_id WHERE e.env_id = ?1 AND (?2 IS NULL OR e.workflow_id = ?2)"
+            " AND (?3 IS NULL OR e.user_id = ?3 OR u.username = ?3)",
+            store_row_int64, total,
+            STORE_ARGS(store_text(env), store_text(f->workflow_id), store_text(f->user)));
     if (rc != STORE_OK)
         store_error_log_list_free(out);
     return rc;
@@ -218,8 +223,8 @@ int store_logs_expire(struct store *s, int64_t now)
     int rc = store_rows_list(s,
                              "SELECT e.id, coalesce(st.log_retention_days, ?1) FROM environments e "
                              "LEFT JOIN settings st ON st.env_id = e.id",
-                             retention_row, NULL, sizeof *envs, &envs, &n_envs, "i",
-                             (int64_t)LOG_RETENTION_DEFAULT_DAYS);
+                             retention_row, NULL, sizeof *envs, &envs, &n_envs,
+                             STORE_ARGS(store_int((int64_t)LOG_RETENTION_DEFAULT_DAYS)));
     int removed = 0;
     for (size_t i = 0; rc == STORE_OK && i < n_envs; i++) {
         int n = store_purge_before(s, envs[i].env, now - envs[i].days * 86400000);
@@ -230,6 +235,6 @@ int store_logs_expire(struct store *s, int64_t now)
     if (rc != STORE_OK)
         return rc;
     if (removed > 0)
-        store_query(s, STORE_SQL(s, "PRAGMA incremental_vacuum", "SELECT 1"), NULL, "");
+        store_query(s, STORE_SQL(s, "PRAGMA incremental_vacuum", "SELECT 1"), NULL, STORE_NO_ARGS);
     return removed;
 }

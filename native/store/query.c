@@ -34,45 +34,21 @@ static cJSON *column_value(const struct store_row *r, int i, bool as_json)
     return cJSON_CreateString(t);
 }
 
-/* Collects the values of types from ap into args; their count, or STORE_ERROR on a bad type.
- * JSON values are printed into texts that free_args frees. */
-static int collect_args(struct store *s, struct store_arg *args, const char *types, va_list ap)
+/* Copies the n values at in into args, a JSON document printed into its text ('J', freed by
+ * free_args); their count, or STORE_ERROR. */
+static int collect_args(struct store *s, struct store_arg *args, const struct store_arg *in, int n)
 {
-    int n = 0;
-    for (int i = 0; types && types[i]; i++) {
-        if (n == STORE_ARGS_MAX) {
-            free_args(args, n);
-            return store_set_error(s, "more than %d values bound", STORE_ARGS_MAX);
-        }
-        struct store_arg *a = &args[n++];
-        memset(a, 0, sizeof *a);
-        a->type = types[i];
-        switch (types[i]) {
-        case 's':
-            a->text = va_arg(ap, const char *);
-            break;
-        case 'i':
-            a->i = va_arg(ap, int64_t);
-            break;
-        case 'd':
-            a->d = va_arg(ap, double);
-            break;
-        case 'b':
-            a->blob = va_arg(ap, const void *);
-            a->len = va_arg(ap, size_t);
-            break;
-        case 'j': {
-            const cJSON *v = va_arg(ap, const cJSON *);
-            a->type = 'J'; /* a text printed here, freed by free_args */
-            if (v && !(a->text = json_print(v))) {
-                free_args(args, n - 1);
-                return store_out_of_memory(s);
-            }
-            break;
-        }
-        default:
-            free_args(args, n - 1);
-            return store_set_error(s, "bad bind type '%c'", types[i]);
+    if (n > STORE_ARGS_MAX)
+        return store_set_error(s, "more than %d values bound", STORE_ARGS_MAX);
+    for (int i = 0; i < n; i++) {
+        args[i] = in[i];
+        if (in[i].type != 'j')
+            continue;
+        args[i].type = 'J';
+        args[i].json = NULL;
+        if (in[i].json && !(args[i].text = json_print(in[i].json))) {
+            free_args(args, i);
+            return store_out_of_memory(s);
         }
     }
     return n;
@@ -119,10 +95,10 @@ static int read_row(const struct store_row *r, void *arg)
 /* Binds and runs sql on the store's backend; each row goes to fn when given, else into *rows when
  * rows is not NULL. */
 static int run(struct store *s, const char *sql, cJSON **rows, store_row_fn *fn, void *arg,
-               const char *types, va_list ap)
+               const struct store_arg *in, int nin)
 {
     struct store_arg args[STORE_ARGS_MAX];
-    int n = collect_args(s, args, types, ap);
+    int n = collect_args(s, args, in, nin);
     if (n < 0)
         return STORE_ERROR;
     struct run_reader rd = {fn, arg, rows ? cJSON_CreateArray() : NULL};
@@ -137,25 +113,17 @@ static int run(struct store *s, const char *sql, cJSON **rows, store_row_fn *fn,
     return STORE_OK;
 }
 
-int store_query(struct store *s, const char *sql, cJSON **rows, const char *types, ...)
+int store_query(struct store *s, const char *sql, cJSON **rows, const struct store_arg *args, int n)
 {
     if (rows)
         *rows = NULL;
-    va_list ap;
-    va_start(ap, types);
-    int rc = run(s, sql, rows, NULL, NULL, types, ap);
-    va_end(ap);
-    return rc;
+    return run(s, sql, rows, NULL, NULL, args, n);
 }
 
-int store_rows(struct store *s, const char *sql, store_row_fn *fn, void *arg, const char *types,
-               ...)
+int store_rows(struct store *s, const char *sql, store_row_fn *fn, void *arg,
+               const struct store_arg *args, int n)
 {
-    va_list ap;
-    va_start(ap, types);
-    int rc = run(s, sql, NULL, fn, arg, types, ap);
-    va_end(ap);
-    return rc;
+    return run(s, sql, NULL, fn, arg, args, n);
 }
 
 /* A list under construction by store_rows_list: the caller's array and count, its room. */
@@ -188,15 +156,12 @@ static int list_row(const struct store_row *st, void *arg)
 
 int store_rows_list(struct store *s, const char *sql, store_fill_fn *fill,
                     void (*clear)(void *item), size_t size, void *items, size_t *n,
-                    const char *types, ...)
+                    const struct store_arg *args, int nargs)
 {
     struct list_builder b = {s, fill, size, items, n, 0};
     *b.items = NULL;
     *n = 0;
-    va_list ap;
-    va_start(ap, types);
-    int rc = run(s, sql, NULL, list_row, &b, types, ap);
-    va_end(ap);
+    int rc = run(s, sql, NULL, list_row, &b, args, nargs);
     if (rc != STORE_OK)
         store_items_free(items, n, size, clear);
     return rc;
@@ -229,13 +194,10 @@ static int one_row(const struct store_row *st, void *arg)
 }
 
 int store_rows_one(struct store *s, const char *sql, store_fill_fn *fill, void *out,
-                   const char *types, ...)
+                   const struct store_arg *args, int n)
 {
     struct one_reader r = {fill, out, false};
-    va_list ap;
-    va_start(ap, types);
-    int rc = run(s, sql, NULL, one_row, &r, types, ap);
-    va_end(ap);
+    int rc = run(s, sql, NULL, one_row, &r, args, n);
     return rc == STORE_OK && !r.found ? STORE_NOT_FOUND : rc;
 }
 

@@ -38,15 +38,17 @@ int store_installation_upsert(struct store *s, const char *env, const char *work
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10, ?10) "
         "ON CONFLICT(workflow_id, user_id) DO UPDATE SET version = ?6, active = 1, config = ?7,"
         " trigger_type = ?8, trigger_event = ?9, updated_at = ?10 RETURNING id",
-        id_fill, id, "sssssijssi", fresh, env, workflow_id, user_id, integration_id,
-        (int64_t)version, config, trigger_type, trigger_event, store_now());
+        id_fill, id,
+        STORE_ARGS(store_text(fresh), store_text(env), store_text(workflow_id), store_text(user_id),
+                   store_text(integration_id), store_int((int64_t)version), store_json(config),
+                   store_text(trigger_type), store_text(trigger_event), store_int(store_now())));
     return rc == STORE_NOT_FOUND ? STORE_ERROR : rc;
 }
 
 int store_installation_set_credentials(struct store *s, const char *id, const cJSON *credential_ids)
 {
-    return store_query(s, "UPDATE installations SET credential_ids = ?2 WHERE id = ?1", NULL, "sj",
-                       id, credential_ids);
+    return store_query(s, "UPDATE installations SET credential_ids = ?2 WHERE id = ?1", NULL,
+                       STORE_ARGS(store_text(id), store_json(credential_ids)));
 }
 
 #define INSTALLATION_COLUMNS                                                                       \
@@ -111,7 +113,8 @@ int store_installation_find(struct store *s, const char *workflow_id, const char
     return store_rows_one(s,
                           INSTALLATION_COLUMNS " FROM installations i "
                                                "WHERE i.workflow_id = ?1 AND i.user_id = ?2",
-                          installation_fill, out, "ss", workflow_id, user_id);
+                          installation_fill, out,
+                          STORE_ARGS(store_text(workflow_id), store_text(user_id)));
 }
 
 int store_installations_of_workflow(struct store *s, const char *workflow_id,
@@ -123,50 +126,56 @@ int store_installations_of_workflow(struct store *s, const char *workflow_id,
                            "FROM installations i JOIN users u ON u.id = i.user_id "
                            "WHERE i.workflow_id = ?1 ORDER BY i.installed_at, i.id",
                            installation_user_fill, installation_free, sizeof *out->items,
-                           &out->items, &out->n, "s", workflow_id);
+                           &out->items, &out->n, STORE_ARGS(store_text(workflow_id)));
 }
 
 int store_installations_of_env(struct store *s, const char *env, struct installation_list *out)
 {
-    return store_rows_list(
-        s,
-        INSTALLATION_COLUMNS " FROM installations i WHERE i.env_id = ?1 "
-                             "ORDER BY i.user_id, i.integration_id, i.installed_at",
-        installation_fill, installation_free, sizeof *out->items, &out->items, &out->n, "s", env);
+    return store_rows_list(s,
+                           INSTALLATION_COLUMNS
+                           " FROM installations i WHERE i.env_id = ?1 "
+                           "ORDER BY i.user_id, i.integration_id, i.installed_at",
+                           installation_fill, installation_free, sizeof *out->items, &out->items,
+                           &out->n, STORE_ARGS(store_text(env)));
 }
 
 int store_installation_set_active(struct store *s, const char *workflow_id, const char *user_id,
                                   bool active)
 {
-    return store_changed(s, store_query(s,
-                                        "UPDATE installations SET active = ?3, updated_at = ?4 "
-                                        "WHERE workflow_id = ?1 AND user_id = ?2",
-                                        NULL, "ssii", workflow_id, user_id, (int64_t)active,
-                                        store_now()));
+    return store_changed(
+        s, store_query(s,
+                       "UPDATE installations SET active = ?3, updated_at = ?4 "
+                       "WHERE workflow_id = ?1 AND user_id = ?2",
+                       NULL,
+                       STORE_ARGS(store_text(workflow_id), store_text(user_id),
+                                  store_int((int64_t)active), store_int(store_now()))));
 }
 
 int store_installation_set_version(struct store *s, const char *workflow_id, const char *user_id,
                                    int version, const char *trigger_type, const char *trigger_event)
 {
-    return store_changed(s, store_query(s,
-                                        "UPDATE installations SET version = ?3, trigger_type = ?4, "
-                                        "trigger_event = ?5, updated_at = ?6 "
-                                        "WHERE workflow_id = ?1 AND user_id = ?2",
-                                        NULL, "ssissi", workflow_id, user_id, (int64_t)version,
-                                        trigger_type, trigger_event, store_now()));
+    return store_changed(
+        s, store_query(s,
+                       "UPDATE installations SET version = ?3, trigger_type = ?4, "
+                       "trigger_event = ?5, updated_at = ?6 "
+                       "WHERE workflow_id = ?1 AND user_id = ?2",
+                       NULL,
+                       STORE_ARGS(store_text(workflow_id), store_text(user_id),
+                                  store_int((int64_t)version), store_text(trigger_type),
+                                  store_text(trigger_event), store_int(store_now()))));
 }
 
 int store_installation_delete(struct store *s, const char *workflow_id, const char *user_id)
 {
     return store_changed(
         s, store_query(s, "DELETE FROM installations WHERE workflow_id = ?1 AND user_id = ?2", NULL,
-                       "ss", workflow_id, user_id));
+                       STORE_ARGS(store_text(workflow_id), store_text(user_id))));
 }
 
 int store_installations_deactivate_user(struct store *s, const char *user_id)
 {
     return store_query(s, "UPDATE installations SET active = 0, updated_at = ?2 WHERE user_id = ?1",
-                       NULL, "si", user_id, store_now());
+                       NULL, STORE_ARGS(store_text(user_id), store_int(store_now())));
 }
 
 int store_install_session_insert(struct store *s, const char *env, const char *id,
@@ -178,8 +187,11 @@ int store_install_session_insert(struct store *s, const char *env, const char *i
                        "INSERT INTO install_sessions(id, env_id, user_id, integration_id, "
                        "workflow_ids, versions, credential_ids, state, created_at) "
                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'started', ?8)",
-                       NULL, "ssssjjji", id, env, user_id, integration_id, workflow_ids, versions,
-                       credential_ids, store_now());
+                       NULL,
+                       STORE_ARGS(store_text(id), store_text(env), store_text(user_id),
+                                  store_text(integration_id), store_json(workflow_ids),
+                                  store_json(versions), store_json(credential_ids),
+                                  store_int(store_now())));
 }
 
 void store_install_session_clear(struct install_session *session)
@@ -213,31 +225,32 @@ int store_install_session_find(struct store *s, const char *env, const char *id,
                           "SELECT id, user_id, integration_id, workflow_ids, versions, "
                           "credential_ids, state, created_at FROM install_sessions "
                           "WHERE env_id = ?1 AND id = ?2",
-                          install_session_fill, out, "ss", env, id);
+                          install_session_fill, out, STORE_ARGS(store_text(env), store_text(id)));
 }
 
 int store_install_session_complete(struct store *s, const char *id)
 {
     return store_changed(
-        s, store_query(s, "UPDATE install_sessions SET state = 'complete' WHERE id = ?1", NULL, "s",
-                       id));
+        s, store_query(s, "UPDATE install_sessions SET state = 'complete' WHERE id = ?1", NULL,
+                       STORE_ARGS(store_text(id))));
 }
 
 bool store_token_used(struct store *s, const char *jti)
 {
     int64_t used = 0;
-    return store_rows(s, "SELECT 1 FROM used_tokens WHERE jti = ?1", store_row_int64, &used, "s",
-                      jti) != STORE_OK ||
+    return store_rows(s, "SELECT 1 FROM used_tokens WHERE jti = ?1", store_row_int64, &used,
+                      STORE_ARGS(store_text(jti))) != STORE_OK ||
            used != 0;
 }
 
 int store_token_use(struct store *s, const char *jti, int64_t expires_at)
 {
-    store_query(s, "DELETE FROM used_tokens WHERE expires_at < ?1", NULL, "i", store_now() / 1000);
+    store_query(s, "DELETE FROM used_tokens WHERE expires_at < ?1", NULL,
+                STORE_ARGS(store_int(store_now() / 1000)));
     return store_query(s,
                        "INSERT INTO used_tokens(jti, expires_at) VALUES (?1, ?2) "
                        "ON CONFLICT DO NOTHING",
-                       NULL, "si", jti, expires_at);
+                       NULL, STORE_ARGS(store_text(jti), store_int(expires_at)));
 }
 
 void store_execution_ids_free(struct execution_ids *ids)
@@ -268,15 +281,18 @@ int store_enqueue(struct store *s, const char *env, const char *user_id, const c
     int rc = store_query(s,
                          "INSERT INTO run_events(id, env_id, user_id, name, payload, created_at) "
                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                         NULL, "sssssi", event_id, env, user_id, name, payload, now);
+                         NULL,
+                         STORE_ARGS(store_text(event_id), store_text(env), store_text(user_id),
+                                    store_text(name), store_text(payload), store_int(now)));
     if (rc != STORE_OK)
         return rc;
     rc = store_rows_list(
         s,
         STORE_SQL(s, ENQUEUE_EVENT(SQL_NEW_ID),
                   "WITH q AS (" ENQUEUE_EVENT(PG_NEW_ID) ") SELECT q.id FROM q, " PG_WORK_SIGNAL),
-        id_fill, NULL, sizeof *executions->ids, &executions->ids, &executions->n, "ssssis", user_id,
-        trigger_type, trigger_event, event_id, now, workflow_id);
+        id_fill, NULL, sizeof *executions->ids, &executions->ids, &executions->n,
+        STORE_ARGS(store_text(user_id), store_text(trigger_type), store_text(trigger_event),
+                   store_text(event_id), store_int(now), store_text(workflow_id)));
     return rc;
 }
 
@@ -298,13 +314,17 @@ int store_enqueue_installation(struct store *s, const char *installation_id, con
         store_query(s,
                     "INSERT INTO run_events(id, env_id, user_id, name, payload, created_at) "
                     "SELECT ?1, env_id, user_id, 'rerun', ?2, ?3 FROM installations WHERE id = ?4",
-                    NULL, "ssis", event_id, payload, now, installation_id);
+                    NULL,
+                    STORE_ARGS(store_text(event_id), store_text(payload), store_int(now),
+                               store_text(installation_id)));
     if (rc == STORE_OK && store_changes(s) == 0)
         rc = STORE_NOT_FOUND; /* no such installation */
     if (rc == STORE_OK)
         rc = store_query(
             s, STORE_SQL(s, ENQUEUE_INSTALLATION(""), ENQUEUE_INSTALLATION(", " PG_WORK_SIGNAL)),
-            NULL, "ssis", exec_id, event_id, now, installation_id);
+            NULL,
+            STORE_ARGS(store_text(exec_id), store_text(event_id), store_int(now),
+                       store_text(installation_id)));
     if (rc == STORE_OK)
         rc = store_commit(s);
     if (rc != STORE_OK)
@@ -330,14 +350,14 @@ int store_schedules_due(struct store *s, int64_t now, int limit, struct schedule
                            "SELECT id, workflow_id, version, env_id, user_id, next_run_at "
                            "FROM installations WHERE trigger_type = 'schedule' AND active = 1 "
                            "AND (next_run_at IS NULL OR next_run_at <= ?1) LIMIT ?2",
-                           schedule_fill, NULL, sizeof **items, items, n, "ii", now,
-                           (int64_t)limit);
+                           schedule_fill, NULL, sizeof **items, items, n,
+                           STORE_ARGS(store_int(now), store_int((int64_t)limit)));
 }
 
 int store_schedule_set(struct store *s, const char *installation_id, int64_t next_run_at)
 {
-    return store_query(s, "UPDATE installations SET next_run_at = ?2 WHERE id = ?1", NULL, "si",
-                       installation_id, next_run_at);
+    return store_query(s, "UPDATE installations SET next_run_at = ?2 WHERE id = ?1", NULL,
+                       STORE_ARGS(store_text(installation_id), store_int(next_run_at)));
 }
 
 static void claimed_execution_free(void *item)
@@ -404,8 +424,9 @@ int store_claim(struct store *s, int64_t now, int64_t lease_ms, int limit, const
         STORE_SQL(s, CLAIM(""),
                   /* Rows another node is claiming are skipped, not waited for. */
                   CLAIM(" FOR UPDATE SKIP LOCKED")),
-        claimed_fill, claimed_execution_free, sizeof *out->items, &out->items, &out->n, "iiis", now,
-        lease_ms, (int64_t)limit, owner);
+        claimed_fill, claimed_execution_free, sizeof *out->items, &out->items, &out->n,
+        STORE_ARGS(store_int(now), store_int(lease_ms), store_int((int64_t)limit),
+                   store_text(owner)));
 }
 
 int store_leases_renew(struct store *s, const char *owner, int64_t lease_until)
@@ -419,7 +440,7 @@ int store_leases_renew(struct store *s, const char *owner, int64_t lease_until)
                                    "UPDATE executions SET lease_until = ?2 WHERE id IN (SELECT id "
                                    "FROM executions WHERE status = 'running' AND lease_owner = ?1 "
                                    "FOR UPDATE SKIP LOCKED)"),
-                         NULL, "si", owner, lease_until);
+                         NULL, STORE_ARGS(store_text(owner), store_int(lease_until)));
     return rc == STORE_OK ? store_changes(s) : rc;
 }
 
@@ -428,7 +449,9 @@ int store_lease_renew(struct store *s, const char *id, int attempt, int64_t leas
     return store_changed(s, store_query(s,
                                         "UPDATE executions SET lease_until = ?3 WHERE id = ?1 "
                                         "AND attempt = ?2 AND status = 'running'",
-                                        NULL, "sii", id, (int64_t)attempt, lease_until));
+                                        NULL,
+                                        STORE_ARGS(store_text(id), store_int((int64_t)attempt),
+                                                   store_int(lease_until))));
 }
 
 int store_lease_release(struct store *s, const char *id, int attempt)
@@ -436,7 +459,8 @@ int store_lease_release(struct store *s, const char *id, int attempt)
     return store_changed(s, store_query(s,
                                         "UPDATE executions SET lease_owner = NULL WHERE id = ?1 "
                                         "AND attempt = ?2 AND status = 'running'",
-                                        NULL, "si", id, (int64_t)attempt));
+                                        NULL,
+                                        STORE_ARGS(store_text(id), store_int((int64_t)attempt))));
 }
 
 int store_requeue_orphans(struct store *s)
@@ -444,7 +468,7 @@ int store_requeue_orphans(struct store *s)
     int rc = store_query(s,
                          "UPDATE executions SET status = 'queued', lease_until = NULL, "
                          "lease_owner = NULL WHERE status = 'running'",
-                         NULL, "");
+                         NULL, STORE_NO_ARGS);
     return rc == STORE_OK ? store_changes(s) : rc;
 }
 
@@ -459,8 +483,10 @@ int store_execution_finish(struct store *s, const char *id, int attempt, const c
                        "UPDATE executions SET status = ?2, error = ?3, error_block = ?4, state = "
                        "coalesce(?5, '{}'), lease_until = NULL, lease_owner = NULL, "
                        "finished_at = ?6 WHERE id = ?1 AND attempt = ?7 AND status = 'running'",
-                       NULL, "ssssjii", id, status, error, error_block, state, store_now(),
-                       (int64_t)attempt));
+                       NULL,
+                       STORE_ARGS(store_text(id), store_text(status), store_text(error),
+                                  store_text(error_block), store_json(state),
+                                  store_int(store_now()), store_int((int64_t)attempt))));
 }
 
 int store_execution_requeue(struct store *s, const char *id, int attempt, int64_t run_at,
@@ -471,7 +497,10 @@ int store_execution_requeue(struct store *s, const char *id, int attempt, int64_
                        "UPDATE executions SET status = 'queued', run_at = ?2, state = ?3, "
                        "error = ?4, error_block = ?5, lease_until = NULL, lease_owner = NULL "
                        "WHERE id = ?1 AND attempt = ?6 AND status = 'running'",
-                       NULL, "sijssi", id, run_at, state, error, error_block, (int64_t)attempt));
+                       NULL,
+                       STORE_ARGS(store_text(id), store_int(run_at), store_json(state),
+                                  store_text(error), store_text(error_block),
+                                  store_int((int64_t)attempt))));
 }
 
 int store_step_insert(struct store *s, const char *execution_id, int seq, const char *block_id,
@@ -480,15 +509,19 @@ int store_step_insert(struct store *s, const char *execution_id, int seq, const 
                       const cJSON *inputs, const cJSON *output, const char *error)
 {
     return store_changed(
-        s, store_query(s,
-                       "INSERT INTO execution_steps(execution_id, seq, block_id, block_type, "
-                       "block_name, step_key, status, attempt, started_at, stopped_at, inputs, "
-                       "output, error) SELECT ?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13 "
-                       "WHERE EXISTS (SELECT 1 FROM executions WHERE id = ?1 AND attempt = ?8 "
-                       "AND status = 'running')",
-                       NULL, "sisssssiiijjs", execution_id, (int64_t)seq, block_id, block_type,
-                       block_name, step_key, status, (int64_t)attempt, started, stopped, inputs,
-                       output, error));
+        s,
+        store_query(s,
+                    "INSERT INTO execution_steps(execution_id, seq, block_id, block_type, "
+                    "block_name, step_key, status, attempt, started_at, stopped_at, inputs, "
+                    "output, error) SELECT ?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13 "
+                    "WHERE EXISTS (SELECT 1 FROM executions WHERE id = ?1 AND attempt = ?8 "
+                    "AND status = 'running')",
+                    NULL,
+                    STORE_ARGS(store_text(execution_id), store_int((int64_t)seq),
+                               store_text(block_id), store_text(block_type), store_text(block_name),
+                               store_text(step_key), store_text(status),
+                               store_int((int64_t)attempt), store_int(started), store_int(stopped),
+                               store_json(inputs), store_json(output), store_text(error))));
 }
 
 /* One row of execution_errors; kind is 'execution' or 'subscription' (of_id names which). */
@@ -503,8 +536,11 @@ static int error_insert(struct store *s, const char *kind, const char *env, cons
                        "INSERT INTO execution_errors(id, env_id, execution_id, workflow_id, "
                        "installation_id, user_id, block, message, created_at, kind) "
                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                       NULL, "ssssssssis", id, env, of_id, workflow_id, installation_id, user_id,
-                       block, message, store_now(), kind);
+                       NULL,
+                       STORE_ARGS(store_text(id), store_text(env), store_text(of_id),
+                                  store_text(workflow_id), store_text(installation_id),
+                                  store_text(user_id), store_text(block), store_text(message),
+                                  store_int(store_now()), store_text(kind)));
 }
 
 int store_error_insert(struct store *s, const char *env, const char *execution_id,
@@ -580,13 +616,14 @@ int store_errors_unstreamed(struct store *s, int limit, struct execution_error_l
         "st.error_eventbridge "
         "FROM execution_errors e LEFT JOIN settings st ON st.env_id = e.env_id "
         "WHERE e.streamed = 0 ORDER BY e.created_at LIMIT ?1",
-        unstreamed_error_fill, execution_error_free, sizeof *out->items, &out->items, &out->n, "i",
-        (int64_t)limit);
+        unstreamed_error_fill, execution_error_free, sizeof *out->items, &out->items, &out->n,
+        STORE_ARGS(store_int((int64_t)limit)));
 }
 
 int store_error_mark_streamed(struct store *s, const char *id)
 {
-    return store_query(s, "UPDATE execution_errors SET streamed = 1 WHERE id = ?1", NULL, "s", id);
+    return store_query(s, "UPDATE execution_errors SET streamed = 1 WHERE id = ?1", NULL,
+                       STORE_ARGS(store_text(id)));
 }
 
 #define EXECUTION_COLUMNS                                                                          \
@@ -645,22 +682,27 @@ int store_executions_of_workflow(struct store *s, const char *workflow_id, const
                              STORE_SQL(s, EXECUTIONS_OF_WORKFLOW("created_at, rowid"),
                                        EXECUTIONS_OF_WORKFLOW("created_at, seq")),
                              execution_fill, execution_free, sizeof *out->items, &out->items,
-                             &out->n, "ssiii", workflow_id, user_id, (int64_t)errors_only,
-                             (int64_t)limit, (int64_t)offset);
+                             &out->n,
+                             STORE_ARGS(store_text(workflow_id), store_text(user_id),
+                                        store_int((int64_t)errors_only), store_int((int64_t)limit),
+                                        store_int((int64_t)offset)));
     else
         rc = store_rows_list(s,
                              STORE_SQL(s, EXECUTIONS_OF_WORKFLOW("created_at DESC, rowid DESC"),
                                        EXECUTIONS_OF_WORKFLOW("created_at DESC, seq DESC")),
                              execution_fill, execution_free, sizeof *out->items, &out->items,
-                             &out->n, "ssiii", workflow_id, user_id, (int64_t)errors_only,
-                             (int64_t)limit, (int64_t)offset);
+                             &out->n,
+                             STORE_ARGS(store_text(workflow_id), store_text(user_id),
+                                        store_int((int64_t)errors_only), store_int((int64_t)limit),
+                                        store_int((int64_t)offset)));
     return rc;
 }
 
 int store_execution_find(struct store *s, const char *id, struct execution *out)
 {
     memset(out, 0, sizeof *out);
-    return store_rows_one(s, EXECUTION_COLUMNS "WHERE id = ?1", execution_fill, out, "s", id);
+    return store_rows_one(s, EXECUTION_COLUMNS "WHERE id = ?1", execution_fill, out,
+                          STORE_ARGS(store_text(id)));
 }
 
 static void execution_step_free(void *item)
@@ -722,8 +764,8 @@ int store_steps_of_execution(struct store *s, const char *execution_id, int64_t 
         STORE_SQL(
             s, STEPS_OF_EXECUTION("length(CAST(inputs AS BLOB))", "length(CAST(output AS BLOB))"),
             STEPS_OF_EXECUTION("octet_length(inputs)", "octet_length(output)")),
-        step_fill, execution_step_free, sizeof *out->items, &out->items, &out->n, "sii",
-        execution_id, max_bytes, (int64_t)limit);
+        step_fill, execution_step_free, sizeof *out->items, &out->items, &out->n,
+        STORE_ARGS(store_text(execution_id), store_int(max_bytes), store_int((int64_t)limit)));
 }
 
 /* Executions waiting for (or running) their next attempt after a failed one, as entries of the
@@ -778,8 +820,8 @@ int store_errors_of_workflow(struct store *s, const char *workflow_id, const cha
         s,
         STORE_SQL(s, WORKFLOW_ERRORS("INDEXED BY executions_due ", "INDEXED BY executions_leased "),
                   WORKFLOW_ERRORS("", "")),
-        workflow_error_fill, execution_error_free, sizeof *out->items, &out->items, &out->n, "ss",
-        workflow_id, user_id);
+        workflow_error_fill, execution_error_free, sizeof *out->items, &out->items, &out->n,
+        STORE_ARGS(store_text(workflow_id), store_text(user_id)));
 }
 
 static void counts_fill(const struct store_row *st, void *item)
@@ -799,7 +841,7 @@ int store_workflow_counts(struct store *s, const char *workflow_id, struct workf
         "(SELECT count(*) FROM execution_errors WHERE workflow_id = ?1), "
         "(SELECT count(*) FROM execution_steps st JOIN executions x ON x.id = st.execution_id "
         " WHERE x.workflow_id = ?1 AND st.block_type IN ('http', 'streamData', 'appAction'))",
-        counts_fill, out, "s", workflow_id);
+        counts_fill, out, STORE_ARGS(store_text(workflow_id)));
 }
 
 /* Queued and running counts into the int64_t[2] at item. */
@@ -817,7 +859,7 @@ int store_queue_depth(struct store *s, int64_t *queued, int64_t *running)
     int rc = store_rows_one(s,
                             "SELECT (SELECT count(*) FROM executions WHERE status = 'queued'), "
                             "(SELECT count(*) FROM executions WHERE status = 'running')",
-                            depth_fill, depth, "");
+                            depth_fill, depth, STORE_NO_ARGS);
     *queued = depth[0];
     *running = depth[1];
     return rc == STORE_NOT_FOUND ? STORE_ERROR : rc;
@@ -842,7 +884,7 @@ int store_event_payload(struct store *s, const char *event_id, struct run_event 
 {
     memset(out, 0, sizeof *out);
     return store_rows_one(s, "SELECT name, payload, created_at FROM run_events WHERE id = ?1",
-                          run_event_fill, out, "s", event_id);
+                          run_event_fill, out, STORE_ARGS(store_text(event_id)));
 }
 
 int store_user_logs_delete(struct store *s, const char *user_id)
@@ -852,13 +894,16 @@ int store_user_logs_delete(struct store *s, const char *user_id)
     int rc = store_query(s,
                          "DELETE FROM execution_steps WHERE execution_id IN "
                          "(SELECT id FROM executions WHERE user_id = ?1)",
-                         NULL, "s", user_id);
+                         NULL, STORE_ARGS(store_text(user_id)));
     if (rc == STORE_OK)
-        rc = store_query(s, "DELETE FROM executions WHERE user_id = ?1", NULL, "s", user_id);
+        rc = store_query(s, "DELETE FROM executions WHERE user_id = ?1", NULL,
+                         STORE_ARGS(store_text(user_id)));
     if (rc == STORE_OK)
-        rc = store_query(s, "DELETE FROM execution_errors WHERE user_id = ?1", NULL, "s", user_id);
+        rc = store_query(s, "DELETE FROM execution_errors WHERE user_id = ?1", NULL,
+                         STORE_ARGS(store_text(user_id)));
     if (rc == STORE_OK)
-        rc = store_query(s, "DELETE FROM run_events WHERE user_id = ?1", NULL, "s", user_id);
+        rc = store_query(s, "DELETE FROM run_events WHERE user_id = ?1", NULL,
+                         STORE_ARGS(store_text(user_id)));
     if (rc == STORE_OK)
         rc = store_commit(s);
     if (rc != STORE_OK) {
@@ -875,20 +920,20 @@ int store_purge_before(struct store *s, const char *env, int64_t cutoff)
     int rc = store_query(s,
                          "DELETE FROM execution_steps WHERE execution_id IN (SELECT id FROM "
                          "executions WHERE env_id = ?1 AND finished_at < ?2)",
-                         NULL, "si", env, cutoff);
+                         NULL, STORE_ARGS(store_text(env), store_int(cutoff)));
     if (rc != STORE_OK)
         return rc;
-    rc = store_query(s, "DELETE FROM executions WHERE env_id = ?1 AND finished_at < ?2", NULL, "si",
-                     env, cutoff);
+    rc = store_query(s, "DELETE FROM executions WHERE env_id = ?1 AND finished_at < ?2", NULL,
+                     STORE_ARGS(store_text(env), store_int(cutoff)));
     int removed = store_changes(s);
     if (rc == STORE_OK)
         rc = store_query(s, "DELETE FROM execution_errors WHERE env_id = ?1 AND created_at < ?2",
-                         NULL, "si", env, cutoff);
+                         NULL, STORE_ARGS(store_text(env), store_int(cutoff)));
     if (rc == STORE_OK)
         rc =
             store_query(s,
                         "DELETE FROM run_events WHERE env_id = ?1 AND created_at < ?2 AND id NOT IN"
                         " (SELECT event_id FROM executions WHERE event_id IS NOT NULL)",
-                        NULL, "si", env, cutoff);
+                        NULL, STORE_ARGS(store_text(env), store_int(cutoff)));
     return rc == STORE_OK ? removed : rc;
 }

@@ -32,16 +32,18 @@ int store_settings_secrets(struct store *s, struct sealing_settings_list *out)
 {
     return store_rows_list(s, "SELECT env_id, error_webhook_secret, signing_secret FROM settings",
                            settings_row, sealing_settings_clear, sizeof *out->items, &out->items,
-                           &out->n, "");
+                           &out->n, STORE_NO_ARGS);
 }
 
 int store_settings_secrets_set(struct store *s, const char *env, const char *error_webhook_secret,
                                const char *signing_secret)
 {
-    return store_query(s,
-                       "UPDATE settings SET error_webhook_secret = ?2, signing_secret = ?3 "
-                       "WHERE env_id = ?1",
-                       NULL, "sss", env, error_webhook_secret, signing_secret);
+    return store_query(
+        s,
+        "UPDATE settings SET error_webhook_secret = ?2, signing_secret = ?3 "
+        "WHERE env_id = ?1",
+        NULL,
+        STORE_ARGS(store_text(env), store_text(error_webhook_secret), store_text(signing_secret)));
 }
 
 static void sealing_installation_clear(void *item)
@@ -75,13 +77,13 @@ int store_installations_with_secret_fields(struct store *s, struct sealing_insta
                            "WHERE lower(v.fields) LIKE '%password%' "
                            "OR lower(v.fields) LIKE '%writeonly%'",
                            installation_row, sealing_installation_clear, sizeof *out->items,
-                           &out->items, &out->n, "");
+                           &out->items, &out->n, STORE_NO_ARGS);
 }
 
 int store_installation_set_config(struct store *s, const char *id, const cJSON *config)
 {
-    return store_query(s, "UPDATE installations SET config = ?2 WHERE id = ?1", NULL, "sj", id,
-                       config);
+    return store_query(s, "UPDATE installations SET config = ?2 WHERE id = ?1", NULL,
+                       STORE_ARGS(store_text(id), store_json(config)));
 }
 
 int store_wal_fold(struct store *s)

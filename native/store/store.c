@@ -120,9 +120,9 @@ void store_checkpointer_stop(void)
 bool store_lead(struct store *s, enum store_lead what)
 {
     int64_t lead = 0;
-    int rc =
-        store_rows(s, STORE_SQL(s, "SELECT 1 WHERE ?1 >= 0", "SELECT pg_try_advisory_lock(?1)"),
-                   store_row_int64, &lead, "i", (int64_t)(STORE_PG_LEAD_LOCKS + what));
+    int rc = store_rows(
+        s, STORE_SQL(s, "SELECT 1 WHERE ?1 >= 0", "SELECT pg_try_advisory_lock(?1)"),
+        store_row_int64, &lead, STORE_ARGS(store_int((int64_t)(STORE_PG_LEAD_LOCKS + what))));
     return rc == STORE_OK && lead;
 }
 
@@ -137,7 +137,8 @@ void store_disk_usage(struct store *s, const char *target, int64_t *db, int64_t 
     *db = *log = 0;
     if (store_is_postgres(target)) {
         if (s)
-            store_rows(s, "SELECT pg_database_size(current_database())", store_row_int64, db, "");
+            store_rows(s, "SELECT pg_database_size(current_database())", store_row_int64, db,
+                       STORE_NO_ARGS);
         return;
     }
     char wal[1100];
@@ -150,7 +151,7 @@ int store_signal(struct store *s, const char *channel)
 {
     if (s->drv->dialect != STORE_DIALECT_POSTGRES)
         return STORE_OK;
-    return store_query(s, "SELECT pg_notify(?1, '')", NULL, "s", channel);
+    return store_query(s, "SELECT pg_notify(?1, '')", NULL, STORE_ARGS(store_text(channel)));
 }
 
 int store_begin(struct store *s)
@@ -162,17 +163,17 @@ int store_begin(struct store *s)
 
 int store_commit(struct store *s)
 {
-    return store_query(s, "COMMIT", NULL, "");
+    return store_query(s, "COMMIT", NULL, STORE_NO_ARGS);
 }
 
 void store_rollback(struct store *s)
 {
-    store_query(s, "ROLLBACK", NULL, "");
+    store_query(s, "ROLLBACK", NULL, STORE_NO_ARGS);
 }
 
 int store_savepoint(struct store *s)
 {
-    int rc = store_query(s, "SAVEPOINT request", NULL, "");
+    int rc = store_query(s, "SAVEPOINT request", NULL, STORE_NO_ARGS);
     s->savepoints += rc == STORE_OK;
     return rc;
 }
@@ -181,7 +182,7 @@ int store_savepoint_end(struct store *s, bool keep)
 {
     if (s->savepoints > 0)
         s->savepoints--;
-    if (!keep && store_query(s, "ROLLBACK TO request", NULL, "") != STORE_OK)
+    if (!keep && store_query(s, "ROLLBACK TO request", NULL, STORE_NO_ARGS) != STORE_OK)
         return STORE_ERROR;
-    return store_query(s, "RELEASE request", NULL, "");
+    return store_query(s, "RELEASE request", NULL, STORE_NO_ARGS);
 }

@@ -20,19 +20,49 @@ int store_one_row(int rc, cJSON *rows, cJSON **row);
 int store_changed(struct store *s, int rc);
 
 /*
- * Runs one SQL statement of the store's own (sql must be a string literal: its prepared statement
- * is cached by the literal's address). Parameters are bound in order according to types: 's' const
- * char* (NULL binds NULL), 'i' int64_t, 'd' double, 'j' const cJSON* stored as compact JSON text
- * (NULL binds NULL), 'b' bytes (const void *, size_t). When rows is not NULL it receives an array
- * with one object per result row, keyed by column name; a column named "x_json" is parsed as JSON
- * and appears as "x"; SQL NULL columns are left out. Returns STORE_OK, STORE_CONFLICT or
- * STORE_ERROR.
+ * The values a statement binds, in order of its parameters ?1, ?2, …: STORE_ARGS(store_text(id),
+ * store_int(now)), or STORE_NO_ARGS. Each constructor takes its C type, so the compiler checks
+ * every value bound.
  */
-int store_query(struct store *s, const char *sql, cJSON **rows, const char *types, ...);
+static inline struct store_arg store_text(const char *v) /* NULL binds NULL */
+{
+    return (struct store_arg){.type = 's', .text = v};
+}
+static inline struct store_arg store_int(int64_t v)
+{
+    return (struct store_arg){.type = 'i', .i = v};
+}
+static inline struct store_arg store_real(double v)
+{
+    return (struct store_arg){.type = 'd', .d = v};
+}
+/* A JSON document, stored as its compact text (NULL binds NULL). */
+static inline struct store_arg store_json(const cJSON *v)
+{
+    return (struct store_arg){.type = 'j', .json = v};
+}
+static inline struct store_arg store_bytes(const void *p, size_t len)
+{
+    return (struct store_arg){.type = 'b', .blob = p, .len = len};
+}
+#define STORE_ARGS(...)                                                                            \
+    (const struct store_arg[]){__VA_ARGS__},                                                       \
+        (int)(sizeof((const struct store_arg[]){__VA_ARGS__}) / sizeof(struct store_arg))
+#define STORE_NO_ARGS NULL, 0
+
+/*
+ * Runs one SQL statement of the store's own (sql must be a string literal: its prepared statement
+ * is cached by the literal's address) with the n values at args (STORE_ARGS). When rows is not
+ * NULL it receives an array with one object per result row, keyed by column name; a column named
+ * "x_json" is parsed as JSON and appears as "x"; SQL NULL columns are left out. Returns STORE_OK,
+ * STORE_CONFLICT or STORE_ERROR.
+ */
+int store_query(struct store *s, const char *sql, cJSON **rows, const struct store_arg *args,
+                int n);
 
 /* store_query's statement and bindings, each row handed to fn instead of turned into JSON. */
-int store_rows(struct store *s, const char *sql, store_row_fn *fn, void *arg, const char *types,
-               ...);
+int store_rows(struct store *s, const char *sql, store_row_fn *fn, void *arg,
+               const struct store_arg *args, int n);
 
 /* A store_row_fn reading a row's first column into the int64_t at arg (a count, a sum). */
 int store_row_int64(const struct store_row *row, void *arg);
@@ -45,14 +75,14 @@ typedef void store_fill_fn(const struct store_row *row, void *item);
  * are freed (clear, when not NULL, on each first) and the list is left empty. */
 int store_rows_list(struct store *s, const char *sql, store_fill_fn *fill,
                     void (*clear)(void *item), size_t size, void *items, size_t *n,
-                    const char *types, ...);
+                    const struct store_arg *args, int nargs);
 /* Frees a list of store_rows_list (items and n as there), calling clear (when not NULL) on each
  * element first. */
 void store_items_free(void *items, size_t *n, size_t size, void (*clear)(void *item));
 /* Runs sql as store_query does and fills the zeroed *out from its first row with fill.
  * STORE_NOT_FOUND when there is no row. */
 int store_rows_one(struct store *s, const char *sql, store_fill_fn *fill, void *out,
-                   const char *types, ...);
+                   const struct store_arg *args, int n);
 
 /* How deep a JSON document stored in a column may nest: beyond any the product writes; bounds the
  * parse of a damaged one. */

@@ -18,7 +18,9 @@ int store_user_insert(struct store *s, const struct user *u)
     return store_query(s,
                        "INSERT INTO users(id, env_id, username, full_name, created_at, "
                        "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-                       NULL, "ssssi", u->id, u->env_id, u->username, u->full_name, u->created_at);
+                       NULL,
+                       STORE_ARGS(store_text(u->id), store_text(u->env_id), store_text(u->username),
+                                  store_text(u->full_name), store_int(u->created_at)));
 }
 
 static void user_fill(const struct store_row *st, void *item)
@@ -37,7 +39,7 @@ static void user_fill(const struct store_row *st, void *item)
 static int find_by_id(struct store *s, const char *env_id, const char *id, struct user *out)
 {
     return store_rows_one(s, "SELECT " USER_COLUMNS " FROM users WHERE env_id = ?1 AND id = ?2",
-                          user_fill, out, "ss", env_id, id);
+                          user_fill, out, STORE_ARGS(store_text(env_id), store_text(id)));
 }
 
 int store_user_find(struct store *s, const char *env_id, const char *id_or_name, struct user *out)
@@ -50,7 +52,7 @@ int store_user_find(struct store *s, const char *env_id, const char *id_or_name,
     }
     return store_rows_one(s,
                           "SELECT " USER_COLUMNS " FROM users WHERE env_id = ?1 AND username = ?2",
-                          user_fill, out, "ss", env_id, id_or_name);
+                          user_fill, out, STORE_ARGS(store_text(env_id), store_text(id_or_name)));
 }
 
 int store_user_find_id(struct store *s, const char *env_id, const char *id, struct user *out)
@@ -62,17 +64,20 @@ int store_user_find_id(struct store *s, const char *env_id, const char *id, stru
 int store_user_update(struct store *s, const char *env_id, const char *id, const char *username,
                       const char *full_name, int64_t now)
 {
-    return store_changed(s, store_query(s,
-                                        "UPDATE users SET username = coalesce(?3, username), "
-                                        "full_name = coalesce(?4, full_name), updated_at = ?5 "
-                                        "WHERE env_id = ?1 AND id = ?2",
-                                        NULL, "ssssi", env_id, id, username, full_name, now));
+    return store_changed(
+        s, store_query(s,
+                       "UPDATE users SET username = coalesce(?3, username), "
+                       "full_name = coalesce(?4, full_name), updated_at = ?5 "
+                       "WHERE env_id = ?1 AND id = ?2",
+                       NULL,
+                       STORE_ARGS(store_text(env_id), store_text(id), store_text(username),
+                                  store_text(full_name), store_int(now))));
 }
 
 int store_user_delete(struct store *s, const char *env_id, const char *id)
 {
     int rc = store_changed(s, store_query(s, "DELETE FROM users WHERE env_id = ?1 AND id = ?2",
-                                          NULL, "ss", env_id, id));
+                                          NULL, STORE_ARGS(store_text(env_id), store_text(id))));
     return rc == STORE_OK ? store_signal(s, STORE_CHANNEL_AUTH) : rc;
 }
 
@@ -99,7 +104,7 @@ int store_user_each(struct store *s, const char *env_id, int (*fn)(const struct 
     int rc = store_rows(s,
                         "SELECT " USER_COLUMNS " FROM users WHERE env_id = ?1 "
                         "ORDER BY created_at, id",
-                        user_visit_row, &v, "s", env_id);
+                        user_visit_row, &v, STORE_ARGS(store_text(env_id)));
     return rc == STORE_NOT_FOUND ? STORE_OK : rc;
 }
 
@@ -145,10 +150,11 @@ int store_users_search(struct store *s, const char *env_id, const char *search, 
 #define USERS_MATCH(like)                                                                          \
     "FROM users WHERE env_id = ?1 AND (?2 IS NULL OR username " like " ?2 ESCAPE '\\' "            \
     "OR full_name " like " ?2 ESCAPE '\\' OR id " like " ?2 ESCAPE '\\') "
-    int rc = store_rows(s,
-                        STORE_SQL(s, "SELECT count(*) " USERS_MATCH("LIKE"),
-                                  "SELECT count(*) " USERS_MATCH("ILIKE")),
-                        store_row_int64, total, "ss", env_id, pattern);
+    int rc =
+        store_rows(s,
+                   STORE_SQL(s, "SELECT count(*) " USERS_MATCH("LIKE"),
+                             "SELECT count(*) " USERS_MATCH("ILIKE")),
+                   store_row_int64, total, STORE_ARGS(store_text(env_id), store_text(pattern)));
     if (rc == STORE_OK)
         rc = store_rows_list(
             s,
@@ -158,8 +164,9 @@ int store_users_search(struct store *s, const char *env_id, const char *search, 
                 " " USERS_MATCH("LIKE") "ORDER BY created_at DESC, rowid DESC LIMIT ?4 OFFSET ?3",
                 "SELECT " USER_COLUMNS
                 " " USERS_MATCH("ILIKE") "ORDER BY created_at DESC, seq DESC LIMIT ?4 OFFSET ?3"),
-            user_fill, user_clear, sizeof *out->items, &out->items, &out->n, "ssii", env_id,
-            pattern, (int64_t)offset, (int64_t)limit);
+            user_fill, user_clear, sizeof *out->items, &out->items, &out->n,
+            STORE_ARGS(store_text(env_id), store_text(pattern), store_int((int64_t)offset),
+                       store_int((int64_t)limit)));
 #undef USERS_MATCH
     free(pattern);
     return rc;

@@ -13,8 +13,8 @@
 static int count_rows(struct store *s, const char *id)
 {
     cJSON *rows = NULL;
-    store_query(s, "SELECT count(*) AS n FROM execution_steps WHERE execution_id = ?1", &rows, "s",
-                id);
+    store_query(s, "SELECT count(*) AS n FROM execution_steps WHERE execution_id = ?1", &rows,
+                STORE_ARGS(store_text(id)));
     int n = rows && rows->child ? cJSON_GetObjectItem(rows->child, "n")->valueint : -1;
     cJSON_Delete(rows);
     return n;
@@ -45,7 +45,7 @@ static int synchronous(const char *path)
     char err[256];
     struct store *s = store_open(path, err, sizeof err);
     cJSON *rows = NULL;
-    store_query(s, "PRAGMA synchronous", &rows, "");
+    store_query(s, "PRAGMA synchronous", &rows, STORE_NO_ARGS);
     int v = rows && rows->child ? cJSON_GetObjectItem(rows->child, "synchronous")->valueint : -1;
     cJSON_Delete(rows);
     store_close(s);
@@ -59,7 +59,7 @@ static void insert_execution(struct store *s, const char *id)
                     "INSERT INTO executions(id, env_id, installation_id, workflow_id, user_id,"
                     " version, status, attempt, run_at, state, created_at) VALUES "
                     "(?1, 'env', 'inst', 'wf', 'user', 1, 'queued', 0, 0, '{}', 0)",
-                    NULL, "s", id),
+                    NULL, STORE_ARGS(store_text(id))),
         STORE_OK);
 }
 

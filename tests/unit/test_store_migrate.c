@@ -52,7 +52,7 @@ static void check_coverage(struct store *s)
     CHECK_INT(store_query(s,
                           "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
                           "'sqlite_%' ORDER BY name",
-                          &tables, ""),
+                          &tables, STORE_NO_ARGS),
               STORE_OK);
     size_t ntables = 0, nlisted;
     store_migrate_tables(&nlisted);
@@ -69,9 +69,9 @@ static void check_coverage(struct store *s)
             continue;
         }
         cJSON *columns = NULL;
-        CHECK_INT(
-            store_query(s, "SELECT name, type FROM pragma_table_info(?1)", &columns, "s", name),
-            STORE_OK);
+        CHECK_INT(store_query(s, "SELECT name, type FROM pragma_table_info(?1)", &columns,
+                              STORE_ARGS(store_text(name))),
+                  STORE_OK);
         size_t ncolumns = 0;
         const cJSON *col;
         cJSON_ArrayForEach(col, columns)
@@ -94,7 +94,7 @@ static void check_coverage(struct store *s)
 
         cJSON *refs = NULL;
         CHECK_INT(store_query(s, "SELECT \"table\" AS target FROM pragma_foreign_key_list(?1)",
-                              &refs, "s", name),
+                              &refs, STORE_ARGS(store_text(name))),
                   STORE_OK);
         const cJSON *ref;
         cJSON_ArrayForEach(ref, refs)
@@ -133,7 +133,7 @@ static void fill(struct store *s, const struct environment *dev, unsigned char h
                           "INSERT INTO executions(id, env_id, installation_id, workflow_id, "
                           "user_id, version, status, attempt, run_at, state, created_at) VALUES "
                           "('x1', ?1, 'i1', 'w1', ?2, 1, 'queued', 0, 5, '{\"a\":[1,2]}', 7)",
-                          NULL, "ss", dev->id, USERS[0]),
+                          NULL, STORE_ARGS(store_text(dev->id), store_text(USERS[0]))),
               STORE_OK);
 }
 
@@ -193,7 +193,7 @@ static void check_copy(struct store_fixture *f)
     CHECK_INT(store_query(to,
                           "SELECT typeof(finished_at) AS fin, typeof(run_at) AS run, state, "
                           "typeof(lease_owner) AS owner FROM executions",
-                          &rows, ""),
+                          &rows, STORE_NO_ARGS),
               STORE_OK);
     cJSON *x = store_first_row(rows);
     CHECK_STR(cJSON_GetObjectItem(x, "fin")->valuestring, "null");
@@ -214,9 +214,9 @@ static void check_copy(struct store_fixture *f)
     /* A target with no account but some other row: refused too. */
     to = open_fresh(f, "used.db");
     if (to) {
-        CHECK_INT(
-            store_query(to, "INSERT INTO used_tokens(jti, expires_at) VALUES ('j', 1)", NULL, ""),
-            STORE_OK);
+        CHECK_INT(store_query(to, "INSERT INTO used_tokens(jti, expires_at) VALUES ('j', 1)", NULL,
+                              STORE_NO_ARGS),
+                  STORE_OK);
         CHECK_INT(store_migrate(f->s, to, &r, err, sizeof err), STORE_CONFLICT);
         CHECK(strstr(err, "used_tokens") != NULL);
         store_close(to);
@@ -224,12 +224,12 @@ static void check_copy(struct store_fixture *f)
 
     /* A copy whose write fails half-way (a credential of no user: the target's foreign key
      * refuses it) leaves the target empty. */
-    CHECK_INT(store_query(f->s, "PRAGMA foreign_keys = OFF", NULL, ""), STORE_OK);
+    CHECK_INT(store_query(f->s, "PRAGMA foreign_keys = OFF", NULL, STORE_NO_ARGS), STORE_OK);
     CHECK_INT(store_query(f->s,
                           "INSERT INTO credentials(id, env_id, user_id, app, name, sealed, "
                           "created_at, updated_at) VALUES ('c1', ?1, 'nobody', 'shopify', 'n', "
                           "'v1.x', 1, 1)",
-                          NULL, "s", f->dev.id),
+                          NULL, STORE_ARGS(store_text(f->dev.id))),
               STORE_OK);
     to = open_fresh(f, "half.db");
     if (to) {
@@ -237,13 +237,16 @@ static void check_copy(struct store_fixture *f)
         CHECK(strstr(err, "target: credentials") != NULL);
         CHECK_INT(r.rows, 0);
         int64_t n = -1;
-        CHECK_INT(store_rows(to, "SELECT count(*) FROM accounts", store_row_int64, &n, ""),
+        CHECK_INT(
+            store_rows(to, "SELECT count(*) FROM accounts", store_row_int64, &n, STORE_NO_ARGS),
+            STORE_OK);
+        CHECK_INT(n, 0);
+        CHECK_INT(store_rows(to, "SELECT count(*) FROM users", store_row_int64, &n, STORE_NO_ARGS),
                   STORE_OK);
         CHECK_INT(n, 0);
-        CHECK_INT(store_rows(to, "SELECT count(*) FROM users", store_row_int64, &n, ""), STORE_OK);
-        CHECK_INT(n, 0);
         /* The target is still usable: its savepoints and transaction were all ended. */
-        CHECK_INT(store_query(f->s, "DELETE FROM credentials WHERE id = 'c1'", NULL, ""), STORE_OK);
+        CHECK_INT(store_query(f->s, "DELETE FROM credentials WHERE id = 'c1'", NULL, STORE_NO_ARGS),
+                  STORE_OK);
         CHECK_INT(store_migrate(f->s, to, &r, err, sizeof err), STORE_OK);
         CHECK_INT(count_of(&r, "users"), 3);
         store_close(to);

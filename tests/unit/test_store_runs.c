@@ -22,12 +22,14 @@ static void insert_workflow(struct store *s, const char *env, const char *name,
     CHECK_INT(store_query(s,
                           "INSERT INTO integrations(id, env_id, name, created_at, updated_at) "
                           "VALUES (?1, ?2, ?3, 1, 1)",
-                          NULL, "sss", integ, env, name),
+                          NULL, STORE_ARGS(store_text(integ), store_text(env), store_text(name))),
               STORE_OK);
     CHECK_INT(store_query(s,
                           "INSERT INTO workflows(id, env_id, integration_id, name, draft, version,"
                           " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, '{}', 1, 1, 1)",
-                          NULL, "ssss", wid, env, integ, name),
+                          NULL,
+                          STORE_ARGS(store_text(wid), store_text(env), store_text(integ),
+                                     store_text(name))),
               STORE_OK);
 }
 

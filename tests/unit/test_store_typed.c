@@ -34,7 +34,9 @@ static void add_execution(struct store *s, const char *env, const char *id, cons
                           "'wf0000000000000000000001', ?3, 2, ?4, 1, 0, '{}', "
                           "CASE ?4 WHEN 'error' THEN 'boom' END, ?5, "
                           "CASE WHEN ?6 = 0 THEN NULL ELSE ?5 END, nullif(?6, 0))",
-                          NULL, "ssssii", id, env, user, status, created, finished),
+                          NULL,
+                          STORE_ARGS(store_text(id), store_text(env), store_text(user),
+                                     store_text(status), store_int(created), store_int(finished))),
               STORE_OK);
 }
 
@@ -46,7 +48,9 @@ static void add_error(struct store *s, const char *env, const char *id, const ch
                           "installation_id, user_id, block, message, created_at) VALUES "
                           "(?1, ?2, ?3, 'wf0000000000000000000001', 'inst00000000000000000001', "
                           "?4, ?5, 'it failed', ?6)",
-                          NULL, "sssssi", id, env, execution, user, block, at),
+                          NULL,
+                          STORE_ARGS(store_text(id), store_text(env), store_text(execution),
+                                     store_text(user), store_text(block), store_int(at))),
               STORE_OK);
 }
 
@@ -219,7 +223,7 @@ static void check_history(struct store *s, const char *env, int64_t now)
      * their errors); the queued one stays. Without a settings row, 60 days keep everything. */
     CHECK_INT(store_logs_expire(s, now), 0);
     CHECK_INT(store_query(s, "INSERT INTO settings(env_id, log_retention_days) VALUES (?1, 1)",
-                          NULL, "s", env),
+                          NULL, STORE_ARGS(store_text(env))),
               STORE_OK);
     CHECK_INT(store_logs_expire(s, now), 2);
     CHECK_INT(store_executions_filtered(s, env, &all, 0, 10, &xs), STORE_OK);
@@ -239,7 +243,7 @@ static void check_sealing(struct store *s, const char *env)
                           "trigger_type, blocks, fields, released_at) VALUES "
                           "('wf0000000000000000000001', 2, '{}', 'event', '[]', "
                           "'[{\"name\":\"pw\",\"type\":\"password\"}]', 0)",
-                          NULL, ""),
+                          NULL, STORE_NO_ARGS),
               STORE_OK);
     CHECK_INT(
         store_query(s,
@@ -248,7 +252,7 @@ static void check_sealing(struct store *s, const char *env)
                     "updated_at) VALUES ('inst00000000000000000001', ?1, "
                     "'wf0000000000000000000001', 'user00000000000000000001', "
                     "'integ0000000000000000001', 2, 1, '{\"pw\":\"hunter2\"}', 'event', 0, 0)",
-                    NULL, "s", env),
+                    NULL, STORE_ARGS(store_text(env))),
         STORE_OK);
     struct sealing_installation_list insts;
     CHECK_INT(store_installations_with_secret_fields(s, &insts), STORE_OK);
@@ -295,13 +299,13 @@ int main(void)
     CHECK_INT(store_query(s,
                           "INSERT INTO integrations(id, env_id, name, created_at, updated_at) "
                           "VALUES ('integ0000000000000000001', ?1, 'Shop', 0, 0)",
-                          NULL, "s", dev.id),
+                          NULL, STORE_ARGS(store_text(dev.id))),
               STORE_OK);
     CHECK_INT(store_query(s,
                           "INSERT INTO workflows(id, env_id, integration_id, name, draft, "
                           "created_at, updated_at) VALUES ('wf0000000000000000000001', ?1, "
                           "'integ0000000000000000001', 'Sync orders', '{}', 0, 0)",
-                          NULL, "s", dev.id),
+                          NULL, STORE_ARGS(store_text(dev.id))),
               STORE_OK);
     check_history(s, dev.id, now);
     check_sealing(s, dev.id);

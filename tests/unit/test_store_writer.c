@@ -39,7 +39,7 @@ static bool gate_open, gate_entered;
 static bool row_exists(const char *key)
 {
     cJSON *rows = NULL;
-    store_query(reader, "SELECT 1 AS n FROM wk WHERE k = ?1", &rows, "s", key);
+    store_query(reader, "SELECT 1 AS n FROM wk WHERE k = ?1", &rows, STORE_ARGS(store_text(key)));
     bool found = rows && rows->child;
     cJSON_Delete(rows);
     return found;
@@ -49,9 +49,9 @@ static int job_run(struct store *s, void *arg)
 {
     struct job *j = arg;
     j->group = atomic_load(&commits);
-    int rc = store_query(s, "INSERT INTO wk(k) VALUES (?1)", NULL, "s", j->key);
+    int rc = store_query(s, "INSERT INTO wk(k) VALUES (?1)", NULL, STORE_ARGS(store_text(j->key)));
     if (rc == STORE_OK && j->orphan)
-        rc = store_query(s, "INSERT INTO wc(p) VALUES (424242)", NULL, "");
+        rc = store_query(s, "INSERT INTO wc(p) VALUES (424242)", NULL, STORE_NO_ARGS);
     return rc == STORE_OK ? j->result : rc;
 }
 
@@ -143,12 +143,14 @@ int main(void)
         return check_summary("test_store_writer");
     const char *path = fx.path;
     char err[256];
-    CHECK_INT(store_query(reader, "CREATE TABLE wk(k TEXT PRIMARY KEY)", NULL, ""), STORE_OK);
-    CHECK_INT(store_query(reader, "CREATE TABLE wp(id INTEGER PRIMARY KEY)", NULL, ""), STORE_OK);
+    CHECK_INT(store_query(reader, "CREATE TABLE wk(k TEXT PRIMARY KEY)", NULL, STORE_NO_ARGS),
+              STORE_OK);
+    CHECK_INT(store_query(reader, "CREATE TABLE wp(id INTEGER PRIMARY KEY)", NULL, STORE_NO_ARGS),
+              STORE_OK);
     CHECK_INT(store_query(reader,
                           "CREATE TABLE wc(p INTEGER REFERENCES wp(id) DEFERRABLE INITIALLY "
                           "DEFERRED)",
-                          NULL, ""),
+                          NULL, STORE_NO_ARGS),
               STORE_OK);
     struct store_writer *w = store_writer_start(path, count_commit, &commits, err, sizeof err);
     CHECK(w != NULL);
