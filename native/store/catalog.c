@@ -434,7 +434,7 @@ int store_signing_secret(struct store *s, const char *env, char *(*make_secret)(
     rc = store_query(s,
                      "INSERT INTO settings(env_id, signing_secret) VALUES (?1, ?2) "
                      "ON CONFLICT(env_id) DO UPDATE SET signing_secret = "
-                     "coalesce(signing_secret, ?2)",
+                     "coalesce(settings.signing_secret, ?2)",
                      NULL, "ss", env, fresh);
     free(fresh);
     return rc == STORE_OK ? store_settings(s, env, out) : rc;

@@ -250,8 +250,9 @@ int store_login_failure_add(struct store *s, const char *key, int64_t now, int64
     return store_query(s,
                        "INSERT INTO login_failures(key, failures, first_at) VALUES (?1, 1, ?2) "
                        "ON CONFLICT(key) DO UPDATE SET "
-                       "failures = CASE WHEN first_at + ?3 <= ?2 THEN 1 ELSE failures + 1 END, "
-                       "first_at = CASE WHEN first_at + ?3 <= ?2 THEN ?2 ELSE first_at END",
+                       "failures = CASE WHEN login_failures.first_at + ?3 <= ?2 THEN 1 "
+                       "ELSE login_failures.failures + 1 END, first_at = CASE WHEN "
+                       "login_failures.first_at + ?3 <= ?2 THEN ?2 ELSE login_failures.first_at END",
                        NULL, "sii", key, now, window_ms);
 }
 
