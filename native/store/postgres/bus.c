@@ -111,7 +111,7 @@ static void heard_live(struct store_bus *b, const char *payload)
     const char *p = strchr(payload, ' ');
     if (!p || sscanf(p, " %24s %24s", env, user) != 2)
         return;
-    for (int i = 0; i < 3 && p; i++)
+    for (int i = 0; i < 2 && p; i++) /* p is at the space before ENV: past ENV and USER */
         p = strchr(p + 1, ' ');
     if (!p)
         return;
