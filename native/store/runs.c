@@ -421,9 +421,18 @@ int store_claim(struct store *s, int64_t now, int64_t lease_ms, int limit, const
 
 int store_leases_renew(struct store *s, const char *owner, int64_t lease_until)
 {
+    /* On PostgreSQL a row another transaction holds is skipped, not waited for: it is this
+     * process's recorder writing the outcome (which ends the lease) or a node taking an expired
+     * lease over. Waiting on the recorder, whose group locks its rows in another order, deadlocked
+     * the two until the server broke it, which rolled back a group of outcomes or let leases run
+     * out, and either way ran the executions again. */
     int rc = store_query(s,
-                         "UPDATE executions SET lease_until = ?2 "
-                         "WHERE status = 'running' AND lease_owner = ?1",
+                         STORE_SQL(s,
+                                   "UPDATE executions SET lease_until = ?2 "
+                                   "WHERE status = 'running' AND lease_owner = ?1",
+                                   "UPDATE executions SET lease_until = ?2 WHERE id IN (SELECT id "
+                                   "FROM executions WHERE status = 'running' AND lease_owner = ?1 "
+                                   "FOR UPDATE SKIP LOCKED)"),
                          NULL, "si", owner, lease_until);
     return rc == STORE_OK ? store_changes(s) : rc;
 }
