@@ -247,13 +247,14 @@ int store_login_failure_add(struct store *s, const char *key, int64_t now, int64
                          NULL, "iis", now, window_ms, key);
     if (rc != STORE_OK)
         return rc;
-    return store_query(s,
-                       "INSERT INTO login_failures(key, failures, first_at) VALUES (?1, 1, ?2) "
-                       "ON CONFLICT(key) DO UPDATE SET "
-                       "failures = CASE WHEN login_failures.first_at + ?3 <= ?2 THEN 1 "
-                       "ELSE login_failures.failures + 1 END, first_at = CASE WHEN "
-                       "login_failures.first_at + ?3 <= ?2 THEN ?2 ELSE login_failures.first_at END",
-                       NULL, "sii", key, now, window_ms);
+    return store_query(
+        s,
+        "INSERT INTO login_failures(key, failures, first_at) VALUES (?1, 1, ?2) "
+        "ON CONFLICT(key) DO UPDATE SET "
+        "failures = CASE WHEN login_failures.first_at + ?3 <= ?2 THEN 1 "
+        "ELSE login_failures.failures + 1 END, first_at = CASE WHEN "
+        "login_failures.first_at + ?3 <= ?2 THEN ?2 ELSE login_failures.first_at END",
+        NULL, "sii", key, now, window_ms);
 }
 
 int store_login_failures_clear(struct store *s, const char *key)
