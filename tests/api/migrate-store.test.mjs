@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BIN, startServer, api } from './server.mjs';
@@ -51,8 +51,10 @@ test('migrate-store copies a SQLite installation into PostgreSQL and back; the s
     db.sql('CREATE DATABASE other');
     const target = pgUrl('moved');
 
-    // ---- an installation on SQLite ----
-    s = await startServer(['--allow-private-network', '--workers', '1'], { dataDir: data });
+    // ---- an installation on SQLite (named, so that it stays there in the PostgreSQL run too) ----
+    mkdirSync(data, { recursive: true });
+    s = await startServer(['--database', `sqlite:${path.join(data, 'solder.db')}`,
+      '--allow-private-network', '--workers', '1'], { dataDir: data });
     const batch = await api(s, 'POST', `${V}/users/batch`, { body: { users:
       ['m-03', 'm-01', 'm-04', 'm-02', 'm-05'].map((username) => ({ username, fullName: `Name ${username}` })) } });
     assert.equal(batch.status, 200, JSON.stringify(batch.body));
