@@ -83,8 +83,9 @@ struct store {
     const struct store_driver *drv;
     void *conn; /* the backend's connection */
     char errmsg[256];
-    int busy_ms;    /* set by store_set_busy_timeout */
-    int savepoints; /* store_savepoint depth */
+    int busy_ms;      /* set by store_set_busy_timeout */
+    int savepoints;   /* store_savepoint depth */
+    bool release_due; /* PostgreSQL: a kept savepoint's RELEASE, sent with the next statement */
 };
 
 /* The channels nodes sharing a PostgreSQL store signal each other on (store/postgres/bus.c). */

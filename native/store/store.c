@@ -161,19 +161,33 @@ int store_begin(struct store *s)
                                   "BEGIN; SELECT pg_advisory_xact_lock(" STORE_PG_WRITE_LOCK ")"));
 }
 
+/*
+ * A kept savepoint is released at once on SQLite. On PostgreSQL each statement is a round trip to
+ * the server, and a writer's group keeps one savepoint per request: there the RELEASE waits and
+ * goes with the next request's SAVEPOINT in one exchange, or is left to the COMMIT, which releases
+ * every savepoint. A statement run meanwhile belongs to the kept savepoint, which changes nothing.
+ */
 int store_commit(struct store *s)
 {
+    s->release_due = false;
     return store_query(s, "COMMIT", NULL, STORE_NO_ARGS);
 }
 
 void store_rollback(struct store *s)
 {
+    s->release_due = false;
     store_query(s, "ROLLBACK", NULL, STORE_NO_ARGS);
 }
 
 int store_savepoint(struct store *s)
 {
-    int rc = store_query(s, "SAVEPOINT request", NULL, STORE_NO_ARGS);
+    int rc;
+    if (s->release_due) {
+        s->release_due = false;
+        rc = s->drv->exec(s, "RELEASE request; SAVEPOINT request");
+    } else {
+        rc = store_query(s, "SAVEPOINT request", NULL, STORE_NO_ARGS);
+    }
     s->savepoints += rc == STORE_OK;
     return rc;
 }
@@ -182,6 +196,10 @@ int store_savepoint_end(struct store *s, bool keep)
 {
     if (s->savepoints > 0)
         s->savepoints--;
+    if (keep && s->drv->dialect == STORE_DIALECT_POSTGRES) {
+        s->release_due = true;
+        return STORE_OK;
+    }
     if (!keep && store_query(s, "ROLLBACK TO request", NULL, STORE_NO_ARGS) != STORE_OK)
         return STORE_ERROR;
     return store_query(s, "RELEASE request", NULL, STORE_NO_ARGS);
